@@ -1,0 +1,51 @@
+//! The runtime of `autodiff`: what the code written by `#[differentiable]` calls.
+//!
+//! Users depend on the facade crate `autodiff`, which re-exports everything here. The pieces:
+//! [`rules`] (the derivative of every primitive), [`Differentiable`] (zero adjoints and
+//! gradient accumulation), [`Param`] and the optimisers in [`optim`], [`detach`]/[`no_grad`],
+//! and [`gradcheck`]/[`jacobian`]/[`jacobian_fwd`].
+//!
+//! ```
+//! use autodiff_runtime::{rules, Param, Sgd};
+//! // d/dx sin(x) at 0 is cos(0) = 1
+//! assert_eq!(rules::sin_vjp(&0.0f64, &0.0, &1.0), 1.0);
+//! let mut p = Param::new(1.0f64);
+//! p.grad = 2.0;
+//! Sgd::new(0.25).step(&mut [&mut p]);
+//! assert_eq!(p.value, 0.5);
+//! ```
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod check;
+mod differentiable;
+mod grad_mode;
+pub mod optim;
+mod param;
+mod real;
+pub mod rules;
+
+pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
+pub use differentiable::{Differentiable, GradOutput, accumulate, zero_like};
+pub use grad_mode::{detach, no_grad};
+pub use optim::Sgd;
+pub use param::Param;
+pub use real::Real;
+
+/// What most programs need: `use autodiff_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::optim::Sgd;
+    pub use crate::{
+        Differentiable, GradcheckError, Param, Real, detach, gradcheck, jacobian, jacobian_fwd,
+        no_grad,
+    };
+}
+
+/// The paths generated code uses. Not part of the public API: it may change at any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::differentiable::{Differentiable, GradOutput, accumulate, zero_like};
+    pub use crate::rules;
+    pub use core::clone::Clone;
+    pub use core::option::Option::{None, Some};
+}

@@ -1,0 +1,8 @@
+//! Optimisers: they update [`Param`](crate::Param) values from their gradients, outside any
+//! differentiated code (what PyTorch wraps in `no_grad`).
+
+mod sgd;
+mod update;
+
+pub use sgd::Sgd;
+pub use update::Update;

@@ -1,0 +1,41 @@
+//! [`Update`]: the arithmetic an optimiser needs on a parameter's value.
+
+use crate::Differentiable;
+
+/// Values an optimiser can update: `self += alpha * x` and `self *= beta`.
+///
+/// ```
+/// use autodiff_runtime::optim::Update;
+/// let mut v = 1.0f64;
+/// v.add_scaled(-0.5, &2.0);
+/// v.scale(3.0);
+/// assert_eq!(v, 0.0);
+/// ```
+pub trait Update: Differentiable + Clone + 'static {
+    /// `self += alpha * x`.
+    fn add_scaled(&mut self, alpha: f64, x: &Self);
+    /// `self *= beta`.
+    fn scale(&mut self, beta: f64);
+}
+
+impl Update for f64 {
+    #[inline]
+    fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        *self += alpha * x;
+    }
+    #[inline]
+    fn scale(&mut self, beta: f64) {
+        *self *= beta;
+    }
+}
+
+impl Update for f32 {
+    #[inline]
+    fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        *self += alpha as f32 * x;
+    }
+    #[inline]
+    fn scale(&mut self, beta: f64) {
+        *self *= beta as f32;
+    }
+}

@@ -1,0 +1,147 @@
+//! Arithmetic: `+ - * / %`, unary `-`, `mul_add`, `recip`.
+
+use super::partial;
+#[allow(unused_imports)]
+use crate::Real;
+
+partial!(
+    "a + b",
+    "1",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a + b;",
+    (a, b),
+    y,
+    add_jvp_0,
+    add_vjp_0,
+    T::ONE
+);
+partial!(
+    "a + b",
+    "1",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a + b;",
+    (a, b),
+    y,
+    add_jvp_1,
+    add_vjp_1,
+    T::ONE
+);
+partial!(
+    "a - b",
+    "1",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a - b;",
+    (a, b),
+    y,
+    sub_jvp_0,
+    sub_vjp_0,
+    T::ONE
+);
+partial!(
+    "a - b",
+    "-1",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a - b;",
+    (a, b),
+    y,
+    sub_jvp_1,
+    sub_vjp_1,
+    -T::ONE
+);
+partial!(
+    "a * b",
+    "b",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a * b;",
+    (a, b),
+    y,
+    mul_jvp_0,
+    mul_vjp_0,
+    b
+);
+partial!(
+    "a * b",
+    "a",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a * b;",
+    (a, b),
+    y,
+    mul_jvp_1,
+    mul_vjp_1,
+    a
+);
+partial!(
+    "a / b",
+    "1 / b",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a / b;",
+    (a, b),
+    y,
+    div_jvp_0,
+    div_vjp_0,
+    T::ONE / b
+);
+partial!(
+    "a / b",
+    "-y / b",
+    "let (a, b) = (1.5f64, -0.5f64); let y = a / b;",
+    (a, b),
+    y,
+    div_jvp_1,
+    div_vjp_1,
+    -y / b
+);
+partial!(
+    "a % b",
+    "1",
+    "let (a, b) = (7.5f64, 2.0f64); let y = a % b;",
+    (a, b),
+    y,
+    rem_jvp_0,
+    rem_vjp_0,
+    T::ONE
+);
+partial!(
+    "a % b",
+    "-trunc(a / b)",
+    "let (a, b) = (7.5f64, 2.0f64); let y = a % b;",
+    (a, b),
+    y,
+    rem_jvp_1,
+    rem_vjp_1,
+    -a.trunc_div(b)
+);
+partial!("-x", "-1", "let x = 1.5f64; let y = -x;", (x), y, neg_jvp, neg_vjp, -T::ONE);
+partial!(
+    "x.recip()",
+    "-y²",
+    "let x = 1.5f64; let y = x.recip();",
+    (x),
+    y,
+    recip_jvp,
+    recip_vjp,
+    -(y * y)
+);
+partial!(
+    "a.mul_add(b, c) = a·b + c",
+    "b",
+    "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
+    (a, b, c),
+    y,
+    mul_add_jvp_0,
+    mul_add_vjp_0,
+    b
+);
+partial!(
+    "a.mul_add(b, c) = a·b + c",
+    "a",
+    "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
+    (a, b, c),
+    y,
+    mul_add_jvp_1,
+    mul_add_vjp_1,
+    a
+);
+partial!(
+    "a.mul_add(b, c) = a·b + c",
+    "1",
+    "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
+    (a, b, c),
+    y,
+    mul_add_jvp_2,
+    mul_add_vjp_2,
+    T::ONE
+);
