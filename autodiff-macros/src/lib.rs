@@ -1,1 +1,32 @@
-//! placeholder
+//! The `#[differentiable]` attribute of `autodiff`. Use it through the facade crate:
+//! `use autodiff::prelude::*;` — its documentation describes what the attribute generates.
+//!
+//! The macro is a pipeline of stages, each in its own module (see `ARCHITECTURE.md`):
+//! [`parse`] the signature and options, [`lower`] the body into the [`ir`], [`analyse`]
+//! activity, [`emit`] forward and reverse mode; [`diagnostics`] collects errors from all of
+//! them. The macro knows operations by name only ([`rules`]); the runtime supplies the typed
+//! derivative rules.
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod analyse;
+mod diagnostics;
+mod emit;
+mod expand;
+mod ir;
+mod kind;
+mod lower;
+mod parse;
+mod rules;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro::TokenStream;
+
+/// Generates `f_jvp` (forward mode), `f_vjp` (reverse mode) and `f_grad` beside a numeric
+/// function `f`. See the `autodiff` crate for the contract and examples.
+#[proc_macro_attribute]
+pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into()).into()
+}

@@ -1,0 +1,131 @@
+//! What both emitters share: names of values, tangents and adjoints; operands; the primal of
+//! an operation as the user wrote it; calls of runtime rules and of companion functions.
+
+use crate::ir::{Form, Function, Op, Operand, Var};
+use crate::kind::Kind;
+use crate::rules::Rule;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use std::collections::HashSet;
+
+/// The function being emitted and what the emitters need to know about it.
+pub struct Ctx<'a> {
+    /// The lowered function.
+    pub f: &'a Function,
+    /// The path generated code reaches the runtime through (`::autodiff::__private`).
+    pub rt: TokenStream,
+    /// Values that are varied and useful: the ones with adjoints.
+    pub active: &'a HashSet<Var>,
+}
+
+impl Ctx<'_> {
+    /// The identifier of a value.
+    pub fn id(&self, v: Var) -> &Ident {
+        &self.f.var(v).ident
+    }
+
+    /// The identifier of a value's tangent (`x_dot`).
+    pub fn dot(&self, v: Var) -> Ident {
+        format_ident!("{}_dot", self.f.var(v).name, span = Span::mixed_site())
+    }
+
+    /// The identifier of a value's adjoint (`x_bar`); for a parameter, the `&mut` buffer.
+    pub fn bar(&self, v: Var) -> Ident {
+        format_ident!("{}_bar", self.f.var(v).name, span = Span::mixed_site())
+    }
+
+    /// Whether a value depends on an active parameter.
+    pub fn varied(&self, o: &Operand) -> bool {
+        matches!(o, Operand::Var(v) if self.f.var(*v).varied)
+    }
+
+    /// Whether a value has an adjoint.
+    pub fn is_active(&self, o: &Operand) -> bool {
+        matches!(o, Operand::Var(v) if self.active.contains(v))
+    }
+
+    /// An operand as an expression.
+    pub fn operand(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Var(v) => {
+                let id = self.id(*v);
+                quote!(#id)
+            }
+            Operand::Const(e @ syn::Expr::Lit(_)) => quote!(#e),
+            Operand::Const(e) => quote!((#e)),
+        }
+    }
+
+    /// `let name: T` when the source annotated the value's type.
+    pub fn binding(&self, v: Var) -> TokenStream {
+        let id = self.id(v);
+        match &self.f.var(v).ty {
+            Some(ty) if self.f.var(v).param.is_none() => quote!(#id: #ty),
+            _ => quote!(#id),
+        }
+    }
+
+    /// The primal of `op`, written as the user wrote it so type inference sees the same code.
+    pub fn primal(&self, op: &Op) -> TokenStream {
+        let a: Vec<TokenStream> = op.args.iter().map(|o| self.operand(o)).collect();
+        match &op.form {
+            Form::Binary(bin) => {
+                let (l, r) = (&a[0], &a[1]);
+                quote_spanned!(op.span=> #l #bin #r)
+            }
+            Form::Neg => {
+                let x = &a[0];
+                quote_spanned!(op.span=> -#x)
+            }
+            Form::Method(m) => {
+                let (recv, rest) = (&a[0], &a[1..]);
+                quote_spanned!(op.span=> #recv.#m(#(#rest),*))
+            }
+            Form::Path(p) => quote_spanned!(op.span=> #p(#(#a),*)),
+            Form::Cast(ty) => {
+                let x = &a[0];
+                quote_spanned!(op.span=> (#x as #ty))
+            }
+        }
+    }
+
+    /// A call of the runtime's rule for operand `k` of `op` in `mode` (`jvp`/`vjp`), with the
+    /// operand's tangent or the result's adjoint `seed`.
+    pub fn rule_call(&self, op: &Op, rule: &Rule, mode: &str, k: usize, seed: &Ident) -> TokenStream {
+        let rt = &self.rt;
+        let f = Ident::new(&rule.function(mode, k), op.span);
+        let args = op.args.iter().map(|o| self.operand(o));
+        let y = self.id(op.out);
+        quote_spanned!(op.span=> #rt::rules::#f(#(&#args,)* &#y, &#seed))
+    }
+
+    /// Whether the callee of a call takes a tangent/adjoint for this argument: it does for
+    /// every float parameter.
+    pub fn has_slot(&self, o: &Operand) -> bool {
+        match o {
+            Operand::Var(v) => self.f.var(*v).varied || self.f.var(*v).kind == Kind::Float,
+            Operand::Const(e) => Kind::of_const(e) == Kind::Float,
+        }
+    }
+
+    /// The companion of a called function or method: `g` -> `g_jvp`, `self.g` -> `self.g_vjp`.
+    /// Returns the callee expression and the remaining (non-receiver) arguments.
+    pub fn companion(&self, op: &Op, suffix: &str) -> (TokenStream, Vec<Operand>) {
+        match &op.form {
+            Form::Path(p) => {
+                let mut p = p.clone();
+                if let Some(last) = p.path.segments.last_mut() {
+                    last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
+                }
+                (quote!(#p), op.args.clone())
+            }
+            Form::Method(m) => {
+                let recv = self.operand(&op.args[0]);
+                let name = format_ident!("{}_{}", m, suffix, span = m.span());
+                (quote_spanned!(op.span=> #recv.#name), op.args[1..].to_vec())
+            }
+            // Operators and casts are rules, never calls.
+            _ => (quote!(compile_error!("internal error: a call of an operator")), Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Forward mode. Input: the IR. Output: the body of `f_jvp`, which computes each value and,
+//! for each varied value, its tangent right after it:
+//!
+//! ```text
+//! t0 = sin(x)          let t0 = x.sin();  let t0_dot = rules::sin_jvp(&x, &t0, &x_dot);
+//! (y) = if c {..}      let (y, y_dot) = if c { ..; (a, a_dot) } else { ..; (b, zero_like(&b)) };
+//! yield y              (y, y_dot)
+//! ```
+
+use super::context::Ctx;
+use crate::ir::{Block, Head, Node, Operand, Prim};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The body of `f_jvp`.
+pub fn body(cx: &Ctx<'_>) -> TokenStream {
+    let code = nodes(cx, &cx.f.body);
+    let result = cx.operand(cx.f.result());
+    let tangent = tangent(cx, cx.f.result());
+    quote! { #code (#result, #tangent) }
+}
+
+/// The tangent of an operand: its own, or zero for a constant.
+fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    match o {
+        Operand::Var(v) if cx.f.var(*v).varied => {
+            let d = cx.dot(*v);
+            quote!(#d)
+        }
+        o => {
+            let (rt, x) = (&cx.rt, cx.operand(o));
+            quote!(#rt::zero_like(&#x))
+        }
+    }
+}
+
+fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
+    let rt = &cx.rt;
+    let mut out = TokenStream::new();
+    for node in &block.nodes {
+        match node {
+            Node::Opaque { out: v, expr } => {
+                let b = cx.binding(*v);
+                out.extend(quote!(let #b = #expr;));
+            }
+            Node::Op(op) if !cx.f.var(op.out).varied => {
+                let (b, primal) = (cx.binding(op.out), cx.primal(op));
+                out.extend(quote!(let #b = #primal;));
+            }
+            Node::Op(op) => {
+                let (b, y, y_dot) = (cx.binding(op.out), cx.id(op.out), cx.dot(op.out));
+                match op.prim {
+                    Prim::Rule(rule) => {
+                        let primal = cx.primal(op);
+                        let terms: Vec<TokenStream> = op
+                            .args
+                            .iter()
+                            .enumerate()
+                            .filter(|(k, a)| rule.diff[*k] && cx.varied(a))
+                            .map(|(k, a)| match a {
+                                Operand::Var(v) => cx.rule_call(op, rule, "jvp", k, &cx.dot(*v)),
+                                Operand::Const(_) => TokenStream::new(),
+                            })
+                            .collect();
+                        let sum = match terms.as_slice() {
+                            [one] => one.clone(),
+                            [first, rest @ ..] => quote!({
+                                let mut d = #first;
+                                #(#rt::accumulate(&mut d, #rest);)*
+                                d
+                            }),
+                            [] => quote!(#rt::zero_like(&#y)),
+                        };
+                        out.extend(quote!(let #b = #primal; let #y_dot = #sum;));
+                    }
+                    Prim::Call => {
+                        let (callee, args) = cx.companion(op, "jvp");
+                        let values = args.iter().map(|a| cx.operand(a));
+                        let tangents = args.iter().filter(|a| cx.has_slot(a)).map(|a| tangent(cx, a));
+                        let _ = b;
+                        out.extend(quote!(let (#y, #y_dot) = #callee(#(#values,)* #(#tangents),*);));
+                    }
+                }
+            }
+            Node::Branch(br) => {
+                let mut pattern = Vec::new();
+                for v in &br.outs {
+                    pattern.push(cx.id(*v).clone());
+                    if cx.f.var(*v).varied {
+                        pattern.push(cx.dot(*v));
+                    }
+                }
+                let arms: Vec<TokenStream> = br
+                    .arms
+                    .iter()
+                    .map(|arm| {
+                        let code = nodes(cx, &arm.body);
+                        let mut values = Vec::new();
+                        for (v, y) in br.outs.iter().zip(&arm.body.yields) {
+                            values.push(cx.operand(y));
+                            if cx.f.var(*v).varied {
+                                values.push(tangent(cx, y));
+                            }
+                        }
+                        quote!({ #code (#(#values),*) })
+                    })
+                    .collect();
+                let branch = match &br.head {
+                    Head::If(cond) => {
+                        let (then, els) = (&arms[0], &arms[1]);
+                        quote!(if #cond #then else #els)
+                    }
+                    Head::Match(scrutinee) => {
+                        let pats = br.arms.iter().map(|a| &a.pat);
+                        quote!(match #scrutinee { #(#pats => #arms)* })
+                    }
+                };
+                out.extend(quote!(let (#(#pattern),*) = #branch;));
+            }
+        }
+    }
+    out
+}

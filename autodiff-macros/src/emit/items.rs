@@ -1,0 +1,128 @@
+//! The generated functions themselves: `f_jvp`, `f_vjp` and `f_grad` with the signatures of
+//! the public contract (DESIGN.md), around the bodies the emitters write.
+
+use super::context::Ctx;
+use super::{forward, reverse};
+use crate::ir::{Function, Var};
+use crate::kind::Kind;
+use crate::parse::{FnDesc, Options};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::HashSet;
+
+/// `f_jvp`, `f_vjp` and (for a float result) `f_grad`.
+pub fn generated_items(desc: &FnDesc, f: &Function, active: &HashSet<Var>, opts: &Options) -> TokenStream {
+    let rt = match &opts.krate {
+        Some(path) => quote!(#path::__private),
+        None => quote!(::autodiff::__private),
+    };
+    let cx = Ctx { f, rt, active };
+    let sig = &desc.item.sig;
+    let name = &sig.ident;
+    let vis = &desc.item.vis;
+    let generics = &sig.generics;
+    let where_clause = &generics.where_clause;
+    let ret = &desc.ret;
+    let receiver = desc.receiver.as_ref().map(|r| quote!(#r,));
+    let params: Vec<TokenStream> = desc
+        .params
+        .iter()
+        .map(|p| {
+            let (id, ty) = (&p.ident, &p.ty);
+            quote!(#id: #ty)
+        })
+        .collect();
+    let active_params: Vec<(Var, &syn::Type)> =
+        desc.params.iter().zip(&f.params).filter(|(p, _)| p.active).map(|(p, v)| (*v, &p.ty)).collect();
+    let items: Vec<&syn::Item> = f.items.iter().collect();
+    let allow = quote!(#[allow(unused, clippy::all, non_snake_case)] #[inline]);
+    let named = |given: &Option<Ident>, suffix: &str| {
+        given.clone().unwrap_or_else(|| format_ident!("{}_{}", name, suffix, span = name.span()))
+    };
+    let (jvp, vjp, grad) = (named(&opts.jvp, "jvp"), named(&opts.vjp, "vjp"), named(&opts.grad, "grad"));
+
+    let tangents = active_params.iter().map(|(v, ty)| {
+        let d = cx.dot(*v);
+        quote!(#d: #ty)
+    });
+    let jvp_doc = format!(
+        " Forward mode of `{name}`: its value and its directional derivative along the tangents of {}.",
+        list(desc, "_dot")
+    );
+    let fwd = forward::body(&cx);
+    let jvp_item = quote! {
+        #[doc = #jvp_doc]
+        #allow
+        #vis fn #jvp #generics (#receiver #(#params,)* #(#tangents),*) -> (#ret, #ret) #where_clause {
+            #(#items)*
+            #fwd
+        }
+    };
+
+    let seed = Ident::new("seed", Span::mixed_site());
+    let buffers: Vec<TokenStream> = active_params
+        .iter()
+        .map(|(v, ty)| {
+            let b = cx.bar(*v);
+            quote!(#b: &mut #ty)
+        })
+        .collect();
+    let vjp_doc = format!(
+        " Reverse mode of `{name}`: returns its value and ADDS `seed` times its gradient into {} (gradient accumulation).",
+        list(desc, "_bar")
+    );
+    let rev = reverse::body(&cx);
+    let vjp_item = quote! {
+        #[doc = #vjp_doc]
+        #allow
+        #vis fn #vjp #generics (#receiver #(#params,)* #seed: #ret, #(#buffers),*) -> #ret #where_clause {
+            #(#items)*
+            #rev
+        }
+    };
+
+    let grad_item = if desc.ret_kind == Kind::Float {
+        let rt = &cx.rt;
+        let locals: Vec<Ident> = active_params
+            .iter()
+            .map(|(v, _)| format_ident!("__grad_{}", f.var(*v).name, span = Span::mixed_site()))
+            .collect();
+        let setup = active_params.iter().zip(&locals).map(|((v, _), local)| {
+            let (id, bar) = (cx.id(*v), cx.bar(*v));
+            quote!(let mut #local = #rt::zero_like(&#id); let #bar = &mut #local;)
+        });
+        let gradient = match locals.as_slice() {
+            [one] => quote!(#one),
+            many => quote!((#(#many),*)),
+        };
+        let g_ty = match active_params.as_slice() {
+            [(_, ty)] => quote!(#ty),
+            many => {
+                let tys = many.iter().map(|(_, ty)| ty);
+                quote!((#(#tys),*))
+            }
+        };
+        let grad_doc = format!(" Value and gradient of `{name}` with respect to {}.", list(desc, ""));
+        quote! {
+            #[doc = #grad_doc]
+            #allow
+            #vis fn #grad #generics (#receiver #(#params),*) -> (#ret, #g_ty) #where_clause {
+                #(#items)*
+                #(#setup)*
+                let #seed = <#ret as #rt::GradOutput>::unit_seed();
+                let value = { #rev };
+                (value, #gradient)
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    quote!(#jvp_item #vjp_item #grad_item)
+}
+
+/// "`x_dot`, `y_dot`" for the active parameters.
+fn list(desc: &FnDesc, suffix: &str) -> String {
+    let names: Vec<String> =
+        desc.params.iter().filter(|p| p.active).map(|p| format!("`{}{suffix}`", p.ident)).collect();
+    if names.is_empty() { "no parameter".into() } else { names.join(", ") }
+}

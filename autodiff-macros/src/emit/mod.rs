@@ -1,0 +1,9 @@
+//! Stages 4 and 5, emit: Rust code from the IR — forward mode (`f_jvp`), reverse mode
+//! (`f_vjp`) and the gradient (`f_grad`).
+
+mod context;
+mod forward;
+mod items;
+mod reverse;
+
+pub use items::generated_items;

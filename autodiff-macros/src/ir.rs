@@ -1,0 +1,246 @@
+//! The intermediate representation: the function body as single assignments of primitive
+//! operations, with structured branches. Every stage after lowering reads this, never syntax.
+//!
+//! Each value is assigned once ([`Var`]); a `let mut` reassigned in the source becomes several
+//! values. Branches yield values ([`Block::yields`]) that become the branch's outputs, like phi
+//! nodes in SSA form. Early returns are lowered away: the rest of the function is moved into
+//! the branches that continue, so the body's single yield is the function's result.
+
+use crate::kind::Kind;
+use crate::rules::Rule;
+use proc_macro2::{Ident, Span};
+use quote::ToTokens;
+use std::fmt::{self, Write as _};
+
+/// A value, assigned once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub usize);
+
+/// What is known about a value.
+pub struct VarInfo {
+    /// A unique name, a valid identifier: the user's name with a version (`s_1`), or `tN`.
+    pub name: String,
+    /// The identifier the generated code uses (the user's own for parameters).
+    pub ident: Ident,
+    /// What syntax tells of its type.
+    pub kind: Kind,
+    /// Whether it depends on an active parameter (the forward half of activity analysis).
+    pub varied: bool,
+    /// A type annotation from the source, kept in the generated code for type inference.
+    pub ty: Option<syn::Type>,
+    /// For a parameter: its position among the function's typed parameters.
+    pub param: Option<usize>,
+}
+
+/// An operation's input: a value, or a constant emitted as written.
+#[derive(Clone)]
+pub enum Operand {
+    /// A value of the IR.
+    Var(Var),
+    /// A literal or a path to a constant, emitted as written.
+    Const(syn::Expr),
+}
+
+/// How the primal of an operation is written in the generated code: as the user wrote it, so
+/// that type inference sees the same expression.
+#[derive(Clone)]
+pub enum Form {
+    /// `a op b`
+    Binary(syn::BinOp),
+    /// `-a`
+    Neg,
+    /// `a.method(b, ..)`
+    Method(Ident),
+    /// `path(a, b, ..)`
+    Path(syn::ExprPath),
+    /// `a as T`
+    Cast(syn::Type),
+}
+
+/// What an operation is, for differentiation.
+#[derive(Clone, Copy)]
+pub enum Prim {
+    /// A primitive with a rule in the runtime.
+    Rule(&'static Rule),
+    /// A call to a function or method that has `_jvp`/`_vjp` companions.
+    Call,
+}
+
+/// One assignment `out = prim(args)`.
+pub struct Op {
+    /// The value assigned.
+    pub out: Var,
+    /// The primitive.
+    pub prim: Prim,
+    /// How to write its primal.
+    pub form: Form,
+    /// Its operands (a method's receiver first).
+    pub args: Vec<Operand>,
+    /// Where the source wrote it.
+    pub span: Span,
+}
+
+/// How a branch chooses its arm.
+pub enum Head {
+    /// `if cond { arm 0 } else { arm 1 }`
+    If(syn::Expr),
+    /// `match scrutinee { pat => arm, .. }`; each arm carries its pattern.
+    Match(syn::Expr),
+}
+
+/// One arm of a branch.
+pub struct Arm {
+    /// The pattern (with its guard) of a `match` arm; `None` for `if`.
+    pub pat: Option<syn::Pat>,
+    /// The arm's code and the values it yields to the branch's outputs.
+    pub body: Block,
+}
+
+/// A branch whose arms each yield one value per output.
+pub struct Branch {
+    /// A number unique in the function.
+    pub id: usize,
+    /// The condition or scrutinee (inactive: evaluated as written).
+    pub head: Head,
+    /// The arms, in source order.
+    pub arms: Vec<Arm>,
+    /// The values the branch defines.
+    pub outs: Vec<Var>,
+}
+
+/// A statement of the IR.
+pub enum Node {
+    /// A primitive operation or a differentiable call.
+    Op(Op),
+    /// An inactive expression, evaluated exactly as written (names renamed).
+    Opaque {
+        /// The value assigned.
+        out: Var,
+        /// The expression.
+        expr: syn::Expr,
+    },
+    /// Structured control flow.
+    Branch(Branch),
+}
+
+/// A sequence of statements and the values it yields.
+#[derive(Default)]
+pub struct Block {
+    /// The statements in order.
+    pub nodes: Vec<Node>,
+    /// What the block yields: the function's result for the body, the branch outputs for an arm.
+    pub yields: Vec<Operand>,
+}
+
+/// A lowered function.
+pub struct Function {
+    /// Every value.
+    pub vars: Vec<VarInfo>,
+    /// The typed parameters, in order.
+    pub params: Vec<Var>,
+    /// The body; it yields exactly the function's result.
+    pub body: Block,
+    /// Items declared in the body (`use`, nested `fn`), repeated in every generated function.
+    pub items: Vec<syn::Item>,
+}
+
+impl Function {
+    /// The information on `v`.
+    pub fn var(&self, v: Var) -> &VarInfo {
+        &self.vars[v.0]
+    }
+
+    /// The function's result.
+    pub fn result(&self) -> &Operand {
+        &self.body.yields[0]
+    }
+
+    /// The stable text form used by snapshot tests and `ARCHITECTURE.md`.
+    pub fn dump(&self) -> String {
+        let mut out = String::new();
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| {
+                let v = self.var(*p);
+                format!("{}{}", v.name, if v.varied { " (active)" } else { "" })
+            })
+            .collect();
+        let _ = writeln!(out, "params {}", params.join(", "));
+        self.dump_block(&self.body, 0, &mut out);
+        out
+    }
+
+    fn dump_block(&self, block: &Block, depth: usize, out: &mut String) {
+        let pad = "  ".repeat(depth);
+        for node in &block.nodes {
+            match node {
+                Node::Op(op) => {
+                    let what = match (op.prim, &op.form) {
+                        (Prim::Rule(r), _) => r.name.to_string(),
+                        (Prim::Call, Form::Path(p)) => format!("call {}", tokens(p)),
+                        (Prim::Call, Form::Method(m)) => format!("call .{m}"),
+                        (Prim::Call, _) => "call".to_string(),
+                    };
+                    let args: Vec<String> = op.args.iter().map(|a| self.operand(a)).collect();
+                    let _ = writeln!(
+                        out,
+                        "{pad}{} = {what}({}){}",
+                        self.var(op.out).name,
+                        args.join(", "),
+                        self.mark(op.out)
+                    );
+                }
+                Node::Opaque { out: v, expr } => {
+                    let _ = writeln!(out, "{pad}{} = const {}", self.var(*v).name, tokens(expr));
+                }
+                Node::Branch(b) => {
+                    let outs: Vec<String> =
+                        b.outs.iter().map(|v| format!("{}{}", self.var(*v).name, self.mark(*v))).collect();
+                    let _ = match &b.head {
+                        Head::If(c) => writeln!(out, "{pad}({}) = if {} {{", outs.join(", "), tokens(c)),
+                        Head::Match(s) => writeln!(out, "{pad}({}) = match {} {{", outs.join(", "), tokens(s)),
+                    };
+                    for (k, arm) in b.arms.iter().enumerate() {
+                        let label = match &arm.pat {
+                            Some(p) => tokens(p),
+                            None if k == 0 => "then".to_string(),
+                            None => "else".to_string(),
+                        };
+                        let _ = writeln!(out, "{pad}  {label} =>");
+                        self.dump_block(&arm.body, depth + 2, out);
+                    }
+                    let _ = writeln!(out, "{pad}}}");
+                }
+            }
+        }
+        let ys: Vec<String> = block.yields.iter().map(|y| self.operand(y)).collect();
+        let _ = writeln!(out, "{pad}yield ({})", ys.join(", "));
+    }
+
+    fn mark(&self, v: Var) -> &'static str {
+        if self.var(v).varied { " [varied]" } else { "" }
+    }
+
+    fn operand(&self, o: &Operand) -> String {
+        match o {
+            Operand::Var(v) => self.var(*v).name.clone(),
+            Operand::Const(e) => tokens(e),
+        }
+    }
+}
+
+fn tokens(t: &impl ToTokens) -> String {
+    let mut s = t.to_token_stream().to_string();
+    // Make token spacing read like source: `f64 :: sin` -> `f64::sin`, `x . len ()` -> `x.len()`.
+    for (from, to) in [(" :: ", "::"), (" . ", "."), (" (", "("), ("( ", "("), (" )", ")"), (" ,", ",")] {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dump())
+    }
+}

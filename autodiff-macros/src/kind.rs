@@ -1,0 +1,106 @@
+//! What the macro can tell about a value's type from syntax alone.
+//!
+//! The macro runs before type checking, so it knows types only where the source spells them:
+//! parameter and `let` annotations, literals, casts, and the results of known operations. That
+//! is enough to decide which parameters are active and which call arguments carry a tangent.
+
+use syn::{Expr, Lit, Type};
+
+/// The class of a value, as far as syntax shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `f32` or `f64`.
+    Float,
+    /// An integer.
+    Int,
+    /// A `bool`.
+    Bool,
+    /// Anything else, or not known.
+    Unknown,
+}
+
+impl Kind {
+    /// The kind of the result of arithmetic on values of kinds `self` and `other`.
+    pub fn join(self, other: Kind) -> Kind {
+        match (self, other) {
+            (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
+            (a, b) if a == b => a,
+            _ => Kind::Unknown,
+        }
+    }
+
+    /// The kind a type names.
+    pub fn of_type(ty: &Type) -> Kind {
+        match ty {
+            Type::Paren(p) => Kind::of_type(&p.elem),
+            Type::Group(g) => Kind::of_type(&g.elem),
+            Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+                Some(id) => match id.to_string().as_str() {
+                    "f32" | "f64" => Kind::Float,
+                    "bool" => Kind::Bool,
+                    "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
+                    | "u64" | "u128" | "usize" => Kind::Int,
+                    _ => Kind::Unknown,
+                },
+                None => Kind::Unknown,
+            },
+            _ => Kind::Unknown,
+        }
+    }
+
+    /// The kind of a constant written in the source: a literal, `-literal`, or a path such as
+    /// `std::f64::consts::PI`.
+    pub fn of_const(expr: &Expr) -> Kind {
+        match expr {
+            Expr::Lit(l) => match &l.lit {
+                Lit::Float(_) => Kind::Float,
+                Lit::Int(i) if matches!(i.suffix(), "f32" | "f64") => Kind::Float,
+                Lit::Int(_) => Kind::Int,
+                Lit::Bool(_) => Kind::Bool,
+                _ => Kind::Unknown,
+            },
+            Expr::Unary(u) => Kind::of_const(&u.expr),
+            Expr::Paren(p) => Kind::of_const(&p.expr),
+            Expr::Group(g) => Kind::of_const(&g.expr),
+            Expr::Cast(c) => Kind::of_type(&c.ty),
+            Expr::Path(p) => {
+                let segs: Vec<String> =
+                    p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let float_module = segs.iter().any(|s| s == "f64" || s == "f32");
+                if float_module && segs.iter().any(|s| s == "consts") {
+                    Kind::Float
+                } else if float_module
+                    && matches!(
+                        segs.last().map(String::as_str),
+                        Some("EPSILON" | "MAX" | "MIN" | "MIN_POSITIVE" | "INFINITY" | "NEG_INFINITY" | "NAN")
+                    )
+                {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                }
+            }
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn kinds_from_syntax() {
+        assert_eq!(Kind::of_type(&parse_quote!(f64)), Kind::Float);
+        assert_eq!(Kind::of_type(&parse_quote!(usize)), Kind::Int);
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<f64>)), Kind::Unknown);
+        assert_eq!(Kind::of_const(&parse_quote!(2.0)), Kind::Float);
+        assert_eq!(Kind::of_const(&parse_quote!(-3)), Kind::Int);
+        assert_eq!(Kind::of_const(&parse_quote!(1f32)), Kind::Float);
+        assert_eq!(Kind::of_const(&parse_quote!(std::f64::consts::PI)), Kind::Float);
+        assert_eq!(Kind::of_const(&parse_quote!(K)), Kind::Unknown);
+        assert_eq!(Kind::Int.join(Kind::Float), Kind::Float);
+        assert_eq!(Kind::Int.join(Kind::Unknown), Kind::Unknown);
+    }
+}

@@ -1,0 +1,610 @@
+//! Lowering statements: `let`, assignment, blocks, branches, and early `return`.
+//!
+//! Early returns are lowered by moving "the rest of the function" into each arm of the branch
+//! that contains them (continuation passing): `if c { return a; } rest` becomes
+//! `if c { a } else { rest }`, whose value is the function's result. The work list below makes
+//! this one loop: an arm's statements are followed by the statements after the branch.
+
+use super::context::Lowerer;
+use super::rename::{pattern_bindings, rename};
+use crate::ir::{Arm, Block, Branch, Head, Node, Operand, Var};
+use crate::kind::Kind;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt};
+
+/// One step of lowering a sequence of statements.
+#[derive(Clone, Copy)]
+pub enum Work<'s> {
+    /// A statement.
+    Stmt(&'s Stmt),
+    /// A block's final expression (its value, if nothing but scope ends follows it).
+    Tail(&'s Expr),
+    /// A block opens a scope.
+    Enter,
+    /// A block closes its scope.
+    Exit,
+}
+
+/// The work list of a block's statements, its scope included.
+fn block_work(block: &syn::Block) -> Vec<Work<'_>> {
+    let mut work = vec![Work::Enter];
+    for (i, stmt) in block.stmts.iter().enumerate() {
+        match stmt {
+            Stmt::Expr(e, None) if i + 1 == block.stmts.len() => work.push(Work::Tail(e)),
+            s => work.push(Work::Stmt(s)),
+        }
+    }
+    work.push(Work::Exit);
+    work
+}
+
+/// Whether an expression contains `return` (outside closures, whose returns are their own).
+pub fn contains_return(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+/// What an arm of a branch runs.
+pub enum ArmBody<'s> {
+    Block(&'s syn::Block),
+    Expr(&'s Expr),
+    Empty,
+}
+
+impl<'s> Lowerer<'_> {
+    /// Lowers the function body; returns the function's result.
+    pub fn lower_fn_body(&mut self, block: &'s syn::Block) -> Operand {
+        let mut work = block_work(block);
+        // The parameters' scope is the function's outermost; the body needs no scope of its own.
+        work.remove(0);
+        work.pop();
+        self.lower_seq(&work, true)
+    }
+
+    /// Lowers a block in value position; returns its value.
+    pub fn lower_block_value(&mut self, block: &'s syn::Block) -> Operand {
+        self.lower_seq(&block_work(block), false)
+    }
+
+    /// Lowers a work list; returns the value of its final expression. `tail` says whether the
+    /// list runs to the end of the function, where `return` can be lowered.
+    fn lower_seq(&mut self, work: &[Work<'s>], tail: bool) -> Operand {
+        for (i, w) in work.iter().enumerate() {
+            let rest = &work[i + 1..];
+            match *w {
+                Work::Enter => self.env.push(),
+                Work::Exit => self.env.pop(),
+                Work::Stmt(Stmt::Local(local)) => self.lower_let(local),
+                Work::Stmt(Stmt::Item(item)) => self.items.push(item.clone()),
+                Work::Stmt(Stmt::Macro(m)) => {
+                    self.unsupported_macro(&m.mac);
+                }
+                Work::Stmt(Stmt::Expr(e, _)) => {
+                    if let Some(result) = self.lower_return(e, rest, tail) {
+                        return result;
+                    }
+                    self.lower_stmt_expr(e);
+                }
+                Work::Tail(e) => {
+                    if let Some(result) = self.lower_return(e, rest, tail) {
+                        return result;
+                    }
+                    if rest.iter().all(|w| matches!(w, Work::Exit)) {
+                        let value = self.lower_expr(e);
+                        rest.iter().for_each(|_| self.env.pop());
+                        return value;
+                    }
+                    self.lower_stmt_expr(e);
+                }
+            }
+        }
+        Self::unit()
+    }
+
+    /// If `e` returns from the function, lowers it with `rest` as its continuation and gives
+    /// the function's result; `None` if it contains no `return`.
+    fn lower_return(&mut self, e: &'s Expr, rest: &[Work<'s>], tail: bool) -> Option<Operand> {
+        if !contains_return(e) {
+            return None;
+        }
+        if !tail {
+            return Some(self.fail(
+                e.span(),
+                "`return` inside a value (a `let` initialiser, an operand, a condition) cannot be differentiated",
+                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+            ));
+        }
+        match e {
+            Expr::Return(r) => Some(match &r.expr {
+                Some(v) => self.lower_expr(v),
+                None => Self::unit(),
+            }),
+            Expr::Paren(p) => self.lower_return(&p.expr, rest, tail),
+            Expr::Block(b) if b.label.is_none() => {
+                let mut work = block_work(&b.block);
+                work.extend_from_slice(rest);
+                Some(self.lower_seq(&work, true))
+            }
+            Expr::If(_) | Expr::Match(_) => {
+                let (head, arms) = self.branch_arms(e)?;
+                let before = self.env.clone();
+                let mut lowered = Vec::new();
+                for (pat, body) in arms {
+                    self.env = before.clone();
+                    self.env.push();
+                    let pat = pat.map(|p| self.bind_pattern(&p));
+                    let saved = std::mem::take(&mut self.nodes);
+                    let mut work = Vec::new();
+                    match body {
+                        ArmBody::Block(b) => work.extend(block_work(b)),
+                        ArmBody::Expr(x) => work.push(Work::Tail(x)),
+                        ArmBody::Empty => {}
+                    }
+                    work.push(Work::Exit);
+                    work.extend_from_slice(rest);
+                    let value = self.lower_seq(&work, true);
+                    let nodes = std::mem::replace(&mut self.nodes, saved);
+                    lowered.push(Arm { pat, body: Block { nodes, yields: vec![value] } });
+                }
+                self.env = before;
+                let out = self.merge_outputs(&lowered, 0, "result");
+                let id = self.branch_id();
+                self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs: vec![out] }));
+                Some(Operand::Var(out))
+            }
+            _ => Some(self.fail(
+                e.span(),
+                "`return` inside an expression cannot be differentiated",
+                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+            )),
+        }
+    }
+
+    /// The value an output of a branch takes: a new value whose kind and activity join the
+    /// arms' `yields[index]`.
+    fn merge_outputs(&mut self, arms: &[Arm], index: usize, name: &str) -> Var {
+        let mut kind: Option<Kind> = None;
+        let mut varied = false;
+        for arm in arms {
+            let y = &arm.body.yields[index];
+            varied |= self.varied(y);
+            let k = self.kind(y);
+            kind = Some(kind.map_or(k, |kk| if kk == k { k } else { kk.join(k) }));
+        }
+        self.new_var(name, kind.unwrap_or(Kind::Unknown), varied)
+    }
+
+    /// Splits an `if`/`if let`/`match` into its head and arms (for `if`, then and else).
+    fn branch_arms(&mut self, e: &'s Expr) -> Option<(Head, Vec<(Option<Pat>, ArmBody<'s>)>)> {
+        let else_body = |ei: &'s syn::ExprIf| match &ei.else_branch {
+            Some((_, e)) => match &**e {
+                Expr::Block(b) => ArmBody::Block(&b.block),
+                other => ArmBody::Expr(other),
+            },
+            None => ArmBody::Empty,
+        };
+        match e {
+            Expr::If(ei) => {
+                if let Expr::Let(l) = &*ei.cond {
+                    let scrutinee = self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
+                    let wild: Pat = syn::parse_quote!(_);
+                    let arms = vec![(Some((*l.pat).clone()), ArmBody::Block(&ei.then_branch)), (Some(wild), else_body(ei))];
+                    Some((Head::Match(scrutinee), arms))
+                } else {
+                    let cond = self.inactive_expr(&ei.cond, "a condition")?;
+                    Some((Head::If(cond), vec![(None, ArmBody::Block(&ei.then_branch)), (None, else_body(ei))]))
+                }
+            }
+            Expr::Match(m) => {
+                let scrutinee = self.inactive_expr(&m.expr, "the scrutinee of `match`")?;
+                let r = rename(&m.expr, &self.env, &self.vars);
+                let binds = m.arms.iter().any(|a| {
+                    let mut names = Vec::new();
+                    pattern_bindings(&a.pat, &mut names);
+                    !names.is_empty()
+                });
+                if r.mentions_varied && (binds || self.infer_kind(&m.expr) == Kind::Float) {
+                    self.errors.error(
+                        m.expr.span(),
+                        "`match` on a value that depends on an active parameter",
+                        "its bindings would be constants and lose their gradient; branch with `if`/`else` on a comparison instead",
+                    );
+                    return None;
+                }
+                let arms = m.arms.iter().map(|a| (Some(a.pat.clone()), ArmBody::Expr(&a.body))).collect();
+                Some((Head::Match(scrutinee), arms))
+            }
+            _ => None,
+        }
+    }
+
+    /// A condition or scrutinee: evaluated as written, never differentiated.
+    fn inactive_expr(&mut self, e: &Expr, what: &str) -> Option<Expr> {
+        let r = rename(e, &self.env, &self.vars);
+        if r.has_return || r.mutates_local || r.has_macro {
+            self.errors.error(
+                e.span(),
+                format!("{what} of a differentiable function may not return, assign or call a macro"),
+                "compute the value in a `let` before the branch",
+            );
+            return None;
+        }
+        Some(r.expr)
+    }
+
+    /// Binds the names of a `match` arm's pattern in the current scope and renames them (and
+    /// the names its guard reads).
+    pub fn bind_pattern(&mut self, pat: &Pat) -> Pat {
+        let mut pat = pat.clone();
+        super::rename::rename_in_pat(&mut pat, &self.env, &self.vars);
+        self.rename_bindings(&mut pat);
+        pat
+    }
+
+    fn rename_bindings(&mut self, pat: &mut Pat) {
+        match pat {
+            Pat::Ident(p) => {
+                let name = p.ident.to_string();
+                if super::rename::is_binding_name(&name) {
+                    let v = self.new_var(&name, Kind::Unknown, false);
+                    self.env.bind(&name, v, false);
+                    p.ident = self.vars[v.0].ident.clone();
+                }
+                if let Some((_, sub)) = &mut p.subpat {
+                    self.rename_bindings(sub);
+                }
+            }
+            Pat::Tuple(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
+            Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
+            Pat::Struct(s) => {
+                for f in s.fields.iter_mut() {
+                    f.colon_token.get_or_insert_with(Default::default);
+                    self.rename_bindings(&mut f.pat);
+                }
+            }
+            Pat::Slice(s) => s.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
+            Pat::Reference(r) => self.rename_bindings(&mut r.pat),
+            Pat::Paren(p) => self.rename_bindings(&mut p.pat),
+            Pat::Type(t) => self.rename_bindings(&mut t.pat),
+            Pat::Or(o) => {
+                // Every alternative binds the same names: rename them all to the first's values.
+                let before = self.env.clone();
+                let mut first = true;
+                for case in o.cases.iter_mut() {
+                    if first {
+                        self.rename_bindings(case);
+                        first = false;
+                    } else {
+                        let now = self.env.clone();
+                        self.rename_like(case, &now, &before);
+                    }
+                }
+            }
+            Pat::Guard(g) => {
+                self.rename_bindings(&mut g.pat);
+                let r = rename(&g.guard, &self.env, &self.vars);
+                *g.guard = r.expr;
+            }
+            _ => {}
+        }
+    }
+
+    /// Renames the bindings of a later `|` alternative to the values the first one bound.
+    fn rename_like(&mut self, pat: &mut Pat, now: &super::env::Env, before: &super::env::Env) {
+        if let Pat::Ident(p) = pat {
+            let name = p.ident.to_string();
+            if let Some(b) = now.lookup(&name).filter(|b| before.lookup(&name).map(|o| o.var) != Some(b.var)) {
+                p.ident = self.vars[b.var.0].ident.clone();
+            }
+            return;
+        }
+        let mut sub: Vec<&mut Pat> = Vec::new();
+        match pat {
+            Pat::Tuple(t) => sub.extend(t.elems.iter_mut()),
+            Pat::TupleStruct(t) => sub.extend(t.elems.iter_mut()),
+            Pat::Struct(s) => sub.extend(s.fields.iter_mut().map(|f| {
+                f.colon_token.get_or_insert_with(Default::default);
+                &mut *f.pat
+            })),
+            Pat::Slice(s) => sub.extend(s.elems.iter_mut()),
+            Pat::Reference(r) => sub.push(&mut r.pat),
+            Pat::Paren(p) => sub.push(&mut p.pat),
+            _ => {}
+        }
+        for p in sub {
+            self.rename_like(p, now, before);
+        }
+    }
+
+    /// Lowers an `if`/`match` without `return`: a branch whose outputs are its value (when
+    /// `want_value`) and every variable an arm reassigns (phi nodes).
+    pub fn lower_branch(&mut self, e: &'s Expr, want_value: bool) -> Operand {
+        let Some((head, arms)) = self.branch_arms(e) else { return Self::unit() };
+        let before = self.env.clone();
+        let mut lowered = Vec::new();
+        let mut afters = Vec::new();
+        for (pat, body) in arms {
+            self.env = before.clone();
+            self.env.push();
+            let pat = pat.map(|p| self.bind_pattern(&p));
+            let saved = std::mem::take(&mut self.nodes);
+            let value = match body {
+                ArmBody::Block(b) => self.lower_block_value(b),
+                ArmBody::Expr(x) => self.lower_expr(x),
+                ArmBody::Empty => Self::unit(),
+            };
+            self.env.pop();
+            let nodes = std::mem::replace(&mut self.nodes, saved);
+            afters.push(self.env.clone());
+            lowered.push(Arm { pat, body: Block { nodes, yields: vec![value] } });
+        }
+        // Variables reassigned in any arm become outputs of the branch.
+        let mut changed: Vec<(usize, usize)> = Vec::new();
+        for after in &afters {
+            for pos in after.changed_since(&before) {
+                if !changed.contains(&pos) {
+                    changed.push(pos);
+                }
+            }
+        }
+        changed.sort();
+        for (arm, after) in lowered.iter_mut().zip(&afters) {
+            for &pos in &changed {
+                let v = after.at(pos).map(|b| b.var).unwrap_or(Var(0));
+                arm.body.yields.push(Operand::Var(v));
+            }
+        }
+        self.env = before;
+        let mut outs = Vec::new();
+        let mut value = Self::unit();
+        if want_value {
+            let v = self.merge_outputs(&lowered, 0, "t");
+            outs.push(v);
+            value = Operand::Var(v);
+        } else {
+            lowered.iter_mut().for_each(|a| {
+                a.body.yields.remove(0);
+            });
+        }
+        let first_phi = outs.len();
+        for (i, &pos) in changed.iter().enumerate() {
+            let name = self.env.at(pos).map(|b| b.name.clone()).unwrap_or_default();
+            let v = self.merge_outputs(&lowered, first_phi + i, &name);
+            self.env.set_at(pos, v);
+            outs.push(v);
+        }
+        let id = self.branch_id();
+        self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs }));
+        value
+    }
+
+    /// Lowers `let pat (: ty)? = init;`.
+    fn lower_let(&mut self, local: &'s syn::Local) {
+        let Some(init) = &local.init else {
+            self.errors.error(
+                local.pat.span(),
+                "a `let` without a value cannot be differentiated",
+                "initialise the variable where it is declared, e.g. `let mut s = 0.0;`",
+            );
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.errors.error(
+                else_token.span(),
+                "`let ... else` cannot be differentiated",
+                "use `match` or `if let` with an `else` branch that returns",
+            );
+            return;
+        }
+        if contains_return(&init.expr) {
+            self.fail(
+                init.expr.span(),
+                "`return` inside a `let` initialiser cannot be differentiated",
+                "return from a statement: `if cond { return a; }` before the `let`",
+            );
+            return;
+        }
+        let (pat, ty) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+            p => (p, None),
+        };
+        match (pat, &*init.expr) {
+            (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                let first = self.vars.len();
+                let value = self.lower_expr(&init.expr);
+                let v = self.materialize(value, &pi.ident.to_string(), ty, first);
+                self.env.bind(&pi.ident.to_string(), v, false);
+            }
+            (Pat::Wild(_), e) => self.lower_stmt_expr(e),
+            (Pat::Tuple(pt), Expr::Tuple(et)) if pt.elems.len() == et.elems.len() && ty.is_none() => {
+                let mut values = Vec::new();
+                for e in &et.elems {
+                    let first = self.vars.len();
+                    values.push((self.lower_expr(e), first));
+                }
+                for (p, (value, first)) in pt.elems.iter().zip(values) {
+                    let (p, ty) = match p {
+                        Pat::Type(t) => (&*t.pat, Some((*t.ty).clone())),
+                        p => (p, None),
+                    };
+                    match p {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            let v = self.materialize(value, &pi.ident.to_string(), ty, first);
+                            self.env.bind(&pi.ident.to_string(), v, false);
+                        }
+                        Pat::Wild(_) => {}
+                        other => self.errors.error(
+                            other.span(),
+                            "this pattern cannot be differentiated",
+                            "bind each element of the tuple to a name",
+                        ),
+                    }
+                }
+            }
+            (other, _) => self.errors.error(
+                other.span(),
+                "this `let` pattern cannot be differentiated",
+                "bind the value to a name (`let x = ...;`), or a tuple of names to a tuple of values",
+            ),
+        }
+    }
+
+    /// Gives `value` a value of its own named `name` (a constant becomes an assignment; a value
+    /// created since `first` is renamed; an existing value is shared).
+    pub fn materialize(&mut self, value: Operand, name: &str, ty: Option<syn::Type>, first: usize) -> Var {
+        let annotated = ty.as_ref().map(Kind::of_type).filter(|k| *k != Kind::Unknown);
+        match value {
+            Operand::Const(expr) => {
+                let kind = annotated.unwrap_or_else(|| Kind::of_const(&expr));
+                let v = self.new_var(name, kind, false);
+                self.vars[v.0].ty = ty;
+                self.nodes.push(Node::Opaque { out: v, expr });
+                v
+            }
+            Operand::Var(v) if v.0 >= first && self.vars[v.0].param.is_none() => {
+                self.rename_var(v, name);
+                if let Some(k) = annotated {
+                    self.vars[v.0].kind = k;
+                }
+                if self.vars[v.0].ty.is_none() {
+                    self.vars[v.0].ty = ty;
+                }
+                v
+            }
+            Operand::Var(v) => v,
+        }
+    }
+
+    /// Lowers an expression whose value is discarded.
+    pub fn lower_stmt_expr(&mut self, e: &'s Expr) {
+        match e {
+            Expr::Assign(a) => self.lower_assign(&a.left, &a.right, None),
+            Expr::Binary(b) if super::rename::is_compound(&b.op) => {
+                self.lower_assign(&b.left, &b.right, Some(&b.op))
+            }
+            Expr::If(_) | Expr::Match(_) => {
+                self.lower_branch(e, false);
+            }
+            Expr::Block(b) if b.label.is_none() => {
+                self.lower_block_value(&b.block);
+            }
+            Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
+            Expr::Macro(m) => {
+                self.unsupported_macro(&m.mac);
+            }
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                let r = rename(e, &self.env, &self.vars);
+                if r.mentions_varied || r.mutates_local || r.has_return {
+                    self.errors.error(
+                        e.span(),
+                        "loops cannot be differentiated yet",
+                        "write the loop in a helper function with a hand-written `_jvp`/`_vjp`, or unroll it",
+                    );
+                } else {
+                    self.opaque(r.expr, Kind::Unknown);
+                }
+            }
+            _ => {
+                let r = rename(e, &self.env, &self.vars);
+                if r.mutates_local {
+                    self.errors.error(
+                        e.span(),
+                        "this statement changes a local in a way that cannot be differentiated",
+                        "assign with `x = ...` or `x += ...` at the level of a statement",
+                    );
+                } else if r.has_macro {
+                    self.errors.error(e.span(), "macro calls cannot be differentiated", MACRO_HELP);
+                } else {
+                    self.opaque(r.expr, Kind::Unknown);
+                }
+            }
+        }
+    }
+
+    /// Lowers `place = value` or `place op= value`.
+    fn lower_assign(&mut self, place: &'s Expr, value: &'s Expr, op: Option<&syn::BinOp>) {
+        let Expr::Path(p) = place else {
+            self.errors.error(
+                place.span(),
+                "assignment to this place cannot be differentiated yet",
+                "assign to a local variable: `let mut y = ...; y = ...;`",
+            );
+            return;
+        };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            self.errors.error(place.span(), "assignment to a path cannot be differentiated", "assign to a local variable");
+            return;
+        };
+        let Some(binding) = self.env.lookup(&name).cloned() else {
+            self.errors.error(
+                place.span(),
+                format!("`{name}` is not a local variable of this function"),
+                "differentiable functions assign only to their own `let mut` variables",
+            );
+            return;
+        };
+        if binding.active_param {
+            self.errors.error(
+                place.span(),
+                format!("cannot assign to `{name}`: it is a parameter we differentiate with respect to"),
+                format!(
+                    "the gradient is taken at the value passed in (PyTorch: \"a leaf Variable that requires grad is used in an in-place operation\"); copy it first: `let mut {name}_local = {name};`"
+                ),
+            );
+            return;
+        }
+        let first = self.vars.len();
+        let result = match op {
+            None => self.lower_expr(value),
+            Some(op) => {
+                let bin = compound_to_binary(op);
+                self.lower_binary(bin, Operand::Var(binding.var), value, place.span())
+            }
+        };
+        let v = self.materialize(result, &name, None, first);
+        self.env.assign(&name, v);
+    }
+
+    /// Reports a macro call in the body.
+    pub fn unsupported_macro(&mut self, mac: &syn::Macro) -> Operand {
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        self.fail(mac.path.span(), format!("the macro `{name}!` cannot be differentiated"), MACRO_HELP)
+    }
+
+    /// Records an inactive expression evaluated as written.
+    pub fn opaque(&mut self, expr: Expr, kind: Kind) -> Operand {
+        let v = self.new_var("t", kind, false);
+        self.nodes.push(Node::Opaque { out: v, expr });
+        Operand::Var(v)
+    }
+}
+
+/// The help line of macro errors.
+pub const MACRO_HELP: &str = "the macro's tokens cannot be read as an expression to differentiate; compute its value outside the differentiable function, or wrap it as `no_grad(|| ..)` in a helper";
+
+/// `+=` -> `+`, and so on.
+fn compound_to_binary(op: &syn::BinOp) -> syn::BinOp {
+    use syn::BinOp::*;
+    match op {
+        AddAssign(t) => Add(syn::Token![+](t.spans[0])),
+        SubAssign(t) => Sub(syn::Token![-](t.spans[0])),
+        MulAssign(t) => Mul(syn::Token![*](t.spans[0])),
+        DivAssign(t) => Div(syn::Token![/](t.spans[0])),
+        RemAssign(t) => Rem(syn::Token![%](t.spans[0])),
+        BitXorAssign(t) => BitXor(syn::Token![^](t.spans[0])),
+        BitAndAssign(t) => BitAnd(syn::Token![&](t.spans[0])),
+        BitOrAssign(t) => BitOr(syn::Token![|](t.spans[0])),
+        ShlAssign(t) => Shl(syn::Token![<<](t.spans[0])),
+        ShrAssign(t) => Shr(syn::Token![>>](t.spans[0])),
+        other => other.clone(),
+    }
+}

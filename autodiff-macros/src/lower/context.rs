@@ -1,0 +1,140 @@
+//! The lowering state and its entry point.
+
+use super::env::Env;
+use crate::diagnostics::Errors;
+use crate::ir::{Block, Function, Node, Operand, Var, VarInfo};
+use crate::kind::Kind;
+use crate::parse::FnDesc;
+use proc_macro2::{Ident, Span};
+use std::collections::HashSet;
+
+/// Lowers the body of `desc` into the IR. Problems go to `errors`; the IR is then incomplete
+/// and must not be emitted.
+pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
+    let mut cx = Lowerer {
+        vars: Vec::new(),
+        env: Env::default(),
+        errors,
+        names: HashSet::from(["seed".to_string(), "self".to_string()]),
+        nodes: Vec::new(),
+        next_branch: 0,
+        items: Vec::new(),
+    };
+    cx.env.push();
+    if let Some(r) = &desc.receiver {
+        let ident = Ident::new("self", r.self_token.span);
+        let v = cx.push_var(VarInfo {
+            name: "self".into(),
+            ident,
+            kind: Kind::Unknown,
+            varied: false,
+            ty: None,
+            param: None,
+        });
+        cx.env.bind("self", v, false);
+    }
+    let mut params = Vec::new();
+    for (i, p) in desc.params.iter().enumerate() {
+        let name = cx.unique_name(&p.ident.to_string());
+        let v = cx.push_var(VarInfo {
+            name,
+            ident: p.ident.clone(),
+            kind: p.kind,
+            varied: p.active,
+            ty: Some(p.ty.clone()),
+            param: Some(i),
+        });
+        cx.env.bind(&p.ident.to_string(), v, p.active);
+        params.push(v);
+    }
+    let result = cx.lower_fn_body(&desc.item.block);
+    let nodes = std::mem::take(&mut cx.nodes);
+    Function { vars: cx.vars, params, body: Block { nodes, yields: vec![result] }, items: cx.items }
+}
+
+/// The state of lowering one function.
+pub struct Lowerer<'e> {
+    /// Every value created so far.
+    pub vars: Vec<VarInfo>,
+    /// What each source name refers to.
+    pub env: Env,
+    /// Where problems go.
+    pub errors: &'e mut Errors,
+    /// Names already given to values.
+    names: HashSet<String>,
+    /// The block under construction.
+    pub nodes: Vec<Node>,
+    next_branch: usize,
+    /// Items declared in the body (`use`, nested `fn`), emitted at the top of every generated
+    /// function.
+    pub items: Vec<syn::Item>,
+}
+
+impl Lowerer<'_> {
+    fn push_var(&mut self, info: VarInfo) -> Var {
+        self.vars.push(info);
+        Var(self.vars.len() - 1)
+    }
+
+    /// A name no other value has, derived from `base`; never ending in `_bar`/`_dot` so that
+    /// adjoint and tangent names derived from it cannot collide either.
+    fn unique_name(&mut self, base: &str) -> String {
+        let mut stem = base.trim_start_matches('_').to_string();
+        if stem.is_empty() || stem == "r#" {
+            stem = "v".into();
+        }
+        let stem = stem.trim_start_matches("r#").to_string();
+        let mut name = stem.clone();
+        let mut n = 0;
+        while self.names.contains(&name) || name.ends_with("_bar") || name.ends_with("_dot") {
+            n += 1;
+            name = format!("{stem}_{n}");
+        }
+        self.names.insert(name.clone());
+        name
+    }
+
+    /// A new value named after `base`.
+    pub fn new_var(&mut self, base: &str, kind: Kind, varied: bool) -> Var {
+        let name = self.unique_name(base);
+        let ident = Ident::new(&name, Span::mixed_site());
+        self.push_var(VarInfo { name, ident, kind, varied, ty: None, param: None })
+    }
+
+    /// Gives a value created for an expression the name of the source variable it is bound to.
+    pub fn rename_var(&mut self, v: Var, base: &str) {
+        let name = self.unique_name(base);
+        self.vars[v.0].ident = Ident::new(&name, Span::mixed_site());
+        self.vars[v.0].name = name;
+    }
+
+    /// A fresh branch number.
+    pub fn branch_id(&mut self) -> usize {
+        self.next_branch += 1;
+        self.next_branch - 1
+    }
+
+    /// Whether an operand depends on an active parameter.
+    pub fn varied(&self, o: &Operand) -> bool {
+        matches!(o, Operand::Var(v) if self.vars[v.0].varied)
+    }
+
+    /// What syntax tells of an operand's type.
+    pub fn kind(&self, o: &Operand) -> Kind {
+        match o {
+            Operand::Var(v) => self.vars[v.0].kind,
+            Operand::Const(e) => Kind::of_const(e),
+        }
+    }
+
+    /// The unit value `()`, the placeholder after an error.
+    pub fn unit() -> Operand {
+        Operand::Const(syn::parse_quote!(()))
+    }
+
+    /// Records an error and returns the placeholder operand.
+    pub fn fail(&mut self, span: Span, message: impl std::fmt::Display, help: impl std::fmt::Display) -> Operand {
+        self.errors.error(span, message, help);
+        Self::unit()
+    }
+}

@@ -1,0 +1,351 @@
+//! Lowering expressions: operators, float methods and functions, casts, calls of other
+//! differentiable functions, and inactive expressions kept as written.
+
+use super::block::contains_return;
+use super::context::Lowerer;
+use super::rename::rename;
+use crate::ir::{Form, Node, Op, Operand, Prim, Var};
+use crate::kind::Kind;
+use crate::rules::{self, Rule};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, UnOp};
+
+impl<'s> Lowerer<'_> {
+    /// Lowers an expression in value position.
+    pub fn lower_expr(&mut self, e: &'s Expr) -> Operand {
+        if contains_return(e) {
+            return self.fail(
+                e.span(),
+                "`return` inside an expression cannot be differentiated",
+                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+            );
+        }
+        if let Some(c) = self.inline_const(e) {
+            return c;
+        }
+        let r = rename(e, &self.env, &self.vars);
+        if r.has_macro {
+            return match e {
+                Expr::Macro(m) => self.unsupported_macro(&m.mac),
+                _ => self.fail(e.span(), "macro calls cannot be differentiated", super::block::MACRO_HELP),
+            };
+        }
+        if !r.mentions_varied && !r.mutates_local {
+            // Nothing here depends on an active parameter: evaluate it as written.
+            if let Some(v) = self.local_var(e) {
+                return Operand::Var(v);
+            }
+            let kind = self.infer_kind(e);
+            return self.opaque(r.expr, kind);
+        }
+        match e {
+            Expr::Paren(p) => self.lower_expr(&p.expr),
+            Expr::Group(g) => self.lower_expr(&g.expr),
+            Expr::Path(_) => match self.local_var(e) {
+                Some(v) => Operand::Var(v),
+                None => Operand::Const(e.clone()),
+            },
+            Expr::Binary(b) if super::rename::is_compound(&b.op) => self.fail(
+                b.op.span(),
+                "an assignment inside an expression cannot be differentiated",
+                "make the assignment a statement of its own",
+            ),
+            Expr::Binary(b) if arithmetic(&b.op).is_some() => {
+                let lhs = self.lower_expr(&b.left);
+                self.lower_binary(b.op.clone(), lhs, &b.right, e.span())
+            }
+            // Comparisons and logic: inactive results, evaluated as written (short-circuiting kept).
+            Expr::Binary(_) => self.opaque(r.expr, Kind::Bool),
+            Expr::Unary(u) => match u.op {
+                UnOp::Neg(_) => {
+                    let x = self.lower_expr(&u.expr);
+                    self.push_op(Prim::Rule(&rules::NEG), Form::Neg, vec![x], e.span(), Kind::Float)
+                }
+                UnOp::Deref(_) => self.lower_expr(&u.expr),
+                _ => self.opaque(r.expr, self.infer_kind(e)),
+            },
+            Expr::Cast(c) => {
+                let kind = Kind::of_type(&c.ty);
+                if kind == Kind::Float {
+                    let x = self.lower_expr(&c.expr);
+                    let form = Form::Cast((*c.ty).clone());
+                    self.push_op(Prim::Rule(&rules::CAST), form, vec![x], e.span(), Kind::Float)
+                } else {
+                    // A float cast to an integer: the result is piecewise constant.
+                    self.opaque(r.expr, kind)
+                }
+            }
+            Expr::MethodCall(mc) => self.lower_method(mc, r.expr),
+            Expr::Call(call) => self.lower_call(call, r.expr),
+            Expr::If(_) | Expr::Match(_) => self.lower_branch(e, true),
+            Expr::Block(b) if b.label.is_none() => self.lower_block_value(&b.block),
+            Expr::Macro(m) => self.unsupported_macro(&m.mac),
+            Expr::Reference(_) => self.fail(
+                e.span(),
+                "a reference to a value that depends on an active parameter cannot be differentiated yet",
+                "pass the float itself (`x`, not `&x`)",
+            ),
+            Expr::Closure(_) => self.fail(
+                e.span(),
+                "closures cannot be differentiated here",
+                "closures are allowed in `no_grad(|| ..)`; for anything else write a named function, and mark it #[differentiable]",
+            ),
+            Expr::Assign(_) => self.fail(
+                e.span(),
+                "an assignment inside an expression cannot be differentiated",
+                "make the assignment a statement of its own",
+            ),
+            Expr::Index(_) | Expr::Field(_) => self.fail(
+                e.span(),
+                "indexing or field access on a value that depends on an active parameter cannot be differentiated yet",
+                "pass the floats as separate parameters",
+            ),
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
+                e.span(),
+                "loops cannot be differentiated yet",
+                "write the loop in a helper function with a hand-written `_jvp`/`_vjp`, or unroll it",
+            ),
+            _ => self.fail(
+                e.span(),
+                "this expression cannot be differentiated",
+                "use arithmetic, float methods, `if`/`match`, and calls of #[differentiable] functions",
+            ),
+        }
+    }
+
+    /// `lhs op rhs` for an operator `op` (compound assignments arrive here as their operator).
+    pub fn lower_binary(&mut self, op: BinOp, lhs: Operand, rhs: &'s Expr, span: Span) -> Operand {
+        let rhs = self.lower_expr(rhs);
+        let kind = self.kind(&lhs).join(self.kind(&rhs));
+        match arithmetic(&op) {
+            Some(rule) => self.push_op(Prim::Rule(rule), Form::Binary(op), vec![lhs, rhs], span, kind),
+            None if self.varied(&lhs) || self.varied(&rhs) => self.fail(
+                op.span(),
+                "this operator has no derivative",
+                "floats are differentiated through `+ - * / %` and float methods",
+            ),
+            None => {
+                let (l, r) = (self.operand_expr(&lhs), self.operand_expr(&rhs));
+                self.opaque(syn::parse_quote!(#l #op #r), kind)
+            }
+        }
+    }
+
+    fn lower_method(&mut self, mc: &'s syn::ExprMethodCall, renamed: Expr) -> Operand {
+        let name = mc.method.to_string();
+        if mc.turbofish.is_some() {
+            return self.fail(
+                mc.method.span(),
+                format!("`.{name}::<..>()` cannot be differentiated yet"),
+                "call the method without a turbofish, with the types given by a `let` annotation",
+            );
+        }
+        if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
+            return self.lower_expr(&mc.receiver);
+        }
+        if let Some(rule) = rules::method(&name, 1 + mc.args.len()) {
+            let mut args = vec![self.lower_expr(&mc.receiver)];
+            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+            return self.push_op(Prim::Rule(rule), Form::Method(mc.method.clone()), args, mc.span(), Kind::Float);
+        }
+        if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+            let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
+            return self.opaque(renamed, kind);
+        }
+        if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
+            return self.fail(
+                mc.method.span(),
+                format!("no derivative rule for the method `.{name}()` on a value that depends on an active parameter"),
+                format!(
+                    "methods with derivatives: {}; wrap the call in `detach(..)` if no gradient should flow through it",
+                    rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        // A method of an inactive receiver (e.g. `self.g(x)`): differentiated through its
+        // `_jvp`/`_vjp` companions.
+        let mut args = vec![self.lower_expr(&mc.receiver)];
+        args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+        self.check_call_args(&args[1..], mc.args.iter());
+        self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), Kind::Unknown)
+    }
+
+    fn lower_call(&mut self, call: &'s syn::ExprCall, renamed: Expr) -> Operand {
+        let Expr::Path(fp) = &*call.func else {
+            return self.fail(
+                call.func.span(),
+                "calling this expression cannot be differentiated",
+                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+            );
+        };
+        let segs: Vec<String> = fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segs.last().cloned().unwrap_or_default();
+        if matches!(last.as_str(), "detach" | "no_grad") {
+            let kind = call.args.first().map_or(Kind::Unknown, |a| match a {
+                Expr::Closure(c) => self.infer_kind(&c.body),
+                a => self.infer_kind(a),
+            });
+            return self.opaque(renamed, kind);
+        }
+        let float_fn = segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64");
+        if float_fn {
+            if let Some(rule) = rules::method(&last, call.args.len()) {
+                let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+                return self.push_op(Prim::Rule(rule), Form::Path(fp.clone()), args, call.span(), Kind::Float);
+            }
+            if rules::INACTIVE_METHODS.contains(&last.as_str()) {
+                return self.opaque(renamed, Kind::Bool);
+            }
+            return self.fail(
+                fp.span(),
+                format!("no derivative rule for `{}`", segs.join("::")),
+                format!(
+                    "functions with derivatives: {}",
+                    rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        if self.local_var(&call.func).is_some() {
+            return self.fail(
+                call.func.span(),
+                "calling a closure or function value cannot be differentiated",
+                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+            );
+        }
+        let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();
+        self.check_call_args(&args, call.args.iter());
+        self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), Kind::Unknown)
+    }
+
+    /// The callee's `_jvp`/`_vjp` take a tangent/adjoint for each of its float parameters, so
+    /// each argument must be known to be a float or not.
+    fn check_call_args<'a>(&mut self, args: &[Operand], exprs: impl Iterator<Item = &'a Expr>) {
+        for (a, e) in args.iter().zip(exprs) {
+            if !self.varied(a) && self.kind(a) == Kind::Unknown {
+                self.errors.error(
+                    e.span(),
+                    "cannot tell whether this argument is a float",
+                    "the callee's `_jvp`/`_vjp` take a tangent or adjoint for every float parameter; bind the argument with its type first, e.g. `let c: f64 = ...;`",
+                );
+            }
+        }
+    }
+
+    /// Records `out = prim(args)`.
+    fn push_op(&mut self, prim: Prim, form: Form, args: Vec<Operand>, span: Span, kind: Kind) -> Operand {
+        let differentiable = |k: usize| match prim {
+            Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
+            Prim::Call => true,
+        };
+        let varied = args.iter().enumerate().any(|(k, a)| differentiable(k) && self.varied(a));
+        let out = self.new_var("t", if varied { Kind::Float.join(kind) } else { kind }, varied);
+        self.nodes.push(Node::Op(Op { out, prim, form, args, span }));
+        Operand::Var(out)
+    }
+
+    /// The IR value a plain name refers to.
+    pub fn local_var(&self, e: &Expr) -> Option<Var> {
+        match e {
+            Expr::Path(p) if p.qself.is_none() => {
+                p.path.get_ident().and_then(|id| self.env.lookup(&id.to_string())).map(|b| b.var)
+            }
+            Expr::Paren(p) => self.local_var(&p.expr),
+            _ => None,
+        }
+    }
+
+    /// A constant written in place: a literal, `-literal`, or a path that is not a local.
+    fn inline_const(&self, e: &Expr) -> Option<Operand> {
+        match e {
+            Expr::Lit(_) => Some(Operand::Const(e.clone())),
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) && matches!(&*u.expr, Expr::Lit(_)) => {
+                Some(Operand::Const(e.clone()))
+            }
+            Expr::Path(p) if p.qself.is_none() && self.local_var(e).is_none() => {
+                let is_self = p.path.get_ident().is_some_and(|i| i == "self");
+                (!is_self).then(|| Operand::Const(e.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// An operand as an expression (for building inactive expressions).
+    pub fn operand_expr(&self, o: &Operand) -> Expr {
+        match o {
+            Operand::Var(v) => {
+                let id = &self.vars[v.0].ident;
+                syn::parse_quote!(#id)
+            }
+            Operand::Const(e) => e.clone(),
+        }
+    }
+
+    /// What syntax tells of an expression's type.
+    pub fn infer_kind(&self, e: &Expr) -> Kind {
+        match e {
+            Expr::Lit(_) => Kind::of_const(e),
+            Expr::Path(_) => match self.local_var(e) {
+                Some(v) => self.vars[v.0].kind,
+                None => Kind::of_const(e),
+            },
+            Expr::Paren(p) => self.infer_kind(&p.expr),
+            Expr::Group(g) => self.infer_kind(&g.expr),
+            Expr::Binary(b) if arithmetic(&b.op).is_some() => {
+                self.infer_kind(&b.left).join(self.infer_kind(&b.right))
+            }
+            Expr::Binary(_) => Kind::Bool,
+            Expr::Unary(u) => self.infer_kind(&u.expr),
+            Expr::Cast(c) => Kind::of_type(&c.ty),
+            Expr::MethodCall(mc) => {
+                let name = mc.method.to_string();
+                let receiver = self.infer_kind(&mc.receiver);
+                if name == "len" {
+                    Kind::Int
+                } else if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                    Kind::Bool
+                } else if matches!(name.as_str(), "clone" | "to_owned") {
+                    receiver
+                } else if rules::method(&name, 1 + mc.args.len()).is_some() {
+                    if receiver == Kind::Int { Kind::Int } else { Kind::Float }
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Call(c) => {
+                let Expr::Path(fp) = &*c.func else { return Kind::Unknown };
+                let segs: Vec<String> = fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                match segs.last().map(String::as_str) {
+                    Some("detach") => c.args.first().map_or(Kind::Unknown, |a| self.infer_kind(a)),
+                    Some("no_grad") => match c.args.first() {
+                        Some(Expr::Closure(cl)) => self.infer_kind(&cl.body),
+                        _ => Kind::Unknown,
+                    },
+                    _ if segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") => Kind::Float,
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => self.infer_kind(e),
+                _ => Kind::Unknown,
+            },
+            Expr::If(i) => match i.then_branch.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => self.infer_kind(e),
+                _ => Kind::Unknown,
+            },
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+/// The rule of an arithmetic operator.
+fn arithmetic(op: &BinOp) -> Option<&'static Rule> {
+    match op {
+        BinOp::Add(_) => Some(&rules::ADD),
+        BinOp::Sub(_) => Some(&rules::SUB),
+        BinOp::Mul(_) => Some(&rules::MUL),
+        BinOp::Div(_) => Some(&rules::DIV),
+        BinOp::Rem(_) => Some(&rules::REM),
+        _ => None,
+    }
+}

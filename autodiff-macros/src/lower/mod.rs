@@ -1,0 +1,9 @@
+//! Stage 2, lower: the function body -> the IR of [`crate::ir`].
+
+mod block;
+mod context;
+mod env;
+mod expr;
+mod rename;
+
+pub use context::lower;

@@ -1,0 +1,254 @@
+//! Expressions that are not differentiated (conditions, integer arithmetic, `detach(..)`) are
+//! emitted as written, with every name of the function's locals replaced by its IR value's
+//! identifier. This walks such an expression, respecting names the expression binds itself
+//! (closure parameters, `let`s in blocks, patterns), and reports what it found.
+
+use super::env::Env;
+use crate::ir::{Var, VarInfo};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, Stmt};
+
+/// An expression with its names resolved.
+pub struct Renamed {
+    /// The expression, names replaced.
+    pub expr: Expr,
+    /// Whether it reads a value that depends on an active parameter.
+    pub mentions_varied: bool,
+    /// Whether it assigns to (or takes `&mut` of) a local of the function.
+    pub mutates_local: bool,
+    /// Whether it contains `return`.
+    pub has_return: bool,
+    /// Whether it contains a macro call (whose tokens cannot be renamed).
+    pub has_macro: bool,
+}
+
+/// Resolves the names in `expr`.
+pub fn rename(expr: &Expr, env: &Env, vars: &[VarInfo]) -> Renamed {
+    let mut r = Renamer { env, vars, shadow: Vec::new(), found: Found::default() };
+    let mut expr = expr.clone();
+    r.visit_expr_mut(&mut expr);
+    let f = r.found;
+    Renamed {
+        expr,
+        mentions_varied: f.varied,
+        mutates_local: f.mutates,
+        has_return: f.ret,
+        has_macro: f.mac,
+    }
+}
+
+/// Resolves the names in a pattern's guard and nested expressions (not its bindings).
+pub fn rename_in_pat(pat: &mut Pat, env: &Env, vars: &[VarInfo]) -> bool {
+    let mut r = Renamer { env, vars, shadow: Vec::new(), found: Found::default() };
+    r.visit_pat_mut(pat);
+    r.found.varied
+}
+
+/// The names a pattern binds: identifiers that are not constants or enum variants (which Rust
+/// style writes in CamelCase or SCREAMING_CASE).
+pub fn pattern_bindings(pat: &Pat, out: &mut Vec<String>) {
+    match pat {
+        Pat::Ident(p) => {
+            if is_binding_name(&p.ident.to_string()) {
+                out.push(p.ident.to_string());
+            }
+            if let Some((_, sub)) = &p.subpat {
+                pattern_bindings(sub, out);
+            }
+        }
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        Pat::Struct(s) => s.fields.iter().for_each(|f| pattern_bindings(&f.pat, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| pattern_bindings(p, out)),
+        Pat::Or(o) => {
+            if let Some(first) = o.cases.first() {
+                pattern_bindings(first, out);
+            }
+        }
+        Pat::Reference(r) => pattern_bindings(&r.pat, out),
+        Pat::Paren(p) => pattern_bindings(&p.pat, out),
+        Pat::Type(t) => pattern_bindings(&t.pat, out),
+        Pat::Guard(g) => pattern_bindings(&g.pat, out),
+        _ => {}
+    }
+}
+
+/// Whether an identifier in a pattern binds a name (rather than naming a constant).
+pub fn is_binding_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_lowercase() || c == '_') && name != "self"
+}
+
+#[derive(Default)]
+struct Found {
+    varied: bool,
+    mutates: bool,
+    ret: bool,
+    mac: bool,
+}
+
+struct Renamer<'a> {
+    env: &'a Env,
+    vars: &'a [VarInfo],
+    shadow: Vec<Vec<String>>,
+    found: Found,
+}
+
+impl Renamer<'_> {
+    fn shadowed(&self, name: &str) -> bool {
+        self.shadow.iter().any(|s| s.iter().any(|n| n == name))
+    }
+
+    /// The local of the function a plain name refers to, if any.
+    fn local(&self, expr: &Expr) -> Option<Var> {
+        let Expr::Path(p) = expr else { return None };
+        let id = p.path.get_ident()?;
+        let name = id.to_string();
+        if p.qself.is_some() || self.shadowed(&name) {
+            return None;
+        }
+        self.env.lookup(&name).map(|b| b.var)
+    }
+
+    fn with_scope(&mut self, names: Vec<String>, f: impl FnOnce(&mut Self)) {
+        self.shadow.push(names);
+        f(self);
+        self.shadow.pop();
+    }
+
+    fn note_mutation(&mut self, place: &Expr) {
+        let mut base = place;
+        loop {
+            match base {
+                Expr::Field(f) => base = &f.base,
+                Expr::Index(i) => base = &i.expr,
+                Expr::Paren(p) => base = &p.expr,
+                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => base = &u.expr,
+                _ => break,
+            }
+        }
+        if self.local(base).is_some() {
+            self.found.mutates = true;
+        }
+    }
+}
+
+fn bindings(pat: &Pat) -> Vec<String> {
+    let mut out = Vec::new();
+    pattern_bindings(pat, &mut out);
+    out
+}
+
+impl VisitMut for Renamer<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(v) = self.local(expr) {
+            let info = &self.vars[v.0];
+            self.found.varied |= info.varied;
+            let ident = info.ident.clone();
+            *expr = syn::parse_quote!(#ident);
+            return;
+        }
+        match expr {
+            Expr::Return(_) => self.found.ret = true,
+            Expr::Macro(_) => self.found.mac = true,
+            Expr::Assign(a) => self.note_mutation(&a.left),
+            Expr::Binary(b) if is_compound(&b.op) => self.note_mutation(&b.left),
+            Expr::Reference(r) if r.mutability.is_some() => self.note_mutation(&r.expr),
+            _ => {}
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let names = c.inputs.iter().flat_map(bindings).collect();
+        self.with_scope(names, |r| r.visit_expr_mut(&mut c.body));
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        self.shadow.push(Vec::new());
+        for stmt in &mut block.stmts {
+            match stmt {
+                Stmt::Local(local) => {
+                    if let Some(init) = &mut local.init {
+                        self.visit_expr_mut(&mut init.expr);
+                        if let Some((_, e)) = &mut init.diverge {
+                            self.visit_expr_mut(e);
+                        }
+                    }
+                    let names = bindings(&local.pat);
+                    if let Some(scope) = self.shadow.last_mut() {
+                        scope.extend(names);
+                    }
+                }
+                Stmt::Macro(_) => self.found.mac = true,
+                Stmt::Item(_) => {}
+                Stmt::Expr(e, _) => self.visit_expr_mut(e),
+            }
+        }
+        self.shadow.pop();
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let names = bindings(&arm.pat);
+        self.with_scope(names, |r| {
+            r.visit_pat_mut(&mut arm.pat);
+            r.visit_expr_mut(&mut arm.body);
+        });
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        let names = bindings(&f.pat);
+        self.with_scope(names, |r| r.visit_block_mut(&mut f.body));
+    }
+
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        if let Expr::Let(l) = &mut *i.cond {
+            self.visit_expr_mut(&mut l.expr);
+            let names = bindings(&l.pat);
+            self.with_scope(names, |r| r.visit_block_mut(&mut i.then_branch));
+        } else {
+            self.visit_expr_mut(&mut i.cond);
+            self.visit_block_mut(&mut i.then_branch);
+        }
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        if let Expr::Let(l) = &mut *w.cond {
+            self.visit_expr_mut(&mut l.expr);
+            let names = bindings(&l.pat);
+            self.with_scope(names, |r| r.visit_block_mut(&mut w.body));
+        } else {
+            self.visit_expr_mut(&mut w.cond);
+            self.visit_block_mut(&mut w.body);
+        }
+    }
+
+    fn visit_pat_mut(&mut self, pat: &mut Pat) {
+        // Only guards and constant expressions inside patterns read locals.
+        if let Pat::Guard(g) = pat {
+            self.visit_pat_mut(&mut g.pat);
+            self.visit_expr_mut(&mut g.guard);
+        }
+    }
+
+    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+        // `S { x }` must become `S { x: x_1 }` once `x` is renamed.
+        if fv.colon_token.is_none() {
+            fv.colon_token = Some(Default::default());
+        }
+        self.visit_expr_mut(&mut fv.expr);
+    }
+}
+
+/// Whether a binary operator is a compound assignment (`+=`, ...).
+pub fn is_compound(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_) | BitXorAssign(_)
+            | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_)
+    )
+}

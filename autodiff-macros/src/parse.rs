@@ -1,0 +1,213 @@
+//! Stage 1, parse: the attribute's options and the function's signature, checked, as a
+//! [`FnDesc`] the later stages read.
+
+use crate::diagnostics::Errors;
+use crate::kind::Kind;
+use proc_macro2::{Ident, Span, TokenStream};
+use syn::parse::Parser as _;
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
+
+/// `#[differentiable(wrt(a, b), jvp = name, vjp = name, grad = name, crate = path)]`.
+#[derive(Default)]
+pub struct Options {
+    /// The parameters to differentiate with respect to, if given.
+    pub wrt: Option<Vec<Ident>>,
+    /// The name of the forward-mode function.
+    pub jvp: Option<Ident>,
+    /// The name of the reverse-mode function.
+    pub vjp: Option<Ident>,
+    /// The name of the gradient function.
+    pub grad: Option<Ident>,
+    /// The path of the facade crate (`autodiff` unless given).
+    pub krate: Option<syn::Path>,
+}
+
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+
+/// Parses the attribute's arguments; problems go to `errors`.
+pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
+    let mut opts = Options::default();
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        if seen.contains(&key) {
+            errors.error(
+                meta.path.span(),
+                format!("duplicate option `{key}`"),
+                "give each option once",
+            );
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "wrt" => {
+                let mut names = Vec::new();
+                meta.parse_nested_meta(|inner| match inner.path.get_ident() {
+                    Some(id) => {
+                        names.push(id.clone());
+                        Ok(())
+                    }
+                    None => Err(inner.error("expected a parameter name")),
+                })?;
+                opts.wrt = Some(names);
+            }
+            "jvp" => opts.jvp = Some(meta.value()?.parse()?),
+            "vjp" => opts.vjp = Some(meta.value()?.parse()?),
+            "grad" => opts.grad = Some(meta.value()?.parse()?),
+            "crate" => opts.krate = Some(meta.value()?.parse()?),
+            _ => {
+                let name = meta.path.to_token_stream_string();
+                errors.error(
+                    meta.path.span(),
+                    format!("unknown option `{name}` of #[differentiable]"),
+                    OPTIONS_HELP,
+                );
+                // Skip the option's value, if any, so parsing can go on.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: TokenStream = meta.value()?.parse()?;
+                } else if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                    let _: proc_macro2::Group = meta.input.parse()?;
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = parser.parse2(args) {
+        errors.error(e.span(), e, OPTIONS_HELP);
+    }
+    opts
+}
+
+trait PathString {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl PathString for syn::Path {
+    fn to_token_stream_string(&self) -> String {
+        quote::quote!(#self).to_string().replace(' ', "")
+    }
+}
+
+/// A typed parameter of the function.
+pub struct ParamDesc {
+    /// Its name.
+    pub ident: Ident,
+    /// Its declared type.
+    pub ty: Type,
+    /// What the type is.
+    pub kind: Kind,
+    /// Whether derivatives are taken with respect to it.
+    pub active: bool,
+}
+
+/// The checked description of the function that later stages use.
+pub struct FnDesc {
+    /// The function as written (emitted unchanged).
+    pub item: ItemFn,
+    /// The typed parameters, in order.
+    pub params: Vec<ParamDesc>,
+    /// The `self` receiver, if a method.
+    pub receiver: Option<syn::Receiver>,
+    /// The return type.
+    pub ret: Type,
+    /// What the return type is.
+    pub ret_kind: Kind,
+}
+
+/// Checks the signature and decides which parameters are active.
+pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnDesc> {
+    let sig = &item.sig;
+    let refuse = |errors: &mut Errors, span: Span, what: &str| {
+        errors.error(
+            span,
+            format!("#[differentiable] cannot differentiate {what}"),
+            "differentiate a plain `fn`; call it from the async, const or unsafe code instead",
+        )
+    };
+    if let Some(t) = &sig.asyncness {
+        refuse(errors, t.span(), "an `async fn`");
+    }
+    if let Some(t) = &sig.constness {
+        refuse(errors, t.span(), "a `const fn`");
+    }
+    if let syn::Safety::Unsafe(t) = &sig.safety {
+        refuse(errors, t.span(), "an `unsafe fn`");
+    }
+    if let Some(v) = &sig.variadic {
+        refuse(errors, v.span(), "a variadic function");
+    }
+    let ret = match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => {
+            errors.error(
+                sig.ident.span(),
+                format!("`{}` returns nothing, so there is nothing to differentiate", sig.ident),
+                "return the value to differentiate, e.g. `-> f64`",
+            );
+            return None;
+        }
+    };
+    let ret_kind = Kind::of_type(&ret);
+    if matches!(ret_kind, Kind::Int | Kind::Bool) || matches!(&ret, Type::Tuple(t) if t.elems.is_empty())
+    {
+        errors.error(
+            ret.span(),
+            "the return type cannot carry a derivative",
+            "return a float (`f32`, `f64`); integers, `bool` and `()` have no derivative",
+        );
+    }
+
+    let mut params = Vec::new();
+    let mut receiver = None;
+    for arg in &sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => receiver = Some(r.clone()),
+            FnArg::Typed(pt) => {
+                let ident = match &*pt.pat {
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => pi.ident.clone(),
+                    other => {
+                        errors.error(
+                            other.span(),
+                            "parameters of a differentiable function must be plain names",
+                            "bind the parameter to a name and destructure it in the body",
+                        );
+                        continue;
+                    }
+                };
+                let kind = Kind::of_type(&pt.ty);
+                params.push(ParamDesc { ident, ty: (*pt.ty).clone(), kind, active: false });
+            }
+        }
+    }
+
+    match &opts.wrt {
+        Some(names) => {
+            for name in names {
+                match params.iter_mut().find(|p| p.ident == *name) {
+                    Some(p) if p.kind == Kind::Float => p.active = true,
+                    Some(p) => errors.error(
+                        name.span(),
+                        format!("`wrt` names `{name}`, which is not a float parameter"),
+                        format!(
+                            "derivatives are taken with respect to `f32` or `f64` parameters; `{name}` has type `{}`",
+                            {
+                                let ty = &p.ty;
+                                quote::quote!(#ty).to_string()
+                            }
+                        ),
+                    ),
+                    None => errors.error(
+                        name.span(),
+                        format!("`wrt` names `{name}`, which is not a parameter of `{}`", sig.ident),
+                        format!(
+                            "the parameters are: {}",
+                            params.iter().map(|p| format!("`{}`", p.ident)).collect::<Vec<_>>().join(", ")
+                        ),
+                    ),
+                }
+            }
+        }
+        None => params.iter_mut().for_each(|p| p.active = p.kind == Kind::Float),
+    }
+    Some(FnDesc { item, params, receiver, ret, ret_kind })
+}
