@@ -157,6 +157,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         );
     }
 
+    let float_generics = real_type_params(&sig.generics);
+    let ret_kind = if is_one_of(&ret, &float_generics) { Kind::Float } else { ret_kind };
     let mut params = Vec::new();
     let mut receiver = None;
     for arg in &sig.inputs {
@@ -174,7 +176,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         continue;
                     }
                 };
-                let kind = Kind::of_type(&pt.ty);
+                let kind =
+                    if is_one_of(&pt.ty, &float_generics) { Kind::Float } else { Kind::of_type(&pt.ty) };
                 params.push(ParamDesc { ident, ty: (*pt.ty).clone(), kind, active: false });
             }
         }
@@ -184,7 +187,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
-                    Some(p) if p.kind == Kind::Float => p.active = true,
+                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown) => p.active = true,
                     Some(p) => errors.error(
                         name.span(),
                         format!("`wrt` names `{name}`, which is not a float parameter"),
@@ -210,4 +213,28 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         None => params.iter_mut().for_each(|p| p.active = p.kind == Kind::Float),
     }
     Some(FnDesc { item, params, receiver, ret, ret_kind })
+}
+
+/// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.
+fn real_type_params(generics: &syn::Generics) -> Vec<Ident> {
+    let is_real = |b: &syn::TypeParamBound| {
+        matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Real"))
+    };
+    let mut out: Vec<Ident> =
+        generics.type_params().filter(|tp| tp.bounds.iter().any(is_real)).map(|tp| tp.ident.clone()).collect();
+    if let Some(w) = &generics.where_clause {
+        for pred in &w.predicates {
+            if let syn::WherePredicate::Type(pt) = pred {
+                if let (Type::Path(tp), true) = (&pt.bounded_ty, pt.bounds.iter().any(is_real)) {
+                    out.extend(tp.path.get_ident().cloned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `ty` is one of the type parameters `names`.
+fn is_one_of(ty: &Type, names: &[Ident]) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some_and(|i| names.contains(i)))
 }

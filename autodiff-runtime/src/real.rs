@@ -8,6 +8,9 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, Sub, S
 /// The derivative rules in [`crate::rules`] are generic over this trait, so one formula serves
 /// both precisions. Its methods forward to the inherent methods of the same name.
 ///
+/// A `#[differentiable]` function generic over `T: Real` treats parameters of type `T` as
+/// floats: they are active by default, and a result of type `T` gets an `f_grad`.
+///
 /// ```
 /// use autodiff_runtime::Real;
 /// fn half<T: Real>(x: T) -> T { x * T::from_f64(0.5) }
@@ -15,7 +18,9 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, Sub, S
 /// assert_eq!(half(3.0f64).to_f64(), 1.5);
 /// ```
 pub trait Real:
-    Copy
+    crate::Differentiable
+    + crate::GradOutput
+    + Copy
     + PartialOrd
     + Debug
     + Display
