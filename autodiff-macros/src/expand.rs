@@ -12,7 +12,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let generated = generate(args, item.clone(), &mut errors);
     if errors.is_empty() {
-        quote!(#item #generated)
+        // Calling only `f_grad` must not make rustc call `f` unused.
+        quote!(#[allow(dead_code)] #item #generated)
     } else {
         let errors = errors.to_compile_errors();
         quote!(#item #errors)

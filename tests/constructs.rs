@@ -1,0 +1,368 @@
+//! Every construct the macro accepts in a scalar function, each checked against central finite
+//! differences (`gradcheck`), forward mode against reverse mode (`<J v, w> = <v, Jᵀ w>`), and
+//! the generated functions' values against the original function.
+
+use autodiff::prelude::*;
+
+/// Checks a function of two floats at each point.
+fn check2(
+    name: &str,
+    f: impl Fn(f64, f64) -> f64,
+    vjp: impl Fn(f64, f64, f64, &mut f64, &mut f64) -> f64,
+    jvp: impl Fn(f64, f64, f64, f64) -> (f64, f64),
+    points: &[(f64, f64)],
+) {
+    for &(a, b) in points {
+        let grad = |x: &[f64], g: &mut [f64]| {
+            let (mut ga, mut gb) = (0.0, 0.0);
+            let value = vjp(x[0], x[1], 1.0, &mut ga, &mut gb);
+            assert_eq!(value.to_bits(), f(x[0], x[1]).to_bits(), "{name}: f_vjp's value");
+            g[0] += ga;
+            g[1] += gb;
+        };
+        if let Err(e) = gradcheck(|x| f(x[0], x[1]), grad, &[a, b]) {
+            panic!("{name} at ({a}, {b}): {e}");
+        }
+        let (v, w) = ((0.3, -1.7), 2.5);
+        let (value, tangent) = jvp(a, b, v.0, v.1);
+        assert_eq!(value.to_bits(), f(a, b).to_bits(), "{name}: f_jvp's value");
+        let (mut ga, mut gb) = (0.0, 0.0);
+        vjp(a, b, w, &mut ga, &mut gb);
+        let (lhs, rhs) = (tangent * w, v.0 * ga + v.1 * gb);
+        assert!((lhs - rhs).abs() <= 1e-10 * lhs.abs().max(1.0), "{name}: adjoint identity {lhs} vs {rhs}");
+    }
+}
+
+/// Checks a function of one float at each point.
+fn check1(
+    name: &str,
+    f: impl Fn(f64) -> f64,
+    vjp: impl Fn(f64, f64, &mut f64) -> f64,
+    jvp: impl Fn(f64, f64) -> (f64, f64),
+    points: &[f64],
+) {
+    check2(
+        name,
+        |a, _| f(a),
+        |a, _, s, ga, _| vjp(a, s, ga),
+        |a, _, da, _| jvp(a, da),
+        &points.iter().map(|&p| (p, 0.0)).collect::<Vec<_>>(),
+    );
+}
+
+macro_rules! unary_cases {
+    ($($name:ident: |$x:ident| $body:expr, at [$($p:expr),+];)*) => {
+        $(mod $name {
+            use super::*;
+            #[differentiable]
+            pub fn f($x: f64) -> f64 { $body }
+        })*
+        #[test]
+        fn float_methods_and_functions() {
+            $(check1(stringify!($name), $name::f, $name::f_vjp, $name::f_jvp, &[$($p),+]);)*
+        }
+    };
+}
+
+unary_cases! {
+    sin: |x| x.sin(), at [-1.2, 0.3, 2.0];
+    cos: |x| f64::cos(x), at [-1.2, 0.3, 2.0];
+    tan: |x| x.tan(), at [-1.2, 0.3, 1.0];
+    asin: |x| x.asin(), at [-0.8, 0.3];
+    acos: |x| f64::acos(x), at [-0.8, 0.3];
+    atan: |x| x.atan(), at [-3.0, 0.3];
+    sinh: |x| x.sinh(), at [-1.2, 0.3];
+    cosh: |x| x.cosh(), at [-1.2, 0.3];
+    tanh: |x| x.tanh(), at [-1.2, 0.3];
+    asinh: |x| x.asinh(), at [-1.2, 0.3];
+    acosh: |x| x.acosh(), at [1.2, 3.0];
+    atanh: |x| x.atanh(), at [-0.5, 0.3];
+    exp: |x| x.exp(), at [-1.2, 0.3, 2.0];
+    exp2: |x| x.exp2(), at [-1.2, 0.3];
+    exp_m1: |x| x.exp_m1(), at [-1.2, 1e-3];
+    ln: |x| x.ln(), at [0.2, 3.0];
+    ln_1p: |x| x.ln_1p(), at [-0.5, 3.0];
+    log2: |x| x.log2(), at [0.2, 3.0];
+    log10: |x| f64::log10(x), at [0.2, 3.0];
+    log_base: |x| x.log(3.0), at [0.2, 3.0];
+    sqrt: |x| x.sqrt(), at [0.2, 3.0];
+    cbrt: |x| x.cbrt(), at [-2.0, 0.2, 3.0];
+    powi: |x| x.powi(3), at [-2.0, 0.5];
+    powi_negative: |x| x.powi(-2), at [-2.0, 0.5];
+    powf_exponent: |x| x.powf(2.5), at [0.5, 2.0];
+    powf_base: |x| 2.5f64.powf(x), at [-1.0, 0.5, 2.0];
+    abs: |x| x.abs(), at [-2.0, 0.5];
+    recip: |x| x.recip(), at [-2.0, 0.5];
+    max_const: |x| x.max(0.5), at [-2.0, 1.5];
+    min_const: |x| f64::min(0.5, x), at [-2.0, 1.5];
+    clamp: |x| x.clamp(-1.0, 1.0), at [-2.0, 0.5, 1.5];
+    mul_add: |x| x.mul_add(x, 3.0), at [-2.0, 0.5];
+    hypot: |x| x.hypot(2.0), at [-2.0, 0.5];
+    to_degrees: |x| x.to_degrees(), at [-2.0, 0.5];
+    to_radians: |x| x.to_radians(), at [-2.0, 0.5];
+    rounding: |x| x.floor() + x.ceil() * x + x.round() + x.trunc() + x.fract() + x.signum(), at [-2.3, 0.4];
+    neg_rem: |x| -(x % 0.75), at [2.3, -1.1];
+    integer_cast: |x| (x as i32) as f64 * x, at [0.5, 2.5];
+    constants: |x| std::f64::consts::PI * x + f64::EPSILON, at [0.5];
+}
+
+#[differentiable]
+fn binary_methods(a: f64, b: f64) -> f64 {
+    a.atan2(b) + a.hypot(b) + a.max(b) * f64::min(a, b) + a.powf(b) + a.log(b) + a.mul_add(b, a)
+        + b.clamp(a, 3.0)
+}
+
+#[test]
+fn methods_of_two_active_operands() {
+    check2("binary", binary_methods, binary_methods_vjp, binary_methods_jvp, &[(1.5, 2.5), (2.0, 0.7)]);
+}
+
+#[differentiable]
+fn statements(x: f64, y: f64) -> f64 {
+    let mut s = 0.0;
+    s += x * y;
+    s -= y / x;
+    s *= 1.5;
+    s /= 2.0 + x * x;
+    let s = s + 1.0; // shadowing
+    let (a, b) = (s * x, y - s);
+    let c: f64 = { let t = a * b; t + x };
+    let mut d = c;
+    d = d * d;
+    d + a
+}
+
+#[test]
+fn lets_assignments_blocks_tuples() {
+    check2("statements", statements, statements_vjp, statements_jvp, &[(1.3, -0.4), (0.7, 2.2)]);
+}
+
+#[differentiable]
+fn branches(x: f64, n: i32) -> f64 {
+    let mut s = x;
+    if n > 2 {
+        s = s * x;
+    }
+    let k = if n % 2 == 0 { 2.0 * s } else if n > 4 { s.sin() } else { x + 1.0 };
+    let m = match n {
+        0 => x,
+        1 | 2 => x * k,
+        v if v > 10 => k * (v as f64),
+        _ => {
+            let q = k + s;
+            q * q
+        }
+    };
+    m + s
+}
+
+#[test]
+fn if_else_and_match() {
+    for n in [0, 1, 2, 3, 4, 5, 6, 12] {
+        check1(
+            &format!("branches n = {n}"),
+            |x| branches(x, n),
+            |x, seed, g| branches_vjp(x, n, seed, g),
+            |x, d| branches_jvp(x, n, d),
+            &[-0.7, 1.3],
+        );
+    }
+}
+
+#[differentiable]
+fn early_returns(x: f64, mode: Option<u8>) -> f64 {
+    if x < -1.0 {
+        return x * x;
+    }
+    let y = x.exp();
+    if let Some(m) = mode {
+        if m == 0 {
+            return y * 2.0;
+        }
+        let z = y + x;
+        match m {
+            1 => return z.sin(),
+            _ => {}
+        }
+    }
+    let w = y * x;
+    if w > 5.0 { w } else { return w - x; }
+}
+
+#[test]
+fn early_return_anywhere_in_statements() {
+    for mode in [None, Some(0), Some(1), Some(2)] {
+        check1(
+            &format!("early_returns {mode:?}"),
+            |x| early_returns(x, mode),
+            |x, seed, g| early_returns_vjp(x, mode, seed, g),
+            |x, d| early_returns_jvp(x, mode, d),
+            &[-2.0, 0.3, 1.9],
+        );
+    }
+}
+
+#[differentiable]
+fn helper(x: f64, n: u32, c: f64) -> f64 {
+    x.powi(n as i32) * c
+}
+
+#[differentiable]
+fn caller(x: f64, y: f64) -> f64 {
+    let c: f64 = 0.5;
+    helper(x, 3, y) + helper(y, 2, c) * x
+}
+
+#[differentiable]
+fn power(x: f64, n: u32) -> f64 {
+    if n == 0 { 1.0 } else { x * power(x, n - 1) }
+}
+
+#[test]
+fn calls_and_recursion() {
+    check2("caller", caller, caller_vjp, caller_jvp, &[(1.2, -0.4), (-0.6, 2.0)]);
+    let (value, slope) = power_grad(1.7, 5);
+    assert!((value - 1.7f64.powi(5)).abs() < 1e-12);
+    assert!((slope - 5.0 * 1.7f64.powi(4)).abs() < 1e-12);
+}
+
+/// `softplus(x) = ln(1 + e^x)` with a hand-written derivative, as a user would give a custom
+/// derivative: its primal is not differentiable code (it branches on bits), the companions are.
+fn softplus(x: f64) -> f64 {
+    if x.to_bits() >> 63 == 0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+}
+fn softplus_jvp(x: f64, x_dot: f64) -> (f64, f64) {
+    (softplus(x), x_dot / (1.0 + (-x).exp()))
+}
+fn softplus_vjp(x: f64, seed: f64, x_bar: &mut f64) -> f64 {
+    *x_bar += seed / (1.0 + (-x).exp());
+    softplus(x)
+}
+
+#[differentiable]
+fn uses_custom(x: f64, y: f64) -> f64 {
+    softplus(x * y) + x
+}
+
+#[test]
+fn custom_derivative_by_convention() {
+    check2("uses_custom", uses_custom, uses_custom_vjp, uses_custom_jvp, &[(1.2, -0.4), (-3.0, 2.0)]);
+    let (x, y) = (0.8, 1.5);
+    let sigmoid = 1.0 / (1.0 + (-x * y).exp());
+    let (_, (gx, gy)) = uses_custom_grad(x, y);
+    assert!((gx - (sigmoid * y + 1.0)).abs() < 1e-12 && (gy - sigmoid * x).abs() < 1e-12);
+}
+
+struct Model {
+    weight: f64,
+    bias: f64,
+}
+
+impl Model {
+    #[differentiable]
+    fn predict(&self, x: f64) -> f64 {
+        self.weight * x + self.bias
+    }
+
+    #[differentiable]
+    fn loss(&self, x: f64, target: f64) -> f64 {
+        let err = self.predict(x) - target;
+        err * err
+    }
+
+    #[differentiable]
+    fn scaled(x: f64) -> f64 {
+        Self::twice(x) * x
+    }
+
+    #[differentiable]
+    fn twice(x: f64) -> f64 {
+        2.0 * x
+    }
+}
+
+#[test]
+fn methods_with_an_inactive_receiver() {
+    let m = Model { weight: 1.5, bias: -0.5 };
+    check2("loss", |x, t| m.loss(x, t), |x, t, s, gx, gt| m.loss_vjp(x, t, s, gx, gt), |x, t, dx, dt| m.loss_jvp(x, t, dx, dt), &[(0.3, 2.0)]);
+    let (_, (gx, gt)) = m.loss_grad(0.3, 2.0);
+    let err = 1.5 * 0.3 - 0.5 - 2.0;
+    assert_eq!((gx, gt), (2.0 * err * 1.5, -2.0 * err));
+    assert_eq!(Model::scaled_grad(3.0), (18.0, 12.0));
+}
+
+#[differentiable(wrt(y), jvp = tangent_of_h, vjp = adjoint_of_h, grad = gradient_of_h)]
+fn h(x: f64, y: f64) -> f64 {
+    x * y * y
+}
+
+mod renamed_facade {
+    use autodiff as ad;
+    #[ad::differentiable(crate = ad)]
+    pub fn k(x: f64) -> f64 {
+        x.sin() * 2.0
+    }
+}
+
+#[test]
+fn options_wrt_names_and_crate_path() {
+    assert_eq!(gradient_of_h(2.0, 3.0), (18.0, 12.0));
+    assert_eq!(tangent_of_h(2.0, 3.0, 1.0), (18.0, 12.0));
+    let mut gy = 1.0;
+    assert_eq!(adjoint_of_h(2.0, 3.0, 0.5, &mut gy), 18.0);
+    assert_eq!(gy, 1.0 + 6.0, "reverse mode adds into the buffer");
+    assert_eq!(renamed_facade::k_grad(0.0), (0.0, 2.0));
+}
+
+#[differentiable]
+fn generic<T: Real>(x: T, y: T) -> T {
+    let z = x * y + x.sin();
+    z * z
+}
+
+#[differentiable]
+fn single(x: f32, y: f32) -> f32 {
+    (x * y).tanh() + x.powi(2) / 2.0
+}
+
+#[test]
+fn f32_and_generic_floats() {
+    check2("generic f64", generic::<f64>, generic_vjp::<f64>, generic_jvp::<f64>, &[(0.4, 1.3)]);
+    let (value, (gx, gy)) = generic_grad(0.4f32, 1.3f32);
+    let z = 0.4f32 * 1.3 + 0.4f32.sin();
+    assert!((value - z * z).abs() < 1e-6);
+    assert!((gx - 2.0 * z * (1.3 + 0.4f32.cos())).abs() < 1e-5);
+    assert!((gy - 2.0 * z * 0.4).abs() < 1e-5);
+    let (_, (gx, gy)) = single_grad(0.5, -1.5);
+    let sech2 = 1.0 - (0.5f32 * -1.5).tanh().powi(2);
+    assert!((gx - (sech2 * -1.5 + 0.5)).abs() < 1e-6 && (gy - sech2 * 0.5).abs() < 1e-6);
+}
+
+#[differentiable]
+fn inactive_result(x: f64, n: usize) -> f64 {
+    let _unused = x * 2.0;
+    n as f64
+}
+
+#[test]
+fn a_result_that_does_not_depend_on_the_parameter() {
+    assert_eq!(inactive_result_grad(3.0, 4), (4.0, 0.0));
+    assert_eq!(inactive_result_jvp(3.0, 4, 1.0), (4.0, 0.0));
+}
+
+#[differentiable]
+fn through_f32(x: f64) -> f64 {
+    let narrow = (x as f32) * 3.0f32;
+    (narrow as f64) * x
+}
+
+#[test]
+fn casts_between_float_types() {
+    // f32 rounding makes finite differences meaningless here: compare with the closed form
+    // d/dx (3x · x) = 6x, to f32 precision.
+    for x in [0.5, 2.0, -1.25] {
+        let (_, g) = through_f32_grad(x);
+        assert!((g - 6.0 * x).abs() < 1e-6 * x.abs().max(1.0), "{g} vs {}", 6.0 * x);
+        assert_eq!(through_f32_jvp(x, 1.0).1, g);
+    }
+}
