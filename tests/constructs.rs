@@ -1,6 +1,9 @@
 //! Every construct the macro accepts in a scalar function, each checked against central finite
 //! differences (`gradcheck`), forward mode against reverse mode (`<J v, w> = <v, Jᵀ w>`), and
 //! the generated functions' values against the original function.
+// The functions below deliberately use every form users write, including ones clippy would
+// shorten.
+#![allow(clippy::assign_op_pattern, clippy::needless_return, clippy::single_match)]
 
 use autodiff::prelude::*;
 
@@ -29,7 +32,10 @@ fn check2(
         let (mut ga, mut gb) = (0.0, 0.0);
         vjp(a, b, w, &mut ga, &mut gb);
         let (lhs, rhs) = (tangent * w, v.0 * ga + v.1 * gb);
-        assert!((lhs - rhs).abs() <= 1e-10 * lhs.abs().max(1.0), "{name}: adjoint identity {lhs} vs {rhs}");
+        assert!(
+            (lhs - rhs).abs() <= 1e-10 * lhs.abs().max(1.0),
+            "{name}: adjoint identity {lhs} vs {rhs}"
+        );
     }
 }
 
@@ -108,13 +114,24 @@ unary_cases! {
 
 #[differentiable]
 fn binary_methods(a: f64, b: f64) -> f64 {
-    a.atan2(b) + a.hypot(b) + a.max(b) * f64::min(a, b) + a.powf(b) + a.log(b) + a.mul_add(b, a)
+    a.atan2(b)
+        + a.hypot(b)
+        + a.max(b) * f64::min(a, b)
+        + a.powf(b)
+        + a.log(b)
+        + a.mul_add(b, a)
         + b.clamp(a, 3.0)
 }
 
 #[test]
 fn methods_of_two_active_operands() {
-    check2("binary", binary_methods, binary_methods_vjp, binary_methods_jvp, &[(1.5, 2.5), (2.0, 0.7)]);
+    check2(
+        "binary",
+        binary_methods,
+        binary_methods_vjp,
+        binary_methods_jvp,
+        &[(1.5, 2.5), (2.0, 0.7)],
+    );
 }
 
 #[differentiable]
@@ -126,7 +143,10 @@ fn statements(x: f64, y: f64) -> f64 {
     s /= 2.0 + x * x;
     let s = s + 1.0; // shadowing
     let (a, b) = (s * x, y - s);
-    let c: f64 = { let t = a * b; t + x };
+    let c: f64 = {
+        let t = a * b;
+        t + x
+    };
     let mut d = c;
     d = d * d;
     d + a
@@ -143,7 +163,13 @@ fn branches(x: f64, n: i32) -> f64 {
     if n > 2 {
         s = s * x;
     }
-    let k = if n % 2 == 0 { 2.0 * s } else if n > 4 { s.sin() } else { x + 1.0 };
+    let k = if n % 2 == 0 {
+        2.0 * s
+    } else if n > 4 {
+        s.sin()
+    } else {
+        x + 1.0
+    };
     let m = match n {
         0 => x,
         1 | 2 => x * k,
@@ -186,7 +212,11 @@ fn early_returns(x: f64, mode: Option<u8>) -> f64 {
         }
     }
     let w = y * x;
-    if w > 5.0 { w } else { return w - x; }
+    if w > 5.0 {
+        w
+    } else {
+        return w - x;
+    }
 }
 
 #[test]
@@ -246,7 +276,13 @@ fn uses_custom(x: f64, y: f64) -> f64 {
 
 #[test]
 fn custom_derivative_by_convention() {
-    check2("uses_custom", uses_custom, uses_custom_vjp, uses_custom_jvp, &[(1.2, -0.4), (-3.0, 2.0)]);
+    check2(
+        "uses_custom",
+        uses_custom,
+        uses_custom_vjp,
+        uses_custom_jvp,
+        &[(1.2, -0.4), (-3.0, 2.0)],
+    );
     let (x, y) = (0.8, 1.5);
     let sigmoid = 1.0 / (1.0 + (-x * y).exp());
     let (_, (gx, gy)) = uses_custom_grad(x, y);
@@ -284,7 +320,13 @@ impl Model {
 #[test]
 fn methods_with_an_inactive_receiver() {
     let m = Model { weight: 1.5, bias: -0.5 };
-    check2("loss", |x, t| m.loss(x, t), |x, t, s, gx, gt| m.loss_vjp(x, t, s, gx, gt), |x, t, dx, dt| m.loss_jvp(x, t, dx, dt), &[(0.3, 2.0)]);
+    check2(
+        "loss",
+        |x, t| m.loss(x, t),
+        |x, t, s, gx, gt| m.loss_vjp(x, t, s, gx, gt),
+        |x, t, dx, dt| m.loss_jvp(x, t, dx, dt),
+        &[(0.3, 2.0)],
+    );
     let (_, (gx, gt)) = m.loss_grad(0.3, 2.0);
     let err = 1.5 * 0.3 - 0.5 - 2.0;
     assert_eq!((gx, gt), (2.0 * err * 1.5, -2.0 * err));

@@ -66,10 +66,14 @@ pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
 
 /// Every value read inside `b` (operands and yields), nested branches included.
 pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
-    let vars = |ops: &[Operand]| ops.iter().filter_map(|o| match o {
-        Operand::Var(v) => Some(*v),
-        Operand::Const(_) => None,
-    }).collect::<Vec<_>>();
+    let vars = |ops: &[Operand]| {
+        ops.iter()
+            .filter_map(|o| match o {
+                Operand::Var(v) => Some(*v),
+                Operand::Const(_) => None,
+            })
+            .collect::<Vec<_>>()
+    };
     out.extend(vars(&b.yields));
     for node in &b.nodes {
         match node {

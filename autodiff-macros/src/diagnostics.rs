@@ -16,7 +16,6 @@ impl Errors {
         self.errors.push(syn::Error::new(span, format!("{message}\n\nhelp: {help}")));
     }
 
-
     /// Whether nothing went wrong.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()

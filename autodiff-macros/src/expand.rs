@@ -41,17 +41,18 @@ pub fn generate(args: TokenStream, item: TokenStream, errors: &mut Errors) -> To
 
 /// Explains why something that is not a function with a body cannot be differentiated.
 fn not_a_function(item: TokenStream, errors: &mut Errors) {
-    if let Ok(m) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
-        if m.default.is_none() {
-            errors.error(
-                m.sig.ident.span(),
-                format!("`{}` has no body to differentiate", m.sig.ident),
-                "put #[differentiable] on the method's implementations, or give it a default body",
-            );
-            return;
-        }
+    if let Ok(m) = syn::parse2::<syn::TraitItemFn>(item.clone())
+        && m.default.is_none()
+    {
+        errors.error(
+            m.sig.ident.span(),
+            format!("`{}` has no body to differentiate", m.sig.ident),
+            "put #[differentiable] on the method's implementations, or give it a default body",
+        );
+        return;
     }
-    let span = syn::parse2::<syn::Item>(item.clone()).map(|i| i.span()).unwrap_or_else(|_| item.span());
+    let span =
+        syn::parse2::<syn::Item>(item.clone()).map(|i| i.span()).unwrap_or_else(|_| item.span());
     errors.error(
         span,
         "#[differentiable] applies to functions",

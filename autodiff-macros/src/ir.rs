@@ -195,11 +195,18 @@ impl Function {
                     let _ = writeln!(out, "{pad}{} = const {}", self.var(*v).name, tokens(expr));
                 }
                 Node::Branch(b) => {
-                    let outs: Vec<String> =
-                        b.outs.iter().map(|v| format!("{}{}", self.var(*v).name, self.mark(*v))).collect();
+                    let outs: Vec<String> = b
+                        .outs
+                        .iter()
+                        .map(|v| format!("{}{}", self.var(*v).name, self.mark(*v)))
+                        .collect();
                     let _ = match &b.head {
-                        Head::If(c) => writeln!(out, "{pad}({}) = if {} {{", outs.join(", "), tokens(c)),
-                        Head::Match(s) => writeln!(out, "{pad}({}) = match {} {{", outs.join(", "), tokens(s)),
+                        Head::If(c) => {
+                            writeln!(out, "{pad}({}) = if {} {{", outs.join(", "), tokens(c))
+                        }
+                        Head::Match(s) => {
+                            writeln!(out, "{pad}({}) = match {} {{", outs.join(", "), tokens(s))
+                        }
                     };
                     for (k, arm) in b.arms.iter().enumerate() {
                         let label = match &arm.pat {
@@ -233,7 +240,9 @@ impl Function {
 fn tokens(t: &impl ToTokens) -> String {
     let mut s = t.to_token_stream().to_string();
     // Make token spacing read like source: `f64 :: sin` -> `f64::sin`, `x . len ()` -> `x.len()`.
-    for (from, to) in [(" :: ", "::"), (" . ", "."), (" (", "("), ("( ", "("), (" )", ")"), (" ,", ",")] {
+    for (from, to) in
+        [(" :: ", "::"), (" . ", "."), (" (", "("), ("( ", "("), (" )", ")"), (" ,", ",")]
+    {
         s = s.replace(from, to);
     }
     s

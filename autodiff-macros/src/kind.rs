@@ -67,18 +67,20 @@ impl Kind {
                 let segs: Vec<String> =
                     p.path.segments.iter().map(|s| s.ident.to_string()).collect();
                 let float_module = segs.iter().any(|s| s == "f64" || s == "f32");
-                if float_module && segs.iter().any(|s| s == "consts") {
-                    Kind::Float
-                } else if float_module
-                    && matches!(
+                let float_const = segs.iter().any(|s| s == "consts")
+                    || matches!(
                         segs.last().map(String::as_str),
-                        Some("EPSILON" | "MAX" | "MIN" | "MIN_POSITIVE" | "INFINITY" | "NEG_INFINITY" | "NAN")
-                    )
-                {
-                    Kind::Float
-                } else {
-                    Kind::Unknown
-                }
+                        Some(
+                            "EPSILON"
+                                | "MAX"
+                                | "MIN"
+                                | "MIN_POSITIVE"
+                                | "INFINITY"
+                                | "NEG_INFINITY"
+                                | "NAN"
+                        )
+                    );
+                if float_module && float_const { Kind::Float } else { Kind::Unknown }
             }
             _ => Kind::Unknown,
         }

@@ -23,7 +23,8 @@ pub struct Options {
     pub krate: Option<syn::Path>,
 }
 
-const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str =
+    "the options are `wrt(a, b)`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -148,7 +149,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         }
     };
     let ret_kind = Kind::of_type(&ret);
-    if matches!(ret_kind, Kind::Int | Kind::Bool) || matches!(&ret, Type::Tuple(t) if t.elems.is_empty())
+    if matches!(ret_kind, Kind::Int | Kind::Bool)
+        || matches!(&ret, Type::Tuple(t) if t.elems.is_empty())
     {
         errors.error(
             ret.span(),
@@ -166,7 +168,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
             FnArg::Receiver(r) => receiver = Some(r.clone()),
             FnArg::Typed(pt) => {
                 let ident = match &*pt.pat {
-                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => pi.ident.clone(),
+                    Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                        pi.ident.clone()
+                    }
                     other => {
                         errors.error(
                             other.span(),
@@ -176,8 +180,11 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         continue;
                     }
                 };
-                let kind =
-                    if is_one_of(&pt.ty, &float_generics) { Kind::Float } else { Kind::of_type(&pt.ty) };
+                let kind = if is_one_of(&pt.ty, &float_generics) {
+                    Kind::Float
+                } else {
+                    Kind::of_type(&pt.ty)
+                };
                 params.push(ParamDesc { ident, ty: (*pt.ty).clone(), kind, active: false });
             }
         }
@@ -217,17 +224,19 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
 
 /// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.
 fn real_type_params(generics: &syn::Generics) -> Vec<Ident> {
-    let is_real = |b: &syn::TypeParamBound| {
-        matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Real"))
-    };
-    let mut out: Vec<Ident> =
-        generics.type_params().filter(|tp| tp.bounds.iter().any(is_real)).map(|tp| tp.ident.clone()).collect();
+    let is_real = |b: &syn::TypeParamBound| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Real"));
+    let mut out: Vec<Ident> = generics
+        .type_params()
+        .filter(|tp| tp.bounds.iter().any(is_real))
+        .map(|tp| tp.ident.clone())
+        .collect();
     if let Some(w) = &generics.where_clause {
         for pred in &w.predicates {
-            if let syn::WherePredicate::Type(pt) = pred {
-                if let (Type::Path(tp), true) = (&pt.bounded_ty, pt.bounds.iter().any(is_real)) {
-                    out.extend(tp.path.get_ident().cloned());
-                }
+            if let syn::WherePredicate::Type(pt) = pred
+                && let Type::Path(tp) = &pt.bounded_ty
+                && pt.bounds.iter().any(is_real)
+            {
+                out.extend(tp.path.get_ident().cloned());
             }
         }
     }

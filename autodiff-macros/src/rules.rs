@@ -64,9 +64,24 @@ pub static CAST: Rule = Rule { name: "cast", diff: ONE };
 
 /// Methods that are allowed on active values and give inactive results.
 pub static INACTIVE_METHODS: &[&str] = &[
-    "is_nan", "is_finite", "is_infinite", "is_normal", "is_subnormal", "is_sign_positive",
-    "is_sign_negative", "classify", "partial_cmp", "total_cmp", "eq", "ne", "lt", "le", "gt",
-    "ge", "len", "is_empty",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_subnormal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "classify",
+    "partial_cmp",
+    "total_cmp",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "len",
+    "is_empty",
 ];
 
 /// Looks up a float method or function by name and number of operands.
@@ -83,7 +98,10 @@ mod tests {
         assert_eq!(method("sin", 1).map(|r| r.function("vjp", 0)).as_deref(), Some("sin_vjp"));
         assert_eq!(method("powi", 2).map(|r| r.function("jvp", 0)).as_deref(), Some("powi_jvp"));
         assert_eq!(MUL.function("vjp", 1), "mul_vjp_1");
-        assert_eq!(method("clamp", 3).map(|r| r.function("jvp", 2)).as_deref(), Some("clamp_jvp_2"));
+        assert_eq!(
+            method("clamp", 3).map(|r| r.function("jvp", 2)).as_deref(),
+            Some("clamp_jvp_2")
+        );
         assert!(method("sin", 2).is_none());
     }
 }

@@ -1,33 +1,368 @@
-//! Unit tests of the stages on `parse_quote!` input: IR snapshots, what reverse mode stores,
-//! and errors.
+//! Unit tests of the stages on `quote!` input: IR snapshots, the shape of the emitted code
+//! (what reverse mode stores and recomputes), and the errors each stage reports.
 
+use crate::diagnostics::Errors;
 use crate::expand::{dump, generate};
+use proc_macro2::TokenStream;
 use quote::quote;
 
+fn ir(item: TokenStream) -> String {
+    match dump(quote!(), item) {
+        Ok(s) => s,
+        Err(e) => panic!("unexpected errors: {e:?}"),
+    }
+}
+
+fn errors(args: TokenStream, item: TokenStream) -> Vec<String> {
+    let mut errors = Errors::default();
+    let out = generate(args, item, &mut errors);
+    assert!(
+        errors.is_empty() != out.is_empty(),
+        "items are generated exactly when there is no error"
+    );
+    errors.messages()
+}
+
+/// Removes all whitespace, so expected code can be written readably.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 #[test]
-fn print_expansion() {
-    let mut errors = crate::diagnostics::Errors::default();
+fn ir_of_straight_line_code() {
+    let got = ir(quote! {
+        fn f(x: f64, c: f64) -> f64 { c * x.sin() + x + c }
+    });
+    let expected = "\
+params x (active), c (active)
+t = sin(x) [varied]
+t_1 = mul(c, t) [varied]
+t_2 = add(t_1, x) [varied]
+t_3 = add(t_2, c) [varied]
+yield (t_3)
+";
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn ir_of_mutation_branches_and_early_return() {
+    let got = ir(quote! {
+        fn g(x: f64, n: usize) -> f64 {
+            let mut s = 0.0;
+            if n > 2 { s += x * x; } else { s = x.exp(); }
+            if x < 0.0 { return -s; }
+            s * (n as f64)
+        }
+    });
+    let expected = "\
+params x (active), n
+s = const 0.0
+(s_3 [varied]) = if n > 2 {
+  then =>
+    t = mul(x, x) [varied]
+    s_1 = add(s, t) [varied]
+    yield (s_1)
+  else =>
+    s_2 = exp(x) [varied]
+    yield (s_2)
+}
+(result [varied]) = if x < 0.0 {
+  then =>
+    t_3 = neg(s_3) [varied]
+    yield (t_3)
+  else =>
+    t_4 = const (n as f64)
+    t_5 = mul(s_3, t_4) [varied]
+    yield (t_5)
+}
+yield (result)
+";
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn ir_of_match_and_calls() {
+    let got = ir(quote! {
+        fn h(x: f64, k: u8) -> f64 {
+            let y = match k { 0 => x, v if v > 3 => g(x, 2.0), _ => 1.0 };
+            detach(y * 2.0) + y
+        }
+    });
+    let expected = "\
+params x (active), k
+(y [varied]) = match k {
+  0 =>
+    yield (x)
+  v if v > 3 =>
+    t = call g(x, 2.0) [varied]
+    yield (t)
+  _ =>
+    yield (1.0)
+}
+t_2 = const detach(y * 2.0)
+t_3 = add(t_2, y) [varied]
+yield (t_3)
+";
+    assert_eq!(got, expected);
+}
+
+/// EXPANSION.md example 1: the reverse sweep of straight-line code keeps nothing beyond the
+/// primal values and is exactly the hand-written adjoint.
+#[test]
+fn reverse_mode_of_straight_line_code_is_the_hand_written_adjoint() {
+    let mut errs = Errors::default();
     let out = generate(
         quote!(),
-        quote! {
-            fn g(x: f64, n: usize) -> f64 {
-                let mut s = 0.0;
-                if n > 2 { s += x * x; } else { s = x.exp(); }
-                if x < 0.0 { return -s; }
-                let y = match n { 0 => 1.0, k => k as f64 };
-                s * y + f(x, 2.0)
-            }
-        },
-        &mut errors,
+        quote! { fn f(x: f64, c: f64) -> f64 { c * x.sin() + x + c } },
+        &mut errs,
     );
-    std::fs::write("/tmp/expansion.rs", out.to_string()).unwrap();
-    println!("{}", dump(quote!(), quote! {
-            fn g(x: f64, n: usize) -> f64 {
-                let mut s = 0.0;
-                if n > 2 { s += x * x; } else { s = x.exp(); }
-                if x < 0.0 { return -s; }
-                let y = match n { 0 => 1.0, k => k as f64 };
-                s * y + f(x, 2.0)
+    let out = squash(&out.to_string());
+    let rt = "::autodiff::__private";
+    let vjp_body = squash(&format!(
+        "let t = x.sin(); let t_1 = c * t; let t_2 = t_1 + x; let t_3 = t_2 + c;
+         let mut t_3_bar = seed;
+         let mut t_2_bar = {rt}::rules::add_vjp_0(&t_2, &c, &t_3, &t_3_bar);
+         {rt}::accumulate(c_bar, {rt}::rules::add_vjp_1(&t_2, &c, &t_3, &t_3_bar));
+         let mut t_1_bar = {rt}::rules::add_vjp_0(&t_1, &x, &t_2, &t_2_bar);
+         {rt}::accumulate(x_bar, {rt}::rules::add_vjp_1(&t_1, &x, &t_2, &t_2_bar));
+         {rt}::accumulate(c_bar, {rt}::rules::mul_vjp_0(&c, &t, &t_1, &t_1_bar));
+         let mut t_bar = {rt}::rules::mul_vjp_1(&c, &t, &t_1, &t_1_bar);
+         {rt}::accumulate(x_bar, {rt}::rules::sin_vjp(&x, &t, &t_bar));
+         t_3"
+    ));
+    assert!(out.contains(&vjp_body), "reverse mode body differs:\n{out}");
+    assert!(!out.contains("Some"), "straight-line code stores nothing");
+}
+
+/// Inside a branch, only what the arm's adjoint reads is handed over, and inactive values
+/// (the condition's inputs, constants) are not.
+#[test]
+fn reverse_mode_hands_over_only_what_arms_read() {
+    let mut errs = Errors::default();
+    let out = generate(
+        quote!(),
+        quote! { fn f(x: f64, n: i32) -> f64 { let k = n * 2; if k > 3 { let a = x.sin(); a * a } else { x } } },
+        &mut errs,
+    );
+    let out = squash(&out.to_string());
+    assert!(out.contains("Some((::autodiff::__private::Clone::clone(&a),::autodiff::__private::Clone::clone(&t_2),))"), "{out}");
+    assert!(
+        out.contains("::autodiff::__private::Some(())"),
+        "the else arm hands over nothing: {out}"
+    );
+}
+
+#[test]
+fn errors_name_the_problem_and_the_fix() {
+    let cases: Vec<(TokenStream, TokenStream, &str)> = vec![
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x = 2.0;
+                    x
+                }
+            ),
+            "cannot assign to `x`: it is a parameter we differentiate",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x *= 2.0;
+                    x
+                }
+            ),
+            "cannot assign to `x`",
+        ),
+        (
+            quote!(wrt(z)),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "`wrt` names `z`, which is not a parameter of `f`",
+        ),
+        (
+            quote!(wrt(n)),
+            quote!(
+                fn f(x: f64, n: usize) -> f64 {
+                    x
+                }
+            ),
+            "`wrt` names `n`, which is not a float parameter",
+        ),
+        (
+            quote!(speed = 3),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "unknown option `speed`",
+        ),
+        (
+            quote!(jvp = a, jvp = b),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "duplicate option `jvp`",
+        ),
+        (
+            quote!(),
+            quote!(
+                async fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "cannot differentiate an `async fn`",
+        ),
+        (
+            quote!(),
+            quote!(
+                const fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "cannot differentiate a `const fn`",
+        ),
+        (
+            quote!(),
+            quote!(
+                unsafe fn f(x: f64) -> f64 {
+                    x
+                }
+            ),
+            "cannot differentiate an `unsafe fn`",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> i32 {
+                    1
+                }
+            ),
+            "the return type cannot carry a derivative",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) {}
+            ),
+            "returns nothing",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    x.to_bits() as f64
+                }
+            ),
+            "no derivative rule for the method `.to_bits()`",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    println!("{}", x);
+                    x
+                }
+            ),
+            "the macro `println!` cannot be differentiated",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let g = |t: f64| t * x;
+                    g(2.0)
+                }
+            ),
+            "closures cannot be differentiated here",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    g(x, K)
+                }
+            ),
+            "cannot tell whether this argument is a float",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    match x {
+                        v => v,
+                    }
+                }
+            ),
+            "`match` on a value that depends on an active parameter",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let y = if x > 0.0 {
+                        return x;
+                    } else {
+                        1.0
+                    };
+                    y
+                }
+            ),
+            "`return` inside a `let` initialiser",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let y;
+                    y = x;
+                    y
+                }
+            ),
+            "a `let` without a value",
+        ),
+        (
+            quote!(),
+            quote!(
+                struct S;
+            ),
+            "#[differentiable] applies to functions",
+        ),
+        (
+            quote!(),
+            quote!(
+                fn f(&self) -> f64;
+            ),
+            "has no body to differentiate",
+        ),
+    ];
+    for (args, item, expected) in cases {
+        let got = errors(args, item.clone());
+        assert!(
+            got.iter().any(|m| m.contains(expected) && m.contains("help: ")),
+            "{item}\n expected `{expected}` with a help line, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn all_errors_of_a_function_are_reported_together() {
+    let got = errors(
+        quote!(speed = 1),
+        quote!(
+            fn f(x: f64) -> f64 {
+                x = 1.0;
+                let y = x.to_bits();
+                x
             }
-    }).unwrap());
+        ),
+    );
+    assert_eq!(got.len(), 3, "{got:?}");
 }

@@ -91,7 +91,14 @@ impl Ctx<'_> {
 
     /// A call of the runtime's rule for operand `k` of `op` in `mode` (`jvp`/`vjp`), with the
     /// operand's tangent or the result's adjoint `seed`.
-    pub fn rule_call(&self, op: &Op, rule: &Rule, mode: &str, k: usize, seed: &Ident) -> TokenStream {
+    pub fn rule_call(
+        &self,
+        op: &Op,
+        rule: &Rule,
+        mode: &str,
+        k: usize,
+        seed: &Ident,
+    ) -> TokenStream {
         let rt = &self.rt;
         let f = Ident::new(&rule.function(mode, k), op.span);
         let args = op.args.iter().map(|o| self.operand(o));
@@ -115,7 +122,8 @@ impl Ctx<'_> {
             Form::Path(p) => {
                 let mut p = p.clone();
                 if let Some(last) = p.path.segments.last_mut() {
-                    last.ident = format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
+                    last.ident =
+                        format_ident!("{}_{}", last.ident, suffix, span = last.ident.span());
                 }
                 (quote!(#p), op.args.clone())
             }

@@ -76,9 +76,12 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");
                         let values = args.iter().map(|a| cx.operand(a));
-                        let tangents = args.iter().filter(|a| cx.has_slot(a)).map(|a| tangent(cx, a));
+                        let tangents =
+                            args.iter().filter(|a| cx.has_slot(a)).map(|a| tangent(cx, a));
                         let _ = b;
-                        out.extend(quote!(let (#y, #y_dot) = #callee(#(#values,)* #(#tangents),*);));
+                        out.extend(
+                            quote!(let (#y, #y_dot) = #callee(#(#values,)* #(#tangents),*);),
+                        );
                     }
                 }
             }

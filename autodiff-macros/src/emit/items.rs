@@ -11,7 +11,12 @@ use quote::{format_ident, quote};
 use std::collections::HashSet;
 
 /// `f_jvp`, `f_vjp` and (for a float result) `f_grad`.
-pub fn generated_items(desc: &FnDesc, f: &Function, active: &HashSet<Var>, opts: &Options) -> TokenStream {
+pub fn generated_items(
+    desc: &FnDesc,
+    f: &Function,
+    active: &HashSet<Var>,
+    opts: &Options,
+) -> TokenStream {
     let rt = match &opts.krate {
         Some(path) => quote!(#path::__private),
         None => quote!(::autodiff::__private),
@@ -32,14 +37,20 @@ pub fn generated_items(desc: &FnDesc, f: &Function, active: &HashSet<Var>, opts:
             quote!(#id: #ty)
         })
         .collect();
-    let active_params: Vec<(Var, &syn::Type)> =
-        desc.params.iter().zip(&f.params).filter(|(p, _)| p.active).map(|(p, v)| (*v, &p.ty)).collect();
+    let active_params: Vec<(Var, &syn::Type)> = desc
+        .params
+        .iter()
+        .zip(&f.params)
+        .filter(|(p, _)| p.active)
+        .map(|(p, v)| (*v, &p.ty))
+        .collect();
     let items: Vec<&syn::Item> = f.items.iter().collect();
     let allow = quote!(#[allow(unused, clippy::all, non_snake_case)] #[inline]);
     let named = |given: &Option<Ident>, suffix: &str| {
         given.clone().unwrap_or_else(|| format_ident!("{}_{}", name, suffix, span = name.span()))
     };
-    let (jvp, vjp, grad) = (named(&opts.jvp, "jvp"), named(&opts.vjp, "vjp"), named(&opts.grad, "grad"));
+    let (jvp, vjp, grad) =
+        (named(&opts.jvp, "jvp"), named(&opts.vjp, "vjp"), named(&opts.grad, "grad"));
 
     let tangents = active_params.iter().map(|(v, ty)| {
         let d = cx.dot(*v);
@@ -102,7 +113,8 @@ pub fn generated_items(desc: &FnDesc, f: &Function, active: &HashSet<Var>, opts:
                 quote!((#(#tys),*))
             }
         };
-        let grad_doc = format!(" Value and gradient of `{name}` with respect to {}.", list(desc, ""));
+        let grad_doc =
+            format!(" Value and gradient of `{name}` with respect to {}.", list(desc, ""));
         quote! {
             #[doc = #grad_doc]
             #allow

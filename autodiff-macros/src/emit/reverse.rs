@@ -24,7 +24,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// The body of `f_vjp`: the seed's identifier is `seed`, parameter adjoints are `&mut` buffers
 /// named by [`Ctx::bar`].
 pub fn body(cx: &Ctx<'_>) -> TokenStream {
-    let mut rev = Reverse { cx, declared: HashSet::new(), reads: vec![BTreeSet::new()], saves: HashMap::new(), parts: 0 };
+    let mut rev = Reverse {
+        cx,
+        declared: HashSet::new(),
+        reads: vec![BTreeSet::new()],
+        saves: HashMap::new(),
+        parts: 0,
+    };
     let seed = Ident::new("seed", Span::mixed_site());
     let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
     let forward = rev.forward(&cx.f.body);
@@ -111,7 +117,8 @@ impl Reverse<'_, '_> {
                         let mut buffers = Vec::new();
                         let mut slots = Vec::new();
                         for a in args.iter().filter(|a| cx.has_slot(a)) {
-                            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
+                            let p =
+                                format_ident!("__part{}", self.parts, span = Span::mixed_site());
                             self.parts += 1;
                             let x = cx.operand(a);
                             out.extend(quote!(let mut #p = #rt::zero_like(&#x);));
@@ -119,7 +126,9 @@ impl Reverse<'_, '_> {
                             slots.push((a.clone(), p));
                         }
                         let values = args.iter().map(|a| cx.operand(a));
-                        out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+                        out.extend(
+                            quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);),
+                        );
                         for (a, p) in slots {
                             out.extend(self.contribute(&a, quote!(#p)));
                         }
@@ -156,7 +165,8 @@ impl Reverse<'_, '_> {
             .iter()
             .map(|o| {
                 let bar = cx.bar(*o);
-                (cx.active.contains(o) && self.declared.contains(o)).then(|| quote!(#rt::Clone::clone(&#bar)))
+                (cx.active.contains(o) && self.declared.contains(o))
+                    .then(|| quote!(#rt::Clone::clone(&#bar)))
             })
             .collect();
         // Adjoints of values from before the branch that its arms add into must outlive the arms.
@@ -202,10 +212,10 @@ impl Reverse<'_, '_> {
                 }
             }
             for node in &arm.body.nodes {
-                if let Node::Branch(inner) = node {
-                    if self.has_adjoint(inner) {
-                        (0..inner.arms.len()).for_each(|j| saved.push(Self::slot(inner, j)));
-                    }
+                if let Node::Branch(inner) = node
+                    && self.has_adjoint(inner)
+                {
+                    (0..inner.arms.len()).for_each(|j| saved.push(Self::slot(inner, j)));
                 }
             }
             let slot = Self::slot(br, k);
@@ -234,7 +244,8 @@ impl Reverse<'_, '_> {
                 }
                 Node::Branch(br) => {
                     let keeps = self.has_adjoint(br);
-                    let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
+                    let mut pattern: Vec<Ident> =
+                        br.outs.iter().map(|v| cx.id(*v).clone()).collect();
                     if keeps {
                         pattern.extend((0..br.arms.len()).map(|k| Self::slot(br, k)));
                     }
@@ -244,11 +255,16 @@ impl Reverse<'_, '_> {
                         .enumerate()
                         .map(|(k, arm)| {
                             let code = self.forward(&arm.body);
-                            let mut values: Vec<TokenStream> = arm.body.yields.iter().map(|y| cx.operand(y)).collect();
+                            let mut values: Vec<TokenStream> =
+                                arm.body.yields.iter().map(|y| cx.operand(y)).collect();
                             if keeps {
                                 for j in 0..br.arms.len() {
                                     values.push(if j == k {
-                                        let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                                        let saved = self
+                                            .saves
+                                            .get(&(br.id, k))
+                                            .cloned()
+                                            .unwrap_or_default();
                                         quote!(#rt::Some((#(#rt::Clone::clone(&#saved),)*)))
                                     } else {
                                         quote!(#rt::None)

@@ -53,6 +53,9 @@ pub fn contains_return(e: &Expr) -> bool {
     f.0
 }
 
+/// An arm as the source writes it: its pattern (for `match` and `if let`) and its code.
+type SourceArm<'s> = (Option<Pat>, ArmBody<'s>);
+
 /// What an arm of a branch runs.
 pub enum ArmBody<'s> {
     Block(&'s syn::Block),
@@ -184,7 +187,7 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Splits an `if`/`if let`/`match` into its head and arms (for `if`, then and else).
-    fn branch_arms(&mut self, e: &'s Expr) -> Option<(Head, Vec<(Option<Pat>, ArmBody<'s>)>)> {
+    fn branch_arms(&mut self, e: &'s Expr) -> Option<(Head, Vec<SourceArm<'s>>)> {
         let else_body = |ei: &'s syn::ExprIf| match &ei.else_branch {
             Some((_, e)) => match &**e {
                 Expr::Block(b) => ArmBody::Block(&b.block),
@@ -197,11 +200,17 @@ impl<'s> Lowerer<'_> {
                 if let Expr::Let(l) = &*ei.cond {
                     let scrutinee = self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
                     let wild: Pat = syn::parse_quote!(_);
-                    let arms = vec![(Some((*l.pat).clone()), ArmBody::Block(&ei.then_branch)), (Some(wild), else_body(ei))];
+                    let arms = vec![
+                        (Some((*l.pat).clone()), ArmBody::Block(&ei.then_branch)),
+                        (Some(wild), else_body(ei)),
+                    ];
                     Some((Head::Match(scrutinee), arms))
                 } else {
                     let cond = self.inactive_expr(&ei.cond, "a condition")?;
-                    Some((Head::If(cond), vec![(None, ArmBody::Block(&ei.then_branch)), (None, else_body(ei))]))
+                    Some((
+                        Head::If(cond),
+                        vec![(None, ArmBody::Block(&ei.then_branch)), (None, else_body(ei))],
+                    ))
                 }
             }
             Expr::Match(m) => {
@@ -220,7 +229,8 @@ impl<'s> Lowerer<'_> {
                     );
                     return None;
                 }
-                let arms = m.arms.iter().map(|a| (Some(a.pat.clone()), ArmBody::Expr(&a.body))).collect();
+                let arms =
+                    m.arms.iter().map(|a| (Some(a.pat.clone()), ArmBody::Expr(&a.body))).collect();
                 Some((Head::Match(scrutinee), arms))
             }
             _ => None,
@@ -233,7 +243,9 @@ impl<'s> Lowerer<'_> {
         if r.has_return || r.mutates_local || r.has_macro {
             self.errors.error(
                 e.span(),
-                format!("{what} of a differentiable function may not return, assign or call a macro"),
+                format!(
+                    "{what} of a differentiable function may not return, assign or call a macro"
+                ),
                 "compute the value in a `let` before the branch",
             );
             return None;
@@ -302,7 +314,9 @@ impl<'s> Lowerer<'_> {
     fn rename_like(&mut self, pat: &mut Pat, now: &super::env::Env, before: &super::env::Env) {
         if let Pat::Ident(p) = pat {
             let name = p.ident.to_string();
-            if let Some(b) = now.lookup(&name).filter(|b| before.lookup(&name).map(|o| o.var) != Some(b.var)) {
+            if let Some(b) =
+                now.lookup(&name).filter(|b| before.lookup(&name).map(|o| o.var) != Some(b.var))
+            {
                 p.ident = self.vars[b.var.0].ident.clone();
             }
             return;
@@ -460,7 +474,13 @@ impl<'s> Lowerer<'_> {
 
     /// Gives `value` a value of its own named `name` (a constant becomes an assignment; a value
     /// created since `first` is renamed; an existing value is shared).
-    pub fn materialize(&mut self, value: Operand, name: &str, ty: Option<syn::Type>, first: usize) -> Var {
+    pub fn materialize(
+        &mut self,
+        value: Operand,
+        name: &str,
+        ty: Option<syn::Type>,
+        first: usize,
+    ) -> Var {
         let annotated = ty.as_ref().map(Kind::of_type).filter(|k| *k != Kind::Unknown);
         match value {
             Operand::Const(expr) => {
@@ -541,7 +561,11 @@ impl<'s> Lowerer<'_> {
             return;
         };
         let Some(name) = p.path.get_ident().map(ToString::to_string) else {
-            self.errors.error(place.span(), "assignment to a path cannot be differentiated", "assign to a local variable");
+            self.errors.error(
+                place.span(),
+                "assignment to a path cannot be differentiated",
+                "assign to a local variable",
+            );
             return;
         };
         let Some(binding) = self.env.lookup(&name).cloned() else {
@@ -577,7 +601,11 @@ impl<'s> Lowerer<'_> {
     /// Reports a macro call in the body.
     pub fn unsupported_macro(&mut self, mac: &syn::Macro) -> Operand {
         let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        self.fail(mac.path.span(), format!("the macro `{name}!` cannot be differentiated"), MACRO_HELP)
+        self.fail(
+            mac.path.span(),
+            format!("the macro `{name}!` cannot be differentiated"),
+            MACRO_HELP,
+        )
     }
 
     /// Records an inactive expression evaluated as written.
@@ -605,6 +633,6 @@ fn compound_to_binary(op: &syn::BinOp) -> syn::BinOp {
         BitOrAssign(t) => BitOr(syn::Token![|](t.spans[0])),
         ShlAssign(t) => Shl(syn::Token![<<](t.spans[0])),
         ShrAssign(t) => Shr(syn::Token![>>](t.spans[0])),
-        other => other.clone(),
+        other => *other,
     }
 }

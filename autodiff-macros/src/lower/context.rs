@@ -133,7 +133,12 @@ impl Lowerer<'_> {
     }
 
     /// Records an error and returns the placeholder operand.
-    pub fn fail(&mut self, span: Span, message: impl std::fmt::Display, help: impl std::fmt::Display) -> Operand {
+    pub fn fail(
+        &mut self,
+        span: Span,
+        message: impl std::fmt::Display,
+        help: impl std::fmt::Display,
+    ) -> Operand {
         self.errors.error(span, message, help);
         Self::unit()
     }

@@ -48,7 +48,8 @@ impl Env {
 
     /// Rebinds `name` (an assignment); false if there is no such binding.
     pub fn assign(&mut self, name: &str, var: Var) -> bool {
-        let found = self.scopes.iter_mut().rev().flat_map(|s| s.iter_mut().rev()).find(|b| b.name == name);
+        let found =
+            self.scopes.iter_mut().rev().flat_map(|s| s.iter_mut().rev()).find(|b| b.name == name);
         match found {
             Some(b) => {
                 b.var = var;

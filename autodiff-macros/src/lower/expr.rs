@@ -28,7 +28,11 @@ impl<'s> Lowerer<'_> {
         if r.has_macro {
             return match e {
                 Expr::Macro(m) => self.unsupported_macro(&m.mac),
-                _ => self.fail(e.span(), "macro calls cannot be differentiated", super::block::MACRO_HELP),
+                _ => self.fail(
+                    e.span(),
+                    "macro calls cannot be differentiated",
+                    super::block::MACRO_HELP,
+                ),
             };
         }
         if !r.mentions_varied && !r.mutates_local {
@@ -53,7 +57,7 @@ impl<'s> Lowerer<'_> {
             ),
             Expr::Binary(b) if arithmetic(&b.op).is_some() => {
                 let lhs = self.lower_expr(&b.left);
-                self.lower_binary(b.op.clone(), lhs, &b.right, e.span())
+                self.lower_binary(b.op, lhs, &b.right, e.span())
             }
             // Comparisons and logic: inactive results, evaluated as written (short-circuiting kept).
             Expr::Binary(_) => self.opaque(r.expr, Kind::Bool),
@@ -119,7 +123,9 @@ impl<'s> Lowerer<'_> {
         let rhs = self.lower_expr(rhs);
         let kind = self.kind(&lhs).join(self.kind(&rhs));
         match arithmetic(&op) {
-            Some(rule) => self.push_op(Prim::Rule(rule), Form::Binary(op), vec![lhs, rhs], span, kind),
+            Some(rule) => {
+                self.push_op(Prim::Rule(rule), Form::Binary(op), vec![lhs, rhs], span, kind)
+            }
             None if self.varied(&lhs) || self.varied(&rhs) => self.fail(
                 op.span(),
                 "this operator has no derivative",
@@ -147,7 +153,13 @@ impl<'s> Lowerer<'_> {
         if let Some(rule) = rules::method(&name, 1 + mc.args.len()) {
             let mut args = vec![self.lower_expr(&mc.receiver)];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
-            return self.push_op(Prim::Rule(rule), Form::Method(mc.method.clone()), args, mc.span(), Kind::Float);
+            return self.push_op(
+                Prim::Rule(rule),
+                Form::Method(mc.method.clone()),
+                args,
+                mc.span(),
+                Kind::Float,
+            );
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {
             let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
@@ -192,7 +204,13 @@ impl<'s> Lowerer<'_> {
         if float_fn {
             if let Some(rule) = rules::method(&last, call.args.len()) {
                 let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
-                return self.push_op(Prim::Rule(rule), Form::Path(fp.clone()), args, call.span(), Kind::Float);
+                return self.push_op(
+                    Prim::Rule(rule),
+                    Form::Path(fp.clone()),
+                    args,
+                    call.span(),
+                    Kind::Float,
+                );
             }
             if rules::INACTIVE_METHODS.contains(&last.as_str()) {
                 return self.opaque(renamed, Kind::Bool);
@@ -233,7 +251,14 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Records `out = prim(args)`.
-    fn push_op(&mut self, prim: Prim, form: Form, args: Vec<Operand>, span: Span, kind: Kind) -> Operand {
+    fn push_op(
+        &mut self,
+        prim: Prim,
+        form: Form,
+        args: Vec<Operand>,
+        span: Span,
+        kind: Kind,
+    ) -> Operand {
         let differentiable = |k: usize| match prim {
             Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
             Prim::Call => true,
@@ -314,14 +339,19 @@ impl<'s> Lowerer<'_> {
             }
             Expr::Call(c) => {
                 let Expr::Path(fp) = &*c.func else { return Kind::Unknown };
-                let segs: Vec<String> = fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segs: Vec<String> =
+                    fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
                 match segs.last().map(String::as_str) {
                     Some("detach") => c.args.first().map_or(Kind::Unknown, |a| self.infer_kind(a)),
                     Some("no_grad") => match c.args.first() {
                         Some(Expr::Closure(cl)) => self.infer_kind(&cl.body),
                         _ => Kind::Unknown,
                     },
-                    _ if segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") => Kind::Float,
+                    _ if segs.len() >= 2
+                        && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") =>
+                    {
+                        Kind::Float
+                    }
                     _ => Kind::Unknown,
                 }
             }

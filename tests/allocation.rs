@@ -1,0 +1,74 @@
+//! Generated derivatives of loop-free scalar functions allocate nothing (DESIGN.md's
+//! performance contract), branches and calls included. A counting global allocator counts the
+//! allocations made on this test's thread while the generated functions run.
+
+use autodiff::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[differentiable]
+fn straight_line(x: f64, c: f64) -> f64 {
+    c * x.sin() + x + c
+}
+
+#[differentiable]
+fn branchy(x: f64, y: f64) -> f64 {
+    let mut s = x * y;
+    if s > 1.0 {
+        s = s.ln();
+    } else {
+        s += x.exp();
+    }
+    if x < 0.0 {
+        return straight_line(s, y);
+    }
+    s * straight_line(x, 2.0)
+}
+
+#[test]
+fn generated_scalar_code_does_not_allocate() {
+    let mut sink = 0.0;
+    let count = allocations_during(|| {
+        for x in [-1.5, 0.3, 2.0] {
+            let (mut gx, mut gy) = (0.0, 0.0);
+            sink += straight_line_vjp(x, 3.0, 1.0, &mut gx, &mut gy) + gx + gy;
+            sink += straight_line_jvp(x, 3.0, 1.0, 0.0).1;
+            sink += straight_line_grad(x, 3.0).1.0;
+            sink += branchy_vjp(x, 0.7, 1.0, &mut gx, &mut gy);
+            sink += branchy_jvp(x, 0.7, 0.0, 1.0).1;
+            sink += branchy_grad(x, 0.7).1.1;
+        }
+    });
+    assert!(sink.is_finite());
+    assert_eq!(count, 0, "generated code allocated {count} times");
+    // the counter works: a Vec allocates
+    assert_eq!(allocations_during(|| drop(std::hint::black_box(vec![1.0f64; 4]))), 1);
+}
