@@ -40,3 +40,8 @@ pub mod prelude {
     pub use autodiff_macros::differentiable;
     pub use autodiff_runtime::prelude::*;
 }
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
