@@ -1,9 +1,17 @@
-//! The rule table: which syntax is which primitive operation, and how its derivative is named
-//! in the runtime's `rules` module.
+//! The rule table: which syntax is which primitive operation, how its derivative is named in
+//! the runtime's `rules` module, and which values each derivative reads.
 //!
 //! Adding an operation is one row here and one rule in `autodiff-runtime/src/rules/`. A rule
 //! `name` with one differentiable operand is called as `name_jvp`/`name_vjp`; with several, as
 //! `name_jvp_k`/`name_vjp_k` for operand `k`. Operands include the method receiver first.
+//!
+//! `reads[k]` lists what the derivative for operand `k` reads: operand indices, and [`Y`] for
+//! the result. Reverse mode keeps only those values alive (and passes `&()` for the others),
+//! so e.g. the adjoint of `s + t` keeps nothing and the adjoint of `x.exp()` keeps only the
+//! result. It must agree with the `T`/`_` marks of the rule's arguments in the runtime.
+
+/// The result of the operation, in a `reads` list.
+pub const Y: u8 = u8::MAX;
 
 /// One primitive operation.
 #[derive(Debug, PartialEq, Eq)]
@@ -12,6 +20,8 @@ pub struct Rule {
     pub name: &'static str,
     /// Which operands are differentiable (its length is the arity).
     pub diff: &'static [bool],
+    /// For each operand, what its derivative reads (empty for non-differentiable operands).
+    pub reads: &'static [&'static [u8]],
 }
 
 impl Rule {
@@ -24,6 +34,11 @@ impl Rule {
             format!("{}_{mode}", self.name)
         }
     }
+
+    /// Whether the derivative for operand `k` reads operand `j` (or the result, `j = Y`).
+    pub fn reads(&self, k: usize, j: u8) -> bool {
+        self.reads.get(k).is_some_and(|r| r.contains(&j))
+    }
 }
 
 const ONE: &[bool] = &[true];
@@ -31,36 +46,69 @@ const TWO: &[bool] = &[true, true];
 const THREE: &[bool] = &[true, true, true];
 
 macro_rules! table {
-    ($($name:literal: $diff:expr),* $(,)?) => {
-        &[$(Rule { name: $name, diff: $diff }),*]
+    ($($name:literal: $diff:expr, $reads:expr;)*) => {
+        &[$(Rule { name: $name, diff: $diff, reads: $reads }),*]
     };
 }
 
 /// Float methods (receiver first) and `f32::`/`f64::` functions of the same name.
 pub static METHODS: &[Rule] = table! {
-    "sin": ONE, "cos": ONE, "tan": ONE, "asin": ONE, "acos": ONE, "atan": ONE, "atan2": TWO,
-    "sinh": ONE, "cosh": ONE, "tanh": ONE, "asinh": ONE, "acosh": ONE, "atanh": ONE,
-    "exp": ONE, "exp2": ONE, "exp_m1": ONE, "ln": ONE, "ln_1p": ONE, "log2": ONE, "log10": ONE,
-    "log": TWO, "sqrt": ONE, "cbrt": ONE, "powi": &[true, false], "powf": TWO, "abs": ONE,
-    "max": TWO, "min": TWO, "clamp": THREE, "mul_add": THREE, "recip": ONE, "hypot": TWO,
-    "signum": ONE, "floor": ONE, "ceil": ONE, "round": ONE, "trunc": ONE, "fract": ONE,
-    "to_degrees": ONE, "to_radians": ONE,
+    "sin": ONE, &[&[0]];
+    "cos": ONE, &[&[0]];
+    "tan": ONE, &[&[Y]];
+    "asin": ONE, &[&[0]];
+    "acos": ONE, &[&[0]];
+    "atan": ONE, &[&[0]];
+    "atan2": TWO, &[&[0, 1], &[0, 1]];
+    "sinh": ONE, &[&[0]];
+    "cosh": ONE, &[&[0]];
+    "tanh": ONE, &[&[Y]];
+    "asinh": ONE, &[&[0]];
+    "acosh": ONE, &[&[0]];
+    "atanh": ONE, &[&[0]];
+    "exp": ONE, &[&[Y]];
+    "exp2": ONE, &[&[Y]];
+    "exp_m1": ONE, &[&[Y]];
+    "ln": ONE, &[&[0]];
+    "ln_1p": ONE, &[&[0]];
+    "log2": ONE, &[&[0]];
+    "log10": ONE, &[&[0]];
+    "log": TWO, &[&[0, 1], &[1, Y]];
+    "sqrt": ONE, &[&[Y]];
+    "cbrt": ONE, &[&[Y]];
+    "powi": &[true, false], &[&[0, 1], &[]];
+    "powf": TWO, &[&[0, 1], &[0, 1, Y]];
+    "abs": ONE, &[&[0]];
+    "max": TWO, &[&[0, 1], &[0, 1]];
+    "min": TWO, &[&[0, 1], &[0, 1]];
+    "clamp": THREE, &[&[0, 1, 2], &[0, 1], &[0, 2]];
+    "mul_add": THREE, &[&[1], &[0], &[]];
+    "recip": ONE, &[&[Y]];
+    "hypot": TWO, &[&[0, Y], &[1, Y]];
+    "signum": ONE, &[&[]];
+    "floor": ONE, &[&[]];
+    "ceil": ONE, &[&[]];
+    "round": ONE, &[&[]];
+    "trunc": ONE, &[&[]];
+    "fract": ONE, &[&[]];
+    "to_degrees": ONE, &[&[]];
+    "to_radians": ONE, &[&[]];
 };
 
-/// Binary operators.
-pub static ADD: Rule = Rule { name: "add", diff: TWO };
+/// `+`
+pub static ADD: Rule = Rule { name: "add", diff: TWO, reads: &[&[], &[]] };
 /// `-`
-pub static SUB: Rule = Rule { name: "sub", diff: TWO };
+pub static SUB: Rule = Rule { name: "sub", diff: TWO, reads: &[&[], &[]] };
 /// `*`
-pub static MUL: Rule = Rule { name: "mul", diff: TWO };
+pub static MUL: Rule = Rule { name: "mul", diff: TWO, reads: &[&[1], &[0]] };
 /// `/`
-pub static DIV: Rule = Rule { name: "div", diff: TWO };
+pub static DIV: Rule = Rule { name: "div", diff: TWO, reads: &[&[1], &[1, Y]] };
 /// `%`
-pub static REM: Rule = Rule { name: "rem", diff: TWO };
+pub static REM: Rule = Rule { name: "rem", diff: TWO, reads: &[&[], &[0, 1]] };
 /// Unary `-`.
-pub static NEG: Rule = Rule { name: "neg", diff: ONE };
-/// `as f32` / `as f64` of a float.
-pub static CAST: Rule = Rule { name: "cast", diff: ONE };
+pub static NEG: Rule = Rule { name: "neg", diff: ONE, reads: &[&[]] };
+/// `as f32` / `as f64` of a float (the operand is read for its type).
+pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]] };
 
 /// Methods that are allowed on active values and give inactive results.
 pub static INACTIVE_METHODS: &[&str] = &[
@@ -103,5 +151,13 @@ mod tests {
             Some("clamp_jvp_2")
         );
         assert!(method("sin", 2).is_none());
+    }
+
+    #[test]
+    fn every_rule_lists_reads_for_each_operand() {
+        for r in METHODS.iter().chain([&ADD, &SUB, &MUL, &DIV, &REM, &NEG, &CAST]) {
+            assert_eq!(r.reads.len(), r.diff.len(), "{}", r.name);
+        }
+        assert!(MUL.reads(0, 1) && !MUL.reads(0, 0) && !ADD.reads(1, Y));
     }
 }

@@ -90,7 +90,8 @@ impl Ctx<'_> {
     }
 
     /// A call of the runtime's rule for operand `k` of `op` in `mode` (`jvp`/`vjp`), with the
-    /// operand's tangent or the result's adjoint `seed`.
+    /// operand's tangent or the result's adjoint `seed`. In reverse mode the values the rule
+    /// does not read are passed as `&()`, so nothing keeps them alive.
     pub fn rule_call(
         &self,
         op: &Op,
@@ -101,9 +102,28 @@ impl Ctx<'_> {
     ) -> TokenStream {
         let rt = &self.rt;
         let f = Ident::new(&rule.function(mode, k), op.span);
-        let args = op.args.iter().map(|o| self.operand(o));
-        let y = self.id(op.out);
-        quote_spanned!(op.span=> #rt::rules::#f(#(&#args,)* &#y, &#seed))
+        let pass = |j: u8, value: TokenStream| {
+            if mode == "jvp" || rule.reads(k, j) { quote!(&#value) } else { quote!(&()) }
+        };
+        let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, self.operand(o)));
+        let id = self.id(op.out);
+        let y = pass(crate::rules::Y, quote!(#id));
+        quote_spanned!(op.span=> #rt::rules::#f(#(#args,)* #y, &#seed))
+    }
+
+    /// The values the reverse-mode rule for operand `k` of `op` reads.
+    pub fn rule_reads(&self, op: &Op, rule: &Rule, k: usize) -> Vec<Operand> {
+        let mut out: Vec<Operand> = op
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| rule.reads(k, *j as u8))
+            .map(|(_, o)| o.clone())
+            .collect();
+        if rule.reads(k, crate::rules::Y) {
+            out.push(Operand::Var(op.out));
+        }
+        out
     }
 
     /// Whether the callee of a call takes a tangent/adjoint for this argument: it does for

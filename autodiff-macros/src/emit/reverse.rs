@@ -104,8 +104,7 @@ impl Reverse<'_, '_> {
                     Prim::Rule(rule) => {
                         for (k, a) in op.args.iter().enumerate() {
                             if rule.diff[k] && cx.is_active(a) {
-                                op.args.iter().for_each(|a| self.read(a));
-                                self.read(&Operand::Var(op.out));
+                                cx.rule_reads(op, rule, k).iter().for_each(|r| self.read(r));
                                 let c = cx.rule_call(op, rule, "vjp", k, &g);
                                 out.extend(self.contribute(a, c));
                             }

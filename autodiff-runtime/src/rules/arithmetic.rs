@@ -8,8 +8,8 @@ partial!(
     "a + b",
     "1",
     "let (a, b) = (1.5f64, -0.5f64); let y = a + b;",
-    (a, b),
-    y,
+    (a: _, b: _),
+    y: _,
     add_jvp_0,
     add_vjp_0,
     T::ONE
@@ -18,8 +18,8 @@ partial!(
     "a + b",
     "1",
     "let (a, b) = (1.5f64, -0.5f64); let y = a + b;",
-    (a, b),
-    y,
+    (a: _, b: _),
+    y: _,
     add_jvp_1,
     add_vjp_1,
     T::ONE
@@ -28,8 +28,8 @@ partial!(
     "a - b",
     "1",
     "let (a, b) = (1.5f64, -0.5f64); let y = a - b;",
-    (a, b),
-    y,
+    (a: _, b: _),
+    y: _,
     sub_jvp_0,
     sub_vjp_0,
     T::ONE
@@ -38,8 +38,8 @@ partial!(
     "a - b",
     "-1",
     "let (a, b) = (1.5f64, -0.5f64); let y = a - b;",
-    (a, b),
-    y,
+    (a: _, b: _),
+    y: _,
     sub_jvp_1,
     sub_vjp_1,
     -T::ONE
@@ -48,8 +48,8 @@ partial!(
     "a * b",
     "b",
     "let (a, b) = (1.5f64, -0.5f64); let y = a * b;",
-    (a, b),
-    y,
+    (a: _, b: T),
+    y: _,
     mul_jvp_0,
     mul_vjp_0,
     b
@@ -58,8 +58,8 @@ partial!(
     "a * b",
     "a",
     "let (a, b) = (1.5f64, -0.5f64); let y = a * b;",
-    (a, b),
-    y,
+    (a: T, b: _),
+    y: _,
     mul_jvp_1,
     mul_vjp_1,
     a
@@ -68,8 +68,8 @@ partial!(
     "a / b",
     "1 / b",
     "let (a, b) = (1.5f64, -0.5f64); let y = a / b;",
-    (a, b),
-    y,
+    (a: _, b: T),
+    y: _,
     div_jvp_0,
     div_vjp_0,
     T::ONE / b
@@ -78,8 +78,8 @@ partial!(
     "a / b",
     "-y / b",
     "let (a, b) = (1.5f64, -0.5f64); let y = a / b;",
-    (a, b),
-    y,
+    (a: _, b: T),
+    y: T,
     div_jvp_1,
     div_vjp_1,
     -y / b
@@ -88,8 +88,8 @@ partial!(
     "a % b",
     "1",
     "let (a, b) = (7.5f64, 2.0f64); let y = a % b;",
-    (a, b),
-    y,
+    (a: _, b: _),
+    y: _,
     rem_jvp_0,
     rem_vjp_0,
     T::ONE
@@ -98,19 +98,19 @@ partial!(
     "a % b",
     "-trunc(a / b)",
     "let (a, b) = (7.5f64, 2.0f64); let y = a % b;",
-    (a, b),
-    y,
+    (a: T, b: T),
+    y: _,
     rem_jvp_1,
     rem_vjp_1,
     -a.trunc_div(b)
 );
-partial!("-x", "-1", "let x = 1.5f64; let y = -x;", (x), y, neg_jvp, neg_vjp, -T::ONE);
+partial!("-x", "-1", "let x = 1.5f64; let y = -x;", (x: _), y: _, neg_jvp, neg_vjp, -T::ONE);
 partial!(
     "x.recip()",
     "-y²",
     "let x = 1.5f64; let y = x.recip();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     recip_jvp,
     recip_vjp,
     -(y * y)
@@ -119,8 +119,8 @@ partial!(
     "a.mul_add(b, c) = a·b + c",
     "b",
     "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
-    (a, b, c),
-    y,
+    (a: _, b: T, c: _),
+    y: _,
     mul_add_jvp_0,
     mul_add_vjp_0,
     b
@@ -129,8 +129,8 @@ partial!(
     "a.mul_add(b, c) = a·b + c",
     "a",
     "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
-    (a, b, c),
-    y,
+    (a: T, b: _, c: _),
+    y: _,
     mul_add_jvp_1,
     mul_add_vjp_1,
     a
@@ -139,8 +139,8 @@ partial!(
     "a.mul_add(b, c) = a·b + c",
     "1",
     "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",
-    (a, b, c),
-    y,
+    (a: _, b: _, c: _),
+    y: _,
     mul_add_jvp_2,
     mul_add_vjp_2,
     T::ONE

@@ -11,7 +11,7 @@ use crate::Real;
 /// assert_eq!(dy, 2.0f32);
 /// ```
 #[inline(always)]
-pub fn cast_jvp<S: Real, D: Real>(_x: &S, _y: &D, dot: &S) -> D {
+pub fn cast_jvp<S: Real, D: Real>(_x: &impl Sized, _y: &impl Sized, dot: &S) -> D {
     D::from_f64(dot.to_f64())
 }
 
@@ -24,6 +24,6 @@ pub fn cast_jvp<S: Real, D: Real>(_x: &S, _y: &D, dot: &S) -> D {
 /// assert_eq!(g, 2.0);
 /// ```
 #[inline(always)]
-pub fn cast_vjp<S: Real, D: Real>(_x: &S, _y: &D, g: &D) -> S {
+pub fn cast_vjp<S: Real, D: Real>(_x: &S, _y: &impl Sized, g: &D) -> S {
     S::from_f64(g.to_f64())
 }

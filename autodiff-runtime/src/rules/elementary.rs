@@ -10,8 +10,8 @@ partial!(
     "x.sin()",
     "cos(x)",
     "let x = 0.7f64; let y = x.sin();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     sin_jvp,
     sin_vjp,
     x.cos()
@@ -20,8 +20,8 @@ partial!(
     "x.cos()",
     "-sin(x)",
     "let x = 0.7f64; let y = x.cos();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     cos_jvp,
     cos_vjp,
     -x.sin()
@@ -30,8 +30,8 @@ partial!(
     "x.tan()",
     "1 + y²",
     "let x = 0.7f64; let y = x.tan();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     tan_jvp,
     tan_vjp,
     T::ONE + y * y
@@ -40,8 +40,8 @@ partial!(
     "x.asin()",
     "1 / √(1 - x²)",
     "let x = 0.7f64; let y = x.asin();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     asin_jvp,
     asin_vjp,
     T::ONE / (T::ONE - x * x).sqrt()
@@ -50,8 +50,8 @@ partial!(
     "x.acos()",
     "-1 / √(1 - x²)",
     "let x = 0.7f64; let y = x.acos();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     acos_jvp,
     acos_vjp,
     -T::ONE / (T::ONE - x * x).sqrt()
@@ -60,8 +60,8 @@ partial!(
     "x.atan()",
     "1 / (1 + x²)",
     "let x = 0.7f64; let y = x.atan();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     atan_jvp,
     atan_vjp,
     T::ONE / (T::ONE + x * x)
@@ -70,8 +70,8 @@ partial!(
     "x.sinh()",
     "cosh(x)",
     "let x = 0.7f64; let y = x.sinh();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     sinh_jvp,
     sinh_vjp,
     x.cosh()
@@ -80,8 +80,8 @@ partial!(
     "x.cosh()",
     "sinh(x)",
     "let x = 0.7f64; let y = x.cosh();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     cosh_jvp,
     cosh_vjp,
     x.sinh()
@@ -90,8 +90,8 @@ partial!(
     "x.tanh()",
     "1 - y²",
     "let x = 0.7f64; let y = x.tanh();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     tanh_jvp,
     tanh_vjp,
     T::ONE - y * y
@@ -100,8 +100,8 @@ partial!(
     "x.asinh()",
     "1 / √(x² + 1)",
     "let x = 0.7f64; let y = x.asinh();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     asinh_jvp,
     asinh_vjp,
     T::ONE / (x * x + T::ONE).sqrt()
@@ -110,8 +110,8 @@ partial!(
     "x.acosh()",
     "1 / √(x² - 1)",
     "let x = 1.7f64; let y = x.acosh();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     acosh_jvp,
     acosh_vjp,
     T::ONE / (x * x - T::ONE).sqrt()
@@ -120,19 +120,19 @@ partial!(
     "x.atanh()",
     "1 / (1 - x²)",
     "let x = 0.7f64; let y = x.atanh();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     atanh_jvp,
     atanh_vjp,
     T::ONE / (T::ONE - x * x)
 );
-partial!("x.exp()", "y", "let x = 0.7f64; let y = x.exp();", (x), y, exp_jvp, exp_vjp, y);
+partial!("x.exp()", "y", "let x = 0.7f64; let y = x.exp();", (x: _), y: T, exp_jvp, exp_vjp, y);
 partial!(
     "x.exp2()",
     "y · ln 2",
     "let x = 0.7f64; let y = x.exp2();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     exp2_jvp,
     exp2_vjp,
     y * T::LN_2
@@ -141,19 +141,19 @@ partial!(
     "x.exp_m1()",
     "y + 1",
     "let x = 0.7f64; let y = x.exp_m1();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     exp_m1_jvp,
     exp_m1_vjp,
     y + T::ONE
 );
-partial!("x.ln()", "1 / x", "let x = 0.7f64; let y = x.ln();", (x), y, ln_jvp, ln_vjp, T::ONE / x);
+partial!("x.ln()", "1 / x", "let x = 0.7f64; let y = x.ln();", (x: T), y: _, ln_jvp, ln_vjp, T::ONE / x);
 partial!(
     "x.ln_1p()",
     "1 / (1 + x)",
     "let x = 0.7f64; let y = x.ln_1p();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     ln_1p_jvp,
     ln_1p_vjp,
     T::ONE / (T::ONE + x)
@@ -162,8 +162,8 @@ partial!(
     "x.log2()",
     "1 / (x ln 2)",
     "let x = 0.7f64; let y = x.log2();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     log2_jvp,
     log2_vjp,
     T::ONE / (x * T::LN_2)
@@ -172,8 +172,8 @@ partial!(
     "x.log10()",
     "1 / (x ln 10)",
     "let x = 0.7f64; let y = x.log10();",
-    (x),
-    y,
+    (x: T),
+    y: _,
     log10_jvp,
     log10_vjp,
     T::ONE / (x * T::LN_10)
@@ -182,8 +182,8 @@ partial!(
     "x.log(b) = ln x / ln b",
     "1 / (x ln b)",
     "let (x, b) = (0.7f64, 3.0f64); let y = x.log(b);",
-    (x, b),
-    y,
+    (x: T, b: T),
+    y: _,
     log_jvp_0,
     log_vjp_0,
     T::ONE / (x * b.ln())
@@ -192,8 +192,8 @@ partial!(
     "x.log(b) = ln x / ln b",
     "-y / (b ln b)",
     "let (x, b) = (0.7f64, 3.0f64); let y = x.log(b);",
-    (x, b),
-    y,
+    (x: _, b: T),
+    y: T,
     log_jvp_1,
     log_vjp_1,
     -y / (b * b.ln())
@@ -202,8 +202,8 @@ partial!(
     "x.sqrt()",
     "1 / (2y)",
     "let x = 0.7f64; let y = x.sqrt();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     sqrt_jvp,
     sqrt_vjp,
     T::ONE / (y + y)
@@ -212,8 +212,8 @@ partial!(
     "x.cbrt()",
     "1 / (3y²)",
     "let x = 0.7f64; let y = x.cbrt();",
-    (x),
-    y,
+    (x: _),
+    y: T,
     cbrt_jvp,
     cbrt_vjp,
     T::ONE / (T::from_f64(3.0) * y * y)
@@ -222,8 +222,8 @@ partial!(
     "x.to_degrees()",
     "180 / π",
     "let x = 0.7f64; let y = x.to_degrees();",
-    (x),
-    y,
+    (x: _),
+    y: _,
     to_degrees_jvp,
     to_degrees_vjp,
     T::DEGREES_PER_RADIAN
@@ -232,8 +232,8 @@ partial!(
     "x.to_radians()",
     "π / 180",
     "let x = 0.7f64; let y = x.to_radians();",
-    (x),
-    y,
+    (x: _),
+    y: _,
     to_radians_jvp,
     to_radians_vjp,
     T::ONE / T::DEGREES_PER_RADIAN
@@ -242,8 +242,8 @@ partial!(
     "y.atan2(x)",
     "x / (x² + y²)",
     "let (a, b) = (0.7f64, -1.2f64); let y = a.atan2(b);",
-    (a, b),
-    y,
+    (a: T, b: T),
+    y: _,
     atan2_jvp_0,
     atan2_vjp_0,
     b / (a * a + b * b)
@@ -252,8 +252,8 @@ partial!(
     "y.atan2(x)",
     "-y / (x² + y²)",
     "let (a, b) = (0.7f64, -1.2f64); let y = a.atan2(b);",
-    (a, b),
-    y,
+    (a: T, b: T),
+    y: _,
     atan2_jvp_1,
     atan2_vjp_1,
     -a / (a * a + b * b)
@@ -262,8 +262,8 @@ partial!(
     "a.hypot(b)",
     "a / y",
     "let (a, b) = (0.7f64, -1.2f64); let y = a.hypot(b);",
-    (a, b),
-    y,
+    (a: T, b: _),
+    y: T,
     hypot_jvp_0,
     hypot_vjp_0,
     a / y
@@ -272,8 +272,8 @@ partial!(
     "a.hypot(b)",
     "b / y",
     "let (a, b) = (0.7f64, -1.2f64); let y = a.hypot(b);",
-    (a, b),
-    y,
+    (a: _, b: T),
+    y: T,
     hypot_jvp_1,
     hypot_vjp_1,
     b / y
@@ -282,8 +282,8 @@ partial!(
     "x.powf(p)",
     "p · x^(p-1), 0 where p = 0 (PyTorch)",
     "let (x, p) = (0.7f64, 2.5f64); let y = x.powf(p);",
-    (x, p),
-    y,
+    (x: T, p: T),
+    y: _,
     powf_jvp_0,
     powf_vjp_0,
     powf_dx(x, p)
@@ -292,8 +292,8 @@ partial!(
     "x.powf(p)",
     "y · ln x, 0 where x = 0 and p ≥ 0 (PyTorch)",
     "let (x, p) = (0.7f64, 2.5f64); let y = x.powf(p);",
-    (x, p),
-    y,
+    (x: T, p: T),
+    y: T,
     powf_jvp_1,
     powf_vjp_1,
     powf_dp(x, p, y)
@@ -317,7 +317,7 @@ fn powf_dp<T: Real>(x: T, p: T, y: T) -> T {
 /// assert_eq!(powi_jvp(&x, &3, &x.powi(3), &1.0), 3.0 * x * x);
 /// ```
 #[inline(always)]
-pub fn powi_jvp<T: Real>(x: &T, n: &i32, _y: &T, dot: &T) -> T {
+pub fn powi_jvp<T: Real>(x: &T, n: &i32, _y: &impl Sized, dot: &T) -> T {
     powi_d(*x, *n) * *dot
 }
 
@@ -329,7 +329,7 @@ pub fn powi_jvp<T: Real>(x: &T, n: &i32, _y: &T, dot: &T) -> T {
 /// assert_eq!(powi_vjp(&x, &2, &x.powi(2), &1.0), 2.0 * x);
 /// ```
 #[inline(always)]
-pub fn powi_vjp<T: Real>(x: &T, n: &i32, _y: &T, g: &T) -> T {
+pub fn powi_vjp<T: Real>(x: &T, n: &i32, _y: &impl Sized, g: &T) -> T {
     powi_d(*x, *n) * *g
 }
 

@@ -29,23 +29,27 @@ mod tests;
 
 /// Defines the jvp/vjp pair of one operand of a rule from its local partial derivative
 /// `∂y/∂operand` (an expression of the operands and `y`): `jvp = ∂ · dot`, `vjp = ∂ · g`.
+///
+/// Each argument is marked `T` when the formula reads it and `_` when it does not; unread
+/// arguments accept anything (`&impl Sized`), so reverse mode passes `&()` for them and keeps
+/// nothing for them. The macro's rule table lists the same reads.
 macro_rules! partial {
     (
         $name:literal, $formula:literal, $example:literal,
-        ($($arg:ident),+), $y:ident, $jvp:ident, $vjp:ident, $d:expr
+        ($($arg:ident : $ty:tt),+), $y:ident : $yty:tt, $jvp:ident, $vjp:ident, $d:expr
     ) => {
         #[doc = concat!("Tangent rule of `", $name, "`: adds `", $formula, " · ẋ` (the operand's tangent).")]
         ///
         /// ```
         #[doc = concat!("use autodiff_runtime::rules::{", stringify!($jvp), ", ", stringify!($vjp), "};")]
         #[doc = $example]
-        #[doc = concat!("let (fwd, rev) = (", stringify!($jvp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &2.0) * 3.0, ", stringify!($vjp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &3.0) * 2.0);")]
+        #[doc = concat!("let (fwd, rev) = (", stringify!($jvp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &2.0f64) * 3.0, ", stringify!($vjp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &3.0f64) * 2.0);")]
         /// assert!((fwd - rev).abs() <= 1e-12 * fwd.abs().max(1.0), "forward and reverse agree");
         /// ```
         #[inline(always)]
-        #[allow(unused_variables)]
-        pub fn $jvp<T: $crate::Real>($($arg: &T,)+ $y: &T, dot: &T) -> T {
-            let ($($arg,)+ $y) = ($(*$arg,)+ *$y);
+        pub fn $jvp<T: $crate::Real>($($arg: $crate::rules::arg_type!($ty),)+ $y: $crate::rules::arg_type!($yty), dot: &T) -> T {
+            $($crate::rules::bind_arg!($arg, $ty);)+
+            $crate::rules::bind_arg!($y, $yty);
             ($d) * *dot
         }
 
@@ -54,15 +58,33 @@ macro_rules! partial {
         /// ```
         #[doc = concat!("use autodiff_runtime::rules::", stringify!($vjp), ";")]
         #[doc = $example]
-        #[doc = concat!("let g = ", stringify!($vjp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &1.0);")]
+        #[doc = concat!("let g = ", stringify!($vjp), "(", $(concat!("&", stringify!($arg), ", "),)+ "&y, &1.0f64);")]
         /// assert!(!g.is_nan());
         /// ```
         #[inline(always)]
-        #[allow(unused_variables)]
-        pub fn $vjp<T: $crate::Real>($($arg: &T,)+ $y: &T, g: &T) -> T {
-            let ($($arg,)+ $y) = ($(*$arg,)+ *$y);
+        pub fn $vjp<T: $crate::Real>($($arg: $crate::rules::arg_type!($ty),)+ $y: $crate::rules::arg_type!($yty), g: &T) -> T {
+            $($crate::rules::bind_arg!($arg, $ty);)+
+            $crate::rules::bind_arg!($y, $yty);
             ($d) * *g
         }
     };
 }
 pub(crate) use partial;
+
+/// The type of a rule argument: `&T` when read, anything when not.
+macro_rules! arg_type {
+    (T) => { &T };
+    (_) => { &impl Sized };
+}
+pub(crate) use arg_type;
+
+/// Copies a read argument out of its reference.
+macro_rules! bind_arg {
+    ($a:ident, T) => {
+        let $a = *$a;
+    };
+    ($a:ident, _) => {
+        let _ = $a;
+    };
+}
+pub(crate) use bind_arg;
