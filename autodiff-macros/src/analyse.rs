@@ -2,14 +2,14 @@
 //! (computed while lowering, in program order) and *useful* if the result depends on it
 //! (computed here, backwards). Only values that are both — *active* — get adjoints.
 
-use crate::ir::{Block, Function, Node, Operand, Prim, Var};
+use crate::ir::{Block, Function, Node, Operand, Var};
 use std::collections::HashSet;
 
 /// The active values of `f`: varied and useful.
 pub fn active(f: &Function) -> HashSet<Var> {
     let mut useful = HashSet::new();
-    if let Operand::Var(v) = f.result() {
-        useful.insert(*v);
+    if let Some(v) = f.result().var() {
+        useful.insert(v);
     }
     block(&f.body, &mut useful);
     useful.into_iter().filter(|v| f.var(*v).varied).collect()
@@ -22,12 +22,8 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
         match node {
             Node::Op(op) if useful.contains(&op.out) => {
                 for (k, arg) in op.args.iter().enumerate() {
-                    let differentiable = match op.prim {
-                        Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
-                        Prim::Call => true,
-                    };
-                    if let (true, Operand::Var(v)) = (differentiable, arg) {
-                        useful.insert(*v);
+                    if let (true, Some(v)) = (op.prim.differentiable(k), arg.var()) {
+                        useful.insert(v);
                     }
                 }
             }
@@ -35,8 +31,8 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
             Node::Branch(br) => {
                 for arm in &br.arms {
                     for (out, y) in br.outs.iter().zip(&arm.body.yields) {
-                        if let (true, Operand::Var(v)) = (useful.contains(out), y) {
-                            useful.insert(*v);
+                        if let (true, Some(v)) = (useful.contains(out), y.var()) {
+                            useful.insert(v);
                         }
                     }
                     block(&arm.body, useful);
@@ -66,14 +62,7 @@ pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
 
 /// Every value read inside `b` (operands and yields), nested branches included.
 pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
-    let vars = |ops: &[Operand]| {
-        ops.iter()
-            .filter_map(|o| match o {
-                Operand::Var(v) => Some(*v),
-                Operand::Const(_) => None,
-            })
-            .collect::<Vec<_>>()
-    };
+    let vars = |ops: &[Operand]| ops.iter().filter_map(Operand::var).collect::<Vec<_>>();
     out.extend(vars(&b.yields));
     for node in &b.nodes {
         match node {

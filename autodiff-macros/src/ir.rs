@@ -37,8 +37,20 @@ pub struct VarInfo {
 pub enum Operand {
     /// A value of the IR.
     Var(Var),
+    /// A value passed by reference (`&v`, a sequence passed to a function).
+    Ref(Var),
     /// A literal or a path to a constant, emitted as written.
     Const(syn::Expr),
+}
+
+impl Operand {
+    /// The value this operand reads, if not a constant.
+    pub fn var(&self) -> Option<Var> {
+        match self {
+            Operand::Var(v) | Operand::Ref(v) => Some(*v),
+            Operand::Const(_) => None,
+        }
+    }
 }
 
 /// How the primal of an operation is written in the generated code: as the user wrote it, so
@@ -55,6 +67,8 @@ pub enum Form {
     Path(syn::ExprPath),
     /// `a as T`
     Cast(syn::Type),
+    /// `a[i]`
+    Index,
 }
 
 /// What an operation is, for differentiation.
@@ -64,6 +78,19 @@ pub enum Prim {
     Rule(&'static Rule),
     /// A call to a function or method that has `_jvp`/`_vjp` companions.
     Call,
+    /// Reading an element `seq[i]` of a sequence of floats.
+    Index,
+}
+
+impl Prim {
+    /// Whether the operation's result depends differentiably on operand `k`.
+    pub fn differentiable(&self, k: usize) -> bool {
+        match self {
+            Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
+            Prim::Call => true,
+            Prim::Index => k == 0,
+        }
+    }
 }
 
 /// One assignment `out = prim(args)`.
@@ -181,6 +208,7 @@ impl Function {
                         (Prim::Call, Form::Path(p)) => format!("call {}", tokens(p)),
                         (Prim::Call, Form::Method(m)) => format!("call .{m}"),
                         (Prim::Call, _) => "call".to_string(),
+                        (Prim::Index, _) => "index".to_string(),
                     };
                     let args: Vec<String> = op.args.iter().map(|a| self.operand(a)).collect();
                     let _ = writeln!(
@@ -232,6 +260,7 @@ impl Function {
     fn operand(&self, o: &Operand) -> String {
         match o {
             Operand::Var(v) => self.var(*v).name.clone(),
+            Operand::Ref(v) => format!("&{}", self.var(*v).name),
             Operand::Const(e) => tokens(e),
         }
     }

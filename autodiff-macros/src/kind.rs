@@ -17,6 +17,19 @@ pub enum Kind {
     Bool,
     /// Anything else, or not known.
     Unknown,
+    /// A sequence of floats, indexed by integers.
+    Seq(Seq),
+}
+
+/// How a sequence of floats is held; it decides its tangent and adjoint types (DESIGN.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seq {
+    /// `&[f]`: tangent `&[f]`, adjoint `&mut [f]`, gradient `Vec<f>`.
+    Slice,
+    /// `[f; N]`: tangent `[f; N]`, adjoint `&mut [f; N]`, gradient `[f; N]`.
+    Array,
+    /// `Vec<f>` (or `&Vec<f>`): tangent `&[f]`, adjoint `&mut [f]`, gradient `Vec<f>`.
+    Vec,
 }
 
 impl Kind {
@@ -31,9 +44,44 @@ impl Kind {
 
     /// The kind a type names.
     pub fn of_type(ty: &Type) -> Kind {
+        Kind::of_type_with(ty, &[])
+    }
+
+    /// The kind a type names, where the type parameters `floats` are floats (`T: Real`).
+    pub fn of_type_with(ty: &Type, floats: &[proc_macro2::Ident]) -> Kind {
+        let float = |t: &Type| match t {
+            Type::Path(p) if p.qself.is_none() => {
+                p.path.get_ident().is_some_and(|i| i == "f32" || i == "f64" || floats.contains(i))
+            }
+            _ => false,
+        };
+        let vec_of_float = |t: &Type| match t {
+            Type::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                let seg = &p.path.segments[0];
+                match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(a)
+                        if seg.ident == "Vec" && a.args.len() == 1 =>
+                    {
+                        matches!(&a.args[0], syn::GenericArgument::Type(e) if float(e))
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if float(ty) {
+            return Kind::Float;
+        }
         match ty {
-            Type::Paren(p) => Kind::of_type(&p.elem),
-            Type::Group(g) => Kind::of_type(&g.elem),
+            Type::Paren(p) => Kind::of_type_with(&p.elem, floats),
+            Type::Group(g) => Kind::of_type_with(&g.elem, floats),
+            Type::Array(a) if float(&a.elem) => Kind::Seq(Seq::Array),
+            Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
+                Type::Slice(s) if float(&s.elem) => Kind::Seq(Seq::Slice),
+                t if vec_of_float(t) => Kind::Seq(Seq::Vec),
+                _ => Kind::Unknown,
+            },
+            t if vec_of_float(t) => Kind::Seq(Seq::Vec),
             Type::Path(p) if p.qself.is_none() => match p.path.get_ident() {
                 Some(id) => match id.to_string().as_str() {
                     "f32" | "f64" => Kind::Float,
@@ -96,7 +144,11 @@ mod tests {
     fn kinds_from_syntax() {
         assert_eq!(Kind::of_type(&parse_quote!(f64)), Kind::Float);
         assert_eq!(Kind::of_type(&parse_quote!(usize)), Kind::Int);
-        assert_eq!(Kind::of_type(&parse_quote!(Vec<f64>)), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<f64>)), Kind::Seq(Seq::Vec));
+        assert_eq!(Kind::of_type(&parse_quote!(&[f32])), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::of_type(&parse_quote!([f64; 3])), Kind::Seq(Seq::Array));
+        assert_eq!(Kind::of_type(&parse_quote!(&mut [f64])), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<usize>)), Kind::Unknown);
         assert_eq!(Kind::of_const(&parse_quote!(2.0)), Kind::Float);
         assert_eq!(Kind::of_const(&parse_quote!(-3)), Kind::Int);
         assert_eq!(Kind::of_const(&parse_quote!(1f32)), Kind::Float);

@@ -99,6 +99,54 @@ pub struct ParamDesc {
     pub kind: Kind,
     /// Whether derivatives are taken with respect to it.
     pub active: bool,
+    /// The types of its tangent, its adjoint buffer, and its gradient (DESIGN.md).
+    pub derivative_types: DerivativeTypes,
+}
+
+/// The types derivatives of a parameter take in the generated signatures.
+pub struct DerivativeTypes {
+    /// Of its tangent in `f_jvp`.
+    pub tangent: TokenStream,
+    /// Of its adjoint buffer in `f_vjp`.
+    pub adjoint: TokenStream,
+    /// Of its gradient in `f_grad`.
+    pub gradient: TokenStream,
+}
+
+impl DerivativeTypes {
+    fn of(ty: &Type, kind: Kind) -> DerivativeTypes {
+        use crate::kind::Seq;
+        let elem = seq_element(ty);
+        match (kind, elem) {
+            (Kind::Seq(Seq::Slice | Seq::Vec), Some(e)) => DerivativeTypes {
+                tangent: quote::quote!(&[#e]),
+                adjoint: quote::quote!(&mut [#e]),
+                gradient: quote::quote!(::std::vec::Vec<#e>),
+            },
+            _ => DerivativeTypes {
+                tangent: quote::quote!(#ty),
+                adjoint: quote::quote!(&mut #ty),
+                gradient: quote::quote!(#ty),
+            },
+        }
+    }
+}
+
+/// The element type of `&[E]`, `Vec<E>`, `&Vec<E>` or `[E; N]`.
+fn seq_element(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::Reference(r) => seq_element(&r.elem),
+        Type::Slice(s) => Some((*s.elem).clone()),
+        Type::Array(a) => Some((*a.elem).clone()),
+        Type::Path(p) => match &p.path.segments.last()?.arguments {
+            syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
+                syn::GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The checked description of the function that later stages use.
@@ -180,12 +228,15 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         continue;
                     }
                 };
-                let kind = if is_one_of(&pt.ty, &float_generics) {
-                    Kind::Float
-                } else {
-                    Kind::of_type(&pt.ty)
-                };
-                params.push(ParamDesc { ident, ty: (*pt.ty).clone(), kind, active: false });
+                let kind = Kind::of_type_with(&pt.ty, &float_generics);
+                let derivative_types = DerivativeTypes::of(&pt.ty, kind);
+                params.push(ParamDesc {
+                    ident,
+                    ty: (*pt.ty).clone(),
+                    kind,
+                    active: false,
+                    derivative_types,
+                });
             }
         }
     }
@@ -194,7 +245,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
-                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown) => p.active = true,
+                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_)) => p.active = true,
                     Some(p) => errors.error(
                         name.span(),
                         format!("`wrt` names `{name}`, which is not a float parameter"),
@@ -217,7 +268,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 }
             }
         }
-        None => params.iter_mut().for_each(|p| p.active = p.kind == Kind::Float),
+        None => {
+            params.iter_mut().for_each(|p| p.active = matches!(p.kind, Kind::Float | Kind::Seq(_)))
+        }
     }
     Some(FnDesc { item, params, receiver, ret, ret_kind })
 }

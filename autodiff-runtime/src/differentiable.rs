@@ -13,6 +13,9 @@
 /// g.accumulate(1.5);
 /// g.accumulate(0.5);
 /// assert_eq!(g, 2.0);
+/// let mut v = vec![1.0, 2.0].zero_like();
+/// v.accumulate(vec![0.5, 0.25]);
+/// assert_eq!(v, [0.5, 0.25]);
 /// ```
 pub trait Differentiable: Sized {
     /// A zero of the same shape as `self`.
@@ -33,30 +36,129 @@ macro_rules! impl_float {
                 *self += contribution;
             }
         }
+
+        impl Zeros for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn zeros(&self) -> $t {
+                0.0
+            }
+        }
     )*};
 }
 impl_float!(f32, f64);
 
-/// A zero shaped like `value`: the starting point of every adjoint and of constant tangents.
-///
-/// ```
-/// assert_eq!(autodiff_runtime::zero_like(&3.0f32), 0.0);
-/// ```
-#[inline(always)]
-pub fn zero_like<T: Differentiable>(value: &T) -> T {
-    value.zero_like()
+impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
+    #[inline]
+    fn zero_like(&self) -> Self {
+        core::array::from_fn(|i| self[i].zero_like())
+    }
+    #[inline]
+    fn accumulate(&mut self, contribution: Self) {
+        for (a, c) in self.iter_mut().zip(contribution) {
+            a.accumulate(c);
+        }
+    }
 }
 
-/// Adds `contribution` into the adjoint `adjoint`.
+/// Vectors of different lengths are a caller's bug; the shorter length is used.
+impl<T: Differentiable> Differentiable for Vec<T> {
+    fn zero_like(&self) -> Self {
+        self.iter().map(Differentiable::zero_like).collect()
+    }
+    fn accumulate(&mut self, contribution: Self) {
+        self.as_mut_slice().accumulate_from(contribution);
+    }
+}
+
+/// Values whose zero adjoint is an owned buffer: a value itself, and also a slice `[T]` (whose
+/// adjoint is a `Vec<T>`) or a reference to any of them. Generated code calls [`zero_like`].
+pub trait Zeros {
+    /// The type of the zero: `Self` for owned values, `Vec<T>` for slices.
+    type Output;
+    /// A zero shaped like `self`.
+    fn zeros(&self) -> Self::Output;
+}
+
+impl<T: Differentiable, const N: usize> Zeros for [T; N] {
+    type Output = [T; N];
+    #[inline]
+    fn zeros(&self) -> [T; N] {
+        self.zero_like()
+    }
+}
+
+impl<T: Differentiable> Zeros for Vec<T> {
+    type Output = Vec<T>;
+    fn zeros(&self) -> Vec<T> {
+        self.zero_like()
+    }
+}
+
+impl<T: Differentiable> Zeros for [T] {
+    type Output = Vec<T>;
+    fn zeros(&self) -> Vec<T> {
+        self.iter().map(Differentiable::zero_like).collect()
+    }
+}
+
+impl<S: Zeros + ?Sized> Zeros for &S {
+    type Output = S::Output;
+    #[inline(always)]
+    fn zeros(&self) -> S::Output {
+        (**self).zeros()
+    }
+}
+
+/// A zero shaped like `value`: the starting point of every adjoint and of constant tangents.
+/// For a slice it is a `Vec` of zeros.
+///
+/// ```
+/// use autodiff_runtime::zero_like;
+/// assert_eq!(zero_like(&3.0f32), 0.0);
+/// let x: &[f64] = &[1.0, 2.0];
+/// assert_eq!(zero_like(&x), vec![0.0, 0.0]);
+/// ```
+#[inline(always)]
+pub fn zero_like<T: Zeros + ?Sized>(value: &T) -> T::Output {
+    value.zeros()
+}
+
+/// Adjoint buffers that contributions of type `C` can be added into.
+pub trait Accumulate<C> {
+    /// Adds `contribution` into `self`.
+    fn accumulate_from(&mut self, contribution: C);
+}
+
+impl<T: Differentiable> Accumulate<T> for T {
+    #[inline(always)]
+    fn accumulate_from(&mut self, contribution: T) {
+        self.accumulate(contribution);
+    }
+}
+
+impl<T: Differentiable> Accumulate<Vec<T>> for [T] {
+    fn accumulate_from(&mut self, contribution: Vec<T>) {
+        for (a, c) in self.iter_mut().zip(contribution) {
+            a.accumulate(c);
+        }
+    }
+}
+
+/// Adds `contribution` into the adjoint `adjoint` (a slice's adjoint takes a `Vec`).
 ///
 /// ```
 /// let mut a = 1.0f64;
 /// autodiff_runtime::accumulate(&mut a, 2.0);
 /// assert_eq!(a, 3.0);
+/// let mut buffer = [1.0, 1.0];
+/// let slice: &mut [f64] = &mut buffer;
+/// autodiff_runtime::accumulate(slice, vec![0.5, 2.0]);
+/// assert_eq!(buffer, [1.5, 3.0]);
 /// ```
 #[inline(always)]
-pub fn accumulate<T: Differentiable>(adjoint: &mut T, contribution: T) {
-    adjoint.accumulate(contribution);
+pub fn accumulate<A: Accumulate<C> + ?Sized, C>(adjoint: &mut A, contribution: C) {
+    adjoint.accumulate_from(contribution);
 }
 
 /// Outputs for which a gradient (`f_grad`) is defined: the seed of reverse mode is one.

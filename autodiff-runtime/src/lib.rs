@@ -26,7 +26,7 @@ mod real;
 pub mod rules;
 
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
-pub use differentiable::{Differentiable, GradOutput, accumulate, zero_like};
+pub use differentiable::{Accumulate, Differentiable, GradOutput, Zeros, accumulate, zero_like};
 pub use grad_mode::{detach, no_grad};
 pub use optim::Sgd;
 pub use param::Param;
@@ -47,5 +47,6 @@ pub mod __private {
     pub use crate::differentiable::{Differentiable, GradOutput, accumulate, zero_like};
     pub use crate::rules;
     pub use core::clone::Clone;
+    pub use core::ops::Range;
     pub use core::option::Option::{None, Some};
 }

@@ -20,6 +20,7 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, Sub, S
 pub trait Real:
     crate::Differentiable
     + crate::GradOutput
+    + crate::Zeros<Output = Self>
     + Copy
     + PartialOrd
     + Debug

@@ -1,8 +1,8 @@
 //! What both emitters share: names of values, tangents and adjoints; operands; the primal of
 //! an operation as the user wrote it; calls of runtime rules and of companion functions.
 
-use crate::ir::{Form, Function, Op, Operand, Var};
-use crate::kind::Kind;
+use crate::ir::{Form, Function, Op, Operand, Prim, Var};
+use crate::kind::{Kind, Seq};
 use crate::rules::Rule;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -36,12 +36,12 @@ impl Ctx<'_> {
 
     /// Whether a value depends on an active parameter.
     pub fn varied(&self, o: &Operand) -> bool {
-        matches!(o, Operand::Var(v) if self.f.var(*v).varied)
+        o.var().is_some_and(|v| self.f.var(v).varied)
     }
 
     /// Whether a value has an adjoint.
     pub fn is_active(&self, o: &Operand) -> bool {
-        matches!(o, Operand::Var(v) if self.active.contains(v))
+        o.var().is_some_and(|v| self.active.contains(&v))
     }
 
     /// An operand as an expression.
@@ -50,6 +50,10 @@ impl Ctx<'_> {
             Operand::Var(v) => {
                 let id = self.id(*v);
                 quote!(#id)
+            }
+            Operand::Ref(v) => {
+                let id = self.id(*v);
+                quote!(&#id)
             }
             Operand::Const(e @ syn::Expr::Lit(_)) => quote!(#e),
             Operand::Const(e) => quote!((#e)),
@@ -65,9 +69,25 @@ impl Ctx<'_> {
         }
     }
 
+    /// An argument of a call: owned sequences are cloned, since the generated code uses them
+    /// again after the call.
+    pub fn argument(&self, o: &Operand) -> TokenStream {
+        let x = self.operand(o);
+        match o {
+            Operand::Var(v) if self.f.var(*v).kind == Kind::Seq(Seq::Vec) => {
+                let rt = &self.rt;
+                quote!(#rt::Clone::clone(&#x))
+            }
+            _ => x,
+        }
+    }
+
     /// The primal of `op`, written as the user wrote it so type inference sees the same code.
     pub fn primal(&self, op: &Op) -> TokenStream {
-        let a: Vec<TokenStream> = op.args.iter().map(|o| self.operand(o)).collect();
+        let a: Vec<TokenStream> = match op.prim {
+            Prim::Call => op.args.iter().map(|o| self.argument(o)).collect(),
+            _ => op.args.iter().map(|o| self.operand(o)).collect(),
+        };
         match &op.form {
             Form::Binary(bin) => {
                 let (l, r) = (&a[0], &a[1]);
@@ -85,6 +105,10 @@ impl Ctx<'_> {
             Form::Cast(ty) => {
                 let x = &a[0];
                 quote_spanned!(op.span=> (#x as #ty))
+            }
+            Form::Index => {
+                let (seq, i) = (&a[0], &a[1]);
+                quote_spanned!(op.span=> #seq[#i])
             }
         }
     }
@@ -130,7 +154,10 @@ impl Ctx<'_> {
     /// every float parameter.
     pub fn has_slot(&self, o: &Operand) -> bool {
         match o {
-            Operand::Var(v) => self.f.var(*v).varied || self.f.var(*v).kind == Kind::Float,
+            Operand::Var(v) | Operand::Ref(v) => {
+                let info = self.f.var(*v);
+                info.varied || matches!(info.kind, Kind::Float | Kind::Seq(_))
+            }
             Operand::Const(e) => Kind::of_const(e) == Kind::Float,
         }
     }

@@ -9,6 +9,7 @@
 
 use super::context::Ctx;
 use crate::ir::{Block, Head, Node, Operand, Prim};
+use crate::kind::{Kind, Seq};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -20,12 +21,31 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
     quote! { #code (#result, #tangent) }
 }
 
-/// The tangent of an operand: its own, or zero for a constant.
+/// The tangent of an operand: its own, or zero for a constant. Slices and `Vec`s pass their
+/// tangents by reference (`&[f]`), as the contract's signatures take them.
 fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    let by_ref =
+        o.var().is_some_and(|v| matches!(cx.f.var(v).kind, Kind::Seq(Seq::Slice | Seq::Vec)));
     match o {
+        Operand::Var(v) if cx.f.var(*v).varied && by_ref && cx.f.var(*v).param.is_none() => {
+            let d = cx.dot(*v);
+            quote!(&#d)
+        }
         Operand::Var(v) if cx.f.var(*v).varied => {
             let d = cx.dot(*v);
             quote!(#d)
+        }
+        Operand::Var(_) if by_ref => {
+            let (rt, x) = (&cx.rt, cx.operand(o));
+            quote!(&#rt::zero_like(&#x))
+        }
+        Operand::Ref(v) if cx.f.var(*v).varied => {
+            let d = cx.dot(*v);
+            quote!(&#d)
+        }
+        Operand::Ref(_) => {
+            let (rt, x) = (&cx.rt, cx.operand(o));
+            quote!(&#rt::zero_like(#x))
         }
         o => {
             let (rt, x) = (&cx.rt, cx.operand(o));
@@ -57,9 +77,9 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                             .iter()
                             .enumerate()
                             .filter(|(k, a)| rule.diff[*k] && cx.varied(a))
-                            .map(|(k, a)| match a {
-                                Operand::Var(v) => cx.rule_call(op, rule, "jvp", k, &cx.dot(*v)),
-                                Operand::Const(_) => TokenStream::new(),
+                            .map(|(k, a)| match a.var() {
+                                Some(v) => cx.rule_call(op, rule, "jvp", k, &cx.dot(v)),
+                                None => TokenStream::new(),
                             })
                             .collect();
                         let sum = match terms.as_slice() {
@@ -73,9 +93,15 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         };
                         out.extend(quote!(let #b = #primal; let #y_dot = #sum;));
                     }
+                    Prim::Index => {
+                        let primal = cx.primal(op);
+                        let (rt, i) = (&cx.rt, cx.operand(&op.args[1]));
+                        let seq_dot = op.args[0].var().map(|v| cx.dot(v));
+                        out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#seq_dot[#i]);));
+                    }
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");
-                        let values = args.iter().map(|a| cx.operand(a));
+                        let values = args.iter().map(|a| cx.argument(a));
                         let tangents =
                             args.iter().filter(|a| cx.has_slot(a)).map(|a| tangent(cx, a));
                         let _ = b;

@@ -5,7 +5,7 @@ use super::context::Ctx;
 use super::{forward, reverse};
 use crate::ir::{Function, Var};
 use crate::kind::Kind;
-use crate::parse::{FnDesc, Options};
+use crate::parse::{DerivativeTypes, FnDesc, Options};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashSet;
@@ -37,12 +37,12 @@ pub fn generated_items(
             quote!(#id: #ty)
         })
         .collect();
-    let active_params: Vec<(Var, &syn::Type)> = desc
+    let active_params: Vec<(Var, &DerivativeTypes)> = desc
         .params
         .iter()
         .zip(&f.params)
         .filter(|(p, _)| p.active)
-        .map(|(p, v)| (*v, &p.ty))
+        .map(|(p, v)| (*v, &p.derivative_types))
         .collect();
     let items: Vec<&syn::Item> = f.items.iter().collect();
     let allow = quote!(#[allow(unused, clippy::all, non_snake_case)] #[inline]);
@@ -53,7 +53,7 @@ pub fn generated_items(
         (named(&opts.jvp, "jvp"), named(&opts.vjp, "vjp"), named(&opts.grad, "grad"));
 
     let tangents = active_params.iter().map(|(v, ty)| {
-        let d = cx.dot(*v);
+        let (d, ty) = (cx.dot(*v), &ty.tangent);
         quote!(#d: #ty)
     });
     let jvp_doc = format!(
@@ -74,8 +74,8 @@ pub fn generated_items(
     let buffers: Vec<TokenStream> = active_params
         .iter()
         .map(|(v, ty)| {
-            let b = cx.bar(*v);
-            quote!(#b: &mut #ty)
+            let (b, ty) = (cx.bar(*v), &ty.adjoint);
+            quote!(#b: #ty)
         })
         .collect();
     let vjp_doc = format!(
@@ -98,18 +98,18 @@ pub fn generated_items(
             .iter()
             .map(|(v, _)| format_ident!("__grad_{}", f.var(*v).name, span = Span::mixed_site()))
             .collect();
-        let setup = active_params.iter().zip(&locals).map(|((v, _), local)| {
-            let (id, bar) = (cx.id(*v), cx.bar(*v));
-            quote!(let mut #local = #rt::zero_like(&#id); let #bar = &mut #local;)
+        let setup = active_params.iter().zip(&locals).map(|((v, ty), local)| {
+            let (id, bar, grad, adjoint) = (cx.id(*v), cx.bar(*v), &ty.gradient, &ty.adjoint);
+            quote!(let mut #local: #grad = #rt::zero_like(&#id); let #bar: #adjoint = &mut #local;)
         });
         let gradient = match locals.as_slice() {
             [one] => quote!(#one),
             many => quote!((#(#many),*)),
         };
         let g_ty = match active_params.as_slice() {
-            [(_, ty)] => quote!(#ty),
+            [(_, ty)] => ty.gradient.clone(),
             many => {
-                let tys = many.iter().map(|(_, ty)| ty);
+                let tys = many.iter().map(|(_, ty)| &ty.gradient);
                 quote!((#(#tys),*))
             }
         };

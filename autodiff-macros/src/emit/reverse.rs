@@ -52,14 +52,14 @@ struct Reverse<'c, 'a> {
 
 impl Reverse<'_, '_> {
     fn read(&mut self, o: &Operand) {
-        if let (Operand::Var(v), Some(reads)) = (o, self.reads.last_mut()) {
-            reads.insert(*v);
+        if let (Some(v), Some(reads)) = (o.var(), self.reads.last_mut()) {
+            reads.insert(v);
         }
     }
 
     /// Adds `contribution` into the adjoint of `o` (declaring it at the first contribution).
     fn contribute(&mut self, o: &Operand, contribution: TokenStream) -> TokenStream {
-        let Operand::Var(v) = o else { return TokenStream::new() };
+        let Some(v) = &o.var() else { return TokenStream::new() };
         if !self.cx.active.contains(v) {
             return TokenStream::new();
         }
@@ -110,6 +110,15 @@ impl Reverse<'_, '_> {
                             }
                         }
                     }
+                    Prim::Index => {
+                        if let Some(seq) = op.args[0].var().filter(|v| cx.active.contains(v)) {
+                            self.read(&op.args[1]);
+                            let (bar, i) = (cx.bar(seq), cx.operand(&op.args[1]));
+                            out.extend(
+                                quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));),
+                            );
+                        }
+                    }
                     Prim::Call => {
                         op.args.iter().for_each(|a| self.read(a));
                         let (callee, args) = cx.companion(op, "vjp");
@@ -124,7 +133,7 @@ impl Reverse<'_, '_> {
                             buffers.push(quote!(&mut #p));
                             slots.push((a.clone(), p));
                         }
-                        let values = args.iter().map(|a| cx.operand(a));
+                        let values = args.iter().map(|a| cx.argument(a));
                         out.extend(
                             quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);),
                         );

@@ -500,7 +500,7 @@ impl<'s> Lowerer<'_> {
                 }
                 v
             }
-            Operand::Var(v) => v,
+            Operand::Var(v) | Operand::Ref(v) => v,
         }
     }
 

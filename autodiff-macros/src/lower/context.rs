@@ -116,13 +116,13 @@ impl Lowerer<'_> {
 
     /// Whether an operand depends on an active parameter.
     pub fn varied(&self, o: &Operand) -> bool {
-        matches!(o, Operand::Var(v) if self.vars[v.0].varied)
+        o.var().is_some_and(|v| self.vars[v.0].varied)
     }
 
     /// What syntax tells of an operand's type.
     pub fn kind(&self, o: &Operand) -> Kind {
         match o {
-            Operand::Var(v) => self.vars[v.0].kind,
+            Operand::Var(v) | Operand::Ref(v) => self.vars[v.0].kind,
             Operand::Const(e) => Kind::of_const(e),
         }
     }

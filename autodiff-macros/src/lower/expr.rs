@@ -85,11 +85,20 @@ impl<'s> Lowerer<'_> {
             Expr::If(_) | Expr::Match(_) => self.lower_branch(e, true),
             Expr::Block(b) if b.label.is_none() => self.lower_block_value(&b.block),
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
+            Expr::Reference(r) if r.mutability.is_none() => match self.local_var(&r.expr) {
+                Some(v) => Operand::Ref(v),
+                None => self.fail(
+                    e.span(),
+                    "a reference to this expression cannot be differentiated",
+                    "bind the value to a local first and pass `&local`",
+                ),
+            },
             Expr::Reference(_) => self.fail(
                 e.span(),
-                "a reference to a value that depends on an active parameter cannot be differentiated yet",
-                "pass the float itself (`x`, not `&x`)",
+                "`&mut` of a value that depends on an active parameter cannot be differentiated",
+                "pass values to functions by value or `&`, and return results",
             ),
+            Expr::Index(ix) => self.lower_index(ix),
             Expr::Closure(_) => self.fail(
                 e.span(),
                 "closures cannot be differentiated here",
@@ -100,9 +109,9 @@ impl<'s> Lowerer<'_> {
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",
             ),
-            Expr::Index(_) | Expr::Field(_) => self.fail(
+            Expr::Field(_) => self.fail(
                 e.span(),
-                "indexing or field access on a value that depends on an active parameter cannot be differentiated yet",
+                "field access on a value that depends on an active parameter cannot be differentiated yet",
                 "pass the floats as separate parameters",
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
@@ -116,6 +125,33 @@ impl<'s> Lowerer<'_> {
                 "use arithmetic, float methods, `if`/`match`, and calls of #[differentiable] functions",
             ),
         }
+    }
+
+    /// `seq[i]`: an element of a sequence of floats, at an inactive index.
+    fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
+        let seq = self.local_var(&ix.expr).filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_)));
+        let Some(seq) = seq else {
+            return self.fail(
+                ix.expr.span(),
+                "only slices, arrays and `Vec`s of floats can be indexed here",
+                "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
+            );
+        };
+        let index = self.lower_expr(&ix.index);
+        if self.varied(&index) {
+            return self.fail(
+                ix.index.span(),
+                "an index cannot depend on an active parameter",
+                "compute indices from integers; wrap a float-derived index in `detach(..)`",
+            );
+        }
+        self.push_op(
+            Prim::Index,
+            Form::Index,
+            vec![Operand::Var(seq), index],
+            ix.span(),
+            Kind::Float,
+        )
     }
 
     /// `lhs op rhs` for an operator `op` (compound assignments arrive here as their operator).
@@ -259,11 +295,7 @@ impl<'s> Lowerer<'_> {
         span: Span,
         kind: Kind,
     ) -> Operand {
-        let differentiable = |k: usize| match prim {
-            Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
-            Prim::Call => true,
-        };
-        let varied = args.iter().enumerate().any(|(k, a)| differentiable(k) && self.varied(a));
+        let varied = args.iter().enumerate().any(|(k, a)| prim.differentiable(k) && self.varied(a));
         let out = self.new_var("t", if varied { Kind::Float.join(kind) } else { kind }, varied);
         self.nodes.push(Node::Op(Op { out, prim, form, args, span }));
         Operand::Var(out)
@@ -301,6 +333,10 @@ impl<'s> Lowerer<'_> {
             Operand::Var(v) => {
                 let id = &self.vars[v.0].ident;
                 syn::parse_quote!(#id)
+            }
+            Operand::Ref(v) => {
+                let id = &self.vars[v.0].ident;
+                syn::parse_quote!(&#id)
             }
             Operand::Const(e) => e.clone(),
         }
