@@ -59,8 +59,8 @@ fn norm2(x: &[f64]) -> f64 {
 }
 
 #[differentiable(wrt(x, s))]
-fn uses_slice_helper(x: &[f64], s: f64, v: &Vec<f64>) -> f64 {
-    let local: Vec<f64> = v.clone();
+fn uses_slice_helper(x: &[f64], s: f64, v: &[f64]) -> f64 {
+    let local: Vec<f64> = v.to_vec();
     let w: [f64; 3] = [1.5, 2.0, 1.0];
     norm2(x) * s + weighted(x, w, local)
 }
