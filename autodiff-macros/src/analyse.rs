@@ -1,6 +1,8 @@
 //! Stage 3, analyse: activity. A value is *varied* if it depends on an active parameter
 //! (computed while lowering, in program order) and *useful* if the result depends on it
-//! (computed here, backwards). Only values that are both — *active* — get adjoints.
+//! (computed here, backwards; loops to a fixpoint). Only values that are both — *active* — get
+//! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide
+//! what to keep and what to recompute.
 
 use crate::ir::{Block, Function, Node, Operand, Var};
 use std::collections::HashSet;
@@ -15,6 +17,10 @@ pub fn active(f: &Function) -> HashSet<Var> {
     useful.into_iter().filter(|v| f.var(*v).varied).collect()
 }
 
+fn mark(useful: &mut HashSet<Var>, o: &Operand) -> bool {
+    o.var().is_some_and(|v| useful.insert(v))
+}
+
 /// Marks what the nodes of `b` need, given that `useful` already holds what follows them
 /// (and which of `b`'s yields are useful).
 fn block(b: &Block, useful: &mut HashSet<Var>) {
@@ -22,8 +28,8 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
         match node {
             Node::Op(op) if useful.contains(&op.out) => {
                 for (k, arg) in op.args.iter().enumerate() {
-                    if let (true, Some(v)) = (op.prim.differentiable(k), arg.var()) {
-                        useful.insert(v);
+                    if op.prim.differentiable(k) {
+                        mark(useful, arg);
                     }
                 }
             }
@@ -31,44 +37,86 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
             Node::Branch(br) => {
                 for arm in &br.arms {
                     for (out, y) in br.outs.iter().zip(&arm.body.yields) {
-                        if let (true, Some(v)) = (useful.contains(out), y.var()) {
-                            useful.insert(v);
+                        if useful.contains(out) {
+                            mark(useful, y);
                         }
                     }
                     block(&arm.body, useful);
                 }
             }
+            Node::Loop(lp) => loop {
+                // An iteration's result feeds the next iteration's start and the loop's result.
+                let mut changed = false;
+                for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+                    if useful.contains(&c.out) || useful.contains(&c.phi) {
+                        changed |= mark(useful, y);
+                    }
+                }
+                block(&lp.body, useful);
+                for c in &lp.carried {
+                    if useful.contains(&c.phi) {
+                        mark(useful, &c.init);
+                    }
+                }
+                // A start value that became useful makes the previous iteration's result useful.
+                if !changed {
+                    break;
+                }
+            },
         }
     }
 }
 
-/// Every value defined inside `b`, nested branches included.
+/// Every value defined inside `b`, nested code included.
 pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
     for node in &b.nodes {
+        out.extend(definitions(node));
         match node {
-            Node::Op(op) => {
-                out.insert(op.out);
-            }
-            Node::Opaque { out: v, .. } => {
-                out.insert(*v);
-            }
-            Node::Branch(br) => {
-                out.extend(br.outs.iter().copied());
-                br.arms.iter().for_each(|a| defined_within(&a.body, out));
-            }
+            Node::Branch(br) => br.arms.iter().for_each(|a| defined_within(&a.body, out)),
+            Node::Loop(lp) => defined_within(&lp.body, out),
+            _ => {}
         }
     }
 }
 
-/// Every value read inside `b` (operands and yields), nested branches included.
-pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
-    let vars = |ops: &[Operand]| ops.iter().filter_map(Operand::var).collect::<Vec<_>>();
-    out.extend(vars(&b.yields));
-    for node in &b.nodes {
-        match node {
-            Node::Op(op) => out.extend(vars(&op.args)),
-            Node::Opaque { .. } => {}
-            Node::Branch(br) => br.arms.iter().for_each(|a| read_within(&a.body, out)),
+/// The values a node defines at its own level: an operation's result, a branch's outputs, a
+/// loop's results, iteration values and bound names.
+pub fn definitions(node: &Node) -> Vec<Var> {
+    match node {
+        Node::Op(op) => vec![op.out],
+        Node::Opaque { out, .. } => vec![*out],
+        Node::Branch(br) => br.outs.clone(),
+        Node::Loop(lp) => {
+            let mut v: Vec<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+            v.extend(&lp.bound);
+            v
         }
     }
+}
+
+/// Every value read inside `b` (operands, yields, inactive expressions), nested code included.
+pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
+    out.extend(b.yields.iter().filter_map(Operand::var));
+    for node in &b.nodes {
+        out.extend(reads(node));
+    }
+}
+
+/// Every value a node reads, nested code included.
+pub fn reads(node: &Node) -> HashSet<Var> {
+    let mut out = HashSet::new();
+    match node {
+        Node::Op(op) => out.extend(op.args.iter().filter_map(Operand::var)),
+        Node::Opaque { uses, .. } => out.extend(uses),
+        Node::Branch(br) => {
+            out.extend(&br.uses);
+            br.arms.iter().for_each(|a| read_within(&a.body, &mut out));
+        }
+        Node::Loop(lp) => {
+            out.extend(&lp.uses);
+            out.extend(lp.carried.iter().filter_map(|c| c.init.var()));
+            read_within(&lp.body, &mut out);
+        }
+    }
+    out
 }

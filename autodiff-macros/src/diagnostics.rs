@@ -16,6 +16,16 @@ impl Errors {
         self.errors.push(syn::Error::new(span, format!("{message}\n\nhelp: {help}")));
     }
 
+    /// How many errors were recorded.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Forgets the errors recorded after the first `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.errors.truncate(len);
+    }
+
     /// Whether nothing went wrong.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()

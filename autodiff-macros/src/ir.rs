@@ -133,6 +133,60 @@ pub struct Branch {
     pub arms: Vec<Arm>,
     /// The values the branch defines.
     pub outs: Vec<Var>,
+    /// The values the condition, scrutinee and guards read.
+    pub uses: Vec<Var>,
+}
+
+/// How a loop iterates.
+pub enum LoopHead {
+    /// `for pat in range`: an integer range (possibly `.rev()`/`.step_by(k)`), which the
+    /// adjoint sweep walks backwards with `.rev()` instead of storing the indices.
+    Range {
+        /// The pattern, its names renamed to the loop's index values.
+        pat: syn::Pat,
+        /// The range expression, evaluated as written.
+        iter: syn::Expr,
+    },
+    /// `for pat in iterator`: any other iterator; the adjoint sweep stores the items it needs.
+    Iter {
+        /// The pattern, its names renamed.
+        pat: syn::Pat,
+        /// The iterator expression, evaluated as written.
+        iter: syn::Expr,
+    },
+    /// `while cond`, the condition reading the loop-carried values.
+    While(syn::Expr),
+    /// `loop`, left by `break`.
+    Loop,
+}
+
+/// A variable the loop body reassigns.
+pub struct Carried {
+    /// Its value before the loop.
+    pub init: Operand,
+    /// Its value at the start of an iteration.
+    pub phi: Var,
+    /// Its value after the loop.
+    pub out: Var,
+}
+
+/// A loop: the body yields the next value of each carried variable and, when the body can
+/// `break`, a last yield that is `false` to leave the loop.
+pub struct Loop {
+    /// A number unique in the function.
+    pub id: usize,
+    /// How it iterates.
+    pub head: LoopHead,
+    /// The values bound by a `for` pattern (inactive).
+    pub bound: Vec<Var>,
+    /// The loop-carried variables.
+    pub carried: Vec<Carried>,
+    /// The body.
+    pub body: Block,
+    /// Whether the body yields a "go on" flag after the carried values.
+    pub exits: bool,
+    /// The values the head reads.
+    pub uses: Vec<Var>,
 }
 
 /// A statement of the IR.
@@ -145,9 +199,13 @@ pub enum Node {
         out: Var,
         /// The expression.
         expr: syn::Expr,
+        /// The values it reads.
+        uses: Vec<Var>,
     },
     /// Structured control flow.
     Branch(Branch),
+    /// A loop.
+    Loop(Loop),
 }
 
 /// A sequence of statements and the values it yields.
@@ -219,7 +277,7 @@ impl Function {
                         self.mark(op.out)
                     );
                 }
-                Node::Opaque { out: v, expr } => {
+                Node::Opaque { out: v, expr, .. } => {
                     let _ = writeln!(out, "{pad}{} = const {}", self.var(*v).name, tokens(expr));
                 }
                 Node::Branch(b) => {
@@ -245,6 +303,30 @@ impl Function {
                         let _ = writeln!(out, "{pad}  {label} =>");
                         self.dump_block(&arm.body, depth + 2, out);
                     }
+                    let _ = writeln!(out, "{pad}}}");
+                }
+                Node::Loop(lp) => {
+                    let carried: Vec<String> = lp
+                        .carried
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{} = {} -> {}{}",
+                                self.var(c.phi).name,
+                                self.operand(&c.init),
+                                self.var(c.out).name,
+                                self.mark(c.out)
+                            )
+                        })
+                        .collect();
+                    let head = match &lp.head {
+                        LoopHead::Range { pat, iter } => format!("for {} in range {}", tokens(pat), tokens(iter)),
+                        LoopHead::Iter { pat, iter } => format!("for {} in {}", tokens(pat), tokens(iter)),
+                        LoopHead::While(c) => format!("while {}", tokens(c)),
+                        LoopHead::Loop => "loop".to_string(),
+                    };
+                    let _ = writeln!(out, "{pad}{head} [{}] {{", carried.join(", "));
+                    self.dump_block(&lp.body, depth + 1, out);
                     let _ = writeln!(out, "{pad}}}");
                 }
             }

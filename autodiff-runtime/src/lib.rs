@@ -47,6 +47,7 @@ pub mod __private {
     pub use crate::differentiable::{Differentiable, GradOutput, accumulate, zero_like};
     pub use crate::rules;
     pub use core::clone::Clone;
-    pub use core::ops::Range;
+    pub use core::iter::Iterator;
+    pub use std::vec::Vec;
     pub use core::option::Option::{None, Some};
 }

@@ -1,7 +1,7 @@
 //! What both emitters share: names of values, tangents and adjoints; operands; the primal of
 //! an operation as the user wrote it; calls of runtime rules and of companion functions.
 
-use crate::ir::{Form, Function, Op, Operand, Prim, Var};
+use crate::ir::{Form, Function, Loop, LoopHead, Op, Operand, Prim, Var};
 use crate::kind::{Kind, Seq};
 use crate::rules::Rule;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -146,6 +146,40 @@ impl Ctx<'_> {
             .collect();
         if rule.reads(k, crate::rules::Y) {
             out.push(Operand::Var(op.out));
+        }
+        out
+    }
+
+    /// One iteration of a loop inside its head: `start` runs first (binding the iteration's
+    /// start values), then a `while` condition, then `rest`, then the exit test of `break`.
+    pub fn loop_head(&self, lp: &Loop, start: TokenStream, rest: TokenStream) -> TokenStream {
+        let exit = match (lp.exits, lp.body.yields.last()) {
+            (true, Some(go)) => {
+                let go = self.operand(go);
+                quote!(if !#go { break; })
+            }
+            _ => TokenStream::new(),
+        };
+        match &lp.head {
+            LoopHead::Range { pat, iter } | LoopHead::Iter { pat, iter } => {
+                quote!(for #pat in #iter { #start #rest #exit })
+            }
+            LoopHead::While(cond) => quote!(loop { #start if !(#cond) { break; } #rest #exit }),
+            LoopHead::Loop => quote!(loop { #start #rest #exit }),
+        }
+    }
+
+    /// `let phi = out.clone();` for each carried variable: the iteration's start values.
+    pub fn loop_starts(&self, lp: &Loop, tangents: bool) -> TokenStream {
+        let rt = &self.rt;
+        let mut out = TokenStream::new();
+        for c in &lp.carried {
+            let (phi, o) = (self.id(c.phi), self.id(c.out));
+            out.extend(quote!(let #phi = #rt::Clone::clone(&#o);));
+            if tangents && self.f.var(c.out).varied {
+                let (pd, od) = (self.dot(c.phi), self.dot(c.out));
+                out.extend(quote!(let #pd = #rt::Clone::clone(&#od);));
+            }
         }
         out
     }

@@ -59,7 +59,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
     let mut out = TokenStream::new();
     for node in &block.nodes {
         match node {
-            Node::Opaque { out: v, expr } => {
+            Node::Opaque { out: v, expr, .. } => {
                 let b = cx.binding(*v);
                 out.extend(quote!(let #b = #expr;));
             }
@@ -110,6 +110,26 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         );
                     }
                 }
+            }
+            Node::Loop(lp) => {
+                for c in &lp.carried {
+                    let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+                    out.extend(quote!(let mut #o = #init;));
+                    if cx.f.var(c.out).varied {
+                        let (od, t) = (cx.dot(c.out), tangent(cx, &c.init));
+                        out.extend(quote!(let mut #od = #t;));
+                    }
+                }
+                let mut rest = nodes(cx, &lp.body);
+                for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+                    let (o, v) = (cx.id(c.out), cx.operand(y));
+                    rest.extend(quote!(#o = #v;));
+                    if cx.f.var(c.out).varied {
+                        let (od, t) = (cx.dot(c.out), tangent(cx, y));
+                        rest.extend(quote!(#od = #t;));
+                    }
+                }
+                out.extend(cx.loop_head(lp, cx.loop_starts(lp, true), rest));
             }
             Node::Branch(br) => {
                 let mut pattern = Vec::new();

@@ -1,22 +1,26 @@
 //! Reverse mode. Input: the IR. Output: the body of `f_vjp`: a forward sweep (the primal,
-//! keeping what the adjoint sweep needs from inside branches) and then the adjoint sweep, the
-//! nodes in reverse order, each adding its contributions into its operands' adjoints:
+//! keeping what the adjoint sweep needs) and then the adjoint sweep, the nodes in reverse
+//! order, each adding its contributions into its operands' adjoints:
 //!
 //! ```text
 //! t1 = mul(c, t0)      forward: let t1 = c * t0;
-//!                      reverse: accumulate(c_bar, rules::mul_vjp_0(&c, &t0, &t1, &t1_bar));
-//!                               let mut t0_bar = rules::mul_vjp_1(&c, &t0, &t1, &t1_bar);
+//!                      reverse: accumulate(c_bar, rules::mul_vjp_0(&(), &t0, &(), &t1_bar));
+//!                               let mut t0_bar = rules::mul_vjp_1(&c, &(), &(), &t1_bar);
 //! ```
 //!
-//! Adjoints are declared at their first contribution, which is the value's last use in
-//! program order, so a value nobody differentiates gets no code at all. Values computed inside
-//! a branch arm go out of scope with the arm: the arm hands the ones its adjoint code reads to
-//! the adjoint sweep in an `Option` (one per arm, `Some` for the arm taken), which also records
-//! which arm ran. Nothing else is stored, and nothing allocates.
+//! What is kept: adjoints are declared at their first contribution (a value's last use), so a
+//! value nobody differentiates gets no code. Rules read only what their formula needs (`&()`
+//! for the rest). Values computed inside a branch arm leave scope with the arm: the arm hands
+//! the ones its adjoint reads to the adjoint sweep in an `Option` (one per arm, `Some` for the
+//! arm taken). A loop's adjoint runs its iterations backwards (a range with `.rev()`, anything
+//! else by popping a tape) and *recomputes* each iteration's values from the values carried
+//! into it: only carried values the adjoint needs (and the items of non-range iterators) go on
+//! the loop's tape, one entry per iteration. The tape is a `Vec` declared once per call,
+//! reserved to the trip count when it is known; nested loops reuse theirs.
 
 use super::context::Ctx;
-use crate::analyse::{defined_within, read_within};
-use crate::ir::{Block, Branch, Head, Node, Operand, Prim, Var};
+use crate::analyse::{defined_within, definitions, read_within, reads};
+use crate::ir::{Block, Branch, Head, Loop, LoopHead, Node, Operand, Prim, Var};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -29,23 +33,46 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         declared: HashSet::new(),
         reads: vec![BTreeSet::new()],
         saves: HashMap::new(),
+        tapes: HashMap::new(),
         parts: 0,
     };
     let seed = Ident::new("seed", Span::mixed_site());
     let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
-    let forward = rev.forward(&cx.f.body);
+    let forward = rev.forward(&cx.f.body, true);
+    let rt = &cx.rt;
+    let mut tapes: Vec<usize> = rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
+    tapes.sort();
+    let tapes = tapes.into_iter().map(|id| {
+        let t = tape(id);
+        quote!(let mut #t = #rt::Vec::new();)
+    });
     let result = cx.operand(cx.f.result());
-    quote! { #forward #adjoint #result }
+    quote! { #(#tapes)* #forward #adjoint #result }
+}
+
+fn tape(id: usize) -> Ident {
+    format_ident!("__tape{}", id, span = Span::mixed_site())
+}
+
+fn slot(br: &Branch, arm: usize) -> Ident {
+    format_ident!("__branch{}_{}", br.id, arm, span = Span::mixed_site())
+}
+
+fn carry(lp: &Loop, j: usize) -> Ident {
+    format_ident!("__carry{}_{}", lp.id, j, span = Span::mixed_site())
 }
 
 struct Reverse<'c, 'a> {
     cx: &'c Ctx<'a>,
     /// Values whose adjoint is declared and in scope.
     declared: HashSet<Var>,
-    /// The primal values the adjoint code reads, one set per arm being emitted.
+    /// The primal values the adjoint code reads, one set per nested arm or iteration.
     reads: Vec<BTreeSet<Var>>,
     /// For each (branch, arm): what the arm hands to the adjoint sweep.
     saves: HashMap<(usize, usize), Vec<Ident>>,
+    /// For each loop with adjoint code: what goes on its tape per iteration (`None`: no tape,
+    /// the loop is a range walked backwards).
+    tapes: HashMap<usize, Option<Vec<Ident>>>,
     /// A counter for the names of callee adjoint buffers.
     parts: usize,
 }
@@ -114,9 +141,7 @@ impl Reverse<'_, '_> {
                         if let Some(seq) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             self.read(&op.args[1]);
                             let (bar, i) = (cx.bar(seq), cx.operand(&op.args[1]));
-                            out.extend(
-                                quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));),
-                            );
+                            out.extend(quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));));
                         }
                     }
                     Prim::Call => {
@@ -125,8 +150,7 @@ impl Reverse<'_, '_> {
                         let mut buffers = Vec::new();
                         let mut slots = Vec::new();
                         for a in args.iter().filter(|a| cx.has_slot(a)) {
-                            let p =
-                                format_ident!("__part{}", self.parts, span = Span::mixed_site());
+                            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
                             self.parts += 1;
                             let x = cx.operand(a);
                             out.extend(quote!(let mut #p = #rt::zero_like(&#x);));
@@ -134,9 +158,7 @@ impl Reverse<'_, '_> {
                             slots.push((a.clone(), p));
                         }
                         let values = args.iter().map(|a| cx.argument(a));
-                        out.extend(
-                            quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);),
-                        );
+                        out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
                         for (a, p) in slots {
                             out.extend(self.contribute(&a, quote!(#p)));
                         }
@@ -145,45 +167,15 @@ impl Reverse<'_, '_> {
                 out
             }
             Node::Branch(br) => self.branch(br),
+            Node::Loop(lp) => self.lp(lp),
         }
     }
 
-    /// Whether any adjoint flows through a branch.
-    fn has_adjoint(&self, br: &Branch) -> bool {
-        let mut inner = HashSet::new();
-        br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
-        inner.extend(br.outs.iter().copied());
-        inner.iter().any(|v| self.cx.active.contains(v))
-    }
-
-    fn slot(br: &Branch, arm: usize) -> Ident {
-        format_ident!("__branch{}_{}", br.id, arm, span = Span::mixed_site())
-    }
-
-    /// `if let Some(saved) = slot_0 { adjoint of arm 0 } else if let ...`
-    fn branch(&mut self, br: &Branch) -> TokenStream {
-        if !self.has_adjoint(br) {
-            return TokenStream::new();
-        }
+    /// Declares, before nested code, the adjoints of values from outside it (not in `inner`)
+    /// that it reads and so may add into: they must outlive the arm or iteration.
+    fn predeclare(&mut self, inner: &HashSet<Var>, read: HashSet<Var>) -> TokenStream {
         let cx = self.cx;
         let rt = &cx.rt;
-        let mut out = TokenStream::new();
-        let adjoints: Vec<Option<TokenStream>> = br
-            .outs
-            .iter()
-            .map(|o| {
-                let bar = cx.bar(*o);
-                (cx.active.contains(o) && self.declared.contains(o))
-                    .then(|| quote!(#rt::Clone::clone(&#bar)))
-            })
-            .collect();
-        // Adjoints of values from before the branch that its arms add into must outlive the arms.
-        let mut inner = HashSet::new();
-        let mut read = HashSet::new();
-        for arm in &br.arms {
-            defined_within(&arm.body, &mut inner);
-            read_within(&arm.body, &mut read);
-        }
         let mut outer: Vec<Var> = read
             .into_iter()
             .filter(|v| {
@@ -194,12 +186,34 @@ impl Reverse<'_, '_> {
             })
             .collect();
         outer.sort();
+        let mut out = TokenStream::new();
         for v in outer {
             let (bar, id) = (cx.bar(v), cx.id(v));
             out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
             self.read(&Operand::Var(v));
             self.declared.insert(v);
         }
+        out
+    }
+
+    /// `if let Some(saved) = slot_0 { adjoint of arm 0 } else if let ...`
+    fn branch(&mut self, br: &Branch) -> TokenStream {
+        if !self.branch_has_adjoint(br) {
+            return TokenStream::new();
+        }
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let adjoints: Vec<Option<TokenStream>> = br
+            .outs
+            .iter()
+            .map(|o| {
+                let bar = cx.bar(*o);
+                (cx.active.contains(o) && self.declared.contains(o)).then(|| quote!(#rt::Clone::clone(&#bar)))
+            })
+            .collect();
+        let mut read = HashSet::new();
+        br.arms.iter().for_each(|a| read_within(&a.body, &mut read));
+        let mut out = self.predeclare(&branch_inner(br), read);
         let mut arms = Vec::new();
         for (k, arm) in br.arms.iter().enumerate() {
             let declared = self.declared.clone();
@@ -209,8 +223,7 @@ impl Reverse<'_, '_> {
             self.declared = declared;
             // What the arm defines and its adjoint code reads is handed over; the rest is
             // read from the enclosing scope.
-            let mut here = HashSet::new();
-            direct_definitions(&arm.body, &mut here);
+            let here: HashSet<Var> = arm.body.nodes.iter().flat_map(definitions).collect();
             let mut saved: Vec<Ident> = Vec::new();
             for v in reads {
                 if here.contains(&v) {
@@ -221,96 +234,257 @@ impl Reverse<'_, '_> {
             }
             for node in &arm.body.nodes {
                 if let Node::Branch(inner) = node
-                    && self.has_adjoint(inner)
+                    && self.branch_has_adjoint(inner)
                 {
-                    (0..inner.arms.len()).for_each(|j| saved.push(Self::slot(inner, j)));
+                    (0..inner.arms.len()).for_each(|j| saved.push(slot(inner, j)));
                 }
             }
-            let slot = Self::slot(br, k);
-            arms.push(quote!(if let #rt::Some((#(#saved,)*)) = #slot { #code }));
+            let s = slot(br, k);
+            arms.push(quote!(if let #rt::Some((#(#saved,)*)) = #s { #code }));
             self.saves.insert((br.id, k), saved);
         }
         out.extend(quote!(#(#arms)else*));
         out
     }
 
-    /// The forward sweep: the primal, with branches handing over what their arms' adjoint code
-    /// needs.
-    fn forward(&self, block: &Block) -> TokenStream {
+    fn branch_has_adjoint(&self, br: &Branch) -> bool {
+        branch_inner(br).iter().any(|v| self.cx.active.contains(v))
+    }
+
+    fn loop_has_adjoint(&self, lp: &Loop) -> bool {
+        loop_inner(lp).iter().any(|v| self.cx.active.contains(v))
+    }
+
+    /// The adjoint of a loop: iterations backwards, each recomputing what its adjoint reads
+    /// from the values carried into it, then running the body's adjoint.
+    fn lp(&mut self, lp: &Loop) -> TokenStream {
+        if !self.loop_has_adjoint(lp) {
+            return TokenStream::new();
+        }
         let cx = self.cx;
         let rt = &cx.rt;
         let mut out = TokenStream::new();
-        for node in &block.nodes {
-            match node {
-                Node::Opaque { out: v, expr } => {
-                    let b = cx.binding(*v);
-                    out.extend(quote!(let #b = #expr;));
+        // The adjoint carried from one iteration back to the previous one.
+        let carries: Vec<Option<Ident>> = lp
+            .carried
+            .iter()
+            .enumerate()
+            .map(|(j, c)| (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j)))
+            .collect();
+        for (c, k) in lp.carried.iter().zip(&carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
+                let bar = cx.bar(c.out);
+                out.extend(quote!(let mut #k = #rt::Clone::clone(&#bar);));
+            } else {
+                let o = cx.id(c.out);
+                self.read(&Operand::Var(c.out));
+                out.extend(quote!(let mut #k = #rt::zero_like(&#o);));
+            }
+        }
+        let mut body_reads = HashSet::new();
+        read_within(&lp.body, &mut body_reads);
+        out.extend(self.predeclare(&loop_inner(lp), body_reads));
+
+        // One iteration's adjoint.
+        let declared = self.declared.clone();
+        self.reads.push(BTreeSet::new());
+        let mut iteration = TokenStream::new();
+        for (c, k) in lp.carried.iter().zip(&carries) {
+            if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(let mut #bar = #rt::zero_like(&#k);));
+                self.declared.insert(c.phi);
+            }
+        }
+        let mut adjoints: Vec<Option<TokenStream>> =
+            carries.iter().map(|k| k.as_ref().map(|k| quote!(#rt::Clone::clone(&#k)))).collect();
+        adjoints.push(None); // the go-on flag
+        iteration.extend(self.block(&lp.body, &adjoints));
+        for (c, k) in lp.carried.iter().zip(&carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.phi) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(#k = #bar;));
+            } else {
+                iteration.extend(quote!(#k = #rt::zero_like(&#k);));
+            }
+        }
+        let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
+        self.declared = declared;
+
+        // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
+        let (recompute, needed) = self.recompute(&lp.body, reads);
+        let backwards = matches!(lp.head, LoopHead::Range { .. }) && !lp.exits;
+        let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
+        let mut taped: Vec<Var> = needed
+            .iter()
+            .copied()
+            .filter(|v| phis.contains(v) || (!backwards && lp.bound.contains(v)))
+            .collect();
+        taped.sort();
+        for v in &needed {
+            if !phis.contains(v) && !lp.bound.contains(v) {
+                self.read(&Operand::Var(*v));
+            }
+        }
+        let taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
+        let t = tape(lp.id);
+        let code = match &lp.head {
+            LoopHead::Range { pat, iter } if backwards => {
+                lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
+                if taped.is_empty() {
+                    self.tapes.insert(lp.id, None);
+                    quote!(for #pat in (#iter).rev() { #recompute #iteration })
+                } else {
+                    let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
+                    self.tapes.insert(lp.id, Some(taped));
+                    quote!(for #pat in (#iter).rev() { #pop #recompute #iteration })
                 }
-                Node::Op(op) => {
-                    let (b, primal) = (cx.binding(op.out), cx.primal(op));
-                    out.extend(quote!(let #b = #primal;));
-                }
-                Node::Branch(br) => {
-                    let keeps = self.has_adjoint(br);
-                    let mut pattern: Vec<Ident> =
-                        br.outs.iter().map(|v| cx.id(*v).clone()).collect();
-                    if keeps {
-                        pattern.extend((0..br.arms.len()).map(|k| Self::slot(br, k)));
+            }
+            _ => {
+                let mut fields = taped.clone();
+                if !backwards {
+                    for v in &lp.bound {
+                        if needed.contains(v) && !fields.contains(cx.id(*v)) {
+                            fields.push(cx.id(*v).clone());
+                        }
                     }
-                    let arms: Vec<TokenStream> = br
-                        .arms
-                        .iter()
-                        .enumerate()
-                        .map(|(k, arm)| {
-                            let code = self.forward(&arm.body);
-                            let mut values: Vec<TokenStream> =
-                                arm.body.yields.iter().map(|y| cx.operand(y)).collect();
-                            if keeps {
-                                for j in 0..br.arms.len() {
-                                    values.push(if j == k {
-                                        let saved = self
-                                            .saves
-                                            .get(&(br.id, k))
-                                            .cloned()
-                                            .unwrap_or_default();
-                                        quote!(#rt::Some((#(#rt::Clone::clone(&#saved),)*)))
-                                    } else {
-                                        quote!(#rt::None)
-                                    });
-                                }
-                            }
-                            quote!({ #code (#(#values),*) })
-                        })
-                        .collect();
-                    let branch = match &br.head {
-                        Head::If(cond) => {
-                            let (then, els) = (&arms[0], &arms[1]);
-                            quote!(if #cond #then else #els)
-                        }
-                        Head::Match(scrutinee) => {
-                            let pats = br.arms.iter().map(|a| &a.pat);
-                            quote!(match #scrutinee { #(#pats => #arms)* })
-                        }
-                    };
-                    out.extend(quote!(let (#(#pattern),*) = #branch;));
                 }
+                self.tapes.insert(lp.id, Some(fields.clone()));
+                quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
+            }
+        };
+        out.extend(code);
+        for (c, k) in lp.carried.iter().zip(&carries) {
+            if let Some(k) = k {
+                out.extend(self.contribute(&c.init, quote!(#k)));
             }
         }
         out
     }
-}
 
-/// The values a block's own nodes define (not those of its nested branches' arms).
-fn direct_definitions(b: &Block, out: &mut HashSet<Var>) {
-    for node in &b.nodes {
+    /// The forward code (recording) of the nodes of `body` that the adjoint needs: those whose
+    /// values it reads, transitively, and nested code with adjoints of its own. Returns it with
+    /// the values it needs from outside the body.
+    fn recompute(&self, body: &Block, mut needed: HashSet<Var>) -> (TokenStream, HashSet<Var>) {
+        let mut keep = vec![false; body.nodes.len()];
+        for (i, node) in body.nodes.iter().enumerate().rev() {
+            let nested = match node {
+                Node::Branch(br) => self.branch_has_adjoint(br),
+                Node::Loop(lp) => self.loop_has_adjoint(lp),
+                _ => false,
+            };
+            if nested || definitions(node).iter().any(|v| needed.contains(v)) {
+                keep[i] = true;
+                needed.extend(reads(node));
+            }
+        }
+        let mut code = TokenStream::new();
+        for (node, keep) in body.nodes.iter().zip(keep) {
+            if keep {
+                code.extend(self.forward_node(node, true));
+            }
+        }
+        let here: HashSet<Var> = body.nodes.iter().flat_map(definitions).collect();
+        (code, needed.into_iter().filter(|v| !here.contains(v)).collect())
+    }
+
+    /// The forward sweep. `record`: branches hand over what their arms' adjoints read and loops
+    /// push their tapes; otherwise (inside a loop body, which its adjoint recomputes) plain.
+    fn forward(&self, block: &Block, record: bool) -> TokenStream {
+        block.nodes.iter().map(|n| self.forward_node(n, record)).collect()
+    }
+
+    fn forward_node(&self, node: &Node, record: bool) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
         match node {
+            Node::Opaque { out: v, expr, .. } => {
+                let b = cx.binding(*v);
+                quote!(let #b = #expr;)
+            }
             Node::Op(op) => {
-                out.insert(op.out);
+                let (b, primal) = (cx.binding(op.out), cx.primal(op));
+                quote!(let #b = #primal;)
             }
-            Node::Opaque { out: v, .. } => {
-                out.insert(*v);
+            Node::Branch(br) => {
+                let keeps = record && self.branch_has_adjoint(br);
+                let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
+                if keeps {
+                    pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
+                }
+                let arms: Vec<TokenStream> = br
+                    .arms
+                    .iter()
+                    .enumerate()
+                    .map(|(k, arm)| {
+                        let code = self.forward(&arm.body, record);
+                        let mut values: Vec<TokenStream> = arm.body.yields.iter().map(|y| cx.operand(y)).collect();
+                        if keeps {
+                            for j in 0..br.arms.len() {
+                                values.push(if j == k {
+                                    let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                                    quote!(#rt::Some((#(#rt::Clone::clone(&#saved),)*)))
+                                } else {
+                                    quote!(#rt::None)
+                                });
+                            }
+                        }
+                        quote!({ #code (#(#values),*) })
+                    })
+                    .collect();
+                let branch = match &br.head {
+                    Head::If(cond) => {
+                        let (then, els) = (&arms[0], &arms[1]);
+                        quote!(if #cond #then else #els)
+                    }
+                    Head::Match(scrutinee) => {
+                        let pats = br.arms.iter().map(|a| &a.pat);
+                        quote!(match #scrutinee { #(#pats => #arms)* })
+                    }
+                };
+                quote!(let (#(#pattern),*) = #branch;)
             }
-            Node::Branch(br) => out.extend(br.outs.iter().copied()),
+            Node::Loop(lp) => {
+                let mut out = TokenStream::new();
+                for c in &lp.carried {
+                    let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+                    out.extend(quote!(let mut #o = #init;));
+                }
+                let taped = if record { self.tapes.get(&lp.id).cloned().flatten() } else { None };
+                let t = tape(lp.id);
+                let mut rest = TokenStream::new();
+                if let Some(fields) = &taped {
+                    if let LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } = &lp.head {
+                        out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
+                    }
+                    rest.extend(quote!(#t.push((#(#rt::Clone::clone(&#fields),)*));));
+                }
+                // Inside the loop the body runs plain: its adjoint recomputes it.
+                rest.extend(self.forward(&lp.body, false));
+                for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+                    let (o, v) = (cx.id(c.out), cx.operand(y));
+                    rest.extend(quote!(#o = #v;));
+                }
+                out.extend(cx.loop_head(lp, cx.loop_starts(lp, false), rest));
+                out
+            }
         }
     }
+}
+
+/// The values a branch defines, its outputs and everything inside its arms.
+fn branch_inner(br: &Branch) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = br.outs.iter().copied().collect();
+    br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
+    inner
+}
+
+/// The values a loop defines: carried values, bound names and everything in its body.
+fn loop_inner(lp: &Loop) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+    inner.extend(&lp.bound);
+    defined_within(&lp.body, &mut inner);
+    inner
 }

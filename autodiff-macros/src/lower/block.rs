@@ -10,6 +10,7 @@ use super::rename::{pattern_bindings, rename};
 use crate::ir::{Arm, Block, Branch, Head, Node, Operand, Var};
 use crate::kind::Kind;
 use syn::spanned::Spanned;
+use std::rc::Rc;
 use syn::{Expr, Pat, Stmt};
 
 /// One step of lowering a sequence of statements.
@@ -38,6 +39,32 @@ fn block_work(block: &syn::Block) -> Vec<Work<'_>> {
     work
 }
 
+/// Whether an expression contains `break` or `continue` of the enclosing loop (not of a loop
+/// nested in it, nor inside a closure).
+pub fn contains_jump(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
 /// Whether an expression contains `return` (outside closures, whose returns are their own).
 pub fn contains_return(e: &Expr) -> bool {
     struct Finder(bool);
@@ -63,6 +90,23 @@ pub enum ArmBody<'s> {
     Empty,
 }
 
+/// Where a sequence of statements goes when it ends, and so what it yields.
+#[derive(Clone)]
+pub enum Cont {
+    /// A block in value position: its value.
+    Value,
+    /// The end of the function: its result; `return` is lowered here.
+    Function,
+    /// The end of a loop body: the next value of each carried variable (by name) and, when the
+    /// loop can be left by `break`, whether to go on; `break` and `continue` are lowered here.
+    LoopBody {
+        /// The names of the carried variables.
+        carried: Rc<Vec<String>>,
+        /// Whether the body contains `break`.
+        exits: bool,
+    },
+}
+
 impl<'s> Lowerer<'_> {
     /// Lowers the function body; returns the function's result.
     pub fn lower_fn_body(&mut self, block: &'s syn::Block) -> Operand {
@@ -70,17 +114,41 @@ impl<'s> Lowerer<'_> {
         // The parameters' scope is the function's outermost; the body needs no scope of its own.
         work.remove(0);
         work.pop();
-        self.lower_seq(&work, true)
+        self.lower_seq(&work, &Cont::Function).pop().unwrap_or_else(Self::unit)
     }
 
     /// Lowers a block in value position; returns its value.
     pub fn lower_block_value(&mut self, block: &'s syn::Block) -> Operand {
-        self.lower_seq(&block_work(block), false)
+        self.lower_seq(&block_work(block), &Cont::Value).pop().unwrap_or_else(Self::unit)
     }
 
-    /// Lowers a work list; returns the value of its final expression. `tail` says whether the
-    /// list runs to the end of the function, where `return` can be lowered.
-    fn lower_seq(&mut self, work: &[Work<'s>], tail: bool) -> Operand {
+    /// Lowers a loop body; returns its yields (see [`Cont::LoopBody`]).
+    pub fn lower_loop_body(&mut self, block: &'s syn::Block, cont: &Cont) -> Vec<Operand> {
+        self.lower_seq(&block_work(block), cont)
+    }
+
+    /// What a sequence yields when control reaches its end (`go_on` for a loop body).
+    fn end_yields(&mut self, cont: &Cont, go_on: bool) -> Vec<Operand> {
+        match cont {
+            Cont::Value | Cont::Function => vec![Self::unit()],
+            Cont::LoopBody { carried, exits } => {
+                let mut ys: Vec<Operand> = carried
+                    .iter()
+                    .map(|name| match self.env.lookup(name) {
+                        Some(b) => Operand::Var(b.var),
+                        None => Self::unit(),
+                    })
+                    .collect();
+                if *exits {
+                    ys.push(Operand::Const(if go_on { syn::parse_quote!(true) } else { syn::parse_quote!(false) }));
+                }
+                ys
+            }
+        }
+    }
+
+    /// Lowers a work list; returns what it yields to `cont`.
+    fn lower_seq(&mut self, work: &[Work<'s>], cont: &Cont) -> Vec<Operand> {
         for (i, w) in work.iter().enumerate() {
             let rest = &work[i + 1..];
             match *w {
@@ -92,59 +160,81 @@ impl<'s> Lowerer<'_> {
                     self.unsupported_macro(&m.mac);
                 }
                 Work::Stmt(Stmt::Expr(e, _)) => {
-                    if let Some(result) = self.lower_return(e, rest, tail) {
-                        return result;
+                    if let Some(ys) = self.lower_divergent(e, rest, cont) {
+                        return ys;
                     }
                     self.lower_stmt_expr(e);
                 }
                 Work::Tail(e) => {
-                    if let Some(result) = self.lower_return(e, rest, tail) {
-                        return result;
+                    if let Some(ys) = self.lower_divergent(e, rest, cont) {
+                        return ys;
                     }
-                    if rest.iter().all(|w| matches!(w, Work::Exit)) {
+                    let last = rest.iter().all(|w| matches!(w, Work::Exit));
+                    if last && !matches!(cont, Cont::LoopBody { .. }) {
                         let value = self.lower_expr(e);
                         rest.iter().for_each(|_| self.env.pop());
-                        return value;
+                        return vec![value];
                     }
                     self.lower_stmt_expr(e);
                 }
             }
         }
-        Self::unit()
+        self.end_yields(cont, true)
     }
 
-    /// If `e` returns from the function, lowers it with `rest` as its continuation and gives
-    /// the function's result; `None` if it contains no `return`.
-    fn lower_return(&mut self, e: &'s Expr, rest: &[Work<'s>], tail: bool) -> Option<Operand> {
-        if !contains_return(e) {
+    /// If `e` leaves the sequence (`return`, `break`, `continue`, or a branch containing one),
+    /// lowers it with `rest` as its continuation and gives what the sequence yields.
+    fn lower_divergent(&mut self, e: &'s Expr, rest: &[Work<'s>], cont: &Cont) -> Option<Vec<Operand>> {
+        let returns = contains_return(e);
+        let jumps = contains_jump(e);
+        if !returns && !jumps {
             return None;
         }
-        if !tail {
-            return Some(self.fail(
+        if returns && !matches!(cont, Cont::Function) {
+            let help = match cont {
+                Cont::LoopBody { .. } => "leave the loop with `break` (keeping what to return in a variable) and return after it",
+                _ => "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+            };
+            return Some(vec![self.fail(
                 e.span(),
-                "`return` inside a value (a `let` initialiser, an operand, a condition) cannot be differentiated",
-                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
-            ));
+                "`return` here cannot be differentiated: only statements of the function body and of its branches may return",
+                help,
+            )]);
+        }
+        if jumps && !matches!(cont, Cont::LoopBody { .. }) {
+            return Some(vec![self.fail(
+                e.span(),
+                "`break` or `continue` inside a value cannot be differentiated",
+                "use `break`/`continue` as statements of the loop body or of its branches",
+            )]);
         }
         match e {
-            Expr::Return(r) => Some(match &r.expr {
+            Expr::Return(r) => Some(vec![match &r.expr {
                 Some(v) => self.lower_expr(v),
                 None => Self::unit(),
-            }),
-            Expr::Paren(p) => self.lower_return(&p.expr, rest, tail),
+            }]),
+            Expr::Break(b) if b.label.is_none() && b.expr.is_none() => Some(self.end_yields(cont, false)),
+            Expr::Continue(c) if c.label.is_none() => Some(self.end_yields(cont, true)),
+            Expr::Break(_) | Expr::Continue(_) => Some(vec![self.fail(
+                e.span(),
+                "labelled `break`/`continue` and `break` with a value cannot be differentiated",
+                "use a plain `break` or `continue`, and a variable for the value",
+            )]),
+            Expr::Paren(p) => self.lower_divergent(&p.expr, rest, cont),
             Expr::Block(b) if b.label.is_none() => {
                 let mut work = block_work(&b.block);
                 work.extend_from_slice(rest);
-                Some(self.lower_seq(&work, true))
+                Some(self.lower_seq(&work, cont))
             }
             Expr::If(_) | Expr::Match(_) => {
-                let (head, arms) = self.branch_arms(e)?;
+                let (head, uses, arms) = self.branch_arms(e)?;
                 let before = self.env.clone();
                 let mut lowered = Vec::new();
+                let mut uses = uses;
                 for (pat, body) in arms {
                     self.env = before.clone();
                     self.env.push();
-                    let pat = pat.map(|p| self.bind_pattern(&p));
+                    let pat = pat.map(|p| self.bind_pattern(&p, &mut uses));
                     let saved = std::mem::take(&mut self.nodes);
                     let mut work = Vec::new();
                     match body {
@@ -154,21 +244,29 @@ impl<'s> Lowerer<'_> {
                     }
                     work.push(Work::Exit);
                     work.extend_from_slice(rest);
-                    let value = self.lower_seq(&work, true);
+                    let yields = self.lower_seq(&work, cont);
                     let nodes = std::mem::replace(&mut self.nodes, saved);
-                    lowered.push(Arm { pat, body: Block { nodes, yields: vec![value] } });
+                    lowered.push(Arm { pat, body: Block { nodes, yields } });
                 }
                 self.env = before;
-                let out = self.merge_outputs(&lowered, 0, "result");
+                let names: Vec<String> = match cont {
+                    Cont::LoopBody { carried, .. } => carried.iter().cloned().chain(["go".to_string()]).collect(),
+                    _ => vec!["result".to_string()],
+                };
+                let count = lowered.first().map_or(0, |a| a.body.yields.len());
+                let outs: Vec<Var> = (0..count)
+                    .map(|i| self.merge_outputs(&lowered, i, names.get(i).map_or("t", String::as_str)))
+                    .collect();
                 let id = self.branch_id();
-                self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs: vec![out] }));
-                Some(Operand::Var(out))
+                let yields = outs.iter().map(|v| Operand::Var(*v)).collect();
+                self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs, uses }));
+                Some(yields)
             }
-            _ => Some(self.fail(
+            _ => Some(vec![self.fail(
                 e.span(),
-                "`return` inside an expression cannot be differentiated",
-                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
-            )),
+                "`return`, `break` or `continue` inside an expression cannot be differentiated",
+                "use them as statements: `if cond { return a; }` at the level of the function body or its branches",
+            )]),
         }
     }
 
@@ -187,7 +285,7 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Splits an `if`/`if let`/`match` into its head and arms (for `if`, then and else).
-    fn branch_arms(&mut self, e: &'s Expr) -> Option<(Head, Vec<SourceArm<'s>>)> {
+    fn branch_arms(&mut self, e: &'s Expr) -> Option<(Head, Vec<Var>, Vec<SourceArm<'s>>)> {
         let else_body = |ei: &'s syn::ExprIf| match &ei.else_branch {
             Some((_, e)) => match &**e {
                 Expr::Block(b) => ArmBody::Block(&b.block),
@@ -198,23 +296,24 @@ impl<'s> Lowerer<'_> {
         match e {
             Expr::If(ei) => {
                 if let Expr::Let(l) = &*ei.cond {
-                    let scrutinee = self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
+                    let (scrutinee, uses) = self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
                     let wild: Pat = syn::parse_quote!(_);
                     let arms = vec![
                         (Some((*l.pat).clone()), ArmBody::Block(&ei.then_branch)),
                         (Some(wild), else_body(ei)),
                     ];
-                    Some((Head::Match(scrutinee), arms))
+                    Some((Head::Match(scrutinee), uses, arms))
                 } else {
-                    let cond = self.inactive_expr(&ei.cond, "a condition")?;
+                    let (cond, uses) = self.inactive_expr(&ei.cond, "a condition")?;
                     Some((
                         Head::If(cond),
+                        uses,
                         vec![(None, ArmBody::Block(&ei.then_branch)), (None, else_body(ei))],
                     ))
                 }
             }
             Expr::Match(m) => {
-                let scrutinee = self.inactive_expr(&m.expr, "the scrutinee of `match`")?;
+                let (scrutinee, uses) = self.inactive_expr(&m.expr, "the scrutinee of `match`")?;
                 let r = rename(&m.expr, &self.env, &self.vars);
                 let binds = m.arms.iter().any(|a| {
                     let mut names = Vec::new();
@@ -231,14 +330,14 @@ impl<'s> Lowerer<'_> {
                 }
                 let arms =
                     m.arms.iter().map(|a| (Some(a.pat.clone()), ArmBody::Expr(&a.body))).collect();
-                Some((Head::Match(scrutinee), arms))
+                Some((Head::Match(scrutinee), uses, arms))
             }
             _ => None,
         }
     }
 
     /// A condition or scrutinee: evaluated as written, never differentiated.
-    fn inactive_expr(&mut self, e: &Expr, what: &str) -> Option<Expr> {
+    pub fn inactive_expr(&mut self, e: &Expr, what: &str) -> Option<(Expr, Vec<Var>)> {
         let r = rename(e, &self.env, &self.vars);
         if r.has_return || r.mutates_local || r.has_macro {
             self.errors.error(
@@ -250,50 +349,51 @@ impl<'s> Lowerer<'_> {
             );
             return None;
         }
-        Some(r.expr)
+        Some((r.expr, r.uses))
     }
 
     /// Binds the names of a `match` arm's pattern in the current scope and renames them (and
     /// the names its guard reads).
-    pub fn bind_pattern(&mut self, pat: &Pat) -> Pat {
+    pub fn bind_pattern(&mut self, pat: &Pat, uses: &mut Vec<Var>) -> Pat {
         let mut pat = pat.clone();
-        super::rename::rename_in_pat(&mut pat, &self.env, &self.vars);
-        self.rename_bindings(&mut pat);
+        uses.extend(super::rename::rename_in_pat(&mut pat, &self.env, &self.vars));
+        self.rename_bindings(&mut pat, uses, Kind::Unknown);
         pat
     }
 
-    fn rename_bindings(&mut self, pat: &mut Pat) {
+    /// Binds a pattern's names to new values of `kind`, renaming them; guards' reads go to `uses`.
+    pub fn rename_bindings(&mut self, pat: &mut Pat, uses: &mut Vec<Var>, kind: Kind) {
         match pat {
             Pat::Ident(p) => {
                 let name = p.ident.to_string();
                 if super::rename::is_binding_name(&name) {
-                    let v = self.new_var(&name, Kind::Unknown, false);
+                    let v = self.new_var(&name, kind, false);
                     self.env.bind(&name, v, false);
                     p.ident = self.vars[v.0].ident.clone();
                 }
                 if let Some((_, sub)) = &mut p.subpat {
-                    self.rename_bindings(sub);
+                    self.rename_bindings(sub, uses, kind);
                 }
             }
-            Pat::Tuple(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
-            Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
+            Pat::Tuple(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind)),
+            Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind)),
             Pat::Struct(s) => {
                 for f in s.fields.iter_mut() {
                     f.colon_token.get_or_insert_with(Default::default);
-                    self.rename_bindings(&mut f.pat);
+                    self.rename_bindings(&mut f.pat, uses, kind);
                 }
             }
-            Pat::Slice(s) => s.elems.iter_mut().for_each(|p| self.rename_bindings(p)),
-            Pat::Reference(r) => self.rename_bindings(&mut r.pat),
-            Pat::Paren(p) => self.rename_bindings(&mut p.pat),
-            Pat::Type(t) => self.rename_bindings(&mut t.pat),
+            Pat::Slice(s) => s.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind)),
+            Pat::Reference(r) => self.rename_bindings(&mut r.pat, uses, kind),
+            Pat::Paren(p) => self.rename_bindings(&mut p.pat, uses, kind),
+            Pat::Type(t) => self.rename_bindings(&mut t.pat, uses, kind),
             Pat::Or(o) => {
                 // Every alternative binds the same names: rename them all to the first's values.
                 let before = self.env.clone();
                 let mut first = true;
                 for case in o.cases.iter_mut() {
                     if first {
-                        self.rename_bindings(case);
+                        self.rename_bindings(case, uses, kind);
                         first = false;
                     } else {
                         let now = self.env.clone();
@@ -302,8 +402,9 @@ impl<'s> Lowerer<'_> {
                 }
             }
             Pat::Guard(g) => {
-                self.rename_bindings(&mut g.pat);
+                self.rename_bindings(&mut g.pat, uses, kind);
                 let r = rename(&g.guard, &self.env, &self.vars);
+                uses.extend(r.uses);
                 *g.guard = r.expr;
             }
             _ => {}
@@ -342,14 +443,14 @@ impl<'s> Lowerer<'_> {
     /// Lowers an `if`/`match` without `return`: a branch whose outputs are its value (when
     /// `want_value`) and every variable an arm reassigns (phi nodes).
     pub fn lower_branch(&mut self, e: &'s Expr, want_value: bool) -> Operand {
-        let Some((head, arms)) = self.branch_arms(e) else { return Self::unit() };
+        let Some((head, mut uses, arms)) = self.branch_arms(e) else { return Self::unit() };
         let before = self.env.clone();
         let mut lowered = Vec::new();
         let mut afters = Vec::new();
         for (pat, body) in arms {
             self.env = before.clone();
             self.env.push();
-            let pat = pat.map(|p| self.bind_pattern(&p));
+            let pat = pat.map(|p| self.bind_pattern(&p, &mut uses));
             let saved = std::mem::take(&mut self.nodes);
             let value = match body {
                 ArmBody::Block(b) => self.lower_block_value(b),
@@ -397,7 +498,7 @@ impl<'s> Lowerer<'_> {
             outs.push(v);
         }
         let id = self.branch_id();
-        self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs }));
+        self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs, uses }));
         value
     }
 
@@ -487,7 +588,8 @@ impl<'s> Lowerer<'_> {
                 let kind = annotated.unwrap_or_else(|| Kind::of_const(&expr));
                 let v = self.new_var(name, kind, false);
                 self.vars[v.0].ty = ty;
-                self.nodes.push(Node::Opaque { out: v, expr });
+                let uses = rename(&expr, &self.env, &self.vars).uses;
+                self.nodes.push(Node::Opaque { out: v, expr, uses });
                 v
             }
             Operand::Var(v) if v.0 >= first && self.vars[v.0].param.is_none() => {
@@ -524,13 +626,9 @@ impl<'s> Lowerer<'_> {
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 let r = rename(e, &self.env, &self.vars);
                 if r.mentions_varied || r.mutates_local || r.has_return {
-                    self.errors.error(
-                        e.span(),
-                        "loops cannot be differentiated yet",
-                        "write the loop in a helper function with a hand-written `_jvp`/`_vjp`, or unroll it",
-                    );
+                    self.lower_loop(e);
                 } else {
-                    self.opaque(r.expr, Kind::Unknown);
+                    self.opaque(r.expr, r.uses, Kind::Unknown);
                 }
             }
             _ => {
@@ -544,7 +642,7 @@ impl<'s> Lowerer<'_> {
                 } else if r.has_macro {
                     self.errors.error(e.span(), "macro calls cannot be differentiated", MACRO_HELP);
                 } else {
-                    self.opaque(r.expr, Kind::Unknown);
+                    self.opaque(r.expr, r.uses, Kind::Unknown);
                 }
             }
         }
@@ -609,9 +707,9 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Records an inactive expression evaluated as written.
-    pub fn opaque(&mut self, expr: Expr, kind: Kind) -> Operand {
+    pub fn opaque(&mut self, expr: Expr, uses: Vec<Var>, kind: Kind) -> Operand {
         let v = self.new_var("t", kind, false);
-        self.nodes.push(Node::Opaque { out: v, expr });
+        self.nodes.push(Node::Opaque { out: v, expr, uses });
         Operand::Var(v)
     }
 }

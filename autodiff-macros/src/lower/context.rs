@@ -52,6 +52,17 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
     Function { vars: cx.vars, params, body: Block { nodes, yields: vec![result] }, items: cx.items }
 }
 
+/// What [`Lowerer::checkpoint`] saves.
+pub struct Checkpoint {
+    vars: usize,
+    names: HashSet<String>,
+    nodes: usize,
+    env: Env,
+    next_branch: usize,
+    items: usize,
+    errors: usize,
+}
+
 /// The state of lowering one function.
 pub struct Lowerer<'e> {
     /// Every value created so far.
@@ -106,6 +117,30 @@ impl Lowerer<'_> {
         let name = self.unique_name(base);
         self.vars[v.0].ident = Ident::new(&name, Span::mixed_site());
         self.vars[v.0].name = name;
+    }
+
+    /// The state to go back to when a loop body must be lowered again.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            vars: self.vars.len(),
+            names: self.names.clone(),
+            nodes: self.nodes.len(),
+            env: self.env.clone(),
+            next_branch: self.next_branch,
+            items: self.items.len(),
+            errors: self.errors.len(),
+        }
+    }
+
+    /// Goes back to a checkpoint, forgetting everything lowered since.
+    pub fn restore(&mut self, c: &Checkpoint) {
+        self.vars.truncate(c.vars);
+        self.names = c.names.clone();
+        self.nodes.truncate(c.nodes);
+        self.env = c.env.clone();
+        self.next_branch = c.next_branch;
+        self.items.truncate(c.items);
+        self.errors.truncate(c.errors);
     }
 
     /// A fresh branch number.

@@ -41,7 +41,7 @@ impl<'s> Lowerer<'_> {
                 return Operand::Var(v);
             }
             let kind = self.infer_kind(e);
-            return self.opaque(r.expr, kind);
+            return self.opaque(r.expr, r.uses, kind);
         }
         match e {
             Expr::Paren(p) => self.lower_expr(&p.expr),
@@ -60,14 +60,17 @@ impl<'s> Lowerer<'_> {
                 self.lower_binary(b.op, lhs, &b.right, e.span())
             }
             // Comparisons and logic: inactive results, evaluated as written (short-circuiting kept).
-            Expr::Binary(_) => self.opaque(r.expr, Kind::Bool),
+            Expr::Binary(_) => self.opaque(r.expr, r.uses, Kind::Bool),
             Expr::Unary(u) => match u.op {
                 UnOp::Neg(_) => {
                     let x = self.lower_expr(&u.expr);
                     self.push_op(Prim::Rule(&rules::NEG), Form::Neg, vec![x], e.span(), Kind::Float)
                 }
                 UnOp::Deref(_) => self.lower_expr(&u.expr),
-                _ => self.opaque(r.expr, self.infer_kind(e)),
+                _ => {
+                    let kind = self.infer_kind(e);
+                    self.opaque(r.expr, r.uses, kind)
+                }
             },
             Expr::Cast(c) => {
                 let kind = Kind::of_type(&c.ty);
@@ -77,11 +80,11 @@ impl<'s> Lowerer<'_> {
                     self.push_op(Prim::Rule(&rules::CAST), form, vec![x], e.span(), Kind::Float)
                 } else {
                     // A float cast to an integer: the result is piecewise constant.
-                    self.opaque(r.expr, kind)
+                    self.opaque(r.expr, r.uses, kind)
                 }
             }
-            Expr::MethodCall(mc) => self.lower_method(mc, r.expr),
-            Expr::Call(call) => self.lower_call(call, r.expr),
+            Expr::MethodCall(mc) => self.lower_method(mc, r.expr, r.uses),
+            Expr::Call(call) => self.lower_call(call, r.expr, r.uses),
             Expr::If(_) | Expr::Match(_) => self.lower_branch(e, true),
             Expr::Block(b) if b.label.is_none() => self.lower_block_value(&b.block),
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
@@ -116,8 +119,8 @@ impl<'s> Lowerer<'_> {
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
                 e.span(),
-                "loops cannot be differentiated yet",
-                "write the loop in a helper function with a hand-written `_jvp`/`_vjp`, or unroll it",
+                "a loop used as a value cannot be differentiated",
+                "make the loop a statement and keep its result in a variable",
             ),
             _ => self.fail(
                 e.span(),
@@ -169,12 +172,13 @@ impl<'s> Lowerer<'_> {
             ),
             None => {
                 let (l, r) = (self.operand_expr(&lhs), self.operand_expr(&rhs));
-                self.opaque(syn::parse_quote!(#l #op #r), kind)
+                let uses = [&lhs, &rhs].iter().filter_map(|o| o.var()).collect();
+                self.opaque(syn::parse_quote!(#l #op #r), uses, kind)
             }
         }
     }
 
-    fn lower_method(&mut self, mc: &'s syn::ExprMethodCall, renamed: Expr) -> Operand {
+    fn lower_method(&mut self, mc: &'s syn::ExprMethodCall, renamed: Expr, uses: Vec<Var>) -> Operand {
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return self.fail(
@@ -199,7 +203,7 @@ impl<'s> Lowerer<'_> {
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {
             let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
-            return self.opaque(renamed, kind);
+            return self.opaque(renamed, uses, kind);
         }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
             return self.fail(
@@ -219,7 +223,7 @@ impl<'s> Lowerer<'_> {
         self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), Kind::Unknown)
     }
 
-    fn lower_call(&mut self, call: &'s syn::ExprCall, renamed: Expr) -> Operand {
+    fn lower_call(&mut self, call: &'s syn::ExprCall, renamed: Expr, uses: Vec<Var>) -> Operand {
         let Expr::Path(fp) = &*call.func else {
             return self.fail(
                 call.func.span(),
@@ -234,7 +238,7 @@ impl<'s> Lowerer<'_> {
                 Expr::Closure(c) => self.infer_kind(&c.body),
                 a => self.infer_kind(a),
             });
-            return self.opaque(renamed, kind);
+            return self.opaque(renamed, uses, kind);
         }
         let float_fn = segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64");
         if float_fn {
@@ -249,7 +253,7 @@ impl<'s> Lowerer<'_> {
                 );
             }
             if rules::INACTIVE_METHODS.contains(&last.as_str()) {
-                return self.opaque(renamed, Kind::Bool);
+                return self.opaque(renamed, uses, Kind::Bool);
             }
             return self.fail(
                 fp.span(),

@@ -4,6 +4,7 @@ mod block;
 mod context;
 mod env;
 mod expr;
+mod loops;
 mod rename;
 
 pub use context::lower;

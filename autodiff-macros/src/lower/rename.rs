@@ -20,6 +20,8 @@ pub struct Renamed {
     pub has_return: bool,
     /// Whether it contains a macro call (whose tokens cannot be renamed).
     pub has_macro: bool,
+    /// The values it reads.
+    pub uses: Vec<Var>,
 }
 
 /// Resolves the names in `expr`.
@@ -34,14 +36,16 @@ pub fn rename(expr: &Expr, env: &Env, vars: &[VarInfo]) -> Renamed {
         mutates_local: f.mutates,
         has_return: f.ret,
         has_macro: f.mac,
+        uses: f.uses,
     }
 }
 
-/// Resolves the names in a pattern's guard and nested expressions (not its bindings).
-pub fn rename_in_pat(pat: &mut Pat, env: &Env, vars: &[VarInfo]) -> bool {
+/// Resolves the names in a pattern's guard and nested expressions (not its bindings); returns
+/// the values they read.
+pub fn rename_in_pat(pat: &mut Pat, env: &Env, vars: &[VarInfo]) -> Vec<Var> {
     let mut r = Renamer { env, vars, shadow: Vec::new(), found: Found::default() };
     r.visit_pat_mut(pat);
-    r.found.varied
+    r.found.uses
 }
 
 /// The names a pattern binds: identifiers that are not constants or enum variants (which Rust
@@ -80,6 +84,7 @@ pub fn is_binding_name(name: &str) -> bool {
 
 #[derive(Default)]
 struct Found {
+    uses: Vec<Var>,
     varied: bool,
     mutates: bool,
     ret: bool,
@@ -143,6 +148,9 @@ impl VisitMut for Renamer<'_> {
         if let Some(v) = self.local(expr) {
             let info = &self.vars[v.0];
             self.found.varied |= info.varied;
+            if !self.found.uses.contains(&v) {
+                self.found.uses.push(v);
+            }
             let ident = info.ident.clone();
             *expr = syn::parse_quote!(#ident);
             return;

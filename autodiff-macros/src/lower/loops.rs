@@ -1,0 +1,223 @@
+//! Lowering loops: `for` over ranges and iterators, `while`, `loop`, with `break`/`continue`.
+//!
+//! A variable the body reassigns is *carried*: it has a value before the loop (`init`), at the
+//! start of each iteration (`phi`) and after the loop (`out`). Whether `phi` depends on an
+//! active parameter depends on the body, so the body is lowered again when an iteration turns
+//! out to make a carried value varied (a fixpoint; each carried variable can change once).
+
+use super::block::{Cont, contains_return};
+use super::context::Lowerer;
+use super::rename::rename;
+use crate::ir::{Carried, Loop, LoopHead, Node, Operand, Var};
+use crate::kind::Kind;
+use std::rc::Rc;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+/// The names a block assigns to (`x = ..`, `x += ..`), nested blocks and loops included.
+fn assigned_names(block: &syn::Block) -> Vec<String> {
+    struct Finder(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            if let Expr::Path(p) = &*a.left
+                && let Some(id) = p.path.get_ident()
+            {
+                self.0.push(id.to_string());
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if super::rename::is_compound(&b.op)
+                && let Expr::Path(p) = &*b.left
+                && let Some(id) = p.path.get_ident()
+            {
+                self.0.push(id.to_string());
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(Vec::new());
+    syn::visit::Visit::visit_block(&mut f, block);
+    let mut names = Vec::new();
+    for n in f.0 {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names
+}
+
+/// Whether a block contains `break` for its own loop.
+fn contains_break(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_block(&mut f, block);
+    f.0
+}
+
+/// Whether an iterator expression is an integer range, possibly reversed or stepped: such a
+/// loop can be walked backwards by `.rev()` instead of storing its indices.
+fn is_range(e: &Expr) -> bool {
+    match e {
+        Expr::Range(r) => r.start.is_some() && r.end.is_some(),
+        Expr::Paren(p) => is_range(&p.expr),
+        Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => is_range(&m.receiver),
+        _ => false,
+    }
+}
+
+/// A loop's head before its body is lowered.
+enum Source<'s> {
+    For { pat: &'s Pat, iter: Expr, range: bool },
+    While(&'s Expr),
+    Loop,
+}
+
+impl<'s> Lowerer<'_> {
+    /// Lowers a `for`, `while` or `loop` statement.
+    pub fn lower_loop(&mut self, e: &'s Expr) {
+        let (label, body) = match e {
+            Expr::ForLoop(f) => (&f.label, &f.body),
+            Expr::While(w) => (&w.label, &w.body),
+            Expr::Loop(l) => (&l.label, &l.body),
+            _ => return,
+        };
+        if let Some(l) = label {
+            self.errors.error(l.span(), "labelled loops cannot be differentiated", "remove the label; leave nested loops with a flag");
+            return;
+        }
+        if body.stmts.iter().any(|s| matches!(s, syn::Stmt::Expr(e, _) if contains_return(e)))
+            || matches!(e, Expr::ForLoop(f) if contains_return(&f.expr))
+        {
+            self.errors.error(
+                e.span(),
+                "`return` inside a loop cannot be differentiated",
+                "leave the loop with `break` (keeping what to return in a variable) and return after it",
+            );
+            return;
+        }
+        let mut head_uses = Vec::new();
+        let source = match e {
+            Expr::ForLoop(f) => {
+                let r = rename(&f.expr, &self.env, &self.vars);
+                let range = is_range(&f.expr);
+                // A range's bounds are integers, inactive even when computed from active data
+                // (`0..x.len() - 1`); other iterators over active values are not supported yet.
+                if (r.mentions_varied && !range) || r.mutates_local || r.has_macro {
+                    self.errors.error(
+                        f.expr.span(),
+                        "a `for` loop over values that depend on an active parameter cannot be differentiated yet",
+                        "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`",
+                    );
+                    return;
+                }
+                head_uses = r.uses;
+                Source::For { pat: &f.pat, iter: r.expr, range }
+            }
+            Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
+                self.errors.error(w.cond.span(), "`while let` cannot be differentiated", "use `loop` with `match` and `break`");
+                return;
+            }
+            Expr::While(w) => Source::While(&w.cond),
+            _ => Source::Loop,
+        };
+        let carried: Vec<String> = assigned_names(body)
+            .into_iter()
+            .filter(|n| self.env.lookup(n).is_some_and(|b| !b.active_param))
+            .collect();
+        let exits = contains_break(body);
+        let mut forced = vec![false; carried.len()];
+        let checkpoint = self.checkpoint();
+        loop {
+            let inits: Vec<Operand> = carried
+                .iter()
+                .map(|n| self.env.lookup(n).map_or_else(Self::unit, |b| Operand::Var(b.var)))
+                .collect();
+            let phis: Vec<Var> = carried
+                .iter()
+                .zip(&inits)
+                .zip(&forced)
+                .map(|((n, init), forced)| {
+                    let (kind, varied) = (self.kind(init), self.varied(init) || *forced);
+                    self.new_var(n, kind, varied)
+                })
+                .collect();
+            self.env.push();
+            let mut uses = head_uses.clone();
+            let first_bound = self.vars.len();
+            let pattern = match &source {
+                Source::For { pat, range, .. } => {
+                    let mut pat = (*pat).clone();
+                    let kind = if *range { Kind::Int } else { Kind::Unknown };
+                    self.rename_bindings(&mut pat, &mut uses, kind);
+                    Some(pat)
+                }
+                _ => None,
+            };
+            let bound: Vec<Var> = (first_bound..self.vars.len()).map(Var).collect();
+            for (n, phi) in carried.iter().zip(&phis) {
+                self.env.assign(n, *phi);
+            }
+            let head = match &source {
+                Source::For { iter, range: true, .. } => {
+                    LoopHead::Range { pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())), iter: iter.clone() }
+                }
+                Source::For { iter, .. } => {
+                    LoopHead::Iter { pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())), iter: iter.clone() }
+                }
+                Source::While(cond) => match self.inactive_expr(cond, "a `while` condition") {
+                    Some((c, u)) => {
+                        uses.extend(u);
+                        LoopHead::While(c)
+                    }
+                    None => LoopHead::Loop,
+                },
+                Source::Loop => LoopHead::Loop,
+            };
+            let saved = std::mem::take(&mut self.nodes);
+            let cont = Cont::LoopBody { carried: Rc::new(carried.clone()), exits };
+            let yields = self.lower_loop_body(body, &cont);
+            let body_nodes = std::mem::replace(&mut self.nodes, saved);
+            self.env.pop();
+            let mut again = false;
+            for (j, phi) in phis.iter().enumerate() {
+                if yields.get(j).is_some_and(|y| self.varied(y)) && !self.vars[phi.0].varied {
+                    forced[j] = true;
+                    again = true;
+                }
+            }
+            if again {
+                self.restore(&checkpoint);
+                continue;
+            }
+            let mut items = Vec::new();
+            for ((n, init), phi) in carried.iter().zip(inits).zip(&phis) {
+                let info = &self.vars[phi.0];
+                let (kind, varied) = (info.kind, info.varied);
+                let out = self.new_var(n, kind, varied);
+                self.env.assign(n, out);
+                items.push(Carried { init, phi: *phi, out });
+            }
+            let id = self.branch_id();
+            let body = crate::ir::Block { nodes: body_nodes, yields };
+            self.nodes.push(Node::Loop(Loop { id, head, bound, carried: items, body, exits, uses }));
+            return;
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Loops: `for` over ranges and iterators, `while`, `loop` with `break`/`continue`, nested
+//! loops and branches in loops; each checked against closed forms, central finite differences
+//! and the adjoint identity.
+
+use autodiff::prelude::*;
+
+fn check(
+    name: &str,
+    f: impl Fn(&[f64]) -> f64,
+    vjp: impl Fn(&[f64], f64, &mut [f64]) -> f64,
+    jvp: impl Fn(&[f64], &[f64]) -> (f64, f64),
+    x: &[f64],
+) {
+    let grad = |x: &[f64], g: &mut [f64]| {
+        let value = vjp(x, 1.0, g);
+        assert_eq!(value.to_bits(), f(x).to_bits(), "{name}: f_vjp's value");
+    };
+    if let Err(e) = gradcheck(&f, grad, x) {
+        panic!("{name}: {e}");
+    }
+    let v: Vec<f64> = (0..x.len()).map(|i| 0.3 + 0.7 * (i as f64).sin()).collect();
+    let (value, tangent) = jvp(x, &v);
+    assert_eq!(value.to_bits(), f(x).to_bits(), "{name}: f_jvp's value");
+    let mut g = vec![0.0; x.len()];
+    vjp(x, 2.0, &mut g);
+    let dot: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!((2.0 * tangent - dot).abs() <= 1e-10 * dot.abs().max(1.0), "{name}: adjoint identity {} vs {dot}", 2.0 * tangent);
+}
+
+#[differentiable]
+fn rosenbrock(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        s += 100.0 * a * a + b * b;
+    }
+    s
+}
+
+/// The closed-form gradient of Rosenbrock's function.
+fn rosenbrock_gradient(x: &[f64]) -> Vec<f64> {
+    let mut g = vec![0.0; x.len()];
+    for i in 0..x.len() - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        g[i] += -400.0 * x[i] * a - 2.0 * (1.0 - x[i]);
+        g[i + 1] += 200.0 * a;
+    }
+    g
+}
+
+#[test]
+fn rosenbrock_matches_its_closed_form() {
+    let x: Vec<f64> = (0..1000).map(|i| 0.5 * (i as f64 * 0.37).sin() + 0.2).collect();
+    let (value, grad) = rosenbrock_grad(&x);
+    assert_eq!(value, rosenbrock(&x));
+    for (a, b) in grad.iter().zip(rosenbrock_gradient(&x)) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+    }
+    check("rosenbrock", rosenbrock, rosenbrock_vjp, |x, d| rosenbrock_jvp(x, d), &x[..6]);
+}
+
+#[differentiable]
+fn tower(x: f64, n: usize) -> f64 {
+    let mut y = x;
+    for _ in 0..n {
+        y = (y * x).sin();
+    }
+    y
+}
+
+#[test]
+fn a_value_overwritten_in_a_loop() {
+    for n in [0, 1, 2, 5] {
+        check(
+            &format!("tower {n}"),
+            |x| tower(x[0], n),
+            |x, s, g| tower_vjp(x[0], n, s, &mut g[0]),
+            |x, d| tower_jvp(x[0], n, d[0]),
+            &[0.7],
+        );
+    }
+}
+
+#[differentiable(wrt(x))]
+fn doubling(x: f64, limit: f64) -> f64 {
+    let mut y = 2.0 * x;
+    let mut k = 0;
+    while y.abs() < limit {
+        y *= 2.0;
+        k += 1;
+    }
+    y + (k as f64)
+}
+
+#[test]
+fn while_loop_with_a_data_dependent_trip_count() {
+    // y = 2^(k+1) x with k doublings, so dy/dx = 2^(k+1)
+    let (value, g) = doubling_grad(0.3, 1000.0);
+    assert_eq!(g, 4096.0);
+    assert_eq!(value, 0.3 * 4096.0 + 11.0);
+    check("doubling", |x| doubling(x[0], 1000.0), |x, s, g| doubling_vjp(x[0], 1000.0, s, &mut g[0]), |x, d| doubling_jvp(x[0], 1000.0, d[0]), &[0.3]);
+}
+
+#[differentiable]
+fn search(x: &[f64], c: f64) -> f64 {
+    let mut acc = 0.0;
+    let mut i = 0;
+    loop {
+        if i >= x.len() {
+            break;
+        }
+        let v = x[i] * c;
+        i += 1;
+        if v < 0.0 {
+            continue;
+        }
+        acc += v.sqrt();
+        if acc > 3.0 {
+            break;
+        }
+    }
+    acc * c
+}
+
+#[test]
+fn loop_with_break_and_continue() {
+    let x = [0.5, -1.0, 2.0, 0.7, 4.0, 9.0, 1.0];
+    check("search", |v| search(&v[..7], v[7]), |v, s, g| { let (gx, gc) = g.split_at_mut(7); search_vjp(&v[..7], v[7], s, gx, &mut gc[0]) }, |v, d| search_jvp(&v[..7], v[7], &d[..7], d[7]), &[x.as_slice(), &[1.3]].concat());
+}
+
+#[differentiable]
+fn nested(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        let mut row = 0.0;
+        for j in (0..n).rev().step_by(2) {
+            let d = x[i] - x[j];
+            row += if d > 0.0 { d * w } else { (d * d).exp() };
+        }
+        total += row.ln_1p() * x[i];
+    }
+    total
+}
+
+#[test]
+fn nested_loops_with_branches() {
+    let x = [0.3, -0.4, 1.2, 0.8, -1.1];
+    check("nested", |v| nested(&v[..5], v[5]), |v, s, g| { let (gx, gw) = g.split_at_mut(5); nested_vjp(&v[..5], v[5], s, gx, &mut gw[0]) }, |v, d| nested_jvp(&v[..5], v[5], &d[..5], d[5]), &[x.as_slice(), &[0.9]].concat());
+}
+
+#[differentiable]
+fn over_items(x: f64, weights: &[(usize, f64)]) -> f64 {
+    let mut s = x;
+    for &(k, w) in weights.iter() {
+        s = s * w + (k as f64) * x.sin();
+    }
+    s
+}
+
+#[test]
+fn for_over_an_inactive_iterator() {
+    let weights = [(1, 0.5), (3, -1.5), (2, 2.0)];
+    check("over_items", |v| over_items(v[0], &weights), |v, s, g| over_items_vjp(v[0], &weights, s, &mut g[0]), |v, d| over_items_jvp(v[0], &weights, d[0]), &[0.8]);
+}
