@@ -24,7 +24,11 @@ fn check(
     let mut g = vec![0.0; x.len()];
     vjp(x, 2.0, &mut g);
     let dot: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
-    assert!((2.0 * tangent - dot).abs() <= 1e-10 * dot.abs().max(1.0), "{name}: adjoint identity {} vs {dot}", 2.0 * tangent);
+    assert!(
+        (2.0 * tangent - dot).abs() <= 1e-10 * dot.abs().max(1.0),
+        "{name}: adjoint identity {} vs {dot}",
+        2.0 * tangent
+    );
 }
 
 #[differentiable]
@@ -57,7 +61,7 @@ fn rosenbrock_matches_its_closed_form() {
     for (a, b) in grad.iter().zip(rosenbrock_gradient(&x)) {
         assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
     }
-    check("rosenbrock", rosenbrock, rosenbrock_vjp, |x, d| rosenbrock_jvp(x, d), &x[..6]);
+    check("rosenbrock", rosenbrock, rosenbrock_vjp, rosenbrock_jvp, &x[..6]);
 }
 
 #[differentiable]
@@ -99,7 +103,13 @@ fn while_loop_with_a_data_dependent_trip_count() {
     let (value, g) = doubling_grad(0.3, 1000.0);
     assert_eq!(g, 4096.0);
     assert_eq!(value, 0.3 * 4096.0 + 11.0);
-    check("doubling", |x| doubling(x[0], 1000.0), |x, s, g| doubling_vjp(x[0], 1000.0, s, &mut g[0]), |x, d| doubling_jvp(x[0], 1000.0, d[0]), &[0.3]);
+    check(
+        "doubling",
+        |x| doubling(x[0], 1000.0),
+        |x, s, g| doubling_vjp(x[0], 1000.0, s, &mut g[0]),
+        |x, d| doubling_jvp(x[0], 1000.0, d[0]),
+        &[0.3],
+    );
 }
 
 #[differentiable]
@@ -126,7 +136,16 @@ fn search(x: &[f64], c: f64) -> f64 {
 #[test]
 fn loop_with_break_and_continue() {
     let x = [0.5, -1.0, 2.0, 0.7, 4.0, 9.0, 1.0];
-    check("search", |v| search(&v[..7], v[7]), |v, s, g| { let (gx, gc) = g.split_at_mut(7); search_vjp(&v[..7], v[7], s, gx, &mut gc[0]) }, |v, d| search_jvp(&v[..7], v[7], &d[..7], d[7]), &[x.as_slice(), &[1.3]].concat());
+    check(
+        "search",
+        |v| search(&v[..7], v[7]),
+        |v, s, g| {
+            let (gx, gc) = g.split_at_mut(7);
+            search_vjp(&v[..7], v[7], s, gx, &mut gc[0])
+        },
+        |v, d| search_jvp(&v[..7], v[7], &d[..7], d[7]),
+        &[x.as_slice(), &[1.3]].concat(),
+    );
 }
 
 #[differentiable]
@@ -147,7 +166,16 @@ fn nested(x: &[f64], w: f64) -> f64 {
 #[test]
 fn nested_loops_with_branches() {
     let x = [0.3, -0.4, 1.2, 0.8, -1.1];
-    check("nested", |v| nested(&v[..5], v[5]), |v, s, g| { let (gx, gw) = g.split_at_mut(5); nested_vjp(&v[..5], v[5], s, gx, &mut gw[0]) }, |v, d| nested_jvp(&v[..5], v[5], &d[..5], d[5]), &[x.as_slice(), &[0.9]].concat());
+    check(
+        "nested",
+        |v| nested(&v[..5], v[5]),
+        |v, s, g| {
+            let (gx, gw) = g.split_at_mut(5);
+            nested_vjp(&v[..5], v[5], s, gx, &mut gw[0])
+        },
+        |v, d| nested_jvp(&v[..5], v[5], &d[..5], d[5]),
+        &[x.as_slice(), &[0.9]].concat(),
+    );
 }
 
 #[differentiable]
@@ -162,5 +190,11 @@ fn over_items(x: f64, weights: &[(usize, f64)]) -> f64 {
 #[test]
 fn for_over_an_inactive_iterator() {
     let weights = [(1, 0.5), (3, -1.5), (2, 2.0)];
-    check("over_items", |v| over_items(v[0], &weights), |v, s, g| over_items_vjp(v[0], &weights, s, &mut g[0]), |v, d| over_items_jvp(v[0], &weights, d[0]), &[0.8]);
+    check(
+        "over_items",
+        |v| over_items(v[0], &weights),
+        |v, s, g| over_items_vjp(v[0], &weights, s, &mut g[0]),
+        |v, d| over_items_jvp(v[0], &weights, d[0]),
+        &[0.8],
+    );
 }

@@ -320,8 +320,12 @@ impl Function {
                         })
                         .collect();
                     let head = match &lp.head {
-                        LoopHead::Range { pat, iter } => format!("for {} in range {}", tokens(pat), tokens(iter)),
-                        LoopHead::Iter { pat, iter } => format!("for {} in {}", tokens(pat), tokens(iter)),
+                        LoopHead::Range { pat, iter } => {
+                            format!("for {} in range {}", tokens(pat), tokens(iter))
+                        }
+                        LoopHead::Iter { pat, iter } => {
+                            format!("for {} in {}", tokens(pat), tokens(iter))
+                        }
                         LoopHead::While(c) => format!("while {}", tokens(c)),
                         LoopHead::Loop => "loop".to_string(),
                     };

@@ -366,3 +366,58 @@ fn all_errors_of_a_function_are_reported_together() {
     );
     assert_eq!(got.len(), 3, "{got:?}");
 }
+
+/// EXPANSION.md example 2: an accumulation loop over a parameter stores nothing; its adjoint
+/// walks the range backwards and recomputes each iteration.
+#[test]
+fn an_accumulation_loop_stores_nothing() {
+    let mut errs = Errors::default();
+    let out = generate(
+        quote!(),
+        quote! {
+            fn rosenbrock(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() - 1 {
+                    let a = x[i + 1] - x[i] * x[i];
+                    let b = 1.0 - x[i];
+                    s += 100.0 * a * a + b * b;
+                }
+                s
+            }
+        },
+        &mut errs,
+    );
+    let out = squash(&out.to_string());
+    assert!(!out.contains("__tape"), "no tape: {out}");
+    assert!(out.contains("foriin(0..x.len()-1).rev()"), "walks the range backwards: {out}");
+}
+
+/// EXPANSION.md example 3: a value overwritten in a loop goes on the tape, which is reserved
+/// to the trip count; nothing else does.
+#[test]
+fn an_overwritten_value_goes_on_the_tape() {
+    let mut errs = Errors::default();
+    let out = generate(
+        quote!(),
+        quote! {
+            fn tower(x: f64, n: usize) -> f64 {
+                let mut y = x;
+                for _ in 0..n {
+                    y = (y * x).sin();
+                }
+                y
+            }
+        },
+        &mut errs,
+    );
+    let out = squash(&out.to_string());
+    assert!(
+        out.contains("__tape0.reserve(::autodiff::__private::Iterator::size_hint(&(0..n)).0);"),
+        "{out}"
+    );
+    assert!(
+        out.contains("__tape0.push((::autodiff::__private::Clone::clone(&y),));"),
+        "only y: {out}"
+    );
+    assert_eq!(out.matches(".push(").count(), 2, "one push in f_vjp and one in f_grad: {out}");
+}

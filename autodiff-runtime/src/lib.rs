@@ -48,6 +48,6 @@ pub mod __private {
     pub use crate::rules;
     pub use core::clone::Clone;
     pub use core::iter::Iterator;
-    pub use std::vec::Vec;
     pub use core::option::Option::{None, Some};
+    pub use std::vec::Vec;
 }

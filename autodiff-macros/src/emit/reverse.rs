@@ -40,7 +40,8 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
     let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
     let forward = rev.forward(&cx.f.body, true);
     let rt = &cx.rt;
-    let mut tapes: Vec<usize> = rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
+    let mut tapes: Vec<usize> =
+        rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
     tapes.sort();
     let tapes = tapes.into_iter().map(|id| {
         let t = tape(id);
@@ -141,7 +142,9 @@ impl Reverse<'_, '_> {
                         if let Some(seq) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             self.read(&op.args[1]);
                             let (bar, i) = (cx.bar(seq), cx.operand(&op.args[1]));
-                            out.extend(quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));));
+                            out.extend(
+                                quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));),
+                            );
                         }
                     }
                     Prim::Call => {
@@ -150,7 +153,8 @@ impl Reverse<'_, '_> {
                         let mut buffers = Vec::new();
                         let mut slots = Vec::new();
                         for a in args.iter().filter(|a| cx.has_slot(a)) {
-                            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
+                            let p =
+                                format_ident!("__part{}", self.parts, span = Span::mixed_site());
                             self.parts += 1;
                             let x = cx.operand(a);
                             out.extend(quote!(let mut #p = #rt::zero_like(&#x);));
@@ -158,7 +162,9 @@ impl Reverse<'_, '_> {
                             slots.push((a.clone(), p));
                         }
                         let values = args.iter().map(|a| cx.argument(a));
-                        out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+                        out.extend(
+                            quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);),
+                        );
                         for (a, p) in slots {
                             out.extend(self.contribute(&a, quote!(#p)));
                         }
@@ -208,7 +214,8 @@ impl Reverse<'_, '_> {
             .iter()
             .map(|o| {
                 let bar = cx.bar(*o);
-                (cx.active.contains(o) && self.declared.contains(o)).then(|| quote!(#rt::Clone::clone(&#bar)))
+                (cx.active.contains(o) && self.declared.contains(o))
+                    .then(|| quote!(#rt::Clone::clone(&#bar)))
             })
             .collect();
         let mut read = HashSet::new();
@@ -269,7 +276,9 @@ impl Reverse<'_, '_> {
             .carried
             .iter()
             .enumerate()
-            .map(|(j, c)| (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j)))
+            .map(|(j, c)| {
+                (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j))
+            })
             .collect();
         for (c, k) in lp.carried.iter().zip(&carries) {
             let Some(k) = k else { continue };
@@ -420,11 +429,13 @@ impl Reverse<'_, '_> {
                     .enumerate()
                     .map(|(k, arm)| {
                         let code = self.forward(&arm.body, record);
-                        let mut values: Vec<TokenStream> = arm.body.yields.iter().map(|y| cx.operand(y)).collect();
+                        let mut values: Vec<TokenStream> =
+                            arm.body.yields.iter().map(|y| cx.operand(y)).collect();
                         if keeps {
                             for j in 0..br.arms.len() {
                                 values.push(if j == k {
-                                    let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                                    let saved =
+                                        self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
                                     quote!(#rt::Some((#(#rt::Clone::clone(&#saved),)*)))
                                 } else {
                                     quote!(#rt::None)

@@ -9,8 +9,8 @@ use super::context::Lowerer;
 use super::rename::{pattern_bindings, rename};
 use crate::ir::{Arm, Block, Branch, Head, Node, Operand, Var};
 use crate::kind::Kind;
-use syn::spanned::Spanned;
 use std::rc::Rc;
+use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt};
 
 /// One step of lowering a sequence of statements.
@@ -140,7 +140,11 @@ impl<'s> Lowerer<'_> {
                     })
                     .collect();
                 if *exits {
-                    ys.push(Operand::Const(if go_on { syn::parse_quote!(true) } else { syn::parse_quote!(false) }));
+                    ys.push(Operand::Const(if go_on {
+                        syn::parse_quote!(true)
+                    } else {
+                        syn::parse_quote!(false)
+                    }));
                 }
                 ys
             }
@@ -184,7 +188,12 @@ impl<'s> Lowerer<'_> {
 
     /// If `e` leaves the sequence (`return`, `break`, `continue`, or a branch containing one),
     /// lowers it with `rest` as its continuation and gives what the sequence yields.
-    fn lower_divergent(&mut self, e: &'s Expr, rest: &[Work<'s>], cont: &Cont) -> Option<Vec<Operand>> {
+    fn lower_divergent(
+        &mut self,
+        e: &'s Expr,
+        rest: &[Work<'s>],
+        cont: &Cont,
+    ) -> Option<Vec<Operand>> {
         let returns = contains_return(e);
         let jumps = contains_jump(e);
         if !returns && !jumps {
@@ -192,8 +201,12 @@ impl<'s> Lowerer<'_> {
         }
         if returns && !matches!(cont, Cont::Function) {
             let help = match cont {
-                Cont::LoopBody { .. } => "leave the loop with `break` (keeping what to return in a variable) and return after it",
-                _ => "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+                Cont::LoopBody { .. } => {
+                    "leave the loop with `break` (keeping what to return in a variable) and return after it"
+                }
+                _ => {
+                    "return from a statement: `if cond { return a; }` at the level of the function body or its branches"
+                }
             };
             return Some(vec![self.fail(
                 e.span(),
@@ -296,7 +309,8 @@ impl<'s> Lowerer<'_> {
         match e {
             Expr::If(ei) => {
                 if let Expr::Let(l) = &*ei.cond {
-                    let (scrutinee, uses) = self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
+                    let (scrutinee, uses) =
+                        self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
                     let wild: Pat = syn::parse_quote!(_);
                     let arms = vec![
                         (Some((*l.pat).clone()), ArmBody::Block(&ei.then_branch)),
@@ -376,7 +390,9 @@ impl<'s> Lowerer<'_> {
                 }
             }
             Pat::Tuple(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind)),
-            Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind)),
+            Pat::TupleStruct(t) => {
+                t.elems.iter_mut().for_each(|p| self.rename_bindings(p, uses, kind))
+            }
             Pat::Struct(s) => {
                 for f in s.fields.iter_mut() {
                     f.colon_token.get_or_insert_with(Default::default);

@@ -178,7 +178,12 @@ impl<'s> Lowerer<'_> {
         }
     }
 
-    fn lower_method(&mut self, mc: &'s syn::ExprMethodCall, renamed: Expr, uses: Vec<Var>) -> Operand {
+    fn lower_method(
+        &mut self,
+        mc: &'s syn::ExprMethodCall,
+        renamed: Expr,
+        uses: Vec<Var>,
+    ) -> Operand {
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return self.fail(

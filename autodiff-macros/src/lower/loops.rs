@@ -99,7 +99,11 @@ impl<'s> Lowerer<'_> {
             _ => return,
         };
         if let Some(l) = label {
-            self.errors.error(l.span(), "labelled loops cannot be differentiated", "remove the label; leave nested loops with a flag");
+            self.errors.error(
+                l.span(),
+                "labelled loops cannot be differentiated",
+                "remove the label; leave nested loops with a flag",
+            );
             return;
         }
         if body.stmts.iter().any(|s| matches!(s, syn::Stmt::Expr(e, _) if contains_return(e)))
@@ -131,7 +135,11 @@ impl<'s> Lowerer<'_> {
                 Source::For { pat: &f.pat, iter: r.expr, range }
             }
             Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
-                self.errors.error(w.cond.span(), "`while let` cannot be differentiated", "use `loop` with `match` and `break`");
+                self.errors.error(
+                    w.cond.span(),
+                    "`while let` cannot be differentiated",
+                    "use `loop` with `match` and `break`",
+                );
                 return;
             }
             Expr::While(w) => Source::While(&w.cond),
@@ -175,12 +183,14 @@ impl<'s> Lowerer<'_> {
                 self.env.assign(n, *phi);
             }
             let head = match &source {
-                Source::For { iter, range: true, .. } => {
-                    LoopHead::Range { pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())), iter: iter.clone() }
-                }
-                Source::For { iter, .. } => {
-                    LoopHead::Iter { pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())), iter: iter.clone() }
-                }
+                Source::For { iter, range: true, .. } => LoopHead::Range {
+                    pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())),
+                    iter: iter.clone(),
+                },
+                Source::For { iter, .. } => LoopHead::Iter {
+                    pat: pattern.clone().unwrap_or(Pat::Verbatim(Default::default())),
+                    iter: iter.clone(),
+                },
                 Source::While(cond) => match self.inactive_expr(cond, "a `while` condition") {
                     Some((c, u)) => {
                         uses.extend(u);
@@ -216,7 +226,15 @@ impl<'s> Lowerer<'_> {
             }
             let id = self.branch_id();
             let body = crate::ir::Block { nodes: body_nodes, yields };
-            self.nodes.push(Node::Loop(Loop { id, head, bound, carried: items, body, exits, uses }));
+            self.nodes.push(Node::Loop(Loop {
+                id,
+                head,
+                bound,
+                carried: items,
+                body,
+                exits,
+                uses,
+            }));
             return;
         }
     }
