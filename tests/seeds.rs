@@ -198,3 +198,99 @@ fn s21_branch_taken_at_run_time() {
     exact(s21_grad(0.5).1, -2.0 * 0.5, "loss <= 0: d(1-x²) = -2x");
     exact(s21_jvp(-2.0, 1.0).1, 6.0 * -2.0, "forward mode too");
 }
+
+#[differentiable]
+fn s9(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += (x[i] * x[i] + 1.0).ln() + 5.0 * x[i];
+    }
+    s / x.len() as f64
+}
+
+/// S9: `mean(ln(x² + 1) + 5x)` at [0, 1, 2, 3, 4] is 11.4877 with gradient
+/// [1.0000, 1.2000, 1.1600, 1.1200, 1.0941].
+#[test]
+fn s9_mean_of_a_vector_expression() {
+    let (value, g) = s9_grad(&[0.0, 1.0, 2.0, 3.0, 4.0]);
+    close(value, 11.4877, "value");
+    for (gi, expected) in g.iter().zip([1.0000, 1.2000, 1.1600, 1.1200, 1.0941]) {
+        close(*gi, expected, "gradient");
+    }
+    for (i, gi) in g.iter().enumerate() {
+        let x = i as f64;
+        exact(*gi, (2.0 * x / (x * x + 1.0) + 5.0) / 5.0, "closed form");
+    }
+}
+
+#[differentiable]
+fn s10_dot(b: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += b[i] * x[i];
+    }
+    s
+}
+
+#[differentiable(wrt(x))]
+fn s10(b: &[f64], x: &[f64]) -> f64 {
+    s10_dot(b, x).ln()
+}
+
+#[differentiable]
+fn s10_outer(u: f64) -> f64 {
+    u.ln()
+}
+
+/// S10: `z = ln(dot(b, x))` with x = [2; 5], b = [0, 1, 2, 3, 4]: dz/dx = [0, 0.05, 0.10, 0.15,
+/// 0.20], and the adjoint of the intermediate dot(b, x) is 0.05.
+#[test]
+fn s10_gradient_through_an_intermediate() {
+    let (b, x) = ([0.0, 1.0, 2.0, 3.0, 4.0], [2.0; 5]);
+    let (_, g) = s10_grad(&b, &x);
+    for (gi, expected) in g.iter().zip([0.0, 0.05, 0.10, 0.15, 0.20]) {
+        exact(*gi, expected, "dz/dx");
+    }
+    let u = s10_dot(&b, &x);
+    exact(s10_outer_grad(u).1, 0.05, "adjoint of dot(b, x)");
+}
+
+#[differentiable]
+fn s17(x: [f64; 3]) -> [f64; 3] {
+    let mut y = [2.0 * x[0], 2.0 * x[1], 2.0 * x[2]];
+    while (y[0] * y[0] + y[1] * y[1] + y[2] * y[2]).sqrt() < 1000.0 {
+        y[0] *= 2.0;
+        y[1] *= 2.0;
+        y[2] *= 2.0;
+    }
+    y
+}
+
+/// S17: a data-dependent loop: `y = 2x`, then double while `|y| < 1000`. The Jacobian is
+/// 2^k I (1024 I for |x| near 1); the vjp with v = [0.1, 1.0, 0.0001] is 2^k v.
+#[test]
+fn s17_data_dependent_loop() {
+    let x = [0.6, -0.5, 0.62];
+    let as_array = |v: &[f64]| [v[0], v[1], v[2]];
+    let jac = jacobian(
+        |x, y_bar, x_bar| {
+            let mut g = [0.0; 3];
+            s17_vjp(as_array(x), as_array(y_bar), &mut g);
+            x_bar.iter_mut().zip(g).for_each(|(a, b)| *a += b);
+        },
+        &x,
+        3,
+    );
+    let jac_fwd = jacobian_fwd(|x, d| s17_jvp(as_array(x), as_array(d)).1.to_vec(), &x, 3);
+    for i in 0..3 {
+        for j in 0..3 {
+            let expected = if i == j { 1024.0 } else { 0.0 };
+            assert_eq!(jac[i][j], expected, "reverse Jacobian [{i}][{j}]");
+            assert_eq!(jac_fwd[i][j], expected, "forward Jacobian [{i}][{j}]");
+        }
+    }
+    let mut g = [0.0; 3];
+    let y = s17_vjp(x, [0.1, 1.0, 0.0001], &mut g);
+    assert_eq!(y, [1024.0 * 0.6, -1024.0 * 0.5, 1024.0 * 0.62]);
+    assert_eq!(g, [102.4, 1024.0, 0.1024]);
+}

@@ -69,6 +69,10 @@ pub enum Form {
     Cast(syn::Type),
     /// `a[i]`
     Index,
+    /// `{ let mut a = a; a[i] = v; a }`
+    Store,
+    /// `[a, b, c]`
+    Array,
 }
 
 /// What an operation is, for differentiation.
@@ -80,6 +84,11 @@ pub enum Prim {
     Call,
     /// Reading an element `seq[i]` of a sequence of floats.
     Index,
+    /// A new array equal to operand 0 with element operand 1 replaced by operand 2
+    /// (`y[i] = v` on a local array: arrays are values).
+    Store,
+    /// A new array of the operands' values (`[a, b, c]`).
+    Build,
 }
 
 impl Prim {
@@ -89,6 +98,8 @@ impl Prim {
             Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
             Prim::Call => true,
             Prim::Index => k == 0,
+            Prim::Store => k != 1,
+            Prim::Build => true,
         }
     }
 }
@@ -267,6 +278,8 @@ impl Function {
                         (Prim::Call, Form::Method(m)) => format!("call .{m}"),
                         (Prim::Call, _) => "call".to_string(),
                         (Prim::Index, _) => "index".to_string(),
+                        (Prim::Store, _) => "store".to_string(),
+                        (Prim::Build, _) => "array".to_string(),
                     };
                     let args: Vec<String> = op.args.iter().map(|a| self.operand(a)).collect();
                     let _ = writeln!(

@@ -110,6 +110,11 @@ impl Ctx<'_> {
                 let (seq, i) = (&a[0], &a[1]);
                 quote_spanned!(op.span=> #seq[#i])
             }
+            Form::Store => {
+                let (rt, arr, i, v) = (&self.rt, &a[0], &a[1], &a[2]);
+                quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
+            }
+            Form::Array => quote_spanned!(op.span=> [#(#a),*]),
         }
     }
 

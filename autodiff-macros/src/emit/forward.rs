@@ -99,6 +99,20 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let seq_dot = op.args[0].var().map(|v| cx.dot(v));
                         out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#seq_dot[#i]);));
                     }
+                    Prim::Store => {
+                        let primal = cx.primal(op);
+                        let (arr, i, v) = (
+                            tangent(cx, &op.args[0]),
+                            cx.operand(&op.args[1]),
+                            tangent(cx, &op.args[2]),
+                        );
+                        out.extend(quote!(let #b = #primal; let #y_dot = { let mut d = #arr; d[#i] = #v; d };));
+                    }
+                    Prim::Build => {
+                        let primal = cx.primal(op);
+                        let ts = op.args.iter().map(|a| tangent(cx, a));
+                        out.extend(quote!(let #b = #primal; let #y_dot = [#(#ts),*];));
+                    }
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");
                         let values = args.iter().map(|a| cx.argument(a));

@@ -142,9 +142,35 @@ impl Reverse<'_, '_> {
                         if let Some(seq) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             self.read(&op.args[1]);
                             let (bar, i) = (cx.bar(seq), cx.operand(&op.args[1]));
+                            if cx.f.var(seq).param.is_none() && !self.declared.contains(&seq) {
+                                let id = cx.id(seq);
+                                self.read(&op.args[0]);
+                                self.declared.insert(seq);
+                                out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
+                            }
                             out.extend(
                                 quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));),
                             );
+                        }
+                    }
+                    Prim::Store => {
+                        let i = cx.operand(&op.args[1]);
+                        if cx.is_active(&op.args[2]) {
+                            self.read(&op.args[1]);
+                            out.extend(
+                                self.contribute(&op.args[2], quote!(#rt::Clone::clone(&#g[#i]))),
+                            );
+                        }
+                        if cx.is_active(&op.args[0]) {
+                            self.read(&op.args[1]);
+                            let rest = quote!({ let mut d = #rt::Clone::clone(&#g); d[#i] = #rt::zero_like(&d[#i]); d });
+                            out.extend(self.contribute(&op.args[0], rest));
+                        }
+                    }
+                    Prim::Build => {
+                        for (k, a) in op.args.iter().enumerate() {
+                            let k = syn::Index::from(k);
+                            out.extend(self.contribute(a, quote!(#rt::Clone::clone(&#g[#k]))));
                         }
                     }
                     Prim::Call => {

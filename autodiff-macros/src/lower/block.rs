@@ -666,6 +666,9 @@ impl<'s> Lowerer<'_> {
 
     /// Lowers `place = value` or `place op= value`.
     fn lower_assign(&mut self, place: &'s Expr, value: &'s Expr, op: Option<&syn::BinOp>) {
+        if let Expr::Index(ix) = place {
+            return self.lower_store(ix, value, op);
+        }
         let Expr::Path(p) = place else {
             self.errors.error(
                 place.span(),
@@ -710,6 +713,76 @@ impl<'s> Lowerer<'_> {
         };
         let v = self.materialize(result, &name, None, first);
         self.env.assign(&name, v);
+    }
+
+    /// `a[i] = value` or `a[i] op= value` on a local array: the array is a value, so this makes
+    /// a new one with element `i` replaced.
+    fn lower_store(&mut self, ix: &'s syn::ExprIndex, value: &'s Expr, op: Option<&syn::BinOp>) {
+        use crate::ir::{Form, Prim};
+        let target = match &*ix.expr {
+            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+            _ => None,
+        };
+        let binding = target.as_ref().and_then(|n| self.env.lookup(n).cloned());
+        let Some((name, binding)) = target.zip(binding) else {
+            self.errors.error(
+                ix.expr.span(),
+                "only local arrays can be written element by element",
+                "declare the buffer in the function: `let mut y = [0.0; 3];`",
+            );
+            return;
+        };
+        let kind = self.vars[binding.var.0].kind;
+        if binding.active_param || self.vars[binding.var.0].param.is_some() {
+            self.errors.error(
+                ix.expr.span(),
+                format!("cannot write into the parameter `{name}`"),
+                format!("copy it into a local array first: `let mut {name}_local = {name};`"),
+            );
+            return;
+        }
+        if kind != Kind::Seq(crate::kind::Seq::Array) {
+            self.errors.error(
+                ix.expr.span(),
+                format!("writing into `{name}` element by element cannot be differentiated yet"),
+                "use a local array (`let mut y = [0.0; N];`); `Vec` buffers updated in place come later",
+            );
+            return;
+        }
+        let index = self.lower_expr(&ix.index);
+        if self.varied(&index) {
+            self.errors.error(
+                ix.index.span(),
+                "an index cannot depend on an active parameter",
+                "compute indices from integers",
+            );
+            return;
+        }
+        let new_value = match op {
+            None => self.lower_expr(value),
+            Some(op) => {
+                let old = self.push_op(
+                    Prim::Index,
+                    Form::Index,
+                    vec![Operand::Var(binding.var), index.clone()],
+                    ix.span(),
+                    Kind::Float,
+                );
+                self.lower_binary(compound_to_binary(op), old, value, ix.span())
+            }
+        };
+        let array = self.push_op(
+            Prim::Store,
+            Form::Store,
+            vec![Operand::Var(binding.var), index, new_value],
+            ix.span(),
+            kind,
+        );
+        if let Operand::Var(v) = array {
+            self.rename_var(v, &name);
+            self.vars[v.0].varied |= self.vars[binding.var.0].varied;
+            self.env.assign(&name, v);
+        }
     }
 
     /// Reports a macro call in the body.

@@ -102,6 +102,10 @@ impl<'s> Lowerer<'_> {
                 "pass values to functions by value or `&`, and return results",
             ),
             Expr::Index(ix) => self.lower_index(ix),
+            Expr::Array(a) => {
+                let args: Vec<Operand> = a.elems.iter().map(|e| self.lower_expr(e)).collect();
+                self.push_op(Prim::Build, Form::Array, args, e.span(), Kind::Seq(crate::kind::Seq::Array))
+            }
             Expr::Closure(_) => self.fail(
                 e.span(),
                 "closures cannot be differentiated here",
@@ -296,7 +300,7 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Records `out = prim(args)`.
-    fn push_op(
+    pub fn push_op(
         &mut self,
         prim: Prim,
         form: Form,
@@ -305,7 +309,9 @@ impl<'s> Lowerer<'_> {
         kind: Kind,
     ) -> Operand {
         let varied = args.iter().enumerate().any(|(k, a)| prim.differentiable(k) && self.varied(a));
-        let out = self.new_var("t", if varied { Kind::Float.join(kind) } else { kind }, varied);
+        let kind =
+            if varied && matches!(kind, Kind::Int | Kind::Unknown) { Kind::Float } else { kind };
+        let out = self.new_var("t", kind, varied);
         self.nodes.push(Node::Op(Op { out, prim, form, args, span }));
         Operand::Var(out)
     }

@@ -14,24 +14,28 @@ use std::rc::Rc;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
-/// The names a block assigns to (`x = ..`, `x += ..`), nested blocks and loops included.
+/// The variable an assignment changes: `x` in `x = ..` and in `x[i] = ..` (arrays are values).
+fn place_name(place: &Expr) -> Option<String> {
+    match place {
+        Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        Expr::Index(ix) => place_name(&ix.expr),
+        Expr::Paren(p) => place_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// The names a block assigns to (`x = ..`, `x += ..`, `x[i] = ..`), nested blocks and loops
+/// included.
 fn assigned_names(block: &syn::Block) -> Vec<String> {
     struct Finder(Vec<String>);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            if let Expr::Path(p) = &*a.left
-                && let Some(id) = p.path.get_ident()
-            {
-                self.0.push(id.to_string());
-            }
+            self.0.extend(place_name(&a.left));
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if super::rename::is_compound(&b.op)
-                && let Expr::Path(p) = &*b.left
-                && let Some(id) = p.path.get_ident()
-            {
-                self.0.push(id.to_string());
+            if super::rename::is_compound(&b.op) {
+                self.0.extend(place_name(&b.left));
             }
             syn::visit::visit_expr_binary(self, b);
         }
