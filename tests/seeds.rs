@@ -201,11 +201,7 @@ fn s21_branch_taken_at_run_time() {
 
 #[differentiable]
 fn s9(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() {
-        s += (x[i] * x[i] + 1.0).ln() + 5.0 * x[i];
-    }
-    s / x.len() as f64
+    x.iter().map(|&v| (v * v + 1.0).ln() + 5.0 * v).sum::<f64>() / x.len() as f64
 }
 
 /// S9: `mean(ln(x² + 1) + 5x)` at [0, 1, 2, 3, 4] is 11.4877 with gradient
@@ -225,11 +221,7 @@ fn s9_mean_of_a_vector_expression() {
 
 #[differentiable]
 fn s10_dot(b: &[f64], x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() {
-        s += b[i] * x[i];
-    }
-    s
+    b.iter().zip(x).map(|(bi, xi)| bi * xi).sum()
 }
 
 #[differentiable(wrt(x))]

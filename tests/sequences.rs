@@ -79,3 +79,40 @@ fn sequences_passed_to_differentiable_functions() {
         &[0.5, -1.2, 2.0, 0.7],
     );
 }
+
+#[differentiable]
+fn iterator_forms(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &xi in x.iter() {
+        s += xi.sin();
+    }
+    for (i, xi) in x.iter().enumerate() {
+        s += (i as f64) * xi * xi;
+    }
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += a * b;
+    }
+    let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+    let prod: f64 = y.iter().map(|v| 1.0 + v * v).product();
+    let biggest = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let softmax_denominator = x.iter().map(|&v| (v - biggest).exp()).sum::<f64>();
+    let nested: f64 = x.iter().map(|&a| y.iter().map(|&b| (a - b).powi(2)).sum::<f64>()).sum();
+    s + dot * prod + softmax_denominator.ln() + biggest + nested.sqrt()
+}
+
+#[test]
+fn iterator_forms_over_slices() {
+    let x = [0.5, -1.2, 2.0, 0.3];
+    let y = [1.5, 0.25, -0.75, 0.6];
+    let z: Vec<f64> = x.iter().chain(&y).copied().collect();
+    check(
+        "iterator_forms",
+        |v| iterator_forms(&v[..4], &v[4..]),
+        |v, seed, g| {
+            let (gx, gy) = g.split_at_mut(4);
+            iterator_forms_vjp(&v[..4], &v[4..], seed, gx, gy)
+        },
+        |v, d| iterator_forms_jvp(&v[..4], &v[4..], &d[..4], &d[4..]),
+        &z,
+    );
+}

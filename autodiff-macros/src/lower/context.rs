@@ -47,7 +47,15 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         cx.env.bind(&p.ident.to_string(), v, p.active);
         params.push(v);
     }
-    let result = cx.lower_fn_body(&desc.item.block);
+    let mut body = (*desc.item.block).clone();
+    let seqs = desc
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, Kind::Seq(_)))
+        .map(|p| p.ident.to_string())
+        .collect();
+    super::desugar::desugar(&mut body, seqs);
+    let result = cx.lower_fn_body(&body);
     let nodes = std::mem::take(&mut cx.nodes);
     Function { vars: cx.vars, params, body: Block { nodes, yields: vec![result] }, items: cx.items }
 }

@@ -2,6 +2,7 @@
 
 mod block;
 mod context;
+mod desugar;
 mod env;
 mod expr;
 mod loops;
