@@ -1,0 +1,51 @@
+//! The ADBench Gaussian-mixture objective (benches/common/gmm.rs) differentiated by the macro:
+//! its gradient against central finite differences and against the hand-written analytic
+//! gradient, and forward mode against reverse mode.
+
+#[path = "../benches/common/gmm.rs"]
+mod gmm;
+
+use autodiff::prelude::*;
+use gmm::{gmm_gradient_hand, gmm_input, gmm_objective, gmm_objective_jvp, gmm_objective_vjp};
+
+#[test]
+fn gmm_gradient_matches_finite_differences_and_the_closed_form() {
+    let (d, k, n, gamma, m) = (3, 4, 7, 1.3, 2);
+    let (alphas, means, icf, x) = gmm_input(d, k, n);
+    let sizes = [alphas.len(), means.len(), icf.len()];
+    let params: Vec<f64> = [alphas.clone(), means.clone(), icf.clone()].concat();
+    let split = |p: &[f64]| -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        (p[..sizes[0]].to_vec(), p[sizes[0]..sizes[0] + sizes[1]].to_vec(), p[sizes[0] + sizes[1]..].to_vec())
+    };
+    let f = |p: &[f64]| {
+        let (a, mu, q) = split(p);
+        gmm_objective(&a, &mu, &q, &x, d, k, gamma, m)
+    };
+    let grad = |p: &[f64], g: &mut [f64]| {
+        let (a, mu, q) = split(p);
+        let (ga, rest) = g.split_at_mut(sizes[0]);
+        let (gm, gq) = rest.split_at_mut(sizes[1]);
+        let value = gmm_objective_vjp(&a, &mu, &q, &x, d, k, gamma, m, 1.0, ga, gm, gq);
+        assert_eq!(value.to_bits(), f(p).to_bits());
+    };
+    if let Err(e) = gradcheck(f, grad, &params) {
+        panic!("gmm: {e}");
+    }
+    // against the hand-written gradient
+    let (mut ga, mut gm, mut gq) = (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
+    gmm_objective_vjp(&alphas, &means, &icf, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
+    let (mut ha, mut hm, mut hq) = (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
+    let value = gmm_gradient_hand(&alphas, &means, &icf, &x, d, k, gamma, m, &mut ha, &mut hm, &mut hq);
+    assert!((value - gmm_objective(&alphas, &means, &icf, &x, d, k, gamma, m)).abs() < 1e-9);
+    for (ours, hand) in [ga, gm, gq].iter().flatten().zip([ha, hm, hq].iter().flatten()) {
+        assert!((ours - hand).abs() <= 1e-9 * hand.abs().max(1.0), "{ours} vs {hand}");
+    }
+    // forward against reverse along one direction
+    let v: Vec<f64> = (0..params.len()).map(|i| (i as f64 * 0.7).sin()).collect();
+    let (va, vm, vq) = split(&v);
+    let (_, tangent) = gmm_objective_jvp(&alphas, &means, &icf, &x, d, k, gamma, m, &va, &vm, &vq);
+    let mut g = vec![0.0; params.len()];
+    grad(&params, &mut g);
+    let dot: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!((tangent - dot).abs() <= 1e-9 * dot.abs().max(1.0), "{tangent} vs {dot}");
+}
