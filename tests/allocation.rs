@@ -53,6 +53,33 @@ fn branchy(x: f64, y: f64) -> f64 {
     s * straight_line(x, 2.0)
 }
 
+#[differentiable]
+fn tower(x: f64, n: usize) -> f64 {
+    let mut y = x;
+    for _ in 0..n {
+        y = (y * x).sin();
+    }
+    y
+}
+
+#[differentiable]
+fn accumulate_loop(x: &[f64]) -> f64 {
+    x.iter().map(|&v| v * v.sin()).sum()
+}
+
+/// DESIGN.md: loops allocate at most one value stack per call, sized in advance where the trip
+/// count is known; an accumulation loop stores nothing at all.
+#[test]
+fn loops_allocate_their_tape_once() {
+    let x = vec![0.5; 1000];
+    let mut g = vec![0.0; 1000];
+    let mut gx = 0.0;
+    assert_eq!(allocations_during(|| drop(accumulate_loop_vjp(&x, 1.0, &mut g))), 0);
+    assert_eq!(allocations_during(|| drop(tower_vjp(0.7, 1000, 1.0, &mut gx))), 1);
+    assert_eq!(allocations_during(|| drop(tower_jvp(0.7, 1000, 1.0))), 0);
+    assert!(gx.is_finite() && g[0] != 0.0);
+}
+
 #[test]
 fn generated_scalar_code_does_not_allocate() {
     let mut sink = 0.0;

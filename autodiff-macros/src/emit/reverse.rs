@@ -13,10 +13,12 @@
 //! for the rest). Values computed inside a branch arm leave scope with the arm: the arm hands
 //! the ones its adjoint reads to the adjoint sweep in an `Option` (one per arm, `Some` for the
 //! arm taken). A loop's adjoint runs its iterations backwards (a range with `.rev()`, anything
-//! else by popping a tape) and *recomputes* each iteration's values from the values carried
-//! into it: only carried values the adjoint needs (and the items of non-range iterators) go on
-//! the loop's tape, one entry per iteration. The tape is a `Vec` declared once per call,
-//! reserved to the trip count when it is known; nested loops reuse theirs.
+//! else by popping a tape) and *recomputes* each iteration's cheap values from the values
+//! carried into it: only carried values the adjoint needs, the items of non-range iterators and
+//! the results of nested loops go on the loop's tape, one entry per iteration. Nested loops are
+//! not recomputed: they push their own tapes during the forward sweep, in exactly the order
+//! their adjoints pop them. Each tape is a `Vec` declared once per call, reserved to the trip
+//! count when it is known.
 
 use super::context::Ctx;
 use crate::analyse::{defined_within, definitions, read_within, reads};
@@ -349,7 +351,7 @@ impl Reverse<'_, '_> {
         self.declared = declared;
 
         // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
-        let (recompute, needed) = self.recompute(&lp.body, reads);
+        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
         let backwards = matches!(lp.head, LoopHead::Range { .. }) && !lp.exits;
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
         let mut taped: Vec<Var> = needed
@@ -363,7 +365,8 @@ impl Reverse<'_, '_> {
                 self.read(&Operand::Var(*v));
             }
         }
-        let taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
+        let mut taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
+        taped.extend(recorded_values);
         let t = tape(lp.id);
         let code = match &lp.head {
             LoopHead::Range { pat, iter } if backwards => {
@@ -400,17 +403,30 @@ impl Reverse<'_, '_> {
     }
 
     /// The forward code (recording) of the nodes of `body` that the adjoint needs: those whose
-    /// values it reads, transitively, and nested code with adjoints of its own. Returns it with
-    /// the values it needs from outside the body.
-    fn recompute(&self, body: &Block, mut needed: HashSet<Var>) -> (TokenStream, HashSet<Var>) {
+    /// values it reads, transitively, and branches with adjoints of their own. Nested loops
+    /// (and branches holding loops) are not run again: they recorded their tapes in the forward
+    /// sweep, in the order their adjoints pop them, and what the adjoint reads of their results
+    /// goes on this loop's tape. Returns the code, the values needed from outside the body, and
+    /// what of the body must be taped.
+    fn recompute(&self, body: &Block, mut needed: HashSet<Var>) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
         let mut keep = vec![false; body.nodes.len()];
+        let mut taped: Vec<Ident> = Vec::new();
         for (i, node) in body.nodes.iter().enumerate().rev() {
-            let nested = match node {
-                Node::Branch(br) => self.branch_has_adjoint(br),
-                Node::Loop(lp) => self.loop_has_adjoint(lp),
-                _ => false,
-            };
-            if nested || definitions(node).iter().any(|v| needed.contains(v)) {
+            let defs = definitions(node);
+            if recorded(node) {
+                let mut defs: Vec<Var> = defs.into_iter().filter(|v| needed.contains(v)).collect();
+                defs.sort();
+                taped.extend(defs.iter().map(|v| self.cx.id(*v).clone()));
+                needed.retain(|v| !defs.contains(v));
+                if let Node::Branch(br) = node
+                    && self.branch_has_adjoint(br)
+                {
+                    taped.extend((0..br.arms.len()).map(|k| slot(br, k)));
+                }
+                continue;
+            }
+            let nested = matches!(node, Node::Branch(br) if self.branch_has_adjoint(br));
+            if nested || defs.iter().any(|v| needed.contains(v)) {
                 keep[i] = true;
                 needed.extend(reads(node));
             }
@@ -422,7 +438,7 @@ impl Reverse<'_, '_> {
             }
         }
         let here: HashSet<Var> = body.nodes.iter().flat_map(definitions).collect();
-        (code, needed.into_iter().filter(|v| !here.contains(v)).collect())
+        (code, needed.into_iter().filter(|v| !here.contains(v)).collect(), taped)
     }
 
     /// The forward sweep. `record`: branches hand over what their arms' adjoints read and loops
@@ -444,7 +460,7 @@ impl Reverse<'_, '_> {
                 quote!(let #b = #primal;)
             }
             Node::Branch(br) => {
-                let keeps = record && self.branch_has_adjoint(br);
+                let keeps = (record || recorded(node)) && self.branch_has_adjoint(br);
                 let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
                 if keeps {
                     pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
@@ -489,17 +505,17 @@ impl Reverse<'_, '_> {
                     let (o, init) = (cx.id(c.out), cx.operand(&c.init));
                     out.extend(quote!(let mut #o = #init;));
                 }
-                let taped = if record { self.tapes.get(&lp.id).cloned().flatten() } else { None };
+                // A loop records its tape wherever it runs in the forward sweep (its adjoint never
+                // runs it again); its body runs plain, since its adjoint recomputes it.
+                let taped = self.tapes.get(&lp.id).cloned().flatten();
                 let t = tape(lp.id);
-                let mut rest = TokenStream::new();
+                let mut rest = self.forward(&lp.body, false);
                 if let Some(fields) = &taped {
                     if let LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } = &lp.head {
                         out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
                     }
                     rest.extend(quote!(#t.push((#(#rt::Clone::clone(&#fields),)*));));
                 }
-                // Inside the loop the body runs plain: its adjoint recomputes it.
-                rest.extend(self.forward(&lp.body, false));
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
                     let (o, v) = (cx.id(c.out), cx.operand(y));
                     rest.extend(quote!(#o = #v;));
@@ -508,6 +524,23 @@ impl Reverse<'_, '_> {
                 out
             }
         }
+    }
+}
+
+/// Whether the forward sweep records a node wherever it runs, rather than its enclosing loop's
+/// adjoint running it again: loops, and branches that hold loops.
+fn recorded(node: &Node) -> bool {
+    fn holds_loop(b: &Block) -> bool {
+        b.nodes.iter().any(|n| match n {
+            Node::Loop(_) => true,
+            Node::Branch(br) => br.arms.iter().any(|a| holds_loop(&a.body)),
+            _ => false,
+        })
+    }
+    match node {
+        Node::Loop(_) => true,
+        Node::Branch(br) => br.arms.iter().any(|a| holds_loop(&a.body)),
+        _ => false,
     }
 }
 
