@@ -15,17 +15,32 @@ use std::hint::black_box;
 fn main() {
     let (d, k, n, gamma, m) = (10, 25, 1000, 1.0, 0);
     let (alphas, means, icf, x) = gmm_input(d, k, n);
-    let (mut ga, mut gm, mut gq) = (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+    let (mut ga, mut gm, mut gq) =
+        (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
     let (va, vm, vq) = (vec![0.1; alphas.len()], vec![0.2; means.len()], vec![0.3; icf.len()]);
     let mut c = Criterion::default().configure_from_args().sample_size(20);
     let mut group = c.benchmark_group("gmm");
-    group.bench_function("primal", |b| b.iter(|| gmm_objective(black_box(&alphas), &means, &icf, &x, d, k, gamma, m)));
+    group.bench_function("primal", |b| {
+        b.iter(|| gmm_objective(black_box(&alphas), &means, &icf, &x, d, k, gamma, m))
+    });
     group.bench_function("hand", |b| {
         b.iter(|| {
             ga.fill(0.0);
             gm.fill(0.0);
             gq.fill(0.0);
-            gmm_gradient_hand(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, &mut ga, &mut gm, &mut gq)
+            gmm_gradient_hand(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+            )
         })
     });
     group.bench_function("vjp", |b| {
@@ -33,13 +48,31 @@ fn main() {
             ga.fill(0.0);
             gm.fill(0.0);
             gq.fill(0.0);
-            gmm_objective_vjp(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq)
+            gmm_objective_vjp(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                1.0,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+            )
         })
     });
     group.bench_function("jvp", |b| {
-        b.iter(|| gmm_objective_jvp(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, &va, &vm, &vq))
+        b.iter(|| {
+            gmm_objective_jvp(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, &va, &vm, &vq)
+        })
     });
     group.finish();
     c.final_summary();
-    ratios::print_ratios("gmm", &[("vjp", "hand"), ("vjp", "primal"), ("hand", "primal"), ("jvp", "primal")]);
+    ratios::print_ratios(
+        "gmm",
+        &[("vjp", "hand"), ("vjp", "primal"), ("hand", "primal"), ("jvp", "primal")],
+    );
 }

@@ -15,7 +15,11 @@ fn gmm_gradient_matches_finite_differences_and_the_closed_form() {
     let sizes = [alphas.len(), means.len(), icf.len()];
     let params: Vec<f64> = [alphas.clone(), means.clone(), icf.clone()].concat();
     let split = |p: &[f64]| -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        (p[..sizes[0]].to_vec(), p[sizes[0]..sizes[0] + sizes[1]].to_vec(), p[sizes[0] + sizes[1]..].to_vec())
+        (
+            p[..sizes[0]].to_vec(),
+            p[sizes[0]..sizes[0] + sizes[1]].to_vec(),
+            p[sizes[0] + sizes[1]..].to_vec(),
+        )
     };
     let f = |p: &[f64]| {
         let (a, mu, q) = split(p);
@@ -35,7 +39,8 @@ fn gmm_gradient_matches_finite_differences_and_the_closed_form() {
     let (mut ga, mut gm, mut gq) = (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
     gmm_objective_vjp(&alphas, &means, &icf, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
     let (mut ha, mut hm, mut hq) = (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
-    let value = gmm_gradient_hand(&alphas, &means, &icf, &x, d, k, gamma, m, &mut ha, &mut hm, &mut hq);
+    let value =
+        gmm_gradient_hand(&alphas, &means, &icf, &x, d, k, gamma, m, &mut ha, &mut hm, &mut hq);
     assert!((value - gmm_objective(&alphas, &means, &icf, &x, d, k, gamma, m)).abs() < 1e-9);
     for (ours, hand) in [ga, gm, gq].iter().flatten().zip([ha, hm, hq].iter().flatten()) {
         assert!((ours - hand).abs() <= 1e-9 * hand.abs().max(1.0), "{ours} vs {hand}");

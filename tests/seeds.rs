@@ -286,3 +286,25 @@ fn s17_data_dependent_loop() {
     assert_eq!(y, [1024.0 * 0.6, -1024.0 * 0.5, 1024.0 * 0.62]);
     assert_eq!(g, [102.4, 1024.0, 0.1024]);
 }
+
+#[path = "../benches/common/regression.rs"]
+mod regression;
+
+/// S11: linear regression y = 1 + 2x + noise, 80 training points, gradient descent with lr 0.1
+/// for 1000 epochs from a random start: b and w equal the closed-form least-squares fit to 1e-3.
+#[test]
+fn s11_linear_regression_reaches_the_least_squares_fit() {
+    let (x, y) = regression::data();
+    let (x, y) = (&x[..80], &y[..80]);
+    let (b, w) = regression::train(0.3, 0.7, x, y, 0.1, 1000);
+    let (b_ls, w_ls) = regression::closed_form(x, y);
+    assert!((b - b_ls).abs() < 1e-3 && (w - w_ls).abs() < 1e-3, "({b}, {w}) vs ({b_ls}, {w_ls})");
+    assert!((b_ls - 1.0).abs() < 0.1 && (w_ls - 2.0).abs() < 0.2, "the data follow y = 1 + 2x");
+    // the gradient itself against its closed form at the start
+    let (_, (gb, gw)) = regression::mse_grad(0.3, 0.7, x, y);
+    let n = x.len() as f64;
+    let gb_hand: f64 = x.iter().zip(y).map(|(xi, yi)| 2.0 * (0.3 + 0.7 * xi - yi) / n).sum();
+    let gw_hand: f64 = x.iter().zip(y).map(|(xi, yi)| 2.0 * (0.3 + 0.7 * xi - yi) * xi / n).sum();
+    exact(gb, gb_hand, "d/db");
+    exact(gw, gw_hand, "d/dw");
+}

@@ -18,7 +18,16 @@ use autodiff::prelude::*;
 
 /// The objective; `d` is the dimension, `k` the number of components, `x` holds n points.
 #[differentiable(wrt(alphas, means, icf))]
-pub fn gmm_objective(alphas: &[f64], means: &[f64], icf: &[f64], x: &[f64], d: usize, k: usize, gamma: f64, m: usize) -> f64 {
+pub fn gmm_objective(
+    alphas: &[f64],
+    means: &[f64],
+    icf: &[f64],
+    x: &[f64],
+    d: usize,
+    k: usize,
+    gamma: f64,
+    m: usize,
+) -> f64 {
     let n = x.len() / d;
     let icf_len = d * (d + 1) / 2;
     let mut slse = 0.0;

@@ -408,7 +408,11 @@ impl Reverse<'_, '_> {
     /// sweep, in the order their adjoints pop them, and what the adjoint reads of their results
     /// goes on this loop's tape. Returns the code, the values needed from outside the body, and
     /// what of the body must be taped.
-    fn recompute(&self, body: &Block, mut needed: HashSet<Var>) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
+    fn recompute(
+        &self,
+        body: &Block,
+        mut needed: HashSet<Var>,
+    ) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
         let mut keep = vec![false; body.nodes.len()];
         let mut taped: Vec<Ident> = Vec::new();
         for (i, node) in body.nodes.iter().enumerate().rev() {

@@ -39,3 +39,21 @@ impl Update for f32 {
         *self *= beta as f32;
     }
 }
+
+impl<T: Update + Copy> Update for Vec<T> {
+    fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
+    }
+    fn scale(&mut self, beta: f64) {
+        self.iter_mut().for_each(|a| a.scale(beta));
+    }
+}
+
+impl<T: Update + Copy, const N: usize> Update for [T; N] {
+    fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
+    }
+    fn scale(&mut self, beta: f64) {
+        self.iter_mut().for_each(|a| a.scale(beta));
+    }
+}
