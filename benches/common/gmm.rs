@@ -17,6 +17,7 @@
 use autodiff::prelude::*;
 
 /// The objective; `d` is the dimension, `k` the number of components, `x` holds n points.
+#[allow(clippy::too_many_arguments)]
 #[differentiable(wrt(alphas, means, icf))]
 pub fn gmm_objective(
     alphas: &[f64],
@@ -61,12 +62,12 @@ pub fn gmm_objective(
         slse += top + below.ln();
     }
     let mut amax = f64::NEG_INFINITY;
-    for j in 0..k {
-        amax = amax.max(alphas[j]);
+    for &a in alphas.iter() {
+        amax = amax.max(a);
     }
     let mut asum = 0.0;
-    for j in 0..k {
-        asum += (alphas[j] - amax).exp();
+    for &a in alphas.iter() {
+        asum += (a - amax).exp();
     }
     let lse_alphas = amax + asum.ln();
     let mut prior = 0.0;

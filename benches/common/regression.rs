@@ -43,14 +43,14 @@ pub fn train_hand(
 ) -> (f64, f64) {
     let n = x.len() as f64;
     for _ in 0..epochs {
-        let (mut gb, mut gw) = (0.0, 0.0);
+        let (mut sum_e, mut sum_ex) = (0.0, 0.0);
         for (xi, yi) in x.iter().zip(y) {
             let e = b + w * xi - yi;
-            gb += 2.0 * e / n;
-            gw += 2.0 * e * xi / n;
+            sum_e += e;
+            sum_ex += e * xi;
         }
-        b -= lr * gb;
-        w -= lr * gw;
+        b -= lr * 2.0 * sum_e / n;
+        w -= lr * 2.0 * sum_ex / n;
     }
     (b, w)
 }
