@@ -19,6 +19,8 @@ pub enum Kind {
     Unknown,
     /// A sequence of floats, indexed by integers.
     Seq(Seq),
+    /// A nalgebra fixed-size vector or matrix of floats (`Vector3<f64>`, `SMatrix<f32, 2, 3>`).
+    Algebra,
 }
 
 /// How a sequence of floats is held; it decides its tangent and adjoint types (DESIGN.md).
@@ -36,6 +38,7 @@ impl Kind {
     /// The kind of the result of arithmetic on values of kinds `self` and `other`.
     pub fn join(self, other: Kind) -> Kind {
         match (self, other) {
+            (Kind::Algebra, _) | (_, Kind::Algebra) => Kind::Algebra,
             (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
             (a, b) if a == b => a,
             _ => Kind::Unknown,
@@ -71,6 +74,27 @@ impl Kind {
         };
         if float(ty) {
             return Kind::Float;
+        }
+        if let Type::Path(p) = ty
+            && let Some(last) = p.path.segments.last()
+        {
+            let name = last.ident.to_string();
+            let algebra_name = ["Vector", "Matrix", "RowVector", "SVector", "SMatrix"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                && name
+                    .trim_start_matches(|c: char| c.is_alphabetic())
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == 'x');
+            let float_elem = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => {
+                    matches!(a.args.first(), Some(syn::GenericArgument::Type(t)) if float(t))
+                }
+                _ => false,
+            };
+            if algebra_name && float_elem {
+                return Kind::Algebra;
+            }
         }
         match ty {
             Type::Paren(p) => Kind::of_type_with(&p.elem, floats),
@@ -149,6 +173,11 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!([f64; 3])), Kind::Seq(Seq::Array));
         assert_eq!(Kind::of_type(&parse_quote!(&mut [f64])), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(Vec<usize>)), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(Vector3<f64>)), Kind::Algebra);
+        assert_eq!(Kind::of_type(&parse_quote!(nalgebra::Matrix2x3<f32>)), Kind::Algebra);
+        assert_eq!(Kind::of_type(&parse_quote!(SMatrix<f64, 2, 3>)), Kind::Algebra);
+        assert_eq!(Kind::of_type(&parse_quote!(Vector3<i32>)), Kind::Unknown);
+        assert_eq!(Kind::Algebra.join(Kind::Float), Kind::Algebra);
         assert_eq!(Kind::of_const(&parse_quote!(2.0)), Kind::Float);
         assert_eq!(Kind::of_const(&parse_quote!(-3)), Kind::Int);
         assert_eq!(Kind::of_const(&parse_quote!(1f32)), Kind::Float);

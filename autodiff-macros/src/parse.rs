@@ -245,7 +245,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
-                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_)) => p.active = true,
+                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_) | Kind::Algebra) => {
+                        p.active = true
+                    }
                     Some(p) => errors.error(
                         name.span(),
                         format!("`wrt` names `{name}`, which is not a float parameter"),
@@ -268,9 +270,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 }
             }
         }
-        None => {
-            params.iter_mut().for_each(|p| p.active = matches!(p.kind, Kind::Float | Kind::Seq(_)))
-        }
+        None => params
+            .iter_mut()
+            .for_each(|p| p.active = matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra)),
     }
     Some(FnDesc { item, params, receiver, ret, ret_kind })
 }

@@ -110,6 +110,25 @@ pub static NEG: Rule = Rule { name: "neg", diff: ONE, reads: &[&[]] };
 /// `as f32` / `as f64` of a float (the operand is read for its type).
 pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]] };
 
+/// Methods of nalgebra vectors and matrices, differentiated by `rules::algebra` (which reads
+/// every operand): their names and whether the result is a float (else a vector or matrix).
+pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[
+    (Rule { name: "dot", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] }, true),
+    (Rule { name: "cross", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] }, false),
+    (Rule { name: "norm", diff: ONE, reads: &[&[0, Y]] }, true),
+    (Rule { name: "norm_squared", diff: ONE, reads: &[&[0, Y]] }, true),
+    (Rule { name: "normalize", diff: ONE, reads: &[&[0, Y]] }, false),
+    (Rule { name: "transpose", diff: ONE, reads: &[&[0, Y]] }, false),
+];
+
+/// Looks up a nalgebra method: its rule and whether its result is a float.
+pub fn algebra_method(name: &str, operands: usize) -> Option<(&'static Rule, bool)> {
+    ALGEBRA_METHODS
+        .iter()
+        .find(|(r, _)| r.name == name && r.diff.len() == operands)
+        .map(|(r, f)| (r, *f))
+}
+
 /// Methods that are allowed on active values and give inactive results.
 pub static INACTIVE_METHODS: &[&str] = &[
     "is_nan",

@@ -185,3 +185,29 @@ impl GradOutput for f64 {
         1.0
     }
 }
+
+/// nalgebra's fixed-size vectors and matrices of `f32`/`f64` (`Vector3`, `Matrix3`, `SVector`,
+/// ...): zero-shaped adjoints and componentwise accumulation, like floats.
+macro_rules! impl_fixed_size {
+    ($($t:ty),*) => {$(
+        impl<const R: usize, const C: usize> Differentiable for nalgebra::SMatrix<$t, R, C> {
+            #[inline]
+            fn zero_like(&self) -> Self {
+                Self::zeros()
+            }
+            #[inline]
+            fn accumulate(&mut self, contribution: Self) {
+                *self += contribution;
+            }
+        }
+
+        impl<const R: usize, const C: usize> Zeros for nalgebra::SMatrix<$t, R, C> {
+            type Output = Self;
+            #[inline]
+            fn zeros(&self) -> Self {
+                Self::zeros()
+            }
+        }
+    )*};
+}
+impl_fixed_size!(f32, f64);

@@ -131,17 +131,42 @@ impl Ctx<'_> {
     ) -> TokenStream {
         let rt = &self.rt;
         let f = Ident::new(&rule.function(mode, k), op.span);
+        let algebra = self.algebra(op, rule);
         let pass = |j: u8, value: TokenStream| {
-            if mode == "jvp" || rule.reads(k, j) { quote!(&#value) } else { quote!(&()) }
+            if mode == "jvp" || algebra || rule.reads(k, j) { quote!(&#value) } else { quote!(&()) }
         };
-        let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, self.operand(o)));
+        let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, self.value(o)));
         let id = self.id(op.out);
         let y = pass(crate::rules::Y, quote!(#id));
-        quote_spanned!(op.span=> #rt::rules::#f(#(#args,)* #y, &#seed))
+        let module = if algebra { quote!(rules::algebra) } else { quote!(rules) };
+        quote_spanned!(op.span=> #rt::#module::#f(#(#args,)* #y, &#seed))
+    }
+
+    /// Whether an operation on nalgebra values takes its rules from `rules::algebra`, which
+    /// dispatch on the operand types (and read every operand).
+    pub fn algebra(&self, op: &Op, rule: &Rule) -> bool {
+        crate::rules::ALGEBRA_METHODS.iter().any(|(r, _)| std::ptr::eq(r, rule))
+            || op.args.iter().any(|a| a.var().is_some_and(|v| self.f.var(v).kind == Kind::Algebra))
+    }
+
+    /// An operand's value for a rule's argument: `&v` operands pass `v` itself.
+    pub fn value(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Ref(v) => {
+                let id = self.id(*v);
+                quote!(#id)
+            }
+            o => self.operand(o),
+        }
     }
 
     /// The values the reverse-mode rule for operand `k` of `op` reads.
     pub fn rule_reads(&self, op: &Op, rule: &Rule, k: usize) -> Vec<Operand> {
+        if self.algebra(op, rule) {
+            let mut all = op.args.clone();
+            all.push(Operand::Var(op.out));
+            return all;
+        }
         let mut out: Vec<Operand> = op
             .args
             .iter()
@@ -195,7 +220,7 @@ impl Ctx<'_> {
         match o {
             Operand::Var(v) | Operand::Ref(v) => {
                 let info = self.f.var(*v);
-                info.varied || matches!(info.kind, Kind::Float | Kind::Seq(_))
+                info.varied || matches!(info.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra)
             }
             Operand::Const(e) => Kind::of_const(e) == Kind::Float,
         }

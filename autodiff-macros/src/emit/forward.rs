@@ -111,7 +111,11 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                     Prim::Build => {
                         let primal = cx.primal(op);
                         let ts = op.args.iter().map(|a| tangent(cx, a));
-                        out.extend(quote!(let #b = #primal; let #y_dot = [#(#ts),*];));
+                        let tangents = match &op.form {
+                            crate::ir::Form::Path(p) => quote!(#p(#(#ts),*)),
+                            _ => quote!([#(#ts),*]),
+                        };
+                        out.extend(quote!(let #b = #primal; let #y_dot = #tangents;));
                     }
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");

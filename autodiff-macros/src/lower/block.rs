@@ -741,7 +741,7 @@ impl<'s> Lowerer<'_> {
             );
             return;
         }
-        if kind != Kind::Seq(crate::kind::Seq::Array) {
+        if !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
             self.errors.error(
                 ix.expr.span(),
                 format!("writing into `{name}` element by element cannot be differentiated yet"),

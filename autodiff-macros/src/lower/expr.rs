@@ -116,6 +116,18 @@ impl<'s> Lowerer<'_> {
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",
             ),
+            Expr::Field(f)
+                if matches!(&f.member, syn::Member::Named(m) if ["x", "y", "z", "w"].contains(&m.to_string().as_str()))
+                    && self.local_var(&f.base).is_some_and(|v| self.vars[v.0].kind == Kind::Algebra) =>
+            {
+                let component = match &f.member {
+                    syn::Member::Named(m) => ["x", "y", "z", "w"].iter().position(|c| m == c).unwrap_or(0),
+                    syn::Member::Unnamed(i) => i.index as usize,
+                };
+                let base = self.local_var(&f.base).map_or_else(Self::unit, Operand::Var);
+                let index = Operand::Const(syn::parse_quote!(#component));
+                self.push_op(Prim::Index, Form::Index, vec![base, index], e.span(), Kind::Float)
+            }
             Expr::Field(_) => self.fail(
                 e.span(),
                 "field access on a value that depends on an active parameter cannot be differentiated yet",
@@ -136,7 +148,9 @@ impl<'s> Lowerer<'_> {
 
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
     fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
-        let seq = self.local_var(&ix.expr).filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_)));
+        let seq = self
+            .local_var(&ix.expr)
+            .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
         let Some(seq) = seq else {
             return self.fail(
                 ix.expr.span(),
@@ -198,6 +212,18 @@ impl<'s> Lowerer<'_> {
         }
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
             return self.lower_expr(&mc.receiver);
+        }
+        if let Some((rule, float_result)) = rules::algebra_method(&name, 1 + mc.args.len()) {
+            let mut args = vec![self.lower_expr(&mc.receiver)];
+            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+            let kind = if float_result { Kind::Float } else { Kind::Algebra };
+            return self.push_op(
+                Prim::Rule(rule),
+                Form::Method(mc.method.clone()),
+                args,
+                mc.span(),
+                kind,
+            );
         }
         if let Some(rule) = rules::method(&name, 1 + mc.args.len()) {
             let mut args = vec![self.lower_expr(&mc.receiver)];
@@ -271,6 +297,23 @@ impl<'s> Lowerer<'_> {
                     "functions with derivatives: {}",
                     rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
                 ),
+            );
+        }
+        let vector_type = segs.len() >= 2 && {
+            let t = &segs[segs.len() - 2];
+            (t.starts_with("Vector") || t.starts_with("SVector"))
+                && t.trim_start_matches(|c: char| c.is_alphabetic())
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        };
+        if vector_type && last == "new" {
+            let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+            return self.push_op(
+                Prim::Build,
+                Form::Path(fp.clone()),
+                args,
+                call.span(),
+                Kind::Algebra,
             );
         }
         if self.local_var(&call.func).is_some() {

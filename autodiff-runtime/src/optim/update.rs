@@ -57,3 +57,17 @@ impl<T: Update + Copy, const N: usize> Update for [T; N] {
         self.iter_mut().for_each(|a| a.scale(beta));
     }
 }
+
+macro_rules! impl_fixed_size {
+    ($($t:ty),*) => {$(
+        impl<const R: usize, const C: usize> Update for nalgebra::SMatrix<$t, R, C> {
+            fn add_scaled(&mut self, alpha: f64, x: &Self) {
+                *self += x * (alpha as $t);
+            }
+            fn scale(&mut self, beta: f64) {
+                *self *= beta as $t;
+            }
+        }
+    )*};
+}
+impl_fixed_size!(f32, f64);

@@ -14,6 +14,7 @@
 //! adds `_vjp` into each active operand's adjoint. Each rule's formula is in its doc comment,
 //! with its choice at points where the function is not differentiable (PyTorch's conventions).
 
+pub mod algebra;
 mod arithmetic;
 mod conversion;
 mod elementary;

@@ -1,0 +1,452 @@
+//! Linear algebra on nalgebra's fixed-size vectors and matrices (`SMatrix`, hence `Vector3`,
+//! `Matrix3`, `SVector`, ...): `+ - *`, `/` by a scalar, unary `-`, `dot`, `cross`, `norm`,
+//! `norm_squared`, `normalize`, `transpose`, and building vectors with `new`.
+//!
+//! The macro calls these (instead of the scalar rules) when an operand is a nalgebra value.
+//! Products dispatch on the operand types through [`MulRule`]: scalar × matrix, matrix ×
+//! scalar and matrix × matrix (matrix × vector included). All operands are read.
+
+use nalgebra::{SMatrix, SVector, Vector3};
+use std::ops::{Add, Neg, Sub};
+
+/// The derivatives of `a * b` for the operand types `A = Self`, `B`.
+pub trait MulRule<B>: Sized {
+    /// The type of `a * b`.
+    type Out;
+    /// `∂(a b)` along `da`: `da · b`.
+    fn tangent_lhs(da: &Self, b: &B) -> Self::Out;
+    /// `∂(a b)` along `db`: `a · db`.
+    fn tangent_rhs(a: &Self, db: &B) -> Self::Out;
+    /// The adjoint contribution to `a` of `g = ȳ`.
+    fn adjoint_lhs(b: &B, g: &Self::Out) -> Self;
+    /// The adjoint contribution to `b` of `g = ȳ`.
+    fn adjoint_rhs(a: &Self, g: &Self::Out) -> B;
+}
+
+macro_rules! impl_mul_rules {
+    ($($t:ty),*) => {$(
+        /// scalar × matrix: `∂/∂a = ⟨b, g⟩`, `∂/∂b = a g`.
+        impl<const R: usize, const C: usize> MulRule<SMatrix<$t, R, C>> for $t {
+            type Out = SMatrix<$t, R, C>;
+            fn tangent_lhs(da: &$t, b: &SMatrix<$t, R, C>) -> Self::Out { b * *da }
+            fn tangent_rhs(a: &$t, db: &SMatrix<$t, R, C>) -> Self::Out { db * *a }
+            fn adjoint_lhs(b: &SMatrix<$t, R, C>, g: &Self::Out) -> $t { b.dot(g) }
+            fn adjoint_rhs(a: &$t, g: &Self::Out) -> SMatrix<$t, R, C> { g * *a }
+        }
+
+        /// matrix × scalar: `∂/∂a = b g`, `∂/∂b = ⟨a, g⟩`.
+        impl<const R: usize, const C: usize> MulRule<$t> for SMatrix<$t, R, C> {
+            type Out = SMatrix<$t, R, C>;
+            fn tangent_lhs(da: &Self, b: &$t) -> Self::Out { da * *b }
+            fn tangent_rhs(a: &Self, db: &$t) -> Self::Out { a * *db }
+            fn adjoint_lhs(b: &$t, g: &Self::Out) -> Self { g * *b }
+            fn adjoint_rhs(a: &Self, g: &Self::Out) -> $t { a.dot(g) }
+        }
+
+        /// matrix × matrix (and matrix × vector): `∂/∂a = g bᵀ`, `∂/∂b = aᵀ g`.
+        impl<const R: usize, const C: usize, const K: usize> MulRule<SMatrix<$t, C, K>> for SMatrix<$t, R, C> {
+            type Out = SMatrix<$t, R, K>;
+            fn tangent_lhs(da: &Self, b: &SMatrix<$t, C, K>) -> Self::Out { da * b }
+            fn tangent_rhs(a: &Self, db: &SMatrix<$t, C, K>) -> Self::Out { a * db }
+            fn adjoint_lhs(b: &SMatrix<$t, C, K>, g: &Self::Out) -> Self { g * b.transpose() }
+            fn adjoint_rhs(a: &Self, g: &Self::Out) -> SMatrix<$t, C, K> { a.transpose() * g }
+        }
+
+        /// scalar × scalar, for products whose other operand is a matrix elsewhere in the code.
+        impl MulRule<$t> for $t {
+            type Out = $t;
+            fn tangent_lhs(da: &$t, b: &$t) -> $t { da * b }
+            fn tangent_rhs(a: &$t, db: &$t) -> $t { a * db }
+            fn adjoint_lhs(b: &$t, g: &$t) -> $t { b * g }
+            fn adjoint_rhs(a: &$t, g: &$t) -> $t { a * g }
+        }
+    )*};
+}
+impl_mul_rules!(f32, f64);
+
+/// Tangent of `a * b` along `a`.
+///
+/// ```
+/// use nalgebra::{Matrix2, Vector2};
+/// let (m, v) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Vector2::new(1.0, -1.0));
+/// let t = autodiff_runtime::rules::algebra::mul_jvp_0(&m, &v, &(m * v), &Matrix2::identity());
+/// assert_eq!(t, v);
+/// ```
+pub fn mul_jvp_0<A: MulRule<B>, B>(_a: &A, b: &B, _y: &A::Out, da: &A) -> A::Out {
+    A::tangent_lhs(da, b)
+}
+
+/// Tangent of `a * b` along `b`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let v = Vector2::new(1.0, -1.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::mul_jvp_1(&2.0, &v, &(v * 2.0), &v), v * 2.0);
+/// ```
+pub fn mul_jvp_1<A: MulRule<B>, B>(a: &A, _b: &B, _y: &A::Out, db: &B) -> A::Out {
+    A::tangent_rhs(a, db)
+}
+
+/// Adjoint of `a * b` for `a`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let v = Vector2::new(1.0, -1.0);
+/// // d(s v)/ds seen through g = (1, 1): ⟨v, g⟩ = 0
+/// assert_eq!(autodiff_runtime::rules::algebra::mul_vjp_0(&2.0, &v, &(v * 2.0), &Vector2::new(1.0, 1.0)), 0.0);
+/// ```
+pub fn mul_vjp_0<A: MulRule<B>, B>(_a: &A, b: &B, _y: &A::Out, g: &A::Out) -> A {
+    A::adjoint_lhs(b, g)
+}
+
+/// Adjoint of `a * b` for `b`.
+///
+/// ```
+/// use nalgebra::{Matrix2, Vector2};
+/// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// let g = Vector2::new(1.0, 0.0);
+/// let v = Vector2::new(0.5, 0.5);
+/// assert_eq!(autodiff_runtime::rules::algebra::mul_vjp_1(&m, &v, &(m * v), &g), m.transpose() * g);
+/// ```
+pub fn mul_vjp_1<A: MulRule<B>, B>(a: &A, _b: &B, _y: &A::Out, g: &A::Out) -> B {
+    A::adjoint_rhs(a, g)
+}
+
+macro_rules! linear {
+    ($name:ident, $what:literal, $($neg:tt)?) => {
+        #[doc = concat!("Rule of `", $what, "`: the tangent or adjoint passes through.")]
+        ///
+        /// ```
+        /// use nalgebra::Vector2;
+        /// let g = Vector2::new(1.0, 2.0);
+        #[doc = concat!("let r = autodiff_runtime::rules::algebra::", stringify!($name), "(&g, &g, &g, &g);")]
+        /// assert!(r == g || r == -g);
+        /// ```
+        pub fn $name<A, B, Y, G: Clone + Neg<Output = G>>(_a: &A, _b: &B, _y: &Y, g: &G) -> G {
+            $($neg)? g.clone()
+        }
+    };
+}
+
+linear!(add_jvp_0, "a + b` along `a",);
+linear!(add_jvp_1, "a + b` along `b",);
+linear!(add_vjp_0, "a + b` for `a",);
+linear!(add_vjp_1, "a + b` for `b",);
+linear!(sub_jvp_0, "a - b` along `a",);
+linear!(sub_vjp_0, "a - b` for `a",);
+linear!(sub_jvp_1, "a - b` along `b`, negated", -);
+linear!(sub_vjp_1, "a - b` for `b`, negated", -);
+
+/// Tangent of `-a`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let d = Vector2::new(1.0, 2.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::neg_jvp(&d, &d, &d), -d);
+/// ```
+pub fn neg_jvp<A, Y, D: Clone + Neg<Output = D>>(_a: &A, _y: &Y, d: &D) -> D {
+    -d.clone()
+}
+
+/// Adjoint of `-a`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let g = Vector2::new(1.0, 2.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::neg_vjp(&g, &g, &g), -g);
+/// ```
+pub fn neg_vjp<A, Y, G: Clone + Neg<Output = G>>(_a: &A, _y: &Y, g: &G) -> G {
+    -g.clone()
+}
+
+/// Linear-algebra operations whose results and rules differ by element type: implemented for
+/// nalgebra matrices of `f32` and `f64`.
+pub trait AlgebraRules:
+    Sized + Clone + Add<Output = Self> + Sub<Output = Self> + Neg<Output = Self>
+{
+    /// The element type.
+    type Scalar: crate::Real;
+    /// `⟨a, b⟩`.
+    fn inner(a: &Self, b: &Self) -> Self::Scalar;
+    /// `a · s`.
+    fn scaled(a: &Self, s: Self::Scalar) -> Self;
+    /// `√⟨a, a⟩`.
+    fn length(a: &Self) -> Self::Scalar;
+}
+
+macro_rules! impl_algebra_rules {
+    ($($t:ty),*) => {$(
+        impl<const R: usize, const C: usize> AlgebraRules for SMatrix<$t, R, C> {
+            type Scalar = $t;
+            fn inner(a: &Self, b: &Self) -> $t { a.dot(b) }
+            fn scaled(a: &Self, s: $t) -> Self { a * s }
+            fn length(a: &Self) -> $t { a.norm() }
+        }
+    )*};
+}
+impl_algebra_rules!(f32, f64);
+
+/// Tangent of `a / s` (a matrix by a scalar) along `a`: `da / s`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let v = Vector2::new(2.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::div_jvp_0(&v, &2.0, &(v / 2.0), &v), v / 2.0);
+/// ```
+pub fn div_jvp_0<A: AlgebraRules>(_a: &A, s: &A::Scalar, _y: &A, da: &A) -> A {
+    A::scaled(da, <A::Scalar as crate::Real>::ONE / *s)
+}
+
+/// Tangent of `a / s` along `s`: `-y ds / s`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let v = Vector2::new(2.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::div_jvp_1(&v, &2.0, &(v / 2.0), &1.0), -v / 4.0);
+/// ```
+pub fn div_jvp_1<A: AlgebraRules>(_a: &A, s: &A::Scalar, y: &A, ds: &A::Scalar) -> A {
+    A::scaled(y, -*ds / *s)
+}
+
+/// Adjoint of `a / s` for `a`: `g / s`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let g = Vector2::new(2.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::div_vjp_0(&g, &2.0, &g, &g), g / 2.0);
+/// ```
+pub fn div_vjp_0<A: AlgebraRules>(_a: &A, s: &A::Scalar, _y: &A, g: &A) -> A {
+    A::scaled(g, <A::Scalar as crate::Real>::ONE / *s)
+}
+
+/// Adjoint of `a / s` for `s`: `-⟨y, g⟩ / s`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let (v, g) = (Vector2::new(2.0, 4.0), Vector2::new(1.0, 0.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::div_vjp_1(&v, &2.0, &(v / 2.0), &g), -0.5);
+/// ```
+pub fn div_vjp_1<A: AlgebraRules>(_a: &A, s: &A::Scalar, y: &A, g: &A) -> A::Scalar {
+    -A::inner(y, g) / *s
+}
+
+/// Tangent of `a.dot(&b)` along `a`: `⟨da, b⟩`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::dot_jvp_0(&a, &b, &11.0, &a), 11.0);
+/// ```
+pub fn dot_jvp_0<A: AlgebraRules>(_a: &A, b: &A, _y: &A::Scalar, da: &A) -> A::Scalar {
+    A::inner(da, b)
+}
+
+/// Tangent of `a.dot(&b)` along `b`: `⟨a, db⟩`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::dot_jvp_1(&a, &b, &11.0, &b), 11.0);
+/// ```
+pub fn dot_jvp_1<A: AlgebraRules>(a: &A, _b: &A, _y: &A::Scalar, db: &A) -> A::Scalar {
+    A::inner(a, db)
+}
+
+/// Adjoint of `a.dot(&b)` for `a`: `g b`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::dot_vjp_0(&a, &b, &11.0, &2.0), b * 2.0);
+/// ```
+pub fn dot_vjp_0<A: AlgebraRules>(_a: &A, b: &A, _y: &A::Scalar, g: &A::Scalar) -> A {
+    A::scaled(b, *g)
+}
+
+/// Adjoint of `a.dot(&b)` for `b`: `g a`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::dot_vjp_1(&a, &b, &11.0, &2.0), a * 2.0);
+/// ```
+pub fn dot_vjp_1<A: AlgebraRules>(a: &A, _b: &A, _y: &A::Scalar, g: &A::Scalar) -> A {
+    A::scaled(a, *g)
+}
+
+/// Tangent of `a.norm_squared()`: `2 ⟨a, da⟩`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(1.0, 2.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::norm_squared_jvp(&a, &5.0, &a), 10.0);
+/// ```
+pub fn norm_squared_jvp<A: AlgebraRules>(a: &A, _y: &A::Scalar, da: &A) -> A::Scalar {
+    let two = <A::Scalar as crate::Real>::from_f64(2.0);
+    two * A::inner(a, da)
+}
+
+/// Adjoint of `a.norm_squared()`: `2 g a`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(1.0, 2.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::norm_squared_vjp(&a, &5.0, &1.0), a * 2.0);
+/// ```
+pub fn norm_squared_vjp<A: AlgebraRules>(a: &A, _y: &A::Scalar, g: &A::Scalar) -> A {
+    let two = <A::Scalar as crate::Real>::from_f64(2.0);
+    A::scaled(a, two * *g)
+}
+
+/// Tangent of `a.norm()`: `⟨a, da⟩ / |a|` (0 at `a = 0`, as PyTorch's subgradient).
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(3.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::norm_jvp(&a, &5.0, &a), 5.0);
+/// ```
+pub fn norm_jvp<A: AlgebraRules>(a: &A, y: &A::Scalar, da: &A) -> A::Scalar {
+    if *y == <A::Scalar as crate::Real>::ZERO { *y } else { A::inner(a, da) / *y }
+}
+
+/// Adjoint of `a.norm()`: `g a / |a|` (0 at `a = 0`).
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(3.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::norm_vjp(&a, &5.0, &5.0), a);
+/// ```
+pub fn norm_vjp<A: AlgebraRules>(a: &A, y: &A::Scalar, g: &A::Scalar) -> A {
+    if *y == <A::Scalar as crate::Real>::ZERO { A::scaled(a, *y) } else { A::scaled(a, *g / *y) }
+}
+
+/// Tangent of `a.normalize()` (`u = a / |a|`): `(da - u ⟨u, da⟩) / |a|`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(3.0, 0.0);
+/// let t = autodiff_runtime::rules::algebra::normalize_jvp(&a, &a.normalize(), &Vector2::new(0.0, 3.0));
+/// assert_eq!(t, Vector2::new(0.0, 1.0));
+/// ```
+pub fn normalize_jvp<A: AlgebraRules>(a: &A, u: &A, da: &A) -> A {
+    let n = A::length(a);
+    A::scaled(&(da.clone() - A::scaled(u, A::inner(u, da))), <A::Scalar as crate::Real>::ONE / n)
+}
+
+/// Adjoint of `a.normalize()`: `(g - u ⟨u, g⟩) / |a|`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let a = Vector2::new(3.0, 0.0);
+/// let g = autodiff_runtime::rules::algebra::normalize_vjp(&a, &a.normalize(), &Vector2::new(1.0, 1.0));
+/// assert_eq!(g, Vector2::new(0.0, 1.0 / 3.0));
+/// ```
+pub fn normalize_vjp<A: AlgebraRules>(a: &A, u: &A, g: &A) -> A {
+    normalize_jvp(a, u, g)
+}
+
+/// Tangent of `a.cross(&b)` along `a`: `da × b`.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// let (x, y) = (Vector3::<f64>::x(), Vector3::<f64>::y());
+/// assert_eq!(autodiff_runtime::rules::algebra::cross_jvp_0(&x, &y, &x.cross(&y), &x), Vector3::z());
+/// ```
+pub fn cross_jvp_0<T: crate::Real + nalgebra::RealField>(
+    _a: &Vector3<T>,
+    b: &Vector3<T>,
+    _y: &Vector3<T>,
+    da: &Vector3<T>,
+) -> Vector3<T> {
+    da.cross(b)
+}
+
+/// Tangent of `a.cross(&b)` along `b`: `a × db`.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// let (x, y) = (Vector3::<f64>::x(), Vector3::<f64>::y());
+/// assert_eq!(autodiff_runtime::rules::algebra::cross_jvp_1(&x, &y, &x.cross(&y), &y), Vector3::z());
+/// ```
+pub fn cross_jvp_1<T: crate::Real + nalgebra::RealField>(
+    a: &Vector3<T>,
+    _b: &Vector3<T>,
+    _y: &Vector3<T>,
+    db: &Vector3<T>,
+) -> Vector3<T> {
+    a.cross(db)
+}
+
+/// Adjoint of `a.cross(&b)` for `a`: `b × g`.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// let (x, y) = (Vector3::<f64>::x(), Vector3::<f64>::y());
+/// assert_eq!(autodiff_runtime::rules::algebra::cross_vjp_0(&x, &y, &Vector3::z(), &Vector3::z()), Vector3::x());
+/// ```
+pub fn cross_vjp_0<T: crate::Real + nalgebra::RealField>(
+    _a: &Vector3<T>,
+    b: &Vector3<T>,
+    _y: &Vector3<T>,
+    g: &Vector3<T>,
+) -> Vector3<T> {
+    b.cross(g)
+}
+
+/// Adjoint of `a.cross(&b)` for `b`: `g × a`.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// let (x, y) = (Vector3::<f64>::x(), Vector3::<f64>::y());
+/// assert_eq!(autodiff_runtime::rules::algebra::cross_vjp_1(&x, &y, &Vector3::z(), &Vector3::z()), Vector3::y());
+/// ```
+pub fn cross_vjp_1<T: crate::Real + nalgebra::RealField>(
+    a: &Vector3<T>,
+    _b: &Vector3<T>,
+    _y: &Vector3<T>,
+    g: &Vector3<T>,
+) -> Vector3<T> {
+    g.cross(a)
+}
+
+/// Tangent of `a.transpose()`: `daᵀ`.
+///
+/// ```
+/// use nalgebra::Matrix2x3;
+/// let m = Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::transpose_jvp(&m, &m.transpose(), &m), m.transpose());
+/// ```
+pub fn transpose_jvp<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, C, R>,
+    da: &SMatrix<T, R, C>,
+) -> SMatrix<T, C, R> {
+    da.transpose()
+}
+
+/// Adjoint of `a.transpose()`: `gᵀ`.
+///
+/// ```
+/// use nalgebra::Matrix2x3;
+/// let m = Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::transpose_vjp(&m, &m.transpose(), &m.transpose()), m);
+/// ```
+pub fn transpose_vjp<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, C, R>,
+    g: &SMatrix<T, C, R>,
+) -> SMatrix<T, R, C> {
+    g.transpose()
+}
+
+/// A vector built from its components (`Vector3::new(a, b, c)`): the tangent is the vector of
+/// the components' tangents.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// let v: Vector2<f64> = autodiff_runtime::rules::algebra::vector_from([1.0, 2.0]);
+/// assert_eq!(v, Vector2::new(1.0, 2.0));
+/// ```
+pub fn vector_from<T: nalgebra::Scalar, const N: usize>(components: [T; N]) -> SVector<T, N> {
+    SVector::from(components)
+}
