@@ -211,3 +211,24 @@ macro_rules! impl_fixed_size {
     )*};
 }
 impl_fixed_size!(f32, f64);
+
+/// The first `len` elements of the tangent of the slice `name`: generated `f_jvp`s cut each
+/// slice's tangent to its primal's length, so that loops index both without bounds checks.
+///
+/// # Panics
+///
+/// If the tangent is shorter than its primal: a tangent has one entry per primal entry.
+///
+/// ```
+/// assert_eq!(autodiff_runtime::cut_to_length(&[1.0, 2.0, 3.0], 2, "x"), &[1.0, 2.0]);
+/// ```
+#[inline]
+#[track_caller]
+pub fn cut_to_length<'a, T>(tangent: &'a [T], len: usize, name: &str) -> &'a [T] {
+    match tangent.get(..len) {
+        Some(t) => t,
+        None => {
+            panic!("the tangent of `{name}` has {} entries but `{name}` has {len}", tangent.len())
+        }
+    }
+}

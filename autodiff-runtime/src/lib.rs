@@ -26,7 +26,9 @@ mod real;
 pub mod rules;
 
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
-pub use differentiable::{Accumulate, Differentiable, GradOutput, Zeros, accumulate, zero_like};
+pub use differentiable::{
+    Accumulate, Differentiable, GradOutput, Zeros, accumulate, cut_to_length, zero_like,
+};
 pub use grad_mode::{detach, no_grad};
 pub use optim::Sgd;
 pub use param::Param;
@@ -44,7 +46,9 @@ pub mod prelude {
 /// The paths generated code uses. Not part of the public API: it may change at any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::differentiable::{Differentiable, GradOutput, accumulate, zero_like};
+    pub use crate::differentiable::{
+        Differentiable, GradOutput, accumulate, cut_to_length, zero_like,
+    };
     pub use crate::rules;
     pub use core::clone::Clone;
     pub use core::iter::Iterator;

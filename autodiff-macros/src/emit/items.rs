@@ -4,7 +4,7 @@
 use super::context::Ctx;
 use super::{forward, reverse};
 use crate::ir::{Function, Var};
-use crate::kind::Kind;
+use crate::kind::{Kind, Seq};
 use crate::parse::{DerivativeTypes, FnDesc, Options};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -60,7 +60,23 @@ pub fn generated_items(
         " Forward mode of `{name}`: its value and its directional derivative along the tangents of {}.",
         list(desc, "_dot")
     );
+    // Slices' tangents are cut to their primal's length (panicking if shorter): the optimiser
+    // then knows both have one length and drops bounds checks in loops. (Cutting adjoint
+    // buffers the same way measured twice slower on Rosenbrock's reverse mode: not done.)
+    let sliced: Vec<(Var, &syn::Ident)> = desc
+        .params
+        .iter()
+        .zip(&f.params)
+        .filter(|(p, _)| p.active && matches!(p.kind, Kind::Seq(Seq::Slice | Seq::Vec)))
+        .map(|(p, v)| (*v, &p.ident))
+        .collect();
+    let rt = &cx.rt;
+    let cut_tangents = sliced.iter().map(|(v, x)| {
+        let (d, name) = (cx.dot(*v), x.to_string());
+        quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);)
+    });
     let fwd = forward::body(&cx);
+    let fwd = quote!(#(#cut_tangents)* #fwd);
     let jvp_item = quote! {
         #[doc = #jvp_doc]
         #allow
@@ -83,6 +99,7 @@ pub fn generated_items(
         list(desc, "_bar")
     );
     let rev = reverse::body(&cx);
+
     let vjp_item = quote! {
         #[doc = #vjp_doc]
         #allow
