@@ -39,8 +39,14 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         parts: 0,
     };
     let seed = Ident::new("seed", Span::mixed_site());
-    let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
-    let forward = rev.forward(&cx.f.body, true);
+    let code = match rev.fused(&cx.f.body, &seed) {
+        Some(code) => code,
+        None => {
+            let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
+            let forward = rev.forward(&cx.f.body, true);
+            quote!(#forward #adjoint)
+        }
+    };
     let rt = &cx.rt;
     let mut tapes: Vec<usize> =
         rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
@@ -50,7 +56,7 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         quote!(let mut #t = #rt::Vec::new();)
     });
     let result = cx.operand(cx.f.result());
-    quote! { #(#tapes)* #forward #adjoint #result }
+    quote! { #(#tapes)* #code #result }
 }
 
 fn tape(id: usize) -> Ident {
@@ -298,57 +304,8 @@ impl Reverse<'_, '_> {
         }
         let cx = self.cx;
         let rt = &cx.rt;
-        let mut out = TokenStream::new();
-        // The adjoint carried from one iteration back to the previous one.
-        let carries: Vec<Option<Ident>> = lp
-            .carried
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j))
-            })
-            .collect();
-        for (c, k) in lp.carried.iter().zip(&carries) {
-            let Some(k) = k else { continue };
-            if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
-                let bar = cx.bar(c.out);
-                out.extend(quote!(let mut #k = #rt::Clone::clone(&#bar);));
-            } else {
-                let o = cx.id(c.out);
-                self.read(&Operand::Var(c.out));
-                out.extend(quote!(let mut #k = #rt::zero_like(&#o);));
-            }
-        }
-        let mut body_reads = HashSet::new();
-        read_within(&lp.body, &mut body_reads);
-        out.extend(self.predeclare(&loop_inner(lp), body_reads));
-
-        // One iteration's adjoint.
-        let declared = self.declared.clone();
-        self.reads.push(BTreeSet::new());
-        let mut iteration = TokenStream::new();
-        for (c, k) in lp.carried.iter().zip(&carries) {
-            if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
-                let bar = cx.bar(c.phi);
-                iteration.extend(quote!(let mut #bar = #rt::zero_like(&#k);));
-                self.declared.insert(c.phi);
-            }
-        }
-        let mut adjoints: Vec<Option<TokenStream>> =
-            carries.iter().map(|k| k.as_ref().map(|k| quote!(#rt::Clone::clone(&#k)))).collect();
-        adjoints.push(None); // the go-on flag
-        iteration.extend(self.block(&lp.body, &adjoints));
-        for (c, k) in lp.carried.iter().zip(&carries) {
-            let Some(k) = k else { continue };
-            if cx.active.contains(&c.phi) {
-                let bar = cx.bar(c.phi);
-                iteration.extend(quote!(#k = #bar;));
-            } else {
-                iteration.extend(quote!(#k = #rt::zero_like(&#k);));
-            }
-        }
-        let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
-        self.declared = declared;
+        let (mut out, carries) = self.loop_prologue(lp);
+        let (iteration, reads) = self.loop_iteration(lp, &carries);
 
         // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
         let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
@@ -394,12 +351,197 @@ impl Reverse<'_, '_> {
             }
         };
         out.extend(code);
+        out.extend(self.loop_epilogue(lp, &carries));
+        out
+    }
+
+    /// Before a loop's adjoint: the adjoints carried from one iteration back to the previous
+    /// one (starting from the loop results' adjoints), and the adjoints of outer values the
+    /// body adds into.
+    fn loop_prologue(&mut self, lp: &Loop) -> (TokenStream, Vec<Option<Ident>>) {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let mut out = TokenStream::new();
+        let carries: Vec<Option<Ident>> = lp
+            .carried
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j))
+            })
+            .collect();
         for (c, k) in lp.carried.iter().zip(&carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
+                let bar = cx.bar(c.out);
+                out.extend(quote!(let mut #k = #rt::Clone::clone(&#bar);));
+            } else {
+                let o = cx.id(c.out);
+                self.read(&Operand::Var(c.out));
+                out.extend(quote!(let mut #k = #rt::zero_like(&#o);));
+            }
+        }
+        let mut body_reads = HashSet::new();
+        read_within(&lp.body, &mut body_reads);
+        out.extend(self.predeclare(&loop_inner(lp), body_reads));
+        (out, carries)
+    }
+
+    /// One iteration's adjoint, with the primal values it reads.
+    fn loop_iteration(
+        &mut self,
+        lp: &Loop,
+        carries: &[Option<Ident>],
+    ) -> (TokenStream, HashSet<Var>) {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let declared = self.declared.clone();
+        self.reads.push(BTreeSet::new());
+        let mut iteration = TokenStream::new();
+        for (c, k) in lp.carried.iter().zip(carries) {
+            if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(let mut #bar = #rt::zero_like(&#k);));
+                self.declared.insert(c.phi);
+            }
+        }
+        let mut adjoints: Vec<Option<TokenStream>> =
+            carries.iter().map(|k| k.as_ref().map(|k| quote!(#rt::Clone::clone(&#k)))).collect();
+        adjoints.push(None); // the go-on flag
+        iteration.extend(self.block(&lp.body, &adjoints));
+        for (c, k) in lp.carried.iter().zip(carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.phi) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(#k = #bar;));
+            } else {
+                iteration.extend(quote!(#k = #rt::zero_like(&#k);));
+            }
+        }
+        let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
+        self.declared = declared;
+        (iteration, reads)
+    }
+
+    /// After a loop's adjoint: the carried adjoints reach the values the loop started from.
+    fn loop_epilogue(&mut self, lp: &Loop, carries: &[Option<Ident>]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (c, k) in lp.carried.iter().zip(carries) {
             if let Some(k) = k {
                 out.extend(self.contribute(&c.init, quote!(#k)));
             }
         }
         out
+    }
+
+    /// The whole body in one pass over its last loop, when that loop only accumulates
+    /// (`s += t`: the adjoint carried between iterations never changes) and its results reach
+    /// the function's result through operations whose adjoints read only values from before the
+    /// loop. Then each iteration's adjoint runs right after its primal, in the forward loop —
+    /// no second pass, nothing recomputed — as a hand-written gradient does:
+    ///
+    /// ```text
+    /// before; [adjoint of result <- loop results]; for .. { body; adjoint of body }; after;
+    /// [adjoints of the rest of after]; [adjoints into the loop's start values]; adjoint of before
+    /// ```
+    fn fused(&mut self, body: &Block, seed: &Ident) -> Option<TokenStream> {
+        let cx = self.cx;
+        let result = body.yields.first()?.var()?;
+        let li = body.nodes.iter().rposition(|n| matches!(n, Node::Loop(_)))?;
+        let Node::Loop(lp) = &body.nodes[li] else { return None };
+        if !matches!(lp.head, LoopHead::Range { .. }) || lp.exits || !self.loop_has_adjoint(lp) {
+            return None;
+        }
+        for (j, c) in lp.carried.iter().enumerate() {
+            if !(cx.active.contains(&c.out) || cx.active.contains(&c.phi)) {
+                continue;
+            }
+            let next = lp.body.yields.get(j)?.var()?;
+            let def = lp.body.nodes.iter().find_map(|n| match n {
+                Node::Op(op) if op.out == next => Some(op),
+                _ => None,
+            })?;
+            let is_phi = |o: &Operand| matches!(o, Operand::Var(v) if *v == c.phi);
+            let accumulates = match def.prim {
+                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::ADD) => {
+                    is_phi(&def.args[0]) || is_phi(&def.args[1])
+                }
+                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::SUB) => is_phi(&def.args[0]),
+                _ => false,
+            };
+            if !accumulates || count_reads(&lp.body, c.phi) != 1 {
+                return None;
+            }
+        }
+        // The operations after the loop that its results flow through (closed: whatever reads
+        // one of their values is one of them).
+        let tail = &body.nodes[li + 1..];
+        let mut flow: HashSet<Var> = lp.carried.iter().map(|c| c.out).collect();
+        let mut in_flow = vec![false; tail.len()];
+        for (t, node) in tail.iter().enumerate() {
+            if reads(node).iter().any(|v| flow.contains(v)) {
+                let Node::Op(op) = node else { return None };
+                let Prim::Rule(_) = op.prim else { return None };
+                in_flow[t] = true;
+                flow.insert(op.out);
+            }
+        }
+        if !flow.contains(&result) {
+            return None;
+        }
+        let mut later = loop_inner(lp);
+        tail.iter().for_each(|n| later.extend(definitions(n)));
+        for (node, _) in tail.iter().zip(&in_flow).filter(|(_, f)| **f) {
+            let Node::Op(op) = node else { return None };
+            let Prim::Rule(rule) = op.prim else { return None };
+            for (k, a) in op.args.iter().enumerate() {
+                let reads_later = cx
+                    .rule_reads(op, rule, k)
+                    .iter()
+                    .any(|r| r.var().is_some_and(|v| later.contains(&v)));
+                if rule.diff[k] && cx.is_active(a) && reads_later {
+                    return None;
+                }
+            }
+        }
+
+        // Adjoint code, in the order it runs.
+        let mut flow_adjoint = self.contribute(&Operand::Var(result), quote!(#seed));
+        for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| **f) {
+            flow_adjoint.extend(self.node(node));
+        }
+        let (prologue, carries) = self.loop_prologue(lp);
+        let (iteration, _) = self.loop_iteration(lp, &carries);
+        self.tapes.insert(lp.id, None);
+        let mut rest_adjoint = TokenStream::new();
+        for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| !**f) {
+            rest_adjoint.extend(self.node(node));
+        }
+        let epilogue = self.loop_epilogue(lp, &carries);
+        let mut before_adjoint = TokenStream::new();
+        for node in body.nodes[..li].iter().rev() {
+            before_adjoint.extend(self.node(node));
+        }
+
+        // Forward code (what branches hand over is known now).
+        let before: TokenStream =
+            body.nodes[..li].iter().map(|n| self.forward_node(n, true)).collect();
+        let mut fused_loop = TokenStream::new();
+        for c in &lp.carried {
+            let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+            fused_loop.extend(quote!(let mut #o = #init;));
+        }
+        let mut rest = self.forward(&lp.body, true);
+        rest.extend(iteration);
+        for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+            let (o, v) = (cx.id(c.out), cx.operand(y));
+            rest.extend(quote!(#o = #v;));
+        }
+        fused_loop.extend(cx.loop_head(lp, cx.loop_starts(lp, false), rest));
+        let after: TokenStream = tail.iter().map(|n| self.forward_node(n, true)).collect();
+        Some(
+            quote! { #before #flow_adjoint #prologue #fused_loop #after #rest_adjoint #epilogue #before_adjoint },
+        )
     }
 
     /// The forward code (recording) of the nodes of `body` that the adjoint needs: those whose
@@ -529,6 +671,28 @@ impl Reverse<'_, '_> {
             }
         }
     }
+}
+
+/// How many times `v` is read inside `b` (operands, yields, inactive expressions, heads).
+fn count_reads(b: &Block, v: Var) -> usize {
+    let ops = |os: &[Operand]| os.iter().filter(|o| o.var() == Some(v)).count();
+    let mut n = ops(&b.yields);
+    for node in &b.nodes {
+        n += match node {
+            Node::Op(op) => ops(&op.args),
+            Node::Opaque { uses, .. } => uses.iter().filter(|u| **u == v).count(),
+            Node::Branch(br) => {
+                br.uses.iter().filter(|u| **u == v).count()
+                    + br.arms.iter().map(|a| count_reads(&a.body, v)).sum::<usize>()
+            }
+            Node::Loop(lp) => {
+                lp.uses.iter().filter(|u| **u == v).count()
+                    + lp.carried.iter().filter(|c| c.init.var() == Some(v)).count()
+                    + count_reads(&lp.body, v)
+            }
+        };
+    }
+    n
 }
 
 /// Whether the forward sweep records a node wherever it runs, rather than its enclosing loop's
