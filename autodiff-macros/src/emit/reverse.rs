@@ -444,10 +444,30 @@ impl Reverse<'_, '_> {
     /// before; [adjoint of result <- loop results]; for .. { body; adjoint of body }; after;
     /// [adjoints of the rest of after]; [adjoints into the loop's start values]; adjoint of before
     /// ```
+    ///
+    /// Of the loops at the top of the body that qualify, the largest is fused.
     fn fused(&mut self, body: &Block, seed: &Ident) -> Option<TokenStream> {
+        let mut candidates: Vec<(usize, usize)> = body
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| matches!(n, Node::Loop(_)))
+            .map(|(i, n)| (size(n), i))
+            .collect();
+        candidates.sort_by(|a, b| b.cmp(a));
+        let li = candidates.into_iter().map(|(_, i)| i).find(|&i| self.fusable(body, i))?;
+        self.fuse(body, li, seed)
+    }
+
+    /// Whether the loop at `li` can be fused (see [`Reverse::fused`]).
+    fn fusable(&self, body: &Block, li: usize) -> bool {
+        self.fusion_flow(body, li).is_some()
+    }
+
+    /// For a loop that can be fused: which nodes after it its results flow through.
+    fn fusion_flow(&self, body: &Block, li: usize) -> Option<Vec<bool>> {
         let cx = self.cx;
         let result = body.yields.first()?.var()?;
-        let li = body.nodes.iter().rposition(|n| matches!(n, Node::Loop(_)))?;
         let Node::Loop(lp) = &body.nodes[li] else { return None };
         if !matches!(lp.head, LoopHead::Range { .. }) || lp.exits || !self.loop_has_adjoint(lp) {
             return None;
@@ -505,6 +525,16 @@ impl Reverse<'_, '_> {
             }
         }
 
+        Some(in_flow)
+    }
+
+    /// Emits the body with the loop at `li` fused (see [`Reverse::fused`]).
+    fn fuse(&mut self, body: &Block, li: usize, seed: &Ident) -> Option<TokenStream> {
+        let cx = self.cx;
+        let result = body.yields.first()?.var()?;
+        let Node::Loop(lp) = &body.nodes[li] else { return None };
+        let in_flow = self.fusion_flow(body, li)?;
+        let tail = &body.nodes[li + 1..];
         // Adjoint code, in the order it runs.
         let mut flow_adjoint = self.contribute(&Operand::Var(result), quote!(#seed));
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| **f) {
@@ -670,6 +700,16 @@ impl Reverse<'_, '_> {
                 out
             }
         }
+    }
+}
+
+/// How many nodes a node holds, itself included: the measure of a loop's cost.
+fn size(node: &Node) -> usize {
+    let block = |b: &Block| b.nodes.iter().map(size).sum::<usize>();
+    1 + match node {
+        Node::Branch(br) => br.arms.iter().map(|a| block(&a.body)).sum(),
+        Node::Loop(lp) => block(&lp.body),
+        _ => 0,
     }
 }
 
