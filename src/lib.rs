@@ -41,6 +41,10 @@ pub mod prelude {
     pub use autodiff_runtime::prelude::*;
 }
 
+/// What can be differentiated, and every error the macro reports with its fix.
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
+
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -4,6 +4,26 @@
 use proc_macro2::{Span, TokenStream};
 use std::fmt::Display;
 
+/// Where an error points: one span, or all the tokens of a piece of syntax.
+pub enum Site {
+    /// A single span.
+    Span(Span),
+    /// Tokens, from the first to the last.
+    Tokens(TokenStream),
+}
+
+impl From<Span> for Site {
+    fn from(span: Span) -> Site {
+        Site::Span(span)
+    }
+}
+
+impl<T: quote::ToTokens> From<&T> for Site {
+    fn from(syntax: &T) -> Site {
+        Site::Tokens(syntax.to_token_stream())
+    }
+}
+
 /// Collected compile errors, reported together.
 #[derive(Default)]
 pub struct Errors {
@@ -11,9 +31,14 @@ pub struct Errors {
 }
 
 impl Errors {
-    /// Records an error at `span` with a `help:` line telling how to fix it.
-    pub fn error(&mut self, span: Span, message: impl Display, help: impl Display) {
-        self.errors.push(syn::Error::new(span, format!("{message}\n\nhelp: {help}")));
+    /// Records an error at `site` (a span, or syntax whose whole extent is marked) with a
+    /// `help:` line telling how to fix it.
+    pub fn error(&mut self, site: impl Into<Site>, message: impl Display, help: impl Display) {
+        let text = format!("{message}\n\nhelp: {help}");
+        self.errors.push(match site.into() {
+            Site::Span(span) => syn::Error::new(span, text),
+            Site::Tokens(tokens) => syn::Error::new_spanned(tokens, text),
+        });
     }
 
     /// How many errors were recorded.

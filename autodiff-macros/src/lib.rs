@@ -20,6 +20,8 @@ mod parse;
 mod rules;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 use proc_macro::TokenStream;

@@ -33,11 +33,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
         if seen.contains(&key) {
-            errors.error(
-                meta.path.span(),
-                format!("duplicate option `{key}`"),
-                "give each option once",
-            );
+            errors.error(&meta.path, format!("duplicate option `{key}`"), "give each option once");
         }
         seen.push(key.clone());
         match key.as_str() {
@@ -59,7 +55,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             _ => {
                 let name = meta.path.to_token_stream_string();
                 errors.error(
-                    meta.path.span(),
+                    &meta.path,
                     format!("unknown option `{name}` of #[differentiable]"),
                     OPTIONS_HELP,
                 );
@@ -189,7 +185,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         ReturnType::Type(_, ty) => (**ty).clone(),
         ReturnType::Default => {
             errors.error(
-                sig.ident.span(),
+                &sig.ident,
                 format!("`{}` returns nothing, so there is nothing to differentiate", sig.ident),
                 "return the value to differentiate, e.g. `-> f64`",
             );
@@ -201,7 +197,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         || matches!(&ret, Type::Tuple(t) if t.elems.is_empty())
     {
         errors.error(
-            ret.span(),
+            &ret,
             "the return type cannot carry a derivative",
             "return a float (`f32`, `f64`); integers, `bool` and `()` have no derivative",
         );
@@ -221,13 +217,21 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                     }
                     other => {
                         errors.error(
-                            other.span(),
+                            other,
                             "parameters of a differentiable function must be plain names",
                             "bind the parameter to a name and destructure it in the body",
                         );
                         continue;
                     }
                 };
+                if let Type::Ptr(p) = &*pt.ty {
+                    errors.error(
+                        p,
+                        "raw pointers cannot be differentiated",
+                        "take a reference or a slice (`&[f64]`) instead; derivatives need to know what is read",
+                    );
+                    continue;
+                }
                 let kind = Kind::of_type_with(&pt.ty, &float_generics);
                 let derivative_types = DerivativeTypes::of(&pt.ty, kind);
                 params.push(ParamDesc {
@@ -249,7 +253,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         p.active = true
                     }
                     Some(p) => errors.error(
-                        name.span(),
+                        name,
                         format!("`wrt` names `{name}`, which is not a float parameter"),
                         format!(
                             "derivatives are taken with respect to `f32` or `f64` parameters; `{name}` has type `{}`",
@@ -260,7 +264,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         ),
                     ),
                     None => errors.error(
-                        name.span(),
+                        name,
                         format!("`wrt` names `{name}`, which is not a parameter of `{}`", sig.ident),
                         format!(
                             "the parameters are: {}",

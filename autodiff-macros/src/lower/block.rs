@@ -209,14 +209,14 @@ impl<'s> Lowerer<'_> {
                 }
             };
             return Some(vec![self.fail(
-                e.span(),
+                e,
                 "`return` here cannot be differentiated: only statements of the function body and of its branches may return",
                 help,
             )]);
         }
         if jumps && !matches!(cont, Cont::LoopBody { .. }) {
             return Some(vec![self.fail(
-                e.span(),
+                e,
                 "`break` or `continue` inside a value cannot be differentiated",
                 "use `break`/`continue` as statements of the loop body or of its branches",
             )]);
@@ -229,7 +229,7 @@ impl<'s> Lowerer<'_> {
             Expr::Break(b) if b.label.is_none() && b.expr.is_none() => Some(self.end_yields(cont, false)),
             Expr::Continue(c) if c.label.is_none() => Some(self.end_yields(cont, true)),
             Expr::Break(_) | Expr::Continue(_) => Some(vec![self.fail(
-                e.span(),
+                e,
                 "labelled `break`/`continue` and `break` with a value cannot be differentiated",
                 "use a plain `break` or `continue`, and a variable for the value",
             )]),
@@ -276,7 +276,7 @@ impl<'s> Lowerer<'_> {
                 Some(yields)
             }
             _ => Some(vec![self.fail(
-                e.span(),
+                e,
                 "`return`, `break` or `continue` inside an expression cannot be differentiated",
                 "use them as statements: `if cond { return a; }` at the level of the function body or its branches",
             )]),
@@ -336,7 +336,7 @@ impl<'s> Lowerer<'_> {
                 });
                 if r.mentions_varied && (binds || self.infer_kind(&m.expr) == Kind::Float) {
                     self.errors.error(
-                        m.expr.span(),
+                        &m.expr,
                         "`match` on a value that depends on an active parameter",
                         "its bindings would be constants and lose their gradient; branch with `if`/`else` on a comparison instead",
                     );
@@ -355,7 +355,7 @@ impl<'s> Lowerer<'_> {
         let r = rename(e, &self.env, &self.vars);
         if r.has_return || r.mutates_local || r.has_macro {
             self.errors.error(
-                e.span(),
+                e,
                 format!(
                     "{what} of a differentiable function may not return, assign or call a macro"
                 ),
@@ -522,7 +522,7 @@ impl<'s> Lowerer<'_> {
     fn lower_let(&mut self, local: &'s syn::Local) {
         let Some(init) = &local.init else {
             self.errors.error(
-                local.pat.span(),
+                &local.pat,
                 "a `let` without a value cannot be differentiated",
                 "initialise the variable where it is declared, e.g. `let mut s = 0.0;`",
             );
@@ -530,7 +530,7 @@ impl<'s> Lowerer<'_> {
         };
         if let Some((else_token, _)) = &init.diverge {
             self.errors.error(
-                else_token.span(),
+                else_token,
                 "`let ... else` cannot be differentiated",
                 "use `match` or `if let` with an `else` branch that returns",
             );
@@ -538,7 +538,7 @@ impl<'s> Lowerer<'_> {
         }
         if contains_return(&init.expr) {
             self.fail(
-                init.expr.span(),
+                &init.expr,
                 "`return` inside a `let` initialiser cannot be differentiated",
                 "return from a statement: `if cond { return a; }` before the `let`",
             );
@@ -574,7 +574,7 @@ impl<'s> Lowerer<'_> {
                         }
                         Pat::Wild(_) => {}
                         other => self.errors.error(
-                            other.span(),
+                            other,
                             "this pattern cannot be differentiated",
                             "bind each element of the tuple to a name",
                         ),
@@ -582,7 +582,7 @@ impl<'s> Lowerer<'_> {
                 }
             }
             (other, _) => self.errors.error(
-                other.span(),
+                other,
                 "this `let` pattern cannot be differentiated",
                 "bind the value to a name (`let x = ...;`), or a tuple of names to a tuple of values",
             ),
@@ -651,12 +651,12 @@ impl<'s> Lowerer<'_> {
                 let r = rename(e, &self.env, &self.vars);
                 if r.mutates_local {
                     self.errors.error(
-                        e.span(),
+                        e,
                         "this statement changes a local in a way that cannot be differentiated",
                         "assign with `x = ...` or `x += ...` at the level of a statement",
                     );
                 } else if r.has_macro {
-                    self.errors.error(e.span(), "macro calls cannot be differentiated", MACRO_HELP);
+                    self.errors.error(e, "macro calls cannot be differentiated", MACRO_HELP);
                 } else {
                     self.opaque(r.expr, r.uses, Kind::Unknown);
                 }
@@ -671,7 +671,7 @@ impl<'s> Lowerer<'_> {
         }
         let Expr::Path(p) = place else {
             self.errors.error(
-                place.span(),
+                place,
                 "assignment to this place cannot be differentiated yet",
                 "assign to a local variable: `let mut y = ...; y = ...;`",
             );
@@ -679,7 +679,7 @@ impl<'s> Lowerer<'_> {
         };
         let Some(name) = p.path.get_ident().map(ToString::to_string) else {
             self.errors.error(
-                place.span(),
+                place,
                 "assignment to a path cannot be differentiated",
                 "assign to a local variable",
             );
@@ -687,7 +687,7 @@ impl<'s> Lowerer<'_> {
         };
         let Some(binding) = self.env.lookup(&name).cloned() else {
             self.errors.error(
-                place.span(),
+                place,
                 format!("`{name}` is not a local variable of this function"),
                 "differentiable functions assign only to their own `let mut` variables",
             );
@@ -695,7 +695,7 @@ impl<'s> Lowerer<'_> {
         };
         if binding.active_param {
             self.errors.error(
-                place.span(),
+                place,
                 format!("cannot assign to `{name}`: it is a parameter we differentiate with respect to"),
                 format!(
                     "the gradient is taken at the value passed in (PyTorch: \"a leaf Variable that requires grad is used in an in-place operation\"); copy it first: `let mut {name}_local = {name};`"
@@ -726,7 +726,7 @@ impl<'s> Lowerer<'_> {
         let binding = target.as_ref().and_then(|n| self.env.lookup(n).cloned());
         let Some((name, binding)) = target.zip(binding) else {
             self.errors.error(
-                ix.expr.span(),
+                &ix.expr,
                 "only local arrays can be written element by element",
                 "declare the buffer in the function: `let mut y = [0.0; 3];`",
             );
@@ -735,7 +735,7 @@ impl<'s> Lowerer<'_> {
         let kind = self.vars[binding.var.0].kind;
         if binding.active_param || self.vars[binding.var.0].param.is_some() {
             self.errors.error(
-                ix.expr.span(),
+                &ix.expr,
                 format!("cannot write into the parameter `{name}`"),
                 format!("copy it into a local array first: `let mut {name}_local = {name};`"),
             );
@@ -743,7 +743,7 @@ impl<'s> Lowerer<'_> {
         }
         if !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
             self.errors.error(
-                ix.expr.span(),
+                &ix.expr,
                 format!("writing into `{name}` element by element cannot be differentiated yet"),
                 "use a local array (`let mut y = [0.0; N];`); `Vec` buffers updated in place come later",
             );
@@ -752,7 +752,7 @@ impl<'s> Lowerer<'_> {
         let index = self.lower_expr(&ix.index);
         if self.varied(&index) {
             self.errors.error(
-                ix.index.span(),
+                &ix.index,
                 "an index cannot depend on an active parameter",
                 "compute indices from integers",
             );
@@ -788,11 +788,14 @@ impl<'s> Lowerer<'_> {
     /// Reports a macro call in the body.
     pub fn unsupported_macro(&mut self, mac: &syn::Macro) -> Operand {
         let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        self.fail(
-            mac.path.span(),
-            format!("the macro `{name}!` cannot be differentiated"),
-            MACRO_HELP,
-        )
+        if name == "vec" {
+            return self.fail(
+                mac,
+                "a `Vec` of values that depend on an active parameter cannot be differentiated yet",
+                "use a local array (`[a, b, c]` or `[0.0; N]` then `y[i] = ..`); `Vec` buffers come later",
+            );
+        }
+        self.fail(&mac.path, format!("the macro `{name}!` cannot be differentiated"), MACRO_HELP)
     }
 
     /// Records an inactive expression evaluated as written.

@@ -178,7 +178,7 @@ impl Lowerer<'_> {
     /// Records an error and returns the placeholder operand.
     pub fn fail(
         &mut self,
-        span: Span,
+        span: impl Into<crate::diagnostics::Site>,
         message: impl std::fmt::Display,
         help: impl std::fmt::Display,
     ) -> Operand {

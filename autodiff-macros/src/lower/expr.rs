@@ -16,7 +16,7 @@ impl<'s> Lowerer<'_> {
     pub fn lower_expr(&mut self, e: &'s Expr) -> Operand {
         if contains_return(e) {
             return self.fail(
-                e.span(),
+                e,
                 "`return` inside an expression cannot be differentiated",
                 "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
             );
@@ -28,11 +28,7 @@ impl<'s> Lowerer<'_> {
         if r.has_macro {
             return match e {
                 Expr::Macro(m) => self.unsupported_macro(&m.mac),
-                _ => self.fail(
-                    e.span(),
-                    "macro calls cannot be differentiated",
-                    super::block::MACRO_HELP,
-                ),
+                _ => self.fail(e, "macro calls cannot be differentiated", super::block::MACRO_HELP),
             };
         }
         if !r.mentions_varied && !r.mutates_local {
@@ -51,7 +47,7 @@ impl<'s> Lowerer<'_> {
                 None => Operand::Const(e.clone()),
             },
             Expr::Binary(b) if super::rename::is_compound(&b.op) => self.fail(
-                b.op.span(),
+                &b.op,
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",
             ),
@@ -72,6 +68,12 @@ impl<'s> Lowerer<'_> {
                     self.opaque(r.expr, r.uses, kind)
                 }
             },
+            Expr::Cast(c) if matches!(&*c.ty, syn::Type::Ptr(_)) => self.fail(
+                &c.ty,
+                "raw pointers cannot be differentiated",
+                "read through references or slices instead",
+            ),
+            Expr::RawAddr(r) => self.fail(r, "raw pointers cannot be differentiated", "read through references or slices instead"),
             Expr::Cast(c) => {
                 let kind = Kind::of_type(&c.ty);
                 if kind == Kind::Float {
@@ -87,17 +89,21 @@ impl<'s> Lowerer<'_> {
             Expr::Call(call) => self.lower_call(call, r.expr, r.uses),
             Expr::If(_) | Expr::Match(_) => self.lower_branch(e, true),
             Expr::Block(b) if b.label.is_none() => self.lower_block_value(&b.block),
+            Expr::Macro(m) if m.mac.path.is_ident("vec") && self.constant_repeat(&m.mac) => {
+                // `vec![0.0; x.len()]`: constant contents, only the length reads active data.
+                self.opaque(r.expr, r.uses, Kind::Seq(crate::kind::Seq::Vec))
+            }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
             Expr::Reference(r) if r.mutability.is_none() => match self.local_var(&r.expr) {
                 Some(v) => Operand::Ref(v),
                 None => self.fail(
-                    e.span(),
+                    e,
                     "a reference to this expression cannot be differentiated",
                     "bind the value to a local first and pass `&local`",
                 ),
             },
             Expr::Reference(_) => self.fail(
-                e.span(),
+                e,
                 "`&mut` of a value that depends on an active parameter cannot be differentiated",
                 "pass values to functions by value or `&`, and return results",
             ),
@@ -107,12 +113,12 @@ impl<'s> Lowerer<'_> {
                 self.push_op(Prim::Build, Form::Array, args, e.span(), Kind::Seq(crate::kind::Seq::Array))
             }
             Expr::Closure(_) => self.fail(
-                e.span(),
+                e,
                 "closures cannot be differentiated here",
                 "closures are allowed in `no_grad(|| ..)`; for anything else write a named function, and mark it #[differentiable]",
             ),
             Expr::Assign(_) => self.fail(
-                e.span(),
+                e,
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",
             ),
@@ -129,20 +135,29 @@ impl<'s> Lowerer<'_> {
                 self.push_op(Prim::Index, Form::Index, vec![base, index], e.span(), Kind::Float)
             }
             Expr::Field(_) => self.fail(
-                e.span(),
+                e,
                 "field access on a value that depends on an active parameter cannot be differentiated yet",
                 "pass the floats as separate parameters",
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
-                e.span(),
+                e,
                 "a loop used as a value cannot be differentiated",
                 "make the loop a statement and keep its result in a variable",
             ),
             _ => self.fail(
-                e.span(),
+                e,
                 "this expression cannot be differentiated",
                 "use arithmetic, float methods, `if`/`match`, and calls of #[differentiable] functions",
             ),
+        }
+    }
+
+    /// Whether `vec![e; n]` repeats a value that does not depend on an active parameter.
+    fn constant_repeat(&self, mac: &syn::Macro) -> bool {
+        let tokens = &mac.tokens;
+        match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+            Ok(Expr::Repeat(r)) => !rename(&r.expr, &self.env, &self.vars).mentions_varied,
+            _ => false,
         }
     }
 
@@ -153,7 +168,7 @@ impl<'s> Lowerer<'_> {
             .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
         let Some(seq) = seq else {
             return self.fail(
-                ix.expr.span(),
+                &ix.expr,
                 "only slices, arrays and `Vec`s of floats can be indexed here",
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
@@ -161,7 +176,7 @@ impl<'s> Lowerer<'_> {
         let index = self.lower_expr(&ix.index);
         if self.varied(&index) {
             return self.fail(
-                ix.index.span(),
+                &ix.index,
                 "an index cannot depend on an active parameter",
                 "compute indices from integers; wrap a float-derived index in `detach(..)`",
             );
@@ -184,7 +199,7 @@ impl<'s> Lowerer<'_> {
                 self.push_op(Prim::Rule(rule), Form::Binary(op), vec![lhs, rhs], span, kind)
             }
             None if self.varied(&lhs) || self.varied(&rhs) => self.fail(
-                op.span(),
+                &op,
                 "this operator has no derivative",
                 "floats are differentiated through `+ - * / %` and float methods",
             ),
@@ -205,7 +220,7 @@ impl<'s> Lowerer<'_> {
         let name = mc.method.to_string();
         if mc.turbofish.is_some() {
             return self.fail(
-                mc.method.span(),
+                &mc.method,
                 format!("`.{name}::<..>()` cannot be differentiated yet"),
                 "call the method without a turbofish, with the types given by a `let` annotation",
             );
@@ -240,9 +255,16 @@ impl<'s> Lowerer<'_> {
             let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
             return self.opaque(renamed, uses, kind);
         }
+        if name == "to_vec" && rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
+            return self.fail(
+                mc,
+                "copying a sequence that depends on an active parameter into a `Vec` cannot be differentiated yet",
+                "index the slice itself, or copy into a local array; `Vec` buffers come later",
+            );
+        }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
             return self.fail(
-                mc.method.span(),
+                &mc.method,
                 format!("no derivative rule for the method `.{name}()` on a value that depends on an active parameter"),
                 format!(
                     "methods with derivatives: {}; wrap the call in `detach(..)` if no gradient should flow through it",
@@ -261,7 +283,7 @@ impl<'s> Lowerer<'_> {
     fn lower_call(&mut self, call: &'s syn::ExprCall, renamed: Expr, uses: Vec<Var>) -> Operand {
         let Expr::Path(fp) = &*call.func else {
             return self.fail(
-                call.func.span(),
+                &call.func,
                 "calling this expression cannot be differentiated",
                 "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
             );
@@ -291,7 +313,7 @@ impl<'s> Lowerer<'_> {
                 return self.opaque(renamed, uses, Kind::Bool);
             }
             return self.fail(
-                fp.span(),
+                fp,
                 format!("no derivative rule for `{}`", segs.join("::")),
                 format!(
                     "functions with derivatives: {}",
@@ -318,7 +340,7 @@ impl<'s> Lowerer<'_> {
         }
         if self.local_var(&call.func).is_some() {
             return self.fail(
-                call.func.span(),
+                &call.func,
                 "calling a closure or function value cannot be differentiated",
                 "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
             );
@@ -334,7 +356,7 @@ impl<'s> Lowerer<'_> {
         for (a, e) in args.iter().zip(exprs) {
             if !self.varied(a) && self.kind(a) == Kind::Unknown {
                 self.errors.error(
-                    e.span(),
+                    e,
                     "cannot tell whether this argument is a float",
                     "the callee's `_jvp`/`_vjp` take a tangent or adjoint for every float parameter; bind the argument with its type first, e.g. `let c: f64 = ...;`",
                 );

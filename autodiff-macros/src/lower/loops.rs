@@ -11,7 +11,6 @@ use super::rename::rename;
 use crate::ir::{Carried, Loop, LoopHead, Node, Operand, Var};
 use crate::kind::Kind;
 use std::rc::Rc;
-use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 /// The variable an assignment changes: `x` in `x = ..` and in `x[i] = ..` (arrays are values).
@@ -104,7 +103,7 @@ impl<'s> Lowerer<'_> {
         };
         if let Some(l) = label {
             self.errors.error(
-                l.span(),
+                l,
                 "labelled loops cannot be differentiated",
                 "remove the label; leave nested loops with a flag",
             );
@@ -114,7 +113,7 @@ impl<'s> Lowerer<'_> {
             || matches!(e, Expr::ForLoop(f) if contains_return(&f.expr))
         {
             self.errors.error(
-                e.span(),
+                e,
                 "`return` inside a loop cannot be differentiated",
                 "leave the loop with `break` (keeping what to return in a variable) and return after it",
             );
@@ -129,7 +128,7 @@ impl<'s> Lowerer<'_> {
                 // (`0..x.len() - 1`); other iterators over active values are not supported yet.
                 if (r.mentions_varied && !range) || r.mutates_local || r.has_macro {
                     self.errors.error(
-                        f.expr.span(),
+                        &f.expr,
                         "a `for` loop over values that depend on an active parameter cannot be differentiated yet",
                         "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`",
                     );
@@ -140,7 +139,7 @@ impl<'s> Lowerer<'_> {
             }
             Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
                 self.errors.error(
-                    w.cond.span(),
+                    &w.cond,
                     "`while let` cannot be differentiated",
                     "use `loop` with `match` and `break`",
                 );

@@ -155,6 +155,30 @@ impl VisitMut for Renamer<'_> {
             *expr = syn::parse_quote!(#ident);
             return;
         }
+        if let Expr::Macro(m) = expr
+            && m.mac.path.is_ident("vec")
+        {
+            // `vec![a, b]` and `vec![x; n]` hold expressions: rename them like any other.
+            let tokens = &m.mac.tokens;
+            match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+                Ok(mut inner) => {
+                    self.visit_expr_mut(&mut inner);
+                    match inner {
+                        Expr::Array(a) => {
+                            let elems = a.elems;
+                            m.mac.tokens = quote::quote!(#elems);
+                        }
+                        Expr::Repeat(r) => {
+                            let (e, n) = (r.expr, r.len);
+                            m.mac.tokens = quote::quote!(#e; #n);
+                        }
+                        _ => self.found.mac = true,
+                    }
+                }
+                Err(_) => self.found.mac = true,
+            }
+            return;
+        }
         match expr {
             Expr::Return(_) => self.found.ret = true,
             Expr::Macro(_) => self.found.mac = true,

@@ -1,0 +1,8 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+struct Model {
+    weight: f64,
+}
+
+fn main() {}

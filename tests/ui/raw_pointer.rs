@@ -1,0 +1,8 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+fn f(x: f64, p: *const f64) -> f64 {
+    x * unsafe { *p }
+}
+
+fn main() {}
