@@ -248,7 +248,7 @@ impl<'s> Lowerer<'_> {
                     self.env = before.clone();
                     self.env.push();
                     let pat = pat.map(|p| self.bind_pattern(&p, &mut uses));
-                    let saved = std::mem::take(&mut self.nodes);
+                    let saved = self.enter_block();
                     let mut work = Vec::new();
                     match body {
                         ArmBody::Block(b) => work.extend(block_work(b)),
@@ -258,7 +258,7 @@ impl<'s> Lowerer<'_> {
                     work.push(Work::Exit);
                     work.extend_from_slice(rest);
                     let yields = self.lower_seq(&work, cont);
-                    let nodes = std::mem::replace(&mut self.nodes, saved);
+                    let nodes = self.leave_block(saved);
                     lowered.push(Arm { pat, body: Block { nodes, yields } });
                 }
                 self.env = before;
@@ -467,14 +467,14 @@ impl<'s> Lowerer<'_> {
             self.env = before.clone();
             self.env.push();
             let pat = pat.map(|p| self.bind_pattern(&p, &mut uses));
-            let saved = std::mem::take(&mut self.nodes);
+            let saved = self.enter_block();
             let value = match body {
                 ArmBody::Block(b) => self.lower_block_value(b),
                 ArmBody::Expr(x) => self.lower_expr(x),
                 ArmBody::Empty => Self::unit(),
             };
             self.env.pop();
-            let nodes = std::mem::replace(&mut self.nodes, saved);
+            let nodes = self.leave_block(saved);
             afters.push(self.env.clone());
             lowered.push(Arm { pat, body: Block { nodes, yields: vec![value] } });
         }

@@ -6,7 +6,7 @@ use crate::ir::{Block, Function, Node, Operand, Var, VarInfo};
 use crate::kind::Kind;
 use crate::parse::FnDesc;
 use proc_macro2::{Ident, Span};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Lowers the body of `desc` into the IR. Problems go to `errors`; the IR is then incomplete
 /// and must not be emitted.
@@ -19,6 +19,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         nodes: Vec::new(),
         next_branch: 0,
         items: Vec::new(),
+        index_cache: HashMap::new(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -69,6 +70,7 @@ pub struct Checkpoint {
     next_branch: usize,
     items: usize,
     errors: usize,
+    index_cache: HashMap<(Var, String), Var>,
 }
 
 /// The state of lowering one function.
@@ -87,6 +89,10 @@ pub struct Lowerer<'e> {
     /// Items declared in the body (`use`, nested `fn`), emitted at the top of every generated
     /// function.
     pub items: Vec<syn::Item>,
+    /// Elements already read in this block and the blocks around it: `(sequence, index)` ->
+    /// value. Reading `x[i]` again reuses the value, so its adjoint is summed in a register
+    /// and added into `x_bar[i]` once, as a hand-written gradient does.
+    pub index_cache: HashMap<(Var, String), Var>,
 }
 
 impl Lowerer<'_> {
@@ -137,6 +143,7 @@ impl Lowerer<'_> {
             next_branch: self.next_branch,
             items: self.items.len(),
             errors: self.errors.len(),
+            index_cache: self.index_cache.clone(),
         }
     }
 
@@ -149,6 +156,19 @@ impl Lowerer<'_> {
         self.next_branch = c.next_branch;
         self.items.truncate(c.items);
         self.errors.truncate(c.errors);
+        self.index_cache = c.index_cache.clone();
+    }
+
+    /// Starts lowering a nested block (an arm, a loop body): its nodes go to a new list, and
+    /// what it reads from sequences is forgotten when it ends.
+    pub fn enter_block(&mut self) -> (Vec<Node>, HashMap<(Var, String), Var>) {
+        (std::mem::take(&mut self.nodes), self.index_cache.clone())
+    }
+
+    /// Ends a nested block started by [`Lowerer::enter_block`]; returns its nodes.
+    pub fn leave_block(&mut self, saved: (Vec<Node>, HashMap<(Var, String), Var>)) -> Vec<Node> {
+        self.index_cache = saved.1;
+        std::mem::replace(&mut self.nodes, saved.0)
     }
 
     /// A fresh branch number.

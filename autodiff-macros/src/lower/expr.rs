@@ -181,13 +181,21 @@ impl<'s> Lowerer<'_> {
                 "compute indices from integers; wrap a float-derived index in `detach(..)`",
             );
         }
-        self.push_op(
+        let key = (seq, operand_key(&index));
+        if let Some(v) = self.index_cache.get(&key) {
+            return Operand::Var(*v);
+        }
+        let value = self.push_op(
             Prim::Index,
             Form::Index,
             vec![Operand::Var(seq), index],
             ix.span(),
             Kind::Float,
-        )
+        );
+        if let Operand::Var(v) = value {
+            self.index_cache.insert(key, v);
+        }
+        value
     }
 
     /// `lhs op rhs` for an operator `op` (compound assignments arrive here as their operator).
@@ -481,6 +489,14 @@ impl<'s> Lowerer<'_> {
             },
             _ => Kind::Unknown,
         }
+    }
+}
+
+/// What identifies an index: its value, or the text of a constant.
+fn operand_key(o: &Operand) -> String {
+    match o {
+        Operand::Var(v) | Operand::Ref(v) => format!("#{}", v.0),
+        Operand::Const(e) => quote::quote!(#e).to_string(),
     }
 }
 

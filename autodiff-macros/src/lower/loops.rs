@@ -203,10 +203,10 @@ impl<'s> Lowerer<'_> {
                 },
                 Source::Loop => LoopHead::Loop,
             };
-            let saved = std::mem::take(&mut self.nodes);
+            let saved = self.enter_block();
             let cont = Cont::LoopBody { carried: Rc::new(carried.clone()), exits };
             let yields = self.lower_loop_body(body, &cont);
-            let body_nodes = std::mem::replace(&mut self.nodes, saved);
+            let body_nodes = self.leave_block(saved);
             self.env.pop();
             let mut again = false;
             for (j, phi) in phis.iter().enumerate() {
