@@ -116,3 +116,54 @@ fn iterator_forms_over_slices() {
         &z,
     );
 }
+
+#[differentiable]
+fn buffered(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut squares: Vec<f64> = vec![0.0; n];
+    for i in 0..n {
+        squares[i] = x[i] * x[i];
+    }
+    let mut prefix: Vec<f64> = Vec::with_capacity(n);
+    let mut acc = 0.0;
+    for &s in squares.iter() {
+        acc += (s * w).sin();
+        prefix.push(acc);
+    }
+    // each element reads the one written by the previous iteration
+    for i in 1..n {
+        squares[i] += squares[i - 1] * 0.5;
+    }
+    squares[0] = squares[0] * w;
+    squares[1] -= x[0];
+    // a condition that reads a buffer the loop then changes
+    for i in 0..n - 1 {
+        if squares[i] > 1.0 {
+            squares[i + 1] *= 0.5;
+        }
+    }
+    let mut total = 0.0;
+    for i in 0..n {
+        if prefix[i] > 0.0 {
+            total += prefix[i] * squares[i];
+        } else {
+            total -= squares[i].exp();
+        }
+    }
+    total
+}
+
+#[test]
+fn vec_buffers_written_in_place() {
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check(
+        "buffered",
+        |v| buffered(&v[..5], v[5]),
+        |v, seed, g| {
+            let (gx, gw) = g.split_at_mut(5);
+            buffered_vjp(&v[..5], v[5], seed, gx, &mut gw[0])
+        },
+        |v, d| buffered_jvp(&v[..5], v[5], &d[..5], d[5]),
+        &[x.as_slice(), &[0.8]].concat(),
+    );
+}

@@ -34,6 +34,11 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
                 }
             }
             Node::Op(_) | Node::Opaque { .. } => {}
+            Node::Store(st) => {
+                if useful.contains(&st.buffer) {
+                    mark(useful, &st.value);
+                }
+            }
             Node::Branch(br) => {
                 for arm in &br.arms {
                     for (out, y) in br.outs.iter().zip(&arm.body.yields) {
@@ -45,7 +50,9 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
                 }
             }
             Node::Loop(lp) => loop {
-                // An iteration's result feeds the next iteration's start and the loop's result.
+                // An iteration's result feeds the next iteration's start and the loop's result;
+                // what an iteration writes into a buffer, later iterations may read.
+                let before = useful.len();
                 let mut changed = false;
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
                     if useful.contains(&c.out) || useful.contains(&c.phi) {
@@ -59,7 +66,7 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
                     }
                 }
                 // A start value that became useful makes the previous iteration's result useful.
-                if !changed {
+                if !changed && useful.len() == before {
                     break;
                 }
             },
@@ -74,7 +81,7 @@ pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
         match node {
             Node::Branch(br) => br.arms.iter().for_each(|a| defined_within(&a.body, out)),
             Node::Loop(lp) => defined_within(&lp.body, out),
-            _ => {}
+            Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
         }
     }
 }
@@ -91,6 +98,7 @@ pub fn definitions(node: &Node) -> Vec<Var> {
             v.extend(&lp.bound);
             v
         }
+        Node::Store(_) => Vec::new(),
     }
 }
 
@@ -116,6 +124,11 @@ pub fn reads(node: &Node) -> HashSet<Var> {
             out.extend(&lp.uses);
             out.extend(lp.carried.iter().filter_map(|c| c.init.var()));
             read_within(&lp.body, &mut out);
+        }
+        Node::Store(st) => {
+            out.insert(st.buffer);
+            out.extend(st.index.var());
+            out.extend(st.value.var());
         }
     }
     out

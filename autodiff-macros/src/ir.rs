@@ -30,6 +30,9 @@ pub struct VarInfo {
     pub ty: Option<syn::Type>,
     /// For a parameter: its position among the function's typed parameters.
     pub param: Option<usize>,
+    /// A `Vec` buffer written in place (`let mut b: Vec<f64> = ..; b[i] = ..; b.push(..)`): one
+    /// value for the whole function, changed by [`Node::Store`]s.
+    pub buffer: bool,
 }
 
 /// An operation's input: a value, or a constant emitted as written.
@@ -217,6 +220,33 @@ pub enum Node {
     Branch(Branch),
     /// A loop.
     Loop(Loop),
+    /// A write into a `Vec` buffer, in place.
+    Store(Store),
+}
+
+/// How a [`Store`] changes its element.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StoreOp {
+    /// `b[i] = v`
+    Set,
+    /// `b[i] += v`
+    Add,
+    /// `b[i] -= v`
+    Sub,
+    /// `b.push(v)`, the new element's index being `index`.
+    Push,
+}
+
+/// `buffer[index] op= value`.
+pub struct Store {
+    /// The buffer.
+    pub buffer: Var,
+    /// The element (for a push, the buffer's length before it).
+    pub index: Operand,
+    /// The value written or added.
+    pub value: Operand,
+    /// How.
+    pub op: StoreOp,
 }
 
 /// A sequence of statements and the values it yields.
@@ -317,6 +347,16 @@ impl Function {
                         self.dump_block(&arm.body, depth + 2, out);
                     }
                     let _ = writeln!(out, "{pad}}}");
+                }
+                Node::Store(st) => {
+                    let _ = writeln!(
+                        out,
+                        "{pad}{}[{}] {:?} {}",
+                        self.var(st.buffer).name,
+                        self.operand(&st.index),
+                        st.op,
+                        self.operand(&st.value)
+                    );
                 }
                 Node::Loop(lp) => {
                     let carried: Vec<String> = lp

@@ -63,10 +63,36 @@ impl Ctx<'_> {
     /// `let name: T` when the source annotated the value's type.
     pub fn binding(&self, v: Var) -> TokenStream {
         let id = self.id(v);
+        let mutable = self.f.var(v).buffer.then(|| quote!(mut));
         match &self.f.var(v).ty {
-            Some(ty) if self.f.var(v).param.is_none() => quote!(#id: #ty),
-            _ => quote!(#id),
+            Some(ty) if self.f.var(v).param.is_none() => quote!(#mutable #id: #ty),
+            _ => quote!(#mutable #id),
         }
+    }
+
+    /// A write into a buffer (and, in forward mode, into its tangent).
+    pub fn store(&self, st: &crate::ir::Store, tangent: Option<TokenStream>) -> TokenStream {
+        use crate::ir::StoreOp;
+        let rt = &self.rt;
+        let (b, i, v) = (self.id(st.buffer), self.operand(&st.index), self.operand(&st.value));
+        let mut out = match st.op {
+            StoreOp::Set => quote!(#b[#i] = #v;),
+            StoreOp::Add => quote!(#b[#i] += #v;),
+            StoreOp::Sub => quote!(#b[#i] -= #v;),
+            StoreOp::Push => quote!(#b.push(#v);),
+        };
+        if let Some(t) = tangent {
+            let d = self.dot(st.buffer);
+            out.extend(match st.op {
+                StoreOp::Set => quote!(#d[#i] = #t;),
+                StoreOp::Add => quote!(#rt::accumulate(&mut #d[#i], #t);),
+                StoreOp::Sub => {
+                    quote!(#rt::accumulate(&mut #d[#i], #rt::rules::neg_jvp(&(), &(), &#t));)
+                }
+                StoreOp::Push => quote!(#d.push(#t);),
+            });
+        }
+        out
     }
 
     /// An argument of a call: owned sequences are cloned, since the generated code uses them

@@ -62,6 +62,14 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
             Node::Opaque { out: v, expr, .. } => {
                 let b = cx.binding(*v);
                 out.extend(quote!(let #b = #expr;));
+                if cx.f.var(*v).buffer && cx.f.var(*v).varied {
+                    let (d, id) = (cx.dot(*v), cx.id(*v));
+                    out.extend(quote!(let mut #d = #rt::zero_like(&#id);));
+                }
+            }
+            Node::Store(st) => {
+                let t = cx.f.var(st.buffer).varied.then(|| tangent(cx, &st.value));
+                out.extend(cx.store(st, t));
             }
             Node::Op(op) if !cx.f.var(op.out).varied => {
                 let (b, primal) = (cx.binding(op.out), cx.primal(op));

@@ -39,15 +39,26 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         parts: 0,
     };
     let seed = Ident::new("seed", Span::mixed_site());
-    let code = match rev.fused(&cx.f.body, &seed) {
+    // Buffers written in place have one adjoint each, for the whole function.
+    let rt = &cx.rt;
+    let mut buffers = TokenStream::new();
+    for (i, info) in cx.f.vars.iter().enumerate() {
+        let v = Var(i);
+        if info.buffer && cx.active.contains(&v) {
+            let (bar, id) = (cx.bar(v), cx.id(v));
+            buffers.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
+            rev.declared.insert(v);
+        }
+    }
+    let fusable = buffers.is_empty();
+    let code = match fusable.then(|| rev.fused(&cx.f.body, &seed)).flatten() {
         Some(code) => code,
         None => {
             let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
             let forward = rev.forward(&cx.f.body, true);
-            quote!(#forward #adjoint)
+            quote!(#forward #buffers #adjoint)
         }
     };
-    let rt = &cx.rt;
     let mut tapes: Vec<usize> =
         rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
     tapes.sort();
@@ -130,6 +141,25 @@ impl Reverse<'_, '_> {
         let rt = &cx.rt;
         match node {
             Node::Opaque { .. } => TokenStream::new(),
+            Node::Store(st) => {
+                use crate::ir::StoreOp;
+                if !cx.active.contains(&st.buffer) {
+                    return TokenStream::new();
+                }
+                self.read(&st.index);
+                let (bar, i) = (cx.bar(st.buffer), cx.operand(&st.index));
+                let element = quote!(#rt::Clone::clone(&#bar[#i]));
+                let mut out = match st.op {
+                    StoreOp::Sub => {
+                        self.contribute(&st.value, quote!(#rt::rules::neg_vjp(&(), &(), &#bar[#i])))
+                    }
+                    _ => self.contribute(&st.value, element),
+                };
+                if st.op == StoreOp::Set {
+                    out.extend(quote!(#bar[#i] = #rt::zero_like(&#bar[#i]);));
+                }
+                out
+            }
             Node::Op(op) if !cx.active.contains(&op.out) || !self.declared.contains(&op.out) => {
                 TokenStream::new()
             }
@@ -290,6 +320,25 @@ impl Reverse<'_, '_> {
 
     fn branch_has_adjoint(&self, br: &Branch) -> bool {
         branch_inner(br).iter().any(|v| self.cx.active.contains(v))
+    }
+
+    /// Whether the forward sweep records a node wherever it runs, rather than its enclosing
+    /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
+    /// read again later may hold something else), and branches holding any of those.
+    fn recorded(&self, node: &Node) -> bool {
+        let buffer_read = |op: &crate::ir::Op| {
+            matches!(op.prim, Prim::Index)
+                && op.args[0].var().is_some_and(|v| self.cx.f.var(v).buffer)
+        };
+        match node {
+            Node::Loop(_) | Node::Store(_) => true,
+            Node::Op(op) => buffer_read(op),
+            Node::Opaque { uses, .. } => uses.iter().any(|v| self.cx.f.var(*v).buffer),
+            Node::Branch(br) => {
+                br.uses.iter().any(|v| self.cx.f.var(*v).buffer)
+                    || br.arms.iter().any(|a| a.body.nodes.iter().any(|n| self.recorded(n)))
+            }
+        }
     }
 
     fn loop_has_adjoint(&self, lp: &Loop) -> bool {
@@ -589,7 +638,7 @@ impl Reverse<'_, '_> {
         let mut taped: Vec<Ident> = Vec::new();
         for (i, node) in body.nodes.iter().enumerate().rev() {
             let defs = definitions(node);
-            if recorded(node) {
+            if self.recorded(node) {
                 let mut defs: Vec<Var> = defs.into_iter().filter(|v| needed.contains(v)).collect();
                 defs.sort();
                 taped.extend(defs.iter().map(|v| self.cx.id(*v).clone()));
@@ -635,8 +684,9 @@ impl Reverse<'_, '_> {
                 let (b, primal) = (cx.binding(op.out), cx.primal(op));
                 quote!(let #b = #primal;)
             }
+            Node::Store(st) => cx.store(st, None),
             Node::Branch(br) => {
-                let keeps = (record || recorded(node)) && self.branch_has_adjoint(br);
+                let keeps = (record || self.recorded(node)) && self.branch_has_adjoint(br);
                 let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
                 if keeps {
                     pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
@@ -730,26 +780,13 @@ fn count_reads(b: &Block, v: Var) -> usize {
                     + lp.carried.iter().filter(|c| c.init.var() == Some(v)).count()
                     + count_reads(&lp.body, v)
             }
+            Node::Store(st) => [Some(st.buffer), st.index.var(), st.value.var()]
+                .iter()
+                .filter(|u| **u == Some(v))
+                .count(),
         };
     }
     n
-}
-
-/// Whether the forward sweep records a node wherever it runs, rather than its enclosing loop's
-/// adjoint running it again: loops, and branches that hold loops.
-fn recorded(node: &Node) -> bool {
-    fn holds_loop(b: &Block) -> bool {
-        b.nodes.iter().any(|n| match n {
-            Node::Loop(_) => true,
-            Node::Branch(br) => br.arms.iter().any(|a| holds_loop(&a.body)),
-            _ => false,
-        })
-    }
-    match node {
-        Node::Loop(_) => true,
-        Node::Branch(br) => br.arms.iter().any(|a| holds_loop(&a.body)),
-        _ => false,
-    }
 }
 
 /// The values a branch defines, its outputs and everything inside its arms.

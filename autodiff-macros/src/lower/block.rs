@@ -553,6 +553,14 @@ impl<'s> Lowerer<'_> {
                 let first = self.vars.len();
                 let value = self.lower_expr(&init.expr);
                 let v = self.materialize(value, &pi.ident.to_string(), ty, first);
+                // `let mut b: Vec<f64> = ..` at the top of the function: a buffer written in place.
+                let fresh = v.0 >= first;
+                if pi.mutability.is_some() && fresh && self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec) {
+                    if self.depth == 0 {
+                        self.vars[v.0].buffer = true;
+                        self.vars[v.0].varied |= self.any_active;
+                    }
+                }
                 self.env.bind(&pi.ident.to_string(), v, false);
             }
             (Pat::Wild(_), e) => self.lower_stmt_expr(e),
@@ -625,6 +633,18 @@ impl<'s> Lowerer<'_> {
     /// Lowers an expression whose value is discarded.
     pub fn lower_stmt_expr(&mut self, e: &'s Expr) {
         match e {
+            Expr::MethodCall(mc)
+                if mc.method == "push"
+                    && mc.args.len() == 1
+                    && self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].buffer) =>
+            {
+                use crate::ir::{Store, StoreOp};
+                let Some(buffer) = self.local_var(&mc.receiver) else { return };
+                let id = self.vars[buffer.0].ident.clone();
+                let index = self.opaque(syn::parse_quote!(#id.len()), vec![buffer], Kind::Int);
+                let value = self.lower_expr(&mc.args[0]);
+                self.nodes.push(Node::Store(Store { buffer, index, value, op: StoreOp::Push }));
+            }
             Expr::Assign(a) => self.lower_assign(&a.left, &a.right, None),
             Expr::Binary(b) if super::rename::is_compound(&b.op) => {
                 self.lower_assign(&b.left, &b.right, Some(&b.op))
@@ -741,11 +761,17 @@ impl<'s> Lowerer<'_> {
             );
             return;
         }
-        if !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
+        let buffer = self.vars[binding.var.0].buffer;
+        if !buffer && !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
+            let help = if kind == Kind::Seq(crate::kind::Seq::Vec) {
+                "declare the buffer with `let mut` at the top of the function (not inside a branch or loop): `let mut b: Vec<f64> = vec![0.0; n];`"
+            } else {
+                "write into a local array (`let mut y = [0.0; N];`) or a `Vec` buffer (`let mut b: Vec<f64> = vec![0.0; n];`)"
+            };
             self.errors.error(
                 &ix.expr,
-                format!("writing into `{name}` element by element cannot be differentiated yet"),
-                "use a local array (`let mut y = [0.0; N];`); `Vec` buffers updated in place come later",
+                format!("writing into `{name}` element by element cannot be differentiated"),
+                help,
             );
             return;
         }
@@ -756,6 +782,26 @@ impl<'s> Lowerer<'_> {
                 "an index cannot depend on an active parameter",
                 "compute indices from integers",
             );
+            return;
+        }
+        if buffer {
+            use crate::ir::{Store, StoreOp};
+            let (op, value) = match op {
+                None => (StoreOp::Set, self.lower_expr(value)),
+                Some(syn::BinOp::AddAssign(_)) => (StoreOp::Add, self.lower_expr(value)),
+                Some(syn::BinOp::SubAssign(_)) => (StoreOp::Sub, self.lower_expr(value)),
+                Some(op) => {
+                    let old = self.push_op(
+                        Prim::Index,
+                        Form::Index,
+                        vec![Operand::Var(binding.var), index.clone()],
+                        ix.span(),
+                        Kind::Float,
+                    );
+                    (StoreOp::Set, self.lower_binary(compound_to_binary(op), old, value, ix.span()))
+                }
+            };
+            self.nodes.push(Node::Store(Store { buffer: binding.var, index, value, op }));
             return;
         }
         let new_value = match op {
@@ -792,7 +838,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 mac,
                 "a `Vec` of values that depend on an active parameter cannot be differentiated yet",
-                "use a local array (`[a, b, c]` or `[0.0; N]` then `y[i] = ..`); `Vec` buffers come later",
+                "start the buffer from constants (`let mut b: Vec<f64> = vec![0.0; n];`) and write the values into it (`b[i] = ..`)",
             );
         }
         self.fail(&mac.path, format!("the macro `{name}!` cannot be differentiated"), MACRO_HELP)

@@ -20,6 +20,8 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         next_branch: 0,
         items: Vec::new(),
         index_cache: HashMap::new(),
+        depth: 0,
+        any_active: desc.params.iter().any(|p| p.active),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -31,6 +33,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             varied: false,
             ty: None,
             param: None,
+            buffer: false,
         });
         cx.env.bind("self", v, false);
     }
@@ -44,6 +47,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             varied: p.active,
             ty: Some(p.ty.clone()),
             param: Some(i),
+            buffer: false,
         });
         cx.env.bind(&p.ident.to_string(), v, p.active);
         params.push(v);
@@ -71,6 +75,7 @@ pub struct Checkpoint {
     items: usize,
     errors: usize,
     index_cache: HashMap<(Var, String), Var>,
+    depth: usize,
 }
 
 /// The state of lowering one function.
@@ -93,6 +98,10 @@ pub struct Lowerer<'e> {
     /// value. Reading `x[i]` again reuses the value, so its adjoint is summed in a register
     /// and added into `x_bar[i]` once, as a hand-written gradient does.
     pub index_cache: HashMap<(Var, String), Var>,
+    /// How deep in arms and loop bodies lowering is (0: the function body).
+    pub depth: usize,
+    /// Whether the function has an active parameter.
+    pub any_active: bool,
 }
 
 impl Lowerer<'_> {
@@ -123,7 +132,7 @@ impl Lowerer<'_> {
     pub fn new_var(&mut self, base: &str, kind: Kind, varied: bool) -> Var {
         let name = self.unique_name(base);
         let ident = Ident::new(&name, Span::mixed_site());
-        self.push_var(VarInfo { name, ident, kind, varied, ty: None, param: None })
+        self.push_var(VarInfo { name, ident, kind, varied, ty: None, param: None, buffer: false })
     }
 
     /// Gives a value created for an expression the name of the source variable it is bound to.
@@ -144,6 +153,7 @@ impl Lowerer<'_> {
             items: self.items.len(),
             errors: self.errors.len(),
             index_cache: self.index_cache.clone(),
+            depth: self.depth,
         }
     }
 
@@ -157,16 +167,19 @@ impl Lowerer<'_> {
         self.items.truncate(c.items);
         self.errors.truncate(c.errors);
         self.index_cache = c.index_cache.clone();
+        self.depth = c.depth;
     }
 
     /// Starts lowering a nested block (an arm, a loop body): its nodes go to a new list, and
     /// what it reads from sequences is forgotten when it ends.
     pub fn enter_block(&mut self) -> (Vec<Node>, HashMap<(Var, String), Var>) {
+        self.depth += 1;
         (std::mem::take(&mut self.nodes), self.index_cache.clone())
     }
 
     /// Ends a nested block started by [`Lowerer::enter_block`]; returns its nodes.
     pub fn leave_block(&mut self, saved: (Vec<Node>, HashMap<(Var, String), Var>)) -> Vec<Node> {
+        self.depth -= 1;
         self.index_cache = saved.1;
         std::mem::replace(&mut self.nodes, saved.0)
     }

@@ -182,7 +182,7 @@ impl<'s> Lowerer<'_> {
             );
         }
         let key = (seq, operand_key(&index));
-        if let Some(v) = self.index_cache.get(&key) {
+        if let Some(v) = self.index_cache.get(&key).filter(|_| !self.vars[seq.0].buffer) {
             return Operand::Var(*v);
         }
         let value = self.push_op(
@@ -267,7 +267,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 mc,
                 "copying a sequence that depends on an active parameter into a `Vec` cannot be differentiated yet",
-                "index the slice itself, or copy into a local array; `Vec` buffers come later",
+                "index the slice itself, or copy it into a buffer: `let mut b: Vec<f64> = vec![0.0; x.len()];` then `b[i] = x[i]`",
             );
         }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
@@ -362,6 +362,14 @@ impl<'s> Lowerer<'_> {
     /// each argument must be known to be a float or not.
     fn check_call_args<'a>(&mut self, args: &[Operand], exprs: impl Iterator<Item = &'a Expr>) {
         for (a, e) in args.iter().zip(exprs) {
+            if a.var().is_some_and(|v| self.vars[v.0].buffer) {
+                self.errors.error(
+                    e,
+                    "a `Vec` buffer written in place cannot be passed to a function yet",
+                    "index it in this function, or pass a slice parameter through instead",
+                );
+                continue;
+            }
             if !self.varied(a) && self.kind(a) == Kind::Unknown {
                 self.errors.error(
                     e,

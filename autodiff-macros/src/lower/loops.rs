@@ -150,7 +150,9 @@ impl<'s> Lowerer<'_> {
         };
         let carried: Vec<String> = assigned_names(body)
             .into_iter()
-            .filter(|n| self.env.lookup(n).is_some_and(|b| !b.active_param))
+            .filter(|n| {
+                self.env.lookup(n).is_some_and(|b| !b.active_param && !self.vars[b.var.0].buffer)
+            })
             .collect();
         let exits = contains_break(body);
         let mut forced = vec![false; carried.len()];

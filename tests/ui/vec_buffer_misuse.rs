@@ -1,0 +1,22 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+fn helper(v: &[f64]) -> f64 {
+    v[0]
+}
+
+#[differentiable]
+fn f(x: &[f64]) -> f64 {
+    let mut squares: Vec<f64> = vec![0.0; x.len()];
+    squares[0] = x[0] * x[0];
+    let mut total = helper(&squares);
+    for i in 0..x.len() {
+        let mut local: Vec<f64> = vec![0.0; 2];
+        local[0] = x[i];
+        total += local[0];
+    }
+    let copy = x.to_vec();
+    total + copy[0]
+}
+
+fn main() {}
