@@ -555,11 +555,10 @@ impl<'s> Lowerer<'_> {
                 let v = self.materialize(value, &pi.ident.to_string(), ty, first);
                 // `let mut b: Vec<f64> = ..` at the top of the function: a buffer written in place.
                 let fresh = v.0 >= first;
-                if pi.mutability.is_some() && fresh && self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec) {
-                    if self.depth == 0 {
-                        self.vars[v.0].buffer = true;
-                        self.vars[v.0].varied |= self.any_active;
-                    }
+                let vec = self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec);
+                if pi.mutability.is_some() && fresh && vec && self.depth == 0 {
+                    self.vars[v.0].buffer = true;
+                    self.vars[v.0].varied |= self.any_active;
                 }
                 self.env.bind(&pi.ident.to_string(), v, false);
             }
