@@ -117,6 +117,8 @@ fn iterator_forms_over_slices() {
     );
 }
 
+// `squares[0] = squares[0] * w` deliberately reads the element it then overwrites.
+#[allow(clippy::assign_op_pattern)]
 #[differentiable]
 fn buffered(x: &[f64], w: f64) -> f64 {
     let n = x.len();
