@@ -206,6 +206,21 @@ impl Ctx<'_> {
         out
     }
 
+    /// A branch around its arms' code: `if cond { arm0 } else { arm1 }` or
+    /// `match scrutinee { pat => arm, .. }`.
+    pub fn branch(&self, br: &crate::ir::Branch, arms: &[TokenStream]) -> TokenStream {
+        match &br.head {
+            crate::ir::Head::If(cond) => {
+                let (then, els) = (&arms[0], &arms[1]);
+                quote!(if #cond #then else #els)
+            }
+            crate::ir::Head::Match(scrutinee) => {
+                let pats = br.arms.iter().map(|a| &a.pat);
+                quote!(match #scrutinee { #(#pats => #arms)* })
+            }
+        }
+    }
+
     /// One iteration of a loop inside its head: `start` runs first (binding the iteration's
     /// start values), then a `while` condition, then `rest`, then the exit test of `break`.
     pub fn loop_head(&self, lp: &Loop, start: TokenStream, rest: TokenStream) -> TokenStream {

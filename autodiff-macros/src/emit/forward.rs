@@ -8,7 +8,7 @@
 //! ```
 
 use super::context::Ctx;
-use crate::ir::{Block, Head, Node, Operand, Prim};
+use crate::ir::{Block, Node, Operand, Prim};
 use crate::kind::{Kind, Seq};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -180,16 +180,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         quote!({ #code (#(#values),*) })
                     })
                     .collect();
-                let branch = match &br.head {
-                    Head::If(cond) => {
-                        let (then, els) = (&arms[0], &arms[1]);
-                        quote!(if #cond #then else #els)
-                    }
-                    Head::Match(scrutinee) => {
-                        let pats = br.arms.iter().map(|a| &a.pat);
-                        quote!(match #scrutinee { #(#pats => #arms)* })
-                    }
-                };
+                let branch = cx.branch(br, &arms);
                 out.extend(quote!(let (#(#pattern),*) = #branch;));
             }
         }

@@ -22,7 +22,7 @@
 
 use super::context::Ctx;
 use crate::analyse::{defined_within, definitions, read_within, reads};
-use crate::ir::{Block, Branch, Head, Loop, LoopHead, Node, Operand, Prim, Var};
+use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -713,16 +713,7 @@ impl Reverse<'_, '_> {
                         quote!({ #code (#(#values),*) })
                     })
                     .collect();
-                let branch = match &br.head {
-                    Head::If(cond) => {
-                        let (then, els) = (&arms[0], &arms[1]);
-                        quote!(if #cond #then else #els)
-                    }
-                    Head::Match(scrutinee) => {
-                        let pats = br.arms.iter().map(|a| &a.pat);
-                        quote!(match #scrutinee { #(#pats => #arms)* })
-                    }
-                };
+                let branch = cx.branch(br, &arms);
                 quote!(let (#(#pattern),*) = #branch;)
             }
             Node::Loop(lp) => {

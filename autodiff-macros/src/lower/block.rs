@@ -39,16 +39,19 @@ fn block_work(block: &syn::Block) -> Vec<Work<'_>> {
     work
 }
 
-/// Whether an expression contains `break` or `continue` of the enclosing loop (not of a loop
-/// nested in it, nor inside a closure).
-pub fn contains_jump(e: &Expr) -> bool {
-    struct Finder(bool);
+/// Whether an expression contains `break` (or, with `continues`, also `continue`) of the
+/// enclosing loop: not of a loop nested in it, nor inside a closure.
+pub fn leaves_loop(e: &Expr, continues: bool) -> bool {
+    struct Finder {
+        found: bool,
+        continues: bool,
+    }
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
-            self.0 = true;
+            self.found = true;
         }
         fn visit_expr_continue(&mut self, _: &'a syn::ExprContinue) {
-            self.0 = true;
+            self.found |= self.continues;
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
@@ -60,9 +63,9 @@ pub fn contains_jump(e: &Expr) -> bool {
         fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Finder(false);
+    let mut f = Finder { found: false, continues };
     syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
+    f.found
 }
 
 /// Whether an expression contains `return` (outside closures, whose returns are their own).
@@ -195,7 +198,7 @@ impl<'s> Lowerer<'_> {
         cont: &Cont,
     ) -> Option<Vec<Operand>> {
         let returns = contains_return(e);
-        let jumps = contains_jump(e);
+        let jumps = leaves_loop(e, true);
         if !returns && !jumps {
             return None;
         }
@@ -783,38 +786,26 @@ impl<'s> Lowerer<'_> {
             );
             return;
         }
+        // `b[i] op= v` is `b[i] = b[i] op v`, except `+=`/`-=` into a buffer, which add in place.
+        let read_modify = |this: &mut Self, op: &syn::BinOp| {
+            let element = vec![Operand::Var(binding.var), index.clone()];
+            let old = this.push_op(Prim::Index, Form::Index, element, ix.span(), Kind::Float);
+            this.lower_binary(compound_to_binary(op), old, value, ix.span())
+        };
         if buffer {
             use crate::ir::{Store, StoreOp};
             let (op, value) = match op {
                 None => (StoreOp::Set, self.lower_expr(value)),
                 Some(syn::BinOp::AddAssign(_)) => (StoreOp::Add, self.lower_expr(value)),
                 Some(syn::BinOp::SubAssign(_)) => (StoreOp::Sub, self.lower_expr(value)),
-                Some(op) => {
-                    let old = self.push_op(
-                        Prim::Index,
-                        Form::Index,
-                        vec![Operand::Var(binding.var), index.clone()],
-                        ix.span(),
-                        Kind::Float,
-                    );
-                    (StoreOp::Set, self.lower_binary(compound_to_binary(op), old, value, ix.span()))
-                }
+                Some(op) => (StoreOp::Set, read_modify(self, op)),
             };
             self.nodes.push(Node::Store(Store { buffer: binding.var, index, value, op }));
             return;
         }
         let new_value = match op {
             None => self.lower_expr(value),
-            Some(op) => {
-                let old = self.push_op(
-                    Prim::Index,
-                    Form::Index,
-                    vec![Operand::Var(binding.var), index.clone()],
-                    ix.span(),
-                    Kind::Float,
-                );
-                self.lower_binary(compound_to_binary(op), old, value, ix.span())
-            }
+            Some(op) => read_modify(self, op),
         };
         let array = self.push_op(
             Prim::Store,

@@ -54,24 +54,13 @@ fn assigned_names(block: &syn::Block) -> Vec<String> {
 
 /// Whether a block contains `break` for its own loop.
 fn contains_break(block: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_expr_break(&mut self, _: &'a syn::ExprBreak) {
-            self.0 = true;
+    block.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, _) => super::block::leaves_loop(e, false),
+        syn::Stmt::Local(l) => {
+            l.init.as_ref().is_some_and(|i| super::block::leaves_loop(&i.expr, false))
         }
-        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
-        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
-            self.visit_expr(&f.expr);
-        }
-        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
-            self.visit_expr(&w.cond);
-        }
-        fn visit_expr_loop(&mut self, _: &'a syn::ExprLoop) {}
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Finder(false);
-    syn::visit::Visit::visit_block(&mut f, block);
-    f.0
+        _ => false,
+    })
 }
 
 /// Whether an iterator expression is an integer range, possibly reversed or stepped: such a
