@@ -638,7 +638,7 @@ impl Reverse<'_, '_> {
         let mut taped: Vec<Ident> = Vec::new();
         for (i, node) in body.nodes.iter().enumerate().rev() {
             let defs = definitions(node);
-            if self.recorded(node) {
+            if self.recorded(node) || costly(node) {
                 let mut defs: Vec<Var> = defs.into_iter().filter(|v| needed.contains(v)).collect();
                 defs.sort();
                 taped.extend(defs.iter().map(|v| self.cx.id(*v).clone()));
@@ -741,6 +741,24 @@ impl Reverse<'_, '_> {
                 out
             }
         }
+    }
+}
+
+/// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per
+/// iteration): transcendental functions and calls.
+fn costly(node: &Node) -> bool {
+    const COSTLY: &[&str] = &[
+        "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2", "log10", "sin", "cos", "tan",
+        "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "powf",
+        "cbrt", "hypot",
+    ];
+    match node {
+        Node::Op(op) => match op.prim {
+            Prim::Rule(r) => COSTLY.contains(&r.name),
+            Prim::Call => true,
+            _ => false,
+        },
+        _ => false,
     }
 }
 
