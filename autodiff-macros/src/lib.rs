@@ -2,10 +2,9 @@
 //! `use autodiff::prelude::*;` — its documentation describes what the attribute generates.
 //!
 //! The macro is a pipeline of stages, each in its own module (see `ARCHITECTURE.md`):
-//! [`parse`] the signature and options, [`lower`] the body into the [`ir`], [`analyse`]
-//! activity, [`emit`] forward and reverse mode; [`diagnostics`] collects errors from all of
-//! them. The macro knows operations by name only ([`rules`]); the runtime supplies the typed
-//! derivative rules.
+//! `parse` the signature and options, `lower` the body into the `ir`, `analyse` activity,
+//! `emit` forward and reverse mode; `diagnostics` collects errors from all of them. The macro
+//! knows operations by name only (`rules`); the runtime supplies the typed derivative rules.
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
