@@ -148,3 +148,48 @@ fn vec_buffers_written_in_place() {
         &[x.as_slice(), &[0.8]].concat(),
     );
 }
+
+#[differentiable]
+fn cumulative(x: &[f64], scale: f64) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::with_capacity(x.len());
+    let mut acc = 0.0;
+    for &xi in x.iter() {
+        acc += xi * scale;
+        out.push(acc.sin());
+    }
+    out
+}
+
+/// A `Vec` result: `f_vjp` takes a seed of the result's type, `f_jvp` returns its tangent; the
+/// Jacobian from reverse mode (rows) equals forward mode's (columns) and finite differences.
+#[test]
+fn vec_results() {
+    let x = [0.5, -1.2, 2.0];
+    let n = x.len();
+    let point: Vec<f64> = x.iter().copied().chain([0.7]).collect();
+    let rows = jacobian(
+        |p, y_bar, p_bar| {
+            let (gx, gs) = p_bar.split_at_mut(n);
+            cumulative_vjp(&p[..n], p[n], y_bar.to_vec(), gx, &mut gs[0]);
+        },
+        &point,
+        n,
+    );
+    let columns = jacobian_fwd(|p, d| cumulative_jvp(&p[..n], p[n], &d[..n], d[n]).1, &point, n);
+    for j in 0..=n {
+        let h = 1e-6;
+        let (mut up, mut down) = (point.clone(), point.clone());
+        up[j] += h;
+        down[j] -= h;
+        let (fu, fd) = (cumulative(&up[..n], up[n]), cumulative(&down[..n], down[n]));
+        for i in 0..n {
+            let numeric = (fu[i] - fd[i]) / (2.0 * h);
+            assert!(
+                (rows[i][j] - numeric).abs() < 1e-6,
+                "J[{i}][{j}]: {} vs {numeric}",
+                rows[i][j]
+            );
+            assert!((columns[i][j] - rows[i][j]).abs() < 1e-12, "forward J[{i}][{j}]");
+        }
+    }
+}

@@ -17,7 +17,17 @@ use quote::quote;
 pub fn body(cx: &Ctx<'_>) -> TokenStream {
     let code = nodes(cx, &cx.f.body);
     let result = cx.operand(cx.f.result());
-    let tangent = tangent(cx, cx.f.result());
+    // The result's tangent is returned by value, whatever its kind.
+    let tangent = match cx.f.result() {
+        Operand::Var(v) if cx.f.var(*v).varied => {
+            let d = cx.dot(*v);
+            quote!(#d)
+        }
+        r => {
+            let (rt, x) = (&cx.rt, cx.operand(r));
+            quote!(#rt::zero_like(&#x))
+        }
+    };
     quote! { #code (#result, #tangent) }
 }
 

@@ -354,6 +354,11 @@ impl<'s> Lowerer<'_> {
             );
         }
         let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();
+        if !args.iter().any(|a| self.varied(a)) {
+            // Only inactive arguments (`Vec::with_capacity(x.len())`): a constant.
+            let kind = self.infer_kind(&Expr::Call(call.clone()));
+            return self.opaque(renamed, uses, kind);
+        }
         self.check_call_args(&args, call.args.iter());
         self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), Kind::Unknown)
     }
