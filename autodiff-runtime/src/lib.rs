@@ -18,28 +18,34 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod check;
+mod device;
 mod differentiable;
+mod error;
 mod grad_mode;
 pub mod optim;
 mod param;
 mod real;
 pub mod rules;
+mod tensor;
 
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
+pub use device::Device;
 pub use differentiable::{
     Accumulate, Differentiable, GradOutput, Zeros, accumulate, cut_to_length, zero_like,
 };
+pub use error::Error;
 pub use grad_mode::{detach, no_grad};
 pub use optim::Sgd;
 pub use param::Param;
 pub use real::Real;
+pub use tensor::{DType, Element, Tensor};
 
 /// What most programs need: `use autodiff_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::optim::Sgd;
     pub use crate::{
-        Differentiable, GradcheckError, Param, Real, detach, gradcheck, jacobian, jacobian_fwd,
-        no_grad,
+        DType, Device, Differentiable, Error, GradcheckError, Param, Real, Tensor, detach,
+        gradcheck, jacobian, jacobian_fwd, no_grad,
     };
 }
 

@@ -1,0 +1,72 @@
+//! [`Error`]: what can go wrong at run time, with the values that were wrong.
+
+use core::fmt;
+
+/// A run-time error of a tensor operation (the `try_` forms return it; the operators panic
+/// with its message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// Two shapes that the operation cannot combine.
+    ShapeMismatch {
+        /// The operation.
+        op: &'static str,
+        /// The left operand's shape.
+        lhs: Vec<usize>,
+        /// The right operand's shape.
+        rhs: Vec<usize>,
+    },
+    /// Data whose length does not fill the shape.
+    DataLength {
+        /// The number of elements given.
+        len: usize,
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
+    /// A dimension that the tensor does not have.
+    Dimension {
+        /// The operation.
+        op: &'static str,
+        /// The dimension asked for.
+        dim: usize,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// An operation that needs a one-element tensor got another.
+    NotScalar {
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
+    /// A device that is not available (no CUDA in this build or on this machine).
+    DeviceUnavailable {
+        /// The device asked for.
+        device: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ShapeMismatch { op, lhs, rhs } => {
+                write!(f, "{op}: shapes {lhs:?} and {rhs:?} do not match")
+            }
+            Error::DataLength { len, shape } => write!(
+                f,
+                "{len} values cannot fill shape {shape:?}, which holds {}",
+                shape.iter().product::<usize>()
+            ),
+            Error::Dimension { op, dim, shape } => {
+                write!(f, "{op}: dimension {dim} is out of range for shape {shape:?}")
+            }
+            Error::NotScalar { shape } => {
+                write!(f, "a one-element tensor is needed, but the shape is {shape:?}")
+            }
+            Error::DeviceUnavailable { device, reason } => {
+                write!(f, "device {device} is not available: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,356 @@
+//! The tensor type: shape, element type, storage, creation and reading back.
+
+use crate::{Device, Error, Real};
+use std::sync::Arc;
+
+/// The element type of a tensor, carried at run time like PyTorch's dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DType {
+    /// `f32`, the default.
+    F32,
+    /// `f64`.
+    F64,
+}
+
+/// The contiguous, row-major data of a tensor.
+#[derive(Clone, Debug, PartialEq)]
+#[doc(hidden)]
+pub enum Storage {
+    /// `f32` values.
+    F32(Vec<f32>),
+    /// `f64` values.
+    F64(Vec<f64>),
+}
+
+/// An element type of tensors: `f32` or `f64`.
+///
+/// ```
+/// use autodiff_runtime::{DType, Element};
+/// assert_eq!(<f64 as Element>::DTYPE, DType::F64);
+/// ```
+pub trait Element: Real {
+    /// The dtype of tensors of this element.
+    const DTYPE: DType;
+    #[doc(hidden)]
+    fn store(data: Vec<Self>) -> Storage;
+    #[doc(hidden)]
+    fn slice(storage: &Storage) -> Option<&[Self]>;
+}
+
+impl Element for f32 {
+    const DTYPE: DType = DType::F32;
+    fn store(data: Vec<Self>) -> Storage {
+        Storage::F32(data)
+    }
+    fn slice(storage: &Storage) -> Option<&[Self]> {
+        match storage {
+            Storage::F32(v) => Some(v),
+            Storage::F64(_) => None,
+        }
+    }
+}
+
+impl Element for f64 {
+    const DTYPE: DType = DType::F64;
+    fn store(data: Vec<Self>) -> Storage {
+        Storage::F64(data)
+    }
+    fn slice(storage: &Storage) -> Option<&[Self]> {
+        match storage {
+            Storage::F64(v) => Some(v),
+            Storage::F32(_) => None,
+        }
+    }
+}
+
+/// An n-dimensional array of `f32` or `f64` on a device: a cheap handle (cloning shares the
+/// data).
+///
+/// ```
+/// use autodiff_runtime::Tensor;
+/// let a = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+/// let b = &a * 2.0 + 1.0;
+/// assert_eq!(b.to_vec::<f32>(), [3.0, 5.0, 7.0, 9.0]);
+/// assert_eq!(b.sum().item::<f32>(), 24.0);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tensor {
+    pub(crate) shape: Vec<usize>,
+    pub(crate) data: Arc<Storage>,
+}
+
+impl Tensor {
+    /// A tensor of `shape` holding `data` in row-major order.
+    ///
+    /// # Panics
+    ///
+    /// If `data` does not have the shape's number of elements; [`Tensor::try_from_vec`] returns
+    /// the error instead.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![1.0f64, 2.0, 3.0], &[3]);
+    /// assert_eq!(t.shape(), &[3]);
+    /// ```
+    #[track_caller]
+    pub fn from_vec<E: Element>(data: Vec<E>, shape: &[usize]) -> Tensor {
+        Tensor::try_from_vec(data, shape).unwrap_or_else(|e| panic!("Tensor::from_vec: {e}"))
+    }
+
+    /// [`Tensor::from_vec`], returning an error when `data` does not fill `shape`.
+    ///
+    /// ```
+    /// assert!(autodiff_runtime::Tensor::try_from_vec(vec![1.0f32; 5], &[2, 3]).is_err());
+    /// ```
+    pub fn try_from_vec<E: Element>(data: Vec<E>, shape: &[usize]) -> Result<Tensor, Error> {
+        if data.len() != shape.iter().product::<usize>() {
+            return Err(Error::DataLength { len: data.len(), shape: shape.to_vec() });
+        }
+        Ok(Tensor::from_parts(E::store(data), shape.to_vec()))
+    }
+
+    pub(crate) fn from_parts(storage: Storage, shape: Vec<usize>) -> Tensor {
+        Tensor { shape, data: Arc::new(storage) }
+    }
+
+    /// A tensor of `shape` filled with `value` (its type gives the dtype).
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::full(&[2], 1.5f32);
+    /// assert_eq!(t.to_vec::<f32>(), [1.5, 1.5]);
+    /// ```
+    pub fn full<E: Element>(shape: &[usize], value: E) -> Tensor {
+        Tensor::from_vec(vec![value; shape.iter().product()], shape)
+    }
+
+    /// Zeros of `shape`, `f32`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[2, 3]).sum().item::<f32>(), 0.0);
+    /// ```
+    pub fn zeros(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 0.0f32)
+    }
+
+    /// Ones of `shape`, `f32`.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::ones(&[2, 3]).sum().item::<f32>(), 6.0);
+    /// ```
+    pub fn ones(shape: &[usize]) -> Tensor {
+        Tensor::full(shape, 1.0f32)
+    }
+
+    /// The `n × n` identity, `f32`.
+    ///
+    /// ```
+    /// let i = autodiff_runtime::Tensor::eye(2);
+    /// assert_eq!(i.to_vec::<f32>(), [1.0, 0.0, 0.0, 1.0]);
+    /// ```
+    pub fn eye(n: usize) -> Tensor {
+        let data = (0..n * n).map(|k| if k / n == k % n { 1.0f32 } else { 0.0 }).collect();
+        Tensor::from_vec(data, &[n, n])
+    }
+
+    /// `start, start + step, ...` below `end`, `f32` (PyTorch's `arange`).
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::arange(0.0, 3.0, 1.0);
+    /// assert_eq!(t.to_vec::<f32>(), [0.0, 1.0, 2.0]);
+    /// ```
+    pub fn arange(start: f64, end: f64, step: f64) -> Tensor {
+        let n = if step == 0.0 { 0 } else { ((end - start) / step).ceil().max(0.0) as usize };
+        let data: Vec<f32> = (0..n).map(|i| (start + step * i as f64) as f32).collect();
+        Tensor::from_vec(data, &[n])
+    }
+
+    /// `n` values evenly spaced from `a` to `b` inclusive, `f32`.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::linspace(0.0, 1.0, 3);
+    /// assert_eq!(t.to_vec::<f32>(), [0.0, 0.5, 1.0]);
+    /// ```
+    pub fn linspace(a: f64, b: f64, n: usize) -> Tensor {
+        let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
+        let data: Vec<f32> = (0..n).map(|i| (a + step * i as f64) as f32).collect();
+        Tensor::from_vec(data, &[n])
+    }
+
+    /// Uniform samples in `[0, 1)` of `shape`, `f32`, reproducible from `seed`.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::rand(&[1000], 7);
+    /// assert!(t.to_vec::<f32>().iter().all(|v| (0.0..1.0).contains(v)));
+    /// assert_eq!(t, autodiff_runtime::Tensor::rand(&[1000], 7));
+    /// ```
+    pub fn rand(shape: &[usize], seed: u64) -> Tensor {
+        let mut rng = Rng::new(seed);
+        let data: Vec<f32> = (0..shape.iter().product()).map(|_| rng.uniform() as f32).collect();
+        Tensor::from_vec(data, shape)
+    }
+
+    /// Standard normal samples of `shape`, `f32`, reproducible from `seed`.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::randn(&[10_000], 1);
+    /// let mean = t.mean().item::<f32>();
+    /// assert!(mean.abs() < 0.05);
+    /// ```
+    pub fn randn(shape: &[usize], seed: u64) -> Tensor {
+        let mut rng = Rng::new(seed);
+        let data: Vec<f32> = (0..shape.iter().product()).map(|_| rng.normal() as f32).collect();
+        Tensor::from_vec(data, shape)
+    }
+
+    /// A zero-dimensional tensor holding `value`.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::scalar(2.5f64);
+    /// assert_eq!((t.shape().len(), t.item::<f64>()), (0, 2.5));
+    /// ```
+    pub fn scalar<E: Element>(value: E) -> Tensor {
+        Tensor::from_vec(vec![value], &[])
+    }
+
+    /// The shape.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[2, 3]).shape(), &[2, 3]);
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The number of elements.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[2, 3]).numel(), 6);
+    /// ```
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The element type.
+    ///
+    /// ```
+    /// use autodiff_runtime::{DType, Tensor};
+    /// assert_eq!(Tensor::zeros(&[1]).dtype(), DType::F32);
+    /// ```
+    pub fn dtype(&self) -> DType {
+        match &*self.data {
+            Storage::F32(_) => DType::F32,
+            Storage::F64(_) => DType::F64,
+        }
+    }
+
+    /// The device holding the data.
+    ///
+    /// ```
+    /// use autodiff_runtime::{Device, Tensor};
+    /// assert_eq!(Tensor::zeros(&[1]).device(), Device::Cpu);
+    /// ```
+    pub fn device(&self) -> Device {
+        Device::Cpu
+    }
+
+    /// A copy on `device`; CUDA devices are not available yet.
+    ///
+    /// ```
+    /// use autodiff_runtime::{Device, Tensor};
+    /// let t = Tensor::ones(&[2]);
+    /// assert_eq!(t.to_device(&Device::Cpu).unwrap(), t);
+    /// assert!(t.to_device(&Device::Cuda(0)).is_err());
+    /// ```
+    pub fn to_device(&self, device: &Device) -> Result<Tensor, Error> {
+        match device {
+            Device::Cpu => Ok(self.clone()),
+            Device::Cuda(_) => Err(Error::DeviceUnavailable {
+                device: device.to_string(),
+                reason: "this build has no CUDA support".into(),
+            }),
+        }
+    }
+
+    /// The same values as `dtype`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{DType, Tensor};
+    /// assert_eq!(Tensor::ones(&[2]).to_dtype(DType::F64).to_vec::<f64>(), [1.0, 1.0]);
+    /// ```
+    pub fn to_dtype(&self, dtype: DType) -> Tensor {
+        if dtype == self.dtype() {
+            return self.clone();
+        }
+        let storage = match dtype {
+            DType::F32 => Storage::F32(self.to_vec()),
+            DType::F64 => Storage::F64(self.to_vec()),
+        };
+        Tensor::from_parts(storage, self.shape.clone())
+    }
+
+    /// The values in row-major order, converted to `E`. Always works: tensors carry no graph.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![1.5f32, 2.5], &[2]);
+    /// assert_eq!(t.to_vec::<f64>(), [1.5, 2.5]);
+    /// ```
+    pub fn to_vec<E: Element>(&self) -> Vec<E> {
+        match &*self.data {
+            Storage::F32(v) => v.iter().map(|x| E::from_f64(f64::from(*x))).collect(),
+            Storage::F64(v) => v.iter().map(|x| E::from_f64(*x)).collect(),
+        }
+    }
+
+    /// The value of a one-element tensor.
+    ///
+    /// # Panics
+    ///
+    /// If the tensor has more or fewer than one element; [`Tensor::try_item`] returns the error.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::ones(&[1, 1]).item::<f32>(), 1.0);
+    /// ```
+    #[track_caller]
+    pub fn item<E: Element>(&self) -> E {
+        self.try_item().unwrap_or_else(|e| panic!("Tensor::item: {e}"))
+    }
+
+    /// [`Tensor::item`], returning an error for a tensor without exactly one element.
+    ///
+    /// ```
+    /// assert!(autodiff_runtime::Tensor::ones(&[2]).try_item::<f32>().is_err());
+    /// ```
+    pub fn try_item<E: Element>(&self) -> Result<E, Error> {
+        if self.numel() != 1 {
+            return Err(Error::NotScalar { shape: self.shape.clone() });
+        }
+        Ok(self.to_vec::<E>()[0])
+    }
+
+    /// The data as a slice of `E` when that is the dtype.
+    pub(crate) fn slice<E: Element>(&self) -> Option<&[E]> {
+        E::slice(&self.data)
+    }
+}
+
+/// xorshift64* with Box-Muller normals: reproducible samples without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let u1 = self.uniform().max(1e-300);
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}

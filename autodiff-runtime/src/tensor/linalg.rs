@@ -1,0 +1,161 @@
+//! `matmul` (through nalgebra's matrix multiply), `t` and `reshape`.
+
+use super::core::{Element, Storage, Tensor};
+use crate::Error;
+use nalgebra::DMatrixView;
+
+/// `c = a b` for row-major `a` (m × k) and `b` (k × n). Row-major data read column-major is the
+/// transpose, so this computes `cᵀ = bᵀ aᵀ` with nalgebra on views of the data, without copies.
+fn matmul_2d<E: nalgebra::RealField + Copy>(
+    a: &[E],
+    b: &[E],
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Vec<E> {
+    let at = DMatrixView::from_slice(a, k, m);
+    let bt = DMatrixView::from_slice(b, n, k);
+    let ct = bt * at;
+    ct.as_slice().to_vec()
+}
+
+impl Tensor {
+    /// Matrix product: `(m, k) @ (k, n)`, or batched `(b, m, k) @ (b, k, n)` (a 2-d right
+    /// operand is shared by every batch).
+    ///
+    /// # Panics
+    ///
+    /// If the shapes do not multiply; [`Tensor::try_matmul`] returns the error.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(a.matmul(&Tensor::eye(2)), a);
+    /// ```
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tensor::matmul`], returning an error naming both shapes when they do not multiply.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// assert!(Tensor::ones(&[2, 3]).try_matmul(&Tensor::ones(&[2, 3])).is_err());
+    /// ```
+    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
+        let mismatch = || Error::ShapeMismatch {
+            op: "matmul",
+            lhs: self.shape.clone(),
+            rhs: other.shape.clone(),
+        };
+        let (batch, m, k) = match self.shape.as_slice() {
+            [m, k] => (None, *m, *k),
+            [b, m, k] => (Some(*b), *m, *k),
+            _ => return Err(mismatch()),
+        };
+        let (other_batch, k2, n) = match other.shape.as_slice() {
+            [k2, n] => (None, *k2, *n),
+            [b, k2, n] => (Some(*b), *k2, *n),
+            _ => return Err(mismatch()),
+        };
+        if k != k2 || (other_batch.is_some() && other_batch != batch) {
+            return Err(mismatch());
+        }
+        let batches = batch.unwrap_or(1);
+        let compute = |a: &Tensor, b: &Tensor| -> Storage {
+            match (a.slice::<f32>(), b.slice::<f32>()) {
+                (Some(x), Some(y)) => {
+                    Storage::F32(batched(x, y, batches, other_batch.is_some(), m, k, n))
+                }
+                _ => {
+                    let (x, y) = (a.to_vec::<f64>(), b.to_vec::<f64>());
+                    Storage::F64(batched(&x, &y, batches, other_batch.is_some(), m, k, n))
+                }
+            }
+        };
+        let storage = compute(self, other);
+        let shape = match batch {
+            Some(b) => vec![b, m, n],
+            None => vec![m, n],
+        };
+        Ok(Tensor::from_parts(storage, shape))
+    }
+
+    /// The transpose of a 2-d tensor (a copy).
+    ///
+    /// # Panics
+    ///
+    /// If the tensor is not 2-d.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(a.t().to_vec::<f32>(), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// ```
+    #[track_caller]
+    pub fn t(&self) -> Tensor {
+        let [m, n] = self.shape.as_slice() else {
+            panic!("t: a 2-d tensor is needed, the shape is {:?}", self.shape);
+        };
+        let (m, n) = (*m, *n);
+        fn transpose<E: Copy>(v: &[E], m: usize, n: usize) -> Vec<E> {
+            (0..n * m).map(|k| v[(k % m) * n + k / m]).collect()
+        }
+        let storage = match &*self.data {
+            Storage::F32(v) => Storage::F32(transpose(v, m, n)),
+            Storage::F64(v) => Storage::F64(transpose(v, m, n)),
+        };
+        Tensor::from_parts(storage, vec![n, m])
+    }
+
+    /// The same data with another shape of the same number of elements (shared, no copy).
+    ///
+    /// # Panics
+    ///
+    /// If the numbers of elements differ; [`Tensor::try_reshape`] returns the error.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::ones(&[2, 3]).reshape(&[3, 2]);
+    /// assert_eq!(t.shape(), &[3, 2]);
+    /// ```
+    #[track_caller]
+    pub fn reshape(&self, shape: &[usize]) -> Tensor {
+        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tensor::reshape`], returning an error when the numbers of elements differ.
+    ///
+    /// ```
+    /// assert!(autodiff_runtime::Tensor::ones(&[2, 3]).try_reshape(&[4]).is_err());
+    /// ```
+    pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor, Error> {
+        if shape.iter().product::<usize>() != self.numel() {
+            return Err(Error::ShapeMismatch {
+                op: "reshape",
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+            });
+        }
+        Ok(Tensor { shape: shape.to_vec(), data: self.data.clone() })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batched<E: Element + nalgebra::RealField + Copy>(
+    a: &[E],
+    b: &[E],
+    batches: usize,
+    b_batched: bool,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Vec<E> {
+    let mut out = Vec::with_capacity(batches * m * n);
+    for i in 0..batches {
+        let x = &a[i * m * k..(i + 1) * m * k];
+        let y = if b_batched { &b[i * k * n..(i + 1) * k * n] } else { b };
+        out.extend(matmul_2d(x, y, m, k, n));
+    }
+    out
+}

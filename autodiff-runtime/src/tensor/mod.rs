@@ -1,0 +1,10 @@
+//! [`Tensor`]: n-dimensional arrays of `f32` or `f64`, a cheap handle over shared storage, with
+//! NumPy broadcasting, reductions, `matmul`, and a `Display` like PyTorch's.
+
+mod core;
+mod display;
+mod linalg;
+mod ops;
+mod reduce;
+
+pub use self::core::{DType, Element, Tensor};

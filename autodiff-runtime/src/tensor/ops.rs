@@ -1,0 +1,369 @@
+//! Elementwise operations: arithmetic with NumPy broadcasting (tensors and scalars, owned and
+//! borrowed), unary functions, and the operators.
+
+use super::core::{Element, Storage, Tensor};
+use crate::{Error, Real};
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+/// A binary elementwise operation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Binary {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Binary {
+    fn name(self) -> &'static str {
+        match self {
+            Binary::Add => "add",
+            Binary::Sub => "sub",
+            Binary::Mul => "mul",
+            Binary::Div => "div",
+        }
+    }
+
+    fn apply<E: Real>(self, a: E, b: E) -> E {
+        match self {
+            Binary::Add => a + b,
+            Binary::Sub => a - b,
+            Binary::Mul => a * b,
+            Binary::Div => a / b,
+        }
+    }
+}
+
+/// The shape two shapes broadcast to (NumPy's rules: align on the right; each pair of sizes
+/// equal, or one of them 1).
+pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let dim = |s: &[usize], i: usize| if i + s.len() < n { 1 } else { s[i + s.len() - n] };
+    (0..n)
+        .map(|i| match (dim(a, i), dim(b, i)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Row-major strides of `shape` seen as `out`'s shape: 0 along broadcast dimensions.
+fn strides_in(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let mut strides = vec![0; out.len()];
+    let mut stride = 1;
+    for (i, &d) in shape.iter().enumerate().rev() {
+        let j = i + out.len() - shape.len();
+        strides[j] = if d == 1 { 0 } else { stride };
+        stride *= d;
+    }
+    strides
+}
+
+/// `f(a[i], b[i])` over the broadcast of the two shapes.
+fn zip_broadcast<E: Element>(
+    a: &[E],
+    sa: &[usize],
+    b: &[E],
+    sb: &[usize],
+    out: &[usize],
+    f: impl Fn(E, E) -> E,
+) -> Vec<E> {
+    if sa == sb {
+        return a.iter().zip(b).map(|(x, y)| f(*x, *y)).collect();
+    }
+    let (ta, tb) = (strides_in(sa, out), strides_in(sb, out));
+    let n: usize = out.iter().product();
+    let mut index = vec![0usize; out.len()];
+    let (mut ia, mut ib) = (0usize, 0usize);
+    let mut result = Vec::with_capacity(n);
+    for _ in 0..n {
+        result.push(f(a[ia], b[ib]));
+        // advance the multi-index, updating both offsets
+        for d in (0..out.len()).rev() {
+            index[d] += 1;
+            ia += ta[d];
+            ib += tb[d];
+            if index[d] < out[d] {
+                break;
+            }
+            ia -= ta[d] * out[d];
+            ib -= tb[d] * out[d];
+            index[d] = 0;
+        }
+    }
+    result
+}
+
+impl Tensor {
+    /// `self op other` with broadcasting; `f64` if either is `f64`.
+    pub(crate) fn try_binary(&self, other: &Tensor, op: Binary) -> Result<Tensor, Error> {
+        let shape =
+            broadcast_shape(&self.shape, &other.shape).ok_or_else(|| Error::ShapeMismatch {
+                op: op.name(),
+                lhs: self.shape.clone(),
+                rhs: other.shape.clone(),
+            })?;
+        let storage = match (&*self.data, &*other.data) {
+            (Storage::F32(a), Storage::F32(b)) => {
+                Storage::F32(zip_broadcast(a, &self.shape, b, &other.shape, &shape, |x, y| {
+                    op.apply(x, y)
+                }))
+            }
+            _ => {
+                let (a, b) = (self.to_vec::<f64>(), other.to_vec::<f64>());
+                Storage::F64(zip_broadcast(&a, &self.shape, &b, &other.shape, &shape, |x, y| {
+                    op.apply(x, y)
+                }))
+            }
+        };
+        Ok(Tensor::from_parts(storage, shape))
+    }
+
+    #[track_caller]
+    fn binary(&self, other: &Tensor, op: Binary) -> Tensor {
+        self.try_binary(other, op).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `self + other` with broadcasting, or an error naming both shapes.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let (a, b) = (Tensor::ones(&[2, 3]), Tensor::ones(&[3]));
+    /// assert_eq!(a.try_add(&b).unwrap().shape(), &[2, 3]);
+    /// assert!(a.try_add(&Tensor::ones(&[2])).is_err());
+    /// ```
+    pub fn try_add(&self, other: &Tensor) -> Result<Tensor, Error> {
+        self.try_binary(other, Binary::Add)
+    }
+
+    /// `self - other` with broadcasting, or an error naming both shapes.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// assert!(Tensor::ones(&[2]).try_sub(&Tensor::ones(&[3])).is_err());
+    /// ```
+    pub fn try_sub(&self, other: &Tensor) -> Result<Tensor, Error> {
+        self.try_binary(other, Binary::Sub)
+    }
+
+    /// `self * other` elementwise with broadcasting, or an error naming both shapes.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let c = Tensor::ones(&[2, 1]).try_mul(&Tensor::full(&[3], 2.0f32)).unwrap();
+    /// assert_eq!(c.shape(), &[2, 3]);
+    /// ```
+    pub fn try_mul(&self, other: &Tensor) -> Result<Tensor, Error> {
+        self.try_binary(other, Binary::Mul)
+    }
+
+    /// `self / other` elementwise with broadcasting, or an error naming both shapes.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// assert!(Tensor::ones(&[2]).try_div(&Tensor::ones(&[2])).is_ok());
+    /// ```
+    pub fn try_div(&self, other: &Tensor) -> Result<Tensor, Error> {
+        self.try_binary(other, Binary::Div)
+    }
+
+    /// Applies `f` to every element, keeping the dtype.
+    pub(crate) fn map(&self, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Tensor {
+        let storage = match &*self.data {
+            Storage::F32(v) => Storage::F32(v.iter().map(|x| f32f(*x)).collect()),
+            Storage::F64(v) => Storage::F64(v.iter().map(|x| f64f(*x)).collect()),
+        };
+        Tensor::from_parts(storage, self.shape.clone())
+    }
+}
+
+macro_rules! unary {
+    ($($(#[$doc:meta])* $name:ident => |$x:ident| $body:expr;)*) => {
+        impl Tensor {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Tensor {
+                    fn apply<E: Real>($x: E) -> E { $body }
+                    self.map(apply::<f32>, apply::<f64>)
+                }
+            )*
+        }
+    };
+}
+
+unary! {
+    /// `max(x, 0)` elementwise.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
+    /// assert_eq!(t.relu().to_vec::<f32>(), [0.0, 2.0]);
+    /// ```
+    relu => |x| if x > E::ZERO { x } else { E::ZERO };
+    /// `1 / (1 + e^-x)` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).sigmoid().item::<f32>(), 0.5);
+    /// ```
+    sigmoid => |x| E::ONE / (E::ONE + (-x).exp());
+    /// `tanh` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).tanh().item::<f32>(), 0.0);
+    /// ```
+    tanh => |x| x.tanh();
+    /// `e^x` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).exp().item::<f32>(), 1.0);
+    /// ```
+    exp => |x| x.exp();
+    /// Natural logarithm elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::ones(&[1]).ln().item::<f32>(), 0.0);
+    /// ```
+    ln => |x| x.ln();
+    /// `sin` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).sin().item::<f32>(), 0.0);
+    /// ```
+    sin => |x| x.sin();
+    /// `cos` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).cos().item::<f32>(), 1.0);
+    /// ```
+    cos => |x| x.cos();
+    /// Square root elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 4.0f32).sqrt().item::<f32>(), 2.0);
+    /// ```
+    sqrt => |x| x.sqrt();
+    /// Absolute value elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::full(&[1], -4.0f32).abs().item::<f32>(), 4.0);
+    /// ```
+    abs => |x| x.abs();
+}
+
+impl Tensor {
+    /// `x^n` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 3.0f32).powi(2).item::<f32>(), 9.0);
+    /// ```
+    pub fn powi(&self, n: i32) -> Tensor {
+        self.map(|x| x.powi(n), |x| x.powi(n))
+    }
+
+    /// `x^p` elementwise.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 4.0f32).powf(0.5).item::<f32>(), 2.0);
+    /// ```
+    pub fn powf(&self, p: f64) -> Tensor {
+        self.map(|x| x.powf(p as f32), |x| x.powf(p))
+    }
+
+    fn with_scalar(&self, s: f64, op: Binary, scalar_first: bool) -> Tensor {
+        let s32 = s as f32;
+        self.map(
+            |x| if scalar_first { op.apply(s32, x) } else { op.apply(x, s32) },
+            |x| if scalar_first { op.apply(s, x) } else { op.apply(x, s) },
+        )
+    }
+}
+
+macro_rules! operators {
+    ($($trait:ident $method:ident $op:ident;)*) => {$(
+        impl $trait<&Tensor> for &Tensor {
+            type Output = Tensor;
+            /// Elementwise with broadcasting.
+            ///
+            /// # Panics
+            ///
+            /// If the shapes do not broadcast; the message names both (see the `try_` form).
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor { self.binary(rhs, Binary::$op) }
+        }
+        impl $trait<Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor { self.binary(&rhs, Binary::$op) }
+        }
+        impl $trait<&Tensor> for Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor { self.binary(rhs, Binary::$op) }
+        }
+        impl $trait<Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: Tensor) -> Tensor { self.binary(&rhs, Binary::$op) }
+        }
+        // Scalars are `f64` only: with an `f32` impl too, `&t * 2.0` would not infer.
+        operators!(@scalar $trait $method $op f64);
+    )*};
+    (@scalar $trait:ident $method:ident $op:ident $t:ty) => {
+        impl $trait<$t> for &Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: $t) -> Tensor { self.with_scalar(f64::from(rhs), Binary::$op, false) }
+        }
+        impl $trait<$t> for Tensor {
+            type Output = Tensor;
+            fn $method(self, rhs: $t) -> Tensor { self.with_scalar(f64::from(rhs), Binary::$op, false) }
+        }
+        impl $trait<&Tensor> for $t {
+            type Output = Tensor;
+            fn $method(self, rhs: &Tensor) -> Tensor { rhs.with_scalar(f64::from(self), Binary::$op, true) }
+        }
+        impl $trait<Tensor> for $t {
+            type Output = Tensor;
+            fn $method(self, rhs: Tensor) -> Tensor { rhs.with_scalar(f64::from(self), Binary::$op, true) }
+        }
+    };
+}
+
+operators! {
+    Add add Add;
+    Sub sub Sub;
+    Mul mul Mul;
+    Div div Div;
+}
+
+impl Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        self.map(|x| -x, |x| -x)
+    }
+}
+
+impl Neg for Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        -&self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast_shape(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[2, 1], &[1, 3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[4, 1, 3], &[2, 1]), Some(vec![4, 2, 3]));
+        assert_eq!(broadcast_shape(&[], &[2]), Some(vec![2]));
+        assert_eq!(broadcast_shape(&[2], &[3]), None);
+        let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2, 1]);
+        let b = Tensor::from_vec(vec![10.0f32, 20.0, 30.0], &[3]);
+        assert_eq!((&a + &b).to_vec::<f32>(), [11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
+        assert_eq!((&b - &a).to_vec::<f32>(), [9.0, 19.0, 29.0, 8.0, 18.0, 28.0]);
+    }
+}

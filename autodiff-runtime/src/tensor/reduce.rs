@@ -1,0 +1,136 @@
+//! Reductions: `sum`, `mean` (one-element results), `sum_dim`, `max_dim`.
+
+use super::core::{Element, Storage, Tensor};
+use crate::Error;
+
+/// Reduces dimension `dim` of a row-major array of `shape` with `f`, starting from `init`.
+fn reduce_dim<E: Element>(
+    data: &[E],
+    shape: &[usize],
+    dim: usize,
+    init: E,
+    f: impl Fn(E, E) -> E,
+) -> Vec<E> {
+    let outer: usize = shape[..dim].iter().product();
+    let n = shape[dim];
+    let inner: usize = shape[dim + 1..].iter().product();
+    let mut out = vec![init; outer * inner];
+    for o in 0..outer {
+        for k in 0..n {
+            let row = &data[(o * n + k) * inner..(o * n + k + 1) * inner];
+            for (acc, x) in out[o * inner..(o + 1) * inner].iter_mut().zip(row) {
+                *acc = f(*acc, *x);
+            }
+        }
+    }
+    out
+}
+
+impl Tensor {
+    /// The sum of all elements, as a zero-dimensional tensor.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Tensor::ones(&[2, 3]).sum().item::<f32>(), 6.0);
+    /// ```
+    pub fn sum(&self) -> Tensor {
+        match &*self.data {
+            Storage::F32(v) => Tensor::scalar(v.iter().sum::<f32>()),
+            Storage::F64(v) => Tensor::scalar(v.iter().sum::<f64>()),
+        }
+    }
+
+    /// The mean of all elements, as a zero-dimensional tensor.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![1.0f64, 2.0, 6.0], &[3]);
+    /// assert_eq!(t.mean().item::<f64>(), 3.0);
+    /// ```
+    pub fn mean(&self) -> Tensor {
+        let n = self.numel().max(1) as f64;
+        &self.sum() / n
+    }
+
+    /// Sums over dimension `dim`, keeping it with size 1 if `keepdim`.
+    ///
+    /// # Panics
+    ///
+    /// If `dim` is out of range; [`Tensor::try_sum_dim`] returns the error.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(t.sum_dim(0, false).to_vec::<f32>(), [4.0, 6.0]);
+    /// assert_eq!(t.sum_dim(1, true).shape(), &[2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn sum_dim(&self, dim: usize, keepdim: bool) -> Tensor {
+        self.try_sum_dim(dim, keepdim).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tensor::sum_dim`], returning an error for a dimension out of range.
+    ///
+    /// ```
+    /// assert!(autodiff_runtime::Tensor::ones(&[2]).try_sum_dim(1, false).is_err());
+    /// ```
+    pub fn try_sum_dim(&self, dim: usize, keepdim: bool) -> Result<Tensor, Error> {
+        self.reduce(dim, keepdim, "sum_dim", |a: f32, b| a + b, |a: f64, b| a + b, 0.0, 0.0)
+    }
+
+    /// The maximum over dimension `dim` (values only), keeping it with size 1 if `keepdim`.
+    ///
+    /// # Panics
+    ///
+    /// If `dim` is out of range; [`Tensor::try_max_dim`] returns the error.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::from_vec(vec![1.0f32, 5.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(t.max_dim(1, false).to_vec::<f32>(), [5.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn max_dim(&self, dim: usize, keepdim: bool) -> Tensor {
+        self.try_max_dim(dim, keepdim).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tensor::max_dim`], returning an error for a dimension out of range.
+    ///
+    /// ```
+    /// assert!(autodiff_runtime::Tensor::ones(&[2]).try_max_dim(3, true).is_err());
+    /// ```
+    pub fn try_max_dim(&self, dim: usize, keepdim: bool) -> Result<Tensor, Error> {
+        self.reduce(
+            dim,
+            keepdim,
+            "max_dim",
+            f32::max,
+            f64::max,
+            f32::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reduce(
+        &self,
+        dim: usize,
+        keepdim: bool,
+        op: &'static str,
+        f32f: impl Fn(f32, f32) -> f32,
+        f64f: impl Fn(f64, f64) -> f64,
+        init32: f32,
+        init64: f64,
+    ) -> Result<Tensor, Error> {
+        if dim >= self.shape.len() {
+            return Err(Error::Dimension { op, dim, shape: self.shape.clone() });
+        }
+        let storage = match &*self.data {
+            Storage::F32(v) => Storage::F32(reduce_dim(v, &self.shape, dim, init32, f32f)),
+            Storage::F64(v) => Storage::F64(reduce_dim(v, &self.shape, dim, init64, f64f)),
+        };
+        let mut shape = self.shape.clone();
+        if keepdim {
+            shape[dim] = 1;
+        } else {
+            shape.remove(dim);
+        }
+        Ok(Tensor::from_parts(storage, shape))
+    }
+}
