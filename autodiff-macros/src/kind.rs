@@ -21,6 +21,8 @@ pub enum Kind {
     Seq(Seq),
     /// A nalgebra fixed-size vector or matrix of floats (`Vector3<f64>`, `SMatrix<f32, 2, 3>`).
     Algebra,
+    /// The runtime's `Tensor` (or a reference to one).
+    Tensor,
 }
 
 /// How a sequence of floats is held; it decides its tangent and adjoint types (DESIGN.md).
@@ -38,6 +40,7 @@ impl Kind {
     /// The kind of the result of arithmetic on values of kinds `self` and `other`.
     pub fn join(self, other: Kind) -> Kind {
         match (self, other) {
+            (Kind::Tensor, _) | (_, Kind::Tensor) => Kind::Tensor,
             (Kind::Algebra, _) | (_, Kind::Algebra) => Kind::Algebra,
             (Kind::Float, _) | (_, Kind::Float) => Kind::Float,
             (a, b) if a == b => a,
@@ -74,6 +77,12 @@ impl Kind {
         };
         if float(ty) {
             return Kind::Float;
+        }
+        let tensor = |t: &Type| matches!(t, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Tensor"));
+        match ty {
+            t if tensor(t) => return Kind::Tensor,
+            Type::Reference(r) if r.mutability.is_none() && tensor(&r.elem) => return Kind::Tensor,
+            _ => {}
         }
         if let Type::Path(p) = ty
             && let Some(last) = p.path.segments.last()
@@ -178,6 +187,9 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!(SMatrix<f64, 2, 3>)), Kind::Algebra);
         assert_eq!(Kind::of_type(&parse_quote!(Vector3<i32>)), Kind::Unknown);
         assert_eq!(Kind::Algebra.join(Kind::Float), Kind::Algebra);
+        assert_eq!(Kind::of_type(&parse_quote!(&Tensor)), Kind::Tensor);
+        assert_eq!(Kind::of_type(&parse_quote!(autodiff::Tensor)), Kind::Tensor);
+        assert_eq!(Kind::Float.join(Kind::Tensor), Kind::Tensor);
         assert_eq!(Kind::of_const(&parse_quote!(2.0)), Kind::Float);
         assert_eq!(Kind::of_const(&parse_quote!(-3)), Kind::Int);
         assert_eq!(Kind::of_const(&parse_quote!(1f32)), Kind::Float);

@@ -119,6 +119,17 @@ impl DerivativeTypes {
                 adjoint: quote::quote!(&mut [#e]),
                 gradient: quote::quote!(::std::vec::Vec<#e>),
             },
+            (Kind::Tensor, _) => {
+                let owned = match ty {
+                    Type::Reference(r) => (*r.elem).clone(),
+                    t => t.clone(),
+                };
+                DerivativeTypes {
+                    tangent: quote::quote!(#ty),
+                    adjoint: quote::quote!(&mut #owned),
+                    gradient: quote::quote!(#owned),
+                }
+            }
             _ => DerivativeTypes {
                 tangent: quote::quote!(#ty),
                 adjoint: quote::quote!(&mut #ty),
@@ -249,7 +260,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
-                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_) | Kind::Algebra) => {
+                    Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_) | Kind::Algebra | Kind::Tensor) => {
                         p.active = true
                     }
                     Some(p) => errors.error(
@@ -274,9 +285,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 }
             }
         }
-        None => params
-            .iter_mut()
-            .for_each(|p| p.active = matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra)),
+        None => params.iter_mut().for_each(|p| {
+            p.active = matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor)
+        }),
     }
     Some(FnDesc { item, params, receiver, ret, ret_kind })
 }

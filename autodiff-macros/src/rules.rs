@@ -129,6 +129,25 @@ pub fn algebra_method(name: &str, operands: usize) -> Option<(&'static Rule, boo
         .map(|(r, f)| (r, *f))
 }
 
+/// Methods of `Tensor`, differentiated by `rules::tensor` (which reads every operand); the
+/// elementwise functions they share with floats (`sin`, `exp`, ...) use the float rows' names.
+pub static TENSOR_METHODS: &[Rule] = &[
+    Rule { name: "relu", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "sigmoid", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "sum", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "mean", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "sum_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]] },
+    Rule { name: "matmul", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] },
+    Rule { name: "t", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
+    Rule { name: "powf", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
+];
+
+/// Looks up a tensor method by name and number of operands.
+pub fn tensor_method(name: &str, operands: usize) -> Option<&'static Rule> {
+    TENSOR_METHODS.iter().find(|r| r.name == name && r.diff.len() == operands)
+}
+
 /// Methods that are allowed on active values and give inactive results.
 pub static INACTIVE_METHODS: &[&str] = &[
     "is_nan",

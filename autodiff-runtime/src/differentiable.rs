@@ -232,3 +232,30 @@ pub fn cut_to_length<'a, T>(tangent: &'a [T], len: usize, name: &str) -> &'a [T]
         }
     }
 }
+
+/// Tensors: adjoints are zeros of the same shape and dtype; a contribution of a broadcast shape
+/// is summed back to the adjoint's shape, and converted to its dtype.
+impl Differentiable for crate::Tensor {
+    fn zero_like(&self) -> Self {
+        crate::Tensor::zeros(self.shape()).to_dtype(self.dtype())
+    }
+    fn accumulate(&mut self, contribution: Self) {
+        let c = contribution.sum_to(self.shape());
+        *self = (&*self + &c).to_dtype(self.dtype());
+    }
+}
+
+impl Zeros for crate::Tensor {
+    type Output = crate::Tensor;
+    fn zeros(&self) -> crate::Tensor {
+        self.zero_like()
+    }
+}
+
+/// The seed of `f_grad` for a tensor result: a zero-dimensional one, which broadcasts, so a
+/// result with several elements gets the gradient of their sum.
+impl GradOutput for crate::Tensor {
+    fn unit_seed() -> Self {
+        crate::Tensor::scalar(1.0f32)
+    }
+}

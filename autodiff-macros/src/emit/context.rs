@@ -110,8 +110,23 @@ impl Ctx<'_> {
 
     /// The primal of `op`, written as the user wrote it so type inference sees the same code.
     pub fn primal(&self, op: &Op) -> TokenStream {
-        let a: Vec<TokenStream> = match op.prim {
-            Prim::Call => op.args.iter().map(|o| self.argument(o)).collect(),
+        let a: Vec<TokenStream> = match (op.prim, &op.form) {
+            (Prim::Call, _) => op.args.iter().map(|o| self.argument(o)).collect(),
+            // Tensor operators take their operands by reference: the adjoint uses them again.
+            (_, Form::Binary(_) | Form::Neg) => op
+                .args
+                .iter()
+                .map(|o| match o {
+                    Operand::Var(v)
+                        if self.f.var(*v).kind == Kind::Tensor
+                            && !matches!(self.f.var(*v).ty, Some(syn::Type::Reference(_))) =>
+                    {
+                        let id = self.id(*v);
+                        quote!(&#id)
+                    }
+                    o => self.operand(o),
+                })
+                .collect(),
             _ => op.args.iter().map(|o| self.operand(o)).collect(),
         };
         match &op.form {
@@ -157,14 +172,21 @@ impl Ctx<'_> {
     ) -> TokenStream {
         let rt = &self.rt;
         let f = Ident::new(&rule.function(mode, k), op.span);
-        let algebra = self.algebra(op, rule);
+        let tensor = self.tensor(op, rule);
+        let algebra = tensor || self.algebra(op, rule);
         let pass = |j: u8, value: TokenStream| {
             if mode == "jvp" || algebra || rule.reads(k, j) { quote!(&#value) } else { quote!(&()) }
         };
         let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, self.value(o)));
         let id = self.id(op.out);
         let y = pass(crate::rules::Y, quote!(#id));
-        let module = if algebra { quote!(rules::algebra) } else { quote!(rules) };
+        let module = if tensor {
+            quote!(rules::tensor)
+        } else if algebra {
+            quote!(rules::algebra)
+        } else {
+            quote!(rules)
+        };
         quote_spanned!(op.span=> #rt::#module::#f(#(#args,)* #y, &#seed))
     }
 
@@ -173,6 +195,13 @@ impl Ctx<'_> {
     pub fn algebra(&self, op: &Op, rule: &Rule) -> bool {
         crate::rules::ALGEBRA_METHODS.iter().any(|(r, _)| std::ptr::eq(r, rule))
             || op.args.iter().any(|a| a.var().is_some_and(|v| self.f.var(v).kind == Kind::Algebra))
+    }
+
+    /// Whether an operation on tensors takes its rules from `rules::tensor` (which read every
+    /// operand and sum broadcast adjoints back to each operand's shape).
+    pub fn tensor(&self, op: &Op, rule: &Rule) -> bool {
+        crate::rules::TENSOR_METHODS.iter().any(|r| std::ptr::eq(r, rule))
+            || op.args.iter().any(|a| a.var().is_some_and(|v| self.f.var(v).kind == Kind::Tensor))
     }
 
     /// An operand's value for a rule's argument: `&v` operands pass `v` itself.
@@ -188,7 +217,7 @@ impl Ctx<'_> {
 
     /// The values the reverse-mode rule for operand `k` of `op` reads.
     pub fn rule_reads(&self, op: &Op, rule: &Rule, k: usize) -> Vec<Operand> {
-        if self.algebra(op, rule) {
+        if self.algebra(op, rule) || self.tensor(op, rule) {
             let mut all = op.args.clone();
             all.push(Operand::Var(op.out));
             return all;

@@ -109,7 +109,7 @@ pub fn generated_items(
         }
     };
 
-    let grad_item = if desc.ret_kind == Kind::Float {
+    let grad_item = if matches!(desc.ret_kind, Kind::Float | Kind::Tensor) {
         let rt = &cx.rt;
         let locals: Vec<Ident> = active_params
             .iter()

@@ -236,6 +236,20 @@ impl<'s> Lowerer<'_> {
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
             return self.lower_expr(&mc.receiver);
         }
+        let receiver_kind = self.infer_kind(&mc.receiver);
+        if let Some(rule) =
+            rules::tensor_method(&name, 1 + mc.args.len()).filter(|_| receiver_kind == Kind::Tensor)
+        {
+            let mut args = vec![self.lower_expr(&mc.receiver)];
+            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+            return self.push_op(
+                Prim::Rule(rule),
+                Form::Method(mc.method.clone()),
+                args,
+                mc.span(),
+                Kind::Tensor,
+            );
+        }
         if let Some((rule, float_result)) = rules::algebra_method(&name, 1 + mc.args.len()) {
             let mut args = vec![self.lower_expr(&mc.receiver)];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
@@ -251,6 +265,15 @@ impl<'s> Lowerer<'_> {
         if let Some(rule) = rules::method(&name, 1 + mc.args.len()) {
             let mut args = vec![self.lower_expr(&mc.receiver)];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+            if receiver_kind == Kind::Tensor {
+                return self.push_op(
+                    Prim::Rule(rule),
+                    Form::Method(mc.method.clone()),
+                    args,
+                    mc.span(),
+                    Kind::Tensor,
+                );
+            }
             return self.push_op(
                 Prim::Rule(rule),
                 Form::Method(mc.method.clone()),
@@ -459,9 +482,13 @@ impl<'s> Lowerer<'_> {
             Expr::Binary(_) => Kind::Bool,
             Expr::Unary(u) => self.infer_kind(&u.expr),
             Expr::Cast(c) => Kind::of_type(&c.ty),
+            Expr::Reference(r) => self.infer_kind(&r.expr),
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = self.infer_kind(&mc.receiver);
+                if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                    return Kind::Tensor;
+                }
                 if name == "len" {
                     Kind::Int
                 } else if rules::INACTIVE_METHODS.contains(&name.as_str()) {

@@ -71,3 +71,12 @@ macro_rules! impl_fixed_size {
     )*};
 }
 impl_fixed_size!(f32, f64);
+
+impl Update for crate::Tensor {
+    fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        *self = (&*self + &(x * alpha)).to_dtype(self.dtype());
+    }
+    fn scale(&mut self, beta: f64) {
+        *self = (&*self * beta).to_dtype(self.dtype());
+    }
+}

@@ -19,6 +19,7 @@ mod arithmetic;
 mod conversion;
 mod elementary;
 mod selection;
+pub mod tensor;
 
 pub use arithmetic::*;
 pub use conversion::*;

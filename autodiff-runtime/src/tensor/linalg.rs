@@ -159,3 +159,36 @@ fn batched<E: Element + nalgebra::RealField + Copy>(
     }
     out
 }
+
+impl Tensor {
+    /// Swaps the last two dimensions (a copy): `t` for 2-d tensors, per batch for 3-d ones.
+    pub(crate) fn transpose_last2(&self) -> Tensor {
+        match self.shape.as_slice() {
+            [_, _] => self.t(),
+            [b, m, n] => {
+                let (b, m, n) = (*b, *m, *n);
+                let parts: Vec<Tensor> =
+                    (0..b).map(|i| self.batch(i, m * n).reshape(&[m, n]).t()).collect();
+                Tensor::stack_batches(&parts, &[b, n, m])
+            }
+            _ => self.clone(),
+        }
+    }
+
+    fn batch(&self, i: usize, size: usize) -> Tensor {
+        let storage = match &*self.data {
+            Storage::F32(v) => Storage::F32(v[i * size..(i + 1) * size].to_vec()),
+            Storage::F64(v) => Storage::F64(v[i * size..(i + 1) * size].to_vec()),
+        };
+        Tensor::from_parts(storage, vec![size])
+    }
+
+    fn stack_batches(parts: &[Tensor], shape: &[usize]) -> Tensor {
+        match parts.first().map(Tensor::dtype) {
+            Some(super::DType::F64) => {
+                Tensor::from_vec(parts.iter().flat_map(|p| p.to_vec::<f64>()).collect(), shape)
+            }
+            _ => Tensor::from_vec(parts.iter().flat_map(|p| p.to_vec::<f32>()).collect(), shape),
+        }
+    }
+}

@@ -134,3 +134,31 @@ impl Tensor {
         Ok(Tensor::from_parts(storage, shape))
     }
 }
+
+impl Tensor {
+    /// Sums a broadcast result back to `shape` (the adjoint of broadcasting): over leading
+    /// dimensions `shape` lacks, and over dimensions where `shape` has size 1.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let g = Tensor::ones(&[2, 3]);
+    /// assert_eq!(g.sum_to(&[3]).to_vec::<f32>(), [2.0, 2.0, 2.0]);
+    /// assert_eq!(g.sum_to(&[2, 1]).to_vec::<f32>(), [3.0, 3.0]);
+    /// assert_eq!(g.sum_to(&[]).item::<f32>(), 6.0);
+    /// ```
+    pub fn sum_to(&self, shape: &[usize]) -> Tensor {
+        if self.shape == shape {
+            return self.clone();
+        }
+        let mut t = self.clone();
+        while t.shape.len() > shape.len() {
+            t = t.sum_dim(0, false);
+        }
+        for (d, &size) in shape.iter().enumerate() {
+            if size == 1 && t.shape[d] != 1 {
+                t = t.sum_dim(d, true);
+            }
+        }
+        t.reshape(shape)
+    }
+}

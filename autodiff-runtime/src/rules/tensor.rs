@@ -1,0 +1,491 @@
+//! Tensors: the rules of `+ - * /` (with NumPy broadcasting: an operand's adjoint is the
+//! result's adjoint summed back to the operand's shape), unary functions, reductions, `matmul`,
+//! `t` and `reshape`. Operands may be tensors (owned or borrowed) or `f64`/`f32` scalars mixed
+//! with tensors; the macro calls these when an operand is a tensor. All operands are read.
+
+use crate::Tensor;
+
+/// An operand of a tensor operation: a tensor, a reference to one, or a scalar.
+pub trait TensorOperand {
+    /// The type of its tangent and adjoint: `Tensor` for tensors, the scalar for scalars.
+    type Adjoint;
+    /// The operand as a tensor (a scalar as a zero-dimensional one).
+    fn to_tensor(&self) -> Tensor;
+    /// The adjoint contribution of a (broadcast) adjoint `g` of the result: summed back to
+    /// this operand's shape and dtype.
+    fn reduce(&self, g: Tensor) -> Self::Adjoint;
+}
+
+impl TensorOperand for Tensor {
+    type Adjoint = Tensor;
+    fn to_tensor(&self) -> Tensor {
+        self.clone()
+    }
+    fn reduce(&self, g: Tensor) -> Tensor {
+        g.sum_to(self.shape()).to_dtype(self.dtype())
+    }
+}
+
+impl<T: TensorOperand> TensorOperand for &T {
+    type Adjoint = T::Adjoint;
+    fn to_tensor(&self) -> Tensor {
+        (**self).to_tensor()
+    }
+    fn reduce(&self, g: Tensor) -> T::Adjoint {
+        (**self).reduce(g)
+    }
+}
+
+macro_rules! scalar_operand {
+    ($($t:ty),*) => {$(
+        impl TensorOperand for $t {
+            type Adjoint = $t;
+            fn to_tensor(&self) -> Tensor {
+                Tensor::scalar(*self)
+            }
+            fn reduce(&self, g: Tensor) -> $t {
+                g.sum().item::<$t>()
+            }
+        }
+    )*};
+}
+scalar_operand!(f32, f64);
+
+/// A tangent of the result `y`, broadcast to `y`'s shape.
+fn expand(y: &Tensor, t: Tensor) -> Tensor {
+    if t.shape() == y.shape() { t } else { &t + &Tensor::zeros(y.shape()).to_dtype(t.dtype()) }
+}
+
+macro_rules! binary_rules {
+    ($(
+        $(#[$doc:meta])*
+        $jvp0:ident, $jvp1:ident, $vjp0:ident, $vjp1:ident:
+        |$a:ident, $b:ident, $y:ident, $g:ident| lhs = $lhs:expr, rhs = $rhs:expr;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $jvp0<A: TensorOperand, B: TensorOperand, D: TensorOperand>(a: &A, b: &B, y: &Tensor, d: &D) -> Tensor {
+            let ($a, $b, $y, $g) = (a.to_tensor(), b.to_tensor(), y.clone(), d.to_tensor());
+            let _ = (&$a, &$b, &$y);
+            expand(&$y, $lhs)
+        }
+        $(#[$doc])*
+        pub fn $jvp1<A: TensorOperand, B: TensorOperand, D: TensorOperand>(a: &A, b: &B, y: &Tensor, d: &D) -> Tensor {
+            let ($a, $b, $y, $g) = (a.to_tensor(), b.to_tensor(), y.clone(), d.to_tensor());
+            let _ = (&$a, &$b, &$y);
+            expand(&$y, $rhs)
+        }
+        $(#[$doc])*
+        pub fn $vjp0<A: TensorOperand, B: TensorOperand>(a: &A, b: &B, y: &Tensor, g: &Tensor) -> A::Adjoint {
+            let ($a, $b, $y, $g) = (a.to_tensor(), b.to_tensor(), y.clone(), g.clone());
+            let _ = (&$a, &$b, &$y);
+            a.reduce($lhs)
+        }
+        $(#[$doc])*
+        pub fn $vjp1<A: TensorOperand, B: TensorOperand>(a: &A, b: &B, y: &Tensor, g: &Tensor) -> B::Adjoint {
+            let ($a, $b, $y, $g) = (a.to_tensor(), b.to_tensor(), y.clone(), g.clone());
+            let _ = (&$a, &$b, &$y);
+            b.reduce($rhs)
+        }
+    )*};
+}
+
+binary_rules! {
+    /// Rule of `a + b` (broadcasting): `∂/∂a = ∂/∂b = 1`, each summed back to its shape.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::add_vjp_0, Tensor};
+    /// let (a, b) = (Tensor::ones(&[3]), Tensor::ones(&[2, 3]));
+    /// let g = add_vjp_0(&a, &b, &(&a + &b), &Tensor::ones(&[2, 3]));
+    /// assert_eq!(g.to_vec::<f32>(), [2.0, 2.0, 2.0]);
+    /// ```
+    add_jvp_0, add_jvp_1, add_vjp_0, add_vjp_1: |a, b, y, g| lhs = g.clone(), rhs = g.clone();
+    /// Rule of `a - b` (broadcasting): `∂/∂a = 1`, `∂/∂b = -1`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::sub_vjp_1, Tensor};
+    /// let (a, b) = (Tensor::ones(&[2]), 3.0);
+    /// assert_eq!(sub_vjp_1(&a, &b, &(&a - b), &Tensor::ones(&[2])), -2.0);
+    /// ```
+    sub_jvp_0, sub_jvp_1, sub_vjp_0, sub_vjp_1: |a, b, y, g| lhs = g.clone(), rhs = -&g;
+    /// Rule of `a * b` elementwise (broadcasting): `∂/∂a = b`, `∂/∂b = a`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::mul_vjp_1, Tensor};
+    /// let (a, b) = (Tensor::full(&[2], 3.0f32), 2.0);
+    /// assert_eq!(mul_vjp_1(&a, &b, &(&a * b), &Tensor::ones(&[2])), 6.0);
+    /// ```
+    mul_jvp_0, mul_jvp_1, mul_vjp_0, mul_vjp_1: |a, b, y, g| lhs = &g * &b, rhs = &g * &a;
+    /// Rule of `a / b` elementwise (broadcasting): `∂/∂a = 1/b`, `∂/∂b = -y/b`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::div_vjp_0, Tensor};
+    /// let (a, b) = (Tensor::ones(&[2]), Tensor::full(&[2], 4.0f32));
+    /// assert_eq!(div_vjp_0(&a, &b, &(&a / &b), &Tensor::ones(&[2])).to_vec::<f32>(), [0.25, 0.25]);
+    /// ```
+    div_jvp_0, div_jvp_1, div_vjp_0, div_vjp_1: |a, b, y, g| lhs = &g / &b, rhs = -&(&(&g * &y) / &b);
+}
+
+/// Tangent of `-x`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::neg_jvp, Tensor};
+/// let x = Tensor::ones(&[1]);
+/// assert_eq!(neg_jvp(&x, &-&x, &x).item::<f32>(), -1.0);
+/// ```
+pub fn neg_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -> Tensor {
+    -&d.to_tensor()
+}
+
+/// Adjoint of `-x`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::neg_vjp, Tensor};
+/// let x = Tensor::ones(&[1]);
+/// assert_eq!(neg_vjp(&x, &-&x, &x).item::<f32>(), -1.0);
+/// ```
+pub fn neg_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(-g)
+}
+
+macro_rules! unary_rules {
+    ($(
+        $(#[$doc:meta])*
+        $jvp:ident, $vjp:ident: |$x:ident, $y:ident| $d:expr;
+    )*) => {$(
+        $(#[$doc])*
+        pub fn $jvp<X: TensorOperand, D: TensorOperand>(x: &X, y: &Tensor, d: &D) -> Tensor {
+            let ($x, $y) = (x.to_tensor(), y.clone());
+            let _ = (&$x, &$y);
+            &d.to_tensor() * &$d
+        }
+        $(#[$doc])*
+        pub fn $vjp<X: TensorOperand>(x: &X, y: &Tensor, g: &Tensor) -> X::Adjoint {
+            let ($x, $y) = (x.to_tensor(), y.clone());
+            let _ = (&$x, &$y);
+            x.reduce(g * &$d)
+        }
+    )*};
+}
+
+unary_rules! {
+    /// Rule of `x.relu()`: `∂ = 1 where x > 0, else 0` (0 at 0, as PyTorch).
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::relu_vjp, Tensor};
+    /// let x = Tensor::from_vec(vec![-1.0f32, 0.0, 2.0], &[3]);
+    /// assert_eq!(relu_vjp(&x, &x.relu(), &Tensor::ones(&[3])).to_vec::<f32>(), [0.0, 0.0, 1.0]);
+    /// ```
+    relu_jvp, relu_vjp: |x, y| x.map(|v| if v > 0.0 { 1.0 } else { 0.0 }, |v| if v > 0.0 { 1.0 } else { 0.0 });
+    /// Rule of `x.sigmoid()`: `∂ = y (1 - y)`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::sigmoid_vjp, Tensor};
+    /// let x = Tensor::zeros(&[1]);
+    /// assert_eq!(sigmoid_vjp(&x, &x.sigmoid(), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+    /// ```
+    sigmoid_jvp, sigmoid_vjp: |x, y| &y * &(1.0 - &y);
+    /// Rule of `x.tanh()`: `∂ = 1 - y²`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::tanh_vjp, Tensor};
+    /// let x = Tensor::zeros(&[1]);
+    /// assert_eq!(tanh_vjp(&x, &x.tanh(), &Tensor::ones(&[1])).item::<f32>(), 1.0);
+    /// ```
+    tanh_jvp, tanh_vjp: |x, y| 1.0 - &(&y * &y);
+    /// Rule of `x.exp()`: `∂ = y`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::exp_vjp, Tensor};
+    /// let x = Tensor::zeros(&[1]);
+    /// assert_eq!(exp_vjp(&x, &x.exp(), &Tensor::ones(&[1])).item::<f32>(), 1.0);
+    /// ```
+    exp_jvp, exp_vjp: |x, y| y.clone();
+    /// Rule of `x.ln()`: `∂ = 1/x`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::ln_vjp, Tensor};
+    /// let x = Tensor::full(&[1], 2.0f32);
+    /// assert_eq!(ln_vjp(&x, &x.ln(), &Tensor::ones(&[1])).item::<f32>(), 0.5);
+    /// ```
+    ln_jvp, ln_vjp: |x, y| 1.0 / &x;
+    /// Rule of `x.sin()`: `∂ = cos x`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::sin_vjp, Tensor};
+    /// let x = Tensor::zeros(&[1]);
+    /// assert_eq!(sin_vjp(&x, &x.sin(), &Tensor::ones(&[1])).item::<f32>(), 1.0);
+    /// ```
+    sin_jvp, sin_vjp: |x, y| x.cos();
+    /// Rule of `x.cos()`: `∂ = -sin x`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::cos_vjp, Tensor};
+    /// let x = Tensor::zeros(&[1]);
+    /// assert_eq!(cos_vjp(&x, &x.cos(), &Tensor::ones(&[1])).item::<f32>(), 0.0);
+    /// ```
+    cos_jvp, cos_vjp: |x, y| -&x.sin();
+    /// Rule of `x.sqrt()`: `∂ = 1 / (2y)`.
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::sqrt_vjp, Tensor};
+    /// let x = Tensor::full(&[1], 4.0f32);
+    /// assert_eq!(sqrt_vjp(&x, &x.sqrt(), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+    /// ```
+    sqrt_jvp, sqrt_vjp: |x, y| 0.5 / &y;
+    /// Rule of `x.abs()`: `∂ = sign x` (0 at 0, as PyTorch).
+    ///
+    /// ```
+    /// use autodiff_runtime::{rules::tensor::abs_vjp, Tensor};
+    /// let x = Tensor::from_vec(vec![-2.0f32, 0.0, 3.0], &[3]);
+    /// assert_eq!(abs_vjp(&x, &x.abs(), &Tensor::ones(&[3])).to_vec::<f32>(), [-1.0, 0.0, 1.0]);
+    /// ```
+    abs_jvp, abs_vjp: |x, y| x.map(crate::Real::sign, crate::Real::sign);
+}
+
+/// Tangent of `x.powi(n)`: `n x^(n-1) dx`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powi_jvp, Tensor};
+/// let x = Tensor::full(&[1], 3.0f32);
+/// assert_eq!(powi_jvp(&x, &2, &x.powi(2), &Tensor::ones(&[1])).item::<f32>(), 6.0);
+/// ```
+pub fn powi_jvp<X: TensorOperand, D: TensorOperand>(x: &X, n: &i32, _y: &Tensor, d: &D) -> Tensor {
+    &d.to_tensor() * &(&x.to_tensor().powi(n - 1) * f64::from(*n))
+}
+
+/// Adjoint of `x.powi(n)`: `n x^(n-1) g`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powi_vjp, Tensor};
+/// let x = Tensor::full(&[1], 3.0f32);
+/// assert_eq!(powi_vjp(&x, &2, &x.powi(2), &Tensor::ones(&[1])).item::<f32>(), 6.0);
+/// ```
+pub fn powi_vjp<X: TensorOperand>(x: &X, n: &i32, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g * &(&x.to_tensor().powi(n - 1) * f64::from(*n)))
+}
+
+/// Tangent of `x.powf(p)` (`p` a constant): `p x^(p-1) dx`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powf_jvp, Tensor};
+/// let x = Tensor::full(&[1], 4.0f32);
+/// assert_eq!(powf_jvp(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+/// ```
+pub fn powf_jvp<X: TensorOperand, D: TensorOperand>(x: &X, p: &f64, _y: &Tensor, d: &D) -> Tensor {
+    &d.to_tensor() * &(&x.to_tensor().powf(p - 1.0) * *p)
+}
+
+/// Adjoint of `x.powf(p)`: `p x^(p-1) g`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powf_vjp, Tensor};
+/// let x = Tensor::full(&[1], 4.0f32);
+/// assert_eq!(powf_vjp(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+/// ```
+pub fn powf_vjp<X: TensorOperand>(x: &X, p: &f64, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g * &(&x.to_tensor().powf(p - 1.0) * *p))
+}
+
+/// Tangent of `x.sum()`: the sum of the tangent.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::sum_jvp, Tensor};
+/// let x = Tensor::ones(&[3]);
+/// assert_eq!(sum_jvp(&x, &x.sum(), &x).item::<f32>(), 3.0);
+/// ```
+pub fn sum_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -> Tensor {
+    d.to_tensor().sum()
+}
+
+/// Adjoint of `x.sum()`: `g` in every element.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::sum_vjp, Tensor};
+/// let x = Tensor::ones(&[3]);
+/// assert_eq!(sum_vjp(&x, &x.sum(), &Tensor::scalar(2.0f32)).to_vec::<f32>(), [2.0; 3]);
+/// ```
+pub fn sum_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    let t = x.to_tensor();
+    x.reduce(g * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+}
+
+/// Tangent of `x.mean()`: the mean of the tangent.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::mean_jvp, Tensor};
+/// let x = Tensor::ones(&[4]);
+/// assert_eq!(mean_jvp(&x, &x.mean(), &x).item::<f32>(), 1.0);
+/// ```
+pub fn mean_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -> Tensor {
+    d.to_tensor().mean()
+}
+
+/// Adjoint of `x.mean()`: `g / n` in every element.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::mean_vjp, Tensor};
+/// let x = Tensor::ones(&[4]);
+/// assert_eq!(mean_vjp(&x, &x.mean(), &Tensor::scalar(1.0f32)).to_vec::<f32>(), [0.25; 4]);
+/// ```
+pub fn mean_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    let t = x.to_tensor();
+    let n = t.numel().max(1) as f64;
+    x.reduce(&(g * &Tensor::ones(t.shape()).to_dtype(t.dtype())) / n)
+}
+
+/// Tangent of `x.sum_dim(d, keepdim)`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::sum_dim_jvp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// assert_eq!(sum_dim_jvp(&x, &1, &false, &x.sum_dim(1, false), &x).to_vec::<f32>(), [3.0, 3.0]);
+/// ```
+pub fn sum_dim_jvp<X: TensorOperand, D: TensorOperand>(
+    _x: &X,
+    dim: &usize,
+    keepdim: &bool,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    d.to_tensor().sum_dim(*dim, *keepdim)
+}
+
+/// Adjoint of `x.sum_dim(d, keepdim)`: `g` spread along dimension `d`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::sum_dim_vjp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// let g = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// assert_eq!(sum_dim_vjp(&x, &1, &false, &x.sum_dim(1, false), &g).to_vec::<f32>(), [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
+/// ```
+pub fn sum_dim_vjp<X: TensorOperand>(
+    x: &X,
+    dim: &usize,
+    keepdim: &bool,
+    _y: &Tensor,
+    g: &Tensor,
+) -> X::Adjoint {
+    let t = x.to_tensor();
+    let mut kept = t.shape().to_vec();
+    kept[*dim] = 1;
+    let g = if *keepdim { g.clone() } else { g.reshape(&kept) };
+    x.reduce(&g * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+}
+
+/// Tangent of `a.matmul(b)` along `a`: `da b`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::matmul_jvp_0, Tensor};
+/// let (a, b) = (Tensor::eye(2), Tensor::ones(&[2, 2]));
+/// assert_eq!(matmul_jvp_0(&a, &b, &a.matmul(&b), &a), b);
+/// ```
+pub fn matmul_jvp_0<A: TensorOperand, B: TensorOperand, D: TensorOperand>(
+    _a: &A,
+    b: &B,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    d.to_tensor().matmul(&b.to_tensor())
+}
+
+/// Tangent of `a.matmul(b)` along `b`: `a db`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::matmul_jvp_1, Tensor};
+/// let (a, b) = (Tensor::eye(2), Tensor::ones(&[2, 2]));
+/// assert_eq!(matmul_jvp_1(&a, &b, &a.matmul(&b), &b), b);
+/// ```
+pub fn matmul_jvp_1<A: TensorOperand, B: TensorOperand, D: TensorOperand>(
+    a: &A,
+    _b: &B,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    a.to_tensor().matmul(&d.to_tensor())
+}
+
+/// Adjoint of `a.matmul(b)` for `a`: `g bᵀ`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::matmul_vjp_0, Tensor};
+/// let (a, b) = (Tensor::eye(2), Tensor::eye(2));
+/// assert_eq!(matmul_vjp_0(&a, &b, &a, &Tensor::ones(&[2, 2])), Tensor::ones(&[2, 2]));
+/// ```
+pub fn matmul_vjp_0<A: TensorOperand, B: TensorOperand>(
+    a: &A,
+    b: &B,
+    _y: &Tensor,
+    g: &Tensor,
+) -> A::Adjoint {
+    a.reduce(g.matmul(&b.to_tensor().transpose_last2()))
+}
+
+/// Adjoint of `a.matmul(b)` for `b`: `aᵀ g` (summed over batches when `b` is shared).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::matmul_vjp_1, Tensor};
+/// let (a, b) = (Tensor::eye(2), Tensor::eye(2));
+/// assert_eq!(matmul_vjp_1(&a, &b, &a, &Tensor::ones(&[2, 2])), Tensor::ones(&[2, 2]));
+/// ```
+pub fn matmul_vjp_1<A: TensorOperand, B: TensorOperand>(
+    a: &A,
+    b: &B,
+    _y: &Tensor,
+    g: &Tensor,
+) -> B::Adjoint {
+    b.reduce(a.to_tensor().transpose_last2().matmul(g))
+}
+
+/// Tangent of `x.t()`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::t_jvp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// assert_eq!(t_jvp(&x, &x.t(), &x).shape(), &[3, 2]);
+/// ```
+pub fn t_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -> Tensor {
+    d.to_tensor().t()
+}
+
+/// Adjoint of `x.t()`: `gᵀ`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::t_vjp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// assert_eq!(t_vjp(&x, &x.t(), &Tensor::ones(&[3, 2])).shape(), &[2, 3]);
+/// ```
+pub fn t_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g.t())
+}
+
+/// Tangent of `x.reshape(shape)`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::reshape_jvp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// assert_eq!(reshape_jvp(&x, &[6], &x.reshape(&[6]), &x).shape(), &[6]);
+/// ```
+pub fn reshape_jvp<X: TensorOperand, S: AsRef<[usize]>, D: TensorOperand>(
+    _x: &X,
+    shape: &S,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    d.to_tensor().reshape(shape.as_ref())
+}
+
+/// Adjoint of `x.reshape(shape)`: `g` in `x`'s shape.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::reshape_vjp, Tensor};
+/// let x = Tensor::ones(&[2, 3]);
+/// assert_eq!(reshape_vjp(&x, &[6], &x.reshape(&[6]), &Tensor::ones(&[6])).shape(), &[2, 3]);
+/// ```
+pub fn reshape_vjp<X: TensorOperand, S: AsRef<[usize]>>(
+    x: &X,
+    _shape: &S,
+    _y: &Tensor,
+    g: &Tensor,
+) -> X::Adjoint {
+    x.reduce(g.reshape(x.to_tensor().shape()))
+}
