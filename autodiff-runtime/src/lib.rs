@@ -22,6 +22,8 @@ mod device;
 mod differentiable;
 mod error;
 mod grad_mode;
+pub mod loss;
+pub mod nn;
 pub mod optim;
 mod param;
 mod real;
@@ -35,18 +37,19 @@ pub use differentiable::{
 };
 pub use error::Error;
 pub use grad_mode::{detach, no_grad};
-pub use optim::Sgd;
+pub use optim::{Adam, Sgd};
 pub use param::Param;
 pub use real::Real;
 pub use tensor::{DType, Element, Tensor};
 
 /// What most programs need: `use autodiff_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::optim::Sgd;
+    pub use crate::optim::{Adam, Sgd};
     pub use crate::{
         DType, Device, Differentiable, Error, GradcheckError, Param, Real, Tensor, detach,
         gradcheck, jacobian, jacobian_fwd, no_grad,
     };
+    pub use crate::{loss, nn};
 }
 
 /// The paths generated code uses. Not part of the public API: it may change at any release.

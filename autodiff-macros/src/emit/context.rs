@@ -290,7 +290,11 @@ impl Ctx<'_> {
         match o {
             Operand::Var(v) | Operand::Ref(v) => {
                 let info = self.f.var(*v);
-                info.varied || matches!(info.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra)
+                info.varied
+                    || matches!(
+                        info.kind,
+                        Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor
+                    )
             }
             Operand::Const(e) => Kind::of_const(e) == Kind::Float,
         }

@@ -34,19 +34,28 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
 /// The tangent of an operand: its own, or zero for a constant. Slices and `Vec`s pass their
 /// tangents by reference (`&[f]`), as the contract's signatures take them.
 fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
-    let by_ref =
-        o.var().is_some_and(|v| matches!(cx.f.var(v).kind, Kind::Seq(Seq::Slice | Seq::Vec)));
+    let rt = &cx.rt;
+    // Slices, Vecs and tensors held by reference pass their tangents by reference.
+    let by_ref = o.var().is_some_and(|v| {
+        let info = cx.f.var(v);
+        matches!(info.kind, Kind::Seq(Seq::Slice | Seq::Vec))
+            || (info.kind == Kind::Tensor && matches!(info.ty, Some(syn::Type::Reference(_))))
+    });
     match o {
         Operand::Var(v) if cx.f.var(*v).varied && by_ref && cx.f.var(*v).param.is_none() => {
             let d = cx.dot(*v);
             quote!(&#d)
+        }
+        Operand::Var(v) if cx.f.var(*v).varied && cx.f.var(*v).kind == Kind::Tensor => {
+            let d = cx.dot(*v);
+            if cx.f.var(*v).param.is_some() { quote!(#d) } else { quote!(#rt::Clone::clone(&#d)) }
         }
         Operand::Var(v) if cx.f.var(*v).varied => {
             let d = cx.dot(*v);
             quote!(#d)
         }
         Operand::Var(_) if by_ref => {
-            let (rt, x) = (&cx.rt, cx.operand(o));
+            let x = cx.operand(o);
             quote!(&#rt::zero_like(&#x))
         }
         Operand::Ref(v) if cx.f.var(*v).varied => {
@@ -54,11 +63,11 @@ fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
             quote!(&#d)
         }
         Operand::Ref(_) => {
-            let (rt, x) = (&cx.rt, cx.operand(o));
+            let x = cx.operand(o);
             quote!(&#rt::zero_like(#x))
         }
         o => {
-            let (rt, x) = (&cx.rt, cx.operand(o));
+            let x = cx.operand(o);
             quote!(#rt::zero_like(&#x))
         }
     }

@@ -94,13 +94,9 @@ impl<'s> Lowerer<'_> {
                 self.opaque(r.expr, r.uses, Kind::Seq(crate::kind::Seq::Vec))
             }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
-            Expr::Reference(r) if r.mutability.is_none() => match self.local_var(&r.expr) {
-                Some(v) => Operand::Ref(v),
-                None => self.fail(
-                    e,
-                    "a reference to this expression cannot be differentiated",
-                    "bind the value to a local first and pass `&local`",
-                ),
+            Expr::Reference(r) if r.mutability.is_none() => match self.lower_expr(&r.expr) {
+                Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
+                Operand::Const(c) => Operand::Const(syn::parse_quote!(&#c)),
             },
             Expr::Reference(_) => self.fail(
                 e,
@@ -308,7 +304,8 @@ impl<'s> Lowerer<'_> {
         let mut args = vec![self.lower_expr(&mc.receiver)];
         args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
         self.check_call_args(&args[1..], mc.args.iter());
-        self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), Kind::Unknown)
+        let kind = self.call_result_kind(&args[1..]);
+        self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), kind)
     }
 
     fn lower_call(&mut self, call: &'s syn::ExprCall, renamed: Expr, uses: Vec<Var>) -> Operand {
@@ -383,7 +380,14 @@ impl<'s> Lowerer<'_> {
             return self.opaque(renamed, uses, kind);
         }
         self.check_call_args(&args, call.args.iter());
-        self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), Kind::Unknown)
+        let kind = self.call_result_kind(&args);
+        self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind)
+    }
+
+    /// What a call of a differentiable function returns, as far as syntax shows: a tensor when
+    /// it takes one (functions of tensors return tensors), else unknown (usually a float).
+    fn call_result_kind(&self, args: &[Operand]) -> Kind {
+        if args.iter().any(|a| self.kind(a) == Kind::Tensor) { Kind::Tensor } else { Kind::Unknown }
     }
 
     /// The callee's `_jvp`/`_vjp` take a tangent/adjoint for each of its float parameters, so
@@ -516,6 +520,7 @@ impl<'s> Lowerer<'_> {
                     {
                         Kind::Float
                     }
+                    _ if c.args.iter().any(|a| self.infer_kind(a) == Kind::Tensor) => Kind::Tensor,
                     _ => Kind::Unknown,
                 }
             }

@@ -16,9 +16,27 @@ pub trait Update: Differentiable + Clone + 'static {
     fn add_scaled(&mut self, alpha: f64, x: &Self);
     /// `self *= beta`.
     fn scale(&mut self, beta: f64);
+    /// `self += alpha * x²`, elementwise.
+    fn add_squared(&mut self, alpha: f64, x: &Self);
+    /// Adam's step, elementwise: `self -= step * m / (√(v / bias2) + eps)`.
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64);
+}
+
+/// One element of Adam's step.
+#[inline]
+fn adam(p: f64, m: f64, v: f64, step: f64, bias2: f64, eps: f64) -> f64 {
+    p - step * m / ((v / bias2).sqrt() + eps)
 }
 
 impl Update for f64 {
+    #[inline]
+    fn add_squared(&mut self, alpha: f64, x: &Self) {
+        *self += (alpha) * x * x;
+    }
+    #[inline]
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        *self = adam(*self, *m, *v, step, bias2, eps);
+    }
     #[inline]
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
         *self += alpha * x;
@@ -31,6 +49,14 @@ impl Update for f64 {
 
 impl Update for f32 {
     #[inline]
+    fn add_squared(&mut self, alpha: f64, x: &Self) {
+        *self += (alpha as f32) * x * x;
+    }
+    #[inline]
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        *self = adam(*self as f64, *m as f64, *v as f64, step, bias2, eps) as f32;
+    }
+    #[inline]
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
         *self += alpha as f32 * x;
     }
@@ -41,6 +67,14 @@ impl Update for f32 {
 }
 
 impl<T: Update + Copy> Update for Vec<T> {
+    fn add_squared(&mut self, alpha: f64, x: &Self) {
+        self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
+    }
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
+            p.adam_step(m, v, step, bias2, eps);
+        }
+    }
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
         self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
     }
@@ -50,6 +84,14 @@ impl<T: Update + Copy> Update for Vec<T> {
 }
 
 impl<T: Update + Copy, const N: usize> Update for [T; N] {
+    fn add_squared(&mut self, alpha: f64, x: &Self) {
+        self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
+    }
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
+            p.adam_step(m, v, step, bias2, eps);
+        }
+    }
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
         self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
     }
@@ -61,6 +103,14 @@ impl<T: Update + Copy, const N: usize> Update for [T; N] {
 macro_rules! impl_fixed_size {
     ($($t:ty),*) => {$(
         impl<const R: usize, const C: usize> Update for nalgebra::SMatrix<$t, R, C> {
+            fn add_squared(&mut self, alpha: f64, x: &Self) {
+                self.iter_mut().zip(x.iter()).for_each(|(a, b)| a.add_squared(alpha, b));
+            }
+            fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+                for ((p, m), v) in self.iter_mut().zip(m.iter()).zip(v.iter()) {
+                    p.adam_step(m, v, step, bias2, eps);
+                }
+            }
             fn add_scaled(&mut self, alpha: f64, x: &Self) {
                 *self += x * (alpha as $t);
             }
@@ -73,6 +123,19 @@ macro_rules! impl_fixed_size {
 impl_fixed_size!(f32, f64);
 
 impl Update for crate::Tensor {
+    fn add_squared(&mut self, alpha: f64, x: &Self) {
+        *self = (&*self + &(&(x * x) * alpha)).to_dtype(self.dtype());
+    }
+    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        let (p, m, v) = (self.to_vec::<f64>(), m.to_vec::<f64>(), v.to_vec::<f64>());
+        let out: Vec<f64> = p
+            .iter()
+            .zip(&m)
+            .zip(&v)
+            .map(|((p, m), v)| adam(*p, *m, *v, step, bias2, eps))
+            .collect();
+        *self = crate::Tensor::from_vec(out, self.shape()).to_dtype(self.dtype());
+    }
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
         *self = (&*self + &(x * alpha)).to_dtype(self.dtype());
     }

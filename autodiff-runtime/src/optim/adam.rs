@@ -1,0 +1,112 @@
+//! [`Adam`]: PyTorch's `optim.Adam` (betas 0.9/0.999, eps 1e-8, bias-corrected).
+
+use crate::Param;
+use crate::optim::Update;
+use std::any::Any;
+
+/// Adam: for each parameter with gradient `g`, at step `t`,
+/// `m ← β₁ m + (1-β₁) g`, `v ← β₂ v + (1-β₂) g²`,
+/// `p ← p - lr · m / (1-β₁ᵗ) / (√(v / (1-β₂ᵗ)) + ε)` — PyTorch's update, bias correction
+/// included. Like [`crate::Sgd`], it skips parameters with `requires_grad == false`, does not
+/// zero gradients, and keeps its moments by position in the slice given to `step`.
+///
+/// ```
+/// use autodiff_runtime::{Adam, Param};
+/// let mut x = Param::new(1.0f64);
+/// let mut opt = Adam::new(0.1);
+/// x.grad = 4.0;
+/// opt.step(&mut [&mut x]);
+/// // the first step moves by lr whatever the gradient's size
+/// assert!((x.value - 0.9).abs() < 1e-6);
+/// ```
+#[derive(Debug)]
+pub struct Adam {
+    lr: f64,
+    betas: (f64, f64),
+    eps: f64,
+    steps: u64,
+    moments: Vec<Option<Box<dyn Any>>>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` and PyTorch's defaults.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Adam::new(1e-4).lr(), 1e-4);
+    /// ```
+    pub fn new(lr: f64) -> Self {
+        Adam { lr, betas: (0.9, 0.999), eps: 1e-8, steps: 0, moments: Vec::new() }
+    }
+
+    /// The same optimiser with other betas.
+    ///
+    /// ```
+    /// let opt = autodiff_runtime::Adam::new(0.1).betas(0.8, 0.99);
+    /// ```
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.betas = (beta1, beta2);
+        self
+    }
+
+    /// The same optimiser with another epsilon.
+    ///
+    /// ```
+    /// let opt = autodiff_runtime::Adam::new(0.1).eps(1e-6);
+    /// ```
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// The learning rate.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::Adam::new(0.5).lr(), 0.5);
+    /// ```
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// One step for every parameter that requires a gradient.
+    ///
+    /// ```
+    /// use autodiff_runtime::{Adam, Param};
+    /// let (mut a, mut b) = (Param::new(vec![1.0f64, 2.0]), Param::new(vec![3.0f64]));
+    /// a.grad = vec![1.0, -1.0];
+    /// b.requires_grad = false;
+    /// Adam::new(0.5).step(&mut [&mut a]);
+    /// Adam::new(0.5).step(&mut [&mut b]);
+    /// assert!((a.value[0] - 0.5).abs() < 1e-6 && (a.value[1] - 2.5).abs() < 1e-6);
+    /// assert_eq!(b.value, [3.0]);
+    /// ```
+    pub fn step<T: Update>(&mut self, params: &mut [&mut Param<T>]) {
+        self.steps += 1;
+        let t = self.steps as i32;
+        let (b1, b2) = self.betas;
+        let step = self.lr / (1.0 - b1.powi(t));
+        let bias2 = 1.0 - b2.powi(t);
+        if self.moments.len() < params.len() {
+            self.moments.resize_with(params.len(), || None);
+        }
+        for (param, slot) in params.iter_mut().zip(self.moments.iter_mut()) {
+            if !param.requires_grad {
+                continue;
+            }
+            let fresh = || {
+                let zero = param.value.zero_like();
+                Box::new((zero.clone(), zero)) as Box<dyn Any>
+            };
+            if slot.as_ref().is_none_or(|b| !b.is::<(T, T)>()) {
+                *slot = Some(fresh());
+            }
+            let Some((m, v)) = slot.as_mut().and_then(|b| b.downcast_mut::<(T, T)>()) else {
+                continue;
+            };
+            m.scale(b1);
+            m.add_scaled(1.0 - b1, &param.grad);
+            v.scale(b2);
+            v.add_squared(1.0 - b2, &param.grad);
+            param.value.adam_step(m, v, step, bias2, self.eps);
+        }
+    }
+}
