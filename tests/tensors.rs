@@ -203,3 +203,75 @@ fn s13_two_layer_net_trains() {
     }
     assert!(last < first * 1e-6, "loss went from {first} to {last}");
 }
+
+#[differentiable(wrt(w, b))]
+fn s14_loss(x: &Tensor, y: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    let z = x.matmul(w) + b;
+    loss::bce_with_logits(&z, y)
+}
+
+/// SEEDS S14: `z = x @ w + b`, x = ones(5), y = zeros(3), BCE with logits: the gradients of w
+/// and b equal `gradcheck`'s finite differences.
+#[test]
+fn s14_bce_with_logits_gradients() {
+    let x = Tensor::ones(&[5]).to_dtype(DType::F64).reshape(&[1, 5]);
+    let y = Tensor::zeros(&[1, 3]).to_dtype(DType::F64);
+    let w = Tensor::randn(&[5, 3], 21).to_dtype(DType::F64);
+    let b = Tensor::randn(&[3], 22).to_dtype(DType::F64);
+    let flat: Vec<f64> = w.to_vec::<f64>().into_iter().chain(b.to_vec::<f64>()).collect();
+    let split = |p: &[f64]| (Tensor::from_vec(p[..15].to_vec(), &[5, 3]), Tensor::from_vec(p[15..].to_vec(), &[3]));
+    let result = gradcheck(
+        |p| {
+            let (w, b) = split(p);
+            s14_loss(&x, &y, &w, &b).item::<f64>()
+        },
+        |p, g| {
+            let (w, b) = split(p);
+            let (_, (gw, gb)) = s14_loss_grad(&x, &y, &w, &b);
+            for (gi, v) in g.iter_mut().zip(gw.to_vec::<f64>().into_iter().chain(gb.to_vec::<f64>())) {
+                *gi += v;
+            }
+        },
+        &flat,
+    );
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[differentiable]
+fn s15(inp: &Tensor) -> Tensor {
+    let shifted = inp + 1.0;
+    (&shifted * &shifted).t()
+}
+
+/// SEEDS S15: `out = ((inp + 1)²)ᵀ` with inp = eye(5) and the cotangent ones: the gradient is 4
+/// on the diagonal and 2 elsewhere; accumulated twice, 8 and 4.
+#[test]
+fn s15_vector_output_with_a_cotangent() {
+    let inp = Tensor::eye(5);
+    let mut grad = Tensor::zeros(&[5, 5]);
+    s15_vjp(&inp, Tensor::ones(&[5, 5]), &mut grad);
+    let expected: Vec<f32> = (0..25).map(|k| if k / 5 == k % 5 { 4.0 } else { 2.0 }).collect();
+    assert_eq!(grad.to_vec::<f32>(), expected);
+    s15_vjp(&inp, Tensor::ones(&[5, 5]), &mut grad);
+    assert_eq!(grad.to_vec::<f32>(), expected.iter().map(|v| 2.0 * v).collect::<Vec<_>>());
+}
+
+#[differentiable(wrt(x))]
+fn s19_loss(x: &Tensor, w: &Tensor, target: &Tensor) -> Tensor {
+    loss::mse(&x.matmul(w).sigmoid(), target)
+}
+
+/// SEEDS S19: the gradient with respect to the data (an adversarial direction), `wrt(x)`.
+#[test]
+fn s19_gradient_with_respect_to_the_input() {
+    let x = Tensor::randn(&[2, 4], 31).to_dtype(DType::F64);
+    let w = Tensor::randn(&[4, 3], 32).to_dtype(DType::F64);
+    let target = Tensor::rand(&[2, 3], 33).to_dtype(DType::F64);
+    let (_, g) = s19_loss_grad(&x, &w, &target);
+    assert_eq!(g.shape(), x.shape());
+    let f = |t: &Tensor| s19_loss(t, &w, &target).item::<f64>();
+    close(&g.to_vec(), &numeric_gradient(&f, &x), "d/dx");
+    // one step against the gradient raises the loss, along it lowers it
+    let eps = 1e-2;
+    assert!(f(&(&x + &(&g * eps))) > f(&x) && f(&(&x - &(&g * eps))) < f(&x));
+}
