@@ -219,7 +219,9 @@ fn s14_bce_with_logits_gradients() {
     let w = Tensor::randn(&[5, 3], 21).to_dtype(DType::F64);
     let b = Tensor::randn(&[3], 22).to_dtype(DType::F64);
     let flat: Vec<f64> = w.to_vec::<f64>().into_iter().chain(b.to_vec::<f64>()).collect();
-    let split = |p: &[f64]| (Tensor::from_vec(p[..15].to_vec(), &[5, 3]), Tensor::from_vec(p[15..].to_vec(), &[3]));
+    let split = |p: &[f64]| {
+        (Tensor::from_vec(p[..15].to_vec(), &[5, 3]), Tensor::from_vec(p[15..].to_vec(), &[3]))
+    };
     let result = gradcheck(
         |p| {
             let (w, b) = split(p);
@@ -228,7 +230,9 @@ fn s14_bce_with_logits_gradients() {
         |p, g| {
             let (w, b) = split(p);
             let (_, (gw, gb)) = s14_loss_grad(&x, &y, &w, &b);
-            for (gi, v) in g.iter_mut().zip(gw.to_vec::<f64>().into_iter().chain(gb.to_vec::<f64>())) {
+            for (gi, v) in
+                g.iter_mut().zip(gw.to_vec::<f64>().into_iter().chain(gb.to_vec::<f64>()))
+            {
                 *gi += v;
             }
         },
