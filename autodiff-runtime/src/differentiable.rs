@@ -240,8 +240,8 @@ impl Differentiable for crate::Tensor {
         crate::Tensor::zeros(self.shape()).to_dtype(self.dtype())
     }
     fn accumulate(&mut self, contribution: Self) {
-        let c = contribution.sum_to(self.shape());
-        *self = (&*self + &c).to_dtype(self.dtype());
+        let c = contribution.sum_to(self.shape()).to_dtype(self.dtype());
+        self.add_in_place(&c);
     }
 }
 

@@ -124,20 +124,13 @@ impl_fixed_size!(f32, f64);
 
 impl Update for crate::Tensor {
     fn add_squared(&mut self, alpha: f64, x: &Self) {
-        *self = (&*self + &(&(x * x) * alpha)).to_dtype(self.dtype());
+        self.zip3_in_place(x, x, |p, x, _| p + alpha * x * x);
     }
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
-        let (p, m, v) = (self.to_vec::<f64>(), m.to_vec::<f64>(), v.to_vec::<f64>());
-        let out: Vec<f64> = p
-            .iter()
-            .zip(&m)
-            .zip(&v)
-            .map(|((p, m), v)| adam(*p, *m, *v, step, bias2, eps))
-            .collect();
-        *self = crate::Tensor::from_vec(out, self.shape()).to_dtype(self.dtype());
+        self.zip3_in_place(m, v, |p, m, v| adam(p, m, v, step, bias2, eps));
     }
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
-        *self = (&*self + &(x * alpha)).to_dtype(self.dtype());
+        self.zip3_in_place(x, x, |p, x, _| p + alpha * x);
     }
     fn scale(&mut self, beta: f64) {
         *self = (&*self * beta).to_dtype(self.dtype());

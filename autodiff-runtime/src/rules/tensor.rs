@@ -417,7 +417,7 @@ pub fn matmul_vjp_0<A: TensorOperand, B: TensorOperand>(
     _y: &Tensor,
     g: &Tensor,
 ) -> A::Adjoint {
-    a.reduce(g.matmul(&b.to_tensor().transpose_last2()))
+    a.reduce(g.matmul_t(&b.to_tensor(), false, true))
 }
 
 /// Adjoint of `a.matmul(b)` for `b`: `aᵀ g` (summed over batches when `b` is shared).
@@ -433,7 +433,7 @@ pub fn matmul_vjp_1<A: TensorOperand, B: TensorOperand>(
     _y: &Tensor,
     g: &Tensor,
 ) -> B::Adjoint {
-    b.reduce(a.to_tensor().transpose_last2().matmul(g))
+    b.reduce(a.to_tensor().matmul_t(g, true, false))
 }
 
 /// Tangent of `x.t()`.

@@ -2,21 +2,123 @@
 
 use super::core::{Element, Storage, Tensor};
 use crate::Error;
-use nalgebra::DMatrixView;
 
-/// `c = a b` for row-major `a` (m × k) and `b` (k × n). Row-major data read column-major is the
-/// transpose, so this computes `cᵀ = bᵀ aᵀ` with nalgebra on views of the data, without copies.
-fn matmul_2d<E: nalgebra::RealField + Copy>(
+/// The matrix-multiply kernel for one element type: `matrixmultiply`'s `sgemm`/`dgemm`, which
+/// take any row and column strides, so transposed operands are read in place.
+///
+/// We call `matrixmultiply` directly rather than through nalgebra views: nalgebra's path for
+/// small matrices indexes strided (transposed) views past their end.
+pub(crate) trait Gemm: Element + nalgebra::RealField + Copy {
+    /// `c = op(a) op(b)` with `op(a)` `m × k` and `op(b)` `k × n` read through the strides.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        a: &[Self],
+        sa: (usize, usize),
+        b: &[Self],
+        sb: (usize, usize),
+        m: usize,
+        k: usize,
+        n: usize,
+    ) -> Vec<Self>;
+}
+
+macro_rules! impl_gemm {
+    ($t:ty, $kernel:path) => {
+        impl Gemm for $t {
+            fn gemm(
+                a: &[Self],
+                sa: (usize, usize),
+                b: &[Self],
+                sb: (usize, usize),
+                m: usize,
+                k: usize,
+                n: usize,
+            ) -> Vec<Self> {
+                let mut c = vec![0.0; m * n];
+                let last = |rows: usize, cols: usize, (rs, cs): (usize, usize)| {
+                    if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
+                };
+                assert!(
+                    a.len() >= last(m, k, sa) && b.len() >= last(k, n, sb),
+                    "matmul kernel: operand data shorter than its shape"
+                );
+                // SAFETY: the assertion above keeps every strided read inside `a` and `b`, and
+                // `c` holds exactly `m × n` elements written row-major (strides `n`, 1).
+                unsafe {
+                    $kernel(
+                        m,
+                        k,
+                        n,
+                        1.0,
+                        a.as_ptr(),
+                        sa.0 as isize,
+                        sa.1 as isize,
+                        b.as_ptr(),
+                        sb.0 as isize,
+                        sb.1 as isize,
+                        0.0,
+                        c.as_mut_ptr(),
+                        n as isize,
+                        1,
+                    );
+                }
+                c
+            }
+        }
+    };
+}
+impl_gemm!(f32, matrixmultiply::sgemm);
+impl_gemm!(f64, matrixmultiply::dgemm);
+
+/// `c = a b` for row-major `a` (m × k) and `b` (k × n).
+fn matmul_2d<E: Gemm>(a: &[E], b: &[E], m: usize, k: usize, n: usize) -> Vec<E> {
+    matmul_views(a, b, m, k, n, false, false)
+}
+
+/// `op(a) op(b)` for row-major data, `op` transposing when asked, without copying operands:
+/// `a` holds an `m × k` matrix (or `k × m` when `ta`), `b` a `k × n` one (or `n × k` when `tb`).
+fn matmul_views<E: Gemm>(
     a: &[E],
     b: &[E],
     m: usize,
     k: usize,
     n: usize,
+    ta: bool,
+    tb: bool,
 ) -> Vec<E> {
-    let at = DMatrixView::from_slice(a, k, m);
-    let bt = DMatrixView::from_slice(b, n, k);
-    let ct = bt * at;
-    ct.as_slice().to_vec()
+    let sa = if ta { (1, m) } else { (k, 1) };
+    let sb = if tb { (1, k) } else { (n, 1) };
+    E::gemm(a, sa, b, sb, m, k, n)
+}
+
+impl Tensor {
+    /// `op(self) op(other)` for 2-d tensors, `op` transposing when asked, without copying the
+    /// operands: what the adjoints of `matmul` compute (`g bᵀ`, `aᵀ g`).
+    pub(crate) fn matmul_t(
+        &self,
+        other: &Tensor,
+        transpose_self: bool,
+        transpose_other: bool,
+    ) -> Tensor {
+        let (&[r0, c0], &[r1, c1]) = (self.shape.as_slice(), other.shape.as_slice()) else {
+            let a = if transpose_self { self.transpose_last2() } else { self.clone() };
+            let b = if transpose_other { other.transpose_last2() } else { other.clone() };
+            return a.matmul(&b);
+        };
+        let (m, k) = if transpose_self { (c0, r0) } else { (r0, c0) };
+        let (k1, n) = if transpose_other { (c1, r1) } else { (r1, c1) };
+        debug_assert_eq!(k, k1, "matmul_t: inner dimensions differ");
+        let storage = match (self.slice::<f32>(), other.slice::<f32>()) {
+            (Some(x), Some(y)) => {
+                Storage::F32(matmul_views(x, y, m, k, n, transpose_self, transpose_other))
+            }
+            _ => {
+                let (x, y) = (self.to_vec::<f64>(), other.to_vec::<f64>());
+                Storage::F64(matmul_views(&x, &y, m, k, n, transpose_self, transpose_other))
+            }
+        };
+        Tensor::from_parts(storage, vec![m, n])
+    }
 }
 
 impl Tensor {
@@ -142,7 +244,7 @@ impl Tensor {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn batched<E: Element + nalgebra::RealField + Copy>(
+fn batched<E: Gemm>(
     a: &[E],
     b: &[E],
     batches: usize,

@@ -73,8 +73,30 @@ fn zip_broadcast<E: Element>(
     if sa == sb {
         return a.iter().zip(b).map(|(x, y)| f(*x, *y)).collect();
     }
-    let (ta, tb) = (strides_in(sa, out), strides_in(sb, out));
+    // Fast paths: a one-element operand, or one operand repeating along leading dimensions
+    // (a bias row added to every row of a batch).
     let n: usize = out.iter().product();
+    if b.len() == 1 && a.len() == n {
+        return a.iter().map(|x| f(*x, b[0])).collect();
+    }
+    if a.len() == 1 && b.len() == n {
+        return b.iter().map(|y| f(a[0], *y)).collect();
+    }
+    let trailing =
+        |s: &[usize]| !s.is_empty() && out.ends_with(s.strip_prefix(&[1][..]).unwrap_or(s));
+    if a.len() == n && !b.is_empty() && trailing(sb) && n.is_multiple_of(b.len()) {
+        return a
+            .chunks(b.len())
+            .flat_map(|row| row.iter().zip(b).map(|(x, y)| f(*x, *y)))
+            .collect();
+    }
+    if b.len() == n && !a.is_empty() && trailing(sa) && n.is_multiple_of(a.len()) {
+        return b
+            .chunks(a.len())
+            .flat_map(|row| a.iter().zip(row).map(|(x, y)| f(*x, *y)))
+            .collect();
+    }
+    let (ta, tb) = (strides_in(sa, out), strides_in(sb, out));
     let mut index = vec![0usize; out.len()];
     let (mut ia, mut ib) = (0usize, 0usize);
     let mut result = Vec::with_capacity(n);
@@ -167,6 +189,46 @@ impl Tensor {
     /// ```
     pub fn try_div(&self, other: &Tensor) -> Result<Tensor, Error> {
         self.try_binary(other, Binary::Div)
+    }
+
+    /// `self += other` for tensors of one shape and dtype, in place when the data is not shared.
+    pub(crate) fn add_in_place(&mut self, other: &Tensor) {
+        match (std::sync::Arc::make_mut(&mut self.data), &*other.data) {
+            (Storage::F32(a), Storage::F32(b)) if a.len() == b.len() => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
+            }
+            (Storage::F64(a), Storage::F64(b)) if a.len() == b.len() => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
+            }
+            _ => *self = (&*self + other).to_dtype(self.dtype()),
+        }
+    }
+
+    /// `self[i] = f(self[i], a[i], b[i])` in place (computed in `f64`), for tensors of one shape.
+    pub(crate) fn zip3_in_place(
+        &mut self,
+        a: &Tensor,
+        b: &Tensor,
+        f: impl Fn(f64, f64, f64) -> f64,
+    ) {
+        match (std::sync::Arc::make_mut(&mut self.data), a.slice::<f32>(), b.slice::<f32>()) {
+            (Storage::F32(p), Some(x), Some(y)) => {
+                p.iter_mut().zip(x).zip(y).for_each(|((p, x), y)| {
+                    *p = f(f64::from(*p), f64::from(*x), f64::from(*y)) as f32;
+                })
+            }
+            (Storage::F32(p), _, _) => {
+                let (x, y) = (a.to_vec::<f64>(), b.to_vec::<f64>());
+                p.iter_mut()
+                    .zip(x)
+                    .zip(y)
+                    .for_each(|((p, x), y)| *p = f(f64::from(*p), x, y) as f32);
+            }
+            (Storage::F64(p), _, _) => {
+                let (x, y) = (a.to_vec::<f64>(), b.to_vec::<f64>());
+                p.iter_mut().zip(x).zip(y).for_each(|((p, x), y)| *p = f(*p, x, y));
+            }
+        }
     }
 
     /// Applies `f` to every element, keeping the dtype.
