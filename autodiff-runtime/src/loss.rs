@@ -1,4 +1,4 @@
-//! Losses: `mse`, `mse_sum` and `bce_with_logits`, each differentiable (their `_jvp`/`_vjp`
+//! Losses: `mse`, `mse_sum`, `bce_with_logits` and `cross_entropy`, each differentiable (their `_jvp`/`_vjp`
 //! companions exist), so a `#[differentiable]` function can call them.
 
 use crate::Tensor;
@@ -84,9 +84,109 @@ pub fn bce_with_logits_vjp(
     targets_bar: &mut Tensor,
 ) -> Tensor {
     use crate::Differentiable;
+    // The seed multiplies first: an `f32` seed (the unit seed) divided by `n` would round the
+    // adjoint of an `f64` loss to `f32`.
     let n = logits.numel().max(1) as f64;
-    let scale = &seed / n;
-    logits_bar.accumulate(&(&logits.sigmoid() - targets) * &scale);
-    targets_bar.accumulate(&(-logits) * &scale);
+    logits_bar.accumulate(&(&(&logits.sigmoid() - targets) * &seed) / n);
+    targets_bar.accumulate(&(&(-logits) * &seed) / n);
     bce_with_logits(logits, targets)
+}
+
+/// `log_softmax` over the last dimension, stably: `z - m - ln Σ e^(z - m)` with `m` the maximum.
+fn log_softmax_last(z: &Tensor) -> Tensor {
+    let last = z.shape().len().saturating_sub(1);
+    let m = z.max_dim(last, true);
+    let shifted = z - &m;
+    &shifted - &shifted.exp().sum_dim(last, true).ln()
+}
+
+/// Cross-entropy of `softmax(logits)` against class probabilities `targets` (one-hot rows, or
+/// any distribution), over the last dimension and averaged over the rows: PyTorch's
+/// `CrossEntropyLoss()` with probability targets. `logits` is `(n, classes)` or `(classes)`;
+/// `targets` has the same shape. Computed with a stable log-softmax.
+///
+/// Its derivative is written by hand: `(softmax(z) Σ_c y_c - y) / n` for the logits and
+/// `-log_softmax(z) / n` for the targets.
+///
+/// # Panics
+///
+/// If the shapes differ, naming both.
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// // Equal logits over 4 classes: the loss is ln 4 whatever the class.
+/// let (z, y) = (Tensor::zeros(&[2, 4]), Tensor::from_vec(vec![1.0f32, 0., 0., 0., 0., 0., 1., 0.], &[2, 4]));
+/// assert!((loss::cross_entropy(&z, &y).item::<f32>() - 4f32.ln()).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
+    assert_eq!(
+        logits.shape(),
+        targets.shape(),
+        "cross_entropy: logits of shape {:?} and targets of shape {:?} differ",
+        logits.shape(),
+        targets.shape()
+    );
+    -&((targets * &log_softmax_last(logits)).sum() / rows(logits))
+}
+
+/// The number of rows a loss over the last dimension averages over.
+fn rows(z: &Tensor) -> f64 {
+    let classes = z.shape().last().copied().unwrap_or(1).max(1);
+    (z.numel() / classes).max(1) as f64
+}
+
+/// Forward mode of [`cross_entropy`].
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::from_vec(vec![1.0f32, 0.0], &[2]));
+/// let (_, d) = loss::cross_entropy_jvp(&z, &y, &Tensor::from_vec(vec![1.0f32, 0.0], &[2]), &Tensor::zeros(&[2]));
+/// assert!((d.item::<f32>() + 0.5).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn cross_entropy_jvp(
+    logits: &Tensor,
+    targets: &Tensor,
+    logits_dot: &Tensor,
+    targets_dot: &Tensor,
+) -> (Tensor, Tensor) {
+    let (dz, dy) = cross_entropy_partials(logits, targets);
+    let n = rows(logits);
+    let d = &(&(&dz * logits_dot).sum() + &(&dy * targets_dot).sum()) / n;
+    (cross_entropy(logits, targets), d)
+}
+
+/// Reverse mode of [`cross_entropy`]: ADDS `seed · (softmax(z) Σ_c y_c - y) / n` into
+/// `logits_bar` and `-seed · log_softmax(z) / n` into `targets_bar`.
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::from_vec(vec![1.0f32, 0.0], &[2]));
+/// let (mut gz, mut gy) = (Tensor::zeros(&[2]), Tensor::zeros(&[2]));
+/// loss::cross_entropy_vjp(&z, &y, Tensor::scalar(1.0f32), &mut gz, &mut gy);
+/// assert_eq!(gz.to_vec::<f32>(), [-0.5, 0.5]);
+/// ```
+#[track_caller]
+pub fn cross_entropy_vjp(
+    logits: &Tensor,
+    targets: &Tensor,
+    seed: Tensor,
+    logits_bar: &mut Tensor,
+    targets_bar: &mut Tensor,
+) -> Tensor {
+    use crate::Differentiable;
+    let (dz, dy) = cross_entropy_partials(logits, targets);
+    let n = rows(logits);
+    logits_bar.accumulate(&(&dz * &seed) / n);
+    targets_bar.accumulate(&(&dy * &seed) / n);
+    cross_entropy(logits, targets)
+}
+
+/// `n ·` the partial derivatives of [`cross_entropy`]: `(softmax(z) Σ_c y_c - y, -log_softmax(z))`.
+fn cross_entropy_partials(logits: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
+    let last = logits.shape().len().saturating_sub(1);
+    let log_p = log_softmax_last(logits);
+    let mass = targets.sum_dim(last, true);
+    (&(&log_p.exp() * &mass) - targets, -&log_p)
 }

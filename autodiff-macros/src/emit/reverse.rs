@@ -699,18 +699,21 @@ impl Reverse<'_, '_> {
                         let code = self.forward(&arm.body, record);
                         let mut values: Vec<TokenStream> =
                             arm.body.yields.iter().map(|y| cx.operand(y)).collect();
+                        // The saved copies are taken before the yielded values move out.
+                        let mut keep = TokenStream::new();
                         if keeps {
+                            let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                            keep =
+                                quote!(let __keep = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
                             for j in 0..br.arms.len() {
                                 values.push(if j == k {
-                                    let saved =
-                                        self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
-                                    quote!(#rt::Some((#(#rt::Clone::clone(&#saved),)*)))
+                                    quote!(__keep)
                                 } else {
                                     quote!(#rt::None)
                                 });
                             }
                         }
-                        quote!({ #code (#(#values),*) })
+                        quote!({ #code #keep (#(#values),*) })
                     })
                     .collect();
                 let branch = cx.branch(br, &arms);

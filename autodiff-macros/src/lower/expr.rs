@@ -60,7 +60,10 @@ impl<'s> Lowerer<'_> {
             Expr::Unary(u) => match u.op {
                 UnOp::Neg(_) => {
                     let x = self.lower_expr(&u.expr);
-                    self.push_op(Prim::Rule(&rules::NEG), Form::Neg, vec![x], e.span(), Kind::Float)
+                    // `-x` has the kind of `x` (a tensor stays a tensor); integers become floats
+                    // only when varied, as for every operation.
+                    let kind = x.var().map_or(Kind::Float, |v| self.vars[v.0].kind);
+                    self.push_op(Prim::Rule(&rules::NEG), Form::Neg, vec![x], e.span(), kind)
                 }
                 UnOp::Deref(_) => self.lower_expr(&u.expr),
                 _ => {

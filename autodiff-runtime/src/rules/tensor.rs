@@ -1,5 +1,6 @@
 //! Tensors: the rules of `+ - * /` (with NumPy broadcasting: an operand's adjoint is the
-//! result's adjoint summed back to the operand's shape), unary functions, reductions, `matmul`,
+//! result's adjoint summed back to the operand's shape), unary functions, reductions (`sum`,
+//! `mean`, `sum_dim`, `max_dim`), `matmul`,
 //! `t` and `reshape`. Operands may be tensors (owned or borrowed) or `f64`/`f32` scalars mixed
 //! with tensors; the macro calls these when an operand is a tensor. All operands are read.
 
@@ -366,10 +367,64 @@ pub fn sum_dim_vjp<X: TensorOperand>(
     g: &Tensor,
 ) -> X::Adjoint {
     let t = x.to_tensor();
-    let mut kept = t.shape().to_vec();
-    kept[*dim] = 1;
-    let g = if *keepdim { g.clone() } else { g.reshape(&kept) };
-    x.reduce(&g * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+    x.reduce(&kept(&t, *dim, *keepdim, g) * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+}
+
+/// Where `x` attains its maximum along `dim`, as weights: `1/k` at each of the `k` maxima of a
+/// slice (ties share the derivative, as PyTorch's `amax` does), 0 elsewhere; shaped like `x`.
+fn argmax_weights(x: &Tensor, dim: usize, y_kept: &Tensor) -> Tensor {
+    let xs = x.to_vec::<f64>();
+    let ys = (y_kept + &Tensor::zeros(x.shape()).to_dtype(x.dtype())).to_vec::<f64>();
+    let mask: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| if a == b { 1.0 } else { 0.0 }).collect();
+    let mask = Tensor::from_vec(mask, x.shape());
+    (&mask / &mask.sum_dim(dim, true)).to_dtype(x.dtype())
+}
+
+/// `y` with dimension `dim` kept (size 1), whether or not the reduction kept it.
+fn kept(x: &Tensor, dim: usize, keepdim: bool, y: &Tensor) -> Tensor {
+    let mut shape = x.shape().to_vec();
+    shape[dim] = 1;
+    if keepdim { y.clone() } else { y.reshape(&shape) }
+}
+
+/// Tangent of `x.max_dim(d, keepdim)`: the tangent at the maximum (averaged over ties).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::max_dim_jvp, Tensor};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 3.0, 4.0], &[2, 2]);
+/// let d = Tensor::from_vec(vec![10.0f32, 20.0, 30.0, 40.0], &[2, 2]);
+/// assert_eq!(max_dim_jvp(&x, &1, &false, &x.max_dim(1, false), &d).to_vec::<f32>(), [20.0, 40.0]);
+/// ```
+pub fn max_dim_jvp<X: TensorOperand, D: TensorOperand>(
+    x: &X,
+    dim: &usize,
+    keepdim: &bool,
+    y: &Tensor,
+    d: &D,
+) -> Tensor {
+    let x = x.to_tensor();
+    let w = argmax_weights(&x, *dim, &kept(&x, *dim, *keepdim, y));
+    (&w * &d.to_tensor()).sum_dim(*dim, *keepdim)
+}
+
+/// Adjoint of `x.max_dim(d, keepdim)`: `g` at the maximum of each slice (shared among ties).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::max_dim_vjp, Tensor};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 3.0, 4.0], &[2, 2]);
+/// let g = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+/// assert_eq!(max_dim_vjp(&x, &1, &false, &x.max_dim(1, false), &g).to_vec::<f32>(), [0.0, 1.0, 0.0, 2.0]);
+/// ```
+pub fn max_dim_vjp<X: TensorOperand>(
+    x: &X,
+    dim: &usize,
+    keepdim: &bool,
+    y: &Tensor,
+    g: &Tensor,
+) -> X::Adjoint {
+    let t = x.to_tensor();
+    let w = argmax_weights(&t, *dim, &kept(&t, *dim, *keepdim, y));
+    x.reduce(&w * &kept(&t, *dim, *keepdim, g))
 }
 
 /// Tangent of `a.matmul(b)` along `a`: `da b`.

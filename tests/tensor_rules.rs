@@ -1,0 +1,278 @@
+//! Every tensor rule against central finite differences: each operation is projected to a
+//! scalar by a fixed random weighting `r` (so every element of the result matters, with its own
+//! weight), differentiated by the macro in reverse mode and checked element by element; forward
+//! mode is checked against reverse mode along a random direction. Broadcasting cases reduce the
+//! adjoint back to each operand's shape.
+
+use autodiff::prelude::*;
+
+fn t(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::randn(shape, seed).to_dtype(DType::F64)
+}
+
+/// Positive entries in [0.5, 1.5], for `ln`, `sqrt`, `powf` and divisors.
+fn positive(shape: &[usize], seed: u64) -> Tensor {
+    Tensor::rand(shape, seed).to_dtype(DType::F64) + 0.5
+}
+
+/// Checks `grads[i]` against central differences of `f` in `inputs[i]`, for every input.
+#[track_caller]
+fn check(what: &str, f: &dyn Fn(&[Tensor]) -> f64, inputs: &[Tensor], grads: &[Tensor]) {
+    assert_eq!(inputs.len(), grads.len());
+    for (i, (x, g)) in inputs.iter().zip(grads).enumerate() {
+        assert_eq!(g.shape(), x.shape(), "{what}: gradient {i} has the operand's shape");
+        let values = x.to_vec::<f64>();
+        let analytic = g.to_vec::<f64>();
+        for (k, a) in analytic.iter().enumerate() {
+            let h = 1e-6 * values[k].abs().max(1.0);
+            let at = |v: f64| {
+                let mut moved = values.clone();
+                moved[k] = v;
+                let mut args = inputs.to_vec();
+                args[i] = Tensor::from_vec(moved, x.shape());
+                f(&args)
+            };
+            let numeric = (at(values[k] + h) - at(values[k] - h)) / (2.0 * h);
+            assert!(
+                (a - numeric).abs() <= 1e-6 + 1e-5 * numeric.abs(),
+                "{what}: d/d(operand {i})[{k}] = {a}, finite differences {numeric}"
+            );
+        }
+    }
+}
+
+/// Checks a forward-mode derivative along `dirs` against the gradients' projection.
+#[track_caller]
+fn check_forward(what: &str, tangent: f64, grads: &[Tensor], dirs: &[Tensor]) {
+    let dot: f64 = grads.iter().zip(dirs).map(|(g, d)| (g * d).sum().item::<f64>()).sum();
+    assert!((tangent - dot).abs() <= 1e-9 + 1e-9 * dot.abs(), "{what}: jvp {tangent} vs {dot}");
+}
+
+#[differentiable(wrt(a, b))]
+fn add(a: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    ((a + b) * r).sum()
+}
+#[differentiable(wrt(a, b))]
+fn sub(a: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    ((a - b) * r).sum()
+}
+#[differentiable(wrt(a, b))]
+fn mul(a: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    ((a * b) * r).sum()
+}
+#[differentiable(wrt(a, b))]
+fn div(a: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    ((a / b) * r).sum()
+}
+
+/// `+ - * /` with the shapes of each broadcasting case, both operands' gradients and forward
+/// mode.
+#[test]
+fn binary_operators_with_broadcasting() {
+    type Grad = fn(&Tensor, &Tensor, &Tensor) -> (Tensor, (Tensor, Tensor));
+    type Value = fn(&Tensor, &Tensor, &Tensor) -> Tensor;
+    type Forward = fn(&Tensor, &Tensor, &Tensor, &Tensor, &Tensor) -> (Tensor, Tensor);
+    let ops: [(&str, Value, Grad, Forward); 4] = [
+        ("add", add, add_grad, |a, b, r, da, db| add_jvp(a, b, r, da, db)),
+        ("sub", sub, sub_grad, |a, b, r, da, db| sub_jvp(a, b, r, da, db)),
+        ("mul", mul, mul_grad, |a, b, r, da, db| mul_jvp(a, b, r, da, db)),
+        ("div", div, div_grad, |a, b, r, da, db| div_jvp(a, b, r, da, db)),
+    ];
+    let shapes: [(&[usize], &[usize]); 6] = [
+        (&[2, 3], &[2, 3]),
+        (&[2, 3], &[3]),
+        (&[2, 1], &[1, 3]),
+        (&[3], &[4, 2, 3]),
+        (&[2, 1, 3], &[4, 1]),
+        (&[2, 3], &[]),
+    ];
+    for (name, value, grad, forward) in ops {
+        for (k, (sa, sb)) in shapes.iter().enumerate() {
+            let seed = 10 * k as u64;
+            let (a, b) = (t(sa, seed), positive(sb, seed + 1));
+            let out = (&a + &b).shape().to_vec();
+            let r = t(&out, seed + 2);
+            let what = format!("{name} {sa:?} {sb:?}");
+            let (v, (ga, gb)) = grad(&a, &b, &r);
+            assert_eq!(v.item::<f64>(), value(&a, &b, &r).item::<f64>(), "{what}: value");
+            let f = |x: &[Tensor]| value(&x[0], &x[1], &r).item::<f64>();
+            check(&what, &f, &[a.clone(), b.clone()], &[ga.clone(), gb.clone()]);
+            let (da, db) = (t(sa, seed + 3), t(sb, seed + 4));
+            let (_, tangent) = forward(&a, &b, &r, &da, &db);
+            check_forward(&what, tangent.item::<f64>(), &[ga, gb], &[da, db]);
+        }
+    }
+}
+
+#[differentiable(wrt(a, s))]
+fn scalar_operands(a: &Tensor, s: f64, r: &Tensor) -> Tensor {
+    (((a * s) + s - (a / s) + (-a)) * r).sum()
+}
+
+/// A scalar (`f64`) operand mixed with tensors: its adjoint is the sum over the broadcast.
+#[test]
+fn scalars_mixed_with_tensors() {
+    let (a, r, s) = (t(&[2, 3], 1), t(&[2, 3], 2), 1.7);
+    let (_, (ga, gs)) = scalar_operands_grad(&a, s, &r);
+    let f = |x: &[Tensor]| scalar_operands(&x[0], s, &r).item::<f64>();
+    check("tensor operand", &f, std::slice::from_ref(&a), &[ga]);
+    let h = 1e-6;
+    let numeric = (scalar_operands(&a, s + h, &r).item::<f64>()
+        - scalar_operands(&a, s - h, &r).item::<f64>())
+        / (2.0 * h);
+    assert!((gs - numeric).abs() < 1e-6 * numeric.abs().max(1.0), "d/ds {gs} vs {numeric}");
+}
+
+#[differentiable(wrt(x))]
+fn unary(x: &Tensor, r: &Tensor, which: usize) -> Tensor {
+    let y = match which {
+        0 => x.relu(),
+        1 => x.sigmoid(),
+        2 => x.tanh(),
+        3 => x.exp(),
+        4 => x.ln(),
+        5 => x.sin(),
+        6 => x.cos(),
+        7 => x.sqrt(),
+        8 => x.abs(),
+        9 => x.powi(3),
+        _ => x.powf(1.7),
+    };
+    (y * r).sum()
+}
+
+/// Every unary function, away from its kinks (relu and abs at 0).
+#[test]
+fn unary_functions() {
+    let names =
+        ["relu", "sigmoid", "tanh", "exp", "ln", "sin", "cos", "sqrt", "abs", "powi", "powf"];
+    for (which, name) in names.iter().enumerate() {
+        let x = if matches!(*name, "ln" | "sqrt" | "powf") {
+            positive(&[3, 4], which as u64)
+        } else {
+            t(&[3, 4], which as u64)
+        };
+        let r = t(&[3, 4], 100 + which as u64);
+        let (_, g) = unary_grad(&x, &r, which);
+        let f = |v: &[Tensor]| unary(&v[0], &r, which).item::<f64>();
+        check(name, &f, std::slice::from_ref(&x), std::slice::from_ref(&g));
+        let d = t(&[3, 4], 200 + which as u64);
+        let (_, tangent) = unary_jvp(&x, &r, which, &d);
+        check_forward(name, tangent.item::<f64>(), &[g], &[d]);
+    }
+}
+
+#[differentiable(wrt(x))]
+fn reduction(x: &Tensor, r: &Tensor, which: usize) -> Tensor {
+    let y = match which {
+        0 => x.sum() * 1.5,
+        1 => x.mean() * 2.5,
+        2 => x.sum_dim(1, false),
+        3 => x.sum_dim(0, true),
+        4 => x.max_dim(1, false),
+        5 => x.max_dim(0, true),
+        6 => x.t(),
+        _ => x.reshape(&[2, 6]),
+    };
+    (y * r).sum()
+}
+
+/// `sum`, `mean`, `sum_dim` and `max_dim` (with and without the kept dimension), `t`, `reshape`.
+#[test]
+fn reductions_and_shapes() {
+    let x = t(&[3, 4], 7);
+    let results: [&[usize]; 8] = [&[], &[], &[3], &[1, 4], &[3], &[1, 4], &[4, 3], &[2, 6]];
+    for (which, shape) in results.iter().enumerate() {
+        let r = t(shape, 300 + which as u64);
+        let what = format!("reduction {which}");
+        let (_, g) = reduction_grad(&x, &r, which);
+        let f = |v: &[Tensor]| reduction(&v[0], &r, which).item::<f64>();
+        check(&what, &f, std::slice::from_ref(&x), std::slice::from_ref(&g));
+        let d = t(&[3, 4], 400 + which as u64);
+        let (_, tangent) = reduction_jvp(&x, &r, which, &d);
+        check_forward(&what, tangent.item::<f64>(), &[g], &[d]);
+    }
+}
+
+/// Ties in `max_dim` share the derivative equally (the mean of the tangents at the maxima).
+#[test]
+fn max_dim_ties_share_the_gradient() {
+    let x = Tensor::from_vec(vec![2.0f64, 2.0, 1.0, 0.0, 3.0, 3.0], &[2, 3]);
+    let r = Tensor::from_vec(vec![1.0f64, 10.0], &[2]);
+    let (_, g) = reduction_grad(&x, &r, 4);
+    assert_eq!(g.to_vec::<f64>(), [0.5, 0.5, 0.0, 0.0, 5.0, 5.0]);
+}
+
+#[differentiable(wrt(a, b))]
+fn matmul(a: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    (a.matmul(b) * r).sum()
+}
+
+/// `matmul`: small and larger 2-d products (the kernel's two paths), batched products, and a
+/// shared 2-d right operand.
+#[test]
+fn matrix_products() {
+    let cases: [(&[usize], &[usize], &[usize]); 5] = [
+        (&[2, 3], &[3, 4], &[2, 4]),
+        (&[7, 9], &[9, 8], &[7, 8]),
+        (&[1, 5], &[5, 1], &[1, 1]),
+        (&[2, 3, 4], &[2, 4, 5], &[2, 3, 5]),
+        (&[2, 3, 4], &[4, 5], &[2, 3, 5]),
+    ];
+    for (k, (sa, sb, so)) in cases.iter().enumerate() {
+        let seed = 500 + 10 * k as u64;
+        let (a, b, r) = (t(sa, seed), t(sb, seed + 1), t(so, seed + 2));
+        let what = format!("matmul {sa:?} {sb:?}");
+        let (_, (ga, gb)) = matmul_grad(&a, &b, &r);
+        let f = |x: &[Tensor]| matmul(&x[0], &x[1], &r).item::<f64>();
+        check(&what, &f, &[a.clone(), b.clone()], &[ga.clone(), gb.clone()]);
+        let (da, db) = (t(sa, seed + 3), t(sb, seed + 4));
+        let (_, tangent) = matmul_jvp(&a, &b, &r, &da, &db);
+        check_forward(&what, tangent.item::<f64>(), &[ga, gb], &[da, db]);
+    }
+}
+
+#[differentiable(wrt(p, q))]
+fn losses(p: &Tensor, q: &Tensor, which: usize) -> Tensor {
+    match which {
+        0 => loss::mse(p, q),
+        1 => loss::mse_sum(p, q),
+        2 => loss::bce_with_logits(p, q),
+        _ => loss::cross_entropy(p, q),
+    }
+}
+
+/// The losses, in both arguments (targets too: they may be outputs of another network).
+#[test]
+fn losses_match_finite_differences() {
+    for which in 0..4 {
+        let (p, q) =
+            (t(&[4, 3], 600 + which), Tensor::rand(&[4, 3], 610 + which).to_dtype(DType::F64));
+        let what = format!("loss {which}");
+        let (_, (gp, gq)) = losses_grad(&p, &q, which as usize);
+        let f = |x: &[Tensor]| losses(&x[0], &x[1], which as usize).item::<f64>();
+        check(&what, &f, &[p.clone(), q.clone()], &[gp.clone(), gq.clone()]);
+        let (dp, dq) = (t(&[4, 3], 620 + which), t(&[4, 3], 630 + which));
+        let (_, tangent) = losses_jvp(&p, &q, which as usize, &dp, &dq);
+        check_forward(&what, tangent.item::<f64>(), &[gp, gq], &[dp, dq]);
+    }
+}
+
+/// Cross-entropy with one-hot targets: `-mean(log_softmax(z)[class])`, gradient
+/// `(softmax(z) - y) / n`, against the closed form.
+#[test]
+fn cross_entropy_closed_form() {
+    let z = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 0.0, 0.0, 0.0], &[2, 3]);
+    let y = Tensor::from_vec(vec![0.0f64, 0.0, 1.0, 1.0, 0.0, 0.0], &[2, 3]);
+    let lse = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln();
+    let expected = ((lse - 3.0) + 3f64.ln()) / 2.0;
+    let (v, (gz, _)) = losses_grad(&z, &y, 3);
+    assert!((v.item::<f64>() - expected).abs() < 1e-12);
+    let softmax =
+        [(1.0 - lse).exp(), (2.0 - lse).exp(), (3.0 - lse).exp(), 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0];
+    let closed: Vec<f64> =
+        softmax.iter().zip(y.to_vec::<f64>()).map(|(s, y)| (s - y) / 2.0).collect();
+    for (a, b) in gz.to_vec::<f64>().iter().zip(&closed) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+}
