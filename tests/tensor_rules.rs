@@ -276,3 +276,47 @@ fn cross_entropy_closed_form() {
         assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     }
 }
+
+#[differentiable(wrt(x, w, b))]
+fn affine(x: &Tensor, w: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    (nn::linear(x, w, b) * r).sum()
+}
+
+#[differentiable(wrt(w, b))]
+fn affine_of_data(x: &Tensor, w: &Tensor, b: &Tensor, r: &Tensor) -> Tensor {
+    (nn::linear(x, w, b) * r).sum()
+}
+
+/// `nn::linear` (hand-written derivatives) for 1-d, 2-d and 3-d inputs, with the input active
+/// and inactive (its adjoint is then skipped, the others unchanged).
+#[test]
+fn linear_layer() {
+    let inputs: [&[usize]; 3] = [&[4], &[3, 4], &[2, 3, 4]];
+    for (k, shape) in inputs.iter().enumerate() {
+        let seed = 700 + 10 * k as u64;
+        let (x, w, b) = (t(shape, seed), t(&[5, 4], seed + 1), t(&[5], seed + 2));
+        let mut out = shape.to_vec();
+        *out.last_mut().expect("non-empty") = 5;
+        let r = t(&out, seed + 3);
+        let what = format!("linear {shape:?}");
+        let (_, (gx, gw, gb)) = affine_grad(&x, &w, &b, &r);
+        let f = |v: &[Tensor]| affine(&v[0], &v[1], &v[2], &r).item::<f64>();
+        check(&what, &f, &[x.clone(), w.clone(), b.clone()], &[gx.clone(), gw.clone(), gb.clone()]);
+        let (_, (gw2, gb2)) = affine_of_data_grad(&x, &w, &b, &r);
+        assert_eq!(
+            (gw2.to_vec::<f64>(), gb2.to_vec::<f64>()),
+            (gw.to_vec(), gb.to_vec()),
+            "{what}"
+        );
+        let (dx, dw, db) = (t(shape, seed + 4), t(&[5, 4], seed + 5), t(&[5], seed + 6));
+        let (_, tangent) = affine_jvp(&x, &w, &b, &r, &dx, &dw, &db);
+        check_forward(&what, tangent.item::<f64>(), &[gx, gw, gb], &[dx, dw, db]);
+    }
+}
+
+/// A weight that does not fit the input is a panic naming both shapes, not a wrong answer.
+#[test]
+#[should_panic(expected = "linear: input of shape [2, 3] does not fit a weight of shape [5, 4]")]
+fn linear_rejects_mismatched_shapes() {
+    nn::linear(&Tensor::ones(&[2, 3]), &Tensor::ones(&[5, 4]), &Tensor::ones(&[5]));
+}

@@ -240,6 +240,9 @@ impl Differentiable for crate::Tensor {
         crate::Tensor::zeros(self.shape()).to_dtype(self.dtype())
     }
     fn accumulate(&mut self, contribution: Self) {
+        if self.is_discard() {
+            return;
+        }
         let c = contribution.sum_to(self.shape()).to_dtype(self.dtype());
         self.add_in_place(&c);
     }
@@ -258,4 +261,17 @@ impl GradOutput for crate::Tensor {
     fn unit_seed() -> Self {
         crate::Tensor::scalar(1.0f32)
     }
+}
+
+/// The adjoint buffer generated code passes for an inactive tensor argument of a call: the
+/// callee skips its contributions (see [`wanted`]).
+#[doc(hidden)]
+pub fn discard_like(_: &crate::Tensor) -> crate::Tensor {
+    crate::Tensor::discard()
+}
+
+/// Whether a callee's adjoint buffer wants contributions (false for [`discard_like`] buffers).
+#[doc(hidden)]
+pub fn wanted(bar: &crate::Tensor) -> bool {
+    !bar.is_discard()
 }

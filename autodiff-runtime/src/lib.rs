@@ -56,7 +56,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::differentiable::{
-        Differentiable, GradOutput, accumulate, cut_to_length, zero_like,
+        Differentiable, GradOutput, accumulate, cut_to_length, discard_like, wanted, zero_like,
     };
     pub use crate::rules;
     pub use core::clone::Clone;

@@ -2,19 +2,110 @@
 //! [`linear`] that computes it, for use inside `#[differentiable]` code.
 
 use crate::{Param, Tensor};
-use autodiff_macros::differentiable;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `x Wᵀ + b`: the affine map of a [`Linear`] layer, differentiable in all three.
+/// `x Wᵀ + b`: the affine map of a [`Linear`] layer, differentiable in all three (its
+/// derivatives, [`linear_jvp`] and [`linear_vjp`], are written by hand so that no transpose of
+/// the weight is ever copied). `x` is `(.., inputs)`, `weight` `(outputs, inputs)`, `bias`
+/// `(outputs)`; the result is `(.., outputs)`.
+///
+/// # Panics
+///
+/// If the shapes do not fit, naming them.
 ///
 /// ```
 /// use autodiff_runtime::{nn, Tensor};
 /// let y = nn::linear(&Tensor::ones(&[1, 2]), &Tensor::ones(&[3, 2]), &Tensor::zeros(&[3]));
 /// assert_eq!(y.to_vec::<f32>(), [2.0, 2.0, 2.0]);
 /// ```
-#[differentiable(crate = crate)]
+#[track_caller]
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
-    x.matmul(&weight.t()) + bias
+    let (rows, out_shape) = linear_shapes(x, weight);
+    let x2 = x.reshape(&[rows, weight.shape()[1]]);
+    (&x2.matmul_t(weight, false, true) + bias).reshape(&out_shape)
+}
+
+/// Checks the shapes of [`linear`]'s operands: the number of rows of `x` flattened to 2-d, and
+/// the result's shape.
+#[track_caller]
+fn linear_shapes(x: &Tensor, weight: &Tensor) -> (usize, Vec<usize>) {
+    let (xs, ws) = (x.shape(), weight.shape());
+    match (xs.last(), ws) {
+        (Some(&inputs), &[outputs, w_in]) if inputs == w_in && inputs > 0 => {
+            let mut out = xs[..xs.len() - 1].to_vec();
+            out.push(outputs);
+            (x.numel() / inputs, out)
+        }
+        _ => panic!(
+            "linear: input of shape {xs:?} does not fit a weight of shape {ws:?} (expected (.., inputs) and (outputs, inputs))"
+        ),
+    }
+}
+
+/// Forward mode of [`linear`]: `dx Wᵀ + x dWᵀ + db`.
+///
+/// ```
+/// use autodiff_runtime::{nn, Tensor};
+/// let (x, w, b) = (Tensor::ones(&[1, 2]), Tensor::ones(&[1, 2]), Tensor::zeros(&[1]));
+/// let (_, d) = nn::linear_jvp(&x, &w, &b, &x, &Tensor::zeros(&[1, 2]), &Tensor::ones(&[1]));
+/// assert_eq!(d.to_vec::<f32>(), [3.0]);
+/// ```
+#[track_caller]
+pub fn linear_jvp(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    x_dot: &Tensor,
+    weight_dot: &Tensor,
+    bias_dot: &Tensor,
+) -> (Tensor, Tensor) {
+    let zero_bias = Tensor::zeros(bias.shape()).to_dtype(bias.dtype());
+    let d = &linear(x_dot, weight, bias_dot) + &linear(x, weight_dot, &zero_bias);
+    (linear(x, weight, bias), d)
+}
+
+/// Reverse mode of [`linear`]: returns its value and ADDS `g W` into `x_bar`, `gᵀ x` into
+/// `weight_bar` and `g` summed over the rows into `bias_bar` (`g` is `seed` broadcast to the
+/// result's shape).
+///
+/// ```
+/// use autodiff_runtime::{nn, Tensor};
+/// let (x, w, b) = (Tensor::ones(&[1, 2]), Tensor::ones(&[1, 2]), Tensor::zeros(&[1]));
+/// let (mut gx, mut gw, mut gb) = (Tensor::zeros(&[1, 2]), Tensor::zeros(&[1, 2]), Tensor::zeros(&[1]));
+/// nn::linear_vjp(&x, &w, &b, Tensor::ones(&[1, 1]), &mut gx, &mut gw, &mut gb);
+/// assert_eq!((gx.to_vec::<f32>(), gw.to_vec::<f32>(), gb.to_vec::<f32>()), (vec![1.0, 1.0], vec![1.0, 1.0], vec![1.0]));
+/// ```
+#[track_caller]
+pub fn linear_vjp(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    seed: Tensor,
+    x_bar: &mut Tensor,
+    weight_bar: &mut Tensor,
+    bias_bar: &mut Tensor,
+) -> Tensor {
+    use crate::Differentiable;
+    use crate::differentiable::wanted;
+    let y = linear(x, weight, bias);
+    let (rows, outputs) = (x.numel() / weight.shape()[1], weight.shape()[0]);
+    let g = if seed.shape() == y.shape() && seed.dtype() == y.dtype() {
+        seed
+    } else {
+        &seed + &Tensor::zeros(y.shape()).to_dtype(y.dtype())
+    };
+    let g = g.reshape(&[rows, outputs]);
+    if wanted(x_bar) {
+        x_bar.accumulate(g.matmul_t(weight, false, false).reshape(x.shape()));
+    }
+    if wanted(weight_bar) {
+        let x2 = x.reshape(&[rows, weight.shape()[1]]);
+        weight_bar.accumulate(g.matmul_t(&x2, true, false));
+    }
+    if wanted(bias_bar) {
+        bias_bar.accumulate(g.sum_dim(0, false));
+    }
+    y
 }
 
 /// A fully connected layer: `weight` is `outputs × inputs`, `bias` has `outputs` entries, both

@@ -23,6 +23,7 @@
 use super::context::Ctx;
 use crate::analyse::{defined_within, definitions, read_within, reads};
 use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
+use crate::kind::Kind;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -112,7 +113,12 @@ impl Reverse<'_, '_> {
         }
         let (rt, bar) = (&self.cx.rt, self.cx.bar(*v));
         if self.cx.f.var(*v).param.is_some() {
-            quote!(#rt::accumulate(#bar, #contribution);)
+            // A tensor parameter's buffer may be a caller's discard buffer: skip the work.
+            if self.cx.f.var(*v).kind == Kind::Tensor {
+                quote!(if #rt::wanted(&*#bar) { #rt::accumulate(#bar, #contribution); })
+            } else {
+                quote!(#rt::accumulate(#bar, #contribution);)
+            }
         } else if self.declared.contains(v) {
             quote!(#rt::accumulate(&mut #bar, #contribution);)
         } else {
@@ -221,7 +227,14 @@ impl Reverse<'_, '_> {
                                 format_ident!("__part{}", self.parts, span = Span::mixed_site());
                             self.parts += 1;
                             let x = cx.operand(a);
-                            out.extend(quote!(let mut #p = #rt::zero_like(&#x);));
+                            // The callee computes no adjoint for an inactive tensor argument.
+                            let tensor = a.var().is_some_and(|v| cx.f.var(v).kind == Kind::Tensor);
+                            let buffer = if tensor && !cx.is_active(a) {
+                                quote!(#rt::discard_like(&#x))
+                            } else {
+                                quote!(#rt::zero_like(&#x))
+                            };
+                            out.extend(quote!(let mut #p = #buffer;));
                             buffers.push(quote!(&mut #p));
                             slots.push((a.clone(), p));
                         }

@@ -354,3 +354,23 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 }
+
+/// The storage every discard buffer shares: [`Tensor::discard`] is recognised by pointing here.
+fn discard_storage() -> &'static Arc<Storage> {
+    static DISCARD: std::sync::OnceLock<Arc<Storage>> = std::sync::OnceLock::new();
+    DISCARD.get_or_init(|| Arc::new(Storage::F32(Vec::new())))
+}
+
+impl Tensor {
+    /// An adjoint buffer for an argument whose gradient nobody wants (an inactive tensor passed
+    /// to a differentiable function): generated code skips what it would add into it, and adding
+    /// into it anyway leaves it unchanged.
+    pub(crate) fn discard() -> Tensor {
+        Tensor { shape: vec![0], data: Arc::clone(discard_storage()) }
+    }
+
+    /// Whether this is a [`Tensor::discard`] buffer.
+    pub(crate) fn is_discard(&self) -> bool {
+        Arc::ptr_eq(&self.data, discard_storage())
+    }
+}
