@@ -172,16 +172,21 @@ fn reduction(x: &Tensor, r: &Tensor, which: usize) -> Tensor {
         4 => x.max_dim(1, false),
         5 => x.max_dim(0, true),
         6 => x.t(),
+        7 => x.narrow(1, 1, 2),
+        8 => x.select(0, 2),
+        9 => x.select(1, 0),
         _ => x.reshape(&[2, 6]),
     };
     (y * r).sum()
 }
 
-/// `sum`, `mean`, `sum_dim` and `max_dim` (with and without the kept dimension), `t`, `reshape`.
+/// `sum`, `mean`, `sum_dim` and `max_dim` (with and without the kept dimension), `t`, slicing
+/// (`narrow`) and indexing (`select`), `reshape`.
 #[test]
 fn reductions_and_shapes() {
     let x = t(&[3, 4], 7);
-    let results: [&[usize]; 8] = [&[], &[], &[3], &[1, 4], &[3], &[1, 4], &[4, 3], &[2, 6]];
+    let results: [&[usize]; 11] =
+        [&[], &[], &[3], &[1, 4], &[3], &[1, 4], &[4, 3], &[3, 2], &[4], &[3], &[2, 6]];
     for (which, shape) in results.iter().enumerate() {
         let r = t(shape, 300 + which as u64);
         let what = format!("reduction {which}");

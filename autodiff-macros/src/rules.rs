@@ -138,6 +138,12 @@ pub static TENSOR_METHODS: &[Rule] = &[
     Rule { name: "mean", diff: ONE, reads: &[&[0, Y]] },
     Rule { name: "sum_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]] },
     Rule { name: "max_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]] },
+    Rule {
+        name: "narrow",
+        diff: &[true, false, false, false],
+        reads: &[&[0, 1, 2, 3], &[], &[], &[]],
+    },
+    Rule { name: "select", diff: &[true, false, false], reads: &[&[0, 1, 2], &[], &[]] },
     Rule { name: "matmul", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] },
     Rule { name: "t", diff: ONE, reads: &[&[0, Y]] },
     Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },

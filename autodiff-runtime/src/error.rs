@@ -31,6 +31,19 @@ pub enum Error {
         /// The tensor's shape.
         shape: Vec<usize>,
     },
+    /// A range (or index) along a dimension that reaches past its end.
+    OutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The dimension.
+        dim: usize,
+        /// The first index asked for.
+        start: usize,
+        /// How many indices were asked for.
+        len: usize,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+    },
     /// An operation that needs a one-element tensor got another.
     NotScalar {
         /// The tensor's shape.
@@ -59,6 +72,11 @@ impl fmt::Display for Error {
             Error::Dimension { op, dim, shape } => {
                 write!(f, "{op}: dimension {dim} is out of range for shape {shape:?}")
             }
+            Error::OutOfRange { op, dim, start, len, shape } => write!(
+                f,
+                "{op}: indices {start}..{} of dimension {dim} are out of range for shape {shape:?}",
+                start + len
+            ),
             Error::NotScalar { shape } => {
                 write!(f, "a one-element tensor is needed, but the shape is {shape:?}")
             }

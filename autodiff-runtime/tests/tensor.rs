@@ -1,5 +1,6 @@
 //! The CPU tensor: creation, broadcasting arithmetic, unary functions, reductions, matrix
-//! products, reshaping, errors and printing, each against values computed independently.
+//! products, reshaping, slicing and joining, errors and printing, each against values computed
+//! independently.
 
 use autodiff_runtime::{DType, Device, Error, Tensor};
 
@@ -133,4 +134,41 @@ fn printing_reading_and_devices() {
     assert_eq!(t.device(), Device::Cpu);
     assert_eq!(Device::cuda_if_available(0), Device::Cpu);
     assert!(matches!(t.to_device(&Device::Cuda(0)), Err(Error::DeviceUnavailable { .. })));
+}
+
+#[test]
+fn slicing_indexing_and_joining() {
+    let cube = Tensor::arange(0.0, 24.0, 1.0).reshape(&[2, 3, 4]);
+    // x[:, 1:3, :] and x[1, :, 2] by definition
+    let mid = cube.narrow(1, 1, 2);
+    assert_eq!(mid.shape(), &[2, 2, 4]);
+    let expected: Vec<f64> = (0..2)
+        .flat_map(|i| (1..3).flat_map(move |j| (0..4).map(move |k| (12 * i + 4 * j + k) as f64)))
+        .collect();
+    close(&mid.to_vec::<f64>(), &expected);
+    assert_eq!(cube.select(0, 1).select(1, 2).to_vec::<f32>(), [14.0, 18.0, 22.0]);
+    // cat undoes narrow, along any dimension, and promotes to f64
+    for dim in 0..3 {
+        let n = cube.shape()[dim];
+        let parts = [cube.narrow(dim, 0, 1), cube.narrow(dim, 1, n - 1).to_dtype(DType::F64)];
+        let joined = Tensor::cat(&parts, dim);
+        assert_eq!(joined.dtype(), DType::F64);
+        assert_eq!(joined.shape(), cube.shape());
+        close(&joined.to_vec::<f64>(), &cube.to_vec::<f64>());
+    }
+    // errors name what was wrong
+    let e = cube.try_narrow(2, 3, 2).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "narrow: indices 3..5 of dimension 2 are out of range for shape [2, 3, 4]"
+    );
+    assert!(matches!(cube.try_select(3, 0), Err(Error::Dimension { op: "select", .. })));
+    let e = Tensor::try_cat(&[Tensor::ones(&[2, 3]), Tensor::ones(&[3, 3])], 1).unwrap_err();
+    assert_eq!(e, Error::ShapeMismatch { op: "cat", lhs: vec![2, 3], rhs: vec![3, 3] });
+    assert!(Tensor::try_cat(&[], 0).is_err());
+    // meshgrid with matrix indexing
+    let g = Tensor::meshgrid(&[Tensor::linspace(0.0, 1.0, 3), Tensor::arange(5.0, 7.0, 1.0)]);
+    assert_eq!(g[0].shape(), &[3, 2]);
+    assert_eq!(g[0].to_vec::<f32>(), [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]);
+    assert_eq!(g[1].to_vec::<f32>(), [5.0, 6.0, 5.0, 6.0, 5.0, 6.0]);
 }

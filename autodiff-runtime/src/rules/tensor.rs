@@ -1,6 +1,6 @@
 //! Tensors: the rules of `+ - * /` (with NumPy broadcasting: an operand's adjoint is the
 //! result's adjoint summed back to the operand's shape), unary functions, reductions (`sum`,
-//! `mean`, `sum_dim`, `max_dim`), `matmul`,
+//! `mean`, `sum_dim`, `max_dim`), `narrow` and `select`, `matmul`,
 //! `t` and `reshape`. Operands may be tensors (owned or borrowed) or `f64`/`f32` scalars mixed
 //! with tensors; the macro calls these when an operand is a tensor. All operands are read.
 
@@ -425,6 +425,92 @@ pub fn max_dim_vjp<X: TensorOperand>(
     let t = x.to_tensor();
     let w = argmax_weights(&t, *dim, &kept(&t, *dim, *keepdim, y));
     x.reduce(&w * &kept(&t, *dim, *keepdim, g))
+}
+
+/// `g` (the adjoint of `x.narrow(dim, start, ..)`) placed into zeros shaped like `x`.
+fn pad(x: &Tensor, dim: usize, start: usize, g: &Tensor) -> Tensor {
+    let zeros = |len: usize| {
+        let mut shape = x.shape().to_vec();
+        shape[dim] = len;
+        Tensor::zeros(&shape).to_dtype(g.dtype())
+    };
+    let after = x.shape()[dim] - start - g.shape()[dim];
+    Tensor::cat(&[zeros(start), g.clone(), zeros(after)], dim)
+}
+
+/// Tangent of `x.narrow(dim, start, len)`: the same slice of the tangent.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::narrow_jvp, Tensor};
+/// let x = Tensor::arange(0.0, 4.0, 1.0);
+/// assert_eq!(narrow_jvp(&x, &0, &1, &2, &x.narrow(0, 1, 2), &x).to_vec::<f32>(), [1.0, 2.0]);
+/// ```
+pub fn narrow_jvp<X: TensorOperand, D: TensorOperand>(
+    _x: &X,
+    dim: &usize,
+    start: &usize,
+    len: &usize,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    d.to_tensor().narrow(*dim, *start, *len)
+}
+
+/// Adjoint of `x.narrow(dim, start, len)`: `g` in the slice, zero elsewhere.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::narrow_vjp, Tensor};
+/// let x = Tensor::arange(0.0, 4.0, 1.0);
+/// let g = narrow_vjp(&x, &0, &1, &2, &x.narrow(0, 1, 2), &Tensor::ones(&[2]));
+/// assert_eq!(g.to_vec::<f32>(), [0.0, 1.0, 1.0, 0.0]);
+/// ```
+pub fn narrow_vjp<X: TensorOperand>(
+    x: &X,
+    dim: &usize,
+    start: &usize,
+    _len: &usize,
+    _y: &Tensor,
+    g: &Tensor,
+) -> X::Adjoint {
+    x.reduce(pad(&x.to_tensor(), *dim, *start, g))
+}
+
+/// Tangent of `x.select(dim, index)`: the same slice of the tangent.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::select_jvp, Tensor};
+/// let x = Tensor::eye(2);
+/// assert_eq!(select_jvp(&x, &0, &1, &x.select(0, 1), &x).to_vec::<f32>(), [0.0, 1.0]);
+/// ```
+pub fn select_jvp<X: TensorOperand, D: TensorOperand>(
+    _x: &X,
+    dim: &usize,
+    index: &usize,
+    _y: &Tensor,
+    d: &D,
+) -> Tensor {
+    d.to_tensor().select(*dim, *index)
+}
+
+/// Adjoint of `x.select(dim, index)`: `g` at the index, zero elsewhere.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::select_vjp, Tensor};
+/// let x = Tensor::zeros(&[2, 2]);
+/// let g = select_vjp(&x, &1, &0, &x.select(1, 0), &Tensor::ones(&[2]));
+/// assert_eq!(g.to_vec::<f32>(), [1.0, 0.0, 1.0, 0.0]);
+/// ```
+pub fn select_vjp<X: TensorOperand>(
+    x: &X,
+    dim: &usize,
+    index: &usize,
+    _y: &Tensor,
+    g: &Tensor,
+) -> X::Adjoint {
+    let t = x.to_tensor();
+    let mut kept = t.shape().to_vec();
+    kept[*dim] = 1;
+    x.reduce(pad(&t, *dim, *index, &g.reshape(&kept)))
 }
 
 /// Tangent of `a.matmul(b)` along `a`: `da b`.

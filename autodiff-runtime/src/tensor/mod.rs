@@ -3,6 +3,7 @@
 
 mod core;
 mod display;
+mod index;
 mod linalg;
 mod ops;
 mod reduce;
