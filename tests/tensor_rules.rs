@@ -319,9 +319,86 @@ fn linear_layer() {
     }
 }
 
-/// A weight that does not fit the input is a panic naming both shapes, not a wrong answer.
+/// A weight that does not fit the input is a panic naming the shapes, not a wrong answer.
 #[test]
-#[should_panic(expected = "linear: input of shape [2, 3] does not fit a weight of shape [5, 4]")]
-fn linear_rejects_mismatched_shapes() {
+#[should_panic(
+    expected = "linear: input of shape [2, 3], weight of shape [5, 4] and bias of shape [5] do not fit"
+)]
+fn linear_rejects_mismatched_weights() {
     nn::linear(&Tensor::ones(&[2, 3]), &Tensor::ones(&[5, 4]), &Tensor::ones(&[5]));
+}
+
+/// A bias that is not `(outputs)` is refused too (it would broadcast into a wrong shape).
+#[test]
+#[should_panic(expected = "bias of shape [5, 1] do not fit")]
+fn linear_rejects_mismatched_bias() {
+    nn::linear(&Tensor::ones(&[2, 4]), &Tensor::ones(&[5, 4]), &Tensor::ones(&[5, 1]));
+}
+
+/// `x · d` with a hand-written derivative that adds into its buffers with public operators.
+fn scale_by(x: &Tensor, d: &Tensor) -> Tensor {
+    x * d
+}
+fn scale_by_jvp(x: &Tensor, d: &Tensor, x_dot: &Tensor, d_dot: &Tensor) -> (Tensor, Tensor) {
+    (x * d, &(x_dot * d) + &(x * d_dot))
+}
+fn scale_by_vjp(
+    x: &Tensor,
+    d: &Tensor,
+    seed: Tensor,
+    x_bar: &mut Tensor,
+    d_bar: &mut Tensor,
+) -> Tensor {
+    *x_bar = &*x_bar + &(&seed * d);
+    *d_bar = &*d_bar + &(&seed * x);
+    x * d
+}
+
+#[differentiable(wrt(x))]
+fn through_custom(x: &Tensor, d: &Tensor) -> Tensor {
+    scale_by(x, d).sum()
+}
+
+/// A custom derivative called with an inactive tensor argument gets a buffer it can add into
+/// (shaped like the argument), and the active argument's gradient is right.
+#[test]
+fn custom_derivative_with_an_inactive_tensor_argument() {
+    let d = Tensor::from_vec(vec![1.0f64, 2.0, 3.0], &[3]);
+    let (v, g) = through_custom_grad(&Tensor::ones(&[3]).to_dtype(DType::F64), &d);
+    assert_eq!(v.item::<f64>(), 6.0);
+    assert_eq!(g.to_vec::<f64>(), [1.0, 2.0, 3.0]);
+}
+
+#[differentiable]
+fn one_element(x: &Tensor) -> Tensor {
+    x.narrow(0, 0, 1) * 2.0
+}
+
+/// A one-element (non-0-d) result: the 0-d unit seed of `f_grad` spreads over it.
+#[test]
+fn one_element_result_takes_a_0d_seed() {
+    let (v, g) = one_element_grad(&Tensor::from_vec(vec![3.0f64, 4.0], &[2]));
+    assert_eq!(v.to_vec::<f64>(), [6.0]);
+    assert_eq!(g.to_vec::<f64>(), [2.0, 0.0]);
+}
+
+/// An optimiser step with a gradient that does not fit its parameter is a panic naming both
+/// shapes; a one-element gradient spreads over the parameter.
+#[test]
+fn optimiser_checks_gradient_shapes() {
+    let mut p = Param::new(Tensor::zeros(&[3]));
+    p.grad = Tensor::scalar(1.0f32);
+    Sgd::new(1.0).step(&mut [&mut p]);
+    assert_eq!(p.value.to_vec::<f32>(), [-1.0, -1.0, -1.0]);
+    let caught = std::panic::catch_unwind(move || {
+        let mut p = Param::new(Tensor::zeros(&[3]));
+        p.grad = Tensor::ones(&[2]);
+        Sgd::new(1.0).step(&mut [&mut p]);
+    });
+    let message =
+        caught.err().and_then(|e| e.downcast_ref::<String>().cloned()).unwrap_or_default();
+    assert!(
+        message.contains("a gradient of shape [2] does not fit a parameter of shape [3]"),
+        "{message}"
+    );
 }

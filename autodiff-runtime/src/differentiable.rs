@@ -266,8 +266,8 @@ impl GradOutput for crate::Tensor {
 /// The adjoint buffer generated code passes for an inactive tensor argument of a call: the
 /// callee skips its contributions (see [`wanted`]).
 #[doc(hidden)]
-pub fn discard_like(_: &crate::Tensor) -> crate::Tensor {
-    crate::Tensor::discard()
+pub fn discard_like(x: &crate::Tensor) -> crate::Tensor {
+    crate::Tensor::discard(x)
 }
 
 /// Whether a callee's adjoint buffer wants contributions (false for [`discard_like`] buffers).

@@ -75,7 +75,7 @@ impl fmt::Display for Error {
             Error::OutOfRange { op, dim, start, len, shape } => write!(
                 f,
                 "{op}: indices {start}..{} of dimension {dim} are out of range for shape {shape:?}",
-                start + len
+                start.saturating_add(*len)
             ),
             Error::NotScalar { shape } => {
                 write!(f, "a one-element tensor is needed, but the shape is {shape:?}")

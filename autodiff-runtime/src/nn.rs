@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// ```
 #[track_caller]
 pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
-    let (rows, out_shape) = linear_shapes(x, weight);
+    let (rows, out_shape) = linear_shapes(x, weight, bias);
     let x2 = x.reshape(&[rows, weight.shape()[1]]);
     (&x2.matmul_t(weight, false, true) + bias).reshape(&out_shape)
 }
@@ -28,16 +28,16 @@ pub fn linear(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Tensor {
 /// Checks the shapes of [`linear`]'s operands: the number of rows of `x` flattened to 2-d, and
 /// the result's shape.
 #[track_caller]
-fn linear_shapes(x: &Tensor, weight: &Tensor) -> (usize, Vec<usize>) {
-    let (xs, ws) = (x.shape(), weight.shape());
-    match (xs.last(), ws) {
-        (Some(&inputs), &[outputs, w_in]) if inputs == w_in && inputs > 0 => {
-            let mut out = xs[..xs.len() - 1].to_vec();
+fn linear_shapes(x: &Tensor, weight: &Tensor, bias: &Tensor) -> (usize, Vec<usize>) {
+    let (xs, ws, bs) = (x.shape(), weight.shape(), bias.shape());
+    match (xs.split_last(), ws) {
+        (Some((&inputs, lead)), &[outputs, w_in]) if inputs == w_in && bs == [outputs] => {
+            let mut out = lead.to_vec();
             out.push(outputs);
-            (x.numel() / inputs, out)
+            (lead.iter().product(), out)
         }
         _ => panic!(
-            "linear: input of shape {xs:?} does not fit a weight of shape {ws:?} (expected (.., inputs) and (outputs, inputs))"
+            "linear: input of shape {xs:?}, weight of shape {ws:?} and bias of shape {bs:?} do not fit (expected (.., inputs), (outputs, inputs) and (outputs))"
         ),
     }
 }
@@ -88,7 +88,7 @@ pub fn linear_vjp(
     use crate::Differentiable;
     use crate::differentiable::wanted;
     let y = linear(x, weight, bias);
-    let (rows, outputs) = (x.numel() / weight.shape()[1], weight.shape()[0]);
+    let ((rows, _), outputs) = (linear_shapes(x, weight, bias), weight.shape()[0]);
     let g = if seed.shape() == y.shape() && seed.dtype() == y.dtype() {
         seed
     } else {

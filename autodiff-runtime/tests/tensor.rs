@@ -163,6 +163,7 @@ fn slicing_indexing_and_joining() {
         "narrow: indices 3..5 of dimension 2 are out of range for shape [2, 3, 4]"
     );
     assert!(matches!(cube.try_select(3, 0), Err(Error::Dimension { op: "select", .. })));
+    assert!(matches!(cube.try_narrow(0, usize::MAX, 2), Err(Error::OutOfRange { .. })));
     let e = Tensor::try_cat(&[Tensor::ones(&[2, 3]), Tensor::ones(&[3, 3])], 1).unwrap_err();
     assert_eq!(e, Error::ShapeMismatch { op: "cat", lhs: vec![2, 3], rhs: vec![3, 3] });
     assert!(Tensor::try_cat(&[], 0).is_err());

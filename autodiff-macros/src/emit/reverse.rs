@@ -716,14 +716,11 @@ impl Reverse<'_, '_> {
                         let mut keep = TokenStream::new();
                         if keeps {
                             let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                            let kept = format_ident!("__keep", span = Span::mixed_site());
                             keep =
-                                quote!(let __keep = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
+                                quote!(let #kept = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
                             for j in 0..br.arms.len() {
-                                values.push(if j == k {
-                                    quote!(__keep)
-                                } else {
-                                    quote!(#rt::None)
-                                });
+                                values.push(if j == k { quote!(#kept) } else { quote!(#rt::None) });
                             }
                         }
                         quote!({ #code #keep (#(#values),*) })

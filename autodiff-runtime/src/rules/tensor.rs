@@ -469,10 +469,10 @@ pub fn narrow_vjp<X: TensorOperand>(
     dim: &usize,
     start: &usize,
     _len: &usize,
-    _y: &Tensor,
+    y: &Tensor,
     g: &Tensor,
 ) -> X::Adjoint {
-    x.reduce(pad(&x.to_tensor(), *dim, *start, g))
+    x.reduce(pad(&x.to_tensor(), *dim, *start, &expand(y, g.clone())))
 }
 
 /// Tangent of `x.select(dim, index)`: the same slice of the tangent.
@@ -504,13 +504,13 @@ pub fn select_vjp<X: TensorOperand>(
     x: &X,
     dim: &usize,
     index: &usize,
-    _y: &Tensor,
+    y: &Tensor,
     g: &Tensor,
 ) -> X::Adjoint {
     let t = x.to_tensor();
     let mut kept = t.shape().to_vec();
     kept[*dim] = 1;
-    x.reduce(pad(&t, *dim, *index, &g.reshape(&kept)))
+    x.reduce(pad(&t, *dim, *index, &expand(y, g.clone()).reshape(&kept)))
 }
 
 /// Tangent of `a.matmul(b)` along `a`: `da b`.

@@ -73,10 +73,19 @@ impl Element for f64 {
 /// assert_eq!(b.to_vec::<f32>(), [3.0, 5.0, 7.0, 9.0]);
 /// assert_eq!(b.sum().item::<f32>(), 24.0);
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Tensor {
     pub(crate) shape: Vec<usize>,
     pub(crate) data: Arc<Storage>,
+    /// Marks a [`Tensor::discard`] adjoint buffer; every other tensor has `false`.
+    pub(crate) discard: bool,
+}
+
+/// Equal shapes and equal elements (and dtypes).
+impl PartialEq for Tensor {
+    fn eq(&self, other: &Tensor) -> bool {
+        self.shape == other.shape && self.data == other.data
+    }
 }
 
 impl Tensor {
@@ -109,7 +118,7 @@ impl Tensor {
     }
 
     pub(crate) fn from_parts(storage: Storage, shape: Vec<usize>) -> Tensor {
-        Tensor { shape, data: Arc::new(storage) }
+        Tensor { shape, data: Arc::new(storage), discard: false }
     }
 
     /// A tensor of `shape` filled with `value` (its type gives the dtype).
@@ -355,22 +364,16 @@ impl Rng {
     }
 }
 
-/// The storage every discard buffer shares: [`Tensor::discard`] is recognised by pointing here.
-fn discard_storage() -> &'static Arc<Storage> {
-    static DISCARD: std::sync::OnceLock<Arc<Storage>> = std::sync::OnceLock::new();
-    DISCARD.get_or_init(|| Arc::new(Storage::F32(Vec::new())))
-}
-
 impl Tensor {
     /// An adjoint buffer for an argument whose gradient nobody wants (an inactive tensor passed
-    /// to a differentiable function): generated code skips what it would add into it, and adding
-    /// into it anyway leaves it unchanged.
-    pub(crate) fn discard() -> Tensor {
-        Tensor { shape: vec![0], data: Arc::clone(discard_storage()) }
+    /// to a differentiable function): zeros shaped like `like`, so a hand-written `_vjp` may add
+    /// into it as into any buffer, marked so that generated code skips the work.
+    pub(crate) fn discard(like: &Tensor) -> Tensor {
+        Tensor { discard: true, ..Tensor::zeros(&like.shape).to_dtype(like.dtype()) }
     }
 
     /// Whether this is a [`Tensor::discard`] buffer.
     pub(crate) fn is_discard(&self) -> bool {
-        Arc::ptr_eq(&self.data, discard_storage())
+        self.discard
     }
 }

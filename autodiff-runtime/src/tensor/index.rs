@@ -66,7 +66,7 @@ impl Tensor {
         if dim >= shape.len() {
             return Err(Error::Dimension { op: "narrow", dim, shape });
         }
-        if start + len > shape[dim] {
+        if start.checked_add(len).is_none_or(|end| end > shape[dim]) {
             return Err(Error::OutOfRange { op: "narrow", dim, start, len, shape });
         }
         let (outer, size, inner) = split(&shape, dim);
@@ -111,7 +111,7 @@ impl Tensor {
         })?;
         let mut shape = self.shape.clone();
         shape.remove(dim);
-        Ok(Tensor { shape, data: t.data })
+        Ok(Tensor { shape, ..t })
     }
 
     /// Joins tensors along dimension `dim` (PyTorch's `torch.cat`); their other dimensions must

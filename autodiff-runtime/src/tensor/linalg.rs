@@ -107,7 +107,11 @@ impl Tensor {
         };
         let (m, k) = if transpose_self { (c0, r0) } else { (r0, c0) };
         let (k1, n) = if transpose_other { (c1, r1) } else { (r1, c1) };
-        debug_assert_eq!(k, k1, "matmul_t: inner dimensions differ");
+        assert_eq!(
+            k, k1,
+            "matmul: inner dimensions of {:?} and {:?} differ",
+            self.shape, other.shape
+        );
         let storage = match (self.slice::<f32>(), other.slice::<f32>()) {
             (Some(x), Some(y)) => {
                 Storage::F32(matmul_views(x, y, m, k, n, transpose_self, transpose_other))
@@ -239,7 +243,7 @@ impl Tensor {
                 rhs: shape.to_vec(),
             });
         }
-        Ok(Tensor { shape: shape.to_vec(), data: self.data.clone() })
+        Ok(Tensor { shape: shape.to_vec(), data: self.data.clone(), discard: false })
     }
 }
 

@@ -204,13 +204,33 @@ impl Tensor {
         }
     }
 
-    /// `self[i] = f(self[i], a[i], b[i])` in place (computed in `f64`), for tensors of one shape.
+    /// `self[i] = f(self[i], a[i], b[i])` in place (computed in `f64`); `a` and `b` broadcast to
+    /// `self`'s shape.
+    ///
+    /// # Panics
+    ///
+    /// If `a` or `b` does not broadcast to `self`'s shape (a gradient that does not fit its
+    /// parameter), naming both shapes.
+    #[track_caller]
     pub(crate) fn zip3_in_place(
         &mut self,
         a: &Tensor,
         b: &Tensor,
         f: impl Fn(f64, f64, f64) -> f64,
     ) {
+        let fit = |t: &Tensor| {
+            if t.shape == self.shape {
+                return t.clone();
+            }
+            let zeros = Tensor::zeros(&self.shape).to_dtype(t.dtype());
+            t.try_add(&zeros).ok().filter(|s| s.shape == self.shape).unwrap_or_else(|| {
+                panic!(
+                    "optimiser update: a gradient of shape {:?} does not fit a parameter of shape {:?}",
+                    t.shape, self.shape
+                )
+            })
+        };
+        let (a, b) = (&fit(a), &fit(b));
         match (std::sync::Arc::make_mut(&mut self.data), a.slice::<f32>(), b.slice::<f32>()) {
             (Storage::F32(p), Some(x), Some(y)) => {
                 p.iter_mut().zip(x).zip(y).for_each(|((p, x), y)| {

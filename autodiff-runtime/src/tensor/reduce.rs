@@ -145,6 +145,8 @@ impl Tensor {
     /// assert_eq!(g.sum_to(&[3]).to_vec::<f32>(), [2.0, 2.0, 2.0]);
     /// assert_eq!(g.sum_to(&[2, 1]).to_vec::<f32>(), [3.0, 3.0]);
     /// assert_eq!(g.sum_to(&[]).item::<f32>(), 6.0);
+    /// // a seed with fewer dimensions spreads over the shape
+    /// assert_eq!(Tensor::scalar(2.0f32).sum_to(&[1, 2]).to_vec::<f32>(), [2.0, 2.0]);
     /// ```
     pub fn sum_to(&self, shape: &[usize]) -> Tensor {
         if self.shape == shape {
@@ -154,10 +156,19 @@ impl Tensor {
         while t.shape.len() > shape.len() {
             t = t.sum_dim(0, false);
         }
+        if t.shape.len() < shape.len() {
+            let mut padded = vec![1; shape.len() - t.shape.len()];
+            padded.extend_from_slice(&t.shape);
+            t = t.reshape(&padded);
+        }
         for (d, &size) in shape.iter().enumerate() {
             if size == 1 && t.shape[d] != 1 {
                 t = t.sum_dim(d, true);
             }
+        }
+        if t.shape != shape {
+            // Dimensions of size 1 (a 0-d seed of a one-element result) spread over `shape`.
+            t = &t + &Tensor::zeros(shape).to_dtype(t.dtype());
         }
         t.reshape(shape)
     }
