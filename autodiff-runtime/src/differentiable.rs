@@ -237,7 +237,7 @@ pub fn cut_to_length<'a, T>(tangent: &'a [T], len: usize, name: &str) -> &'a [T]
 /// is summed back to the adjoint's shape, and converted to its dtype.
 impl Differentiable for crate::Tensor {
     fn zero_like(&self) -> Self {
-        crate::Tensor::zeros(self.shape()).to_dtype(self.dtype())
+        crate::Tensor::zeros_of(self.shape(), self.dtype())
     }
     fn accumulate(&mut self, contribution: Self) {
         if self.is_discard() {

@@ -60,10 +60,7 @@ pub fn bce_with_logits_jvp(
     logits_dot: &Tensor,
     targets_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    let n = logits.numel().max(1) as f64;
-    let dz = &(&logits.sigmoid() - targets) * logits_dot;
-    let dy = &(-logits) * targets_dot;
-    (bce_with_logits(logits, targets), &(&dz + &dy).sum() / n)
+    forward(bce_with_logits_partials(logits, targets), logits_dot, targets_dot)
 }
 
 /// Reverse mode of [`bce_with_logits`]: ADDS `seed · (sigmoid(z) - y) / n` into `logits_bar`
@@ -83,13 +80,7 @@ pub fn bce_with_logits_vjp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> Tensor {
-    use crate::Differentiable;
-    // The seed multiplies first: an `f32` seed (the unit seed) divided by `n` would round the
-    // adjoint of an `f64` loss to `f32`.
-    let n = logits.numel().max(1) as f64;
-    logits_bar.accumulate(&(&(&logits.sigmoid() - targets) * &seed) / n);
-    targets_bar.accumulate(&(&(-logits) * &seed) / n);
-    bce_with_logits(logits, targets)
+    reverse(bce_with_logits_partials(logits, targets), seed, logits_bar, targets_bar)
 }
 
 /// `log_softmax` over the last dimension, stably: `z - m - ln Σ e^(z - m)` with `m` the maximum.
@@ -120,6 +111,12 @@ fn log_softmax_last(z: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
+    cross_entropy_of(&log_softmax_of(logits, targets), targets)
+}
+
+/// The log-softmax of `logits`, once their shape is checked against `targets`'.
+#[track_caller]
+fn log_softmax_of(logits: &Tensor, targets: &Tensor) -> Tensor {
     assert_eq!(
         logits.shape(),
         targets.shape(),
@@ -127,7 +124,12 @@ pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
         logits.shape(),
         targets.shape()
     );
-    -&((targets * &log_softmax_last(logits)).sum() / rows(logits))
+    log_softmax_last(logits)
+}
+
+/// `-Σ y log p / n` from the log-probabilities.
+fn cross_entropy_of(log_p: &Tensor, targets: &Tensor) -> Tensor {
+    -&((targets * log_p).sum() / rows(log_p))
 }
 
 /// The number of rows a loss over the last dimension averages over.
@@ -151,10 +153,7 @@ pub fn cross_entropy_jvp(
     logits_dot: &Tensor,
     targets_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    let (dz, dy) = cross_entropy_partials(logits, targets);
-    let n = rows(logits);
-    let d = &(&(&dz * logits_dot).sum() + &(&dy * targets_dot).sum()) / n;
-    (cross_entropy(logits, targets), d)
+    forward(cross_entropy_partials(logits, targets), logits_dot, targets_dot)
 }
 
 /// Reverse mode of [`cross_entropy`]: ADDS `seed · (softmax(z) Σ_c y_c - y) / n` into
@@ -175,18 +174,52 @@ pub fn cross_entropy_vjp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> Tensor {
-    use crate::Differentiable;
-    let (dz, dy) = cross_entropy_partials(logits, targets);
-    let n = rows(logits);
-    logits_bar.accumulate(&(&dz * &seed) / n);
-    targets_bar.accumulate(&(&dy * &seed) / n);
-    cross_entropy(logits, targets)
+    reverse(cross_entropy_partials(logits, targets), seed, logits_bar, targets_bar)
 }
 
-/// `n ·` the partial derivatives of [`cross_entropy`]: `(softmax(z) Σ_c y_c - y, -log_softmax(z))`.
-fn cross_entropy_partials(logits: &Tensor, targets: &Tensor) -> (Tensor, Tensor) {
+/// [`cross_entropy`]'s value and partial derivatives, from one log-softmax.
+#[track_caller]
+fn cross_entropy_partials(logits: &Tensor, targets: &Tensor) -> Partials {
+    let log_p = log_softmax_of(logits, targets);
+    let value = cross_entropy_of(&log_p, targets);
     let last = logits.shape().len().saturating_sub(1);
-    let log_p = log_softmax_last(logits);
     let mass = targets.sum_dim(last, true);
-    (&(&log_p.exp() * &mass) - targets, -&log_p)
+    Partials { value, logits: &(&log_p.exp() * &mass) - targets, targets: -&log_p, n: rows(logits) }
+}
+
+/// [`bce_with_logits`]'s value and partial derivatives.
+fn bce_with_logits_partials(logits: &Tensor, targets: &Tensor) -> Partials {
+    let value = bce_with_logits(logits, targets);
+    let n = logits.numel().max(1) as f64;
+    Partials { value, logits: &logits.sigmoid() - targets, targets: -logits, n }
+}
+
+/// A mean loss's value and `n` times its elementwise partial derivatives in its two arguments:
+/// what its hand-written `_jvp` and `_vjp` are made of.
+struct Partials {
+    value: Tensor,
+    logits: Tensor,
+    targets: Tensor,
+    n: f64,
+}
+
+/// Forward mode from the partials: `Σ (∂z · ż + ∂y · ẏ) / n`.
+fn forward(p: Partials, logits_dot: &Tensor, targets_dot: &Tensor) -> (Tensor, Tensor) {
+    let d = &(&(&p.logits * logits_dot).sum() + &(&p.targets * targets_dot).sum()) / p.n;
+    (p.value, d)
+}
+
+/// Reverse mode from the partials: ADDS `seed · ∂ / n` into each wanted buffer. The seed
+/// multiplies first: an `f32` seed (the unit seed) divided by `n` would round the adjoint of an
+/// `f64` loss to `f32`.
+fn reverse(p: Partials, seed: Tensor, logits_bar: &mut Tensor, targets_bar: &mut Tensor) -> Tensor {
+    use crate::Differentiable;
+    use crate::differentiable::wanted;
+    if wanted(logits_bar) {
+        logits_bar.accumulate(&(&p.logits * &seed) / p.n);
+    }
+    if wanted(targets_bar) {
+        targets_bar.accumulate(&(&p.targets * &seed) / p.n);
+    }
+    p.value
 }

@@ -59,7 +59,7 @@ pub fn linear_jvp(
     weight_dot: &Tensor,
     bias_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    let zero_bias = Tensor::zeros(bias.shape()).to_dtype(bias.dtype());
+    let zero_bias = Tensor::zeros_of(bias.shape(), bias.dtype());
     let d = &linear(x_dot, weight, bias_dot) + &linear(x, weight_dot, &zero_bias);
     (linear(x, weight, bias), d)
 }
@@ -89,12 +89,7 @@ pub fn linear_vjp(
     use crate::differentiable::wanted;
     let y = linear(x, weight, bias);
     let ((rows, _), outputs) = (linear_shapes(x, weight, bias), weight.shape()[0]);
-    let g = if seed.shape() == y.shape() && seed.dtype() == y.dtype() {
-        seed
-    } else {
-        &seed + &Tensor::zeros(y.shape()).to_dtype(y.dtype())
-    };
-    let g = g.reshape(&[rows, outputs]);
+    let g = seed.broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
     if wanted(x_bar) {
         x_bar.accumulate(g.matmul_t(weight, false, false).reshape(x.shape()));
     }

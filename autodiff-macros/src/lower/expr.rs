@@ -236,49 +236,29 @@ impl<'s> Lowerer<'_> {
             return self.lower_expr(&mc.receiver);
         }
         let receiver_kind = self.infer_kind(&mc.receiver);
-        if let Some(rule) =
-            rules::tensor_method(&name, 1 + mc.args.len()).filter(|_| receiver_kind == Kind::Tensor)
+        let operands = 1 + mc.args.len();
+        // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.
+        let rule = match rules::tensor_method(&name, operands)
+            .filter(|_| receiver_kind == Kind::Tensor)
         {
+            Some(rule) => Some((rule, Kind::Tensor)),
+            None => match rules::algebra_method(&name, operands) {
+                Some((rule, true)) => Some((rule, Kind::Float)),
+                Some((rule, false)) => Some((rule, Kind::Algebra)),
+                None => rules::method(&name, operands).map(|rule| {
+                    (rule, if receiver_kind == Kind::Tensor { Kind::Tensor } else { Kind::Float })
+                }),
+            },
+        };
+        if let Some((rule, kind)) = rule {
             let mut args = vec![self.lower_expr(&mc.receiver)];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
-            return self.push_op(
-                Prim::Rule(rule),
-                Form::Method(mc.method.clone()),
-                args,
-                mc.span(),
-                Kind::Tensor,
-            );
-        }
-        if let Some((rule, float_result)) = rules::algebra_method(&name, 1 + mc.args.len()) {
-            let mut args = vec![self.lower_expr(&mc.receiver)];
-            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
-            let kind = if float_result { Kind::Float } else { Kind::Algebra };
             return self.push_op(
                 Prim::Rule(rule),
                 Form::Method(mc.method.clone()),
                 args,
                 mc.span(),
                 kind,
-            );
-        }
-        if let Some(rule) = rules::method(&name, 1 + mc.args.len()) {
-            let mut args = vec![self.lower_expr(&mc.receiver)];
-            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
-            if receiver_kind == Kind::Tensor {
-                return self.push_op(
-                    Prim::Rule(rule),
-                    Form::Method(mc.method.clone()),
-                    args,
-                    mc.span(),
-                    Kind::Tensor,
-                );
-            }
-            return self.push_op(
-                Prim::Rule(rule),
-                Form::Method(mc.method.clone()),
-                args,
-                mc.span(),
-                Kind::Float,
             );
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {

@@ -66,39 +66,28 @@ impl Update for f32 {
     }
 }
 
-impl<T: Update + Copy> Update for Vec<T> {
-    fn add_squared(&mut self, alpha: f64, x: &Self) {
-        self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
-    }
-    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
-        for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
-            p.adam_step(m, v, step, bias2, eps);
+/// Sequences update element by element.
+macro_rules! impl_sequence {
+    ($([$($generics:tt)*] $t:ty),*) => {$(
+        impl<$($generics)*> Update for $t {
+            fn add_squared(&mut self, alpha: f64, x: &Self) {
+                self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
+            }
+            fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+                for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
+                    p.adam_step(m, v, step, bias2, eps);
+                }
+            }
+            fn add_scaled(&mut self, alpha: f64, x: &Self) {
+                self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
+            }
+            fn scale(&mut self, beta: f64) {
+                self.iter_mut().for_each(|a| a.scale(beta));
+            }
         }
-    }
-    fn add_scaled(&mut self, alpha: f64, x: &Self) {
-        self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
-    }
-    fn scale(&mut self, beta: f64) {
-        self.iter_mut().for_each(|a| a.scale(beta));
-    }
+    )*};
 }
-
-impl<T: Update + Copy, const N: usize> Update for [T; N] {
-    fn add_squared(&mut self, alpha: f64, x: &Self) {
-        self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
-    }
-    fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
-        for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
-            p.adam_step(m, v, step, bias2, eps);
-        }
-    }
-    fn add_scaled(&mut self, alpha: f64, x: &Self) {
-        self.iter_mut().zip(x).for_each(|(a, b)| a.add_scaled(alpha, b));
-    }
-    fn scale(&mut self, beta: f64) {
-        self.iter_mut().for_each(|a| a.scale(beta));
-    }
-}
+impl_sequence!([T: Update + Copy] Vec<T>, [T: Update + Copy, const N: usize] [T; N]);
 
 macro_rules! impl_fixed_size {
     ($($t:ty),*) => {$(

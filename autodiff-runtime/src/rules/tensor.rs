@@ -54,7 +54,7 @@ scalar_operand!(f32, f64);
 
 /// A tangent of the result `y`, broadcast to `y`'s shape.
 fn expand(y: &Tensor, t: Tensor) -> Tensor {
-    if t.shape() == y.shape() { t } else { &t + &Tensor::zeros(y.shape()).to_dtype(t.dtype()) }
+    t.broadcast_to(y.shape())
 }
 
 macro_rules! binary_rules {
@@ -374,7 +374,7 @@ pub fn sum_dim_vjp<X: TensorOperand>(
 /// slice (ties share the derivative, as PyTorch's `amax` does), 0 elsewhere; shaped like `x`.
 fn argmax_weights(x: &Tensor, dim: usize, y_kept: &Tensor) -> Tensor {
     let xs = x.to_vec::<f64>();
-    let ys = (y_kept + &Tensor::zeros(x.shape()).to_dtype(x.dtype())).to_vec::<f64>();
+    let ys = y_kept.broadcast_to(x.shape()).to_vec::<f64>();
     let mask: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| if a == b { 1.0 } else { 0.0 }).collect();
     let mask = Tensor::from_vec(mask, x.shape());
     (&mask / &mask.sum_dim(dim, true)).to_dtype(x.dtype())
@@ -432,7 +432,7 @@ fn pad(x: &Tensor, dim: usize, start: usize, g: &Tensor) -> Tensor {
     let zeros = |len: usize| {
         let mut shape = x.shape().to_vec();
         shape[dim] = len;
-        Tensor::zeros(&shape).to_dtype(g.dtype())
+        Tensor::zeros_of(&shape, g.dtype())
     };
     let after = x.shape()[dim] - start - g.shape()[dim];
     Tensor::cat(&[zeros(start), g.clone(), zeros(after)], dim)

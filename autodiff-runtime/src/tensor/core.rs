@@ -140,6 +140,14 @@ impl Tensor {
         Tensor::full(shape, 0.0f32)
     }
 
+    /// Zeros of `shape` in `dtype`.
+    pub(crate) fn zeros_of(shape: &[usize], dtype: DType) -> Tensor {
+        match dtype {
+            DType::F32 => Tensor::full(shape, 0.0f32),
+            DType::F64 => Tensor::full(shape, 0.0f64),
+        }
+    }
+
     /// Ones of `shape`, `f32`.
     ///
     /// ```
@@ -369,7 +377,7 @@ impl Tensor {
     /// to a differentiable function): zeros shaped like `like`, so a hand-written `_vjp` may add
     /// into it as into any buffer, marked so that generated code skips the work.
     pub(crate) fn discard(like: &Tensor) -> Tensor {
-        Tensor { discard: true, ..Tensor::zeros(&like.shape).to_dtype(like.dtype()) }
+        Tensor { discard: true, ..Tensor::zeros_of(&like.shape, like.dtype()) }
     }
 
     /// Whether this is a [`Tensor::discard`] buffer.

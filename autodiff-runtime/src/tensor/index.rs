@@ -200,8 +200,7 @@ impl Tensor {
             .map(|(k, a)| {
                 let mut along = vec![1; lens.len()];
                 along[k] = lens[k];
-                let zeros = Tensor::zeros(&lens).to_dtype(a.dtype());
-                &a.reshape(&along) + &zeros
+                a.reshape(&along).broadcast_to(&lens)
             })
             .collect()
     }

@@ -1,4 +1,4 @@
-//! `matmul` (through nalgebra's matrix multiply), `t` and `reshape`.
+//! `matmul` (through `matrixmultiply`, reading transposed operands in place), `t` and `reshape`.
 
 use super::core::{Element, Storage, Tensor};
 use crate::Error;
@@ -8,7 +8,7 @@ use crate::Error;
 ///
 /// We call `matrixmultiply` directly rather than through nalgebra views: nalgebra's path for
 /// small matrices indexes strided (transposed) views past their end.
-pub(crate) trait Gemm: Element + nalgebra::RealField + Copy {
+pub(crate) trait Gemm: Element + Copy {
     /// `c = op(a) op(b)` with `op(a)` `m × k` and `op(b)` `k × n` read through the strides.
     #[allow(clippy::too_many_arguments)]
     fn gemm(
@@ -69,11 +69,6 @@ macro_rules! impl_gemm {
 }
 impl_gemm!(f32, matrixmultiply::sgemm);
 impl_gemm!(f64, matrixmultiply::dgemm);
-
-/// `c = a b` for row-major `a` (m × k) and `b` (k × n).
-fn matmul_2d<E: Gemm>(a: &[E], b: &[E], m: usize, k: usize, n: usize) -> Vec<E> {
-    matmul_views(a, b, m, k, n, false, false)
-}
 
 /// `op(a) op(b)` for row-major data, `op` transposing when asked, without copying operands:
 /// `a` holds an `m × k` matrix (or `k × m` when `ta`), `b` a `k × n` one (or `n × k` when `tb`).
@@ -261,7 +256,7 @@ fn batched<E: Gemm>(
     for i in 0..batches {
         let x = &a[i * m * k..(i + 1) * m * k];
         let y = if b_batched { &b[i * k * n..(i + 1) * k * n] } else { b };
-        out.extend(matmul_2d(x, y, m, k, n));
+        out.extend(matmul_views(x, y, m, k, n, false, false));
     }
     out
 }

@@ -191,6 +191,28 @@ impl Tensor {
         self.try_binary(other, Binary::Div)
     }
 
+    /// `self` repeated to `shape` by broadcasting (the result has exactly `shape`).
+    pub(crate) fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor, Error> {
+        if self.shape == shape {
+            return Ok(self.clone());
+        }
+        let out = self.try_add(&Tensor::zeros_of(shape, self.dtype()))?;
+        if out.shape != shape {
+            return Err(Error::ShapeMismatch {
+                op: "broadcast_to",
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// [`Tensor::try_broadcast_to`], panicking with its message.
+    #[track_caller]
+    pub(crate) fn broadcast_to(&self, shape: &[usize]) -> Tensor {
+        self.try_broadcast_to(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// `self += other` for tensors of one shape and dtype, in place when the data is not shared.
     pub(crate) fn add_in_place(&mut self, other: &Tensor) {
         match (std::sync::Arc::make_mut(&mut self.data), &*other.data) {
@@ -219,11 +241,7 @@ impl Tensor {
         f: impl Fn(f64, f64, f64) -> f64,
     ) {
         let fit = |t: &Tensor| {
-            if t.shape == self.shape {
-                return t.clone();
-            }
-            let zeros = Tensor::zeros(&self.shape).to_dtype(t.dtype());
-            t.try_add(&zeros).ok().filter(|s| s.shape == self.shape).unwrap_or_else(|| {
+            t.try_broadcast_to(&self.shape).unwrap_or_else(|_| {
                 panic!(
                     "optimiser update: a gradient of shape {:?} does not fit a parameter of shape {:?}",
                     t.shape, self.shape

@@ -166,10 +166,7 @@ impl Tensor {
                 t = t.sum_dim(d, true);
             }
         }
-        if t.shape != shape {
-            // Dimensions of size 1 (a 0-d seed of a one-element result) spread over `shape`.
-            t = &t + &Tensor::zeros(shape).to_dtype(t.dtype());
-        }
-        t.reshape(shape)
+        // Dimensions of size 1 (a 0-d seed of a one-element result) spread over `shape`.
+        t.broadcast_to(shape)
     }
 }
