@@ -25,7 +25,7 @@
 //! ```
 #![warn(missing_docs)]
 
-pub use autodiff_macros::differentiable;
+pub use autodiff_macros::{Differentiable, differentiable};
 pub use autodiff_runtime::*;
 
 /// Everything a program differentiating functions needs: `use autodiff::prelude::*;`.
@@ -37,7 +37,7 @@ pub use autodiff_runtime::*;
 /// assert_eq!(square_grad(3.0), (9.0, 6.0));
 /// ```
 pub mod prelude {
-    pub use autodiff_macros::differentiable;
+    pub use autodiff_macros::{Differentiable, differentiable};
     pub use autodiff_runtime::prelude::*;
 }
 

@@ -76,6 +76,8 @@ pub enum Form {
     Store,
     /// `[a, b, c]`
     Array,
+    /// `model.a.b`: a field of a model, read by cloning (tensors are cheap handles).
+    Field(Vec<syn::Member>),
 }
 
 /// What an operation is, for differentiation.
@@ -92,6 +94,9 @@ pub enum Prim {
     Store,
     /// A new array of the operands' values (`[a, b, c]`).
     Build,
+    /// Reading a field (`Form::Field`) of a model: its adjoint adds into the same field of
+    /// the model's adjoint.
+    Field,
 }
 
 impl Prim {
@@ -102,7 +107,7 @@ impl Prim {
             Prim::Call => true,
             Prim::Index => k == 0,
             Prim::Store => k != 1,
-            Prim::Build => true,
+            Prim::Build | Prim::Field => true,
         }
     }
 }
@@ -310,6 +315,10 @@ impl Function {
                         (Prim::Index, _) => "index".to_string(),
                         (Prim::Store, _) => "store".to_string(),
                         (Prim::Build, _) => "array".to_string(),
+                        (Prim::Field, Form::Field(path)) => {
+                            format!("field {}", path.iter().map(tokens).collect::<Vec<_>>().join("."))
+                        }
+                        (Prim::Field, _) => "field".to_string(),
                     };
                     let args: Vec<String> = op.args.iter().map(|a| self.operand(a)).collect();
                     let _ = writeln!(

@@ -23,6 +23,9 @@ pub enum Kind {
     Algebra,
     /// The runtime's `Tensor` (or a reference to one).
     Tensor,
+    /// A struct named in `wrt` (`model: &Mlp`), `#[derive(Differentiable)]`: its fields are
+    /// read with `model.field`, and its tangent and adjoint are values of the same struct.
+    Model,
 }
 
 /// How a sequence of floats is held; it decides its tangent and adjoint types (DESIGN.md).

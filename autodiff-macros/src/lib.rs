@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod analyse;
+mod derive;
 mod diagnostics;
 mod emit;
 mod expand;
@@ -30,4 +31,14 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()
+}
+
+/// Derives `Differentiable` (and `Zeros`, and the optimisers' `Update`) for a struct of
+/// differentiable fields, field by field, so a `#[differentiable(wrt(model))]` function can take
+/// it as a parameter and its gradient is a value of the same struct. The struct must also be
+/// `Clone`. A constant field is marked `#[autodiff(skip)]`; `#[autodiff(crate = path)]` names
+/// the facade crate if it is not `autodiff`. See the `autodiff` crate for an example.
+#[proc_macro_derive(Differentiable, attributes(autodiff))]
+pub fn derive_differentiable(item: TokenStream) -> TokenStream {
+    derive::expand(item.into()).into()
 }

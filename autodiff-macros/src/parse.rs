@@ -119,7 +119,7 @@ impl DerivativeTypes {
                 adjoint: quote::quote!(&mut [#e]),
                 gradient: quote::quote!(::std::vec::Vec<#e>),
             },
-            (Kind::Tensor, _) => {
+            (Kind::Tensor | Kind::Model, _) => {
                 let owned = match ty {
                     Type::Reference(r) => (*r.elem).clone(),
                     t => t.clone(),
@@ -260,6 +260,11 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
+                    Some(p) if p.kind == Kind::Unknown && is_model(&p.ty, &sig.generics) => {
+                        p.kind = Kind::Model;
+                        p.derivative_types = DerivativeTypes::of(&p.ty, Kind::Model);
+                        p.active = true
+                    }
                     Some(p) if matches!(p.kind, Kind::Float | Kind::Unknown | Kind::Seq(_) | Kind::Algebra | Kind::Tensor) => {
                         p.active = true
                     }
@@ -311,6 +316,20 @@ fn real_type_params(generics: &syn::Generics) -> Vec<Ident> {
         }
     }
     out
+}
+
+/// Whether a parameter of type `ty` (not a float, integer, bool or sequence) is a model: a
+/// struct, by value or by `&`, that is not one of the function's own type parameters.
+fn is_model(ty: &Type, generics: &syn::Generics) -> bool {
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() => is_model(&r.elem, generics),
+        Type::Paren(p) => is_model(&p.elem, generics),
+        Type::Path(p) if p.qself.is_none() => {
+            let params: Vec<Ident> = generics.type_params().map(|t| t.ident.clone()).collect();
+            !is_one_of(ty, &params)
+        }
+        _ => false,
+    }
 }
 
 /// Whether `ty` is one of the type parameters `names`.

@@ -17,6 +17,11 @@
 /// v.accumulate(vec![0.5, 0.25]);
 /// assert_eq!(v, [0.5, 0.25]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry a derivative",
+    label = "not differentiable",
+    note = "floats, arrays, `Vec`s and slices of them, nalgebra vectors and matrices, `Tensor`, and structs with `#[derive(Differentiable)]` can; mark a constant field of such a struct `#[autodiff(skip)]`"
+)]
 pub trait Differentiable: Sized {
     /// A zero of the same shape as `self`.
     fn zero_like(&self) -> Self;

@@ -56,8 +56,10 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::differentiable::{
-        Differentiable, GradOutput, accumulate, cut_to_length, discard_like, wanted, zero_like,
+        Differentiable, GradOutput, Zeros, accumulate, cut_to_length, discard_like, wanted,
+        zero_like,
     };
+    pub use crate::optim::Update;
     pub use crate::rules;
     pub use core::clone::Clone;
     pub use core::iter::Iterator;

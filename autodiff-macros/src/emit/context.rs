@@ -156,6 +156,10 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
+            Form::Field(path) => {
+                let (rt, model) = (&self.rt, &a[0]);
+                quote_spanned!(op.span=> #rt::Clone::clone(&#model #(.#path)*))
+            }
         }
     }
 

@@ -144,6 +144,12 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         };
                         out.extend(quote!(let #b = #primal; let #y_dot = #tangents;));
                     }
+                    Prim::Field => {
+                        let primal = cx.primal(op);
+                        let crate::ir::Form::Field(path) = &op.form else { continue };
+                        let model_dot = op.args[0].var().map(|v| cx.dot(v));
+                        out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#model_dot #(.#path)*);));
+                    }
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");
                         let values = args.iter().map(|a| cx.argument(a));

@@ -182,18 +182,27 @@ impl Reverse<'_, '_> {
                             }
                         }
                     }
-                    Prim::Index => {
-                        if let Some(seq) = op.args[0].var().filter(|v| cx.active.contains(v)) {
-                            self.read(&op.args[1]);
-                            let (bar, i) = (cx.bar(seq), cx.operand(&op.args[1]));
-                            if cx.f.var(seq).param.is_none() && !self.declared.contains(&seq) {
-                                let id = cx.id(seq);
+                    // An element or a field: its adjoint adds into the same place of the
+                    // whole's adjoint, which is declared (zeros) at the first such read.
+                    Prim::Index | Prim::Field => {
+                        if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
+                            let bar = cx.bar(whole);
+                            let place = match &op.form {
+                                crate::ir::Form::Field(path) => quote!(#bar #(.#path)*),
+                                _ => {
+                                    self.read(&op.args[1]);
+                                    let i = cx.operand(&op.args[1]);
+                                    quote!(#bar[#i])
+                                }
+                            };
+                            if cx.f.var(whole).param.is_none() && !self.declared.contains(&whole) {
+                                let id = cx.id(whole);
                                 self.read(&op.args[0]);
-                                self.declared.insert(seq);
+                                self.declared.insert(whole);
                                 out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
                             }
                             out.extend(
-                                quote!(#rt::accumulate(&mut #bar[#i], #rt::Clone::clone(&#g));),
+                                quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g));),
                             );
                         }
                     }

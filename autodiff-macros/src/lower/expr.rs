@@ -39,6 +39,10 @@ impl<'s> Lowerer<'_> {
             let kind = self.infer_kind(e);
             return self.opaque(r.expr, r.uses, kind);
         }
+        if let Some((root, path)) = self.model_field(e) {
+            // Read by value: only `Copy` fields can be, so a float.
+            return self.read_field(root, path, e.span(), Kind::Float);
+        }
         match e {
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
@@ -97,7 +101,7 @@ impl<'s> Lowerer<'_> {
                 self.opaque(r.expr, r.uses, Kind::Seq(crate::kind::Seq::Vec))
             }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
-            Expr::Reference(r) if r.mutability.is_none() => match self.lower_expr(&r.expr) {
+            Expr::Reference(r) if r.mutability.is_none() => match self.lower_borrowed(&r.expr) {
                 Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
                 Operand::Const(c) => Operand::Const(syn::parse_quote!(&#c)),
             },
@@ -136,7 +140,7 @@ impl<'s> Lowerer<'_> {
             Expr::Field(_) => self.fail(
                 e,
                 "field access on a value that depends on an active parameter cannot be differentiated yet",
-                "pass the floats as separate parameters",
+                "read fields of a model parameter: `#[derive(Differentiable)]` on its struct and `wrt(model)` on the function; or pass the floats as separate parameters",
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
                 e,
@@ -148,6 +152,41 @@ impl<'s> Lowerer<'_> {
                 "this expression cannot be differentiated",
                 "use arithmetic, float methods, `if`/`match`, and calls of #[differentiable] functions",
             ),
+        }
+    }
+
+    /// `model.a.b` where `model` is a model value: the model and the path of fields.
+    fn model_field(&self, e: &Expr) -> Option<(Var, Vec<syn::Member>)> {
+        let mut path = Vec::new();
+        let mut base = e;
+        loop {
+            match base {
+                Expr::Field(f) => {
+                    path.push(f.member.clone());
+                    base = &f.base;
+                }
+                Expr::Paren(p) => base = &p.expr,
+                Expr::Group(g) => base = &g.expr,
+                _ => break,
+            }
+        }
+        let root = self.local_var(base).filter(|v| self.vars[v.0].kind == Kind::Model)?;
+        path.reverse();
+        (!path.is_empty()).then_some((root, path))
+    }
+
+    /// `model.a.b`: a read of a model's field, of the kind its use shows (the macro cannot see
+    /// the struct's definition).
+    fn read_field(&mut self, root: Var, path: Vec<syn::Member>, span: Span, kind: Kind) -> Operand {
+        self.push_op(Prim::Field, Form::Field(path), vec![Operand::Var(root)], span, kind)
+    }
+
+    /// An expression borrowed (`&e`) or used as a method's receiver: a model's field used this
+    /// way is a tensor (or a nested model), since a tensor cannot be read by value.
+    fn lower_borrowed(&mut self, e: &'s Expr) -> Operand {
+        match self.model_field(e) {
+            Some((root, path)) => self.read_field(root, path, e.span(), Kind::Tensor),
+            None => self.lower_expr(e),
         }
     }
 
@@ -235,7 +274,10 @@ impl<'s> Lowerer<'_> {
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
             return self.lower_expr(&mc.receiver);
         }
-        let receiver_kind = self.infer_kind(&mc.receiver);
+        let receiver_kind = match self.model_field(&mc.receiver) {
+            Some(_) => Kind::Tensor,
+            None => self.infer_kind(&mc.receiver),
+        };
         let operands = 1 + mc.args.len();
         // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.
         let rule = match rules::tensor_method(&name, operands)
@@ -251,7 +293,7 @@ impl<'s> Lowerer<'_> {
             },
         };
         if let Some((rule, kind)) = rule {
-            let mut args = vec![self.lower_expr(&mc.receiver)];
+            let mut args = vec![self.lower_borrowed(&mc.receiver)];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
             return self.push_op(
                 Prim::Rule(rule),
@@ -272,6 +314,13 @@ impl<'s> Lowerer<'_> {
                 "index the slice itself, or copy it into a buffer: `let mut b: Vec<f64> = vec![0.0; x.len()];` then `b[i] = x[i]`",
             );
         }
+        if self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].kind == Kind::Model) {
+            return self.fail(
+                &mc.method,
+                format!("a method of a model, `.{name}()`, cannot be differentiated"),
+                format!("write it as a #[differentiable] function that takes the model as a parameter: `{name}(model, ..)`"),
+            );
+        }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
             return self.fail(
                 &mc.method,
@@ -284,7 +333,7 @@ impl<'s> Lowerer<'_> {
         }
         // A method of an inactive receiver (e.g. `self.g(x)`): differentiated through its
         // `_jvp`/`_vjp` companions.
-        let mut args = vec![self.lower_expr(&mc.receiver)];
+        let mut args = vec![self.lower_borrowed(&mc.receiver)];
         args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
         self.check_call_args(&args[1..], mc.args.iter());
         let kind = self.call_result_kind(&args[1..]);
@@ -469,7 +518,9 @@ impl<'s> Lowerer<'_> {
             Expr::Binary(_) => Kind::Bool,
             Expr::Unary(u) => self.infer_kind(&u.expr),
             Expr::Cast(c) => Kind::of_type(&c.ty),
+            Expr::Reference(r) if self.model_field(&r.expr).is_some() => Kind::Tensor,
             Expr::Reference(r) => self.infer_kind(&r.expr),
+            Expr::Field(_) if self.model_field(e).is_some() => Kind::Float,
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = self.infer_kind(&mc.receiver);

@@ -1,0 +1,186 @@
+//! `#[derive(Differentiable)]`: a struct of differentiable fields (tensors, floats, arrays,
+//! nalgebra types, other derived structs) becomes a value with derivatives of its own type, so
+//! that a `#[differentiable(wrt(model))]` function can take it as a parameter and an optimiser
+//! can step it inside a `Param`.
+//!
+//! Input:
+//!
+//! ```text
+//! #[derive(Clone, Differentiable)]
+//! struct Mlp { w: Tensor, b: Tensor, #[autodiff(skip)] layers: usize }
+//! ```
+//!
+//! Output, every operation field by field (skipped fields are copied by `zero_like` and left
+//! alone by the rest):
+//!
+//! ```text
+//! impl Differentiable for Mlp { zero_like: Mlp { w: w.zero_like(), .., layers: layers.clone() },
+//!                               accumulate: w.accumulate(c.w); b.accumulate(c.b) }
+//! impl Zeros for Mlp { type Output = Mlp; zeros: zero_like }
+//! impl Update for Mlp { add_scaled, scale, add_squared, adam_step: on w and b }
+//! ```
+
+use crate::diagnostics::Errors;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
+
+/// Expands the derive. Never panics: problems become compile errors at their spans.
+pub fn expand(item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let out = generate(item, &mut errors);
+    if errors.is_empty() { out } else { errors.to_compile_errors() }
+}
+
+/// One field: how to name it, and whether it carries a derivative.
+struct Field {
+    member: syn::Member,
+    ty: syn::Type,
+    skip: bool,
+}
+
+fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
+    let input: syn::DeriveInput = match syn::parse2(item) {
+        Ok(i) => i,
+        Err(e) => {
+            errors.error(e.span(), e, "derive Differentiable on a struct");
+            return TokenStream::new();
+        }
+    };
+    let data = match &input.data {
+        syn::Data::Struct(s) => s,
+        syn::Data::Enum(e) => {
+            refuse(errors, e.enum_token.span(), "an enum");
+            return TokenStream::new();
+        }
+        syn::Data::Union(u) => {
+            refuse(errors, u.union_token.span(), "a union");
+            return TokenStream::new();
+        }
+    };
+    let krate = container_options(&input.attrs, errors);
+    let fields: Vec<Field> = data
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Field {
+            member: match &f.ident {
+                Some(id) => syn::Member::Named(id.clone()),
+                None => syn::Member::Unnamed(syn::Index::from(i)),
+            },
+            ty: f.ty.clone(),
+            skip: field_skipped(&f.attrs, errors),
+        })
+        .collect();
+    if !errors.is_empty() {
+        return TokenStream::new();
+    }
+    let rt = quote!(#krate::__private);
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Generic structs need their field types bounded; concrete ones are checked as they are.
+    let bounds = |tr: TokenStream| -> TokenStream {
+        let mut predicates: Vec<TokenStream> =
+            where_clause.map(|w| w.predicates.iter().map(|p| quote!(#p)).collect()).unwrap_or_default();
+        if !input.generics.params.is_empty() {
+            for f in fields.iter().filter(|f| !f.skip) {
+                let ty = &f.ty;
+                predicates.push(quote!(#ty: #tr));
+            }
+        }
+        if predicates.is_empty() { TokenStream::new() } else { quote!(where #(#predicates),*) }
+    };
+    let diff = fields.iter().filter(|f| !f.skip).map(|f| &f.member).collect::<Vec<_>>();
+    let zeros = fields.iter().map(|f| {
+        let m = &f.member;
+        if f.skip {
+            quote!(#m: #rt::Clone::clone(&self.#m))
+        } else {
+            quote!(#m: #rt::Differentiable::zero_like(&self.#m))
+        }
+    });
+    let differentiable_where = bounds(quote!(#rt::Differentiable));
+    let update_where = bounds(quote!(#rt::Update));
+    quote! {
+        impl #impl_generics #rt::Differentiable for #name #ty_generics #differentiable_where {
+            fn zero_like(&self) -> Self {
+                #name { #(#zeros),* }
+            }
+            fn accumulate(&mut self, contribution: Self) {
+                #(#rt::Differentiable::accumulate(&mut self.#diff, contribution.#diff);)*
+                let _ = contribution;
+            }
+        }
+
+        impl #impl_generics #rt::Zeros for #name #ty_generics #differentiable_where {
+            type Output = Self;
+            fn zeros(&self) -> Self {
+                #rt::Differentiable::zero_like(self)
+            }
+        }
+
+        impl #impl_generics #rt::Update for #name #ty_generics #update_where {
+            fn add_scaled(&mut self, alpha: f64, x: &Self) {
+                #(#rt::Update::add_scaled(&mut self.#diff, alpha, &x.#diff);)*
+            }
+            fn scale(&mut self, beta: f64) {
+                #(#rt::Update::scale(&mut self.#diff, beta);)*
+            }
+            fn add_squared(&mut self, alpha: f64, x: &Self) {
+                #(#rt::Update::add_squared(&mut self.#diff, alpha, &x.#diff);)*
+            }
+            fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+                #(#rt::Update::adam_step(&mut self.#diff, &m.#diff, &v.#diff, step, bias2, eps);)*
+            }
+        }
+    }
+}
+
+fn refuse(errors: &mut Errors, span: proc_macro2::Span, what: &str) {
+    errors.error(
+        span,
+        format!("#[derive(Differentiable)] cannot be used on {what}"),
+        "derive it on a struct whose fields are tensors, floats, arrays, nalgebra types or other such structs",
+    );
+}
+
+const OPTIONS_HELP: &str = "on the struct: `#[autodiff(crate = path)]`; on a field: `#[autodiff(skip)]` (a constant, copied into zeros and never updated)";
+
+/// `#[autodiff(crate = path)]` on the struct: the facade crate's path (`::autodiff` unless given).
+fn container_options(attrs: &[syn::Attribute], errors: &mut Errors) -> TokenStream {
+    let mut krate = quote!(::autodiff);
+    for attr in attrs.iter().filter(|a| a.path().is_ident("autodiff")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let path: syn::Path = meta.value()?.parse()?;
+                krate = quote!(#path);
+            } else {
+                errors.error(&meta.path, "unknown option of #[autodiff] on a struct", OPTIONS_HELP);
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            errors.error(e.span(), e, OPTIONS_HELP);
+        }
+    }
+    krate
+}
+
+/// Whether a field carries `#[autodiff(skip)]`.
+fn field_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
+    let mut skip = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("autodiff")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                skip = true;
+            } else {
+                errors.error(&meta.path, "unknown option of #[autodiff] on a field", OPTIONS_HELP);
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            errors.error(e.span(), e, OPTIONS_HELP);
+        }
+    }
+    skip
+}
