@@ -69,7 +69,11 @@ fn sgd_steps_a_struct_to_the_least_squares_fit() {
     let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
     let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
     let (a, b) = (sxy / sxx, my - sxy / sxx * mx);
-    assert!((p.value.a - a).abs() < 1e-3 && (p.value.b - b).abs() < 1e-3, "{:?} vs {a} {b}", p.value);
+    assert!(
+        (p.value.a - a).abs() < 1e-3 && (p.value.b - b).abs() < 1e-3,
+        "{:?} vs {a} {b}",
+        p.value
+    );
 }
 
 /// A two-layer network whose parameters live in one struct.

@@ -80,8 +80,9 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // Generic structs need their field types bounded; concrete ones are checked as they are.
     let bounds = |tr: TokenStream| -> TokenStream {
-        let mut predicates: Vec<TokenStream> =
-            where_clause.map(|w| w.predicates.iter().map(|p| quote!(#p)).collect()).unwrap_or_default();
+        let mut predicates: Vec<TokenStream> = where_clause
+            .map(|w| w.predicates.iter().map(|p| quote!(#p)).collect())
+            .unwrap_or_default();
         if !input.generics.params.is_empty() {
             for f in fields.iter().filter(|f| !f.skip) {
                 let ty = &f.ty;
@@ -90,15 +91,26 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
         }
         if predicates.is_empty() { TokenStream::new() } else { quote!(where #(#predicates),*) }
     };
-    let diff = fields.iter().filter(|f| !f.skip).map(|f| &f.member).collect::<Vec<_>>();
+    // Each field's statements carry the field type's span: an error about a field whose type
+    // cannot carry a derivative points at that field.
+    let each = |body: &dyn Fn(&syn::Member) -> TokenStream| -> Vec<TokenStream> {
+        fields.iter().filter(|f| !f.skip).map(|f| respan(body(&f.member), f.ty.span())).collect()
+    };
     let zeros = fields.iter().map(|f| {
         let m = &f.member;
         if f.skip {
             quote!(#m: #rt::Clone::clone(&self.#m))
         } else {
-            quote!(#m: #rt::Differentiable::zero_like(&self.#m))
+            respan(quote!(#m: #rt::Differentiable::zero_like(&self.#m)), f.ty.span())
         }
     });
+    let accumulate =
+        each(&|m| quote!(#rt::Differentiable::accumulate(&mut self.#m, contribution.#m);));
+    let add_scaled = each(&|m| quote!(#rt::Update::add_scaled(&mut self.#m, alpha, &x.#m);));
+    let scale = each(&|m| quote!(#rt::Update::scale(&mut self.#m, beta);));
+    let add_squared = each(&|m| quote!(#rt::Update::add_squared(&mut self.#m, alpha, &x.#m);));
+    let adam_step =
+        each(&|m| quote!(#rt::Update::adam_step(&mut self.#m, &m.#m, &v.#m, step, bias2, eps);));
     let differentiable_where = bounds(quote!(#rt::Differentiable));
     let update_where = bounds(quote!(#rt::Update));
     quote! {
@@ -107,7 +119,7 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
                 #name { #(#zeros),* }
             }
             fn accumulate(&mut self, contribution: Self) {
-                #(#rt::Differentiable::accumulate(&mut self.#diff, contribution.#diff);)*
+                #(#accumulate)*
                 let _ = contribution;
             }
         }
@@ -121,19 +133,38 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
 
         impl #impl_generics #rt::Update for #name #ty_generics #update_where {
             fn add_scaled(&mut self, alpha: f64, x: &Self) {
-                #(#rt::Update::add_scaled(&mut self.#diff, alpha, &x.#diff);)*
+                #(#add_scaled)*
             }
             fn scale(&mut self, beta: f64) {
-                #(#rt::Update::scale(&mut self.#diff, beta);)*
+                #(#scale)*
             }
             fn add_squared(&mut self, alpha: f64, x: &Self) {
-                #(#rt::Update::add_squared(&mut self.#diff, alpha, &x.#diff);)*
+                #(#add_squared)*
             }
             fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
-                #(#rt::Update::adam_step(&mut self.#diff, &m.#diff, &v.#diff, step, bias2, eps);)*
+                #(#adam_step)*
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`, so that rustc's errors about them point there.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), respan(g.stream(), span));
+                inner.set_span(span);
+                TokenTree::Group(inner)
+            }
+            mut t => {
+                t.set_span(span);
+                t
+            }
+        })
+        .collect()
 }
 
 fn refuse(errors: &mut Errors, span: proc_macro2::Span, what: &str) {

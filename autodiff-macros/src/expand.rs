@@ -56,7 +56,7 @@ fn not_a_function(item: TokenStream, errors: &mut Errors) {
     errors.error(
         span,
         "#[differentiable] applies to functions",
-        "put it on a `fn` with a body; to differentiate with respect to a struct's fields, pass them as parameters",
+        "put it on a `fn` with a body; to differentiate with respect to a struct, put #[derive(Differentiable)] on the struct and name the function's parameter of that type in `wrt(..)`",
     );
 }
 

@@ -316,7 +316,10 @@ impl Function {
                         (Prim::Store, _) => "store".to_string(),
                         (Prim::Build, _) => "array".to_string(),
                         (Prim::Field, Form::Field(path)) => {
-                            format!("field {}", path.iter().map(tokens).collect::<Vec<_>>().join("."))
+                            format!(
+                                "field {}",
+                                path.iter().map(tokens).collect::<Vec<_>>().join(".")
+                            )
                         }
                         (Prim::Field, _) => "field".to_string(),
                     };

@@ -426,3 +426,45 @@ fn an_overwritten_value_goes_on_the_tape() {
     );
     assert_eq!(out.matches(".push(").count(), 2, "one push in f_vjp and one in f_grad: {out}");
 }
+
+/// A model parameter: its fields are reads whose kinds follow their use (borrowed: a tensor;
+/// by value: a float), and the adjoint of each read adds into the same field of the model's.
+#[test]
+fn model_fields_are_reads_into_the_models_adjoint() {
+    let item = quote! {
+        fn loss(m: &Mlp, x: &Tensor) -> Tensor {
+            let h = x.matmul(&m.layer.w) * m.scale;
+            h.sum()
+        }
+    };
+    let got = match dump(quote!(wrt(m)), item.clone()) {
+        Ok(s) => s,
+        Err(e) => panic!("unexpected errors: {e:?}"),
+    };
+    let expected = "\
+params m (active), x
+t = field layer.w(m) [varied]
+t_1 = matmul(x, &t) [varied]
+t_2 = field scale(m) [varied]
+h = mul(t_1, t_2) [varied]
+t_4 = sum(h) [varied]
+yield (t_4)
+";
+    assert_eq!(got, expected);
+    let mut errs = Errors::default();
+    let out = squash(&generate(quote!(wrt(m)), item, &mut errs).to_string());
+    assert!(errs.is_empty());
+    // The model's tangent and adjoint are values of its own type, by `&` and `&mut`.
+    assert!(out.contains("m_dot:&Mlp"), "{out}");
+    assert!(out.contains("m_bar:&mutMlp"), "{out}");
+    assert!(out.contains("accumulate(&mutm_bar.layer.w,"), "{out}");
+    assert!(out.contains("accumulate(&mutm_bar.scale,"), "{out}");
+    assert!(out.contains("Clone::clone(&m_dot.layer.w)"), "{out}");
+}
+
+#[test]
+fn a_method_of_a_model_is_an_error() {
+    let errs = errors(quote!(wrt(m)), quote! { fn loss(m: &Mlp, x: f64) -> f64 { m.predict(x) } });
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("a method of a model, `.predict()`"), "{errs:?}");
+}

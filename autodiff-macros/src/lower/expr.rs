@@ -322,6 +322,14 @@ impl<'s> Lowerer<'_> {
             );
         }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
+            // A problem inside the receiver (`model.forward(x).sum()`) is the one to report.
+            let before = self.errors.len();
+            if !matches!(&*mc.receiver, Expr::Path(_)) {
+                self.lower_borrowed(&mc.receiver);
+            }
+            if self.errors.len() > before {
+                return Self::unit();
+            }
             return self.fail(
                 &mc.method,
                 format!("no derivative rule for the method `.{name}()` on a value that depends on an active parameter"),

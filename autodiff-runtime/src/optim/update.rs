@@ -11,6 +11,11 @@ use crate::Differentiable;
 /// v.scale(3.0);
 /// assert_eq!(v, 0.0);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "an optimiser cannot update `{Self}`",
+    label = "not updatable",
+    note = "floats, arrays and `Vec`s of them, nalgebra vectors and matrices, `Tensor`, and `Clone` structs with `#[derive(Differentiable)]` can; mark a constant field of such a struct `#[autodiff(skip)]`"
+)]
 pub trait Update: Differentiable + Clone + 'static {
     /// `self += alpha * x`.
     fn add_scaled(&mut self, alpha: f64, x: &Self);
