@@ -4,10 +4,33 @@
 
 use autodiff::prelude::*;
 
-#[differentiable(wrt(w1, b1, w2, b2))]
-fn loss(x: &Tensor, y: &Tensor, w1: &Tensor, b1: &Tensor, w2: &Tensor, b2: &Tensor) -> Tensor {
-    let h = nn::linear(x, w1, b1).relu();
-    loss::mse_sum(&nn::linear(&h, w2, b2), y)
+/// The network's parameters, one struct: its gradient is a `TwoLayerNet` too, and Adam steps
+/// every field (PyTorch's `model.parameters()`).
+#[derive(Clone, Differentiable)]
+struct TwoLayerNet {
+    w1: Tensor,
+    b1: Tensor,
+    w2: Tensor,
+    b2: Tensor,
+}
+
+impl TwoLayerNet {
+    /// PyTorch's initialisation of two `Linear` layers.
+    fn new(d_in: usize, h: usize, d_out: usize) -> TwoLayerNet {
+        let (l1, l2) = (nn::Linear::new(d_in, h), nn::Linear::new(h, d_out));
+        TwoLayerNet {
+            w1: l1.weight.value,
+            b1: l1.bias.value,
+            w2: l2.weight.value,
+            b2: l2.bias.value,
+        }
+    }
+}
+
+#[differentiable(wrt(net))]
+fn loss(net: &TwoLayerNet, x: &Tensor, y: &Tensor) -> Tensor {
+    let h = nn::linear(x, &net.w1, &net.b1).relu();
+    loss::mse_sum(&nn::linear(&h, &net.w2, &net.b2), y)
 }
 
 fn main() {
@@ -20,29 +43,16 @@ fn main() {
     let (n, d_in, h, d_out) = (64, 1000, 100, 10);
     let x = Tensor::randn(&[n, d_in], 10);
     let y = Tensor::randn(&[n, d_out], 11);
-    let (mut l1, mut l2) = (nn::Linear::new(d_in, h), nn::Linear::new(h, d_out));
+    let mut net = Param::new(TwoLayerNet::new(d_in, h, d_out));
     let mut opt = Adam::new(1e-4);
     let start = std::time::Instant::now();
     for step in 0..500 {
-        l1.zero_grad();
-        l2.zero_grad();
-        let value = loss_vjp(
-            &x,
-            &y,
-            &l1.weight.value,
-            &l1.bias.value,
-            &l2.weight.value,
-            &l2.bias.value,
-            Tensor::scalar(1.0f32),
-            &mut l1.weight.grad,
-            &mut l1.bias.grad,
-            &mut l2.weight.grad,
-            &mut l2.bias.grad,
-        );
+        net.zero_grad();
+        let value = loss_vjp(&net.value, &x, &y, Tensor::scalar(1.0f32), &mut net.grad);
         if step % 100 == 99 || step == 0 {
             println!("step {:3}: loss = {:.6e}", step, value.item::<f32>());
         }
-        opt.step(&mut [&mut l1.weight, &mut l1.bias, &mut l2.weight, &mut l2.bias]);
+        opt.step(&mut [&mut net]);
     }
     println!("500 steps in {:.0} ms", start.elapsed().as_secs_f64() * 1e3);
 }
