@@ -402,3 +402,30 @@ fn optimiser_checks_gradient_shapes() {
         "{message}"
     );
 }
+
+#[differentiable(wrt(a, b))]
+fn concatenated(a: &Tensor, b: &Tensor, r: &Tensor, dim: usize) -> Tensor {
+    let c = Tensor::cat(&[a * 2.0, b.exp(), a.clone()], dim);
+    (c * r).sum()
+}
+
+/// `Tensor::cat` along either dimension: each part's gradient is its slice of the result's,
+/// a part used twice gets both.
+#[test]
+fn concatenation() {
+    for dim in 0..2 {
+        let (a, b) = if dim == 0 {
+            (t(&[2, 3], 80), t(&[1, 3], 81))
+        } else {
+            (t(&[2, 3], 80), t(&[2, 1], 81))
+        };
+        let r = if dim == 0 { t(&[5, 3], 82) } else { t(&[2, 7], 82) };
+        let what = format!("cat along {dim}");
+        let (_, (ga, gb)) = concatenated_grad(&a, &b, &r, dim);
+        let f = |v: &[Tensor]| concatenated(&v[0], &v[1], &r, dim).item::<f64>();
+        check(&what, &f, &[a.clone(), b.clone()], &[ga.clone(), gb.clone()]);
+        let (da, db) = (t(a.shape(), 83), t(b.shape(), 84));
+        let (_, tangent) = concatenated_jvp(&a, &b, &r, dim, &da, &db);
+        check_forward(&what, tangent.item::<f64>(), &[ga, gb], &[da, db]);
+    }
+}

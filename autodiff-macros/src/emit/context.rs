@@ -127,6 +127,22 @@ impl Ctx<'_> {
                     o => self.operand(o),
                 })
                 .collect(),
+            // An array of tensors owns copies of its elements (cheap handles): the adjoint
+            // sweep may read them again.
+            (Prim::Build, _) => op
+                .args
+                .iter()
+                .map(|o| match o {
+                    Operand::Var(v) if self.f.var(*v).kind == Kind::Tensor => {
+                        let (rt, id) = (&self.rt, self.id(*v));
+                        match self.f.var(*v).ty {
+                            Some(syn::Type::Reference(_)) => quote!(#rt::Clone::clone(#id)),
+                            _ => quote!(#rt::Clone::clone(&#id)),
+                        }
+                    }
+                    o => self.operand(o),
+                })
+                .collect(),
             _ => op.args.iter().map(|o| self.operand(o)).collect(),
         };
         match &op.form {

@@ -73,6 +73,28 @@ fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
     }
 }
 
+/// The tangent of an element of an array: owned (a tensor parameter's tangent is a `&Tensor`).
+fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    match o {
+        Operand::Var(v) if cx.f.var(*v).kind == Kind::Tensor => {
+            let rt = &cx.rt;
+            if !cx.f.var(*v).varied {
+                let x = cx.id(*v);
+                quote!(#rt::zero_like(&#x))
+            } else if cx.f.var(*v).param.is_some()
+                && matches!(cx.f.var(*v).ty, Some(syn::Type::Reference(_)))
+            {
+                let d = cx.dot(*v);
+                quote!(#rt::Clone::clone(#d))
+            } else {
+                let d = cx.dot(*v);
+                quote!(#rt::Clone::clone(&#d))
+            }
+        }
+        o => tangent(cx, o),
+    }
+}
+
 fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
     let rt = &cx.rt;
     let mut out = TokenStream::new();
@@ -137,7 +159,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                     }
                     Prim::Build => {
                         let primal = cx.primal(op);
-                        let ts = op.args.iter().map(|a| tangent(cx, a));
+                        let ts = op.args.iter().map(|a| owned_tangent(cx, a));
                         let tangents = match &op.form {
                             crate::ir::Form::Path(p) => quote!(#p(#(#ts),*)),
                             _ => quote!([#(#ts),*]),

@@ -420,7 +420,12 @@ impl<'s> Lowerer<'_> {
             return self.opaque(renamed, uses, kind);
         }
         self.check_call_args(&args, call.args.iter());
-        let kind = self.call_result_kind(&args);
+        // `Tensor::cat(..)`: the functions of `Tensor` return tensors.
+        let kind = if segs.iter().any(|s| s == "Tensor") {
+            Kind::Tensor
+        } else {
+            self.call_result_kind(&args)
+        };
         self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind)
     }
 
@@ -562,6 +567,7 @@ impl<'s> Lowerer<'_> {
                     {
                         Kind::Float
                     }
+                    _ if segs.iter().any(|s| s == "Tensor") => Kind::Tensor,
                     _ if c.args.iter().any(|a| self.infer_kind(a) == Kind::Tensor) => Kind::Tensor,
                     _ => Kind::Unknown,
                 }

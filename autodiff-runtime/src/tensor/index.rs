@@ -173,6 +173,52 @@ impl Tensor {
         Ok(Tensor::from_parts(storage, out))
     }
 
+    /// Forward mode of [`Tensor::cat`] (the custom-derivative convention, so `Tensor::cat`
+    /// differentiates inside `#[differentiable]` code): the tangent of a concatenation is the
+    /// concatenation of the parts' tangents.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let (a, b) = (Tensor::ones(&[1]), Tensor::zeros(&[2]));
+    /// let (y, y_dot) = Tensor::cat_jvp(&[a.clone(), b.clone()], 0, &[a * 3.0, b + 1.0]);
+    /// assert_eq!(y.to_vec::<f32>(), [1.0, 0.0, 0.0]);
+    /// assert_eq!(y_dot.to_vec::<f32>(), [3.0, 1.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn cat_jvp(parts: &[Tensor], dim: usize, parts_dot: &[Tensor]) -> (Tensor, Tensor) {
+        let tangents: Vec<Tensor> =
+            parts.iter().zip(parts_dot).map(|(p, d)| d.broadcast_to(p.shape())).collect();
+        (Tensor::cat(parts, dim), Tensor::cat(&tangents, dim))
+    }
+
+    /// Reverse mode of [`Tensor::cat`]: each part's adjoint is its slice of the result's
+    /// adjoint `seed` along `dim`, ADDED into `parts_bar` (parts whose buffer is a discard
+    /// buffer are skipped). Returns the concatenation.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let parts = [Tensor::ones(&[1]), Tensor::ones(&[2])];
+    /// let mut bars = [Tensor::zeros(&[1]), Tensor::zeros(&[2])];
+    /// let seed = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    /// Tensor::cat_vjp(&parts, 0, seed, &mut bars);
+    /// assert_eq!(bars[1].to_vec::<f32>(), [2.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn cat_vjp(parts: &[Tensor], dim: usize, seed: Tensor, parts_bar: &mut [Tensor]) -> Tensor {
+        use crate::Differentiable;
+        let y = Tensor::cat(parts, dim);
+        let seed = seed.broadcast_to(y.shape());
+        let mut start = 0;
+        for (p, bar) in parts.iter().zip(parts_bar) {
+            let len = p.shape[dim];
+            if !bar.is_discard() {
+                bar.accumulate(seed.narrow(dim, start, len));
+            }
+            start += len;
+        }
+        y
+    }
+
     /// Coordinate grids from 1-d tensors, with matrix (`ij`) indexing as PyTorch's default:
     /// the `k`-th result has shape `(len_0, len_1, ..)` and varies along dimension `k`.
     ///
