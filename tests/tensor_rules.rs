@@ -429,3 +429,23 @@ fn concatenation() {
         check_forward(&what, tangent.item::<f64>(), &[ga, gb], &[da, db]);
     }
 }
+
+#[differentiable(wrt(x, y))]
+fn on_a_grid(x: &Tensor, y: &Tensor, r: &Tensor) -> Tensor {
+    let g = Tensor::meshgrid(&[x * 1.5, y.sin()]);
+    let z = &g[0] * &g[1] + g[1].exp();
+    (z * r).sum()
+}
+
+/// `Tensor::meshgrid`: each axis gets its grid's adjoint summed over the other dimension.
+#[test]
+fn meshgrid_grids() {
+    let (x, y) = (t(&[3], 90), t(&[4], 91));
+    let r = t(&[3, 4], 92);
+    let (_, (gx, gy)) = on_a_grid_grad(&x, &y, &r);
+    let f = |v: &[Tensor]| on_a_grid(&v[0], &v[1], &r).item::<f64>();
+    check("meshgrid", &f, &[x.clone(), y.clone()], &[gx.clone(), gy.clone()]);
+    let (dx, dy) = (t(&[3], 93), t(&[4], 94));
+    let (_, tangent) = on_a_grid_jvp(&x, &y, &r, &dx, &dy);
+    check_forward("meshgrid", tangent.item::<f64>(), &[gx, gy], &[dx, dy]);
+}

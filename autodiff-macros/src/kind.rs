@@ -37,6 +37,9 @@ pub enum Seq {
     Array,
     /// `Vec<f>` (or `&Vec<f>`): tangent `&[f]`, adjoint `&mut [f]`, gradient `Vec<f>`.
     Vec,
+    /// A `Vec<Tensor>` result (`Tensor::meshgrid`): its elements are tensors, its tangent and
+    /// adjoint `Vec<Tensor>`s.
+    Tensors,
 }
 
 impl Kind {

@@ -163,6 +163,10 @@ impl Ctx<'_> {
                 let x = &a[0];
                 quote_spanned!(op.span=> (#x as #ty))
             }
+            Form::Index if self.f.var(op.out).kind == Kind::Tensor => {
+                let (rt, seq, i) = (&self.rt, &a[0], &a[1]);
+                quote_spanned!(op.span=> #rt::Clone::clone(&#seq[#i]))
+            }
             Form::Index => {
                 let (seq, i) = (&a[0], &a[1]);
                 quote_spanned!(op.span=> #seq[#i])

@@ -223,12 +223,16 @@ impl<'s> Lowerer<'_> {
         if let Some(v) = self.index_cache.get(&key).filter(|_| !self.vars[seq.0].buffer) {
             return Operand::Var(*v);
         }
+        let element = match self.vars[seq.0].kind {
+            Kind::Seq(crate::kind::Seq::Tensors) => Kind::Tensor,
+            _ => Kind::Float,
+        };
         let value = self.push_op(
             Prim::Index,
             Form::Index,
             vec![Operand::Var(seq), index],
             ix.span(),
-            Kind::Float,
+            element,
         );
         if let Operand::Var(v) = value {
             self.index_cache.insert(key, v);
@@ -420,8 +424,10 @@ impl<'s> Lowerer<'_> {
             return self.opaque(renamed, uses, kind);
         }
         self.check_call_args(&args, call.args.iter());
-        // `Tensor::cat(..)`: the functions of `Tensor` return tensors.
-        let kind = if segs.iter().any(|s| s == "Tensor") {
+        // `Tensor::cat(..)`: the functions of `Tensor` return tensors; `meshgrid`, several.
+        let kind = if segs.iter().any(|s| s == "Tensor") && last == "meshgrid" {
+            Kind::Seq(crate::kind::Seq::Tensors)
+        } else if segs.iter().any(|s| s == "Tensor") {
             Kind::Tensor
         } else {
             self.call_result_kind(&args)
@@ -534,6 +540,11 @@ impl<'s> Lowerer<'_> {
             Expr::Reference(r) if self.model_field(&r.expr).is_some() => Kind::Tensor,
             Expr::Reference(r) => self.infer_kind(&r.expr),
             Expr::Field(_) if self.model_field(e).is_some() => Kind::Float,
+            Expr::Index(ix)
+                if self.infer_kind(&ix.expr) == Kind::Seq(crate::kind::Seq::Tensors) =>
+            {
+                Kind::Tensor
+            }
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = self.infer_kind(&mc.receiver);

@@ -250,4 +250,53 @@ impl Tensor {
             })
             .collect()
     }
+
+    /// Forward mode of [`Tensor::meshgrid`]: the grids of the axes' tangents.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let axes = [Tensor::arange(0.0, 2.0, 1.0), Tensor::arange(0.0, 3.0, 1.0)];
+    /// let (_, dots) = Tensor::meshgrid_jvp(&axes, &[Tensor::ones(&[2]), Tensor::zeros(&[3])]);
+    /// assert_eq!(dots[0].to_vec::<f32>(), [1.0; 6]);
+    /// ```
+    #[track_caller]
+    pub fn meshgrid_jvp(axes: &[Tensor], axes_dot: &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>) {
+        let tangents: Vec<Tensor> =
+            axes.iter().zip(axes_dot).map(|(a, d)| d.broadcast_to(a.shape())).collect();
+        (Tensor::meshgrid(axes), Tensor::meshgrid(&tangents))
+    }
+
+    /// Reverse mode of [`Tensor::meshgrid`]: axis `k`'s adjoint is grid `k`'s adjoint summed
+    /// over every other dimension, ADDED into `axes_bar[k]` (discard buffers are skipped).
+    /// Returns the grids.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let axes = [Tensor::arange(0.0, 2.0, 1.0), Tensor::arange(0.0, 3.0, 1.0)];
+    /// let mut bars = [Tensor::zeros(&[2]), Tensor::zeros(&[3])];
+    /// let seeds = vec![Tensor::ones(&[2, 3]), Tensor::scalar(2.0f32)];
+    /// Tensor::meshgrid_vjp(&axes, seeds, &mut bars);
+    /// assert_eq!(bars[0].to_vec::<f32>(), [3.0, 3.0]);
+    /// assert_eq!(bars[1].to_vec::<f32>(), [4.0, 4.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn meshgrid_vjp(
+        axes: &[Tensor],
+        seeds: Vec<Tensor>,
+        axes_bar: &mut [Tensor],
+    ) -> Vec<Tensor> {
+        use crate::Differentiable;
+        let grids = Tensor::meshgrid(axes);
+        let n = grids.len();
+        for (k, ((seed, grid), bar)) in seeds.into_iter().zip(&grids).zip(axes_bar).enumerate() {
+            if bar.is_discard() {
+                continue;
+            }
+            let mut along = vec![1; n];
+            along[k] = grid.shape()[k];
+            let summed = seed.broadcast_to(grid.shape()).sum_to(&along);
+            bar.accumulate(summed.reshape(&[along[k]]));
+        }
+        grids
+    }
 }
