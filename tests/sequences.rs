@@ -193,3 +193,26 @@ fn vec_results() {
         }
     }
 }
+
+/// Items of `x.iter()` are references in Rust: `*v` in a closure or loop body reads them.
+#[differentiable]
+fn dereferenced_items(x: &[f64], y: &[f64]) -> f64 {
+    let squares = x.iter().fold(0.0, |acc, v| acc + *v * *v);
+    let mut waves = 0.0;
+    for v in x.iter() {
+        waves += (*v).sin();
+    }
+    let cross: f64 = x.iter().zip(y.iter()).map(|(a, b)| *a * *b).sum();
+    squares + waves + cross
+}
+
+/// Closed form: ∂/∂x = 2x + cos x + y, ∂/∂y = x.
+#[test]
+fn dereferenced_iterator_items() {
+    let (x, y) = ([0.5, -1.5, 2.0], [1.0, 0.25, -3.0]);
+    let (_, (gx, gy)) = dereferenced_items_grad(&x, &y);
+    for i in 0..3 {
+        assert!((gx[i] - (2.0 * x[i] + x[i].cos() + y[i])).abs() < 1e-12);
+        assert!((gy[i] - x[i]).abs() < 1e-12);
+    }
+}

@@ -53,8 +53,53 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
     syn::visit::Visit::visit_block(&mut Finder(seqs), block);
 }
 
+/// Whether an iteration's items are references in the source (`x.iter()` yields `&f64`,
+/// `.copied()` values), position by position in tuples (`zip`, `enumerate`).
+#[derive(Clone)]
+enum Refs {
+    Leaf(bool),
+    Tuple(Vec<Refs>),
+}
+
+/// The pattern binding an element whose source items are `refs`, with elements bound as values:
+/// `&v` patterns lose their `&`, and a plain name `v` of a reference item goes into `derefs`,
+/// whose `*v` in the body are then read as `v`.
+fn bind(pat: &Pat, refs: &Refs, derefs: &mut Vec<Ident>) -> Pat {
+    match (pat, refs) {
+        (Pat::Paren(p), _) => bind(&p.pat, refs, derefs),
+        (Pat::Ident(pi), Refs::Leaf(true)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            derefs.push(pi.ident.clone());
+            pat.clone()
+        }
+        (Pat::Tuple(t), Refs::Tuple(rs)) if t.elems.len() == rs.len() => {
+            let mut t = t.clone();
+            t.elems = t.elems.iter().zip(rs).map(|(p, r)| bind(p, r, derefs)).collect();
+            Pat::Tuple(t)
+        }
+        _ => strip_refs(pat),
+    }
+}
+
+/// Reads `*v` as `v` for the names it holds (bound to values, not references).
+struct StripDerefs<'a>(&'a [Ident]);
+
+impl VisitMut for StripDerefs<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Expr::Unary(u) = e
+            && matches!(u.op, syn::UnOp::Deref(_))
+            && matches!(&*u.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
+        {
+            *e = (*u.expr).clone();
+            return;
+        }
+        visit_mut::visit_expr_mut(self, e);
+    }
+}
+
 /// One element of an iteration, as an expression of the index.
 struct Source {
+    /// Whether the source's items are references.
+    refs: Refs,
     /// The lengths of the sequences iterated together.
     lens: Vec<Expr>,
     /// The element at index `k`.
@@ -112,18 +157,25 @@ impl Desugar {
     fn source(&self, e: &Expr) -> Option<Source> {
         if let Some(seq) = self.base(e) {
             let len: Expr = parse_quote!(#seq.len());
+            // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body);
+            // reading them as values where the source had values changes nothing.
             return Some(Source {
+                refs: Refs::Leaf(true),
                 lens: vec![len],
                 elem: Box::new(move |k| parse_quote!(#seq[#k])),
             });
         }
         let Expr::MethodCall(m) = e else { return None };
         match (m.method.to_string().as_str(), m.args.len()) {
-            ("copied" | "cloned", 0) => self.source(&m.receiver),
+            ("copied" | "cloned", 0) => {
+                let inner = self.source(&m.receiver)?;
+                Some(Source { refs: Refs::Leaf(false), ..inner })
+            }
             ("enumerate", 0) => {
                 let inner = self.source(&m.receiver)?;
                 let f = inner.elem;
                 Some(Source {
+                    refs: Refs::Tuple(vec![Refs::Leaf(false), inner.refs]),
                     lens: inner.lens,
                     elem: Box::new(move |k| {
                         let x = f(k);
@@ -137,6 +189,7 @@ impl Desugar {
                 let mut lens = a.lens;
                 lens.extend(b.lens);
                 Some(Source {
+                    refs: Refs::Tuple(vec![a.refs, b.refs]),
                     lens,
                     elem: Box::new(move |k| {
                         let (x, y) = (fa(k), fb(k));
@@ -150,9 +203,13 @@ impl Desugar {
                     return None;
                 }
                 let inner = self.source(&m.receiver)?;
-                let (pat, body) = (strip_refs(&c.inputs[0]), (*c.body).clone());
+                let mut derefs = Vec::new();
+                let pat = bind(&c.inputs[0], &inner.refs, &mut derefs);
+                let mut body = (*c.body).clone();
+                StripDerefs(&derefs).visit_expr_mut(&mut body);
                 let f = inner.elem;
                 Some(Source {
+                    refs: Refs::Leaf(false),
                     lens: inner.lens,
                     elem: Box::new(move |k| {
                         let x = f(k);
@@ -193,8 +250,11 @@ impl Desugar {
                 let init = m.args[0].clone();
                 let step = match &m.args[1] {
                     Expr::Closure(c) if c.inputs.len() == 2 => {
-                        let (pa, pv, body) =
-                            (strip_refs(&c.inputs[0]), strip_refs(&c.inputs[1]), &c.body);
+                        let mut derefs = Vec::new();
+                        let pa = strip_refs(&c.inputs[0]);
+                        let pv = bind(&c.inputs[1], &src.refs, &mut derefs);
+                        let mut body = (*c.body).clone();
+                        StripDerefs(&derefs).visit_expr_mut(&mut body);
                         parse_quote!(#acc = { let #pa = #acc; let #pv = #item; #body };)
                     }
                     f @ Expr::Path(_) => parse_quote!(#acc = #f(#acc, #item);),
@@ -222,9 +282,11 @@ impl VisitMut for Desugar {
                 let Some(src) = self.source(&f.expr) else { return };
                 let k = self.fresh("k");
                 let range = Self::range(&src);
+                let mut derefs = Vec::new();
+                let pat = bind(&f.pat, &src.refs, &mut derefs);
                 let elem = (src.elem)(&k);
-                let pat = strip_refs(&f.pat);
-                let body = &f.body;
+                let mut body = f.body.clone();
+                StripDerefs(&derefs).visit_block_mut(&mut body);
                 *e = parse_quote!(for #k in #range { let #pat = #elem; #body });
                 visit_mut::visit_expr_mut(self, e);
             }

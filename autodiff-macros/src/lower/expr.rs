@@ -534,6 +534,15 @@ impl<'s> Lowerer<'_> {
             Expr::Binary(b) if arithmetic(&b.op).is_some() => {
                 self.infer_kind(&b.left).join(self.infer_kind(&b.right))
             }
+            // Bit operations: integers (or bools, for `&`, `|`, `^` of bools).
+            Expr::Binary(b) if matches!(b.op, BinOp::Shl(_) | BinOp::Shr(_)) => {
+                self.infer_kind(&b.left)
+            }
+            Expr::Binary(b)
+                if matches!(b.op, BinOp::BitAnd(_) | BinOp::BitOr(_) | BinOp::BitXor(_)) =>
+            {
+                self.infer_kind(&b.left).join(self.infer_kind(&b.right))
+            }
             Expr::Binary(_) => Kind::Bool,
             Expr::Unary(u) => self.infer_kind(&u.expr),
             Expr::Cast(c) => Kind::of_type(&c.ty),
