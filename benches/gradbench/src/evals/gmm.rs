@@ -61,8 +61,8 @@ pub fn gmm(
     }
     let amax = detach(alpha.iter().fold(f64::NEG_INFINITY, |a, b| a.max(*b)));
     let mut asum = 0.0;
-    for j in 0..k {
-        asum += (alpha[j] - amax).exp();
+    for a in alpha.iter() {
+        asum += (a - amax).exp();
     }
     let lse_alpha = amax + asum.ln();
     let mut prior = 0.0;

@@ -8,7 +8,6 @@ use serde_json::Value;
 /// The objective.
 #[differentiable(wrt(x))]
 pub fn llsq(x: &[f64], n: usize) -> f64 {
-    let m = x.len();
     let mut sum = 0.0;
     for i in 0..n {
         let t = -1.0 + (i as f64) * 2.0 / ((n - 1) as f64);
@@ -21,8 +20,8 @@ pub fn llsq(x: &[f64], n: usize) -> f64 {
         };
         let mut residual = s;
         let mut power = 1.0;
-        for j in 0..m {
-            residual -= x[j] * power;
+        for xj in x.iter() {
+            residual -= xj * power;
             power *= t;
         }
         sum += residual * residual;

@@ -10,8 +10,8 @@ use serde_json::Value;
 pub fn lse(x: &[f64]) -> f64 {
     let a = detach(x.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v)));
     let mut s = 0.0;
-    for i in 0..x.len() {
-        s += (x[i] - a).exp();
+    for v in x.iter() {
+        s += (v - a).exp();
     }
     s.ln() + a
 }
