@@ -1,6 +1,7 @@
 //! One module per GradBench eval, each a plain Rust function marked `#[differentiable]` and the
 //! glue that reads its input and writes its output in the eval's layout.
 
+mod ba;
 mod det;
 mod gmm;
 mod llsq;
@@ -9,11 +10,12 @@ mod lse;
 use serde_json::Value;
 
 /// The modules this tool defines.
-pub const MODULES: &[&str] = &["det", "gmm", "llsq", "lse"];
+pub const MODULES: &[&str] = &["ba", "det", "gmm", "llsq", "lse"];
 
 /// Evaluates `module.function` on `input`: its output and the time of each run.
 pub fn evaluate(module: &str, function: &str, input: &Value) -> Result<(Value, Vec<u64>), String> {
     match module {
+        "ba" => ba::evaluate(function, input),
         "det" => det::evaluate(function, input),
         "gmm" => gmm::evaluate(function, input),
         "llsq" => llsq::evaluate(function, input),
