@@ -6,12 +6,13 @@ mod det;
 mod gmm;
 mod llsq;
 mod lse;
+mod lstm;
 mod ode;
 
 use serde_json::Value;
 
 /// The modules this tool defines.
-pub const MODULES: &[&str] = &["ba", "det", "gmm", "llsq", "lse", "ode"];
+pub const MODULES: &[&str] = &["ba", "det", "gmm", "llsq", "lse", "lstm", "ode"];
 
 /// Evaluates `module.function` on `input`: its output and the time of each run.
 pub fn evaluate(module: &str, function: &str, input: &Value) -> Result<(Value, Vec<u64>), String> {
@@ -21,6 +22,7 @@ pub fn evaluate(module: &str, function: &str, input: &Value) -> Result<(Value, V
         "gmm" => gmm::evaluate(function, input),
         "llsq" => llsq::evaluate(function, input),
         "lse" => lse::evaluate(function, input),
+        "lstm" => lstm::evaluate(function, input),
         "ode" => ode::evaluate(function, input),
         _ => Err(format!("unknown module `{module}`")),
     }
