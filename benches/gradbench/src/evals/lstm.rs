@@ -22,11 +22,8 @@ pub fn lstm(
     b: usize,
 ) -> f64 {
     let c = sequence.len() / b;
-    let mut st: Vec<f64> = vec![0.0; 2 * l * b];
+    let mut st: Vec<f64> = state.to_vec();
     let mut ypred: Vec<f64> = vec![0.0; b];
-    for i in 0..2 * l * b {
-        st[i] = state[i];
-    }
     let mut total = 0.0;
     for t in 0..c - 1 {
         for i in 0..b {
@@ -94,7 +91,7 @@ fn read(input: &Value) -> Result<Input, String> {
         && p.extra.len() == 3 * b
         && p.state.len() == 2 * l * b
         && p.sequence.len() >= 2 * b
-        && p.sequence.len() % b == 0;
+        && p.sequence.len().is_multiple_of(b);
     if ok { Ok(p) } else { Err(format!("inconsistent lstm input: l = {l}, b = {b}")) }
 }
 
