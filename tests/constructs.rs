@@ -408,3 +408,33 @@ fn casts_between_float_types() {
         assert_eq!(through_f32_jvp(x, 1.0).1, g);
     }
 }
+
+/// A literal array replaced in a branch, then indexed; a loop as the tail of an arm.
+#[differentiable]
+fn array_branch_and_tail_loop(x: f64, flip: bool) -> f64 {
+    let mut g = [1.0, 0.0, 0.5];
+    if x > 0.0 {
+        g = [x * x, 2.0 * x, 1.0];
+    }
+    let mut s = g[0] + g[1] * g[2];
+    if flip {
+        s = -s;
+    } else {
+        for gk in g.iter() {
+            s += gk * x;
+        }
+    }
+    s
+}
+
+/// Closed forms on both sides of the branch: x > 0, flip: -(x² + 2x), derivative -(2x + 2);
+/// x > 0, no flip: x² + 2x + x(x² + 2x + 1), derivative 2x + 2 + 3x² + 4x + 1; x < 0, no flip:
+/// 0.5 + 1.5x, derivative 1.5.
+#[test]
+fn literal_arrays_in_branches_and_loops_in_tail_position() {
+    let x = 0.7;
+    assert!((array_branch_and_tail_loop_grad(x, true).1 + (2.0 * x + 2.0)).abs() < 1e-12);
+    let d = 2.0 * x + 2.0 + 3.0 * x * x + 4.0 * x + 1.0;
+    assert!((array_branch_and_tail_loop_grad(x, false).1 - d).abs() < 1e-12);
+    assert!((array_branch_and_tail_loop_grad(-0.4, false).1 - 1.5).abs() < 1e-12);
+}

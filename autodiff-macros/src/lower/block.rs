@@ -177,7 +177,9 @@ impl<'s> Lowerer<'_> {
                         return ys;
                     }
                     let last = rest.iter().all(|w| matches!(w, Work::Exit));
-                    if last && !matches!(cont, Cont::LoopBody { .. }) {
+                    // A loop in tail position is a statement: its value is `()`.
+                    let is_loop = matches!(e, Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_));
+                    if last && !is_loop && !matches!(cont, Cont::LoopBody { .. }) {
                         let value = self.lower_expr(e);
                         rest.iter().for_each(|_| self.env.pop());
                         return vec![value];

@@ -549,6 +549,13 @@ impl<'s> Lowerer<'_> {
             Expr::Reference(r) if self.model_field(&r.expr).is_some() => Kind::Tensor,
             Expr::Reference(r) => self.infer_kind(&r.expr),
             Expr::Field(_) if self.model_field(e).is_some() => Kind::Float,
+            Expr::Array(a) => match a.elems.first().map(|x| self.infer_kind(x)) {
+                Some(Kind::Float) => Kind::Seq(crate::kind::Seq::Array),
+                _ => Kind::Unknown,
+            },
+            Expr::Repeat(r) if self.infer_kind(&r.expr) == Kind::Float => {
+                Kind::Seq(crate::kind::Seq::Array)
+            }
             Expr::Index(ix)
                 if self.infer_kind(&ix.expr) == Kind::Seq(crate::kind::Seq::Tensors) =>
             {
