@@ -271,3 +271,127 @@ fn s13_adam_steps_a_struct_of_tensors() {
     }
     assert!(last < first * 1e-6, "loss went from {first} to {last}");
 }
+
+/// A model with constant fields: a skipped tensor and a skipped float, read in the body.
+#[derive(Clone, Debug, Differentiable)]
+struct Masked {
+    w: Tensor,
+    eps: f64,
+    #[autodiff(skip)]
+    mask: Tensor,
+    #[autodiff(skip)]
+    shift: f64,
+}
+
+#[differentiable(wrt(m))]
+fn masked(m: &Masked, x: &Tensor) -> Tensor {
+    ((x * &m.w * &m.mask) * m.shift + m.eps * m.shift).sum()
+}
+
+/// Skipped fields have no tangent and take no adjoint: closed forms f = s (Σ x w mask + 2 eps)
+/// (two elements), ∂f/∂w = s x mask, ∂f/∂eps = 2s; the gradient keeps the skipped values.
+#[test]
+fn skipped_fields_are_constants() {
+    let x = Tensor::from_vec(vec![1.5f64, -2.0], &[2]);
+    let m = Masked {
+        w: Tensor::from_vec(vec![0.5f64, 0.25], &[2]),
+        eps: 0.1,
+        mask: Tensor::from_vec(vec![2.0f64, 4.0], &[2]),
+        shift: 3.0,
+    };
+    let (_, g) = masked_grad(&m, &x);
+    assert_eq!(g.w.to_vec::<f64>(), [3.0 * 1.5 * 2.0, 3.0 * -2.0 * 4.0]);
+    assert!((g.eps - 6.0).abs() < 1e-12);
+    assert_eq!(g.mask.to_vec::<f64>(), [2.0, 4.0], "skipped fields are copied, not added into");
+    assert_eq!(g.shift, 3.0);
+    // A tangent built with zero_like carries the skipped values: they must not count.
+    let mut direction = m.zero_like();
+    direction.w = Tensor::from_vec(vec![1.0f64, 0.0], &[2]);
+    let (_, t) = masked_jvp(&m, &x, &direction);
+    assert!((t.item::<f64>() - 3.0 * 1.5 * 2.0).abs() < 1e-12, "{}", t.item::<f64>());
+}
+
+/// Array and `Vec` fields indexed in place, a tensor field cloned, a float field bound with its
+/// type and then used as a method's receiver.
+#[derive(Clone, Debug, Differentiable)]
+struct Mixed {
+    a: [f64; 3],
+    v: Vec<f64>,
+    t: Tensor,
+    log_sigma: f64,
+}
+
+#[differentiable(wrt(m))]
+fn mixed(m: &Mixed, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += m.a[i] * x[i] + m.v[i] * m.v[i];
+    }
+    let sigma: f64 = m.log_sigma;
+    s * sigma.exp()
+}
+
+#[differentiable(wrt(m))]
+fn cloned_tensor(m: &Mixed) -> Tensor {
+    let t = m.t.clone();
+    (t.clone() * &t).sum()
+}
+
+#[test]
+fn indexed_cloned_and_annotated_fields() {
+    let m = Mixed {
+        a: [0.5, -1.0, 2.0],
+        v: vec![0.3, 0.7, -0.2],
+        t: Tensor::from_vec(vec![1.0f64, 2.0], &[2]),
+        log_sigma: 0.4,
+    };
+    let x = [1.5, 0.25, -0.5];
+    let (value, g) = mixed_grad(&m, &x);
+    let s: f64 = (0..3).map(|i| m.a[i] * x[i] + m.v[i] * m.v[i]).sum();
+    let e = m.log_sigma.exp();
+    assert!((value - s * e).abs() < 1e-12);
+    for i in 0..3 {
+        assert!((g.a[i] - x[i] * e).abs() < 1e-12);
+        assert!((g.v[i] - 2.0 * m.v[i] * e).abs() < 1e-12);
+    }
+    assert!((g.log_sigma - s * e).abs() < 1e-12);
+    assert_eq!(g.t.to_vec::<f64>(), [0.0, 0.0]);
+    let (_, g) = cloned_tensor_grad(&m);
+    assert_eq!(g.t.to_vec::<f64>(), [2.0, 4.0]);
+}
+
+/// Generic structs (a skipped generic field needs only `Clone`), and a borrowing struct
+/// (differentiable, though no optimiser can keep it).
+#[derive(Clone, Debug, Differentiable)]
+struct Generic<T, C> {
+    a: T,
+    #[autodiff(skip)]
+    config: C,
+}
+
+#[derive(Clone, Debug, Differentiable)]
+struct Named<'n> {
+    a: f64,
+    #[autodiff(skip)]
+    name: &'n str,
+}
+
+#[differentiable(wrt(g))]
+fn generic_square(g: &Generic<f64, String>, n: &Named<'_>) -> f64 {
+    g.a * g.a + n.a
+}
+
+#[test]
+fn generic_and_borrowing_structs() {
+    let g = Generic { a: 1.5, config: "c".to_string() };
+    let n = Named { a: 2.0, name: "n" };
+    let (v, grad) = generic_square_grad(&g, &n);
+    assert_eq!((v, grad.a, grad.config.as_str()), (4.25, 3.0, "c"));
+    let mut z = n.zero_like();
+    z.accumulate(Named { a: 1.0, name: "other" });
+    assert_eq!((z.a, z.name), (1.0, "n"));
+    let mut p = Param::new(g);
+    p.grad = grad;
+    Sgd::new(0.5).step(&mut [&mut p]);
+    assert_eq!(p.value.a, 0.0);
+}

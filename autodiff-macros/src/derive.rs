@@ -18,7 +18,12 @@
 //!                               accumulate: w.accumulate(c.w); b.accumulate(c.b) }
 //! impl Zeros for Mlp { type Output = Mlp; zeros: zero_like }
 //! impl Update for Mlp { add_scaled, scale, add_squared, adam_step: on w and b }
+//!                       (not for a struct that borrows: optimisers keep `'static` state)
+//! impl Mlp { __autodiff_skips_w() -> false, .., __autodiff_skips_layers() -> true }
 //! ```
+//!
+//! The `__autodiff_skips_*` methods tell generated code which fields are constants: a read of
+//! one gets a zero tangent and gives no adjoint.
 
 use crate::diagnostics::Errors;
 use proc_macro2::TokenStream;
@@ -79,14 +84,16 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     // Generic structs need their field types bounded; concrete ones are checked as they are.
-    let bounds = |tr: TokenStream| -> TokenStream {
+    // Skipped fields are cloned into zeros (and, for `Update`, must be `'static` like it).
+    let bounds = |tr: TokenStream, skipped: TokenStream| -> TokenStream {
         let mut predicates: Vec<TokenStream> = where_clause
             .map(|w| w.predicates.iter().map(|p| quote!(#p)).collect())
             .unwrap_or_default();
         if !input.generics.params.is_empty() {
-            for f in fields.iter().filter(|f| !f.skip) {
+            for f in &fields {
                 let ty = &f.ty;
-                predicates.push(quote!(#ty: #tr));
+                let bound = if f.skip { &skipped } else { &tr };
+                predicates.push(quote!(#ty: #bound));
             }
         }
         if predicates.is_empty() { TokenStream::new() } else { quote!(where #(#predicates),*) }
@@ -111,9 +118,51 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     let add_squared = each(&|m| quote!(#rt::Update::add_squared(&mut self.#m, alpha, &x.#m);));
     let adam_step =
         each(&|m| quote!(#rt::Update::adam_step(&mut self.#m, &m.#m, &v.#m, step, bias2, eps);));
-    let differentiable_where = bounds(quote!(#rt::Differentiable));
-    let update_where = bounds(quote!(#rt::Update));
+    // For generated code reading a field: whether it is skipped (no tangent, no adjoint).
+    let skips = fields.iter().map(|f| {
+        let method = match &f.member {
+            syn::Member::Named(id) => quote::format_ident!("__autodiff_skips_{}", id),
+            syn::Member::Unnamed(i) => quote::format_ident!("__autodiff_skips_{}", i.index),
+        };
+        let skip = f.skip;
+        quote! {
+            #[doc(hidden)]
+            #[inline(always)]
+            pub fn #method(&self) -> bool {
+                #skip
+            }
+        }
+    });
+    let differentiable_where = bounds(quote!(#rt::Differentiable), quote!(#rt::Clone));
+    let update_where = bounds(quote!(#rt::Update), quote!(#rt::Clone + 'static));
+    // Optimisers keep `'static` state: a struct that borrows cannot be stepped.
+    let borrows = input.generics.lifetimes().next().is_some();
+    let update_impl = if borrows {
+        TokenStream::new()
+    } else {
+        quote! {
+            impl #impl_generics #rt::Update for #name #ty_generics #update_where {
+                fn add_scaled(&mut self, alpha: f64, x: &Self) {
+                    #(#add_scaled)*
+                }
+                fn scale(&mut self, beta: f64) {
+                    #(#scale)*
+                }
+                fn add_squared(&mut self, alpha: f64, x: &Self) {
+                    #(#add_squared)*
+                }
+                fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+                    #(#adam_step)*
+                }
+            }
+        }
+    };
     quote! {
+        #[allow(dead_code, non_snake_case)]
+        impl #impl_generics #name #ty_generics #where_clause {
+            #(#skips)*
+        }
+
         impl #impl_generics #rt::Differentiable for #name #ty_generics #differentiable_where {
             fn zero_like(&self) -> Self {
                 #name { #(#zeros),* }
@@ -131,20 +180,7 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
             }
         }
 
-        impl #impl_generics #rt::Update for #name #ty_generics #update_where {
-            fn add_scaled(&mut self, alpha: f64, x: &Self) {
-                #(#add_scaled)*
-            }
-            fn scale(&mut self, beta: f64) {
-                #(#scale)*
-            }
-            fn add_squared(&mut self, alpha: f64, x: &Self) {
-                #(#add_squared)*
-            }
-            fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
-                #(#adam_step)*
-            }
-        }
+        #update_impl
     }
 }
 

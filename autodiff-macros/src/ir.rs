@@ -76,7 +76,8 @@ pub enum Form {
     Store,
     /// `[a, b, c]`
     Array,
-    /// `model.a.b`: a field of a model, read by cloning (tensors are cheap handles).
+    /// `model.a.b` (or `model.a.b[i]` with an index operand): a field of a model, read by
+    /// cloning (tensors are cheap handles).
     Field(Vec<syn::Member>),
 }
 
@@ -94,8 +95,9 @@ pub enum Prim {
     Store,
     /// A new array of the operands' values (`[a, b, c]`).
     Build,
-    /// Reading a field (`Form::Field`) of a model: its adjoint adds into the same field of
-    /// the model's adjoint.
+    /// Reading a field (`Form::Field`) of a model, operand 0, or an element of it at the
+    /// inactive index operand 1: its adjoint adds into the same place of the model's adjoint,
+    /// unless the field is `#[autodiff(skip)]`.
     Field,
 }
 
@@ -107,7 +109,8 @@ impl Prim {
             Prim::Call => true,
             Prim::Index => k == 0,
             Prim::Store => k != 1,
-            Prim::Build | Prim::Field => true,
+            Prim::Build => true,
+            Prim::Field => k == 0,
         }
     }
 }

@@ -176,11 +176,43 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
-            Form::Field(path) => {
-                let (rt, model) = (&self.rt, &a[0]);
-                quote_spanned!(op.span=> #rt::Clone::clone(&#model #(.#path)*))
+            Form::Field(_) => {
+                let (rt, place) = (&self.rt, self.place(op, &a[0]));
+                quote_spanned!(op.span=> #rt::Clone::clone(&#place))
             }
         }
+    }
+
+    /// The place a field read `op` reads in `whole`, the model or its tangent or adjoint:
+    /// `whole.a.b`, or `whole.a.b[i]`.
+    pub fn place(&self, op: &Op, whole: &TokenStream) -> TokenStream {
+        let Form::Field(path) = &op.form else {
+            return quote!(compile_error!("internal error: a field read without a path"));
+        };
+        match op.args.get(1) {
+            Some(i) => {
+                let i = self.operand(i);
+                quote!(#whole #(.#path)*[#i])
+            }
+            None => quote!(#whole #(.#path)*),
+        }
+    }
+
+    /// Whether the field a read `op` reads, or a struct on its path, is `#[autodiff(skip)]`:
+    /// `m.__autodiff_skips_a() || m.a.__autodiff_skips_b()` (methods `#[derive(Differentiable)]`
+    /// writes, constant for the optimiser). Such a field has no tangent and takes no adjoint.
+    pub fn skipped(&self, op: &Op) -> TokenStream {
+        let Form::Field(path) = &op.form else { return quote!(false) };
+        let model = self.operand(&op.args[0]);
+        let tests = path.iter().enumerate().map(|(k, member)| {
+            let prefix = &path[..k];
+            let name = match member {
+                syn::Member::Named(id) => format_ident!("__autodiff_skips_{}", id),
+                syn::Member::Unnamed(i) => format_ident!("__autodiff_skips_{}", i.index),
+            };
+            quote!(#model #(.#prefix)*.#name())
+        });
+        quote!((#(#tests)||*))
     }
 
     /// A call of the runtime's rule for operand `k` of `op` in `mode` (`jvp`/`vjp`), with the

@@ -168,9 +168,13 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                     }
                     Prim::Field => {
                         let primal = cx.primal(op);
-                        let crate::ir::Form::Field(path) = &op.form else { continue };
                         let model_dot = op.args[0].var().map(|v| cx.dot(v));
-                        out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#model_dot #(.#path)*);));
+                        let place = cx.place(op, &quote!(#model_dot));
+                        let skipped = cx.skipped(op);
+                        out.extend(quote! {
+                            let #b = #primal;
+                            let #y_dot = if #skipped { #rt::zero_like(&#y) } else { #rt::Clone::clone(&#place) };
+                        });
                     }
                     Prim::Call => {
                         let (callee, args) = cx.companion(op, "jvp");

@@ -187,10 +187,12 @@ impl Reverse<'_, '_> {
                     Prim::Index | Prim::Field => {
                         if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             let bar = cx.bar(whole);
-                            let place = match &op.form {
-                                crate::ir::Form::Field(path) => quote!(#bar #(.#path)*),
+                            if let Some(i) = op.args.get(1) {
+                                self.read(i);
+                            }
+                            let place = match op.prim {
+                                Prim::Field => cx.place(op, &quote!(#bar)),
                                 _ => {
-                                    self.read(&op.args[1]);
                                     let i = cx.operand(&op.args[1]);
                                     quote!(#bar[#i])
                                 }
@@ -201,9 +203,15 @@ impl Reverse<'_, '_> {
                                 self.declared.insert(whole);
                                 out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
                             }
-                            out.extend(
-                                quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g));),
-                            );
+                            let add = quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g)););
+                            out.extend(match op.prim {
+                                Prim::Field => {
+                                    self.read(&op.args[0]);
+                                    let skipped = cx.skipped(op);
+                                    quote!(if !#skipped { #add })
+                                }
+                                _ => add,
+                            });
                         }
                     }
                     Prim::Store => {

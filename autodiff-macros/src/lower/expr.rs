@@ -201,6 +201,19 @@ impl<'s> Lowerer<'_> {
 
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
     fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
+        if let Some((root, path)) = self.model_field(&ix.expr) {
+            // `m.w[i]`: an element of an array or `Vec` field, read in place.
+            let index = self.lower_expr(&ix.index);
+            if self.varied(&index) {
+                return self.fail(
+                    &ix.index,
+                    "an index cannot depend on an active parameter",
+                    "compute indices from integers; wrap a float-derived index in `detach(..)`",
+                );
+            }
+            let args = vec![Operand::Var(root), index];
+            return self.push_op(Prim::Field, Form::Field(path), args, ix.span(), Kind::Float);
+        }
         let seq = self
             .local_var(&ix.expr)
             .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
@@ -276,7 +289,8 @@ impl<'s> Lowerer<'_> {
             );
         }
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
-            return self.lower_expr(&mc.receiver);
+            // A field cloned is not `Copy`: a tensor (or a nested model).
+            return self.lower_borrowed(&mc.receiver);
         }
         let receiver_kind = match self.model_field(&mc.receiver) {
             Some(_) => Kind::Tensor,
@@ -457,7 +471,7 @@ impl<'s> Lowerer<'_> {
                 self.errors.error(
                     e,
                     "cannot tell whether this argument is a float",
-                    "the callee's `_jvp`/`_vjp` take a tangent or adjoint for every float parameter; bind the argument with its type first, e.g. `let c: f64 = ...;`",
+                    "the callee's `_jvp`/`_vjp` take a tangent or adjoint for every float parameter (and every model it differentiates): bind a float argument with its type first, e.g. `let c: f64 = ...;`; a model is passed on only by a function that differentiates with respect to it too",
                 );
             }
         }
@@ -563,7 +577,10 @@ impl<'s> Lowerer<'_> {
             }
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
-                let receiver = self.infer_kind(&mc.receiver);
+                let receiver = match self.model_field(&mc.receiver) {
+                    Some(_) => Kind::Tensor,
+                    None => self.infer_kind(&mc.receiver),
+                };
                 if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
                     return Kind::Tensor;
                 }
@@ -593,6 +610,9 @@ impl<'s> Lowerer<'_> {
                         && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") =>
                     {
                         Kind::Float
+                    }
+                    Some("meshgrid") if segs.iter().any(|s| s == "Tensor") => {
+                        Kind::Seq(crate::kind::Seq::Tensors)
                     }
                     _ if segs.iter().any(|s| s == "Tensor") => Kind::Tensor,
                     _ if c.args.iter().any(|a| self.infer_kind(a) == Kind::Tensor) => Kind::Tensor,
