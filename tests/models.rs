@@ -324,8 +324,8 @@ struct Mixed {
 #[differentiable(wrt(m))]
 fn mixed(m: &Mixed, x: &[f64]) -> f64 {
     let mut s = 0.0;
-    for i in 0..x.len() {
-        s += m.a[i] * x[i] + m.v[i] * m.v[i];
+    for (i, xi) in x.iter().enumerate() {
+        s += m.a[i] * xi + m.v[i] * m.v[i];
     }
     let sigma: f64 = m.log_sigma;
     s * sigma.exp()
@@ -350,8 +350,8 @@ fn indexed_cloned_and_annotated_fields() {
     let s: f64 = (0..3).map(|i| m.a[i] * x[i] + m.v[i] * m.v[i]).sum();
     let e = m.log_sigma.exp();
     assert!((value - s * e).abs() < 1e-12);
-    for i in 0..3 {
-        assert!((g.a[i] - x[i] * e).abs() < 1e-12);
+    for (i, xi) in x.iter().enumerate() {
+        assert!((g.a[i] - xi * e).abs() < 1e-12);
         assert!((g.v[i] - 2.0 * m.v[i] * e).abs() < 1e-12);
     }
     assert!((g.log_sigma - s * e).abs() < 1e-12);
