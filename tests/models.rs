@@ -395,3 +395,21 @@ fn generic_and_borrowing_structs() {
     Sgd::new(0.5).step(&mut [&mut p]);
     assert_eq!(p.value.a, 0.0);
 }
+
+#[differentiable(wrt(net))]
+fn aliased_fields(net: &Net, x: &Tensor, y: &Tensor) -> Tensor {
+    let w1 = &net.w1;
+    let h = (x.matmul(&w1.t()) + &net.b1).relu();
+    let w2t = net.w2.t();
+    let w2 = &w2t;
+    let p = h.matmul(w2) + &net.b2;
+    loss::mse_sum(&p, y)
+}
+
+/// Fields bound by reference first, then used as method arguments and receivers.
+#[test]
+fn fields_bound_to_names() {
+    let (net, x, y) = small_net();
+    let (_, mut grad) = aliased_fields_grad(&net, &x, &y);
+    check_net_gradient(|n| aliased_fields(n, &x, &y).item::<f64>(), &net, &mut grad);
+}

@@ -449,3 +449,27 @@ fn meshgrid_grids() {
     let (_, tangent) = on_a_grid_jvp(&x, &y, &r, &dx, &dy);
     check_forward("meshgrid", tangent.item::<f64>(), &[gx, gy], &[dx, dy]);
 }
+
+#[differentiable(wrt(x, w))]
+fn recurrent(x: &Tensor, w: &Tensor, r: &Tensor, steps: usize) -> Tensor {
+    let mut h = x.clone();
+    let mut total = Tensor::scalar(0.0f64);
+    for _ in 0..steps {
+        h = h.matmul(w).tanh();
+        total = total + (&h * r).sum();
+    }
+    total
+}
+
+/// Tensors carried through a loop (a recurrence and a running sum) starting from a borrowed
+/// parameter: reverse and forward mode against finite differences.
+#[test]
+fn tensors_carried_through_loops() {
+    let (x, w, r) = (t(&[2, 3], 95), t(&[3, 3], 96) * 0.5, t(&[2, 3], 97));
+    let (_, (gx, gw)) = recurrent_grad(&x, &w, &r, 4);
+    let f = |v: &[Tensor]| recurrent(&v[0], &v[1], &r, 4).item::<f64>();
+    check("recurrence", &f, &[x.clone(), w.clone()], &[gx.clone(), gw.clone()]);
+    let (dx, dw) = (t(&[2, 3], 98), t(&[3, 3], 99));
+    let (_, tangent) = recurrent_jvp(&x, &w, &r, 4, &dx, &dw);
+    check_forward("recurrence", tangent.item::<f64>(), &[gx, gw], &[dx, dw]);
+}

@@ -146,6 +146,7 @@ pub static TENSOR_METHODS: &[Rule] = &[
     Rule { name: "select", diff: &[true, false, false], reads: &[&[0, 1, 2], &[], &[]] },
     Rule { name: "matmul", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] },
     Rule { name: "t", diff: ONE, reads: &[&[0, Y]] },
+    Rule { name: "clone", diff: ONE, reads: &[&[0, Y]] },
     Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
     Rule { name: "powf", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
 ];

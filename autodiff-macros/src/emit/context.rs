@@ -95,6 +95,23 @@ impl Ctx<'_> {
         out
     }
 
+    /// An owned copy of a tensor value (a cheap handle), for places that take ownership while
+    /// the adjoint sweep may read the value again: `Clone::clone(&t)`, or `Clone::clone(t)` for
+    /// a tensor held by reference. Other values are passed as they are.
+    pub fn owned(&self, o: &Operand) -> TokenStream {
+        let rt = &self.rt;
+        match o {
+            Operand::Var(v) if self.f.var(*v).kind == Kind::Tensor => {
+                let id = self.id(*v);
+                match self.f.var(*v).ty {
+                    Some(syn::Type::Reference(_)) => quote!(#rt::Clone::clone(#id)),
+                    _ => quote!(#rt::Clone::clone(&#id)),
+                }
+            }
+            o => self.operand(o),
+        }
+    }
+
     /// An argument of a call: owned sequences are cloned, since the generated code uses them
     /// again after the call.
     pub fn argument(&self, o: &Operand) -> TokenStream {
@@ -129,16 +146,21 @@ impl Ctx<'_> {
                 .collect(),
             // An array of tensors owns copies of its elements (cheap handles): the adjoint
             // sweep may read them again.
-            (Prim::Build, _) => op
+            (Prim::Build, _) => op.args.iter().map(|o| self.owned(o)).collect(),
+            // Tensor methods take their tensor arguments by reference; an owned tensor value
+            // here was bound by reference in the source (`let w = &h; x.matmul(w)`).
+            (_, Form::Method(_)) => op
                 .args
                 .iter()
-                .map(|o| match o {
-                    Operand::Var(v) if self.f.var(*v).kind == Kind::Tensor => {
-                        let (rt, id) = (&self.rt, self.id(*v));
-                        match self.f.var(*v).ty {
-                            Some(syn::Type::Reference(_)) => quote!(#rt::Clone::clone(#id)),
-                            _ => quote!(#rt::Clone::clone(&#id)),
-                        }
+                .enumerate()
+                .map(|(k, o)| match o {
+                    Operand::Var(v)
+                        if k > 0
+                            && self.f.var(*v).kind == Kind::Tensor
+                            && !matches!(self.f.var(*v).ty, Some(syn::Type::Reference(_))) =>
+                    {
+                        let id = self.id(*v);
+                        quote!(&#id)
                     }
                     o => self.operand(o),
                 })

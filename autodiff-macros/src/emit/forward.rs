@@ -75,21 +75,17 @@ fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
 
 /// The tangent of an element of an array: owned (a tensor parameter's tangent is a `&Tensor`).
 fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    let rt = &cx.rt;
     match o {
+        Operand::Var(v) if cx.f.var(*v).kind == Kind::Tensor && !cx.f.var(*v).varied => {
+            let x = cx.id(*v);
+            quote!(#rt::zero_like(&#x))
+        }
         Operand::Var(v) if cx.f.var(*v).kind == Kind::Tensor => {
-            let rt = &cx.rt;
-            if !cx.f.var(*v).varied {
-                let x = cx.id(*v);
-                quote!(#rt::zero_like(&#x))
-            } else if cx.f.var(*v).param.is_some()
-                && matches!(cx.f.var(*v).ty, Some(syn::Type::Reference(_)))
-            {
-                let d = cx.dot(*v);
-                quote!(#rt::Clone::clone(#d))
-            } else {
-                let d = cx.dot(*v);
-                quote!(#rt::Clone::clone(&#d))
-            }
+            let d = cx.dot(*v);
+            let by_ref = cx.f.var(*v).param.is_some()
+                && matches!(cx.f.var(*v).ty, Some(syn::Type::Reference(_)));
+            if by_ref { quote!(#rt::Clone::clone(#d)) } else { quote!(#rt::Clone::clone(&#d)) }
         }
         o => tangent(cx, o),
     }
@@ -190,7 +186,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
             }
             Node::Loop(lp) => {
                 for c in &lp.carried {
-                    let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+                    let (o, init) = (cx.id(c.out), cx.owned(&c.init));
                     out.extend(quote!(let mut #o = #init;));
                     if cx.f.var(c.out).varied {
                         let (od, t) = (cx.dot(c.out), tangent(cx, &c.init));

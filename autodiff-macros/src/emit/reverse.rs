@@ -637,7 +637,7 @@ impl Reverse<'_, '_> {
             body.nodes[..li].iter().map(|n| self.forward_node(n, true)).collect();
         let mut fused_loop = TokenStream::new();
         for c in &lp.carried {
-            let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+            let (o, init) = (cx.id(c.out), cx.owned(&c.init));
             fused_loop.extend(quote!(let mut #o = #init;));
         }
         let mut rest = self.forward(&lp.body, true);
@@ -749,7 +749,7 @@ impl Reverse<'_, '_> {
             Node::Loop(lp) => {
                 let mut out = TokenStream::new();
                 for c in &lp.carried {
-                    let (o, init) = (cx.id(c.out), cx.operand(&c.init));
+                    let (o, init) = (cx.id(c.out), cx.owned(&c.init));
                     out.extend(quote!(let mut #o = #init;));
                 }
                 // A loop records its tape wherever it runs in the forward sweep (its adjoint never

@@ -289,6 +289,22 @@ impl<'s> Lowerer<'_> {
             );
         }
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
+            // An owned copy of a borrowed tensor (`let mut h = x.clone();` of `x: &Tensor`) is
+            // a value of its own: loops carry owned tensors.
+            let borrowed_tensor = self.local_var(&mc.receiver).filter(|v| {
+                let info = &self.vars[v.0];
+                info.kind == Kind::Tensor && matches!(info.ty, Some(syn::Type::Reference(_)))
+            });
+            if let (Some(v), Some(rule)) = (borrowed_tensor, rules::tensor_method("clone", 1)) {
+                let args = vec![Operand::Var(v)];
+                return self.push_op(
+                    Prim::Rule(rule),
+                    Form::Method(mc.method.clone()),
+                    args,
+                    mc.span(),
+                    Kind::Tensor,
+                );
+            }
             // A field cloned is not `Copy`: a tensor (or a nested model).
             return self.lower_borrowed(&mc.receiver);
         }

@@ -577,6 +577,28 @@ pub fn matmul_vjp_1<A: TensorOperand, B: TensorOperand>(
     b.reduce(a.to_tensor().matmul_t(g, true, false))
 }
 
+/// Tangent of `x.clone()` (an owned copy of a borrowed tensor): the tangent itself.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::clone_jvp, Tensor};
+/// let x = Tensor::ones(&[2]);
+/// assert_eq!(clone_jvp(&&x, &x, &(&x * 3.0)).to_vec::<f32>(), [3.0, 3.0]);
+/// ```
+pub fn clone_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -> Tensor {
+    d.to_tensor()
+}
+
+/// Adjoint of `x.clone()`: the result's adjoint itself.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::clone_vjp, Tensor};
+/// let x = Tensor::ones(&[2]);
+/// assert_eq!(clone_vjp(&x, &x, &(&x * 2.0)).to_vec::<f32>(), [2.0, 2.0]);
+/// ```
+pub fn clone_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g.clone())
+}
+
 /// Tangent of `x.t()`.
 ///
 /// ```
