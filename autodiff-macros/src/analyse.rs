@@ -133,3 +133,89 @@ pub fn reads(node: &Node) -> HashSet<Var> {
     }
     out
 }
+
+/// The buffers never written after they are first read: every `Store` into such a buffer comes
+/// before every read of it in program order, and no loop both reads and writes it. A read of a
+/// frozen buffer gives the same value whenever it runs, so reverse mode may recompute it instead
+/// of recording it (a table of `exp(q)` filled once, then read in a loop).
+pub fn frozen_buffers(f: &Function) -> HashSet<Var> {
+    let buffers: HashSet<Var> = (0..f.vars.len()).map(Var).filter(|v| f.var(*v).buffer).collect();
+    let mut read = HashSet::new();
+    let mut thawed = HashSet::new();
+    frozen_walk(f, &f.body, &mut read, &mut thawed);
+    buffers.difference(&thawed).copied().collect()
+}
+
+/// Reads and writes of buffers in `b`, in order: a write after a read thaws the buffer.
+fn frozen_walk(f: &Function, b: &Block, read: &mut HashSet<Var>, thawed: &mut HashSet<Var>) {
+    for node in &b.nodes {
+        match node {
+            Node::Store(st) => {
+                if read.contains(&st.buffer) {
+                    thawed.insert(st.buffer);
+                }
+            }
+            Node::Loop(lp) => {
+                // An iteration's writes come after the previous iteration's reads.
+                let (mut inner_reads, mut inner_writes) = (HashSet::new(), HashSet::new());
+                buffer_uses(f, &lp.body, &mut inner_reads, &mut inner_writes);
+                lp.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
+                    inner_reads.insert(*v);
+                });
+                thawed.extend(inner_reads.intersection(&inner_writes).copied());
+                frozen_walk(f, &lp.body, read, thawed);
+                read.extend(inner_reads);
+            }
+            Node::Branch(br) => {
+                br.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
+                    read.insert(*v);
+                });
+                for arm in &br.arms {
+                    frozen_walk(f, &arm.body, read, thawed);
+                }
+            }
+            Node::Op(_) | Node::Opaque { .. } => {
+                for v in reads(node) {
+                    if f.var(v).buffer {
+                        read.insert(v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The buffers read and written anywhere in `b`.
+fn buffer_uses(f: &Function, b: &Block, reads_: &mut HashSet<Var>, writes: &mut HashSet<Var>) {
+    for node in &b.nodes {
+        match node {
+            Node::Store(st) => {
+                writes.insert(st.buffer);
+                if let Some(v) = st.index.var().filter(|v| f.var(*v).buffer) {
+                    reads_.insert(v);
+                }
+            }
+            Node::Loop(lp) => {
+                lp.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
+                    reads_.insert(*v);
+                });
+                buffer_uses(f, &lp.body, reads_, writes);
+            }
+            Node::Branch(br) => {
+                br.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
+                    reads_.insert(*v);
+                });
+                for arm in &br.arms {
+                    buffer_uses(f, &arm.body, reads_, writes);
+                }
+            }
+            Node::Op(_) | Node::Opaque { .. } => {
+                for v in reads(node) {
+                    if f.var(v).buffer {
+                        reads_.insert(v);
+                    }
+                }
+            }
+        }
+    }
+}

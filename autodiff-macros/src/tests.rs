@@ -468,3 +468,41 @@ fn a_method_of_a_model_is_an_error() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("a method of a model, `.predict()`"), "{errs:?}");
 }
+
+/// A buffer filled once and then only read: its reads in a later loop are recomputed from the
+/// buffer by that loop's adjoint, not recorded on its tape (only the carried product is).
+#[test]
+fn frozen_buffer_reads_are_not_taped() {
+    let mut errs = Errors::default();
+    let out = generate(
+        quote!(),
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut e: Vec<f64> = vec![0.0; x.len()];
+                for i in 0..x.len() {
+                    e[i] = x[i].exp();
+                }
+                let mut s = 0.0;
+                let mut p = 1.0;
+                for i in 0..x.len() {
+                    p = p * e[i];
+                    s += p;
+                }
+                s
+            }
+        },
+        &mut errs,
+    );
+    assert!(errs.is_empty(), "{:?}", errs.messages());
+    let out = squash(&out.to_string());
+    // f_vjp and f_grad each tape the first loop's exp (costly to recompute) and the second
+    // loop's carried product; the second loop's read of `e[i]` is not taped.
+    let pushes: Vec<&str> = out
+        .match_indices(".push((")
+        .map(|(i, _)| &out[i..i + out[i..].find("));").unwrap_or(0)])
+        .collect();
+    assert_eq!(pushes.len(), 4, "{pushes:?}");
+    let exp = ".push((::autodiff::__private::Clone::clone(&t_2),";
+    let product = ".push((::autodiff::__private::Clone::clone(&p_1),";
+    assert!(pushes.iter().all(|p| *p == exp || *p == product), "{pushes:?}");
+}

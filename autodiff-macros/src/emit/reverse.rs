@@ -21,7 +21,7 @@
 //! count when it is known.
 
 use super::context::Ctx;
-use crate::analyse::{defined_within, definitions, read_within, reads};
+use crate::analyse::{defined_within, definitions, frozen_buffers, read_within, reads};
 use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::Kind;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -38,6 +38,7 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         saves: HashMap::new(),
         tapes: HashMap::new(),
         parts: 0,
+        frozen: frozen_buffers(cx.f),
     };
     let seed = Ident::new("seed", Span::mixed_site());
     // Buffers written in place have one adjoint each, for the whole function.
@@ -96,6 +97,8 @@ struct Reverse<'c, 'a> {
     tapes: HashMap<usize, Option<Vec<Ident>>>,
     /// A counter for the names of callee adjoint buffers.
     parts: usize,
+    /// Buffers never written after they are read: their reads are recomputed, not recorded.
+    frozen: HashSet<Var>,
 }
 
 impl Reverse<'_, '_> {
@@ -356,16 +359,16 @@ impl Reverse<'_, '_> {
     /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
     /// read again later may hold something else), and branches holding any of those.
     fn recorded(&self, node: &Node) -> bool {
+        let changing = |v: &Var| self.cx.f.var(*v).buffer && !self.frozen.contains(v);
         let buffer_read = |op: &crate::ir::Op| {
-            matches!(op.prim, Prim::Index)
-                && op.args[0].var().is_some_and(|v| self.cx.f.var(v).buffer)
+            matches!(op.prim, Prim::Index) && op.args[0].var().is_some_and(|v| changing(&v))
         };
         match node {
             Node::Loop(_) | Node::Store(_) => true,
             Node::Op(op) => buffer_read(op),
-            Node::Opaque { uses, .. } => uses.iter().any(|v| self.cx.f.var(*v).buffer),
+            Node::Opaque { uses, .. } => uses.iter().any(changing),
             Node::Branch(br) => {
-                br.uses.iter().any(|v| self.cx.f.var(*v).buffer)
+                br.uses.iter().any(changing)
                     || br.arms.iter().any(|a| a.body.nodes.iter().any(|n| self.recorded(n)))
             }
         }

@@ -30,26 +30,31 @@ pub fn gmm(
 ) -> f64 {
     let n = x.len() / d;
     let l_len = d * (d - 1) / 2;
+    // Each component's diagonal exp(q) and Σq, computed once (the buffers are only read after).
+    let mut qdiag: Vec<f64> = vec![0.0; k * d];
+    let mut sum_qs: Vec<f64> = vec![0.0; k];
+    for j in 0..k {
+        for r in 0..d {
+            qdiag[j * d + r] = q[j * d + r].exp();
+            sum_qs[j] += q[j * d + r];
+        }
+    }
     let mut slse = 0.0;
     for i in 0..n {
         // log-sum-exp over the components, streamed: the running maximum and the sum below it
         let mut top = f64::NEG_INFINITY;
         let mut below = 0.0;
         for j in 0..k {
-            let mut sum_q = 0.0;
-            for r in 0..d {
-                sum_q += q[j * d + r];
-            }
             let mut sqsum = 0.0;
             for r in 0..d {
-                let mut s = q[j * d + r].exp() * (x[i * d + r] - mu[j * d + r]);
+                let mut s = qdiag[j * d + r] * (x[i * d + r] - mu[j * d + r]);
                 for c in 0..r {
                     let lc = j * l_len + c * d - c * (c + 1) / 2 + (r - c - 1);
                     s += l[lc] * (x[i * d + c] - mu[j * d + c]);
                 }
                 sqsum += s * s;
             }
-            let v = alpha[j] + sum_q - 0.5 * sqsum;
+            let v = alpha[j] + sum_qs[j] - 0.5 * sqsum;
             if v > top {
                 below = below * (top - v).exp() + 1.0;
                 top = v;
@@ -68,15 +73,13 @@ pub fn gmm(
     let mut prior = 0.0;
     for j in 0..k {
         let mut frobenius = 0.0;
-        let mut sum_q = 0.0;
         for r in 0..d {
-            sum_q += q[j * d + r];
-            frobenius += (2.0 * q[j * d + r]).exp();
+            frobenius += qdiag[j * d + r] * qdiag[j * d + r];
         }
         for t in 0..l_len {
             frobenius += l[j * l_len + t] * l[j * l_len + t];
         }
-        prior += 0.5 * gamma * gamma * frobenius - (m as f64) * sum_q;
+        prior += 0.5 * gamma * gamma * frobenius - (m as f64) * sum_qs[j];
     }
     let constant = -((n * d) as f64) * 0.5 * (2.0 * std::f64::consts::PI).ln();
     constant + slse - (n as f64) * lse_alpha - prior + (k as f64) * wishart_constant(d, gamma, m)
