@@ -175,3 +175,39 @@ fn for_over_an_inactive_iterator() {
         &[0.8],
     );
 }
+
+/// GradBench's least-squares objective: the inner loop accumulates into `r` while carrying the
+/// power `p` (replayed forwards in reverse mode). Closed form: ∂/∂x_j = -Σ_i r_i t_i^j.
+#[differentiable(wrt(x))]
+fn least_squares(x: &[f64], n: usize) -> f64 {
+    let mut sum = 0.0;
+    for i in 0..n {
+        let t = -1.0 + 2.0 * i as f64 / (n - 1) as f64;
+        let mut r = t.signum();
+        let mut p = 1.0;
+        for xj in x.iter() {
+            r -= xj * p;
+            p *= t;
+        }
+        sum += r * r;
+    }
+    sum / 2.0
+}
+
+#[test]
+fn accumulation_with_a_carried_constant() {
+    let x = [0.3, -0.2, 0.5, 0.1];
+    let n = 9;
+    let (_, g) = least_squares_grad(&x, n);
+    for (j, gj) in g.iter().enumerate() {
+        let expected: f64 = (0..n)
+            .map(|i| {
+                let t = -1.0 + 2.0 * i as f64 / (n - 1) as f64;
+                let r = t.signum()
+                    - x.iter().enumerate().map(|(k, xk)| xk * t.powi(k as i32)).sum::<f64>();
+                -r * t.powi(j as i32)
+            })
+            .sum();
+        assert!((gj - expected).abs() < 1e-12, "{j}: {gj} vs {expected}");
+    }
+}

@@ -506,3 +506,34 @@ fn frozen_buffer_reads_are_not_taped() {
     let product = ".push((::autodiff::__private::Clone::clone(&p_1),";
     assert!(pushes.iter().all(|p| *p == exp || *p == product), "{pushes:?}");
 }
+
+/// An inner loop that only accumulates (`r -= x[j] * p`) but carries a value it does not
+/// differentiate (`p *= t`) replays forwards in the adjoint sweep: nothing is taped.
+#[test]
+fn accumulating_loops_replay_instead_of_taping() {
+    let mut errs = Errors::default();
+    let out = generate(
+        quote!(),
+        quote! {
+            fn llsq(x: &[f64], n: usize) -> f64 {
+                let mut sum = 0.0;
+                for i in 0..n {
+                    let t = i as f64 / n as f64;
+                    let mut r = t;
+                    let mut p = 1.0;
+                    for j in 0..x.len() {
+                        r -= x[j] * p;
+                        p *= t;
+                    }
+                    sum += r * r;
+                }
+                sum
+            }
+        },
+        &mut errs,
+    );
+    assert!(errs.is_empty(), "{:?}", errs.messages());
+    let out = squash(&out.to_string());
+    assert!(!out.contains(".push("), "{out}");
+    assert!(!out.contains(".rev()"), "{out}");
+}

@@ -404,6 +404,20 @@ impl Reverse<'_, '_> {
                 self.read(&Operand::Var(*v));
             }
         }
+        // A loop that only accumulates, and would tape nothing but values it carries without
+        // differentiating them (`power *= t`), replays forwards instead: each iteration runs its
+        // primal again, then its adjoint (the carried adjoint never changes). No tape.
+        let replay = backwards
+            && !taped.is_empty()
+            && recorded_values.is_empty()
+            && taped.iter().all(|v| !cx.active.contains(v))
+            && self.only_accumulates(lp)
+            && lp.body.nodes.iter().all(|n| !self.recorded(n));
+        if replay {
+            out.extend(self.replay(lp, iteration));
+            out.extend(self.loop_epilogue(lp, &carries));
+            return out;
+        }
         let mut taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
         taped.extend(recorded_values);
         let t = tape(lp.id);
@@ -435,6 +449,34 @@ impl Reverse<'_, '_> {
         out.extend(code);
         out.extend(self.loop_epilogue(lp, &carries));
         out
+    }
+
+    /// A loop's adjoint as a second forward pass (see [`Reverse::lp`]): the carried values start
+    /// again from the loop's start values, and each iteration's primal precedes its `adjoint`.
+    fn replay(&mut self, lp: &Loop, adjoint: TokenStream) -> TokenStream {
+        let cx = self.cx;
+        let LoopHead::Range { pat, iter } = &lp.head else { return TokenStream::new() };
+        let mut outer = HashSet::new();
+        read_within(&lp.body, &mut outer);
+        let mut inner = HashSet::new();
+        defined_within(&lp.body, &mut inner);
+        inner.extend(lp.carried.iter().map(|c| c.phi));
+        inner.extend(lp.bound.iter().copied());
+        let mut outer: Vec<Var> = outer.difference(&inner).copied().collect();
+        outer.extend(lp.uses.iter().copied());
+        outer.extend(lp.carried.iter().filter_map(|c| c.init.var()));
+        outer.iter().for_each(|v| self.read(&Operand::Var(*v)));
+        self.tapes.insert(lp.id, None);
+        let mut starts = TokenStream::new();
+        let mut updates = TokenStream::new();
+        for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+            let (o, init, v) = (cx.id(c.out), cx.owned(&c.init), cx.operand(y));
+            starts.extend(quote!(let mut #o = #init;));
+            updates.extend(quote!(#o = #v;));
+        }
+        let phis = cx.loop_starts(lp, false);
+        let primal = self.forward(&lp.body, true);
+        quote!({ #starts for #pat in #iter { #phis #primal #adjoint #updates } })
     }
 
     /// Before a loop's adjoint: the adjoints carried from one iteration back to the previous
@@ -541,6 +583,33 @@ impl Reverse<'_, '_> {
         self.fuse(body, li, seed)
     }
 
+    /// Whether every active value a loop carries only accumulates (`s = s + t`, `s = s - t`,
+    /// `s` read nowhere else in the body): then the adjoint carried between iterations never
+    /// changes, and the iterations' adjoints may run in any order.
+    fn only_accumulates(&self, lp: &Loop) -> bool {
+        let cx = self.cx;
+        lp.carried.iter().enumerate().all(|(j, c)| {
+            if !(cx.active.contains(&c.out) || cx.active.contains(&c.phi)) {
+                return true;
+            }
+            let Some(next) = lp.body.yields.get(j).and_then(Operand::var) else { return false };
+            let def = lp.body.nodes.iter().find_map(|n| match n {
+                Node::Op(op) if op.out == next => Some(op),
+                _ => None,
+            });
+            let Some(def) = def else { return false };
+            let is_phi = |o: &Operand| matches!(o, Operand::Var(v) if *v == c.phi);
+            let accumulates = match def.prim {
+                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::ADD) => {
+                    is_phi(&def.args[0]) || is_phi(&def.args[1])
+                }
+                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::SUB) => is_phi(&def.args[0]),
+                _ => false,
+            };
+            accumulates && count_reads(&lp.body, c.phi) == 1
+        })
+    }
+
     /// Whether the loop at `li` can be fused (see [`Reverse::fused`]).
     fn fusable(&self, body: &Block, li: usize) -> bool {
         self.fusion_flow(body, li).is_some()
@@ -554,26 +623,8 @@ impl Reverse<'_, '_> {
         if !matches!(lp.head, LoopHead::Range { .. }) || lp.exits || !self.loop_has_adjoint(lp) {
             return None;
         }
-        for (j, c) in lp.carried.iter().enumerate() {
-            if !(cx.active.contains(&c.out) || cx.active.contains(&c.phi)) {
-                continue;
-            }
-            let next = lp.body.yields.get(j)?.var()?;
-            let def = lp.body.nodes.iter().find_map(|n| match n {
-                Node::Op(op) if op.out == next => Some(op),
-                _ => None,
-            })?;
-            let is_phi = |o: &Operand| matches!(o, Operand::Var(v) if *v == c.phi);
-            let accumulates = match def.prim {
-                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::ADD) => {
-                    is_phi(&def.args[0]) || is_phi(&def.args[1])
-                }
-                Prim::Rule(r) if std::ptr::eq(r, &crate::rules::SUB) => is_phi(&def.args[0]),
-                _ => false,
-            };
-            if !accumulates || count_reads(&lp.body, c.phi) != 1 {
-                return None;
-            }
+        if !self.only_accumulates(lp) {
+            return None;
         }
         // The operations after the loop that its results flow through (closed: whatever reads
         // one of their values is one of them).
