@@ -3,7 +3,7 @@
 //! between observed points and their corresponding model vertices ("simple"), or points on the
 //! corresponding triangles at barycentric coordinates `us` ("complicated", where `us` are
 //! parameters too). The jacobian is dense: one row per error, one column per `theta` and, in the
-//! complicated variant, two more columns: each error's derivative in its own `u`.
+//! complicated variant, two more columns first: each error's derivative in its own `u`.
 //!
 //! The jacobian comes from forward mode: one `f_jvp` per column (the two `u` columns each take
 //! all `u`s at once, since every error depends only on its own).
@@ -197,18 +197,20 @@ fn jacobian(theta: &[f64], us: &[f64], hand: &Hand) -> Vec<Vec<f64>> {
             row[col] = v;
         }
     };
+    // The complicated variant's two `u` columns come first, as in GradBench's reference.
+    let first = if us.is_empty() { 0 } else { 2 };
     let mut t_dot = vec![0.0; theta.len()];
-    for col in 0..theta.len() {
-        t_dot[col] = 1.0;
-        column(col, &t_dot, &zero_us);
-        t_dot[col] = 0.0;
-    }
     if !us.is_empty() {
         for which in 0..2 {
             let u_dot: Vec<f64> =
                 (0..us.len()).map(|i| if i % 2 == which { 1.0 } else { 0.0 }).collect();
-            column(theta.len() + which, &t_dot, &u_dot);
+            column(which, &t_dot, &u_dot);
         }
+    }
+    for col in 0..theta.len() {
+        t_dot[col] = 1.0;
+        column(first + col, &t_dot, &zero_us);
+        t_dot[col] = 0.0;
     }
     out
 }
@@ -359,10 +361,11 @@ mod tests {
             for col in 0..n_cols {
                 let at = |d: f64| {
                     let (mut t, mut u) = (theta.clone(), us.clone());
-                    if col < 26 {
-                        t[col] += d;
+                    let first = if complicated { 2 } else { 0 };
+                    if col >= first {
+                        t[col - first] += d;
                     } else {
-                        for k in (col - 26..u.len()).step_by(2) {
+                        for k in (col..u.len()).step_by(2) {
                             u[k] += d;
                         }
                     }
