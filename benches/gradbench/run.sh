@@ -30,8 +30,12 @@ if [ ! -f "$gb/cpp/json.hpp" ]; then
 fi
 make -s -C "$gb/tools/manual" -j2
 (cd "$gb" && cargo build -q --release --package=gradbench)
-(cd "$here" && cargo build -q --release --package=autodiff-gradbench)
-tool=$(cd "$here/../.." && pwd)/target/release/autodiff-gradbench
+# For the host's vector instructions, as the reference is built (`-march=native`); in a target
+# folder of its own so the workspace's usual build is left alone.
+root=$(cd "$here/../.." && pwd)
+(cd "$here" && RUSTFLAGS="-C target-cpu=native" cargo build -q --release \
+    --package=autodiff-gradbench --target-dir "$root/target/native")
+tool=$root/target/native/release/autodiff-gradbench
 
 export PATH=$venv/bin:$PATH
 cd "$gb"
