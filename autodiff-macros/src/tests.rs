@@ -537,4 +537,3 @@ fn accumulating_loops_replay_instead_of_taping() {
     assert!(!out.contains(".push("), "{out}");
     assert!(!out.contains(".rev()"), "{out}");
 }
-

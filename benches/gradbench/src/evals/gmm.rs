@@ -39,20 +39,27 @@ pub fn gmm(
             sum_qs[j] += q[j * d + r];
         }
     }
+    // Q (x_i - μ_j), column by column of Q's strict lower triangle (contiguous in `l`).
+    let mut qx: Vec<f64> = vec![0.0; d];
     let mut slse = 0.0;
     for i in 0..n {
         // log-sum-exp over the components, streamed: the running maximum and the sum below it
         let mut top = f64::NEG_INFINITY;
         let mut below = 0.0;
         for j in 0..k {
-            let mut sqsum = 0.0;
             for r in 0..d {
-                let mut s = qdiag[j * d + r] * (x[i * d + r] - mu[j * d + r]);
-                for c in 0..r {
-                    let lc = j * l_len + c * d - c * (c + 1) / 2 + (r - c - 1);
-                    s += l[lc] * (x[i * d + c] - mu[j * d + c]);
+                qx[r] = qdiag[j * d + r] * (x[i * d + r] - mu[j * d + r]);
+            }
+            for c in 0..d {
+                let column = j * l_len + c * d - c * (c + 1) / 2;
+                let centred = x[i * d + c] - mu[j * d + c];
+                for r in c + 1..d {
+                    qx[r] += l[column + r - c - 1] * centred;
                 }
-                sqsum += s * s;
+            }
+            let mut sqsum = 0.0;
+            for v in qx.iter() {
+                sqsum += v * v;
             }
             let v = alpha[j] + sum_qs[j] - 0.5 * sqsum;
             if v > top {
