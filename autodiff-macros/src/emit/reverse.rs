@@ -770,7 +770,8 @@ impl Reverse<'_, '_> {
             }
             Node::Store(st) => cx.store(st, None),
             Node::Branch(br) => {
-                let keeps = (record || self.recorded(node)) && self.branch_has_adjoint(br);
+                let keeps =
+                    (record || self.recorded(node) || costly(node)) && self.branch_has_adjoint(br);
                 let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
                 if keeps {
                     pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
@@ -829,7 +830,8 @@ impl Reverse<'_, '_> {
 }
 
 /// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per
-/// iteration): transcendental functions and calls.
+/// iteration): transcendental functions and calls, and branches holding one (the branch then
+/// hands its arm's values to the adjoint from the forward sweep, through the tape).
 fn costly(node: &Node) -> bool {
     const COSTLY: &[&str] = &[
         "exp", "exp2", "exp_m1", "ln", "ln_1p", "log", "log2", "log10", "sin", "cos", "tan",
@@ -842,6 +844,7 @@ fn costly(node: &Node) -> bool {
             Prim::Call => true,
             _ => false,
         },
+        Node::Branch(br) => br.arms.iter().any(|a| a.body.nodes.iter().any(costly)),
         _ => false,
     }
 }
