@@ -348,15 +348,21 @@ impl Ctx<'_> {
     }
 
     /// `let phi = out.clone();` for each carried variable: the iteration's start values.
+    ///
+    /// A `for` loop moves them instead (every iteration assigns them again at its end, and
+    /// nothing leaves the loop in between): no copy, and for floats nothing that keeps the
+    /// variable in memory across the iteration.
     pub fn loop_starts(&self, lp: &Loop, tangents: bool) -> TokenStream {
         let rt = &self.rt;
+        let moves = matches!(lp.head, LoopHead::Range { .. } | LoopHead::Iter { .. });
+        let take = |o: &Ident| if moves { quote!(#o) } else { quote!(#rt::Clone::clone(&#o)) };
         let mut out = TokenStream::new();
         for c in &lp.carried {
-            let (phi, o) = (self.id(c.phi), self.id(c.out));
-            out.extend(quote!(let #phi = #rt::Clone::clone(&#o);));
+            let (phi, o) = (self.id(c.phi), take(self.id(c.out)));
+            out.extend(quote!(let #phi = #o;));
             if tangents && self.f.var(c.out).varied {
-                let (pd, od) = (self.dot(c.phi), self.dot(c.out));
-                out.extend(quote!(let #pd = #rt::Clone::clone(&#od);));
+                let (pd, od) = (self.dot(c.phi), take(&self.dot(c.out)));
+                out.extend(quote!(let #pd = #od;));
             }
         }
         out
