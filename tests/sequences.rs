@@ -216,3 +216,40 @@ fn dereferenced_iterator_items() {
         assert!((gy[i] - x[i]).abs() < 1e-12);
     }
 }
+
+#[differentiable]
+fn root_sum_of_squares(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for x in v.iter() {
+        s += x * x;
+    }
+    s.sqrt()
+}
+
+/// A buffer filled, then passed to a differentiable function (its adjoint adds into the
+/// buffer's adjoint). Closed form: f = 2 √Σx⁴, ∂f/∂x_i = 4 x_i³ / √Σx⁴.
+#[differentiable]
+fn buffer_passed_on(x: &[f64]) -> f64 {
+    let mut squares: Vec<f64> = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        squares[i] = x[i] * x[i];
+    }
+    root_sum_of_squares(&squares) * 2.0
+}
+
+#[test]
+fn buffers_passed_to_functions() {
+    let x = [0.5, -1.5, 2.0];
+    let (_, g) = buffer_passed_on_grad(&x);
+    let s: f64 = x.iter().map(|v| v.powi(4)).sum();
+    for (gi, xi) in g.iter().zip(&x) {
+        assert!((gi - 4.0 * xi.powi(3) / s.sqrt()).abs() < 1e-12);
+    }
+    check(
+        "buffer_passed_on",
+        buffer_passed_on,
+        |x, seed, g| buffer_passed_on_vjp(x, seed, g),
+        |x, v| buffer_passed_on_jvp(x, v),
+        &x,
+    );
+}

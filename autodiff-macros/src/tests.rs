@@ -537,3 +537,37 @@ fn accumulating_loops_replay_instead_of_taping() {
     assert!(!out.contains(".push("), "{out}");
     assert!(!out.contains(".rev()"), "{out}");
 }
+
+/// A buffer passed to a function may not be written afterwards (the callee's adjoint reads it
+/// in the reverse sweep); before is fine.
+#[test]
+fn buffers_passed_on_must_not_change_afterwards() {
+    let errs = errors(
+        quote!(),
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut b: Vec<f64> = vec![0.0; x.len()];
+                b[0] = x[0];
+                let t = helper(&b);
+                b[1] = t;
+                b[1]
+            }
+        },
+    );
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].contains("the buffer `b` is passed to a function and written afterwards"),
+        "{errs:?}"
+    );
+    let ok = errors(
+        quote!(),
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut b: Vec<f64> = vec![0.0; x.len()];
+                b[0] = x[0];
+                helper(&b)
+            }
+        },
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+}

@@ -10,6 +10,7 @@ fn f(x: &[f64]) -> f64 {
     let mut squares: Vec<f64> = vec![0.0; x.len()];
     squares[0] = x[0] * x[0];
     let mut total = helper(&squares);
+    squares[0] = total;
     for i in 0..x.len() {
         let mut local: Vec<f64> = vec![0.0; 2];
         local[0] = x[i];

@@ -476,11 +476,7 @@ impl<'s> Lowerer<'_> {
     fn check_call_args<'a>(&mut self, args: &[Operand], exprs: impl Iterator<Item = &'a Expr>) {
         for (a, e) in args.iter().zip(exprs) {
             if a.var().is_some_and(|v| self.vars[v.0].buffer) {
-                self.errors.error(
-                    e,
-                    "a `Vec` buffer written in place cannot be passed to a function yet",
-                    "index it in this function, or pass a slice parameter through instead",
-                );
+                // Allowed when nothing writes the buffer afterwards (checked after lowering).
                 continue;
             }
             if !self.varied(a) && self.kind(a) == Kind::Unknown {
