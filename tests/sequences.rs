@@ -248,8 +248,8 @@ fn buffers_passed_to_functions() {
     check(
         "buffer_passed_on",
         buffer_passed_on,
-        |x, seed, g| buffer_passed_on_vjp(x, seed, g),
-        |x, v| buffer_passed_on_jvp(x, v),
+        buffer_passed_on_vjp,
+        buffer_passed_on_jvp,
         &x,
     );
 }
