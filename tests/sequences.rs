@@ -245,11 +245,5 @@ fn buffers_passed_to_functions() {
     for (gi, xi) in g.iter().zip(&x) {
         assert!((gi - 4.0 * xi.powi(3) / s.sqrt()).abs() < 1e-12);
     }
-    check(
-        "buffer_passed_on",
-        buffer_passed_on,
-        buffer_passed_on_vjp,
-        buffer_passed_on_jvp,
-        &x,
-    );
+    check("buffer_passed_on", buffer_passed_on, buffer_passed_on_vjp, buffer_passed_on_jvp, &x);
 }

@@ -213,41 +213,48 @@ fn refuse(errors: &mut Errors, span: proc_macro2::Span, what: &str) {
 
 const OPTIONS_HELP: &str = "on the struct: `#[autodiff(crate = path)]`; on a field: `#[autodiff(skip)]` (a constant, copied into zeros and never updated)";
 
-/// `#[autodiff(crate = path)]` on the struct: the facade crate's path (`::autodiff` unless given).
-fn container_options(attrs: &[syn::Attribute], errors: &mut Errors) -> TokenStream {
-    let mut krate = quote!(::autodiff);
+/// The `#[autodiff(..)]` options among `attrs`: each `key` in `allowed` (on `what`, for the
+/// error message) with its value, if it has one (`crate = path`) or `None` (`skip`).
+fn autodiff_options(
+    attrs: &[syn::Attribute],
+    allowed: &[&str],
+    what: &str,
+    errors: &mut Errors,
+) -> Vec<(String, Option<syn::Path>)> {
+    let mut found = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("autodiff")) {
         let parsed = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("crate") {
-                let path: syn::Path = meta.value()?.parse()?;
-                krate = quote!(#path);
-            } else {
-                errors.error(&meta.path, "unknown option of #[autodiff] on a struct", OPTIONS_HELP);
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            if !allowed.contains(&key.as_str()) {
+                errors.error(
+                    &meta.path,
+                    format!("unknown option of #[autodiff] on {what}"),
+                    OPTIONS_HELP,
+                );
+                return Ok(());
             }
+            let value =
+                if meta.input.peek(syn::Token![=]) { Some(meta.value()?.parse()?) } else { None };
+            found.push((key, value));
             Ok(())
         });
         if let Err(e) = parsed {
             errors.error(e.span(), e, OPTIONS_HELP);
         }
     }
-    krate
+    found
+}
+
+/// `#[autodiff(crate = path)]` on the struct: the facade crate's path (`::autodiff` unless given).
+fn container_options(attrs: &[syn::Attribute], errors: &mut Errors) -> TokenStream {
+    let options = autodiff_options(attrs, &["crate"], "a struct", errors);
+    match options.into_iter().find_map(|(_, path)| path) {
+        Some(path) => quote!(#path),
+        None => quote!(::autodiff),
+    }
 }
 
 /// Whether a field carries `#[autodiff(skip)]`.
 fn field_skipped(attrs: &[syn::Attribute], errors: &mut Errors) -> bool {
-    let mut skip = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("autodiff")) {
-        let parsed = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("skip") {
-                skip = true;
-            } else {
-                errors.error(&meta.path, "unknown option of #[autodiff] on a field", OPTIONS_HELP);
-            }
-            Ok(())
-        });
-        if let Err(e) = parsed {
-            errors.error(e.span(), e, OPTIONS_HELP);
-        }
-    }
-    skip
+    !autodiff_options(attrs, &["skip"], "a field", errors).is_empty()
 }

@@ -199,18 +199,25 @@ impl<'s> Lowerer<'_> {
         }
     }
 
+    /// The index of `seq[i]`, which must not depend on an active parameter.
+    fn lower_inactive_index(&mut self, e: &'s Expr) -> Option<Operand> {
+        let index = self.lower_expr(e);
+        if self.varied(&index) {
+            self.errors.error(
+                e,
+                "an index cannot depend on an active parameter",
+                "compute indices from integers; wrap a float-derived index in `detach(..)`",
+            );
+            return None;
+        }
+        Some(index)
+    }
+
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
     fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
         if let Some((root, path)) = self.model_field(&ix.expr) {
             // `m.w[i]`: an element of an array or `Vec` field, read in place.
-            let index = self.lower_expr(&ix.index);
-            if self.varied(&index) {
-                return self.fail(
-                    &ix.index,
-                    "an index cannot depend on an active parameter",
-                    "compute indices from integers; wrap a float-derived index in `detach(..)`",
-                );
-            }
+            let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
             let args = vec![Operand::Var(root), index];
             return self.push_op(Prim::Field, Form::Field(path), args, ix.span(), Kind::Float);
         }
@@ -224,14 +231,7 @@ impl<'s> Lowerer<'_> {
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
         };
-        let index = self.lower_expr(&ix.index);
-        if self.varied(&index) {
-            return self.fail(
-                &ix.index,
-                "an index cannot depend on an active parameter",
-                "compute indices from integers; wrap a float-derived index in `detach(..)`",
-            );
-        }
+        let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
         let key = (seq, operand_key(&index));
         if let Some(v) = self.index_cache.get(&key).filter(|_| !self.vars[seq.0].buffer) {
             return Operand::Var(*v);
