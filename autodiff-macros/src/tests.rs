@@ -571,3 +571,20 @@ fn buffers_passed_on_must_not_change_afterwards() {
     );
     assert!(ok.is_empty(), "{ok:?}");
 }
+
+/// A call's adjoint adds straight into a parameter's buffer (the callee ADDS), without a zeroed
+/// copy; an argument passed twice still gets copies (two `&mut` of one buffer cannot coexist).
+#[test]
+fn calls_add_into_parameter_buffers_directly() {
+    let mut errs = Errors::default();
+    let out = generate(quote!(), quote! { fn f(x: &[f64]) -> f64 { g(x) * 2.0 } }, &mut errs);
+    let out = squash(&out.to_string());
+    assert!(
+        out.contains("g_vjp(x,::autodiff::__private::Clone::clone(&t_bar),&mut*x_bar)"),
+        "{out}"
+    );
+    assert!(!out.contains("__part"), "{out}");
+    let out = generate(quote!(), quote! { fn f(x: &[f64]) -> f64 { h(x, x) } }, &mut errs);
+    assert!(squash(&out.to_string()).contains("__part1"));
+    assert!(errs.is_empty(), "{:?}", errs.messages());
+}

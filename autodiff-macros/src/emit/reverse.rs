@@ -242,7 +242,27 @@ impl Reverse<'_, '_> {
                         let (callee, args) = cx.companion(op, "vjp");
                         let mut buffers = Vec::new();
                         let mut slots = Vec::new();
-                        for a in args.iter().filter(|a| cx.has_slot(a)) {
+                        let slotted: Vec<&Operand> =
+                            args.iter().filter(|a| cx.has_slot(a)).collect();
+                        for a in slotted.iter().copied() {
+                            // An argument whose adjoint is a buffer already (a parameter's, or a
+                            // local's already declared), passed once: the callee ADDS into it
+                            // directly (no zeroed copy to add afterwards).
+                            let once =
+                                |v: Var| slotted.iter().filter(|b| b.var() == Some(v)).count() == 1;
+                            if let Some(v) = a.var().filter(|v| {
+                                cx.active.contains(v)
+                                    && (cx.f.var(*v).param.is_some() || self.declared.contains(v))
+                                    && once(*v)
+                            }) {
+                                let bar = cx.bar(v);
+                                buffers.push(if cx.f.var(v).param.is_some() {
+                                    quote!(&mut *#bar)
+                                } else {
+                                    quote!(&mut #bar)
+                                });
+                                continue;
+                            }
                             let p =
                                 format_ident!("__part{}", self.parts, span = Span::mixed_site());
                             self.parts += 1;
