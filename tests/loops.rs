@@ -211,3 +211,67 @@ fn accumulation_with_a_carried_constant() {
         assert!((gj - expected).abs() < 1e-12, "{j}: {gj} vs {expected}");
     }
 }
+
+/// A branch holding a transcendental function (taped, not run again) with a branch inside it,
+/// in a loop left by `break`.
+#[differentiable]
+fn log_steps(x: &[f64]) -> f64 {
+    let mut y = x[0];
+    for _ in 0..10 {
+        if y > 1.5 {
+            y = y.ln() + 1.0;
+            if y < 1.6 {
+                break;
+            }
+        } else {
+            y *= 1.3;
+        }
+    }
+    y
+}
+
+#[differentiable]
+fn nested_branches(x: &[f64]) -> f64 {
+    let mut y = 1.0;
+    for (i, xi) in x.iter().enumerate() {
+        if *xi > 0.0 {
+            let u = if i % 2 == 0 { *xi } else { y };
+            y *= u.exp();
+        }
+    }
+    y
+}
+
+/// Buffers filled with `push` or as prefix sums, then passed on.
+#[differentiable]
+fn sum_of_squares(v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for a in v.iter() {
+        s += a * a;
+    }
+    s
+}
+
+#[differentiable]
+fn pushed_and_prefix(x: &[f64]) -> f64 {
+    let mut pushed: Vec<f64> = Vec::with_capacity(x.len());
+    let mut prefix: Vec<f64> = vec![0.0; x.len()];
+    for xi in x.iter() {
+        pushed.push(xi * xi);
+    }
+    prefix[0] = x[0];
+    for i in 1..x.len() {
+        prefix[i] = prefix[i - 1] + x[i];
+    }
+    sum_of_squares(&pushed) + sum_of_squares(&prefix)
+}
+
+#[test]
+fn kept_branches_and_buffers_passed_on() {
+    for x in [[0.9, 0.0, 0.0], [2.5, 0.0, 0.0], [1.2, 0.0, 0.0]] {
+        check("log_steps", log_steps, log_steps_vjp, log_steps_jvp, &x);
+    }
+    let x = [0.3, -0.4, 0.8, 0.25];
+    check("nested_branches", nested_branches, nested_branches_vjp, nested_branches_jvp, &x);
+    check("pushed_and_prefix", pushed_and_prefix, pushed_and_prefix_vjp, pushed_and_prefix_jvp, &x);
+}

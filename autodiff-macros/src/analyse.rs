@@ -174,7 +174,15 @@ fn frozen_walk(f: &Function, b: &Block, read: &mut HashSet<Var>, thawed: &mut Ha
                     frozen_walk(f, &arm.body, read, thawed);
                 }
             }
-            Node::Op(_) | Node::Opaque { .. } => {
+            Node::Opaque { expr, uses, .. } => {
+                for v in uses.iter().filter(|v| f.var(**v).buffer) {
+                    if mutates_buffer(expr, &f.var(*v).ident) && read.contains(v) {
+                        thawed.insert(*v);
+                    }
+                    read.insert(*v);
+                }
+            }
+            Node::Op(_) => {
                 for v in reads(node) {
                     if f.var(v).buffer {
                         read.insert(v);
@@ -185,15 +193,48 @@ fn frozen_walk(f: &Function, b: &Block, read: &mut HashSet<Var>, thawed: &mut Ha
     }
 }
 
+/// Methods of a `Vec` that leave it as it is.
+const READ_ONLY_METHODS: &[&str] = &[
+    "len", "is_empty", "iter", "get", "first", "last", "contains", "to_vec", "clone", "as_slice",
+    "windows", "chunks", "split_at", "capacity",
+];
+
+/// Whether an expression kept as written changes the buffer named `buffer` (`b.fill(0.0)`,
+/// `b.clear()`, `&mut b`): any method but the read-only ones counts.
+pub fn mutates_buffer(expr: &syn::Expr, buffer: &proc_macro2::Ident) -> bool {
+    struct Finder<'a> {
+        buffer: &'a proc_macro2::Ident,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let on_buffer =
+                matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.buffer));
+            if on_buffer && !READ_ONLY_METHODS.contains(&m.method.to_string().as_str()) {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            if r.mutability.is_some()
+                && matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+    }
+    let mut finder = Finder { buffer, found: false };
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.found
+}
+
 /// The buffers read and written anywhere in `b`.
 fn buffer_uses(f: &Function, b: &Block, reads_: &mut HashSet<Var>, writes: &mut HashSet<Var>) {
     for node in &b.nodes {
         match node {
             Node::Store(st) => {
                 writes.insert(st.buffer);
-                if let Some(v) = st.index.var().filter(|v| f.var(*v).buffer) {
-                    reads_.insert(v);
-                }
             }
             Node::Loop(lp) => {
                 lp.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
@@ -209,12 +250,74 @@ fn buffer_uses(f: &Function, b: &Block, reads_: &mut HashSet<Var>, writes: &mut 
                     buffer_uses(f, &arm.body, reads_, writes);
                 }
             }
-            Node::Op(_) | Node::Opaque { .. } => {
+            Node::Opaque { expr, uses, .. } => {
+                for v in uses.iter().filter(|v| f.var(**v).buffer) {
+                    reads_.insert(*v);
+                    if mutates_buffer(expr, &f.var(*v).ident) {
+                        writes.insert(*v);
+                    }
+                }
+            }
+            Node::Op(_) => {
                 for v in reads(node) {
                     if f.var(v).buffer {
                         reads_.insert(v);
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Buffers written after they are passed to a function, with the call's span: the callee's
+/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
+/// that also passes the buffer on counts (the next iteration writes after this one's call).
+pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    let mut passed = Vec::new();
+    let mut out = Vec::new();
+    after_calls_walk(f, &f.body, &mut passed, &mut out);
+    out
+}
+
+fn after_calls_walk(
+    f: &Function,
+    b: &Block,
+    passed: &mut Vec<(Var, proc_macro2::Span)>,
+    out: &mut Vec<(Var, proc_macro2::Span)>,
+) {
+    let written = |v: Var, passed: &[(Var, proc_macro2::Span)], out: &mut Vec<_>| {
+        if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
+            && !out.iter().any(|(o, _)| *o == v)
+        {
+            out.push((v, *span));
+        }
+    };
+    for node in &b.nodes {
+        match node {
+            Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
+                for v in op.args.iter().filter_map(Operand::var) {
+                    if f.var(v).buffer {
+                        passed.push((v, op.span));
+                    }
+                }
+            }
+            Node::Op(_) => {}
+            Node::Store(st) => written(st.buffer, passed, out),
+            Node::Opaque { expr, uses, .. } => {
+                for v in uses.iter().filter(|v| f.var(**v).buffer) {
+                    if mutates_buffer(expr, &f.var(*v).ident) {
+                        written(*v, passed, out);
+                    }
+                }
+            }
+            Node::Branch(br) => {
+                br.arms.iter().for_each(|a| after_calls_walk(f, &a.body, passed, out));
+            }
+            Node::Loop(lp) => {
+                // Walk the body twice: the second pass sees the first one's calls, as the
+                // second iteration does.
+                after_calls_walk(f, &lp.body, passed, out);
+                after_calls_walk(f, &lp.body, passed, out);
             }
         }
     }

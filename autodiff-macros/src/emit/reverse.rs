@@ -801,7 +801,8 @@ impl Reverse<'_, '_> {
                     .iter()
                     .enumerate()
                     .map(|(k, arm)| {
-                        let code = self.forward(&arm.body, record);
+                        // A kept branch's nested branches hand over their values too.
+                        let code = self.forward(&arm.body, record || keeps);
                         let mut values: Vec<TokenStream> =
                             arm.body.yields.iter().map(|y| cx.operand(y)).collect();
                         // The saved copies are taken before the yielded values move out.

@@ -673,7 +673,19 @@ impl<'s> Lowerer<'_> {
             }
             _ => {
                 let r = rename(e, &self.env, &self.vars);
-                if r.mutates_local {
+                let changed_buffer = self.vars.iter().enumerate().find(|(i, v)| {
+                    v.buffer
+                        && v.varied
+                        && r.uses.contains(&Var(*i))
+                        && crate::analyse::mutates_buffer(&r.expr, &v.ident)
+                });
+                if let Some((_, v)) = changed_buffer {
+                    self.errors.error(
+                        e,
+                        format!("this changes the buffer `{}` in a way that cannot be differentiated", v.ident),
+                        "write its elements with `b[i] = ..`, `b[i] += ..` or `b.push(..)`, or fill a new buffer",
+                    );
+                } else if r.mutates_local {
                     self.errors.error(
                         e,
                         "this statement changes a local in a way that cannot be differentiated",

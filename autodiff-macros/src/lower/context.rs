@@ -68,36 +68,14 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         body: Block { nodes, yields: vec![result] },
         items: cx.items,
     };
-    check_buffer_calls(&f, &f.body, &crate::analyse::frozen_buffers(&f), cx.errors);
-    f
-}
-
-/// A `Vec` buffer passed to a function must not be written afterwards: the callee's adjoint,
-/// run in the reverse sweep, reads the buffer as it is then.
-fn check_buffer_calls(f: &Function, b: &Block, frozen: &HashSet<Var>, errors: &mut Errors) {
-    for node in &b.nodes {
-        match node {
-            crate::ir::Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
-                for v in op.args.iter().filter_map(|a| a.var()) {
-                    if f.var(v).buffer && !frozen.contains(&v) {
-                        errors.error(
-                            op.span,
-                            format!(
-                                "the buffer `{}` is passed to a function and written afterwards",
-                                f.var(v).ident
-                            ),
-                            "fill the buffer completely before passing it on, and write later values into another buffer",
-                        );
-                    }
-                }
-            }
-            crate::ir::Node::Branch(br) => {
-                br.arms.iter().for_each(|a| check_buffer_calls(f, &a.body, frozen, errors));
-            }
-            crate::ir::Node::Loop(lp) => check_buffer_calls(f, &lp.body, frozen, errors),
-            _ => {}
-        }
+    for (v, span) in crate::analyse::buffers_written_after_calls(&f) {
+        cx.errors.error(
+            span,
+            format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
+            "fill the buffer completely before passing it on, and write later values into another buffer",
+        );
     }
+    f
 }
 
 /// What [`Lowerer::checkpoint`] saves.

@@ -1,0 +1,14 @@
+use autodiff::prelude::*;
+
+#[differentiable]
+fn f(x: &[f64]) -> f64 {
+    let mut e: Vec<f64> = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        e[i] = x[i].exp();
+    }
+    let total = e[0] + e[1];
+    e.fill(0.0);
+    total
+}
+
+fn main() {}
