@@ -473,3 +473,26 @@ fn tensors_carried_through_loops() {
     let (_, tangent) = recurrent_jvp(&x, &w, &r, 4, &dx, &dw);
     check_forward("recurrence", tangent.item::<f64>(), &[gx, gw], &[dx, dw]);
 }
+
+#[differentiable(wrt(x, w))]
+fn recurrent_until(x: &Tensor, w: &Tensor, r: &Tensor, limit: f64) -> Tensor {
+    let mut h = x.clone();
+    for _ in 0..6 {
+        h = h.matmul(w).tanh();
+        if (&h * r).sum().item::<f64>() > limit {
+            break;
+        }
+    }
+    (&h * r).sum()
+}
+
+/// A tensor carried through a loop left by `break`.
+#[test]
+fn tensors_carried_through_loops_with_break() {
+    let (x, w, r) = (t(&[2, 3], 95), t(&[3, 3], 96) * 0.5, t(&[2, 3], 97));
+    for limit in [-10.0, 0.0, 10.0] {
+        let (_, (gx, gw)) = recurrent_until_grad(&x, &w, &r, limit);
+        let f = |v: &[Tensor]| recurrent_until(&v[0], &v[1], &r, limit).item::<f64>();
+        check("recurrence with break", &f, &[x.clone(), w.clone()], &[gx, gw]);
+    }
+}

@@ -219,7 +219,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let code = nodes(cx, &arm.body);
                         let mut values = Vec::new();
                         for (v, y) in br.outs.iter().zip(&arm.body.yields) {
-                            values.push(cx.operand(y));
+                            values.push(cx.owned(y));
                             if cx.f.var(*v).varied {
                                 values.push(tangent(cx, y));
                             }

@@ -803,8 +803,9 @@ impl Reverse<'_, '_> {
                     .map(|(k, arm)| {
                         // A kept branch's nested branches hand over their values too.
                         let code = self.forward(&arm.body, record || keeps);
+                        // Tensors yielded are copies (handles): the value may be read again.
                         let mut values: Vec<TokenStream> =
-                            arm.body.yields.iter().map(|y| cx.operand(y)).collect();
+                            arm.body.yields.iter().map(|y| cx.owned(y)).collect();
                         // The saved copies are taken before the yielded values move out.
                         let mut keep = TokenStream::new();
                         if keeps {
