@@ -247,3 +247,34 @@ fn buffers_passed_to_functions() {
     }
     check("buffer_passed_on", buffer_passed_on, buffer_passed_on_vjp, buffer_passed_on_jvp, &x);
 }
+
+#[differentiable]
+fn weighted_sum(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (x, y) in a.iter().zip(b.iter()) {
+        s += x * y;
+    }
+    s
+}
+
+/// Constant and inactive sequences passed to a differentiable function: closed form
+/// ∂/∂x_i = 1 + i + 0.5 (the two weight vectors summed).
+#[differentiable]
+fn constants_passed_on(x: &[f64]) -> f64 {
+    let w = vec![0.5; x.len()];
+    weighted_sum(x, &[1.0, 2.0, 3.0]) + weighted_sum(x, &w)
+}
+
+#[test]
+fn constant_and_inactive_sequences_as_arguments() {
+    let x = [0.3, -1.2, 2.0];
+    let (_, g) = constants_passed_on_grad(&x);
+    assert_eq!(g, [1.5, 2.5, 3.5]);
+    check(
+        "constants_passed_on",
+        constants_passed_on,
+        constants_passed_on_vjp,
+        constants_passed_on_jvp,
+        &x,
+    );
+}

@@ -66,6 +66,11 @@ fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
             let x = cx.operand(o);
             quote!(&#rt::zero_like(#x))
         }
+        // A borrowed constant (`&[1.0, 2.0]`): a borrowed zero.
+        Operand::Const(syn::Expr::Reference(_)) => {
+            let x = cx.operand(o);
+            quote!(&#rt::zero_like(&#x))
+        }
         o => {
             let x = cx.operand(o);
             quote!(#rt::zero_like(&#x))

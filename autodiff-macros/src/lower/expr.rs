@@ -573,7 +573,13 @@ impl<'s> Lowerer<'_> {
             Expr::Unary(u) => self.infer_kind(&u.expr),
             Expr::Cast(c) => Kind::of_type(&c.ty),
             Expr::Reference(r) if self.model_field(&r.expr).is_some() => Kind::Tensor,
-            Expr::Reference(r) => self.infer_kind(&r.expr),
+            // `&v` of a `Vec` or an array is used as a slice.
+            Expr::Reference(r) => match self.infer_kind(&r.expr) {
+                Kind::Seq(crate::kind::Seq::Vec | crate::kind::Seq::Array) => {
+                    Kind::Seq(crate::kind::Seq::Slice)
+                }
+                k => k,
+            },
             Expr::Field(_) if self.model_field(e).is_some() => Kind::Float,
             Expr::Array(a) => match a.elems.first().map(|x| self.infer_kind(x)) {
                 Some(Kind::Float) => Kind::Seq(crate::kind::Seq::Array),
