@@ -588,3 +588,24 @@ fn calls_add_into_parameter_buffers_directly() {
     assert!(squash(&out.to_string()).contains("__part1"));
     assert!(errs.is_empty(), "{:?}", errs.messages());
 }
+
+/// `return` from inside a loop is refused with the way out.
+#[test]
+fn return_inside_a_loop_says_to_break() {
+    let errs = errors(
+        quote!(),
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    if x[i] > 1.0 { return s; }
+                    s += x[i];
+                }
+                s
+            }
+        },
+    );
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].starts_with("`return` inside a loop cannot be differentiated"), "{errs:?}");
+    assert!(errs[0].contains("leave the loop with `break`"), "{errs:?}");
+}

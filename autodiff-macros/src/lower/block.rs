@@ -280,6 +280,11 @@ impl<'s> Lowerer<'_> {
                 self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs, uses }));
                 Some(yields)
             }
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => Some(vec![self.fail(
+                e,
+                "`return` inside a loop cannot be differentiated",
+                "leave the loop with `break` (keeping what to return in a variable) and return after it",
+            )]),
             _ => Some(vec![self.fail(
                 e,
                 "`return`, `break` or `continue` inside an expression cannot be differentiated",
