@@ -413,3 +413,27 @@ fn fields_bound_to_names() {
     let (_, mut grad) = aliased_fields_grad(&net, &x, &y);
     check_net_gradient(|n| aliased_fields(n, &x, &y).item::<f64>(), &net, &mut grad);
 }
+
+/// Adam steps every field of a struct by its formula: the first step is `-lr · g / (|g| + ε)`
+/// (bias-corrected moments equal `g` and `g²`), with momentum and second moments per field.
+#[test]
+fn adam_steps_each_field_by_its_formula() {
+    let mut p = Param::new(Line { a: 1.0, b: -2.0 });
+    p.grad = Line { a: 0.5, b: -2.0 };
+    let mut adam = Adam::new(0.1);
+    adam.step(&mut [&mut p]);
+    let eps = 1e-8;
+    assert!((p.value.a - (1.0 - 0.1 * 0.5 / (0.5 + eps))).abs() < 1e-12, "{:?}", p.value);
+    assert!((p.value.b - (-2.0 + 0.1 * 2.0 / (2.0 + eps))).abs() < 1e-12, "{:?}", p.value);
+    // Second step with gradient (0.25, 1.0): m = 0.9 m + 0.1 g, v = 0.999 v + 0.001 g².
+    p.grad = Line { a: 0.25, b: 1.0 };
+    let before = p.value.clone();
+    adam.step(&mut [&mut p]);
+    for (g1, g2, x0, x1) in [(0.5, 0.25, before.a, p.value.a), (-2.0, 1.0, before.b, p.value.b)] {
+        let m = 0.9 * (0.1 * g1) + 0.1 * g2;
+        let v = 0.999 * (0.001 * g1 * g1) + 0.001 * g2 * g2;
+        let (mh, vh) = (m / (1.0 - 0.9f64.powi(2)), v / (1.0 - 0.999f64.powi(2)));
+        let expected = x0 - 0.1 * mh / (vh.sqrt() + eps);
+        assert!((x1 - expected).abs() < 1e-12, "{x1} vs {expected}");
+    }
+}
