@@ -437,3 +437,26 @@ fn adam_steps_each_field_by_its_formula() {
         assert!((x1 - expected).abs() < 1e-12, "{x1} vs {expected}");
     }
 }
+
+#[derive(Clone, Debug, Differentiable)]
+struct Bounds {
+    floor: f64,
+    scale: f64,
+}
+
+/// Float fields as receivers of methods tensors do not have: `max`, `recip`. Closed form at
+/// x = 0.5, floor = 0.2 (x wins): f = x·(1/scale), ∂f/∂scale = -x/scale², ∂f/∂floor = 0.
+#[differentiable(wrt(b))]
+fn clipped(b: &Bounds, x: f64) -> f64 {
+    b.floor.max(x) * b.scale.recip()
+}
+
+#[test]
+fn float_fields_as_receivers() {
+    let b = Bounds { floor: 0.2, scale: 4.0 };
+    let (v, g) = clipped_grad(&b, 0.5);
+    assert_eq!(v, 0.125);
+    assert_eq!((g.floor, g.scale), (0.0, -0.5 / 16.0));
+    let (_, g) = clipped_grad(&b, 0.1);
+    assert_eq!(g.floor, 0.25);
+}

@@ -308,11 +308,11 @@ impl<'s> Lowerer<'_> {
             // A field cloned is not `Copy`: a tensor (or a nested model).
             return self.lower_borrowed(&mc.receiver);
         }
+        let operands = 1 + mc.args.len();
         let receiver_kind = match self.model_field(&mc.receiver) {
-            Some(_) => Kind::Tensor,
+            Some(_) => field_receiver_kind(&name, operands),
             None => self.infer_kind(&mc.receiver),
         };
-        let operands = 1 + mc.args.len();
         // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.
         let rule = match rules::tensor_method(&name, operands)
             .filter(|_| receiver_kind == Kind::Tensor)
@@ -327,7 +327,13 @@ impl<'s> Lowerer<'_> {
             },
         };
         if let Some((rule, kind)) = rule {
-            let mut args = vec![self.lower_borrowed(&mc.receiver)];
+            let receiver = match self.model_field(&mc.receiver) {
+                Some((root, path)) if receiver_kind == Kind::Float => {
+                    self.read_field(root, path, mc.receiver.span(), Kind::Float)
+                }
+                _ => self.lower_borrowed(&mc.receiver),
+            };
+            let mut args = vec![receiver];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
             return self.push_op(
                 Prim::Rule(rule),
@@ -596,7 +602,7 @@ impl<'s> Lowerer<'_> {
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = match self.model_field(&mc.receiver) {
-                    Some(_) => Kind::Tensor,
+                    Some(_) => field_receiver_kind(&name, 1 + mc.args.len()),
                     None => self.infer_kind(&mc.receiver),
                 };
                 if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
@@ -648,6 +654,21 @@ impl<'s> Lowerer<'_> {
             _ => Kind::Unknown,
         }
     }
+}
+
+/// Float methods that tensors have too (elementwise): on a model's field, they leave its kind
+/// open, and the field is taken for a tensor.
+const TENSOR_FLOAT_METHODS: &[&str] =
+    &["tanh", "exp", "ln", "sin", "cos", "sqrt", "powi", "powf", "abs"];
+
+/// The kind of a model's field used as the receiver of `.name()`: a float when only floats have
+/// the method (`m.a.max(x)`, `m.b.recip()`), else a tensor (a tensor cannot be read by value, so
+/// a receiver is the likelier tensor).
+fn field_receiver_kind(name: &str, operands: usize) -> Kind {
+    let float_only = rules::method(name, operands).is_some()
+        && rules::tensor_method(name, operands).is_none()
+        && !TENSOR_FLOAT_METHODS.contains(&name);
+    if float_only { Kind::Float } else { Kind::Tensor }
 }
 
 /// What identifies an index: its value, or the text of a constant.
