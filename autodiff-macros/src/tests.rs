@@ -609,3 +609,38 @@ fn return_inside_a_loop_says_to_break() {
     assert!(errs[0].starts_with("`return` inside a loop cannot be differentiated"), "{errs:?}");
     assert!(errs[0].contains("leave the loop with `break`"), "{errs:?}");
 }
+
+/// A `Vec` only ever assigned whole is a plain value (carried through loops like a float); one
+/// also written element by element is a buffer, and assigning it whole is refused.
+#[test]
+fn whole_vecs_and_buffers() {
+    let ok = errors(
+        quote!(wrt(x)),
+        quote! {
+            fn f(x: &[f64], s: usize) -> Vec<f64> {
+                let mut y = vec![0.0; x.len()];
+                for _ in 0..s {
+                    y = step(x, &y);
+                }
+                y
+            }
+        },
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+    let errs = errors(
+        quote!(),
+        quote! {
+            fn f(x: &[f64]) -> f64 {
+                let mut b: Vec<f64> = vec![0.0; x.len()];
+                b[0] = x[0];
+                b = step(x, &b);
+                b[0]
+            }
+        },
+    );
+    assert!(
+        errs.iter().any(|e| e
+            .contains("`b` is written element by element, so it cannot also be assigned whole")),
+        "{errs:?}"
+    );
+}

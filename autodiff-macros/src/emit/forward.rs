@@ -96,6 +96,26 @@ fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
     }
 }
 
+/// The tangent a loop-carried value starts from: owned, since each iteration replaces it with
+/// an owned value (a sequence's tangent is otherwise passed by reference).
+fn carried_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    let rt = &cx.rt;
+    match o {
+        Operand::Var(v) if !cx.f.var(*v).varied => {
+            let x = cx.id(*v);
+            quote!(#rt::zero_like(&#x))
+        }
+        Operand::Var(v)
+            if cx.f.var(*v).param.is_none()
+                && matches!(cx.f.var(*v).kind, Kind::Seq(Seq::Slice | Seq::Vec)) =>
+        {
+            let d = cx.dot(*v);
+            quote!(#rt::Clone::clone(&#d))
+        }
+        o => tangent(cx, o),
+    }
+}
+
 fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
     let rt = &cx.rt;
     let mut out = TokenStream::new();
@@ -191,12 +211,13 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
             }
             Node::Loop(lp) => {
                 for c in &lp.carried {
-                    let (o, init) = (cx.id(c.out), cx.owned(&c.init));
-                    out.extend(quote!(let mut #o = #init;));
+                    // The tangent first: the value may move its start value.
                     if cx.f.var(c.out).varied {
-                        let (od, t) = (cx.dot(c.out), tangent(cx, &c.init));
+                        let (od, t) = (cx.dot(c.out), carried_tangent(cx, &c.init));
                         out.extend(quote!(let mut #od = #t;));
                     }
+                    let (o, init) = (cx.id(c.out), cx.owned(&c.init));
+                    out.extend(quote!(let mut #o = #init;));
                 }
                 let mut rest = nodes(cx, &lp.body);
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {

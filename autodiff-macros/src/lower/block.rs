@@ -566,7 +566,9 @@ impl<'s> Lowerer<'_> {
                 // `let mut b: Vec<f64> = ..` at the top of the function: a buffer written in place.
                 let fresh = v.0 >= first;
                 let vec = self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec);
-                if pi.mutability.is_some() && fresh && vec && self.depth == 0 {
+                // A `Vec` only ever assigned whole is a plain value, carried like a float.
+                let written = self.element_writes.contains(&pi.ident.to_string());
+                if pi.mutability.is_some() && fresh && vec && written && self.depth == 0 {
                     self.vars[v.0].buffer = true;
                     self.vars[v.0].varied |= self.any_active;
                 }
@@ -734,6 +736,16 @@ impl<'s> Lowerer<'_> {
             );
             return;
         };
+        if self.vars[binding.var.0].buffer {
+            self.errors.error(
+                place,
+                format!(
+                    "`{name}` is written element by element, so it cannot also be assigned whole"
+                ),
+                "write its elements (`b[i] = ..`), or keep the new value in a variable of its own",
+            );
+            return;
+        }
         if binding.active_param {
             self.errors.error(
                 place,

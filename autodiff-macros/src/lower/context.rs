@@ -22,6 +22,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         index_cache: HashMap::new(),
         depth: 0,
         any_active: desc.params.iter().any(|p| p.active),
+        element_writes: element_writes(&desc.item.block),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -115,6 +116,48 @@ pub struct Lowerer<'e> {
     pub depth: usize,
     /// Whether the function has an active parameter.
     pub any_active: bool,
+    /// The names written element by element somewhere in the body (`b[i] = ..`, `b[i] += ..`,
+    /// `b.push(..)`): a `let mut` `Vec` of one of these names is a buffer.
+    pub element_writes: HashSet<String>,
+}
+
+/// The names `body` writes element by element.
+fn element_writes(body: &syn::Block) -> HashSet<String> {
+    struct Finder(HashSet<String>);
+    impl Finder {
+        fn note(&mut self, place: &syn::Expr) {
+            if let syn::Expr::Index(ix) = place
+                && let syn::Expr::Path(p) = &*ix.expr
+                && let Some(id) = p.path.get_ident()
+            {
+                self.0.insert(id.to_string());
+            }
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.note(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if super::rename::is_compound(&b.op) {
+                self.note(&b.left);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            if m.method == "push"
+                && let syn::Expr::Path(p) = &*m.receiver
+                && let Some(id) = p.path.get_ident()
+            {
+                self.0.insert(id.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut finder = Finder(HashSet::new());
+    syn::visit::Visit::visit_block(&mut finder, body);
+    finder.0
 }
 
 impl Lowerer<'_> {

@@ -6,36 +6,44 @@ use crate::input::{count, floats, timed};
 use autodiff::prelude::*;
 use serde_json::Value;
 
-/// The solution at `t = 2`.
-#[differentiable(wrt(x))]
-pub fn ode(x: &[f64], s: usize) -> Vec<f64> {
+/// One classical Runge–Kutta step of size `h` from `y`.
+#[differentiable]
+pub fn rk4_step(x: &[f64], y: &[f64], h: f64) -> Vec<f64> {
     let n = x.len();
-    let h = 2.0 / s as f64;
-    let mut y: Vec<f64> = vec![0.0; n];
     let mut k1: Vec<f64> = vec![0.0; n];
     let mut k2: Vec<f64> = vec![0.0; n];
     let mut k3: Vec<f64> = vec![0.0; n];
     let mut k4: Vec<f64> = vec![0.0; n];
+    let mut next: Vec<f64> = vec![0.0; n];
+    k1[0] = x[0];
+    k2[0] = x[0];
+    k3[0] = x[0];
+    k4[0] = x[0];
+    for i in 1..n {
+        k1[i] = x[i] * y[i - 1];
+    }
+    for i in 1..n {
+        k2[i] = x[i] * (y[i - 1] + h * k1[i - 1] / 2.0);
+    }
+    for i in 1..n {
+        k3[i] = x[i] * (y[i - 1] + h * k2[i - 1] / 2.0);
+    }
+    for i in 1..n {
+        k4[i] = x[i] * (y[i - 1] + h * k3[i - 1]);
+    }
+    for i in 0..n {
+        next[i] = y[i] + h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0;
+    }
+    next
+}
+
+/// The solution at `t = 2`: `s` steps from `y = 0`.
+#[differentiable(wrt(x))]
+pub fn ode(x: &[f64], s: usize) -> Vec<f64> {
+    let h = 2.0 / s as f64;
+    let mut y = vec![0.0; x.len()];
     for _ in 0..s {
-        k1[0] = x[0];
-        for i in 1..n {
-            k1[i] = x[i] * y[i - 1];
-        }
-        k2[0] = x[0];
-        for i in 1..n {
-            k2[i] = x[i] * (y[i - 1] + h * k1[i - 1] / 2.0);
-        }
-        k3[0] = x[0];
-        for i in 1..n {
-            k3[i] = x[i] * (y[i - 1] + h * k2[i - 1] / 2.0);
-        }
-        k4[0] = x[0];
-        for i in 1..n {
-            k4[i] = x[i] * (y[i - 1] + h * k3[i - 1]);
-        }
-        for i in 0..n {
-            y[i] += h * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]) / 6.0;
-        }
+        y = rk4_step(x, &y, h);
     }
     y
 }
