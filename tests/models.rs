@@ -460,3 +460,38 @@ fn float_fields_as_receivers() {
     let (_, g) = clipped_grad(&b, 0.1);
     assert_eq!(g.floor, 0.25);
 }
+
+#[derive(Clone, Debug, Differentiable)]
+struct Weights {
+    v: Vec<f64>,
+    bias: f64,
+}
+
+/// A `Vec` field borrowed as a slice and passed to a differentiable function. Closed form:
+/// f = Σ v_i x_i + bias, ∂f/∂v = x, ∂f/∂bias = 1; forward mode along (v̇, ḃ) gives Σ v̇_i x_i + ḃ.
+#[differentiable(wrt(w))]
+fn slice_field(w: &Weights, x: &[f64]) -> f64 {
+    let v: &[f64] = &w.v;
+    weighted(v, x) + w.bias
+}
+
+#[differentiable]
+fn weighted(v: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn vec_field_borrowed_as_a_slice() {
+    let w = Weights { v: vec![0.5, -1.0, 2.0], bias: 0.25 };
+    let x = [1.5, 0.5, -2.0];
+    let (value, g) = slice_field_grad(&w, &x);
+    assert!((value - (0.75 - 0.5 - 4.0 + 0.25)).abs() < 1e-12);
+    assert_eq!((g.v.as_slice(), g.bias), (&x[..], 1.0));
+    let direction = Weights { v: vec![1.0, 0.0, 2.0], bias: 3.0 };
+    let (_, t) = slice_field_jvp(&w, &x, &direction);
+    assert!((t - (1.5 - 4.0 + 3.0)).abs() < 1e-12);
+}

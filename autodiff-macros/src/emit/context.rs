@@ -198,6 +198,11 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
+            // A sequence field borrowed as a slice (`let v: &[f64] = &m.v;`) is a reference.
+            Form::Field(_) if self.f.var(op.out).kind == Kind::Seq(Seq::Slice) => {
+                let place = self.place(op, &a[0]);
+                quote_spanned!(op.span=> &#place)
+            }
             Form::Field(_) => {
                 let (rt, place) = (&self.rt, self.place(op, &a[0]));
                 quote_spanned!(op.span=> #rt::Clone::clone(&#place))

@@ -11,7 +11,7 @@ use super::context::Ctx;
 use crate::ir::{Block, Node, Operand, Prim};
 use crate::kind::{Kind, Seq};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 /// The body of `f_jvp`.
 pub fn body(cx: &Ctx<'_>) -> TokenStream {
@@ -192,9 +192,19 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let model_dot = op.args[0].var().map(|v| cx.dot(v));
                         let place = cx.place(op, &quote!(#model_dot));
                         let skipped = cx.skipped(op);
-                        out.extend(quote! {
-                            let #b = #primal;
-                            let #y_dot = if #skipped { #rt::zero_like(&#y) } else { #rt::Clone::clone(&#place) };
+                        out.extend(if cx.f.var(op.out).kind == Kind::Seq(Seq::Slice) {
+                            // Borrowed as a slice: so is its tangent (a skipped field's is zeros).
+                            let zeros = format_ident!("{}_zeros", y_dot);
+                            quote! {
+                                let #b = #primal;
+                                let #zeros = if #skipped { #rt::zero_like(#y) } else { #rt::Vec::new() };
+                                let #y_dot = if #skipped { &#zeros[..] } else { &#place[..] };
+                            }
+                        } else {
+                            quote! {
+                                let #b = #primal;
+                                let #y_dot = if #skipped { #rt::zero_like(&#y) } else { #rt::Clone::clone(&#place) };
+                            }
                         });
                     }
                     Prim::Call => {

@@ -637,6 +637,16 @@ impl<'s> Lowerer<'_> {
                 }
                 v
             }
+            // `let v: &[f64] = &m.v;`: a model's sequence field, borrowed as a slice.
+            Operand::Ref(v)
+                if v.0 >= first
+                    && matches!(ty, Some(syn::Type::Reference(ref r)) if matches!(*r.elem, syn::Type::Slice(_)))
+                    && self.nodes.iter().any(|n| matches!(n, Node::Op(op) if op.out == v && matches!(op.prim, crate::ir::Prim::Field))) =>
+            {
+                self.rename_var(v, name);
+                self.vars[v.0].kind = Kind::Seq(crate::kind::Seq::Slice);
+                v
+            }
             Operand::Var(v) | Operand::Ref(v) => v,
         }
     }
