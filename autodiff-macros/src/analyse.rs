@@ -134,63 +134,94 @@ pub fn reads(node: &Node) -> HashSet<Var> {
     out
 }
 
-/// The buffers never written after they are first read: every `Store` into such a buffer comes
-/// before every read of it in program order, and no loop both reads and writes it. A read of a
-/// frozen buffer gives the same value whenever it runs, so reverse mode may recompute it instead
-/// of recording it (a table of `exp(q)` filled once, then read in a loop).
-pub fn frozen_buffers(f: &Function) -> HashSet<Var> {
-    let buffers: HashSet<Var> = (0..f.vars.len()).map(Var).filter(|v| f.var(*v).buffer).collect();
-    let mut read = HashSet::new();
-    let mut thawed = HashSet::new();
-    frozen_walk(f, &f.body, &mut read, &mut thawed);
-    buffers.difference(&thawed).copied().collect()
+/// What code does to a buffer, in program order (see [`buffer_events`]).
+enum BufferEvent {
+    /// The buffer is read.
+    Read(Var),
+    /// The buffer is written (an element, or by a method such as `fill`).
+    Write(Var),
+    /// The buffer is passed to a function, in the call at this span.
+    Passed(Var, proc_macro2::Span),
 }
 
-/// Reads and writes of buffers in `b`, in order: a write after a read thaws the buffer.
-fn frozen_walk(f: &Function, b: &Block, read: &mut HashSet<Var>, thawed: &mut HashSet<Var>) {
+/// Calls `event` for each read, write and call argument of a buffer in `b`, in program order.
+/// A loop body is walked twice: its second iteration comes after its first.
+fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
+    let buffer = |v: &Var| f.var(*v).buffer;
     for node in &b.nodes {
         match node {
-            Node::Store(st) => {
-                if read.contains(&st.buffer) {
-                    thawed.insert(st.buffer);
-                }
-            }
-            Node::Loop(lp) => {
-                // An iteration's writes come after the previous iteration's reads.
-                let (mut inner_reads, mut inner_writes) = (HashSet::new(), HashSet::new());
-                buffer_uses(f, &lp.body, &mut inner_reads, &mut inner_writes);
-                lp.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
-                    inner_reads.insert(*v);
-                });
-                thawed.extend(inner_reads.intersection(&inner_writes).copied());
-                frozen_walk(f, &lp.body, read, thawed);
-                read.extend(inner_reads);
-            }
-            Node::Branch(br) => {
-                br.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
-                    read.insert(*v);
-                });
-                for arm in &br.arms {
-                    frozen_walk(f, &arm.body, read, thawed);
+            Node::Store(st) => event(BufferEvent::Write(st.buffer)),
+            Node::Op(op) => {
+                for v in op.args.iter().filter_map(Operand::var).filter(buffer) {
+                    event(BufferEvent::Read(v));
+                    if matches!(op.prim, crate::ir::Prim::Call) {
+                        event(BufferEvent::Passed(v, op.span));
+                    }
                 }
             }
             Node::Opaque { expr, uses, .. } => {
-                for v in uses.iter().filter(|v| f.var(**v).buffer) {
-                    if mutates_buffer(expr, &f.var(*v).ident) && read.contains(v) {
-                        thawed.insert(*v);
-                    }
-                    read.insert(*v);
+                for v in uses.iter().copied().filter(buffer) {
+                    event(if mutates_buffer(expr, &f.var(v).ident) {
+                        BufferEvent::Write(v)
+                    } else {
+                        BufferEvent::Read(v)
+                    });
                 }
             }
-            Node::Op(_) => {
-                for v in reads(node) {
-                    if f.var(v).buffer {
-                        read.insert(v);
-                    }
+            Node::Branch(br) => {
+                br.uses.iter().copied().filter(buffer).for_each(|v| event(BufferEvent::Read(v)));
+                br.arms.iter().for_each(|a| buffer_events(f, &a.body, event));
+            }
+            Node::Loop(lp) => {
+                for _ in 0..2 {
+                    lp.uses
+                        .iter()
+                        .copied()
+                        .filter(buffer)
+                        .for_each(|v| event(BufferEvent::Read(v)));
+                    buffer_events(f, &lp.body, event);
                 }
             }
         }
     }
+}
+
+/// The buffers never written after they are first read (in program order, a loop's next
+/// iteration after its last). A read of a frozen buffer gives the same value whenever it runs,
+/// so reverse mode may recompute it instead of recording it (a table of `exp(q)` filled once,
+/// then read in a loop).
+pub fn frozen_buffers(f: &Function) -> HashSet<Var> {
+    let (mut read, mut thawed) = (HashSet::new(), HashSet::new());
+    buffer_events(f, &f.body, &mut |e| match e {
+        BufferEvent::Read(v) => {
+            read.insert(v);
+        }
+        BufferEvent::Write(v) if read.contains(&v) => {
+            thawed.insert(v);
+        }
+        _ => {}
+    });
+    (0..f.vars.len()).map(Var).filter(|v| f.var(*v).buffer && !thawed.contains(v)).collect()
+}
+
+/// Buffers written after they are passed to a function, with the call's span: the callee's
+/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
+/// that also passes the buffer on counts (the next iteration writes after this one's call).
+pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    let mut passed: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    buffer_events(f, &f.body, &mut |e| match e {
+        BufferEvent::Passed(v, span) => passed.push((v, span)),
+        BufferEvent::Write(v) => {
+            if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
+                && !out.iter().any(|(o, _)| *o == v)
+            {
+                out.push((v, *span));
+            }
+        }
+        BufferEvent::Read(_) => {}
+    });
+    out
 }
 
 /// Methods of a `Vec` that leave it as it is.
@@ -227,98 +258,4 @@ pub fn mutates_buffer(expr: &syn::Expr, buffer: &proc_macro2::Ident) -> bool {
     let mut finder = Finder { buffer, found: false };
     syn::visit::Visit::visit_expr(&mut finder, expr);
     finder.found
-}
-
-/// The buffers read and written anywhere in `b`.
-fn buffer_uses(f: &Function, b: &Block, reads_: &mut HashSet<Var>, writes: &mut HashSet<Var>) {
-    for node in &b.nodes {
-        match node {
-            Node::Store(st) => {
-                writes.insert(st.buffer);
-            }
-            Node::Loop(lp) => {
-                lp.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
-                    reads_.insert(*v);
-                });
-                buffer_uses(f, &lp.body, reads_, writes);
-            }
-            Node::Branch(br) => {
-                br.uses.iter().filter(|v| f.var(**v).buffer).for_each(|v| {
-                    reads_.insert(*v);
-                });
-                for arm in &br.arms {
-                    buffer_uses(f, &arm.body, reads_, writes);
-                }
-            }
-            Node::Opaque { expr, uses, .. } => {
-                for v in uses.iter().filter(|v| f.var(**v).buffer) {
-                    reads_.insert(*v);
-                    if mutates_buffer(expr, &f.var(*v).ident) {
-                        writes.insert(*v);
-                    }
-                }
-            }
-            Node::Op(_) => {
-                for v in reads(node) {
-                    if f.var(v).buffer {
-                        reads_.insert(v);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Buffers written after they are passed to a function, with the call's span: the callee's
-/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
-/// that also passes the buffer on counts (the next iteration writes after this one's call).
-pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    let mut passed = Vec::new();
-    let mut out = Vec::new();
-    after_calls_walk(f, &f.body, &mut passed, &mut out);
-    out
-}
-
-fn after_calls_walk(
-    f: &Function,
-    b: &Block,
-    passed: &mut Vec<(Var, proc_macro2::Span)>,
-    out: &mut Vec<(Var, proc_macro2::Span)>,
-) {
-    let written = |v: Var, passed: &[(Var, proc_macro2::Span)], out: &mut Vec<_>| {
-        if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
-            && !out.iter().any(|(o, _)| *o == v)
-        {
-            out.push((v, *span));
-        }
-    };
-    for node in &b.nodes {
-        match node {
-            Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
-                for v in op.args.iter().filter_map(Operand::var) {
-                    if f.var(v).buffer {
-                        passed.push((v, op.span));
-                    }
-                }
-            }
-            Node::Op(_) => {}
-            Node::Store(st) => written(st.buffer, passed, out),
-            Node::Opaque { expr, uses, .. } => {
-                for v in uses.iter().filter(|v| f.var(**v).buffer) {
-                    if mutates_buffer(expr, &f.var(*v).ident) {
-                        written(*v, passed, out);
-                    }
-                }
-            }
-            Node::Branch(br) => {
-                br.arms.iter().for_each(|a| after_calls_walk(f, &a.body, passed, out));
-            }
-            Node::Loop(lp) => {
-                // Walk the body twice: the second pass sees the first one's calls, as the
-                // second iteration does.
-                after_calls_walk(f, &lp.body, passed, out);
-                after_calls_walk(f, &lp.body, passed, out);
-            }
-        }
-    }
 }

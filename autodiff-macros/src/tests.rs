@@ -23,6 +23,15 @@ fn errors(args: TokenStream, item: TokenStream) -> Vec<String> {
     errors.messages()
 }
 
+/// The generated items of `item`, whitespace removed (see [`squash`]); the expansion must
+/// succeed.
+fn expansion(args: TokenStream, item: TokenStream) -> String {
+    let mut errs = Errors::default();
+    let out = generate(args, item, &mut errs);
+    assert!(errs.is_empty(), "unexpected errors: {:?}", errs.messages());
+    squash(&out.to_string())
+}
+
 /// Removes all whitespace, so expected code can be written readably.
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -110,13 +119,7 @@ yield (t_3)
 /// primal values and is exactly the hand-written adjoint.
 #[test]
 fn reverse_mode_of_straight_line_code_is_the_hand_written_adjoint() {
-    let mut errs = Errors::default();
-    let out = generate(
-        quote!(),
-        quote! { fn f(x: f64, c: f64) -> f64 { c * x.sin() + x + c } },
-        &mut errs,
-    );
-    let out = squash(&out.to_string());
+    let out = expansion(quote!(), quote! { fn f(x: f64, c: f64) -> f64 { c * x.sin() + x + c } });
     let rt = "::autodiff::__private";
     let vjp_body = squash(&format!(
         "let t = x.sin(); let t_1 = c * t; let t_2 = t_1 + x; let t_3 = t_2 + c;
@@ -138,13 +141,10 @@ fn reverse_mode_of_straight_line_code_is_the_hand_written_adjoint() {
 /// reads `a` but not the product, and inactive values (the condition's inputs) not at all.
 #[test]
 fn reverse_mode_hands_over_only_what_arms_read() {
-    let mut errs = Errors::default();
-    let out = generate(
+    let out = expansion(
         quote!(),
         quote! { fn f(x: f64, n: i32) -> f64 { let k = n * 2; if k > 3 { let a = x.sin(); a * a } else { x } } },
-        &mut errs,
     );
-    let out = squash(&out.to_string());
     assert!(out.contains("Some((::autodiff::__private::Clone::clone(&a),))"), "{out}");
     assert!(
         out.contains("::autodiff::__private::Some(())"),
@@ -371,8 +371,7 @@ fn all_errors_of_a_function_are_reported_together() {
 /// adjoint runs forward, fused with the primal loop.
 #[test]
 fn an_accumulation_loop_stores_nothing() {
-    let mut errs = Errors::default();
-    let out = generate(
+    let out = expansion(
         quote!(),
         quote! {
             fn rosenbrock(x: &[f64]) -> f64 {
@@ -385,9 +384,7 @@ fn an_accumulation_loop_stores_nothing() {
                 s
             }
         },
-        &mut errs,
     );
-    let out = squash(&out.to_string());
     assert!(!out.contains("__tape"), "no tape: {out}");
     // The loop only accumulates into `s`, the result: each iteration's adjoint runs in the
     // forward loop itself, so f_vjp has a single loop, like a hand-written gradient.
@@ -401,8 +398,7 @@ fn an_accumulation_loop_stores_nothing() {
 /// to the trip count; nothing else does.
 #[test]
 fn an_overwritten_value_goes_on_the_tape() {
-    let mut errs = Errors::default();
-    let out = generate(
+    let out = expansion(
         quote!(),
         quote! {
             fn tower(x: f64, n: usize) -> f64 {
@@ -413,9 +409,7 @@ fn an_overwritten_value_goes_on_the_tape() {
                 y
             }
         },
-        &mut errs,
     );
-    let out = squash(&out.to_string());
     assert!(
         out.contains("__tape0.reserve(::autodiff::__private::Iterator::size_hint(&(0..n)).0);"),
         "{out}"
@@ -451,9 +445,7 @@ t_4 = sum(h) [varied]
 yield (t_4)
 ";
     assert_eq!(got, expected);
-    let mut errs = Errors::default();
-    let out = squash(&generate(quote!(wrt(m)), item, &mut errs).to_string());
-    assert!(errs.is_empty());
+    let out = expansion(quote!(wrt(m)), item);
     // The model's tangent and adjoint are values of its own type, by `&` and `&mut`.
     assert!(out.contains("m_dot:&Mlp"), "{out}");
     assert!(out.contains("m_bar:&mutMlp"), "{out}");
@@ -473,8 +465,7 @@ fn a_method_of_a_model_is_an_error() {
 /// buffer by that loop's adjoint, not recorded on its tape (only the carried product is).
 #[test]
 fn frozen_buffer_reads_are_not_taped() {
-    let mut errs = Errors::default();
-    let out = generate(
+    let out = expansion(
         quote!(),
         quote! {
             fn f(x: &[f64]) -> f64 {
@@ -491,10 +482,7 @@ fn frozen_buffer_reads_are_not_taped() {
                 s
             }
         },
-        &mut errs,
     );
-    assert!(errs.is_empty(), "{:?}", errs.messages());
-    let out = squash(&out.to_string());
     // f_vjp and f_grad each tape the first loop's exp (costly to recompute) and the second
     // loop's carried product; the second loop's read of `e[i]` is not taped.
     let pushes: Vec<&str> = out
@@ -511,8 +499,7 @@ fn frozen_buffer_reads_are_not_taped() {
 /// differentiate (`p *= t`) replays forwards in the adjoint sweep: nothing is taped.
 #[test]
 fn accumulating_loops_replay_instead_of_taping() {
-    let mut errs = Errors::default();
-    let out = generate(
+    let out = expansion(
         quote!(),
         quote! {
             fn llsq(x: &[f64], n: usize) -> f64 {
@@ -530,10 +517,7 @@ fn accumulating_loops_replay_instead_of_taping() {
                 sum
             }
         },
-        &mut errs,
     );
-    assert!(errs.is_empty(), "{:?}", errs.messages());
-    let out = squash(&out.to_string());
     assert!(!out.contains(".push("), "{out}");
     assert!(!out.contains(".rev()"), "{out}");
 }
@@ -576,17 +560,14 @@ fn buffers_passed_on_must_not_change_afterwards() {
 /// copy; an argument passed twice still gets copies (two `&mut` of one buffer cannot coexist).
 #[test]
 fn calls_add_into_parameter_buffers_directly() {
-    let mut errs = Errors::default();
-    let out = generate(quote!(), quote! { fn f(x: &[f64]) -> f64 { g(x) * 2.0 } }, &mut errs);
-    let out = squash(&out.to_string());
+    let out = expansion(quote!(), quote! { fn f(x: &[f64]) -> f64 { g(x) * 2.0 } });
     assert!(
         out.contains("g_vjp(x,::autodiff::__private::Clone::clone(&t_bar),&mut*x_bar)"),
         "{out}"
     );
     assert!(!out.contains("__part"), "{out}");
-    let out = generate(quote!(), quote! { fn f(x: &[f64]) -> f64 { h(x, x) } }, &mut errs);
-    assert!(squash(&out.to_string()).contains("__part1"));
-    assert!(errs.is_empty(), "{:?}", errs.messages());
+    let out = expansion(quote!(), quote! { fn f(x: &[f64]) -> f64 { h(x, x) } });
+    assert!(out.contains("__part1"));
 }
 
 /// `return` from inside a loop is refused with the way out.
