@@ -78,11 +78,13 @@ fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
     }
 }
 
-/// The tangent of an element of an array: owned (a tensor parameter's tangent is a `&Tensor`).
+/// An owned tangent of `o`, for places that keep it: an element of an array, the start of a
+/// loop-carried value (each iteration replaces it with an owned value). Sequences and tensors
+/// otherwise pass their tangents by reference.
 fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
     let rt = &cx.rt;
     match o {
-        Operand::Var(v) if cx.f.var(*v).kind == Kind::Tensor && !cx.f.var(*v).varied => {
+        Operand::Var(v) if !cx.f.var(*v).varied => {
             let x = cx.id(*v);
             quote!(#rt::zero_like(&#x))
         }
@@ -92,22 +94,8 @@ fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
                 && matches!(cx.f.var(*v).ty, Some(syn::Type::Reference(_)));
             if by_ref { quote!(#rt::Clone::clone(#d)) } else { quote!(#rt::Clone::clone(&#d)) }
         }
-        o => tangent(cx, o),
-    }
-}
-
-/// The tangent a loop-carried value starts from: owned, since each iteration replaces it with
-/// an owned value (a sequence's tangent is otherwise passed by reference).
-fn carried_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
-    let rt = &cx.rt;
-    match o {
-        Operand::Var(v) if !cx.f.var(*v).varied => {
-            let x = cx.id(*v);
-            quote!(#rt::zero_like(&#x))
-        }
         Operand::Var(v)
-            if cx.f.var(*v).param.is_none()
-                && matches!(cx.f.var(*v).kind, Kind::Seq(Seq::Slice | Seq::Vec)) =>
+            if cx.f.var(*v).param.is_none() && matches!(cx.f.var(*v).kind, Kind::Seq(Seq::Vec)) =>
         {
             let d = cx.dot(*v);
             quote!(#rt::Clone::clone(&#d))
@@ -223,7 +211,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                 for c in &lp.carried {
                     // The tangent first: the value may move its start value.
                     if cx.f.var(c.out).varied {
-                        let (od, t) = (cx.dot(c.out), carried_tangent(cx, &c.init));
+                        let (od, t) = (cx.dot(c.out), owned_tangent(cx, &c.init));
                         out.extend(quote!(let mut #od = #t;));
                     }
                     let (o, init) = (cx.id(c.out), cx.owned(&c.init));
