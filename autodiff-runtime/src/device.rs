@@ -1,5 +1,6 @@
 //! [`Device`]: where a tensor's data lives.
 
+use crate::Error;
 use core::fmt;
 
 /// Where a tensor's data lives: the CPU, or an NVIDIA GPU by ordinal.
@@ -21,14 +22,48 @@ pub enum Device {
 
 impl Device {
     /// `Cuda(ordinal)` if that GPU can be used, else `Cpu` (PyTorch's
-    /// `"cuda" if torch.cuda.is_available() else "cpu"`). CUDA support is not built yet, so this
-    /// is the CPU.
+    /// `"cuda" if torch.cuda.is_available() else "cpu"`). A GPU can be used when this build has
+    /// the `cuda` feature and the machine has the CUDA driver, NVRTC, cuBLAS and that device;
+    /// [`Device::cuda`] says which of these is missing.
     ///
     /// ```
-    /// assert_eq!(autodiff_runtime::Device::cuda_if_available(0), autodiff_runtime::Device::Cpu);
+    /// use autodiff_runtime::Device;
+    /// let d = Device::cuda_if_available(0);
+    /// assert_eq!(d == Device::Cuda(0), Device::cuda(0).is_ok());
     /// ```
-    pub fn cuda_if_available(_ordinal: usize) -> Device {
-        Device::Cpu
+    pub fn cuda_if_available(ordinal: usize) -> Device {
+        Device::cuda(ordinal).unwrap_or(Device::Cpu)
+    }
+
+    /// `Cuda(ordinal)` after checking that it can be used (opening it: the first call compiles
+    /// our kernels for it), or the error saying why not.
+    ///
+    /// ```
+    /// use autodiff_runtime::Device;
+    /// match Device::cuda(0) {
+    ///     Ok(d) => assert_eq!(d, Device::Cuda(0)),
+    ///     Err(e) => println!("no GPU: {e}"),
+    /// }
+    /// assert!(Device::cuda(1000).is_err());
+    /// ```
+    pub fn cuda(ordinal: usize) -> Result<Device, Error> {
+        #[cfg(feature = "cuda")]
+        {
+            crate::cuda::Gpu::get(ordinal).map(|_| Device::Cuda(ordinal))
+        }
+        #[cfg(not(feature = "cuda"))]
+        {
+            Err(Device::Cuda(ordinal).unavailable())
+        }
+    }
+
+    /// The error for a device this build cannot use.
+    #[cfg(not(feature = "cuda"))]
+    pub(crate) fn unavailable(&self) -> Error {
+        Error::DeviceUnavailable {
+            device: self.to_string(),
+            reason: "this build has no CUDA support: enable the `cuda` feature of autodiff".into(),
+        }
     }
 }
 

@@ -242,13 +242,13 @@ pub fn cut_to_length<'a, T>(tangent: &'a [T], len: usize, name: &str) -> &'a [T]
 /// is summed back to the adjoint's shape, and converted to its dtype.
 impl Differentiable for crate::Tensor {
     fn zero_like(&self) -> Self {
-        crate::Tensor::zeros_of(self.shape(), self.dtype())
+        self.full_like(self.shape(), 0.0)
     }
     fn accumulate(&mut self, contribution: Self) {
         if self.is_discard() {
             return;
         }
-        let c = contribution.sum_to(self.shape()).to_dtype(self.dtype());
+        let c = contribution.to_device_of(self).sum_to(self.shape()).to_dtype(self.dtype());
         self.add_in_place(&c);
     }
 }

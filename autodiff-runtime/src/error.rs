@@ -1,5 +1,6 @@
 //! [`Error`]: what can go wrong at run time, with the values that were wrong.
 
+use crate::Device;
 use core::fmt;
 
 /// A run-time error of a tensor operation (the `try_` forms return it; the operators panic
@@ -56,6 +57,33 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// Tensors on two different devices in one operation.
+    DeviceMismatch {
+        /// The operation.
+        op: &'static str,
+        /// The left operand's device.
+        lhs: Device,
+        /// The right operand's device.
+        rhs: Device,
+    },
+    /// A CUDA call that failed on a device that was working (out of memory, a failed launch).
+    Cuda {
+        /// The device.
+        device: Device,
+        /// What was being done.
+        op: &'static str,
+        /// The driver's or cuBLAS's error.
+        message: String,
+    },
+    /// One of our CUDA kernel files that NVRTC could not compile for a device.
+    KernelCompile {
+        /// The device.
+        device: Device,
+        /// The file under `autodiff-runtime/kernels/`.
+        file: &'static str,
+        /// NVRTC's log.
+        log: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -82,6 +110,14 @@ impl fmt::Display for Error {
             }
             Error::DeviceUnavailable { device, reason } => {
                 write!(f, "device {device} is not available: {reason}")
+            }
+            Error::DeviceMismatch { op, lhs, rhs } => write!(
+                f,
+                "{op}: tensors on two devices, {lhs} and {rhs}; move one with `.to_device(..)`"
+            ),
+            Error::Cuda { device, op, message } => write!(f, "{op} on {device} failed: {message}"),
+            Error::KernelCompile { device, file, log } => {
+                write!(f, "kernels/{file} did not compile for {device}:\n{log}")
             }
         }
     }

@@ -18,6 +18,8 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod check;
+#[cfg(feature = "cuda")]
+mod cuda;
 mod device;
 mod differentiable;
 mod error;

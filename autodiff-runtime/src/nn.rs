@@ -59,7 +59,7 @@ pub fn linear_jvp(
     weight_dot: &Tensor,
     bias_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    let zero_bias = Tensor::zeros_of(bias.shape(), bias.dtype());
+    let zero_bias = bias.full_like(bias.shape(), 0.0);
     let d = &linear(x_dot, weight, bias_dot) + &linear(x, weight_dot, &zero_bias);
     (linear(x, weight, bias), d)
 }

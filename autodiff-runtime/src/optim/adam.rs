@@ -102,11 +102,7 @@ impl Adam {
             let Some((m, v)) = slot.as_mut().and_then(|b| b.downcast_mut::<(T, T)>()) else {
                 continue;
             };
-            m.scale(b1);
-            m.add_scaled(1.0 - b1, &param.grad);
-            v.scale(b2);
-            v.add_squared(1.0 - b2, &param.grad);
-            param.value.adam_step(m, v, step, bias2, self.eps);
+            param.value.adam_update(m, v, &param.grad, (b1, b2), (step, bias2, self.eps));
         }
     }
 }

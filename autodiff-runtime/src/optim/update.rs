@@ -25,6 +25,31 @@ pub trait Update: Differentiable + Clone + 'static {
     fn add_squared(&mut self, alpha: f64, x: &Self);
     /// Adam's step, elementwise: `self -= step * m / (√(v / bias2) + eps)`.
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64);
+    /// A whole Adam update from the gradient `grad`: the moments
+    /// `m = b1 m + (1 - b1) grad`, `v = b2 v + (1 - b2) grad²`, then [`Update::adam_step`].
+    /// GPU tensors do it in one fused kernel.
+    ///
+    /// ```
+    /// use autodiff_runtime::optim::Update;
+    /// let (mut p, mut m, mut v) = (1.0f64, 0.0, 0.0);
+    /// p.adam_update(&mut m, &mut v, &2.0, (0.5, 0.75), (0.1, 0.25, 0.0));
+    /// assert_eq!((m, v), (1.0, 1.0));
+    /// assert_eq!(p, 1.0 - 0.1 * 1.0 / (1.0f64 / 0.25).sqrt());
+    /// ```
+    fn adam_update(
+        &mut self,
+        m: &mut Self,
+        v: &mut Self,
+        grad: &Self,
+        (b1, b2): (f64, f64),
+        (step, bias2, eps): (f64, f64, f64),
+    ) {
+        m.scale(b1);
+        m.add_scaled(1.0 - b1, grad);
+        v.scale(b2);
+        v.add_squared(1.0 - b2, grad);
+        self.adam_step(m, v, step, bias2, eps);
+    }
 }
 
 /// One element of Adam's step.
@@ -116,17 +141,56 @@ macro_rules! impl_fixed_size {
 }
 impl_fixed_size!(f32, f64);
 
+/// Tensors update in place; on a GPU through the kernels of `kernels/optim.cu`, where an
+/// error (a gradient on another device that cannot be moved, the device out of memory) panics
+/// with its message.
 impl Update for crate::Tensor {
     fn add_squared(&mut self, alpha: f64, x: &Self) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::update(self, 1, alpha, x) {
+            return;
+        }
         self.zip3_in_place(x, x, |p, x, _| p + alpha * x * x);
     }
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::adam_step(self, (m, v), step, bias2, eps) {
+            return;
+        }
         self.zip3_in_place(m, v, |p, m, v| adam(p, m, v, step, bias2, eps));
     }
     fn add_scaled(&mut self, alpha: f64, x: &Self) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::update(self, 0, alpha, x) {
+            return;
+        }
         self.zip3_in_place(x, x, |p, x, _| p + alpha * x);
     }
     fn scale(&mut self, beta: f64) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::update(self, 2, beta, &self.clone()) {
+            return;
+        }
         *self = (&*self * beta).to_dtype(self.dtype());
+    }
+    fn adam_update(
+        &mut self,
+        m: &mut Self,
+        v: &mut Self,
+        grad: &Self,
+        betas: (f64, f64),
+        steps: (f64, f64, f64),
+    ) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::adam(self, (m, v), grad, betas, steps) {
+            return;
+        }
+        let (b1, b2) = betas;
+        let (step, bias2, eps) = steps;
+        m.scale(b1);
+        m.add_scaled(1.0 - b1, grad);
+        v.scale(b2);
+        v.add_squared(1.0 - b2, grad);
+        self.adam_step(m, v, step, bias2, eps);
     }
 }

@@ -54,7 +54,7 @@ scalar_operand!(f32, f64);
 
 /// A tangent of the result `y`, broadcast to `y`'s shape.
 fn expand(y: &Tensor, t: Tensor) -> Tensor {
-    t.broadcast_to(y.shape())
+    t.to_device_of(y).broadcast_to(y.shape())
 }
 
 macro_rules! binary_rules {
@@ -176,7 +176,7 @@ unary_rules! {
     /// let x = Tensor::from_vec(vec![-1.0f32, 0.0, 2.0], &[3]);
     /// assert_eq!(relu_vjp(&x, &x.relu(), &Tensor::ones(&[3])).to_vec::<f32>(), [0.0, 0.0, 1.0]);
     /// ```
-    relu_jvp, relu_vjp: |x, y| x.map(|v| if v > 0.0 { 1.0 } else { 0.0 }, |v| if v > 0.0 { 1.0 } else { 0.0 });
+    relu_jvp, relu_vjp: |x, y| x.step();
     /// Rule of `x.sigmoid()`: `∂ = y (1 - y)`.
     ///
     /// ```
@@ -240,7 +240,7 @@ unary_rules! {
     /// let x = Tensor::from_vec(vec![-2.0f32, 0.0, 3.0], &[3]);
     /// assert_eq!(abs_vjp(&x, &x.abs(), &Tensor::ones(&[3])).to_vec::<f32>(), [-1.0, 0.0, 1.0]);
     /// ```
-    abs_jvp, abs_vjp: |x, y| x.map(crate::Real::sign, crate::Real::sign);
+    abs_jvp, abs_vjp: |x, y| x.sign();
 }
 
 /// Tangent of `x.powi(n)`: `n x^(n-1) dx`.
@@ -307,7 +307,7 @@ pub fn sum_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) -
 /// ```
 pub fn sum_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
     let t = x.to_tensor();
-    x.reduce(g * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+    x.reduce(g * &t.full_like(t.shape(), 1.0))
 }
 
 /// Tangent of `x.mean()`: the mean of the tangent.
@@ -331,7 +331,7 @@ pub fn mean_jvp<X: TensorOperand, D: TensorOperand>(_x: &X, _y: &Tensor, d: &D) 
 pub fn mean_vjp<X: TensorOperand>(x: &X, _y: &Tensor, g: &Tensor) -> X::Adjoint {
     let t = x.to_tensor();
     let n = t.numel().max(1) as f64;
-    x.reduce(&(g * &Tensor::ones(t.shape()).to_dtype(t.dtype())) / n)
+    x.reduce(&(g * &t.full_like(t.shape(), 1.0)) / n)
 }
 
 /// Tangent of `x.sum_dim(d, keepdim)`.
@@ -367,17 +367,14 @@ pub fn sum_dim_vjp<X: TensorOperand>(
     g: &Tensor,
 ) -> X::Adjoint {
     let t = x.to_tensor();
-    x.reduce(&kept(&t, *dim, *keepdim, g) * &Tensor::ones(t.shape()).to_dtype(t.dtype()))
+    x.reduce(&kept(&t, *dim, *keepdim, g) * &t.full_like(t.shape(), 1.0))
 }
 
 /// Where `x` attains its maximum along `dim`, as weights: `1/k` at each of the `k` maxima of a
 /// slice (ties share the derivative, as PyTorch's `amax` does), 0 elsewhere; shaped like `x`.
 fn argmax_weights(x: &Tensor, dim: usize, y_kept: &Tensor) -> Tensor {
-    let xs = x.to_vec::<f64>();
-    let ys = y_kept.broadcast_to(x.shape()).to_vec::<f64>();
-    let mask: Vec<f64> = xs.iter().zip(&ys).map(|(a, b)| if a == b { 1.0 } else { 0.0 }).collect();
-    let mask = Tensor::from_vec(mask, x.shape());
-    (&mask / &mask.sum_dim(dim, true)).to_dtype(x.dtype())
+    let mask = x.eq_mask(&y_kept.to_dtype(x.dtype()));
+    &mask / &mask.sum_dim(dim, true)
 }
 
 /// `y` with dimension `dim` kept (size 1), whether or not the reduction kept it.
@@ -432,7 +429,7 @@ fn pad(x: &Tensor, dim: usize, start: usize, g: &Tensor) -> Tensor {
     let zeros = |len: usize| {
         let mut shape = x.shape().to_vec();
         shape[dim] = len;
-        Tensor::zeros_of(&shape, g.dtype())
+        g.full_like(&shape, 0.0)
     };
     let after = x.shape()[dim] - start - g.shape()[dim];
     Tensor::cat(&[zeros(start), g.clone(), zeros(after)], dim)

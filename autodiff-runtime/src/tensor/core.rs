@@ -20,6 +20,9 @@ pub enum Storage {
     F32(Vec<f32>),
     /// `f64` values.
     F64(Vec<f64>),
+    /// Values on a GPU.
+    #[cfg(feature = "cuda")]
+    Cuda(crate::cuda::CudaStorage),
 }
 
 /// An element type of tensors: `f32` or `f64`.
@@ -45,7 +48,7 @@ impl Element for f32 {
     fn slice(storage: &Storage) -> Option<&[Self]> {
         match storage {
             Storage::F32(v) => Some(v),
-            Storage::F64(_) => None,
+            _ => None,
         }
     }
 }
@@ -58,7 +61,7 @@ impl Element for f64 {
     fn slice(storage: &Storage) -> Option<&[Self]> {
         match storage {
             Storage::F64(v) => Some(v),
-            Storage::F32(_) => None,
+            _ => None,
         }
     }
 }
@@ -140,11 +143,24 @@ impl Tensor {
         Tensor::full(shape, 0.0f32)
     }
 
-    /// Zeros of `shape` in `dtype`.
-    pub(crate) fn zeros_of(shape: &[usize], dtype: DType) -> Tensor {
-        match dtype {
-            DType::F32 => Tensor::full(shape, 0.0f32),
-            DType::F64 => Tensor::full(shape, 0.0f64),
+    /// `value` in every element of `shape`, with `self`'s dtype and on `self`'s device (what
+    /// the rules build their zeros and ones from, so that they stay on the GPU).
+    ///
+    /// # Panics
+    ///
+    /// If the GPU has no memory left for it.
+    #[track_caller]
+    pub(crate) fn full_like(&self, shape: &[usize], value: f64) -> Tensor {
+        #[cfg(feature = "cuda")]
+        if let Storage::Cuda(s) = &*self.data {
+            let n = shape.iter().product();
+            let data = crate::cuda::CudaStorage::full(&s.gpu, n, s.dtype(), value)
+                .unwrap_or_else(|e| panic!("{e}"));
+            return Tensor::from_parts(Storage::Cuda(data), shape.to_vec());
+        }
+        match self.dtype() {
+            DType::F32 => Tensor::full(shape, value as f32),
+            DType::F64 => Tensor::full(shape, value),
         }
     }
 
@@ -256,6 +272,8 @@ impl Tensor {
         match &*self.data {
             Storage::F32(_) => DType::F32,
             Storage::F64(_) => DType::F64,
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => s.dtype(),
         }
     }
 
@@ -266,24 +284,52 @@ impl Tensor {
     /// assert_eq!(Tensor::zeros(&[1]).device(), Device::Cpu);
     /// ```
     pub fn device(&self) -> Device {
-        Device::Cpu
+        match &*self.data {
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => s.device(),
+            _ => Device::Cpu,
+        }
     }
 
-    /// A copy on `device`; CUDA devices are not available yet.
+    /// A copy on `device` (the same tensor if it is there already). An error, never a panic,
+    /// when the device cannot be used: a build without the `cuda` feature, a machine without
+    /// the CUDA driver or without that GPU, or a device out of memory.
     ///
     /// ```
     /// use autodiff_runtime::{Device, Tensor};
     /// let t = Tensor::ones(&[2]);
     /// assert_eq!(t.to_device(&Device::Cpu).unwrap(), t);
-    /// assert!(t.to_device(&Device::Cuda(0)).is_err());
+    /// // the first GPU when there is one, else the CPU
+    /// let device = Device::cuda_if_available(0);
+    /// let back = t.to_device(&device).unwrap().to_device(&Device::Cpu).unwrap();
+    /// assert_eq!(back, t);
+    /// assert!(t.to_device(&Device::Cuda(99)).is_err());
     /// ```
     pub fn to_device(&self, device: &Device) -> Result<Tensor, Error> {
-        match device {
-            Device::Cpu => Ok(self.clone()),
-            Device::Cuda(_) => Err(Error::DeviceUnavailable {
-                device: device.to_string(),
-                reason: "this build has no CUDA support".into(),
-            }),
+        if self.device() == *device {
+            return Ok(self.clone());
+        }
+        #[cfg(not(feature = "cuda"))]
+        return Err(device.unavailable());
+        #[cfg(feature = "cuda")]
+        {
+            let storage = match device {
+                Device::Cpu => self.host_storage()?,
+                Device::Cuda(i) => Storage::Cuda(crate::cuda::CudaStorage::upload(
+                    crate::cuda::Gpu::get(*i)?,
+                    &self.data,
+                )?),
+            };
+            Ok(Tensor::from_parts(storage, self.shape.clone()))
+        }
+    }
+
+    /// The data on the host: a copy of GPU data, a clone of CPU data.
+    #[cfg(feature = "cuda")]
+    fn host_storage(&self) -> Result<Storage, Error> {
+        match &*self.data {
+            Storage::Cuda(s) => s.download(),
+            other => Ok(other.clone()),
         }
     }
 
@@ -297,6 +343,11 @@ impl Tensor {
         if dtype == self.dtype() {
             return self.clone();
         }
+        #[cfg(feature = "cuda")]
+        if let Storage::Cuda(s) = &*self.data {
+            let cast = s.cast(dtype).unwrap_or_else(|e| panic!("{e}"));
+            return Tensor::from_parts(Storage::Cuda(cast), self.shape.clone());
+        }
         let storage = match dtype {
             DType::F32 => Storage::F32(self.to_vec()),
             DType::F64 => Storage::F64(self.to_vec()),
@@ -304,16 +355,42 @@ impl Tensor {
         Tensor::from_parts(storage, self.shape.clone())
     }
 
-    /// The values in row-major order, converted to `E`. Always works: tensors carry no graph.
+    /// The values in row-major order, converted to `E` (copied from the device for a GPU
+    /// tensor). Tensors carry no graph, so this always works on the CPU.
+    ///
+    /// # Panics
+    ///
+    /// If the copy from a GPU fails (the device was lost); [`Tensor::try_to_vec`] returns the
+    /// error.
     ///
     /// ```
     /// let t = autodiff_runtime::Tensor::from_vec(vec![1.5f32, 2.5], &[2]);
     /// assert_eq!(t.to_vec::<f64>(), [1.5, 2.5]);
     /// ```
+    #[track_caller]
     pub fn to_vec<E: Element>(&self) -> Vec<E> {
+        self.try_to_vec().unwrap_or_else(|e| panic!("Tensor::to_vec: {e}"))
+    }
+
+    /// [`Tensor::to_vec`], returning an error when the copy from a GPU fails.
+    ///
+    /// ```
+    /// let t = autodiff_runtime::Tensor::ones(&[2]);
+    /// assert_eq!(t.try_to_vec::<f32>().unwrap(), [1.0, 1.0]);
+    /// ```
+    pub fn try_to_vec<E: Element>(&self) -> Result<Vec<E>, Error> {
+        fn convert<E: Element>(storage: &Storage) -> Vec<E> {
+            match storage {
+                Storage::F32(v) => v.iter().map(|x| E::from_f64(f64::from(*x))).collect(),
+                Storage::F64(v) => v.iter().map(|x| E::from_f64(*x)).collect(),
+                #[cfg(feature = "cuda")]
+                Storage::Cuda(_) => Vec::new(),
+            }
+        }
         match &*self.data {
-            Storage::F32(v) => v.iter().map(|x| E::from_f64(f64::from(*x))).collect(),
-            Storage::F64(v) => v.iter().map(|x| E::from_f64(*x)).collect(),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => Ok(convert(&s.download()?)),
+            other => Ok(convert(other)),
         }
     }
 
@@ -340,7 +417,7 @@ impl Tensor {
         if self.numel() != 1 {
             return Err(Error::NotScalar { shape: self.shape.clone() });
         }
-        Ok(self.to_vec::<E>()[0])
+        Ok(self.try_to_vec::<E>()?[0])
     }
 
     /// The data as a slice of `E` when that is the dtype.
@@ -377,7 +454,7 @@ impl Tensor {
     /// to a differentiable function): zeros shaped like `like`, so a hand-written `_vjp` may add
     /// into it as into any buffer, marked so that generated code skips the work.
     pub(crate) fn discard(like: &Tensor) -> Tensor {
-        Tensor { discard: true, ..Tensor::zeros_of(&like.shape, like.dtype()) }
+        Tensor { discard: true, ..like.full_like(&like.shape, 0.0) }
     }
 
     /// Whether this is a [`Tensor::discard`] buffer.

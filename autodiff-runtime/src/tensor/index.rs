@@ -70,12 +70,16 @@ impl Tensor {
             return Err(Error::OutOfRange { op: "narrow", dim, start, len, shape });
         }
         let (outer, size, inner) = split(&shape, dim);
+        let mut out = shape;
+        out[dim] = len;
         let storage = match &*self.data {
             Storage::F32(v) => Storage::F32(narrow_data(v, outer, size, inner, start, len)),
             Storage::F64(v) => Storage::F64(narrow_data(v, outer, size, inner, start, len)),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => {
+                return crate::cuda::narrow(self, (outer, size, inner), start, len, out);
+            }
         };
-        let mut out = shape;
-        out[dim] = len;
         Ok(Tensor::from_parts(storage, out))
     }
 
@@ -162,6 +166,10 @@ impl Tensor {
         }
         let (outer, _, inner) = split(&out, dim);
         let sizes: Vec<usize> = parts.iter().map(|p| p.shape[dim]).collect();
+        #[cfg(feature = "cuda")]
+        if parts.iter().any(Tensor::is_cuda) {
+            return crate::cuda::cat(parts, &sizes, outer, inner, out);
+        }
         let storage = if parts.iter().all(|p| p.dtype() == DType::F32) {
             let data: Vec<&[f32]> = parts.iter().filter_map(|p| p.slice::<f32>()).collect();
             Storage::F32(cat_data(&data, &sizes, outer, inner))

@@ -107,6 +107,17 @@ impl Tensor {
             "matmul: inner dimensions of {:?} and {:?} differ",
             self.shape, other.shape
         );
+        #[cfg(feature = "cuda")]
+        if self.is_cuda() || other.is_cuda() {
+            let shapes = crate::cuda::Gemm {
+                batches: 1,
+                b_batched: false,
+                mkn: (m, k, n),
+                transpose: (transpose_self, transpose_other),
+            };
+            return crate::cuda::matmul(self, other, shapes, vec![m, n])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
         let storage = match (self.slice::<f32>(), other.slice::<f32>()) {
             (Some(x), Some(y)) => {
                 Storage::F32(matmul_views(x, y, m, k, n, transpose_self, transpose_other))
@@ -164,6 +175,20 @@ impl Tensor {
             return Err(mismatch());
         }
         let batches = batch.unwrap_or(1);
+        let shape = match batch {
+            Some(b) => vec![b, m, n],
+            None => vec![m, n],
+        };
+        #[cfg(feature = "cuda")]
+        if self.is_cuda() || other.is_cuda() {
+            let shapes = crate::cuda::Gemm {
+                batches,
+                b_batched: other_batch.is_some(),
+                mkn: (m, k, n),
+                transpose: (false, false),
+            };
+            return crate::cuda::matmul(self, other, shapes, shape);
+        }
         let compute = |a: &Tensor, b: &Tensor| -> Storage {
             match (a.slice::<f32>(), b.slice::<f32>()) {
                 (Some(x), Some(y)) => {
@@ -176,10 +201,6 @@ impl Tensor {
             }
         };
         let storage = compute(self, other);
-        let shape = match batch {
-            Some(b) => vec![b, m, n],
-            None => vec![m, n],
-        };
         Ok(Tensor::from_parts(storage, shape))
     }
 
@@ -206,6 +227,11 @@ impl Tensor {
         let storage = match &*self.data {
             Storage::F32(v) => Storage::F32(transpose(v, m, n)),
             Storage::F64(v) => Storage::F64(transpose(v, m, n)),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => {
+                return crate::cuda::transpose(self, 1, m, n, vec![n, m])
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
         };
         Tensor::from_parts(storage, vec![n, m])
     }
@@ -268,6 +294,11 @@ impl Tensor {
             [_, _] => self.t(),
             [b, m, n] => {
                 let (b, m, n) = (*b, *m, *n);
+                #[cfg(feature = "cuda")]
+                if self.is_cuda() {
+                    return crate::cuda::transpose(self, b, m, n, vec![b, n, m])
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
                 let parts: Vec<Tensor> =
                     (0..b).map(|i| self.batch(i, m * n).reshape(&[m, n]).t()).collect();
                 Tensor::stack_batches(&parts, &[b, n, m])
@@ -280,6 +311,8 @@ impl Tensor {
         let storage = match &*self.data {
             Storage::F32(v) => Storage::F32(v[i * size..(i + 1) * size].to_vec()),
             Storage::F64(v) => Storage::F64(v[i * size..(i + 1) * size].to_vec()),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => return self.reshape(&[self.numel()]).narrow(0, i * size, size),
         };
         Tensor::from_parts(storage, vec![size])
     }

@@ -12,15 +12,18 @@ pub(crate) enum Binary {
     Sub,
     Mul,
     Div,
+    /// 1 where equal, else 0 (masks of maxima).
+    Eq,
 }
 
 impl Binary {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Binary::Add => "add",
             Binary::Sub => "sub",
             Binary::Mul => "mul",
             Binary::Div => "div",
+            Binary::Eq => "eq",
         }
     }
 
@@ -30,8 +33,49 @@ impl Binary {
             Binary::Sub => a - b,
             Binary::Mul => a * b,
             Binary::Div => a / b,
+            Binary::Eq => {
+                if a == b {
+                    E::ONE
+                } else {
+                    E::ZERO
+                }
+            }
         }
     }
+}
+
+/// A unary elementwise operation, by name, so that each device can run its own kernel for it.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "cuda"), allow(dead_code))]
+pub(crate) enum Unary {
+    Neg,
+    Relu,
+    Sigmoid,
+    Tanh,
+    Exp,
+    Ln,
+    Sin,
+    Cos,
+    Sqrt,
+    Abs,
+    /// -1, 0 or 1.
+    Sign,
+    /// 1 where positive, else 0 (relu's derivative).
+    Step,
+    Powi(i32),
+    Powf(f64),
+    /// `x + s`.
+    AddScalar(f64),
+    /// `x - s`.
+    SubScalar(f64),
+    /// `s - x`.
+    ScalarSub(f64),
+    /// `x * s`.
+    MulScalar(f64),
+    /// `x / s`.
+    DivScalar(f64),
+    /// `s / x`.
+    ScalarDiv(f64),
 }
 
 /// The shape two shapes broadcast to (NumPy's rules: align on the right; each pair of sizes
@@ -50,7 +94,7 @@ pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 }
 
 /// Row-major strides of `shape` seen as `out`'s shape: 0 along broadcast dimensions.
-fn strides_in(shape: &[usize], out: &[usize]) -> Vec<usize> {
+pub(crate) fn strides_in(shape: &[usize], out: &[usize]) -> Vec<usize> {
     let mut strides = vec![0; out.len()];
     let mut stride = 1;
     for (i, &d) in shape.iter().enumerate().rev() {
@@ -128,6 +172,10 @@ impl Tensor {
                 rhs: other.shape.clone(),
             })?;
         let storage = match (&*self.data, &*other.data) {
+            #[cfg(feature = "cuda")]
+            (Storage::Cuda(_), _) | (_, Storage::Cuda(_)) => {
+                return crate::cuda::binary(self, other, op, shape);
+            }
             (Storage::F32(a), Storage::F32(b)) => {
                 Storage::F32(zip_broadcast(a, &self.shape, b, &other.shape, &shape, |x, y| {
                     op.apply(x, y)
@@ -191,12 +239,33 @@ impl Tensor {
         self.try_binary(other, Binary::Div)
     }
 
+    /// 1 where `self` equals `other` (broadcast), else 0.
+    #[track_caller]
+    pub(crate) fn eq_mask(&self, other: &Tensor) -> Tensor {
+        self.binary(other, Binary::Eq)
+    }
+
+    /// `self` on `other`'s device: moved when `self` is a CPU tensor and `other` is on a GPU
+    /// (seeds and scalars that the rules make on the CPU), else `self` itself.
+    ///
+    /// # Panics
+    ///
+    /// If the copy to the GPU fails.
+    #[track_caller]
+    pub(crate) fn to_device_of(&self, other: &Tensor) -> Tensor {
+        let device = other.device();
+        if self.device() == device || device == crate::Device::Cpu {
+            return self.clone();
+        }
+        self.to_device(&device).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// `self` repeated to `shape` by broadcasting (the result has exactly `shape`).
     pub(crate) fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor, Error> {
         if self.shape == shape {
             return Ok(self.clone());
         }
-        let out = self.try_add(&Tensor::zeros_of(shape, self.dtype()))?;
+        let out = self.try_add(&self.full_like(shape, 0.0))?;
         if out.shape != shape {
             return Err(Error::ShapeMismatch {
                 op: "broadcast_to",
@@ -214,7 +283,16 @@ impl Tensor {
     }
 
     /// `self += other` for tensors of one shape and dtype, in place when the data is not shared.
+    ///
+    /// # Panics
+    ///
+    /// If the shapes do not broadcast, the devices differ, or a GPU runs out of memory.
+    #[track_caller]
     pub(crate) fn add_in_place(&mut self, other: &Tensor) {
+        #[cfg(feature = "cuda")]
+        if crate::cuda::add_in_place(self, other) {
+            return;
+        }
         match (std::sync::Arc::make_mut(&mut self.data), &*other.data) {
             (Storage::F32(a), Storage::F32(b)) if a.len() == b.len() => {
                 a.iter_mut().zip(b).for_each(|(x, y)| *x += *y);
@@ -266,27 +344,46 @@ impl Tensor {
                 let (x, y) = (a.to_vec::<f64>(), b.to_vec::<f64>());
                 p.iter_mut().zip(x).zip(y).for_each(|((p, x), y)| *p = f(*p, x, y));
             }
+            // GPU parameters are updated by their kernels (`Update for Tensor`) before this.
+            #[cfg(feature = "cuda")]
+            (Storage::Cuda(_), _, _) => {
+                panic!("internal error: a closure update reached a GPU tensor")
+            }
         }
     }
 
-    /// Applies `f` to every element, keeping the dtype.
-    pub(crate) fn map(&self, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Tensor {
+    /// Applies `op` to every element, keeping the dtype: on the CPU through `f32f`/`f64f`
+    /// (which compute `op`), on a GPU through its kernel.
+    ///
+    /// # Panics
+    ///
+    /// If a GPU runs out of memory.
+    #[track_caller]
+    pub(crate) fn map(
+        &self,
+        op: Unary,
+        f32f: impl Fn(f32) -> f32,
+        f64f: impl Fn(f64) -> f64,
+    ) -> Tensor {
         let storage = match &*self.data {
             Storage::F32(v) => Storage::F32(v.iter().map(|x| f32f(*x)).collect()),
             Storage::F64(v) => Storage::F64(v.iter().map(|x| f64f(*x)).collect()),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(s) => Storage::Cuda(s.unary(op).unwrap_or_else(|e| panic!("{e}"))),
         };
+        let _ = op;
         Tensor::from_parts(storage, self.shape.clone())
     }
 }
 
 macro_rules! unary {
-    ($($(#[$doc:meta])* $name:ident => |$x:ident| $body:expr;)*) => {
+    ($($(#[$doc:meta])* $name:ident $op:ident => |$x:ident| $body:expr;)*) => {
         impl Tensor {
             $(
                 $(#[$doc])*
                 pub fn $name(&self) -> Tensor {
                     fn apply<E: Real>($x: E) -> E { $body }
-                    self.map(apply::<f32>, apply::<f64>)
+                    self.map(Unary::$op, apply::<f32>, apply::<f64>)
                 }
             )*
         }
@@ -300,55 +397,55 @@ unary! {
     /// let t = autodiff_runtime::Tensor::from_vec(vec![-1.0f32, 2.0], &[2]);
     /// assert_eq!(t.relu().to_vec::<f32>(), [0.0, 2.0]);
     /// ```
-    relu => |x| if x > E::ZERO { x } else { E::ZERO };
+    relu Relu => |x| if x > E::ZERO { x } else { E::ZERO };
     /// `1 / (1 + e^-x)` elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).sigmoid().item::<f32>(), 0.5);
     /// ```
-    sigmoid => |x| E::ONE / (E::ONE + (-x).exp());
+    sigmoid Sigmoid => |x| E::ONE / (E::ONE + (-x).exp());
     /// `tanh` elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).tanh().item::<f32>(), 0.0);
     /// ```
-    tanh => |x| x.tanh();
+    tanh Tanh => |x| x.tanh();
     /// `e^x` elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).exp().item::<f32>(), 1.0);
     /// ```
-    exp => |x| x.exp();
+    exp Exp => |x| x.exp();
     /// Natural logarithm elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::ones(&[1]).ln().item::<f32>(), 0.0);
     /// ```
-    ln => |x| x.ln();
+    ln Ln => |x| x.ln();
     /// `sin` elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).sin().item::<f32>(), 0.0);
     /// ```
-    sin => |x| x.sin();
+    sin Sin => |x| x.sin();
     /// `cos` elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::zeros(&[1]).cos().item::<f32>(), 1.0);
     /// ```
-    cos => |x| x.cos();
+    cos Cos => |x| x.cos();
     /// Square root elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 4.0f32).sqrt().item::<f32>(), 2.0);
     /// ```
-    sqrt => |x| x.sqrt();
+    sqrt Sqrt => |x| x.sqrt();
     /// Absolute value elementwise.
     ///
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::full(&[1], -4.0f32).abs().item::<f32>(), 4.0);
     /// ```
-    abs => |x| x.abs();
+    abs Abs => |x| x.abs();
 }
 
 impl Tensor {
@@ -358,7 +455,7 @@ impl Tensor {
     /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 3.0f32).powi(2).item::<f32>(), 9.0);
     /// ```
     pub fn powi(&self, n: i32) -> Tensor {
-        self.map(|x| x.powi(n), |x| x.powi(n))
+        self.map(Unary::Powi(n), |x| x.powi(n), |x| x.powi(n))
     }
 
     /// `x^p` elementwise.
@@ -367,12 +464,35 @@ impl Tensor {
     /// assert_eq!(autodiff_runtime::Tensor::full(&[1], 4.0f32).powf(0.5).item::<f32>(), 2.0);
     /// ```
     pub fn powf(&self, p: f64) -> Tensor {
-        self.map(|x| x.powf(p as f32), |x| x.powf(p))
+        self.map(Unary::Powf(p), |x| x.powf(p as f32), |x| x.powf(p))
+    }
+
+    /// The sign of each element: -1, 0 or 1 (`abs`'s derivative).
+    pub(crate) fn sign(&self) -> Tensor {
+        self.map(Unary::Sign, Real::sign, Real::sign)
+    }
+
+    /// 1 where an element is positive, else 0 (`relu`'s derivative).
+    pub(crate) fn step(&self) -> Tensor {
+        fn step<E: Real>(x: E) -> E {
+            if x > E::ZERO { E::ONE } else { E::ZERO }
+        }
+        self.map(Unary::Step, step::<f32>, step::<f64>)
     }
 
     fn with_scalar(&self, s: f64, op: Binary, scalar_first: bool) -> Tensor {
         let s32 = s as f32;
+        let named = match (op, scalar_first) {
+            (Binary::Add, _) => Unary::AddScalar(s),
+            (Binary::Sub, false) => Unary::SubScalar(s),
+            (Binary::Sub, true) => Unary::ScalarSub(s),
+            (Binary::Mul, _) => Unary::MulScalar(s),
+            (Binary::Div, false) => Unary::DivScalar(s),
+            (Binary::Div, true) => Unary::ScalarDiv(s),
+            (Binary::Eq, _) => return self.binary(&Tensor::scalar(s).to_dtype(self.dtype()), op),
+        };
         self.map(
+            named,
             |x| if scalar_first { op.apply(s32, x) } else { op.apply(x, s32) },
             |x| if scalar_first { op.apply(s, x) } else { op.apply(x, s) },
         )
@@ -439,7 +559,7 @@ operators! {
 impl Neg for &Tensor {
     type Output = Tensor;
     fn neg(self) -> Tensor {
-        self.map(|x| -x, |x| -x)
+        self.map(Unary::Neg, |x| -x, |x| -x)
     }
 }
 

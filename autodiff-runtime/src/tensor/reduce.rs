@@ -3,6 +3,13 @@
 use super::core::{Element, Storage, Tensor};
 use crate::Error;
 
+/// A reduction, by name, so that each device can run its own kernel for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reduce {
+    Sum,
+    Max,
+}
+
 /// Reduces dimension `dim` of a row-major array of `shape` with `f`, starting from `init`.
 fn reduce_dim<E: Element>(
     data: &[E],
@@ -32,10 +39,18 @@ impl Tensor {
     /// ```
     /// assert_eq!(autodiff_runtime::Tensor::ones(&[2, 3]).sum().item::<f32>(), 6.0);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If a GPU runs out of memory.
+    #[track_caller]
     pub fn sum(&self) -> Tensor {
         match &*self.data {
             Storage::F32(v) => Tensor::scalar(v.iter().sum::<f32>()),
             Storage::F64(v) => Tensor::scalar(v.iter().sum::<f64>()),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => crate::cuda::reduce(self, 1, self.numel(), 1, Reduce::Sum, vec![])
+                .unwrap_or_else(|e| panic!("{e}")),
         }
     }
 
@@ -72,7 +87,7 @@ impl Tensor {
     /// assert!(autodiff_runtime::Tensor::ones(&[2]).try_sum_dim(1, false).is_err());
     /// ```
     pub fn try_sum_dim(&self, dim: usize, keepdim: bool) -> Result<Tensor, Error> {
-        self.reduce(dim, keepdim, "sum_dim", |a: f32, b| a + b, |a: f64, b| a + b, 0.0, 0.0)
+        self.reduce(dim, keepdim, Reduce::Sum, |a: f32, b| a + b, |a: f64, b| a + b, 0.0, 0.0)
     }
 
     /// The maximum over dimension `dim` (values only), keeping it with size 1 if `keepdim`.
@@ -99,7 +114,7 @@ impl Tensor {
         self.reduce(
             dim,
             keepdim,
-            "max_dim",
+            Reduce::Max,
             f32::max,
             f64::max,
             f32::NEG_INFINITY,
@@ -112,25 +127,35 @@ impl Tensor {
         &self,
         dim: usize,
         keepdim: bool,
-        op: &'static str,
+        reduction: Reduce,
         f32f: impl Fn(f32, f32) -> f32,
         f64f: impl Fn(f64, f64) -> f64,
         init32: f32,
         init64: f64,
     ) -> Result<Tensor, Error> {
+        let op = match reduction {
+            Reduce::Sum => "sum_dim",
+            Reduce::Max => "max_dim",
+        };
         if dim >= self.shape.len() {
             return Err(Error::Dimension { op, dim, shape: self.shape.clone() });
         }
-        let storage = match &*self.data {
-            Storage::F32(v) => Storage::F32(reduce_dim(v, &self.shape, dim, init32, f32f)),
-            Storage::F64(v) => Storage::F64(reduce_dim(v, &self.shape, dim, init64, f64f)),
-        };
         let mut shape = self.shape.clone();
         if keepdim {
             shape[dim] = 1;
         } else {
             shape.remove(dim);
         }
+        let storage = match &*self.data {
+            Storage::F32(v) => Storage::F32(reduce_dim(v, &self.shape, dim, init32, f32f)),
+            Storage::F64(v) => Storage::F64(reduce_dim(v, &self.shape, dim, init64, f64f)),
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => {
+                let outer = self.shape[..dim].iter().product();
+                let inner = self.shape[dim + 1..].iter().product();
+                return crate::cuda::reduce(self, outer, self.shape[dim], inner, reduction, shape);
+            }
+        };
         Ok(Tensor::from_parts(storage, shape))
     }
 }

@@ -1,0 +1,54 @@
+// Optimiser updates, in place, computed in the parameter's type.
+
+#define GRID_STRIDE(i, n) \
+    for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; \
+         i < (n); i += (unsigned long long)blockDim.x * gridDim.x)
+
+// op 0: y += alpha * x      op 1: y += alpha * x * x      op 2: y *= alpha
+template <typename T>
+__device__ void update(int op, unsigned long long n, T alpha, const T* x, T* y) {
+    GRID_STRIDE(i, n) {
+        T v = op == 2 ? T(0) : x[i];
+        y[i] = op == 0 ? y[i] + alpha * v : (op == 1 ? y[i] + alpha * v * v : y[i] * alpha);
+    }
+}
+
+// One fused Adam step (PyTorch's, bias-corrected), reading the gradient once:
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g²;  p -= step * m / (sqrt(v / bias2) + eps)
+// with step = lr / (1 - b1^t) and bias2 = 1 - b2^t computed on the host.
+template <typename T>
+__device__ void adam(unsigned long long n, T* p, T* m, T* v, const T* g, T b1, T b2, T step,
+                     T bias2, T eps) {
+    GRID_STRIDE(i, n) {
+        T gi = g[i];
+        T mi = b1 * m[i] + (T(1) - b1) * gi;
+        T vi = b2 * v[i] + (T(1) - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step * mi / (sqrt(vi / bias2) + eps);
+    }
+}
+
+// Only the final step: p -= step * m / (sqrt(v / bias2) + eps)
+template <typename T>
+__device__ void adam_step(unsigned long long n, T* p, const T* m, const T* v, T step, T bias2,
+                          T eps) {
+    GRID_STRIDE(i, n) { p[i] -= step * m[i] / (sqrt(v[i] / bias2) + eps); }
+}
+
+#define INSTANTIATE(T, S)                                                                      \
+    extern "C" __global__ void update_##S(int op, unsigned long long n, T alpha, const T* x,   \
+                                          T* y) {                                              \
+        update<T>(op, n, alpha, x, y);                                                         \
+    }                                                                                          \
+    extern "C" __global__ void adam_##S(unsigned long long n, T* p, T* m, T* v, const T* g,    \
+                                        T b1, T b2, T step, T bias2, T eps) {                  \
+        adam<T>(n, p, m, v, g, b1, b2, step, bias2, eps);                                      \
+    }                                                                                          \
+    extern "C" __global__ void adam_step_##S(unsigned long long n, T* p, const T* m,           \
+                                             const T* v, T step, T bias2, T eps) {             \
+        adam_step<T>(n, p, m, v, step, bias2, eps);                                            \
+    }
+
+INSTANTIATE(float, f32)
+INSTANTIATE(double, f64)

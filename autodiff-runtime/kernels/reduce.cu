@@ -1,0 +1,70 @@
+// Reductions. Operation codes: 0 sum, 1 max (match `Reduce::code` in src/cuda/ops.rs).
+//
+// `reduce_rows`: x is `rows × n` (row-major); y[r] = reduce(x[r, :]). One block per row (grid-
+// stride over rows), a shared-memory tree inside the block; blockDim must be a power of two and
+// the launch gives it blockDim * sizeof(T) bytes of shared memory.
+//
+// `reduce_strided`: x is `outer × n × inner`; y[o, j] = reduce over k of x[o, k, j]. One thread
+// per output element; neighbouring threads read neighbouring elements.
+
+#define GRID_STRIDE(i, n) \
+    for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; \
+         i < (n); i += (unsigned long long)blockDim.x * gridDim.x)
+
+template <typename T>
+__device__ __forceinline__ T combine(int op, T a, T b) {
+    return op == 0 ? a + b : (a > b || b != b ? a : b);
+}
+
+template <typename T>
+__device__ void reduce_rows(int op, unsigned long long rows, unsigned long long n, T init,
+                            const T* x, T* y) {
+    extern __shared__ unsigned char shared_bytes[];
+    T* shared = reinterpret_cast<T*>(shared_bytes);
+    for (unsigned long long row = blockIdx.x; row < rows; row += gridDim.x) {
+        T acc = init;
+        for (unsigned long long j = threadIdx.x; j < n; j += blockDim.x) {
+            acc = combine(op, acc, x[row * n + j]);
+        }
+        shared[threadIdx.x] = acc;
+        __syncthreads();
+        for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
+            if (threadIdx.x < width) {
+                shared[threadIdx.x] = combine(op, shared[threadIdx.x], shared[threadIdx.x + width]);
+            }
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) {
+            y[row] = shared[0];
+        }
+        __syncthreads();
+    }
+}
+
+template <typename T>
+__device__ void reduce_strided(int op, unsigned long long outer, unsigned long long n,
+                               unsigned long long inner, T init, const T* x, T* y) {
+    GRID_STRIDE(i, outer * inner) {
+        unsigned long long o = i / inner, j = i % inner;
+        const T* base = x + o * n * inner + j;
+        T acc = init;
+        for (unsigned long long k = 0; k < n; ++k) {
+            acc = combine(op, acc, base[k * inner]);
+        }
+        y[i] = acc;
+    }
+}
+
+#define INSTANTIATE(T, S)                                                                      \
+    extern "C" __global__ void reduce_rows_##S(int op, unsigned long long rows,                \
+                                               unsigned long long n, T init, const T* x, T* y) { \
+        reduce_rows<T>(op, rows, n, init, x, y);                                               \
+    }                                                                                          \
+    extern "C" __global__ void reduce_strided_##S(int op, unsigned long long outer,            \
+                                                  unsigned long long n, unsigned long long inner, \
+                                                  T init, const T* x, T* y) {                  \
+        reduce_strided<T>(op, outer, n, inner, init, x, y);                                    \
+    }
+
+INSTANTIATE(float, f32)
+INSTANTIATE(double, f64)
