@@ -175,4 +175,15 @@ impl Linear {
         self.weight.zero_grad();
         self.bias.zero_grad();
     }
+
+    /// The layer with its parameters on `device` (PyTorch's `layer.to(device)`).
+    ///
+    /// ```
+    /// use autodiff_runtime::{nn::Linear, Device, Tensor};
+    /// let layer = Linear::seeded(3, 2, 1).to_device(&Device::cuda_if_available(0)).unwrap();
+    /// assert_eq!(layer.weight.value.shape(), &[2, 3]);
+    /// ```
+    pub fn to_device(&self, device: &crate::Device) -> Result<Linear, crate::Error> {
+        Ok(Linear { weight: self.weight.to_device(device)?, bias: self.bias.to_device(device)? })
+    }
 }

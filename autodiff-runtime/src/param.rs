@@ -51,3 +51,21 @@ impl<T: Differentiable> Param<T> {
         self.grad = self.value.zero_like();
     }
 }
+
+impl Param<crate::Tensor> {
+    /// The parameter with its value and gradient on `device` (PyTorch's `.to(device)`).
+    ///
+    /// ```
+    /// use autodiff_runtime::{Device, Param, Tensor};
+    /// let p = Param::new(Tensor::ones(&[2]));
+    /// let q = p.to_device(&Device::cuda_if_available(0)).unwrap();
+    /// assert_eq!(q.value.to_vec::<f32>(), [1.0, 1.0]);
+    /// ```
+    pub fn to_device(&self, device: &crate::Device) -> Result<Self, crate::Error> {
+        Ok(Param {
+            value: self.value.to_device(device)?,
+            grad: self.grad.to_device(device)?,
+            requires_grad: self.requires_grad,
+        })
+    }
+}

@@ -38,9 +38,11 @@ impl std::fmt::Debug for Gpu {
     }
 }
 
-/// Devices opened so far, and the errors of those that could not be (asked once).
-fn registry() -> &'static Mutex<HashMap<usize, Result<Arc<Gpu>, Error>>> {
-    static GPUS: OnceLock<Mutex<HashMap<usize, Result<Arc<Gpu>, Error>>>> = OnceLock::new();
+/// Devices opened so far by ordinal, and the errors of those that could not be (asked once).
+type Registry = Mutex<HashMap<usize, Result<Arc<Gpu>, Error>>>;
+
+fn registry() -> &'static Registry {
+    static GPUS: OnceLock<Registry> = OnceLock::new();
     GPUS.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -71,10 +73,8 @@ impl Gpu {
 
     fn open(ordinal: usize) -> Result<Gpu, Error> {
         let device = Device::Cuda(ordinal);
-        let unavailable = |reason: String| Error::DeviceUnavailable {
-            device: device.to_string(),
-            reason,
-        };
+        let unavailable =
+            |reason: String| Error::DeviceUnavailable { device: device.to_string(), reason };
         // SAFETY: each probe only tries to load a shared library by its usual names (the
         // libraries' initialisers run, as they would for any use of CUDA).
         let present = unsafe {
@@ -117,7 +117,8 @@ impl Gpu {
         };
         let mut functions = HashMap::new();
         for &(file, source, names) in KERNELS {
-            let ptx = compile(source, arch).map_err(|log| Error::KernelCompile { device, file, log })?;
+            let ptx =
+                compile(source, arch).map_err(|log| Error::KernelCompile { device, file, log })?;
             let module = ctx.load_module(ptx).map_err(|e| Error::KernelCompile {
                 device,
                 file,
@@ -164,9 +165,7 @@ pub(crate) fn compile(
 ) -> Result<cudarc::nvrtc::Ptx, String> {
     let options = cudarc::nvrtc::CompileOptions { arch, ..Default::default() };
     cudarc::nvrtc::compile_ptx_with_opts(source, options).map_err(|e| match e {
-        cudarc::nvrtc::CompileError::CompileError { log, .. } => {
-            log.to_string_lossy().into_owned()
-        }
+        cudarc::nvrtc::CompileError::CompileError { log, .. } => log.to_string_lossy().into_owned(),
         other => other.to_string(),
     })
 }

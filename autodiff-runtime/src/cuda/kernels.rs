@@ -3,8 +3,8 @@
 //! (the tensor layer moves and casts first); each launch allocates its result on the device.
 
 use super::storage::{Buf, CudaStorage, GpuElement, with_buf};
-use crate::{Error, Real};
 use crate::tensor::{Binary, DType, Reduce, Unary};
+use crate::{Error, Real};
 use cudarc::cublas::{Gemm, GemmConfig, StridedBatchedConfig, sys::cublasOperation_t};
 use cudarc::driver::{DeviceRepr, LaunchConfig, PushKernelArg};
 
@@ -71,7 +71,8 @@ unsafe impl DeviceRepr for Layout {}
 impl CudaStorage {
     /// The slice of this buffer as `E`.
     fn slice<E: GpuElement>(&self) -> Result<&cudarc::driver::CudaSlice<E>, Error> {
-        E::unwrap(&self.buf).ok_or_else(|| self.gpu.error("kernel", "internal error: dtype differs"))
+        E::unwrap(&self.buf)
+            .ok_or_else(|| self.gpu.error("kernel", "internal error: dtype differs"))
     }
 
     /// `f(x)` elementwise.
@@ -87,7 +88,8 @@ impl CudaStorage {
                 launch.arg(&code).arg(&n64).arg(x).arg(&mut y).arg(&p);
                 // SAFETY: unary_T(int, u64 n, const T* x, T* y, T p): `x` and `y` hold `n`
                 // elements each; the kernel reads x[i] and writes y[i] for i < n.
-                unsafe { launch.launch(config(n)) }.map_err(|e| self.gpu.error("unary kernel", e))?;
+                unsafe { launch.launch(config(n)) }
+                    .map_err(|e| self.gpu.error("unary kernel", e))?;
             }
             Ok(CudaStorage::new(self.gpu.clone(), y))
         })
@@ -292,7 +294,8 @@ impl CudaStorage {
             let dst = T::unwrap_mut(&mut dst.buf)
                 .ok_or_else(|| gpu.error("copy kernel", "internal error: dtype differs"))?;
             let f = gpu.function(&format!("copy_blocks_{}", T::SUFFIX))?;
-            let args = [outer, len, src_stride, src_offset, dst_stride, dst_offset].map(|v| v as u64);
+            let args =
+                [outer, len, src_stride, src_offset, dst_stride, dst_offset].map(|v| v as u64);
             let mut launch = gpu.stream.launch_builder(f);
             launch.arg(&args[0]).arg(&args[1]).arg(src).arg(&args[2]).arg(&args[3]);
             launch.arg(dst).arg(&args[4]).arg(&args[5]);
@@ -305,7 +308,12 @@ impl CudaStorage {
     }
 
     /// Transposes the last two dimensions of a `batches × m × n` array.
-    pub(crate) fn transpose(&self, batches: usize, m: usize, n: usize) -> Result<CudaStorage, Error> {
+    pub(crate) fn transpose(
+        &self,
+        batches: usize,
+        m: usize,
+        n: usize,
+    ) -> Result<CudaStorage, Error> {
         let gpu = &self.gpu;
         with_buf!(&self.buf, |x: T| {
             let total = batches * m * n;
@@ -341,11 +349,16 @@ impl CudaStorage {
         if m * n * batches == 0 || k == 0 {
             return CudaStorage::full(gpu, batches * m * n, self.dtype(), 0.0);
         }
-        let int = |v: usize| i32::try_from(v).map_err(|_| gpu.error("matmul", "a dimension exceeds cuBLAS's 32-bit sizes"));
+        let int = |v: usize| {
+            i32::try_from(v)
+                .map_err(|_| gpu.error("matmul", "a dimension exceeds cuBLAS's 32-bit sizes"))
+        };
         // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: cuBLAS gets B's data
         // first. A row-major `r × c` array is a column-major `c × r` one with leading dimension
         // `c`, so each operand is transposed for cuBLAS exactly when it is for us.
-        let op = |t: bool| if t { cublasOperation_t::CUBLAS_OP_T } else { cublasOperation_t::CUBLAS_OP_N };
+        let op = |t: bool| {
+            if t { cublasOperation_t::CUBLAS_OP_T } else { cublasOperation_t::CUBLAS_OP_N }
+        };
         let (ldb, lda) = (if tb { k } else { n }, if ta { m } else { k });
         with_buf!(&self.buf, |a: T| {
             let bs = b.slice::<T>()?;
@@ -461,7 +474,14 @@ impl CudaStorage {
             let n64 = n as u64;
             let scalars = [step, bias2, eps].map(T::from_f64);
             let mut launch = gpu.stream.launch_builder(f);
-            launch.arg(&n64).arg(p).arg(m).arg(v).arg(&scalars[0]).arg(&scalars[1]).arg(&scalars[2]);
+            launch
+                .arg(&n64)
+                .arg(p)
+                .arg(m)
+                .arg(v)
+                .arg(&scalars[0])
+                .arg(&scalars[1])
+                .arg(&scalars[2]);
             // SAFETY: adam_step_T(u64 n, T* p, const T* m, const T* v, T, T, T): `n` each.
             unsafe { launch.launch(config(n)) }.map_err(|e| gpu.error("Adam step", e))?;
             Ok(())

@@ -83,8 +83,12 @@ impl CudaStorage {
     /// Host data copied to `gpu`.
     pub(crate) fn upload(gpu: Arc<Gpu>, host: &Storage) -> Result<CudaStorage, Error> {
         let buf = match host {
-            Storage::F32(v) => Buf::F32(gpu.stream.clone_htod(v).map_err(|e| gpu.error("copy to the device", e))?),
-            Storage::F64(v) => Buf::F64(gpu.stream.clone_htod(v).map_err(|e| gpu.error("copy to the device", e))?),
+            Storage::F32(v) => {
+                Buf::F32(gpu.stream.clone_htod(v).map_err(|e| gpu.error("copy to the device", e))?)
+            }
+            Storage::F64(v) => {
+                Buf::F64(gpu.stream.clone_htod(v).map_err(|e| gpu.error("copy to the device", e))?)
+            }
             Storage::Cuda(s) => return s.copy_to(gpu),
         };
         Ok(CudaStorage { gpu, buf })

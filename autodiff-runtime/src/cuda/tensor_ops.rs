@@ -55,11 +55,8 @@ fn cast(t: Tensor, dtype: DType) -> Result<Tensor, Error> {
 /// `a` and `b` on one GPU and in one dtype (`f64` if either is).
 fn agree(op: &'static str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), Error> {
     let (a, b) = together(op, a, b)?;
-    let dtype = if a.dtype() == DType::F64 || b.dtype() == DType::F64 {
-        DType::F64
-    } else {
-        DType::F32
-    };
+    let dtype =
+        if a.dtype() == DType::F64 || b.dtype() == DType::F64 { DType::F64 } else { DType::F32 };
     Ok((cast(a, dtype)?, cast(b, dtype)?))
 }
 
@@ -68,7 +65,12 @@ fn wrap(data: CudaStorage, shape: Vec<usize>) -> Tensor {
 }
 
 /// `a op b` with broadcasting to `shape`.
-pub(crate) fn binary(a: &Tensor, b: &Tensor, op: Binary, shape: Vec<usize>) -> Result<Tensor, Error> {
+pub(crate) fn binary(
+    a: &Tensor,
+    b: &Tensor,
+    op: Binary,
+    shape: Vec<usize>,
+) -> Result<Tensor, Error> {
     let (a, b) = agree(op.name(), a, b)?;
     let data = storage_of(&a)?.binary(&a.shape, storage_of(&b)?, &b.shape, &shape, op)?;
     Ok(wrap(data, shape))
@@ -210,7 +212,11 @@ pub(crate) fn cat(
 fn fitted(p: &Tensor, x: &Tensor) -> Result<Tensor, Error> {
     let x = x.to_device_of(p);
     if x.device() != p.device() {
-        return Err(Error::DeviceMismatch { op: "optimiser update", lhs: p.device(), rhs: x.device() });
+        return Err(Error::DeviceMismatch {
+            op: "optimiser update",
+            lhs: p.device(),
+            rhs: x.device(),
+        });
     }
     let x = x.try_broadcast_to(&p.shape).map_err(|_| Error::ShapeMismatch {
         op: "optimiser update (a gradient that does not fit its parameter)",

@@ -8,9 +8,9 @@ mod linalg;
 mod ops;
 mod reduce;
 
-pub use self::core::{DType, Element, Tensor};
 #[allow(unused_imports)]
 pub(crate) use self::core::Storage;
+pub use self::core::{DType, Element, Tensor};
 #[allow(unused_imports)]
 pub(crate) use self::ops::{Binary, Unary, broadcast_shape, strides_in};
 #[allow(unused_imports)]
