@@ -1,25 +1,30 @@
 //! SEEDS S11: linear regression `y = 1 + 2x + noise` by gradient descent on the mean squared
 //! error, with tensors, printing `b` and `w` against the closed-form least-squares fit.
-//! Run with `cargo run --release --example linear_regression [-- --device cuda]`.
+//! Run with `cargo run --release --example linear_regression`, or on a GPU with
+//! `cargo run --release --features cuda --example linear_regression -- --device cuda`.
 
 use autodiff::prelude::*;
+
+#[path = "common/device.rs"]
+mod device;
 
 #[differentiable(wrt(b, w))]
 fn loss(x: &Tensor, y: &Tensor, b: &Tensor, w: &Tensor) -> Tensor {
     loss::mse(&(x * w + b), y)
 }
 
-fn main() {
-    let device = device_from_args();
-    println!("device: {device}");
+fn main() -> Result<(), Error> {
+    let device = device::from_args();
     let x = Tensor::rand(&[100], 42);
     let y = &(&(&x * 2.0) + 1.0) + &(&Tensor::randn(&[100], 7) * 0.1);
     // the first 80 points train, as in the tutorial
     let (x_train, y_train) = (
-        Tensor::from_vec(x.to_vec::<f32>()[..80].to_vec(), &[80]),
-        Tensor::from_vec(y.to_vec::<f32>()[..80].to_vec(), &[80]),
+        Tensor::from_vec(x.to_vec::<f32>()[..80].to_vec(), &[80]).to_device(&device)?,
+        Tensor::from_vec(y.to_vec::<f32>()[..80].to_vec(), &[80]).to_device(&device)?,
     );
-    let (mut b, mut w) = (Param::new(Tensor::randn(&[1], 1)), Param::new(Tensor::randn(&[1], 2)));
+    let b = Param::new(Tensor::randn(&[1], 1)).to_device(&device)?;
+    let w = Param::new(Tensor::randn(&[1], 2)).to_device(&device)?;
+    let (mut b, mut w) = (b, w);
     println!("start: b = {:.4}, w = {:.4}", b.value.item::<f32>(), w.value.item::<f32>());
     let mut opt = Sgd::new(0.1);
     for epoch in 1..=1000 {
@@ -55,17 +60,5 @@ fn main() {
         w.value.item::<f32>()
     );
     println!("least squares:    b = {:.4}, w = {:.4}", my - slope * mx, slope);
-}
-
-/// `--device cuda` asks for the GPU; without one this falls back to the CPU and says so.
-fn device_from_args() -> Device {
-    let wants_cuda = std::env::args().any(|a| a == "cuda" || a == "--device=cuda");
-    if !wants_cuda {
-        return Device::Cpu;
-    }
-    let device = Device::cuda_if_available(0);
-    if device == Device::Cpu {
-        println!("no usable CUDA device (this build has no CUDA support yet): running on the CPU");
-    }
-    device
+    Ok(())
 }

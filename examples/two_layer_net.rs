@@ -1,8 +1,12 @@
 //! SEEDS S13: a two-layer network (N = 64, D_in = 1000, H = 100, D_out = 10, Linear-ReLU-Linear)
 //! fitted to random data with the summed squared error and Adam (lr 1e-4), printing the loss
-//! every 100 steps. Run with `cargo run --release --example two_layer_net [-- --device cuda]`.
+//! every 100 steps. Run with `cargo run --release --example two_layer_net`, or on a GPU with
+//! `cargo run --release --features cuda --example two_layer_net -- --device cuda`.
 
 use autodiff::prelude::*;
+
+#[path = "common/device.rs"]
+mod device;
 
 /// The network's parameters, one struct: its gradient is a `TwoLayerNet` too, and Adam steps
 /// every field (PyTorch's `model.parameters()`).
@@ -25,6 +29,16 @@ impl TwoLayerNet {
             b2: l2.bias.value,
         }
     }
+
+    /// The network with every tensor on `device`.
+    fn to_device(&self, device: &Device) -> Result<TwoLayerNet, Error> {
+        Ok(TwoLayerNet {
+            w1: self.w1.to_device(device)?,
+            b1: self.b1.to_device(device)?,
+            w2: self.w2.to_device(device)?,
+            b2: self.b2.to_device(device)?,
+        })
+    }
 }
 
 #[differentiable(wrt(net))]
@@ -33,17 +47,12 @@ fn loss(net: &TwoLayerNet, x: &Tensor, y: &Tensor) -> Tensor {
     loss::mse_sum(&nn::linear(&h, &net.w2, &net.b2), y)
 }
 
-fn main() {
-    let wants_cuda = std::env::args().any(|a| a == "cuda" || a == "--device=cuda");
-    let device = if wants_cuda { Device::cuda_if_available(0) } else { Device::Cpu };
-    if wants_cuda && device == Device::Cpu {
-        println!("no usable CUDA device (this build has no CUDA support yet): running on the CPU");
-    }
-    println!("device: {device}");
+fn main() -> Result<(), Error> {
+    let device = device::from_args();
     let (n, d_in, h, d_out) = (64, 1000, 100, 10);
-    let x = Tensor::randn(&[n, d_in], 10);
-    let y = Tensor::randn(&[n, d_out], 11);
-    let mut net = Param::new(TwoLayerNet::new(d_in, h, d_out));
+    let x = Tensor::randn(&[n, d_in], 10).to_device(&device)?;
+    let y = Tensor::randn(&[n, d_out], 11).to_device(&device)?;
+    let mut net = Param::new(TwoLayerNet::new(d_in, h, d_out).to_device(&device)?);
     let mut opt = Adam::new(1e-4);
     let start = std::time::Instant::now();
     for step in 0..500 {
@@ -55,4 +64,5 @@ fn main() {
         opt.step(&mut [&mut net]);
     }
     println!("500 steps in {:.0} ms", start.elapsed().as_secs_f64() * 1e3);
+    Ok(())
 }

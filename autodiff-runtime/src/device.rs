@@ -57,6 +57,28 @@ impl Device {
         }
     }
 
+    /// Waits until the work queued on this device is done (PyTorch's
+    /// `torch.cuda.synchronize()`): GPU operations return once queued, so timings need it.
+    /// Nothing to wait for on the CPU.
+    ///
+    /// ```
+    /// use autodiff_runtime::Device;
+    /// assert!(Device::Cpu.synchronize().is_ok());
+    /// assert!(Device::Cuda(1000).synchronize().is_err());
+    /// ```
+    pub fn synchronize(&self) -> Result<(), Error> {
+        match self {
+            Device::Cpu => Ok(()),
+            #[cfg(feature = "cuda")]
+            Device::Cuda(i) => {
+                let gpu = crate::cuda::Gpu::get(*i)?;
+                gpu.stream.synchronize().map_err(|e| gpu.error("synchronize", e))
+            }
+            #[cfg(not(feature = "cuda"))]
+            Device::Cuda(_) => Err(self.unavailable()),
+        }
+    }
+
     /// The error for a device this build cannot use.
     #[cfg(not(feature = "cuda"))]
     pub(crate) fn unavailable(&self) -> Error {

@@ -17,6 +17,7 @@ pub fn median_ns(group: &str, function: &str) -> Option<f64> {
 }
 
 /// Prints `numerator / denominator` for each pair, with both times.
+#[allow(dead_code)] // benches/cuda.rs prints its own ratios from `median_ns`
 pub fn print_ratios(group: &str, pairs: &[(&str, &str)]) {
     println!("\n{group}: ratios of median times (this run)");
     for (num, den) in pairs {

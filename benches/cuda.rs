@@ -1,0 +1,133 @@
+//! Tensors on the GPU against PyTorch on the same card, in one run:
+//! `cargo bench --features cuda --bench cuda`.
+//!
+//! - elementwise kernels (`x * 2`, `x + y`, `tanh`) and `sum` over 2²⁶ `f32`s, as bandwidth
+//!   (bytes read and written per second) and as a fraction of PyTorch's device-to-device copy,
+//!   the practical peak of the card's memory;
+//! - `matmul` of two 4096 × 4096 matrices (cuBLAS), `f32` and `f64`, in TFLOP/s;
+//! - one S13 training step (forward, gradient, Adam).
+//!
+//! Each is also timed in PyTorch (`benches/cuda_torch.py`, run from here) and the ratio ours /
+//! PyTorch printed. Without a usable GPU it says why and measures nothing.
+
+#[path = "common/ratios.rs"]
+mod ratios;
+
+use autodiff::prelude::*;
+use criterion::Criterion;
+use std::hint::black_box;
+
+#[differentiable(wrt(w1, b1, w2, b2))]
+fn loss(x: &Tensor, y: &Tensor, w1: &Tensor, b1: &Tensor, w2: &Tensor, b2: &Tensor) -> Tensor {
+    let h = nn::linear(x, w1, b1).relu();
+    loss::mse_sum(&nn::linear(&h, w2, b2), y)
+}
+
+/// PyTorch's median seconds per case, by name, from `benches/cuda_torch.py`.
+fn torch_times() -> Vec<(String, f64)> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/cuda_torch.py");
+    match std::process::Command::new("python3").arg(script).output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (name, secs) = l.split_once(' ')?;
+                Some((name.to_string(), secs.trim().parse().ok()?))
+            })
+            .collect(),
+        Ok(out) => {
+            println!("PyTorch comparison skipped: {}", String::from_utf8_lossy(&out.stderr));
+            Vec::new()
+        }
+        Err(e) => {
+            println!("PyTorch comparison skipped: python3 did not start: {e}");
+            Vec::new()
+        }
+    }
+}
+
+fn main() {
+    let device = match Device::cuda(0) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("cuda bench skipped: no usable GPU: {e}");
+            return;
+        }
+    };
+    let on = |t: Tensor| t.to_device(&device).expect("the GPU takes the bench's tensors");
+    let sync = || device.synchronize().expect("the GPU finishes its work");
+    let n = 1usize << 26;
+    let (x, y) = (on(Tensor::randn(&[n], 1)), on(Tensor::randn(&[n], 2)));
+    let a32 = on(Tensor::randn(&[4096, 4096], 3));
+    let b32 = on(Tensor::randn(&[4096, 4096], 4));
+    let (a64, b64) = (a32.to_dtype(DType::F64), b32.to_dtype(DType::F64));
+
+    // S13's step, as in benches/two_layer.rs, on the GPU
+    let xs = on(Tensor::randn(&[64, 1000], 10));
+    let ys = on(Tensor::randn(&[64, 10], 11));
+    let mut l1 = nn::Linear::seeded(1000, 100, 12).to_device(&device).expect("layer on the GPU");
+    let mut l2 = nn::Linear::seeded(100, 10, 14).to_device(&device).expect("layer on the GPU");
+    let mut opt = Adam::new(1e-4);
+    let mut step = move || {
+        l1.zero_grad();
+        l2.zero_grad();
+        let value = loss_vjp(
+            &xs,
+            &ys,
+            &l1.weight.value,
+            &l1.bias.value,
+            &l2.weight.value,
+            &l2.bias.value,
+            Tensor::scalar(1.0f32),
+            &mut l1.weight.grad,
+            &mut l1.bias.grad,
+            &mut l2.weight.grad,
+            &mut l2.bias.grad,
+        );
+        opt.step(&mut [&mut l1.weight, &mut l1.bias, &mut l2.weight, &mut l2.bias]);
+        value
+    };
+
+    let mut c = Criterion::default().sample_size(20).configure_from_args();
+    let mut group = c.benchmark_group("cuda");
+    group.bench_function("scale", |b| b.iter(|| (black_box(&x) * 2.0, sync())));
+    group.bench_function("add", |b| b.iter(|| (black_box(&x) + &y, sync())));
+    group.bench_function("tanh", |b| b.iter(|| (black_box(&x).tanh(), sync())));
+    group.bench_function("sum", |b| b.iter(|| (black_box(&x).sum(), sync())));
+    group.bench_function("matmul_f32", |b| b.iter(|| (black_box(&a32).matmul(&b32), sync())));
+    group.bench_function("matmul_f64", |b| b.iter(|| (black_box(&a64).matmul(&b64), sync())));
+    group.bench_function("s13_step", |b| b.iter(|| (step(), sync())));
+    group.finish();
+    c.final_summary();
+
+    let torch = torch_times();
+    let theirs = |name: &str| torch.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
+    let peak = theirs("copy").map(|s| 8.0 * n as f64 / s);
+    println!("\ncuda: ours against PyTorch on the same GPU (median times of this run)");
+    if let Some(p) = peak {
+        println!("  PyTorch's copy: {:.0} GB/s (the practical peak below)", p / 1e9);
+    }
+    let bytes = [("scale", 8.0), ("add", 12.0), ("tanh", 8.0), ("sum", 4.0)];
+    for (name, per_element) in bytes {
+        let Some(ours) = ratios::median_ns("cuda", name).map(|ns| ns * 1e-9) else { continue };
+        let rate = per_element * n as f64 / ours;
+        let fraction =
+            peak.map_or(String::new(), |p| format!(", {:.0}% of the peak", 100.0 * rate / p));
+        let vs =
+            theirs(name).map_or(String::new(), |t| format!(", ours / PyTorch = {:.2}", ours / t));
+        println!("  {name:>10}: {:.0} GB/s{fraction}{vs}", rate / 1e9);
+    }
+    for name in ["matmul_f32", "matmul_f64"] {
+        let Some(ours) = ratios::median_ns("cuda", name).map(|ns| ns * 1e-9) else { continue };
+        let flops = 2.0 * 4096f64.powi(3);
+        let vs = theirs(name).map_or(String::new(), |t| {
+            format!(", PyTorch {:.1} TFLOP/s, ours / PyTorch = {:.2}", flops / t / 1e12, ours / t)
+        });
+        println!("  {name:>10}: {:.1} TFLOP/s{vs}", flops / ours / 1e12);
+    }
+    if let Some(ours) = ratios::median_ns("cuda", "s13_step").map(|ns| ns * 1e-9) {
+        let vs = theirs("s13_step").map_or(String::new(), |t| {
+            format!(", PyTorch {:.0} µs, ours / PyTorch = {:.2}", t * 1e6, ours / t)
+        });
+        println!("  {:>10}: {:.0} µs{vs}", "s13_step", ours * 1e6);
+    }
+}
