@@ -3,7 +3,7 @@
 //! as the CPU does (`f64` if either is), and runs the kernels of [`super::kernels`].
 
 use super::{CudaStorage, Gpu};
-use crate::tensor::{Binary, DType, Reduce, Storage};
+use crate::tensor::{Binary, DType, Reduce, Storage, Unary};
 use crate::{Device, Error, Tensor};
 use std::sync::Arc;
 
@@ -71,9 +71,43 @@ pub(crate) fn binary(
     op: Binary,
     shape: Vec<usize>,
 ) -> Result<Tensor, Error> {
+    if let Some(result) = with_host_scalar(a, b, op, &shape)? {
+        return Ok(result);
+    }
     let (a, b) = agree(op.name(), a, b)?;
     let data = storage_of(&a)?.binary(&a.shape, storage_of(&b)?, &b.shape, &shape, op)?;
     Ok(wrap(data, shape))
+}
+
+/// `a op b` when one operand is a one-element CPU tensor (a scalar operand of a rule, a seed)
+/// and the other a GPU tensor of the result's shape: one scalar kernel, with the value as its
+/// parameter, instead of copying the value to the device. `None` when that does not apply.
+fn with_host_scalar(
+    a: &Tensor,
+    b: &Tensor,
+    op: Binary,
+    shape: &[usize],
+) -> Result<Option<Tensor>, Error> {
+    let scalar_first = match (a.is_cuda(), b.is_cuda()) {
+        (true, false) if b.numel() == 1 && a.shape == shape => false,
+        (false, true) if a.numel() == 1 && b.shape == shape => true,
+        _ => return Ok(None),
+    };
+    let (t, s) = if scalar_first { (b, a) } else { (a, b) };
+    let value = s.try_to_vec::<f64>()?[0];
+    let named = match (op, scalar_first) {
+        (Binary::Add, _) => Unary::AddScalar(value),
+        (Binary::Sub, false) => Unary::SubScalar(value),
+        (Binary::Sub, true) => Unary::ScalarSub(value),
+        (Binary::Mul, _) => Unary::MulScalar(value),
+        (Binary::Div, false) => Unary::DivScalar(value),
+        (Binary::Div, true) => Unary::ScalarDiv(value),
+        (Binary::Eq, _) => return Ok(None),
+    };
+    // the CPU's dtype rule: f64 if either operand is
+    let dtype = if s.dtype() == DType::F64 { DType::F64 } else { t.dtype() };
+    let t = cast(t.clone(), dtype)?;
+    Ok(Some(wrap(storage_of(&t)?.unary(named)?, t.shape.clone())))
 }
 
 /// `t += other` when either is on a GPU (returns false when neither is): in place when the
