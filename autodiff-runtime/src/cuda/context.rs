@@ -174,6 +174,14 @@ pub(crate) fn compile(
 mod tests {
     use super::*;
 
+    /// GPU storage keeps tensors shareable across threads, as CPU storage is.
+    #[test]
+    fn tensors_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::Tensor>();
+        check::<Gpu>();
+    }
+
     /// The kernels compile wherever NVRTC is installed, GPU or not: NVRTC is a compiler, it
     /// needs no device.
     #[test]

@@ -353,39 +353,40 @@ impl CudaStorage {
             i32::try_from(v)
                 .map_err(|_| gpu.error("matmul", "a dimension exceeds cuBLAS's 32-bit sizes"))
         };
-        // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: cuBLAS gets B's data
-        // first. A row-major `r × c` array is a column-major `c × r` one with leading dimension
-        // `c`, so each operand is transposed for cuBLAS exactly when it is for us.
+        let long = |v: usize| {
+            i64::try_from(v).map_err(|_| gpu.error("matmul", "a stride exceeds 64-bit sizes"))
+        };
         let op = |t: bool| {
             if t { cublasOperation_t::CUBLAS_OP_T } else { cublasOperation_t::CUBLAS_OP_N }
         };
-        let (ldb, lda) = (if tb { k } else { n }, if ta { m } else { k });
+        let g = ColumnMajorGemm::of(batches, b_batched, (m, k, n), ta, tb);
         with_buf!(&self.buf, |a: T| {
             let bs = b.slice::<T>()?;
             let mut c = CudaStorage::alloc::<T>(gpu, batches * m * n)?;
             let gemm = GemmConfig {
-                transa: op(tb),
-                transb: op(ta),
-                m: int(n)?,
-                n: int(m)?,
-                k: int(k)?,
+                transa: op(g.trans.0),
+                transb: op(g.trans.1),
+                m: int(g.m)?,
+                n: int(g.n)?,
+                k: int(g.k)?,
                 alpha: T::from_f64(1.0),
-                lda: int(ldb)?,
-                ldb: int(lda)?,
+                lda: int(g.ld.0)?,
+                ldb: int(g.ld.1)?,
                 beta: T::from_f64(0.0),
-                ldc: int(n)?,
+                ldc: int(g.ldc)?,
             };
             let cfg = StridedBatchedConfig {
                 gemm,
-                batch_size: int(batches)?,
-                stride_a: if b_batched { (k * n) as i64 } else { 0 },
-                stride_b: (m * k) as i64,
-                stride_c: (m * n) as i64,
+                batch_size: int(g.batches)?,
+                stride_a: long(g.strides.0)?,
+                stride_b: long(g.strides.1)?,
+                stride_c: long(g.strides.2)?,
             };
             // SAFETY: cuBLAS reads `batches` matrices of `a` (m × k elements each, at stride
             // m·k) and of `b` (k × n each at stride k·n, or the one matrix at stride 0), with
             // leading dimensions that match their row-major shapes, and writes `batches` m × n
             // matrices into `c`, which holds exactly that many elements.
+            // (cuBLAS's first operand is our `b`, its second our `a`: see `ColumnMajorGemm`.)
             unsafe { gpu.blas.gemm_strided_batched(cfg, bs, a, &mut c) }
                 .map_err(|e| gpu.error("matmul (cuBLAS gemm)", e))?;
             Ok(CudaStorage::new(gpu.clone(), c))
@@ -489,6 +490,49 @@ impl CudaStorage {
     }
 }
 
+/// A row-major batched product `C = op(A) op(B)` as cuBLAS's column-major strided-batched gemm
+/// `C' = op'(first) op'(second)`. A row-major `r × c` array is the column-major `c × r` array
+/// (its transpose) with leading dimension `c`, so `Cᵀ = op(B)ᵀ op(A)ᵀ` is computed: cuBLAS's
+/// first operand is B's data, its second A's, and each is transposed for cuBLAS exactly when it
+/// is for us. All fields in cuBLAS's order: (first, second).
+#[derive(Debug, PartialEq)]
+struct ColumnMajorGemm {
+    trans: (bool, bool),
+    /// Rows of C' (= n), columns of C' (= m), the inner dimension.
+    m: usize,
+    n: usize,
+    k: usize,
+    ld: (usize, usize),
+    ldc: usize,
+    /// Between batches: first (0 when B is shared), second, C.
+    strides: (usize, usize, usize),
+    batches: usize,
+}
+
+impl ColumnMajorGemm {
+    /// `batches` products of `op(a)` (`m × k`; `a` holds `k × m` when `ta`) and `op(b)`
+    /// (`k × n`; `b` holds `n × k` when `tb`), `b` shared unless `b_batched`.
+    fn of(
+        batches: usize,
+        b_batched: bool,
+        (m, k, n): (usize, usize, usize),
+        ta: bool,
+        tb: bool,
+    ) -> Self {
+        ColumnMajorGemm {
+            trans: (tb, ta),
+            m: n,
+            n: m,
+            k,
+            // a row-major array's leading dimension is its row length as stored
+            ld: (if tb { k } else { n }, if ta { m } else { k }),
+            ldc: n,
+            strides: (if b_batched { k * n } else { 0 }, m * k, m * n),
+            batches,
+        }
+    }
+}
+
 /// The broadcast layout of `sa` and `sb` in `out` (at most [`MAX_DIMS`] dimensions).
 fn layout(sa: &[usize], sb: &[usize], out: &[usize]) -> Option<Layout> {
     if out.len() > MAX_DIMS {
@@ -505,4 +549,100 @@ fn layout(sa: &[usize], sb: &[usize], out: &[usize]) -> Option<Layout> {
         }
     }
     Some(Layout { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tensor;
+
+    /// cuBLAS's column-major strided-batched gemm, by its definition:
+    /// `C[i + j ldc] = Σ_l op(A)(i, l) op(B)(l, j)` per batch, `op(X)(r, c)` being `X[r + c ld]`,
+    /// or `X[c + r ld]` when transposed.
+    fn reference(g: &ColumnMajorGemm, first: &[f64], second: &[f64]) -> Vec<f64> {
+        let at = |x: &[f64], t: bool, ld: usize, r: usize, c: usize| {
+            if t { x[c + r * ld] } else { x[r + c * ld] }
+        };
+        let mut out = vec![0.0; g.batches * g.strides.2];
+        for p in 0..g.batches {
+            let (x, y) = (&first[p * g.strides.0..], &second[p * g.strides.1..]);
+            for i in 0..g.m {
+                for j in 0..g.n {
+                    out[p * g.strides.2 + i + j * g.ldc] = (0..g.k)
+                        .map(|l| at(x, g.trans.0, g.ld.0, i, l) * at(y, g.trans.1, g.ld.1, l, j))
+                        .sum();
+                }
+            }
+        }
+        out
+    }
+
+    fn t(shape: &[usize], seed: u64) -> Tensor {
+        Tensor::randn(shape, seed).to_dtype(DType::F64)
+    }
+
+    /// The parameters given to cuBLAS compute the row-major products `matmul` and the matmul
+    /// rules (`g bᵀ`, `aᵀ g`) need, batched or not, against the CPU's products.
+    #[test]
+    fn column_major_gemm_gives_row_major_products() {
+        let (m, k, n) = (2, 3, 4);
+        let cases: Vec<(Tensor, Tensor, bool, bool, Tensor)> = vec![
+            (t(&[m, k], 1), t(&[k, n], 2), false, false, t(&[m, k], 1).matmul(&t(&[k, n], 2))),
+            (t(&[k, m], 3), t(&[k, n], 4), true, false, t(&[k, m], 3).t().matmul(&t(&[k, n], 4))),
+            (t(&[m, k], 5), t(&[n, k], 6), false, true, t(&[m, k], 5).matmul(&t(&[n, k], 6).t())),
+            (
+                t(&[k, m], 7),
+                t(&[n, k], 8),
+                true,
+                true,
+                t(&[k, m], 7).t().matmul(&t(&[n, k], 8).t()),
+            ),
+        ];
+        for (a, b, ta, tb, expected) in cases {
+            let g = ColumnMajorGemm::of(1, false, (m, k, n), ta, tb);
+            let c = reference(&g, &b.to_vec::<f64>(), &a.to_vec::<f64>());
+            assert_eq!(c, expected.to_vec::<f64>(), "transposes {ta}, {tb}");
+        }
+        for b_batched in [false, true] {
+            let a = t(&[3, m, k], 9);
+            let b = if b_batched { t(&[3, k, n], 10) } else { t(&[k, n], 10) };
+            let g = ColumnMajorGemm::of(3, b_batched, (m, k, n), false, false);
+            let c = reference(&g, &b.to_vec::<f64>(), &a.to_vec::<f64>());
+            assert_eq!(c, a.matmul(&b).to_vec::<f64>(), "batched, b batched: {b_batched}");
+        }
+    }
+
+    /// `binary_strided`'s offsets (elementwise.cu), computed from `layout` as the kernel does,
+    /// broadcast like the CPU.
+    #[test]
+    fn layouts_broadcast_like_the_cpu() {
+        let shapes: [(&[usize], &[usize]); 5] = [
+            (&[2, 3], &[3]),
+            (&[2, 1], &[1, 3]),
+            (&[4, 1, 3], &[2, 1]),
+            (&[], &[2, 2]),
+            (&[3, 1, 2], &[3, 4, 1]),
+        ];
+        for (sa, sb) in shapes {
+            let (a, b) = (t(sa, 11), t(sb, 12));
+            let out = crate::tensor::broadcast_shape(sa, sb).expect("these shapes broadcast");
+            let l = layout(sa, sb, &out).expect("few dimensions");
+            let (x, y) = (a.to_vec::<f64>(), b.to_vec::<f64>());
+            let total: usize = out.iter().product();
+            let result: Vec<f64> = (0..total as u64)
+                .map(|i| {
+                    let (mut rest, mut ia, mut ib) = (i, 0, 0);
+                    for d in (0..out.len()).rev() {
+                        let size = l.v[d];
+                        let q = rest % size;
+                        rest /= size;
+                        ia += q * l.v[MAX_DIMS + d];
+                        ib += q * l.v[2 * MAX_DIMS + d];
+                    }
+                    x[ia as usize] - y[ib as usize]
+                })
+                .collect();
+            assert_eq!(result, (&a - &b).to_vec::<f64>(), "{sa:?} with {sb:?}");
+        }
+    }
 }

@@ -27,6 +27,9 @@ impl fmt::Display for Tensor {
         if self.dtype() == DType::F64 {
             out.push_str(", dtype=f64");
         }
+        if self.device() != crate::Device::Cpu {
+            out.push_str(&format!(", device='{}'", self.device()));
+        }
         out.push(')');
         f.write_str(&out)
     }
