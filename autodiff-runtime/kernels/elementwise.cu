@@ -22,7 +22,7 @@ __device__ __forceinline__ T unary_op(int op, T x, T p) {
         case 7: return cos(x);                                      // cos
         case 8: return sqrt(x);                                     // sqrt
         case 9: return fabs(x);                                     // abs
-        case 10: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); // sign (0 at 0)
+        case 10: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : (x == T(0) ? T(0) : x)); // sign: 0 at 0, NaN at NaN
         case 11: return x > T(0) ? T(1) : T(0);                     // step: relu's derivative
         case 12: return pow(x, p);                                  // powi (p integral)
         case 13: return pow(x, p);                                  // powf

@@ -4,6 +4,11 @@
 // stride over rows), a shared-memory tree inside the block; blockDim must be a power of two and
 // the launch gives it blockDim * sizeof(T) bytes of shared memory.
 //
+// `reduce_blocks`: the first pass of reducing all `n` elements of x with many blocks: block b
+// reduces elements b·blockDim + t, stepping by gridDim·blockDim, into partial[b] (a second
+// launch, `reduce_rows` with one row, reduces the partials). Same block and shared memory
+// requirements as `reduce_rows`.
+//
 // `reduce_strided`: x is `outer × n × inner`; y[o, j] = reduce over k of x[o, k, j]. One thread
 // per output element; neighbouring threads read neighbouring elements.
 
@@ -42,6 +47,25 @@ __device__ void reduce_rows(int op, unsigned long long rows, unsigned long long 
 }
 
 template <typename T>
+__device__ void reduce_blocks(int op, unsigned long long n, T init, const T* x, T* partial) {
+    extern __shared__ unsigned char shared_bytes[];
+    T* shared = reinterpret_cast<T*>(shared_bytes);
+    T acc = init;
+    GRID_STRIDE(i, n) { acc = combine(op, acc, x[i]); }
+    shared[threadIdx.x] = acc;
+    __syncthreads();
+    for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
+        if (threadIdx.x < width) {
+            shared[threadIdx.x] = combine(op, shared[threadIdx.x], shared[threadIdx.x + width]);
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        partial[blockIdx.x] = shared[0];
+    }
+}
+
+template <typename T>
 __device__ void reduce_strided(int op, unsigned long long outer, unsigned long long n,
                                unsigned long long inner, T init, const T* x, T* y) {
     GRID_STRIDE(i, outer * inner) {
@@ -59,6 +83,10 @@ __device__ void reduce_strided(int op, unsigned long long outer, unsigned long l
     extern "C" __global__ void reduce_rows_##S(int op, unsigned long long rows,                \
                                                unsigned long long n, T init, const T* x, T* y) { \
         reduce_rows<T>(op, rows, n, init, x, y);                                               \
+    }                                                                                          \
+    extern "C" __global__ void reduce_blocks_##S(int op, unsigned long long n, T init,         \
+                                                 const T* x, T* partial) {                    \
+        reduce_blocks<T>(op, n, init, x, partial);                                             \
     }                                                                                          \
     extern "C" __global__ void reduce_strided_##S(int op, unsigned long long outer,            \
                                                   unsigned long long n, unsigned long long inner, \

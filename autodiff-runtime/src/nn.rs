@@ -89,7 +89,8 @@ pub fn linear_vjp(
     use crate::differentiable::wanted;
     let y = linear(x, weight, bias);
     let ((rows, _), outputs) = (linear_shapes(x, weight, bias), weight.shape()[0]);
-    let g = seed.broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
+    let g =
+        seed.to_device_of(&y).broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
     if wanted(x_bar) {
         x_bar.accumulate(g.matmul_t(weight, false, false).reshape(x.shape()));
     }

@@ -127,6 +127,15 @@ int main() {
         launch(2, 8, [&] { reduce_rows_f64(1, rows, n, -INFINITY, x.data(), max.data()); });
         expect("reduce_rows max", max, wmax);
 
+        // all of a long row: partials from 3 blocks, then one row of partials
+        size_t len = 1000;
+        auto w = data(len, 0.5);
+        std::vector<double> partial(3), total(1), wtotal(1, 0.0);
+        for (double e : w) wtotal[0] += e;
+        launch(3, 8, [&] { reduce_blocks_f64(0, len, 0.0, w.data(), partial.data()); });
+        launch(1, 8, [&] { reduce_rows_f64(0, 1, 3, 0.0, partial.data(), total.data()); });
+        expect("reduce_blocks + reduce_rows sum", total, wtotal);
+
         size_t outer = 3, mid = 4, inner = 5;
         auto z = data(outer * mid * inner, 1.0);
         std::vector<double> s(outer * inner), ws(outer * inner, 0.0);

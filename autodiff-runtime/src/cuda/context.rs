@@ -16,7 +16,11 @@ pub(crate) const KERNELS: &[(&str, &str, &[&str])] = &[
         include_str!("../../kernels/elementwise.cu"),
         &["unary", "binary_same", "binary_strided", "accumulate", "fill"],
     ),
-    ("reduce.cu", include_str!("../../kernels/reduce.cu"), &["reduce_rows", "reduce_strided"]),
+    (
+        "reduce.cu",
+        include_str!("../../kernels/reduce.cu"),
+        &["reduce_rows", "reduce_blocks", "reduce_strided"],
+    ),
     ("copy.cu", include_str!("../../kernels/copy.cu"), &["copy_blocks", "transpose"]),
     ("optim.cu", include_str!("../../kernels/optim.cu"), &["update", "adam", "adam_step"]),
 ];
@@ -112,7 +116,7 @@ impl Gpu {
         let blas = CudaBlas::new(stream.clone())
             .map_err(|e| unavailable(format!("cuBLAS did not start: {e}")))?;
         let arch = match ctx.compute_capability() {
-            Ok((major, minor)) => arch_name(major, minor),
+            Ok((major, minor)) => machine_code_name(major, minor),
             Err(_) => None,
         };
         let mut functions = HashMap::new();
@@ -142,32 +146,73 @@ impl Gpu {
     }
 }
 
-/// NVRTC's name of a compute capability we know (`compute_90` for an H100), so kernels are
-/// compiled for the card; `None` leaves NVRTC's default, which the driver JIT-compiles.
-fn arch_name(major: i32, minor: i32) -> Option<&'static str> {
+/// NVRTC's name of the machine code of a compute capability we know (`sm_90` for an H100).
+fn machine_code_name(major: i32, minor: i32) -> Option<&'static str> {
     Some(match (major, minor) {
-        (7, 5) => "compute_75",
-        (8, 0) => "compute_80",
-        (8, 6) => "compute_86",
-        (8, 7) => "compute_87",
-        (8, 9) => "compute_89",
-        (9, 0) => "compute_90",
-        (10, 0) => "compute_100",
-        (12, 0) => "compute_120",
+        (7, 5) => "sm_75",
+        (8, 0) => "sm_80",
+        (8, 6) => "sm_86",
+        (8, 7) => "sm_87",
+        (8, 9) => "sm_89",
+        (9, 0) => "sm_90",
+        (10, 0) => "sm_100",
+        (12, 0) => "sm_120",
         _ => return None,
     })
 }
 
-/// One kernel file compiled to PTX, or NVRTC's log.
+/// One kernel file compiled for a device, or NVRTC's log. For a card we know, machine code
+/// (`sm_XX`, a cubin): it loads on any driver of the same CUDA major version, whereas PTX from
+/// a newer NVRTC than the driver is refused. Otherwise PTX for NVRTC's default architecture,
+/// which the driver compiles.
 pub(crate) fn compile(
     source: &str,
-    arch: Option<&'static str>,
+    machine: Option<&'static str>,
 ) -> Result<cudarc::nvrtc::Ptx, String> {
-    let options = cudarc::nvrtc::CompileOptions { arch, ..Default::default() };
-    cudarc::nvrtc::compile_ptx_with_opts(source, options).map_err(|e| match e {
+    if let Some(arch) = machine {
+        return compile_cubin(source, arch).map(cudarc::nvrtc::Ptx::from_binary);
+    }
+    cudarc::nvrtc::compile_ptx(source).map_err(|e| match e {
         cudarc::nvrtc::CompileError::CompileError { log, .. } => log.to_string_lossy().into_owned(),
         other => other.to_string(),
     })
+}
+
+/// `source` compiled by NVRTC to machine code for `arch` (`sm_90`).
+fn compile_cubin(source: &str, arch: &str) -> Result<Vec<u8>, String> {
+    use cudarc::nvrtc::{result, sys};
+    let text = |chars: Vec<std::ffi::c_char>| {
+        let bytes: Vec<u8> = chars.into_iter().map(|c| c as u8).take_while(|&b| b != 0).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let src = std::ffi::CString::new(source).map_err(|e| e.to_string())?;
+    let prog = result::create_program(&src, None).map_err(|e| e.to_string())?;
+    let options = [format!("--gpu-architecture={arch}")];
+    // SAFETY: `prog` comes from `create_program` above, `src` outlives it, and it is destroyed
+    // once, last; NVRTC writes at most the size it reported into the buffer of that size.
+    unsafe {
+        let compiled = match result::compile_program(prog, &options) {
+            Err(e) => {
+                let log = result::get_program_log(prog).map(text).unwrap_or_default();
+                Err(format!("{e}: {log}"))
+            }
+            Ok(()) => {
+                let mut size = 0usize;
+                match sys::nvrtcGetCUBINSize(prog, &mut size).result() {
+                    Err(e) => Err(e.to_string()),
+                    Ok(()) => {
+                        let mut cubin = vec![0u8; size];
+                        sys::nvrtcGetCUBIN(prog, cubin.as_mut_ptr().cast())
+                            .result()
+                            .map(|()| cubin)
+                            .map_err(|e| e.to_string())
+                    }
+                }
+            }
+        };
+        let _ = result::destroy_program(prog);
+        compiled
+    }
 }
 
 #[cfg(test)]
@@ -192,15 +237,27 @@ mod tests {
             return;
         }
         for &(file, source, names) in KERNELS {
-            let ptx = compile(source, Some("compute_90"))
+            // PTX, the form for cards we do not know
+            let ptx = compile(source, None)
                 .unwrap_or_else(|log| panic!("{file} does not compile:\n{log}"));
             let text = ptx.to_src();
+            // machine code for an H100
+            let cubin = compile_cubin(source, "sm_90")
+                .unwrap_or_else(|log| panic!("{file} does not compile for sm_90:\n{log}"));
             for name in names {
                 for suffix in ["f32", "f64"] {
                     let entry = format!(".entry {name}_{suffix}(");
                     assert!(text.contains(&entry), "{file}: no {entry} in the PTX");
+                    let symbol = format!("{name}_{suffix}");
+                    assert!(
+                        cubin.windows(symbol.len()).any(|w| w == symbol.as_bytes()),
+                        "{file}: no {symbol} in the cubin"
+                    );
                 }
             }
         }
+        let broken = "extern \"C\" __global__ void k(float* x) { x[0] = undefined_name; }";
+        let log = compile_cubin(broken, "sm_90").expect_err("a kernel that cannot compile");
+        assert!(log.contains("undefined_name"), "NVRTC's log names the problem: {log}");
     }
 }

@@ -146,7 +146,10 @@ impl CudaStorage {
         with_buf!(&mut self.buf, |y: T| {
             let x = x.slice::<T>()?;
             let n = y.len();
-            if n == 0 || x.len() != n {
+            if x.len() != n {
+                return Err(gpu.error("accumulate", "internal error: lengths differ"));
+            }
+            if n == 0 {
                 return Ok(());
             }
             let f = gpu.function(&format!("accumulate_{}", T::SUFFIX))?;
@@ -240,19 +243,45 @@ impl CudaStorage {
             }
             let init = T::from_f64(init);
             let (o64, n64, i64_) = (outer as u64, n as u64, inner as u64);
+            let shared = BLOCK * std::mem::size_of::<T>() as u32;
+            let mut input = x;
+            let partials;
+            let (mut rows, mut len) = (o64, n64);
+            if outer == 1 && inner == 1 && n > 1 << 16 {
+                // one long row: many blocks reduce it to partials first (one block alone would
+                // leave the card idle), then the row of partials below
+                let blocks = n.div_ceil(BLOCK as usize * 16).clamp(1, 1024);
+                let mut p = CudaStorage::alloc::<T>(gpu, blocks)?;
+                let f = gpu.function(&format!("reduce_blocks_{}", T::SUFFIX))?;
+                let cfg = LaunchConfig {
+                    grid_dim: (blocks as u32, 1, 1),
+                    block_dim: (BLOCK, 1, 1),
+                    shared_mem_bytes: shared,
+                };
+                let mut launch = gpu.stream.launch_builder(f);
+                launch.arg(&code).arg(&n64).arg(&init).arg(x).arg(&mut p);
+                // SAFETY: reduce_blocks_T(int, u64 n, T init, const T* x, T* partial): `x`
+                // holds n elements, `partial` one per block; BLOCK (a power of two) threads
+                // and BLOCK elements of shared memory per block.
+                unsafe { launch.launch(cfg) }.map_err(|e| gpu.error("reduce kernel", e))?;
+                partials = p;
+                input = &partials;
+                (rows, len) = (1, blocks as u64);
+            }
             if inner == 1 {
                 // one block per row, a tree in shared memory
                 let f = gpu.function(&format!("reduce_rows_{}", T::SUFFIX))?;
                 let cfg = LaunchConfig {
                     grid_dim: (outer.clamp(1, 1 << 16) as u32, 1, 1),
                     block_dim: (BLOCK, 1, 1),
-                    shared_mem_bytes: BLOCK * std::mem::size_of::<T>() as u32,
+                    shared_mem_bytes: shared,
                 };
                 let mut launch = gpu.stream.launch_builder(f);
-                launch.arg(&code).arg(&o64).arg(&n64).arg(&init).arg(x).arg(&mut y);
-                // SAFETY: reduce_rows_T(int, u64 rows, u64 n, T init, const T* x, T* y): `x`
-                // holds rows × n elements, `y` rows; the block has BLOCK (a power of two)
-                // threads and BLOCK elements of shared memory.
+                launch.arg(&code).arg(&rows).arg(&len).arg(&init).arg(input).arg(&mut y);
+                // SAFETY: reduce_rows_T(int, u64 rows, u64 n, T init, const T* x, T* y):
+                // `input` holds rows × len elements (`x`, or the first pass's partials), `y`
+                // rows; the block has BLOCK (a power of two) threads and BLOCK elements of
+                // shared memory.
                 unsafe { launch.launch(cfg) }.map_err(|e| gpu.error("reduce kernel", e))?;
             } else {
                 let f = gpu.function(&format!("reduce_strided_{}", T::SUFFIX))?;
@@ -399,8 +428,11 @@ impl CudaStorage {
         with_buf!(&mut self.buf, |y: T| {
             let x = x.slice::<T>()?;
             let n = y.len();
-            if n == 0 || x.len() != n {
+            if x.len() != n {
                 return Err(gpu.error("optimiser update", "internal error: lengths differ"));
+            }
+            if n == 0 {
+                return Ok(());
             }
             let f = gpu.function(&format!("update_{}", T::SUFFIX))?;
             let (n64, alpha) = (n as u64, T::from_f64(alpha));

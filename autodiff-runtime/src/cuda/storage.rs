@@ -149,6 +149,14 @@ impl CudaStorage {
     }
 }
 
+/// Makes the device's context current before the buffer is freed: cudarc frees without doing so,
+/// and a tensor may be dropped on a thread that never used the GPU.
+impl Drop for CudaStorage {
+    fn drop(&mut self) {
+        let _ = self.gpu.stream.context().bind_to_thread();
+    }
+}
+
 /// A device copy, as `Clone` needs (`Arc::make_mut` on a shared tensor).
 ///
 /// # Panics

@@ -123,6 +123,14 @@ pub(crate) fn add_in_place(t: &mut Tensor, other: &Tensor) -> bool {
     }
     let result = (|| -> Result<(), Error> {
         let other = other.to_device_of(t);
+        if other.device() != t.device() {
+            // a GPU contribution to a CPU buffer: move one of them, explicitly
+            return Err(Error::DeviceMismatch {
+                op: "gradient accumulation",
+                lhs: t.device(),
+                rhs: other.device(),
+            });
+        }
         if t.shape == other.shape && t.dtype() == other.dtype() && t.device() == other.device() {
             unique(t)?.accumulate(storage_of(&other)?)
         } else {

@@ -23,7 +23,7 @@ impl TensorOperand for Tensor {
         self.clone()
     }
     fn reduce(&self, g: Tensor) -> Tensor {
-        g.sum_to(self.shape()).to_dtype(self.dtype())
+        g.to_device_of(self).sum_to(self.shape()).to_dtype(self.dtype())
     }
 }
 

@@ -215,7 +215,7 @@ impl Tensor {
     pub fn cat_vjp(parts: &[Tensor], dim: usize, seed: Tensor, parts_bar: &mut [Tensor]) -> Tensor {
         use crate::Differentiable;
         let y = Tensor::cat(parts, dim);
-        let seed = seed.broadcast_to(y.shape());
+        let seed = seed.to_device_of(&y).broadcast_to(y.shape());
         let mut start = 0;
         for (p, bar) in parts.iter().zip(parts_bar) {
             let len = p.shape[dim];
@@ -302,7 +302,7 @@ impl Tensor {
             }
             let mut along = vec![1; n];
             along[k] = grid.shape()[k];
-            let summed = seed.broadcast_to(grid.shape()).sum_to(&along);
+            let summed = seed.to_device_of(grid).broadcast_to(grid.shape()).sum_to(&along);
             bar.accumulate(summed.reshape(&[along[k]]));
         }
         grids
