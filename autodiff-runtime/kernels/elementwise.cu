@@ -66,19 +66,37 @@ struct Layout {
     unsigned long long v[24];
 };
 
+// The offsets of element i of the output in a and b; `Index` is 32-bit when every offset fits
+// (64-bit division costs tens of instructions, enough to make a broadcast compute-bound).
+template <typename Index>
+__device__ __forceinline__ void offsets(Index i, int ndim, const Layout& l, Index& ia, Index& ib) {
+    Index rest = i;
+    ia = 0;
+    ib = 0;
+    for (int d = ndim - 1; d >= 0; --d) {
+        Index size = (Index)l.v[d];
+        Index q = rest % size;
+        rest /= size;
+        ia += q * (Index)l.v[8 + d];
+        ib += q * (Index)l.v[16 + d];
+    }
+}
+
 template <typename T>
 __device__ void binary_strided(int op, unsigned long long n, int ndim, Layout l, const T* a,
                                const T* b, T* y) {
-    GRID_STRIDE(i, n) {
-        unsigned long long rest = i, ia = 0, ib = 0;
-        for (int d = ndim - 1; d >= 0; --d) {
-            unsigned long long size = l.v[d];
-            unsigned long long q = rest % size;
-            rest /= size;
-            ia += q * l.v[8 + d];
-            ib += q * l.v[16 + d];
+    if (n <= 0xffffffffull) {
+        unsigned int ia, ib;
+        GRID_STRIDE(i, n) {
+            offsets<unsigned int>((unsigned int)i, ndim, l, ia, ib);
+            y[i] = binary_op(op, a[ia], b[ib]);
         }
-        y[i] = binary_op(op, a[ia], b[ib]);
+    } else {
+        unsigned long long ia, ib;
+        GRID_STRIDE(i, n) {
+            offsets<unsigned long long>(i, ndim, l, ia, ib);
+            y[i] = binary_op(op, a[ia], b[ib]);
+        }
     }
 }
 
