@@ -17,7 +17,7 @@
 //! impl Differentiable for Mlp { zero_like: Mlp { w: w.zero_like(), .., layers: layers.clone() },
 //!                               accumulate: w.accumulate(c.w); b.accumulate(c.b) }
 //! impl Zeros for Mlp { type Output = Mlp; zeros: zero_like }
-//! impl Update for Mlp { add_scaled, scale, add_squared, adam_step: on w and b }
+//! impl Update for Mlp { add_scaled, scale, add_squared, adam_step, adam_update: on w and b }
 //!                       (not for a struct that borrows: optimisers keep `'static` state)
 //! impl Mlp { __autodiff_skips_w() -> false, .., __autodiff_skips_layers() -> true }
 //! ```
@@ -118,6 +118,11 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     let add_squared = each(&|m| quote!(#rt::Update::add_squared(&mut self.#m, alpha, &x.#m);));
     let adam_step =
         each(&|m| quote!(#rt::Update::adam_step(&mut self.#m, &m.#m, &v.#m, step, bias2, eps);));
+    // Field by field, so that each field's own whole update runs (one fused kernel for a tensor
+    // on a GPU).
+    let adam_update = each(
+        &|m| quote!(#rt::Update::adam_update(&mut self.#m, &mut m.#m, &mut v.#m, &grad.#m, betas, steps);),
+    );
     // For generated code reading a field: whether it is skipped (no tangent, no adjoint).
     let skips = fields.iter().map(|f| {
         let method = match &f.member {
@@ -153,6 +158,16 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
                 }
                 fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
                     #(#adam_step)*
+                }
+                fn adam_update(
+                    &mut self,
+                    m: &mut Self,
+                    v: &mut Self,
+                    grad: &Self,
+                    betas: (f64, f64),
+                    steps: (f64, f64, f64),
+                ) {
+                    #(#adam_update)*
                 }
             }
         }
