@@ -173,7 +173,9 @@ int main() {
             wv[i] = b2 * wv[i] + (1 - b2) * g[i] * g[i];
             wp[i] -= step * wm[i] / (sqrt(wv[i] / bias2) + eps);
         }
-        launch(2, 4, [&] { adam_f64(9, p.data(), m.data(), v.data(), g.data(), b1, b2, step, bias2, eps); });
+        launch(2, 4, [&] {
+            adam_f64(9, p.data(), m.data(), v.data(), g.data(), b1, 1 - b1, b2, 1 - b2, step, bias2, eps);
+        });
         expect("adam p", p, wp);
         expect("adam m", m, wm);
         expect("adam v", v, wv);

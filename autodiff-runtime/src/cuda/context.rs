@@ -75,46 +75,68 @@ impl Gpu {
         Error::Cuda { device: self.device(), op, message: e.to_string() }
     }
 
+    /// Opens device `ordinal`. `Error::DeviceUnavailable` means there is no such GPU here (no
+    /// driver, no device, an ordinal past the last); once the GPU is found, anything that stops
+    /// it being used (a missing NVRTC or cuBLAS, a context or kernel that fails) is another
+    /// error, so that a GPU machine that cannot use its GPU is not taken for one without.
     fn open(ordinal: usize) -> Result<Gpu, Error> {
+        use cudarc::driver::sys::CUresult;
         let device = Device::Cuda(ordinal);
         let unavailable =
             |reason: String| Error::DeviceUnavailable { device: device.to_string(), reason };
+        let failed = |message: String| Error::Cuda { device, op: "opening the device", message };
         // SAFETY: each probe only tries to load a shared library by its usual names (the
         // libraries' initialisers run, as they would for any use of CUDA).
-        let present = unsafe {
-            (
-                cudarc::driver::sys::is_culib_present(),
-                cudarc::nvrtc::sys::is_culib_present(),
-                cudarc::cublas::sys::is_culib_present(),
-            )
-        };
-        match present {
-            (false, _, _) => {
-                return Err(unavailable("the CUDA driver library (libcuda) was not found".into()));
-            }
-            (_, false, _) => {
-                return Err(unavailable(
-                    "the NVRTC library (libnvrtc), which compiles our kernels, was not found"
-                        .into(),
-                ));
-            }
-            (_, _, false) => {
-                return Err(unavailable("the cuBLAS library (libcublas) was not found".into()));
-            }
-            _ => {}
+        if !unsafe { cudarc::driver::sys::is_culib_present() } {
+            return Err(unavailable("the CUDA driver library (libcuda) was not found".into()));
         }
-        let count = CudaContext::device_count()
-            .map_err(|e| unavailable(format!("the CUDA driver did not start: {e}")))?;
+        let count = match CudaContext::device_count() {
+            Ok(count) => count,
+            Err(e) if e.0 == CUresult::CUDA_ERROR_NO_DEVICE => 0,
+            Err(e) => return Err(failed(format!("the CUDA driver did not start: {e}"))),
+        };
         if ordinal >= usize::try_from(count).unwrap_or(0) {
             return Err(unavailable(format!("this machine has {count} CUDA device(s)")));
         }
-        let ctx = CudaContext::new(ordinal).map_err(|e| unavailable(e.to_string()))?;
+        // SAFETY: as above.
+        let (nvrtc, cublas) = unsafe {
+            (cudarc::nvrtc::sys::is_culib_present(), cudarc::cublas::sys::is_culib_present())
+        };
+        let hint = "(is CUDA's lib64, or the folder of NVIDIA's pip packages, on LD_LIBRARY_PATH?)";
+        if !nvrtc {
+            return Err(failed(format!(
+                "the NVRTC library (libnvrtc), which compiles our kernels, was not found {hint}"
+            )));
+        }
+        if !cublas {
+            return Err(failed(format!("the cuBLAS library (libcublas) was not found {hint}")));
+        }
+        let ctx = CudaContext::new(ordinal).map_err(|e| failed(e.to_string()))?;
         // SAFETY: all our work on this context goes through the one stream below, in order, so
         // cudarc's per-buffer events (which order work across streams) are not needed.
         unsafe { ctx.disable_event_tracking() };
+        if ctx.has_async_alloc() {
+            // Keep freed memory in the device's pool instead of returning it to the system at
+            // every synchronisation (the pool's default), as PyTorch's caching allocator does:
+            // a training step frees and allocates the same temporaries every time.
+            let mut threshold = u64::MAX;
+            // SAFETY: `cu_device` is the context's device, and the release threshold is a
+            // `cuuint64_t` that outlives the call.
+            let _ = unsafe {
+                cudarc::driver::result::device::get_default_mem_pool(ctx.cu_device()).and_then(
+                    |pool| {
+                        cudarc::driver::result::mem_pool::set_attribute(
+                            pool,
+                            cudarc::driver::sys::CUmemPool_attribute::CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                            (&mut threshold as *mut u64).cast(),
+                        )
+                    },
+                )
+            };
+        }
         let stream = ctx.default_stream();
         let blas = CudaBlas::new(stream.clone())
-            .map_err(|e| unavailable(format!("cuBLAS did not start: {e}")))?;
+            .map_err(|e| failed(format!("cuBLAS did not start: {e}")))?;
         let arch = match ctx.compute_capability() {
             Ok((major, minor)) => machine_code_name(major, minor),
             Err(_) => None,

@@ -471,14 +471,14 @@ impl CudaStorage {
             }
             let f = gpu.function(&format!("adam_{}", T::SUFFIX))?;
             let n64 = n as u64;
-            let scalars = [b1, b2, step, bias2, eps].map(T::from_f64);
+            let scalars = [b1, 1.0 - b1, b2, 1.0 - b2, step, bias2, eps].map(T::from_f64);
             let mut launch = gpu.stream.launch_builder(f);
             launch.arg(&n64).arg(p).arg(m).arg(v).arg(g);
             for s in &scalars {
                 launch.arg(s);
             }
-            // SAFETY: adam_T(u64 n, T* p, T* m, T* v, const T* g, T b1, T b2, T step,
-            // T bias2, T eps): all four buffers hold `n` elements (checked).
+            // SAFETY: adam_T(u64 n, T* p, T* m, T* v, const T* g, T b1, T c1, T b2, T c2,
+            // T step, T bias2, T eps): all four buffers hold `n` elements (checked).
             unsafe { launch.launch(config(n)) }.map_err(|e| gpu.error("Adam step", e))?;
             Ok(())
         })

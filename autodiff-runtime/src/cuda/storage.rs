@@ -153,7 +153,11 @@ impl CudaStorage {
 /// and a tensor may be dropped on a thread that never used the GPU.
 impl Drop for CudaStorage {
     fn drop(&mut self) {
-        let _ = self.gpu.stream.context().bind_to_thread();
+        let ctx = self.gpu.stream.context();
+        // A first attempt returns (and clears) an error cudarc recorded earlier without binding.
+        if ctx.bind_to_thread().is_err() {
+            let _ = ctx.bind_to_thread();
+        }
     }
 }
 
