@@ -42,7 +42,8 @@ impl std::fmt::Debug for Gpu {
     }
 }
 
-/// Devices opened so far by ordinal, and the errors of those that could not be (asked once).
+/// Devices opened so far by ordinal, and those that are not there (asked once; other errors
+/// opening a device, which may pass, are not kept).
 type Registry = Mutex<HashMap<usize, Result<Arc<Gpu>, Error>>>;
 
 fn registry() -> &'static Registry {
@@ -54,7 +55,14 @@ impl Gpu {
     /// The device `ordinal`, opened on first use.
     pub(crate) fn get(ordinal: usize) -> Result<Arc<Gpu>, Error> {
         let mut gpus = registry().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        gpus.entry(ordinal).or_insert_with(|| Gpu::open(ordinal).map(Arc::new)).clone()
+        if let Some(known) = gpus.get(&ordinal) {
+            return known.clone();
+        }
+        let opened = Gpu::open(ordinal).map(Arc::new);
+        if matches!(opened, Ok(_) | Err(Error::DeviceUnavailable { .. })) {
+            gpus.insert(ordinal, opened.clone());
+        }
+        opened
     }
 
     /// The loaded kernel `name`.

@@ -136,6 +136,16 @@ impl CudaStorage {
         Ok(CudaStorage { gpu: self.gpu.clone(), buf })
     }
 
+    /// Uninitialised device memory for `n` elements of `dtype`, for operations that write every
+    /// element (a copy of the parts of a `cat`, a `narrow`).
+    pub(crate) fn uninit(gpu: &Arc<Gpu>, n: usize, dtype: DType) -> Result<CudaStorage, Error> {
+        let buf = match dtype {
+            DType::F32 => Buf::F32(CudaStorage::alloc::<f32>(gpu, n)?),
+            DType::F64 => Buf::F64(CudaStorage::alloc::<f64>(gpu, n)?),
+        };
+        Ok(CudaStorage { gpu: gpu.clone(), buf })
+    }
+
     /// Uninitialised device memory for `n` elements of `E` (every kernel that gets it writes
     /// all of it).
     pub(crate) fn alloc<E: GpuElement>(gpu: &Arc<Gpu>, n: usize) -> Result<CudaSlice<E>, Error> {

@@ -212,7 +212,8 @@ pub(crate) fn narrow(
     shape: Vec<usize>,
 ) -> Result<Tensor, Error> {
     let src = storage_of(t)?;
-    let mut out = CudaStorage::full(&src.gpu, outer * len * inner, src.dtype(), 0.0)?;
+    // every element of the result is copied below
+    let mut out = CudaStorage::uninit(&src.gpu, outer * len * inner, src.dtype())?;
     src.copy_blocks(&mut out, outer, len * inner, (size * inner, start * inner), (len * inner, 0))?;
     Ok(wrap(out, shape))
 }
@@ -236,7 +237,8 @@ pub(crate) fn cat(
     let dtype = if parts.iter().any(|p| p.dtype() == DType::F64) { DType::F64 } else { DType::F32 };
     let gpu: Arc<Gpu> = storage_of(first)?.gpu.clone();
     let total: usize = sizes.iter().sum();
-    let mut out = CudaStorage::full(&gpu, outer * total * inner, dtype, 0.0)?;
+    // the parts cover the result
+    let mut out = CudaStorage::uninit(&gpu, outer * total * inner, dtype)?;
     let mut offset = 0;
     for (p, &size) in parts.iter().zip(sizes) {
         if p.device() != first.device() {
