@@ -30,6 +30,7 @@ pub mod optim;
 mod param;
 mod real;
 pub mod rules;
+mod tape;
 mod tensor;
 
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
@@ -63,6 +64,7 @@ pub mod __private {
     };
     pub use crate::optim::Update;
     pub use crate::rules;
+    pub use crate::tape::push_reserved;
     pub use core::clone::Clone;
     pub use core::iter::Iterator;
     pub use core::option::Option::{None, Some};

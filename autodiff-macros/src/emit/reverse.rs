@@ -838,7 +838,14 @@ impl Reverse<'_, '_> {
                     if let LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } = &lp.head {
                         out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
                     }
-                    rest.extend(quote!(#t.push((#(#rt::Clone::clone(&#fields),)*));));
+                    let entry = quote!((#(#rt::Clone::clone(&#fields),)*));
+                    rest.extend(match &lp.head {
+                        // An integer range's size hint is its trip count: the reserve above holds
+                        // every push, and a push without a growth path (a call) keeps the loop's
+                        // values in registers.
+                        LoopHead::Range { .. } => quote!(#rt::push_reserved(&mut #t, #entry);),
+                        _ => quote!(#t.push(#entry);),
+                    });
                 }
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
                     let (o, v) = (cx.id(c.out), cx.operand(y));
