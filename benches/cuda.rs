@@ -17,11 +17,8 @@ use autodiff::prelude::*;
 use criterion::Criterion;
 use std::hint::black_box;
 
-#[differentiable(wrt(w1, b1, w2, b2))]
-fn loss(x: &Tensor, y: &Tensor, w1: &Tensor, b1: &Tensor, w2: &Tensor, b2: &Tensor) -> Tensor {
-    let h = nn::linear(x, w1, b1).relu();
-    loss::mse_sum(&nn::linear(&h, w2, b2), y)
-}
+#[path = "common/two_layer.rs"]
+mod two_layer;
 
 /// PyTorch's median seconds per case, by name, from `benches/cuda_torch.py`.
 fn torch_times() -> Vec<(String, f64)> {
@@ -69,30 +66,8 @@ fn main() {
     let (a64, b64) = (a32.to_dtype(DType::F64), b32.to_dtype(DType::F64));
 
     // S13's step, as in benches/two_layer.rs, on the GPU
-    let xs = on(Tensor::randn(&[64, 1000], 10));
-    let ys = on(Tensor::randn(&[64, 10], 11));
-    let mut l1 = nn::Linear::seeded(1000, 100, 12).to_device(&device).expect("layer on the GPU");
-    let mut l2 = nn::Linear::seeded(100, 10, 14).to_device(&device).expect("layer on the GPU");
-    let mut opt = Adam::new(1e-4);
-    let mut step = move || {
-        l1.zero_grad();
-        l2.zero_grad();
-        let value = loss_vjp(
-            &xs,
-            &ys,
-            &l1.weight.value,
-            &l1.bias.value,
-            &l2.weight.value,
-            &l2.bias.value,
-            Tensor::scalar(1.0f32),
-            &mut l1.weight.grad,
-            &mut l1.bias.grad,
-            &mut l2.weight.grad,
-            &mut l2.bias.grad,
-        );
-        opt.step(&mut [&mut l1.weight, &mut l1.bias, &mut l2.weight, &mut l2.bias]);
-        value
-    };
+    let (xs, ys) = two_layer::data(&device);
+    let mut net = two_layer::Net::new(&device);
 
     let mut c = Criterion::default().sample_size(20).configure_from_args();
     let mut group = c.benchmark_group("cuda");
@@ -102,7 +77,7 @@ fn main() {
     group.bench_function("sum", |b| b.iter(|| (black_box(&x).sum(), sync())));
     group.bench_function("matmul_f32", |b| b.iter(|| (black_box(&a32).matmul(&b32), sync())));
     group.bench_function("matmul_f64", |b| b.iter(|| (black_box(&a64).matmul(&b64), sync())));
-    group.bench_function("s13_step", |b| b.iter(|| (step(), sync())));
+    group.bench_function("s13_step", |b| b.iter(|| (net.step(&xs, &ys), sync())));
     group.finish();
     c.final_summary();
 

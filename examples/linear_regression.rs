@@ -22,9 +22,8 @@ fn main() -> Result<(), Error> {
         Tensor::from_vec(x.to_vec::<f32>()[..80].to_vec(), &[80]).to_device(&device)?,
         Tensor::from_vec(y.to_vec::<f32>()[..80].to_vec(), &[80]).to_device(&device)?,
     );
-    let b = Param::new(Tensor::randn(&[1], 1)).to_device(&device)?;
-    let w = Param::new(Tensor::randn(&[1], 2)).to_device(&device)?;
-    let (mut b, mut w) = (b, w);
+    let mut b = Param::new(Tensor::randn(&[1], 1)).to_device(&device)?;
+    let mut w = Param::new(Tensor::randn(&[1], 2)).to_device(&device)?;
     println!("start: b = {:.4}, w = {:.4}", b.value.item::<f32>(), w.value.item::<f32>());
     let mut opt = Sgd::new(0.1);
     for epoch in 1..=1000 {

@@ -340,48 +340,14 @@ fn devices_are_checked() {
     assert_eq!((&g * &Tensor::scalar(3.0f32)).to_vec::<f32>(), [3.0, 3.0]);
 }
 
-#[differentiable(wrt(w1, b1, w2, b2))]
-fn two_layer_loss(
-    x: &Tensor,
-    y: &Tensor,
-    w1: &Tensor,
-    b1: &Tensor,
-    w2: &Tensor,
-    b2: &Tensor,
-) -> Tensor {
-    let h = nn::linear(x, w1, b1).relu();
-    loss::mse_sum(&nn::linear(&h, w2, b2), y)
-}
+#[path = "../benches/common/two_layer.rs"]
+mod two_layer;
 
 /// S13's losses over `steps` Adam steps on `device`.
 fn s13(device: &Device, steps: usize) -> Vec<f64> {
-    let (n, d_in, h, d_out) = (64, 1000, 100, 10);
-    let x = Tensor::randn(&[n, d_in], 10).to_device(device).unwrap();
-    let y = Tensor::randn(&[n, d_out], 11).to_device(device).unwrap();
-    let mut l1 = nn::Linear::seeded(d_in, h, 12).to_device(device).unwrap();
-    let mut l2 = nn::Linear::seeded(h, d_out, 14).to_device(device).unwrap();
-    let mut opt = Adam::new(1e-4);
-    (0..steps)
-        .map(|_| {
-            l1.zero_grad();
-            l2.zero_grad();
-            let loss = two_layer_loss_vjp(
-                &x,
-                &y,
-                &l1.weight.value,
-                &l1.bias.value,
-                &l2.weight.value,
-                &l2.bias.value,
-                Tensor::scalar(1.0f32),
-                &mut l1.weight.grad,
-                &mut l1.bias.grad,
-                &mut l2.weight.grad,
-                &mut l2.bias.grad,
-            );
-            opt.step(&mut [&mut l1.weight, &mut l1.bias, &mut l2.weight, &mut l2.bias]);
-            loss.item::<f64>()
-        })
-        .collect()
+    let (x, y) = two_layer::data(device);
+    let mut net = two_layer::Net::new(device);
+    (0..steps).map(|_| net.step(&x, &y).item::<f64>()).collect()
 }
 
 /// SEEDS S22 with S13: the two-layer net trains on `cuda_if_available` as on the CPU: the same
@@ -398,10 +364,8 @@ fn s22_s13_on_the_gpu() {
     assert!(gpu[499] < gpu[0] * 1e-6, "loss went from {} to {}", gpu[0], gpu[499]);
 }
 
-#[differentiable(wrt(b, w))]
-fn regression_loss(x: &Tensor, y: &Tensor, b: &Tensor, w: &Tensor) -> Tensor {
-    loss::mse(&(x * w + b), y)
-}
+#[path = "../benches/common/regression.rs"]
+mod regression;
 
 /// SEEDS S22 with S11: linear regression by gradient descent ends at the same `b` and `w` on
 /// the GPU as on the CPU.
@@ -413,25 +377,11 @@ fn s22_s11_on_the_gpu() {
     let x = Tensor::rand(&[80], 42);
     let y = &(&(&x * 2.0) + 1.0) + &(&Tensor::randn(&[80], 7) * 0.1);
     let fit = |device: &Device| {
-        let (x, y) = (x.to_device(device).unwrap(), y.to_device(device).unwrap());
-        let mut b = Param::new(Tensor::from_vec(vec![0.3f32], &[1])).to_device(device).unwrap();
-        let mut w = Param::new(Tensor::from_vec(vec![0.7f32], &[1])).to_device(device).unwrap();
-        let mut opt = Sgd::new(0.1);
-        for _ in 0..1000 {
-            b.zero_grad();
-            w.zero_grad();
-            regression_loss_vjp(
-                &x,
-                &y,
-                &b.value,
-                &w.value,
-                Tensor::scalar(1.0f32),
-                &mut b.grad,
-                &mut w.grad,
-            );
-            opt.step(&mut [&mut b, &mut w]);
-        }
-        (b.value.item::<f64>(), w.value.item::<f64>())
+        let on = |t: &Tensor| t.to_device(device).unwrap();
+        let start = (Tensor::from_vec(vec![0.3f32], &[1]), Tensor::from_vec(vec![0.7f32], &[1]));
+        let (b, w) =
+            regression::train_tensors((on(&start.0), on(&start.1)), &on(&x), &on(&y), 0.1, 1000);
+        (b.item::<f64>(), w.item::<f64>())
     };
     let ((bg, wg), (bc, wc)) = (fit(&device), fit(&Device::Cpu));
     assert!((bg - bc).abs() <= 1e-4 * bc.abs() && (wg - wc).abs() <= 1e-4 * wc.abs());

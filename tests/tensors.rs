@@ -116,11 +116,8 @@ fn adam_follows_its_formula() {
     }
 }
 
-#[differentiable(wrt(w, b))]
-fn regression_loss(x: &Tensor, y: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
-    let pred = x * w + b;
-    loss::mse(&pred, y)
-}
+#[path = "../benches/common/regression.rs"]
+mod regression;
 
 /// SEEDS S11 with tensors: 1000 epochs of gradient descent (lr 0.1) reach the least-squares fit.
 #[test]
@@ -128,80 +125,24 @@ fn s11_linear_regression_with_tensors() {
     let x = Tensor::rand(&[80], 42);
     let noise = Tensor::randn(&[80], 43);
     let y = &(&(&x * 2.0) + 1.0) + &(&noise * 0.1);
-    let (mut w, mut b) = (Param::new(Tensor::randn(&[1], 1)), Param::new(Tensor::randn(&[1], 2)));
-    let mut opt = Sgd::new(0.1);
-    for _ in 0..1000 {
-        w.zero_grad();
-        b.zero_grad();
-        regression_loss_vjp(
-            &x,
-            &y,
-            &w.value,
-            &b.value,
-            Tensor::scalar(1.0f32),
-            &mut w.grad,
-            &mut b.grad,
-        );
-        opt.step(&mut [&mut w, &mut b]);
-    }
-    let (xs, ys) = (x.to_vec::<f64>(), y.to_vec::<f64>());
-    let n = xs.len() as f64;
-    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
-    let slope = xs.iter().zip(&ys).map(|(a, c)| (a - mx) * (c - my)).sum::<f64>()
-        / xs.iter().map(|a| (a - mx) * (a - mx)).sum::<f64>();
-    let intercept = my - slope * mx;
-    assert!((w.value.item::<f64>() - slope).abs() < 1e-3, "w {} vs {slope}", w.value);
-    assert!((b.value.item::<f64>() - intercept).abs() < 1e-3, "b {} vs {intercept}", b.value);
+    let start = (Tensor::randn(&[1], 2), Tensor::randn(&[1], 1));
+    let (b, w) = regression::train_tensors(start, &x, &y, 0.1, 1000);
+    let (intercept, slope) = regression::closed_form(&x.to_vec(), &y.to_vec());
+    assert!((w.item::<f64>() - slope).abs() < 1e-3, "w {w} vs {slope}");
+    assert!((b.item::<f64>() - intercept).abs() < 1e-3, "b {b} vs {intercept}");
 }
 
-#[differentiable(wrt(w1, b1, w2, b2))]
-fn two_layer_loss(
-    x: &Tensor,
-    y: &Tensor,
-    w1: &Tensor,
-    b1: &Tensor,
-    w2: &Tensor,
-    b2: &Tensor,
-) -> Tensor {
-    let h = nn::linear(x, w1, b1).relu();
-    loss::mse_sum(&nn::linear(&h, w2, b2), y)
-}
+#[path = "../benches/common/two_layer.rs"]
+mod two_layer;
 
 /// SEEDS S13: N = 64, D_in = 1000, H = 100, D_out = 10, Linear-ReLU-Linear, summed squared
 /// error, Adam lr 1e-4, 500 steps: the loss falls by more than six orders of magnitude.
 #[test]
 fn s13_two_layer_net_trains() {
-    let (n, d_in, h, d_out) = (64, 1000, 100, 10);
-    let x = Tensor::randn(&[n, d_in], 10);
-    let y = Tensor::randn(&[n, d_out], 11);
-    let (mut l1, mut l2) = (nn::Linear::seeded(d_in, h, 12), nn::Linear::seeded(h, d_out, 14));
-    let mut opt = Adam::new(1e-4);
-    let mut first = 0.0;
-    let mut last = 0.0;
-    for step in 0..500 {
-        l1.zero_grad();
-        l2.zero_grad();
-        let loss = two_layer_loss_vjp(
-            &x,
-            &y,
-            &l1.weight.value,
-            &l1.bias.value,
-            &l2.weight.value,
-            &l2.bias.value,
-            Tensor::scalar(1.0f32),
-            &mut l1.weight.grad,
-            &mut l1.bias.grad,
-            &mut l2.weight.grad,
-            &mut l2.bias.grad,
-        )
-        .item::<f64>();
-        if step == 0 {
-            first = loss;
-        }
-        last = loss;
-        opt.step(&mut [&mut l1.weight, &mut l1.bias, &mut l2.weight, &mut l2.bias]);
-    }
-    assert!(last < first * 1e-6, "loss went from {first} to {last}");
+    let (x, y) = two_layer::data(&Device::Cpu);
+    let mut net = two_layer::Net::new(&Device::Cpu);
+    let losses: Vec<f64> = (0..500).map(|_| net.step(&x, &y).item::<f64>()).collect();
+    assert!(losses[499] < losses[0] * 1e-6, "loss went from {} to {}", losses[0], losses[499]);
 }
 
 #[differentiable(wrt(w, b))]

@@ -4,12 +4,12 @@
     for (unsigned long long i = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x; \
          i < (n); i += (unsigned long long)blockDim.x * gridDim.x)
 
-// op 0: y += alpha * x      op 1: y += alpha * x * x      op 2: y *= alpha
+// op 0: y += alpha * x      op 1: y += alpha * x * x
 template <typename T>
 __device__ void update(int op, unsigned long long n, T alpha, const T* x, T* y) {
     GRID_STRIDE(i, n) {
-        T v = op == 2 ? T(0) : x[i];
-        y[i] = op == 0 ? y[i] + alpha * v : (op == 1 ? y[i] + alpha * v * v : y[i] * alpha);
+        T v = x[i];
+        y[i] += op == 0 ? alpha * v : alpha * v * v;
     }
 }
 

@@ -21,37 +21,12 @@ __device__ __forceinline__ T combine(int op, T a, T b) {
     return op == 0 ? a + b : (a > b || b != b ? a : b);
 }
 
+// Combines every thread's `acc` across the block through a tree in shared memory; thread 0
+// gets the result. Returns with the block synchronised, so the shared memory can be reused.
 template <typename T>
-__device__ void reduce_rows(int op, unsigned long long rows, unsigned long long n, T init,
-                            const T* x, T* y) {
+__device__ T block_combine(int op, T acc) {
     extern __shared__ unsigned char shared_bytes[];
     T* shared = reinterpret_cast<T*>(shared_bytes);
-    for (unsigned long long row = blockIdx.x; row < rows; row += gridDim.x) {
-        T acc = init;
-        for (unsigned long long j = threadIdx.x; j < n; j += blockDim.x) {
-            acc = combine(op, acc, x[row * n + j]);
-        }
-        shared[threadIdx.x] = acc;
-        __syncthreads();
-        for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
-            if (threadIdx.x < width) {
-                shared[threadIdx.x] = combine(op, shared[threadIdx.x], shared[threadIdx.x + width]);
-            }
-            __syncthreads();
-        }
-        if (threadIdx.x == 0) {
-            y[row] = shared[0];
-        }
-        __syncthreads();
-    }
-}
-
-template <typename T>
-__device__ void reduce_blocks(int op, unsigned long long n, T init, const T* x, T* partial) {
-    extern __shared__ unsigned char shared_bytes[];
-    T* shared = reinterpret_cast<T*>(shared_bytes);
-    T acc = init;
-    GRID_STRIDE(i, n) { acc = combine(op, acc, x[i]); }
     shared[threadIdx.x] = acc;
     __syncthreads();
     for (unsigned int width = blockDim.x / 2; width > 0; width >>= 1) {
@@ -60,8 +35,33 @@ __device__ void reduce_blocks(int op, unsigned long long n, T init, const T* x, 
         }
         __syncthreads();
     }
+    T result = shared[0];
+    __syncthreads();
+    return result;
+}
+
+template <typename T>
+__device__ void reduce_rows(int op, unsigned long long rows, unsigned long long n, T init,
+                            const T* x, T* y) {
+    for (unsigned long long row = blockIdx.x; row < rows; row += gridDim.x) {
+        T acc = init;
+        for (unsigned long long j = threadIdx.x; j < n; j += blockDim.x) {
+            acc = combine(op, acc, x[row * n + j]);
+        }
+        T total = block_combine(op, acc);
+        if (threadIdx.x == 0) {
+            y[row] = total;
+        }
+    }
+}
+
+template <typename T>
+__device__ void reduce_blocks(int op, unsigned long long n, T init, const T* x, T* partial) {
+    T acc = init;
+    GRID_STRIDE(i, n) { acc = combine(op, acc, x[i]); }
+    T total = block_combine(op, acc);
     if (threadIdx.x == 0) {
-        partial[blockIdx.x] = shared[0];
+        partial[blockIdx.x] = total;
     }
 }
 

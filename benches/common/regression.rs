@@ -32,6 +32,31 @@ pub fn train(b: f64, w: f64, x: &[f64], y: &[f64], lr: f64, epochs: usize) -> (f
     (b.value, w.value)
 }
 
+/// The mean squared error of the line `b + w x` with tensors (one-element `b` and `w`).
+#[differentiable(wrt(b, w))]
+pub fn tensor_mse(x: &Tensor, y: &Tensor, b: &Tensor, w: &Tensor) -> Tensor {
+    loss::mse(&(x * w + b), y)
+}
+
+/// [`train`] with tensors, on the device of its arguments: `(b, w)` after `epochs` steps.
+pub fn train_tensors(
+    (b, w): (Tensor, Tensor),
+    x: &Tensor,
+    y: &Tensor,
+    lr: f64,
+    epochs: usize,
+) -> (Tensor, Tensor) {
+    let (mut b, mut w) = (Param::new(b), Param::new(w));
+    let mut opt = Sgd::new(lr);
+    for _ in 0..epochs {
+        b.zero_grad();
+        w.zero_grad();
+        tensor_mse_vjp(x, y, &b.value, &w.value, Tensor::scalar(1.0f32), &mut b.grad, &mut w.grad);
+        opt.step(&mut [&mut b, &mut w]);
+    }
+    (b.value, w.value)
+}
+
 /// The same training loop with the gradient written by hand.
 pub fn train_hand(
     mut b: f64,

@@ -184,9 +184,6 @@ int main() {
         for (int i = 0; i < 9; ++i) wq[i] += 0.25 * g[i] * g[i];
         launch(1, 4, [&] { update_f64(1, 9, 0.25, g.data(), q.data()); });
         expect("update: += alpha x^2", q, wq);
-        for (int i = 0; i < 9; ++i) wq[i] *= 0.5;
-        launch(1, 4, [&] { update_f64(2, 9, 0.5, g.data(), q.data()); });
-        expect("update: *= alpha", q, wq);
         for (int i = 0; i < 9; ++i) wq[i] += -2.0 * g[i];
         launch(1, 4, [&] { update_f64(0, 9, -2.0, g.data(), q.data()); });
         expect("update: += alpha x", q, wq);

@@ -3,7 +3,7 @@
 //! as the CPU does (`f64` if either is), and runs the kernels of [`super::kernels`].
 
 use super::{CudaStorage, Gpu};
-use crate::tensor::{Binary, DType, Reduce, Storage, Unary};
+use crate::tensor::{Binary, DType, Reduce, Storage};
 use crate::{Device, Error, Tensor};
 use std::sync::Arc;
 
@@ -95,14 +95,8 @@ fn with_host_scalar(
     };
     let (t, s) = if scalar_first { (b, a) } else { (a, b) };
     let value = s.try_to_vec::<f64>()?[0];
-    let named = match (op, scalar_first) {
-        (Binary::Add, _) => Unary::AddScalar(value),
-        (Binary::Sub, false) => Unary::SubScalar(value),
-        (Binary::Sub, true) => Unary::ScalarSub(value),
-        (Binary::Mul, _) => Unary::MulScalar(value),
-        (Binary::Div, false) => Unary::DivScalar(value),
-        (Binary::Div, true) => Unary::ScalarDiv(value),
-        (Binary::Eq, _) => return Ok(None),
+    let Some(named) = op.with_scalar(value, scalar_first) else {
+        return Ok(None);
     };
     // the CPU's dtype rule: f64 if either operand is
     let dtype = if s.dtype() == DType::F64 { DType::F64 } else { t.dtype() };
@@ -131,7 +125,7 @@ pub(crate) fn add_in_place(t: &mut Tensor, other: &Tensor) -> bool {
                 rhs: other.device(),
             });
         }
-        if t.shape == other.shape && t.dtype() == other.dtype() && t.device() == other.device() {
+        if t.shape == other.shape && t.dtype() == other.dtype() {
             unique(t)?.accumulate(storage_of(&other)?)
         } else {
             let dtype = t.dtype();
@@ -139,6 +133,13 @@ pub(crate) fn add_in_place(t: &mut Tensor, other: &Tensor) -> bool {
             Ok(())
         }
     })();
+    ran(result)
+}
+
+/// `true`: the GPU path of an in-place update ran; its error, if any, panics (as each caller's
+/// documentation says).
+#[track_caller]
+fn ran(result: Result<(), Error>) -> bool {
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -271,7 +272,7 @@ fn fitted(p: &Tensor, x: &Tensor) -> Result<Tensor, Error> {
 }
 
 /// An optimiser's in-place update of a GPU parameter (returns false for a CPU one):
-/// `p += alpha * x` (`op` 0), `p += alpha * x²` (1), `p *= alpha` (2).
+/// `p += alpha * x` (`op` 0), `p += alpha * x²` (1).
 ///
 /// # Panics
 ///
@@ -282,10 +283,7 @@ pub(crate) fn update(p: &mut Tensor, op: i32, alpha: f64, x: &Tensor) -> bool {
         return false;
     }
     let result = fitted(p, x).and_then(|x| unique(p)?.update(op, alpha, storage_of(&x)?));
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    true
+    ran(result)
 }
 
 /// Adam's final step on a GPU parameter (returns false for a CPU one).
@@ -308,10 +306,7 @@ pub(crate) fn adam_step(
         let (m, v) = (fitted(p, m)?, fitted(p, v)?);
         unique(p)?.adam_step(storage_of(&m)?, storage_of(&v)?, step, bias2, eps)
     })();
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    true
+    ran(result)
 }
 
 /// One fused Adam update of a GPU parameter, its moments and gradient (returns false for a
@@ -341,8 +336,5 @@ pub(crate) fn adam(
         let (m, v) = (unique(m)?, unique(v)?);
         unique(p)?.adam(m, v, storage_of(&g)?, betas, step, bias2, eps)
     })();
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    true
+    ran(result)
 }

@@ -41,15 +41,27 @@ pub trait Update: Differentiable + Clone + 'static {
         m: &mut Self,
         v: &mut Self,
         grad: &Self,
-        (b1, b2): (f64, f64),
-        (step, bias2, eps): (f64, f64, f64),
+        betas: (f64, f64),
+        steps: (f64, f64, f64),
     ) {
-        m.scale(b1);
-        m.add_scaled(1.0 - b1, grad);
-        v.scale(b2);
-        v.add_squared(1.0 - b2, grad);
-        self.adam_step(m, v, step, bias2, eps);
+        adam_in_steps(self, m, v, grad, betas, steps);
     }
+}
+
+/// [`Update::adam_update`] from the other four operations.
+fn adam_in_steps<T: Update>(
+    p: &mut T,
+    m: &mut T,
+    v: &mut T,
+    grad: &T,
+    (b1, b2): (f64, f64),
+    (step, bias2, eps): (f64, f64, f64),
+) {
+    m.scale(b1);
+    m.add_scaled(1.0 - b1, grad);
+    v.scale(b2);
+    v.add_squared(1.0 - b2, grad);
+    p.adam_step(m, v, step, bias2, eps);
 }
 
 /// One element of Adam's step.
@@ -182,12 +194,6 @@ impl Update for crate::Tensor {
         if crate::cuda::adam(self, (m, v), grad, betas, steps) {
             return;
         }
-        let (b1, b2) = betas;
-        let (step, bias2, eps) = steps;
-        m.scale(b1);
-        m.add_scaled(1.0 - b1, grad);
-        v.scale(b2);
-        v.add_squared(1.0 - b2, grad);
-        self.adam_step(m, v, step, bias2, eps);
+        adam_in_steps(self, m, v, grad, betas, steps);
     }
 }

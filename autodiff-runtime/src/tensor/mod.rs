@@ -8,10 +8,11 @@ mod linalg;
 mod ops;
 mod reduce;
 
-#[allow(unused_imports)]
-pub(crate) use self::core::Storage;
 pub use self::core::{DType, Element, Tensor};
-#[allow(unused_imports)]
-pub(crate) use self::ops::{Binary, Unary, broadcast_shape, strides_in};
-#[allow(unused_imports)]
-pub(crate) use self::reduce::Reduce;
+// what the GPU code (the `cuda` feature) reaches into
+#[cfg(feature = "cuda")]
+pub(crate) use self::{
+    core::Storage,
+    ops::{Binary, Unary, strides_in},
+    reduce::Reduce,
+};

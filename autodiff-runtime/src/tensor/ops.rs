@@ -27,6 +27,20 @@ impl Binary {
         }
     }
 
+    /// `x op s` (or `s op x` when `scalar_first`) as a unary operation with the scalar `s` as
+    /// its parameter; `None` for `Eq`, which has no such form.
+    pub(crate) fn with_scalar(self, s: f64, scalar_first: bool) -> Option<Unary> {
+        Some(match (self, scalar_first) {
+            (Binary::Add, _) => Unary::AddScalar(s),
+            (Binary::Sub, false) => Unary::SubScalar(s),
+            (Binary::Sub, true) => Unary::ScalarSub(s),
+            (Binary::Mul, _) => Unary::MulScalar(s),
+            (Binary::Div, false) => Unary::DivScalar(s),
+            (Binary::Div, true) => Unary::ScalarDiv(s),
+            (Binary::Eq, _) => return None,
+        })
+    }
+
     fn apply<E: Real>(self, a: E, b: E) -> E {
         match self {
             Binary::Add => a + b,
@@ -361,7 +375,7 @@ impl Tensor {
     #[track_caller]
     pub(crate) fn map(
         &self,
-        op: Unary,
+        #[cfg_attr(not(feature = "cuda"), allow(unused_variables))] op: Unary,
         f32f: impl Fn(f32) -> f32,
         f64f: impl Fn(f64) -> f64,
     ) -> Tensor {
@@ -371,7 +385,6 @@ impl Tensor {
             #[cfg(feature = "cuda")]
             Storage::Cuda(s) => Storage::Cuda(s.unary(op).unwrap_or_else(|e| panic!("{e}"))),
         };
-        let _ = op;
         Tensor::from_parts(storage, self.shape.clone())
     }
 }
@@ -482,14 +495,8 @@ impl Tensor {
 
     fn with_scalar(&self, s: f64, op: Binary, scalar_first: bool) -> Tensor {
         let s32 = s as f32;
-        let named = match (op, scalar_first) {
-            (Binary::Add, _) => Unary::AddScalar(s),
-            (Binary::Sub, false) => Unary::SubScalar(s),
-            (Binary::Sub, true) => Unary::ScalarSub(s),
-            (Binary::Mul, _) => Unary::MulScalar(s),
-            (Binary::Div, false) => Unary::DivScalar(s),
-            (Binary::Div, true) => Unary::ScalarDiv(s),
-            (Binary::Eq, _) => return self.binary(&Tensor::scalar(s).to_dtype(self.dtype()), op),
+        let Some(named) = op.with_scalar(s, scalar_first) else {
+            return self.binary(&Tensor::scalar(s).to_dtype(self.dtype()), op);
         };
         self.map(
             named,
