@@ -278,3 +278,59 @@ fn constant_and_inactive_sequences_as_arguments() {
         &x,
     );
 }
+
+/// One read of each parameter per iteration: the buffers are cut to the parameters' length.
+#[differentiable]
+fn dot_product(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Two reads of `x` per iteration (a stencil): its buffer keeps its bounds checks.
+#[differentiable]
+fn stencil(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() - 1 {
+        s += (x[i + 1] - x[i]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn longer_buffers_and_tangents_are_accepted() {
+    let (a, b) = ([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]);
+    let (mut ga, mut gb) = (vec![10.0; 5], vec![0.0; 4]);
+    let value = dot_product_vjp(&a, &b, 2.0, &mut ga, &mut gb);
+    assert_eq!(value, 4.5);
+    assert_eq!(ga, [11.0, 8.0, 14.0, 10.0, 10.0], "2 b added, the rest untouched");
+    assert_eq!(gb, [2.0, 4.0, 6.0, 0.0]);
+    let (_, t) = dot_product_jvp(&a, &b, &[1.0, 0.0, 0.0, 9.0], &[0.0, 1.0, 0.0, 9.0]);
+    assert_eq!(t, b[0] + a[1]);
+    let x = [1.0, 3.0, 2.0];
+    let mut gx = vec![0.0; 4];
+    assert_eq!(stencil_vjp(&x, 1.0, &mut gx), 5.0);
+    assert_eq!(gx, [-4.0, 6.0, -2.0, 0.0]);
+}
+
+#[test]
+#[should_panic(expected = "the adjoint buffer `b_bar` has 2 entries but `b` has 3")]
+fn a_short_adjoint_buffer_panics_with_its_name() {
+    let (a, b) = ([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]);
+    dot_product_vjp(&a, &b, 1.0, &mut [0.0; 3], &mut [0.0; 2]);
+}
+
+#[test]
+#[should_panic(expected = "the tangent of `a` has 2 entries but `a` has 3")]
+fn a_short_tangent_panics_with_its_name() {
+    let (a, b) = ([1.0, 2.0, 3.0], [0.5, -1.0, 2.0]);
+    dot_product_jvp(&a, &b, &[0.0; 2], &[0.0; 3]);
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn a_short_stencil_buffer_panics() {
+    stencil_vjp(&[1.0, 3.0, 2.0], 1.0, &mut [0.0; 2]);
+}

@@ -392,6 +392,40 @@ fn an_accumulation_loop_stores_nothing() {
         ..out.find("fnrosenbrock_grad").unwrap_or(out.len())];
     assert_eq!(vjp.matches("foriin").count(), 1, "one fused loop: {vjp}");
     assert!(!vjp.contains(".rev()"), "{vjp}");
+    // x[i] and x[i + 1] in one iteration: x_bar keeps its bounds checks, which stop LLVM from
+    // merging the two additions into a vector read-modify-write that the next iteration
+    // reloads (a store-forwarding stall); the tangent, only read, is cut.
+    assert!(!vjp.contains("cut_to_length_mut"), "{vjp}");
+    assert!(out.contains("letx_dot=::autodiff::__private::cut_to_length(x_dot,x.len(),\"x\");"));
+    // the carried adjoint starts from -0.0, the additive identity
+    assert!(vjp.contains("zero_adjoint(&__carry0_0)"), "{vjp}");
+}
+
+/// Slices read at one index per iteration get buffers cut to their length: the optimiser then
+/// drops the buffers' bounds checks, which the primal's reads already made.
+#[test]
+fn buffers_read_once_per_iteration_are_cut_to_length() {
+    let out = expansion(
+        quote!(),
+        quote! {
+            fn f(a: &[f64], b: Vec<f64>, n: usize) -> f64 {
+                let mut s = 0.0;
+                for i in 0..n {
+                    s += a[i] * b[i] + a[i].sin();
+                    for j in 0..i {
+                        s += b[j] * a[i];
+                    }
+                }
+                s
+            }
+        },
+    );
+    for name in ["a", "b"] {
+        let cut = format!(
+            "let{name}_bar=::autodiff::__private::cut_to_length_mut({name}_bar,{name}.len(),\"{name}\");"
+        );
+        assert_eq!(out.matches(&cut).count(), 2, "in f_vjp and f_grad: {out}");
+    }
 }
 
 /// EXPANSION.md example 3: a value overwritten in a loop goes on the tape, which is reserved

@@ -27,6 +27,13 @@ pub trait Differentiable: Sized {
     fn zero_like(&self) -> Self;
     /// Adds `contribution` into `self` (gradient accumulation).
     fn accumulate(&mut self, contribution: Self);
+    /// The zero an adjoint inside generated code starts from (see [`zero_adjoint`]): the same
+    /// as [`zero_like`](Differentiable::zero_like) except for floats.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn adjoint_zero(&self) -> Self {
+        self.zero_like()
+    }
 }
 
 macro_rules! impl_float {
@@ -40,6 +47,10 @@ macro_rules! impl_float {
             fn accumulate(&mut self, contribution: Self) {
                 *self += contribution;
             }
+            #[inline(always)]
+            fn adjoint_zero(&self) -> Self {
+                -0.0
+            }
         }
 
         impl Zeros for $t {
@@ -47,6 +58,10 @@ macro_rules! impl_float {
             #[inline(always)]
             fn zeros(&self) -> $t {
                 0.0
+            }
+            #[inline(always)]
+            fn adjoint_zeros(&self) -> $t {
+                -0.0
             }
         }
     )*};
@@ -63,6 +78,10 @@ impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
         for (a, c) in self.iter_mut().zip(contribution) {
             a.accumulate(c);
         }
+    }
+    #[inline]
+    fn adjoint_zero(&self) -> Self {
+        core::array::from_fn(|i| self[i].adjoint_zero())
     }
 }
 
@@ -83,6 +102,12 @@ pub trait Zeros {
     type Output;
     /// A zero shaped like `self`.
     fn zeros(&self) -> Self::Output;
+    /// The zero an adjoint inside generated code starts from (see [`zero_adjoint`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn adjoint_zeros(&self) -> Self::Output {
+        self.zeros()
+    }
 }
 
 impl<T: Differentiable, const N: usize> Zeros for [T; N] {
@@ -90,6 +115,10 @@ impl<T: Differentiable, const N: usize> Zeros for [T; N] {
     #[inline]
     fn zeros(&self) -> [T; N] {
         self.zero_like()
+    }
+    #[inline]
+    fn adjoint_zeros(&self) -> [T; N] {
+        self.adjoint_zero()
     }
 }
 
@@ -113,6 +142,10 @@ impl<S: Zeros + ?Sized> Zeros for &S {
     fn zeros(&self) -> S::Output {
         (**self).zeros()
     }
+    #[inline(always)]
+    fn adjoint_zeros(&self) -> S::Output {
+        (**self).adjoint_zeros()
+    }
 }
 
 /// A zero shaped like `value`: the starting point of every adjoint and of constant tangents.
@@ -127,6 +160,24 @@ impl<S: Zeros + ?Sized> Zeros for &S {
 #[inline(always)]
 pub fn zero_like<T: Zeros + ?Sized>(value: &T) -> T::Output {
     value.zeros()
+}
+
+/// The zero that adjoints inside generated reverse-mode code start from: [`zero_like`], except
+/// that floats (also in arrays and nalgebra types) start from `-0.0`, the additive identity of
+/// IEEE arithmetic: `-0.0 + x` is `x` for every `x`, so the optimiser drops the addition, while
+/// `0.0 + x` must be kept (it turns `-0.0` into `0.0`). Such adjoints only ever reach a
+/// caller's buffer by addition, so the sign of an untouched zero never shows.
+///
+/// ```
+/// use autodiff_runtime::__private::zero_adjoint;
+/// let z = zero_adjoint(&2.0f64);
+/// assert!(z == 0.0 && z.is_sign_negative());
+/// assert_eq!((z + 0.0).to_bits(), 0.0f64.to_bits());
+/// ```
+#[doc(hidden)]
+#[inline(always)]
+pub fn zero_adjoint<T: Zeros + ?Sized>(value: &T) -> T::Output {
+    value.adjoint_zeros()
 }
 
 /// Adjoint buffers that contributions of type `C` can be added into.
@@ -204,6 +255,10 @@ macro_rules! impl_fixed_size {
             fn accumulate(&mut self, contribution: Self) {
                 *self += contribution;
             }
+            #[inline]
+            fn adjoint_zero(&self) -> Self {
+                Self::from_element(-0.0)
+            }
         }
 
         impl<const R: usize, const C: usize> Zeros for nalgebra::SMatrix<$t, R, C> {
@@ -211,6 +266,10 @@ macro_rules! impl_fixed_size {
             #[inline]
             fn zeros(&self) -> Self {
                 Self::zeros()
+            }
+            #[inline]
+            fn adjoint_zeros(&self) -> Self {
+                Self::from_element(-0.0)
             }
         }
     )*};
@@ -234,6 +293,30 @@ pub fn cut_to_length<'a, T>(tangent: &'a [T], len: usize, name: &str) -> &'a [T]
         Some(t) => t,
         None => {
             panic!("the tangent of `{name}` has {} entries but `{name}` has {len}", tangent.len())
+        }
+    }
+}
+
+/// The first `len` elements of the adjoint buffer of the slice `name`: generated `f_vjp`s cut
+/// each slice's buffer to its primal's length, so that the optimiser knows both have one length
+/// and drops the buffer's bounds checks in loops that index both.
+///
+/// # Panics
+///
+/// If the buffer is shorter than its primal: an adjoint has one entry per primal entry.
+///
+/// ```
+/// let mut buffer = [0.0, 0.0, 0.0];
+/// assert_eq!(autodiff_runtime::cut_to_length_mut(&mut buffer, 2, "x").len(), 2);
+/// ```
+#[inline]
+#[track_caller]
+pub fn cut_to_length_mut<'a, T>(adjoint: &'a mut [T], len: usize, name: &str) -> &'a mut [T] {
+    let available = adjoint.len();
+    match adjoint.get_mut(..len) {
+        Some(a) => a,
+        None => {
+            panic!("the adjoint buffer `{name}_bar` has {available} entries but `{name}` has {len}")
         }
     }
 }

@@ -36,7 +36,8 @@ mod tensor;
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
 pub use device::Device;
 pub use differentiable::{
-    Accumulate, Differentiable, GradOutput, Zeros, accumulate, cut_to_length, zero_like,
+    Accumulate, Differentiable, GradOutput, Zeros, accumulate, cut_to_length, cut_to_length_mut,
+    zero_like,
 };
 pub use error::Error;
 pub use grad_mode::{detach, no_grad};
@@ -59,8 +60,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::differentiable::{
-        Differentiable, GradOutput, Zeros, accumulate, cut_to_length, discard_like, wanted,
-        zero_like,
+        Differentiable, GradOutput, Zeros, accumulate, cut_to_length, cut_to_length_mut,
+        discard_like, wanted, zero_adjoint, zero_like,
     };
     pub use crate::optim::Update;
     pub use crate::rules;

@@ -3,6 +3,7 @@
 
 use super::context::Ctx;
 use super::{forward, reverse};
+use crate::analyse::read_at_two_indices;
 use crate::ir::{Function, Var};
 use crate::kind::{Kind, Seq};
 use crate::parse::{DerivativeTypes, FnDesc, Options};
@@ -60,9 +61,9 @@ pub fn generated_items(
         " Forward mode of `{name}`: its value and its directional derivative along the tangents of {}.",
         list(desc, "_dot")
     );
-    // Slices' tangents are cut to their primal's length (panicking if shorter): the optimiser
-    // then knows both have one length and drops bounds checks in loops. (Cutting adjoint
-    // buffers the same way measured twice slower on Rosenbrock's reverse mode: not done.)
+    // Slices' tangents and adjoint buffers are cut to their primal's length (panicking if
+    // shorter): the optimiser then knows they have one length and drops bounds checks in loops
+    // (not for buffers a loop adds into at two places per iteration: see read_at_two_indices).
     let sliced: Vec<(Var, &syn::Ident)> = desc
         .params
         .iter()
@@ -77,6 +78,15 @@ pub fn generated_items(
     });
     let fwd = forward::body(&cx);
     let fwd = quote!(#(#cut_tangents)* #fwd);
+    let panics = |what: &str| {
+        if sliced.is_empty() {
+            return String::new();
+        }
+        format!(
+            "\n\n # Panics\n\n If the {what} of a slice or `Vec` parameter is shorter than the parameter."
+        )
+    };
+    let jvp_doc = jvp_doc + &panics("tangent");
     let jvp_item = quote! {
         #[doc = #jvp_doc]
         #allow
@@ -95,10 +105,17 @@ pub fn generated_items(
         })
         .collect();
     let vjp_doc = format!(
-        " Reverse mode of `{name}`: returns its value and ADDS `seed` times its gradient into {} (gradient accumulation).",
-        list(desc, "_bar")
+        " Reverse mode of `{name}`: returns its value and ADDS `seed` times its gradient into {} (gradient accumulation).{}",
+        list(desc, "_bar"),
+        panics("adjoint buffer")
     );
+    let stencils = read_at_two_indices(f);
+    let cut_adjoints = sliced.iter().filter(|(v, _)| !stencils.contains(v)).map(|(v, x)| {
+        let (b, name) = (cx.bar(*v), x.to_string());
+        quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
+    });
     let rev = reverse::body(&cx);
+    let rev = quote!(#(#cut_adjoints)* #rev);
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]

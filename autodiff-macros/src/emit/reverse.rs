@@ -48,7 +48,7 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         let v = Var(i);
         if info.buffer && cx.active.contains(&v) {
             let (bar, id) = (cx.bar(v), cx.id(v));
-            buffers.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
+            buffers.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
             rev.declared.insert(v);
         }
     }
@@ -165,7 +165,7 @@ impl Reverse<'_, '_> {
                     _ => self.contribute(&st.value, element),
                 };
                 if st.op == StoreOp::Set {
-                    out.extend(quote!(#bar[#i] = #rt::zero_like(&#bar[#i]);));
+                    out.extend(quote!(#bar[#i] = #rt::zero_adjoint(&#bar[#i]);));
                 }
                 out
             }
@@ -204,7 +204,7 @@ impl Reverse<'_, '_> {
                                 let id = cx.id(whole);
                                 self.read(&op.args[0]);
                                 self.declared.insert(whole);
-                                out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
+                                out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
                             }
                             let add = quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g)););
                             out.extend(match op.prim {
@@ -227,7 +227,7 @@ impl Reverse<'_, '_> {
                         }
                         if cx.is_active(&op.args[0]) {
                             self.read(&op.args[1]);
-                            let rest = quote!({ let mut d = #rt::Clone::clone(&#g); d[#i] = #rt::zero_like(&d[#i]); d });
+                            let rest = quote!({ let mut d = #rt::Clone::clone(&#g); d[#i] = #rt::zero_adjoint(&d[#i]); d });
                             out.extend(self.contribute(&op.args[0], rest));
                         }
                     }
@@ -272,7 +272,7 @@ impl Reverse<'_, '_> {
                             let buffer = if tensor && !cx.is_active(a) {
                                 quote!(#rt::discard_like(&#x))
                             } else {
-                                quote!(#rt::zero_like(&#x))
+                                quote!(#rt::zero_adjoint(&#x))
                             };
                             out.extend(quote!(let mut #p = #buffer;));
                             buffers.push(quote!(&mut #p));
@@ -312,7 +312,7 @@ impl Reverse<'_, '_> {
         let mut out = TokenStream::new();
         for v in outer {
             let (bar, id) = (cx.bar(v), cx.id(v));
-            out.extend(quote!(let mut #bar = #rt::zero_like(&#id);));
+            out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
             self.read(&Operand::Var(v));
             self.declared.insert(v);
         }
@@ -522,7 +522,7 @@ impl Reverse<'_, '_> {
             } else {
                 let o = cx.id(c.out);
                 self.read(&Operand::Var(c.out));
-                out.extend(quote!(let mut #k = #rt::zero_like(&#o);));
+                out.extend(quote!(let mut #k = #rt::zero_adjoint(&#o);));
             }
         }
         let mut body_reads = HashSet::new();
@@ -545,7 +545,7 @@ impl Reverse<'_, '_> {
         for (c, k) in lp.carried.iter().zip(carries) {
             if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
                 let bar = cx.bar(c.phi);
-                iteration.extend(quote!(let mut #bar = #rt::zero_like(&#k);));
+                iteration.extend(quote!(let mut #bar = #rt::zero_adjoint(&#k);));
                 self.declared.insert(c.phi);
             }
         }
@@ -559,7 +559,7 @@ impl Reverse<'_, '_> {
                 let bar = cx.bar(c.phi);
                 iteration.extend(quote!(#k = #bar;));
             } else {
-                iteration.extend(quote!(#k = #rt::zero_like(&#k);));
+                iteration.extend(quote!(#k = #rt::zero_adjoint(&#k);));
             }
         }
         let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
