@@ -22,6 +22,12 @@ fn rosenbrock(x: &[f64]) -> f64 {
     s
 }
 
+/// The same function as idiomatic Rust writes it, over the windows of two.
+#[differentiable]
+fn rosenbrock_windows(x: &[f64]) -> f64 {
+    x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum()
+}
+
 /// The hand-written gradient: value and gradient in one pass, ADDING into `g`.
 fn rosenbrock_hand(x: &[f64], g: &mut [f64]) -> f64 {
     let mut s = 0.0;
@@ -68,6 +74,12 @@ fn main() {
             rosenbrock_vjp(black_box(&x), 1.0, &mut g)
         })
     });
+    group.bench_function("vjp_windows", |b| {
+        b.iter(|| {
+            g.fill(0.0);
+            rosenbrock_windows_vjp(black_box(&x), 1.0, &mut g)
+        })
+    });
     group
         .bench_function("jvp", |b| b.iter(|| rosenbrock_jvp(black_box(&x), black_box(&direction))));
     group.bench_function("hand_jvp", |b| {
@@ -79,6 +91,7 @@ fn main() {
         "rosenbrock",
         &[
             ("vjp", "hand"),
+            ("vjp_windows", "hand"),
             ("vjp", "primal"),
             ("hand", "primal"),
             ("jvp", "primal"),

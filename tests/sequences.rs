@@ -334,3 +334,71 @@ fn a_short_tangent_panics_with_its_name() {
 fn a_short_stencil_buffer_panics() {
     stencil_vjp(&[1.0, 3.0, 2.0], 1.0, &mut [0.0; 2]);
 }
+
+/// Rosenbrock as idiomatic Rust writes it: over the windows of two.
+#[differentiable]
+fn rosenbrock_windows(x: &[f64]) -> f64 {
+    x.windows(2).map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2)).sum()
+}
+
+/// Points stored row by row, iterated as chunks of `d`, and the other adapters of slice
+/// iterators: `rev`, `skip`, `take`, `step_by`, ranges of a slice, `chunks`, `windows`.
+#[differentiable(wrt(x, c))]
+fn adapters(x: &[f64], c: &[f64], d: usize) -> f64 {
+    let mut s = 0.0;
+    for (i, p) in x.chunks_exact(d).enumerate() {
+        let mut dist = 0.0;
+        for r in 0..p.len() {
+            dist += (p[r] - c[r]).powi(2) * (i + 1) as f64;
+        }
+        s += dist.sqrt();
+    }
+    for (k, &v) in x.iter().rev().enumerate() {
+        s += (k as f64) * v * 0.1;
+    }
+    let tail: f64 = x.iter().skip(2).take(3).map(|v| v.sin()).sum();
+    let every_other: f64 = x.iter().step_by(2).zip(c.iter().rev()).map(|(a, b)| a * b).sum();
+    let middle = x[1..x.len() - 1].iter().fold(1.0, |acc, &v| acc * (1.0 + 0.1 * v));
+    let mut ragged = 0.0;
+    for w in x.chunks(4) {
+        ragged += w[w.len() - 1] * w[0];
+    }
+    let diffs: f64 = c[1..].windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
+    s + tail + every_other + middle + ragged + diffs
+}
+
+#[test]
+fn windows_chunks_and_adapters_of_slice_iterators() {
+    let x: Vec<f64> = (0..7).map(|i| 0.3 * (i as f64 * 0.9).sin() + 0.4).collect();
+    check(
+        "rosenbrock_windows",
+        rosenbrock_windows,
+        rosenbrock_windows_vjp,
+        rosenbrock_windows_jvp,
+        &x,
+    );
+    // against the closed form of Rosenbrock's gradient
+    let (_, g) = rosenbrock_windows_grad(&x);
+    for (i, gi) in g.iter().enumerate() {
+        let mut want = 0.0;
+        if i + 1 < x.len() {
+            want += -400.0 * x[i] * (x[i + 1] - x[i] * x[i]) - 2.0 * (1.0 - x[i]);
+        }
+        if i > 0 {
+            want += 200.0 * (x[i] - x[i - 1] * x[i - 1]);
+        }
+        assert!((gi - want).abs() <= 1e-12 * want.abs().max(1.0), "{i}: {gi} vs {want}");
+    }
+    // 9 coordinates: three points of 3 (and ragged chunks of 4, 4, 1), 3 centre coordinates
+    let z: Vec<f64> = (0..12).map(|i| 0.5 * (i as f64 * 1.3).cos() + 0.2).collect();
+    check(
+        "adapters",
+        |v| adapters(&v[..9], &v[9..], 3),
+        |v, seed, g| {
+            let (gx, gc) = g.split_at_mut(9);
+            adapters_vjp(&v[..9], &v[9..], 3, seed, gx, gc)
+        },
+        |v, t| adapters_jvp(&v[..9], &v[9..], 3, &t[..9], &t[9..]),
+        &z,
+    );
+}

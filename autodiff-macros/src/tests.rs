@@ -670,3 +670,16 @@ fn whole_vecs_and_buffers() {
         "{errs:?}"
     );
 }
+
+/// An element read twice at an index computed the same way is read once, so its adjoint is
+/// summed in a register; an index from a call (which may differ between calls) is read again.
+#[test]
+fn a_computed_index_read_twice_is_read_once() {
+    let dump = ir(quote! {
+        fn f(x: &[f64], i: usize) -> f64 {
+            x[i + 1] * x[i + 1] + x[next(i)] * x[next(i)]
+        }
+    });
+    assert_eq!(dump.matches("index(x, ").count(), 3, "{dump}");
+    assert_eq!(dump.matches("const i + 1").count(), 1, "{dump}");
+}

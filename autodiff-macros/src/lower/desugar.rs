@@ -3,14 +3,25 @@
 //!
 //! ```text
 //! for (i, &xi) in x.iter().enumerate() { body }
-//!     => for k in 0..x.len() { let (i, xi) = (k, x[k]); body }
+//!     => for k in 0..x.len() { let i = k; let xi = x[k]; body }
 //! x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
 //!     => { let mut acc: f64 = 0.0; for k in 0..x.len().min(y.len()) {
-//!            let item = { let (a, b) = (x[k], y[k]); a * b }; acc += item; } acc }
+//!            let item = { let a = x[k]; let b = y[k]; a * b }; acc += item; } acc }
+//! x.windows(2).map(|w| w[1] - w[0]).sum::<f64>()
+//!     => { .. for k in 0..x.windows(2).len() { let item = { x[k + (1)] - x[k + (0)] }; .. } .. }
 //! ```
 //!
+//! Sources: a sequence (`x`, `&x`, `x.iter()`, `.copied()`, `.cloned()`, a range of it such as
+//! `x[1..n]`), and `x.windows(n)`, `x.chunks(c)`, `x.chunks_exact(c)`, whose items are
+//! sub-slices: a name bound to one may only be indexed and asked its `.len()`, which become
+//! reads of `x` itself. Adapters: `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`
+//! (arguments and range bounds must be simple: names, literals, arithmetic, `.len()`); reductions:
+//! `sum`, `product`, `fold`. Lengths are the source's own (`x[1..n].len()`,
+//! `x.windows(2).len()`), so a bad range or a window of 0 panics exactly where the source would.
+//!
 //! Only iterators rooted at a name known to be a slice, array or `Vec` of floats (a parameter
-//! or a `let` whose type or value shows it) are rewritten; others are left as written.
+//! or a `let` whose type or value shows it) are rewritten; others are left as written (and
+//! rejected by lowering when they iterate active values).
 
 use proc_macro2::Span;
 use std::collections::HashSet;
@@ -96,14 +107,72 @@ impl VisitMut for StripDerefs<'_> {
     }
 }
 
-/// One element of an iteration, as an expression of the index.
+/// One item of an iteration at an index.
+enum Item {
+    /// A value, as an expression of the index.
+    Value(Expr),
+    /// A sub-slice (`x.windows(n)`, `x.chunks(c)`): bound to a name that the body only indexes
+    /// and takes `.len()` of, which become reads of the sequence itself.
+    Window(Box<Window>),
+    /// The items of `zip` and `enumerate`.
+    Tuple(Vec<Item>),
+}
+
+/// `seq[start..start + len]`.
+#[derive(Clone)]
+struct Window {
+    seq: Expr,
+    start: Expr,
+    len: Expr,
+}
+
+impl Item {
+    /// The item as one expression (not for windows, which are not values).
+    fn expr(self) -> Option<Expr> {
+        match self {
+            Item::Value(e) => Some(e),
+            Item::Window(_) => None,
+            Item::Tuple(items) => {
+                let es = items.into_iter().map(Item::expr).collect::<Option<Vec<Expr>>>()?;
+                Some(parse_quote!((#(#es),*)))
+            }
+        }
+    }
+}
+
+/// The item at an index, or `None` where the iteration cannot be written as an index loop.
+type Elem = Box<dyn Fn(&Expr) -> Option<Item>>;
+
+/// An iteration as an index loop: the item at index `k`.
 struct Source {
     /// Whether the source's items are references.
     refs: Refs,
     /// The lengths of the sequences iterated together.
     lens: Vec<Expr>,
-    /// The element at index `k`.
-    elem: Box<dyn Fn(&Ident) -> Expr>,
+    /// The item at index `k`.
+    elem: Elem,
+}
+
+/// A sequence as the source wrote it: a name, or a range of one (`x[1..]`), starting at
+/// `offset` in the named sequence.
+struct Seq {
+    /// The named sequence.
+    name: Expr,
+    /// The first element's index in it (`None`: 0).
+    offset: Option<Expr>,
+    /// The sequence as written (`x`, `x[1..n]`), whose `.len()` (and `.windows(n).len()`, ..)
+    /// checks the range as the source would.
+    written: Expr,
+}
+
+impl Seq {
+    /// The index in the named sequence of element `k`.
+    fn at(&self, k: &Expr) -> Expr {
+        match &self.offset {
+            Some(o) => parse_quote!(#o + #k),
+            None => k.clone(),
+        }
+    }
 }
 
 struct Desugar {
@@ -125,21 +194,194 @@ fn strip_refs(p: &Pat) -> Pat {
     }
 }
 
+/// Whether an expression is pure and cheap, so that evaluating it again (once per element
+/// instead of once, or once more to read an element already read) changes nothing: literals,
+/// names, fields, arithmetic, casts, `.len()`, `.min(..)`, `.max(..)`.
+pub fn is_simple(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(f) => is_simple(&f.base),
+        Expr::Paren(p) => is_simple(&p.expr),
+        Expr::Cast(c) => is_simple(&c.expr),
+        Expr::Binary(b) => is_simple(&b.left) && is_simple(&b.right),
+        Expr::Unary(u) => is_simple(&u.expr),
+        Expr::MethodCall(m) => {
+            let method = m.method.to_string();
+            let arity = match method.as_str() {
+                "len" => 0,
+                "min" | "max" => 1,
+                _ => return false,
+            };
+            m.args.len() == arity && is_simple(&m.receiver) && m.args.iter().all(is_simple)
+        }
+        _ => false,
+    }
+}
+
+/// Binds the item of an iteration to a pattern: `let`s for its values, and for each window
+/// bound to a name, that name and the window. `None` if a window meets another pattern.
+fn bind_item(
+    pat: &Pat,
+    item: Item,
+    refs: &Refs,
+    derefs: &mut Vec<Ident>,
+    windows: &mut Vec<(Ident, Window)>,
+) -> Option<Vec<syn::Stmt>> {
+    match (pat, item) {
+        (Pat::Paren(p), item) => bind_item(&p.pat, item, refs, derefs, windows),
+        (Pat::Ident(pi), Item::Window(w)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+            windows.push((pi.ident.clone(), *w));
+            Some(Vec::new())
+        }
+        (Pat::Wild(_), Item::Window(_)) => Some(Vec::new()),
+        (_, Item::Window(_)) => None,
+        (Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => {
+            let refs = match refs {
+                Refs::Tuple(rs) if rs.len() == items.len() => rs.clone(),
+                _ => vec![Refs::Leaf(false); items.len()],
+            };
+            let mut lets = Vec::new();
+            for ((p, item), r) in t.elems.iter().zip(items).zip(&refs) {
+                lets.extend(bind_item(p, item, r, derefs, windows)?);
+            }
+            Some(lets)
+        }
+        (pat, item) => {
+            let e = item.expr()?;
+            let pat = bind(pat, refs, derefs);
+            Some(vec![parse_quote!(let #pat = #e;)])
+        }
+    }
+}
+
+/// Reads of windows as reads of their sequence: `w[e]` -> `x[start + (e)]`, `w.len()` -> the
+/// window's length. Any other use of a window's name (or a binding that shadows it) clears
+/// `ok`: such a loop is left as written, and rejected by lowering with its usual error.
+struct Windows<'a> {
+    windows: &'a [(Ident, Window)],
+    ok: bool,
+}
+
+impl Windows<'_> {
+    fn window(&self, e: &Expr) -> Option<&Window> {
+        let Expr::Path(p) = e else { return None };
+        let id = p.path.get_ident()?;
+        self.windows.iter().find(|(name, _)| name == id).map(|(_, w)| w)
+    }
+}
+
+impl VisitMut for Windows<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        let replacement = match e {
+            Expr::Index(ix) => self.window(&ix.expr).map(|w| {
+                let (seq, start, i) = (&w.seq, &w.start, &ix.index);
+                parse_quote!(#seq[#start + (#i)])
+            }),
+            Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
+                self.window(&m.receiver).map(|w| {
+                    let len = &w.len;
+                    parse_quote!((#len))
+                })
+            }
+            _ => None,
+        };
+        match replacement {
+            Some(r) => *e = r,
+            None => {
+                if self.window(e).is_some() {
+                    self.ok = false;
+                }
+            }
+        }
+    }
+
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        if self.windows.iter().any(|(name, _)| *name == p.ident) {
+            self.ok = false;
+        }
+        visit_mut::visit_pat_ident_mut(self, p);
+    }
+
+    fn visit_expr_index_mut(&mut self, ix: &mut syn::ExprIndex) {
+        // The window itself is replaced by visit_expr_mut; only its index is visited here.
+        if self.window(&ix.expr).is_some() {
+            self.visit_expr_mut(&mut ix.index);
+        } else {
+            visit_mut::visit_expr_index_mut(self, ix);
+        }
+    }
+
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        if m.method == "len" && m.args.is_empty() && self.window(&m.receiver).is_some() {
+            return;
+        }
+        visit_mut::visit_expr_method_call_mut(self, m);
+    }
+}
+
+/// `body` with the item bound and its windows read from their sequences; `None` if a window is
+/// used other than by indexing and `.len()`.
+fn bound_body<T: Clone>(
+    pat: &Pat,
+    item: Item,
+    refs: &Refs,
+    body: &T,
+    visit: impl Fn(&mut dyn VisitMut, &mut T),
+) -> Option<(Vec<syn::Stmt>, T)> {
+    let (mut derefs, mut windows) = (Vec::new(), Vec::new());
+    let lets = bind_item(pat, item, refs, &mut derefs, &mut windows)?;
+    let mut body = body.clone();
+    visit(&mut StripDerefs(&derefs), &mut body);
+    let mut w = Windows { windows: &windows, ok: true };
+    visit(&mut w, &mut body);
+    w.ok.then_some((lets, body))
+}
+
 impl Desugar {
     fn fresh(&mut self, what: &str) -> Ident {
         self.next += 1;
         Ident::new(&format!("__autodiff_{what}{}", self.next), Span::call_site())
     }
 
-    /// The sequence an expression iterates directly: `x`, `&x`, `x.iter()`, `x.iter().copied()`.
-    fn base(&self, e: &Expr) -> Option<Expr> {
+    /// A sequence as written: a name known to be a sequence, `&x`, or a range of one
+    /// (`x[a..b]`, `x[a..]`, `x[..b]`, with simple bounds).
+    fn seq(&self, e: &Expr) -> Option<Seq> {
         match e {
             Expr::Path(p) => {
                 let id = p.path.get_ident()?;
-                self.seqs.contains(&id.to_string()).then(|| e.clone())
+                self.seqs.contains(&id.to_string()).then(|| Seq {
+                    name: e.clone(),
+                    offset: None,
+                    written: e.clone(),
+                })
             }
-            Expr::Reference(r) if r.mutability.is_none() => self.base(&r.expr),
-            Expr::Paren(p) => self.base(&p.expr),
+            Expr::Reference(r) if r.mutability.is_none() => self.seq(&r.expr),
+            Expr::Paren(p) => self.seq(&p.expr),
+            Expr::Index(ix) => {
+                let Expr::Range(r) = &*ix.index else { return None };
+                let simple = |b: &Option<Box<Expr>>| b.as_deref().is_none_or(is_simple);
+                if !simple(&r.start) || !simple(&r.end) {
+                    return None;
+                }
+                let inner = self.seq(&ix.expr)?;
+                if inner.offset.is_some() {
+                    return None;
+                }
+                Some(Seq {
+                    name: inner.name,
+                    offset: r.start.as_deref().cloned(),
+                    written: e.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The sequence an expression iterates directly: `x`, `&x`, `x[1..]`, `x.iter()`,
+    /// `x.iter().copied()`.
+    fn base(&self, e: &Expr) -> Option<Seq> {
+        match e {
             Expr::MethodCall(m)
                 if m.args.is_empty()
                     && matches!(
@@ -149,20 +391,24 @@ impl Desugar {
             {
                 self.base(&m.receiver)
             }
-            _ => None,
+            _ => self.seq(e),
         }
     }
 
     /// The iteration an iterator expression describes, if it is built from sequences.
     fn source(&self, e: &Expr) -> Option<Source> {
         if let Some(seq) = self.base(e) {
-            let len: Expr = parse_quote!(#seq.len());
+            let written = &seq.written;
+            let len: Expr = parse_quote!(#written.len());
             // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body);
             // reading them as values where the source had values changes nothing.
             return Some(Source {
                 refs: Refs::Leaf(true),
                 lens: vec![len],
-                elem: Box::new(move |k| parse_quote!(#seq[#k])),
+                elem: Box::new(move |k| {
+                    let (name, i) = (&seq.name, seq.at(k));
+                    Some(Item::Value(parse_quote!(#name[#i])))
+                }),
             });
         }
         let Expr::MethodCall(m) = e else { return None };
@@ -177,10 +423,7 @@ impl Desugar {
                 Some(Source {
                     refs: Refs::Tuple(vec![Refs::Leaf(false), inner.refs]),
                     lens: inner.lens,
-                    elem: Box::new(move |k| {
-                        let x = f(k);
-                        parse_quote!((#k, #x))
-                    }),
+                    elem: Box::new(move |k| Some(Item::Tuple(vec![Item::Value(k.clone()), f(k)?]))),
                 })
             }
             ("zip", 1) => {
@@ -191,10 +434,7 @@ impl Desugar {
                 Some(Source {
                     refs: Refs::Tuple(vec![a.refs, b.refs]),
                     lens,
-                    elem: Box::new(move |k| {
-                        let (x, y) = (fa(k), fb(k));
-                        parse_quote!((#x, #y))
-                    }),
+                    elem: Box::new(move |k| Some(Item::Tuple(vec![fa(k)?, fb(k)?]))),
                 })
             }
             ("map", 1) => {
@@ -203,17 +443,62 @@ impl Desugar {
                     return None;
                 }
                 let inner = self.source(&m.receiver)?;
-                let mut derefs = Vec::new();
-                let pat = bind(&c.inputs[0], &inner.refs, &mut derefs);
-                let mut body = (*c.body).clone();
-                StripDerefs(&derefs).visit_expr_mut(&mut body);
+                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
+                let (f, refs) = (inner.elem, inner.refs);
+                let elem: Elem = Box::new(move |k| {
+                    let (lets, body) =
+                        bound_body(&pat, f(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
+                    Some(Item::Value(parse_quote!({ #(#lets)* #body })))
+                });
+                // Whether the body can be written for an index at all.
+                elem(&parse_quote!(0))?;
+                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem })
+            }
+            ("rev", 0) => {
+                let inner = self.source(&m.receiver)?;
+                let len = Self::length(&inner);
                 let f = inner.elem;
                 Some(Source {
+                    refs: inner.refs,
+                    lens: vec![len.clone()],
+                    elem: Box::new(move |k| f(&parse_quote!(#len - 1 - #k))),
+                })
+            }
+            ("skip" | "take" | "step_by", 1) if is_simple(&m.args[0]) => {
+                let inner = self.source(&m.receiver)?;
+                let (len, n) = (Self::length(&inner), m.args[0].clone());
+                let f = inner.elem;
+                let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
+                    "skip" => (
+                        parse_quote!(#len.saturating_sub(#n)),
+                        Box::new(move |k| f(&parse_quote!(#k + #n))),
+                    ),
+                    "take" => (parse_quote!(#len.min(#n)), f),
+                    _ => (
+                        parse_quote!(#len.div_ceil(#n)),
+                        Box::new(move |k| f(&parse_quote!(#k * #n))),
+                    ),
+                };
+                Some(Source { refs: inner.refs, lens: vec![len], elem })
+            }
+            ("windows" | "chunks" | "chunks_exact", 1) if is_simple(&m.args[0]) => {
+                let seq = self.seq(&m.receiver)?;
+                let (n, method, written) = (m.args[0].clone(), &m.method, &seq.written);
+                // The adapter's own `len()` counts the windows (and panics for a size of 0).
+                let count: Expr = parse_quote!(#written.#method(#n).len());
+                let total: Expr = parse_quote!(#written.len());
+                let method = method.to_string();
+                Some(Source {
                     refs: Refs::Leaf(false),
-                    lens: inner.lens,
+                    lens: vec![count],
                     elem: Box::new(move |k| {
-                        let x = f(k);
-                        parse_quote!({ let #pat = #x; #body })
+                        let (start, len): (Expr, Expr) = match method.as_str() {
+                            "windows" => (k.clone(), n.clone()),
+                            "chunks_exact" => (parse_quote!(#k * #n), n.clone()),
+                            _ => (parse_quote!(#k * #n), parse_quote!((#n).min(#total - #k * #n))),
+                        };
+                        let start = seq.at(&parse_quote!((#start)));
+                        Some(Item::Window(Box::new(Window { seq: seq.name.clone(), start, len })))
                     }),
                 })
             }
@@ -221,10 +506,15 @@ impl Desugar {
         }
     }
 
-    fn range(src: &Source) -> Expr {
+    /// The number of items: the shortest of the sequences iterated together.
+    fn length(src: &Source) -> Expr {
         let mut lens = src.lens.iter();
         let first = lens.next().cloned().unwrap_or_else(|| parse_quote!(0));
-        let len = lens.fold(first, |acc, l| parse_quote!(#acc.min(#l)));
+        lens.fold(first, |acc, l| parse_quote!(#acc.min(#l)))
+    }
+
+    fn range(src: &Source) -> Expr {
+        let len = Self::length(src);
         parse_quote!(0..#len)
     }
 
@@ -235,39 +525,48 @@ impl Desugar {
             ("sum" | "product", 0) | ("fold", 2) => self.source(&m.receiver)?,
             _ => return None,
         };
-        let (k, acc, item) = (self.fresh("k"), self.fresh("acc"), self.fresh("item"));
+        let (k, acc) = (self.fresh("k"), self.fresh("acc"));
         let range = Self::range(&src);
-        let elem = (src.elem)(&k);
+        let index: Expr = parse_quote!(#k);
         let ty = m.turbofish.as_ref().and_then(|t| match t.args.first() {
             Some(syn::GenericArgument::Type(ty)) => Some(ty.clone()),
             _ => None,
         });
         let annotation = ty.map(|t| quote::quote!(: #t));
-        let (init, step): (Expr, syn::Stmt) = match name.as_str() {
-            "sum" => (parse_quote!(0.0), parse_quote!(#acc += #item;)),
-            "product" => (parse_quote!(1.0), parse_quote!(#acc *= #item;)),
+        let (init, step): (Expr, Vec<syn::Stmt>) = match name.as_str() {
+            "sum" | "product" => {
+                let item = self.fresh("item");
+                let elem = (src.elem)(&index)?.expr()?;
+                let op: syn::BinOp =
+                    if name == "sum" { parse_quote!(+=) } else { parse_quote!(*=) };
+                let init = if name == "sum" { parse_quote!(0.0) } else { parse_quote!(1.0) };
+                (init, vec![parse_quote!(let #item = #elem;), parse_quote!(#acc #op #item;)])
+            }
             _ => {
                 let init = m.args[0].clone();
                 let step = match &m.args[1] {
                     Expr::Closure(c) if c.inputs.len() == 2 => {
-                        let mut derefs = Vec::new();
                         let pa = strip_refs(&c.inputs[0]);
-                        let pv = bind(&c.inputs[1], &src.refs, &mut derefs);
-                        let mut body = (*c.body).clone();
-                        StripDerefs(&derefs).visit_expr_mut(&mut body);
-                        parse_quote!(#acc = { let #pa = #acc; let #pv = #item; #body };)
+                        let item = (src.elem)(&index)?;
+                        let (lets, body) =
+                            bound_body(&c.inputs[1], item, &src.refs, &*c.body, |v, b| {
+                                v.visit_expr_mut(b)
+                            })?;
+                        parse_quote!(#acc = { let #pa = #acc; #(#lets)* #body };)
                     }
-                    f @ Expr::Path(_) => parse_quote!(#acc = #f(#acc, #item);),
+                    f @ Expr::Path(_) => {
+                        let elem = (src.elem)(&index)?.expr()?;
+                        parse_quote!(#acc = #f(#acc, #elem);)
+                    }
                     _ => return None,
                 };
-                (init, step)
+                (init, vec![step])
             }
         };
         Some(parse_quote!({
             let mut #acc #annotation = #init;
             for #k in #range {
-                let #item = #elem;
-                #step
+                #(#step)*
             }
             #acc
         }))
@@ -282,12 +581,13 @@ impl VisitMut for Desugar {
                 let Some(src) = self.source(&f.expr) else { return };
                 let k = self.fresh("k");
                 let range = Self::range(&src);
-                let mut derefs = Vec::new();
-                let pat = bind(&f.pat, &src.refs, &mut derefs);
-                let elem = (src.elem)(&k);
-                let mut body = f.body.clone();
-                StripDerefs(&derefs).visit_block_mut(&mut body);
-                *e = parse_quote!(for #k in #range { let #pat = #elem; #body });
+                let Some(item) = (src.elem)(&parse_quote!(#k)) else { return };
+                let Some((lets, body)) =
+                    bound_body(&f.pat, item, &src.refs, &f.body, |v, b| v.visit_block_mut(b))
+                else {
+                    return;
+                };
+                *e = parse_quote!(for #k in #range { #(#lets)* #body });
                 visit_mut::visit_expr_mut(self, e);
             }
             Expr::MethodCall(m) => {

@@ -232,8 +232,21 @@ impl<'s> Lowerer<'_> {
             );
         };
         let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
-        let key = (seq, operand_key(&index));
+        // An index computed as written (`x[i + 1]`) is known by its expression, when evaluating
+        // that again would give the same value: a second `x[i + 1]` reuses the first read.
+        let computed = match (&index, self.nodes.last()) {
+            (Operand::Var(v), Some(Node::Opaque { out, expr, .. }))
+                if out == v && super::desugar::is_simple(expr) =>
+            {
+                Some(format!("={}", quote::quote!(#expr)))
+            }
+            _ => None,
+        };
+        let key = (seq, computed.clone().unwrap_or_else(|| operand_key(&index)));
         if let Some(v) = self.index_cache.get(&key).filter(|_| !self.vars[seq.0].buffer) {
+            if computed.is_some() {
+                self.nodes.pop(); // the index, computed again for nothing
+            }
             return Operand::Var(*v);
         }
         let element = match self.vars[seq.0].kind {
