@@ -402,3 +402,18 @@ fn windows_chunks_and_adapters_of_slice_iterators() {
         &z,
     );
 }
+
+#[differentiable]
+fn total(x: &[f64]) -> f64 {
+    x.iter().sum()
+}
+
+#[test]
+fn a_sum_has_the_value_of_std_s_sum_down_to_the_sign_of_zero() {
+    for x in [&[][..], &[-0.0], &[-0.0, -0.0], &[1.5, -2.0]] {
+        let (value, _) = total_grad(x);
+        assert_eq!(value.to_bits(), total(x).to_bits(), "{x:?}");
+        assert_eq!(total_jvp(x, x).0.to_bits(), total(x).to_bits(), "{x:?}");
+    }
+    assert!(total_grad(&[]).0.is_sign_negative(), "std's empty float sum is -0.0");
+}

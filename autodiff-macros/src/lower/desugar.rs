@@ -5,7 +5,7 @@
 //! for (i, &xi) in x.iter().enumerate() { body }
 //!     => for k in 0..x.len() { let i = k; let xi = x[k]; body }
 //! x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
-//!     => { let mut acc: f64 = 0.0; for k in 0..x.len().min(y.len()) {
+//!     => { let mut acc: f64 = -0.0; for k in 0..x.len().min(y.len()) {
 //!            let item = { let a = x[k]; let b = y[k]; a * b }; acc += item; } acc }
 //! x.windows(2).map(|w| w[1] - w[0]).sum::<f64>()
 //!     => { .. for k in 0..x.windows(2).len() { let item = { x[k + (1)] - x[k + (0)] }; .. } .. }
@@ -539,7 +539,8 @@ impl Desugar {
                 let elem = (src.elem)(&index)?.expr()?;
                 let op: syn::BinOp =
                     if name == "sum" { parse_quote!(+=) } else { parse_quote!(*=) };
-                let init = if name == "sum" { parse_quote!(0.0) } else { parse_quote!(1.0) };
+                // std starts a float sum from -0.0 (so an empty or all -0.0 sum is -0.0)
+                let init = if name == "sum" { parse_quote!(-0.0) } else { parse_quote!(1.0) };
                 (init, vec![parse_quote!(let #item = #elem;), parse_quote!(#acc #op #item;)])
             }
             _ => {
