@@ -7,6 +7,7 @@
 
 use super::context::Lowerer;
 use super::rename::{pattern_bindings, rename};
+use crate::diagnostics::Site;
 use crate::ir::{Arm, Block, Branch, Head, Node, Operand, Var};
 use crate::kind::Kind;
 use std::rc::Rc;
@@ -70,15 +71,20 @@ pub fn leaves_loop(e: &Expr, continues: bool) -> bool {
 
 /// Whether an expression contains `return` (outside closures, whose returns are their own).
 pub fn contains_return(e: &Expr) -> bool {
-    struct Finder(bool);
-    impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
-            self.0 = true;
+    find_return(e).is_some()
+}
+
+/// The first `return` in `e` (outside closures and items).
+pub fn find_return(e: &Expr) -> Option<&syn::ExprReturn> {
+    struct Finder<'a>(Option<&'a syn::ExprReturn>);
+    impl<'a> syn::visit::Visit<'a> for Finder<'a> {
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            self.0 = self.0.or(Some(r));
         }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
     }
-    let mut f = Finder(false);
+    let mut f = Finder(None);
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
@@ -281,7 +287,7 @@ impl<'s> Lowerer<'_> {
                 Some(yields)
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => Some(vec![self.fail(
-                e,
+                find_return(e).map_or_else(|| Site::from(e), Site::from),
                 "`return` inside a loop cannot be differentiated",
                 "leave the loop with `break` (keeping what to return in a variable) and return after it",
             )]),

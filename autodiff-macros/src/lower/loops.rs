@@ -5,7 +5,7 @@
 //! active parameter depends on the body, so the body is lowered again when an iteration turns
 //! out to make a carried value varied (a fixpoint; each carried variable can change once).
 
-use super::block::{Cont, contains_return};
+use super::block::{Cont, find_return};
 use super::context::Lowerer;
 use super::rename::rename;
 use crate::ir::{Carried, Loop, LoopHead, Node, Operand, Var};
@@ -74,6 +74,20 @@ fn is_range(e: &Expr) -> bool {
     }
 }
 
+/// Whether an iterator expression's items are windows or chunks of a sequence.
+fn yields_windows(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "windows" | "chunks" | "chunks_exact")
+                || yields_windows(&m.receiver)
+                || m.args.iter().any(yields_windows)
+        }
+        Expr::Paren(p) => yields_windows(&p.expr),
+        Expr::Reference(r) => yields_windows(&r.expr),
+        _ => false,
+    }
+}
+
 /// A loop's head before its body is lowered.
 enum Source<'s> {
     For { pat: &'s Pat, iter: Expr, range: bool },
@@ -98,11 +112,9 @@ impl<'s> Lowerer<'_> {
             );
             return;
         }
-        if body.stmts.iter().any(|s| matches!(s, syn::Stmt::Expr(e, _) if contains_return(e)))
-            || matches!(e, Expr::ForLoop(f) if contains_return(&f.expr))
-        {
+        if let Some(r) = find_return(e) {
             self.errors.error(
-                e,
+                r,
                 "`return` inside a loop cannot be differentiated",
                 "leave the loop with `break` (keeping what to return in a variable) and return after it",
             );
@@ -115,11 +127,17 @@ impl<'s> Lowerer<'_> {
                 let range = is_range(&f.expr);
                 // A range's bounds are integers, inactive even when computed from active data
                 // (`0..x.len() - 1`); other iterators over active values are not supported yet.
-                if (r.mentions_varied && !range) || r.mutates_local || r.has_macro {
+                if (r.mutates_local || r.has_macro) || (r.mentions_varied && !range) {
+                    let help = if yields_windows(&f.expr) {
+                        // The desugaring left it as written: the body used a window otherwise.
+                        "a window or chunk of an active slice can only be indexed (`w[0]`) and asked its `.len()` here; write other uses with indices: `for k in 0..w.len() { .. w[k] .. }`"
+                    } else {
+                        "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`"
+                    };
                     self.errors.error(
                         &f.expr,
                         "a `for` loop over values that depend on an active parameter cannot be differentiated yet",
-                        "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`",
+                        help,
                     );
                     return;
                 }

@@ -1,0 +1,50 @@
+// The loop forms the macro rejects, each with its span and a help line.
+use autodiff::prelude::*;
+
+#[differentiable]
+fn labelled(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    'rows: for i in 0..x.len() {
+        for j in 0..i {
+            if x[j] > 1.0 {
+                break 'rows;
+            }
+            s += x[i] * x[j];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn returns_from_a_loop(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if s > 10.0 {
+            return s;
+        }
+        s += x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn while_let(x: Vec<f64>) -> f64 {
+    let mut s = 0.0;
+    let mut i = 0;
+    while let Some(v) = x.get(i) {
+        s += v;
+        i += 1;
+    }
+    s
+}
+
+#[differentiable]
+fn window_used_whole(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3) {
+        s += w.iter().sum::<f64>();
+    }
+    s
+}
+
+fn main() {}
