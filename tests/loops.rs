@@ -275,3 +275,63 @@ fn kept_branches_and_buffers_passed_on() {
     check("nested_branches", nested_branches, nested_branches_vjp, nested_branches_jvp, &x);
     check("pushed_and_prefix", pushed_and_prefix, pushed_and_prefix_vjp, pushed_and_prefix_jvp, &x);
 }
+
+/// A loop left by `break` inside another loop: its tape holds the entries of every run, and
+/// each run's adjoint must pop only its own (it popped them all before, a wrong gradient).
+#[differentiable]
+fn nested_break(x: &[f64], level: f64) -> f64 {
+    let mut s = 0.0;
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            s += x[i] * x[j];
+            if s > level {
+                break;
+            }
+        }
+        total += s;
+        let mut k = 0;
+        while k < i {
+            total += 0.5 * x[k] * s;
+            k += 1;
+        }
+    }
+    total
+}
+
+#[test]
+fn a_loop_with_break_inside_a_loop() {
+    let x = [0.3, -0.2, 0.5, 0.3];
+    // no break taken: total = Σ_i (S P_i + ½ S P_i Σ_{k<i} x_k), S = Σ x, P_i = Σ_{i'≤i} x_i'
+    let (value, (g, _)) = nested_break_grad(&x, 10.0);
+    let s: f64 = x.iter().sum();
+    let prefix = |i: usize| x[..=i].iter().sum::<f64>();
+    let before = |i: usize| x[..i].iter().sum::<f64>();
+    let want: f64 = (0..4).map(|i| s * prefix(i) * (1.0 + 0.5 * before(i))).sum();
+    assert!((value - want).abs() < 1e-14, "{value} vs {want}");
+    let fd: Vec<f64> = (0..4)
+        .map(|m| {
+            let h = 1e-6;
+            let (mut a, mut b) = (x, x);
+            a[m] += h;
+            b[m] -= h;
+            (nested_break(&a, 10.0) - nested_break(&b, 10.0)) / (2.0 * h)
+        })
+        .collect();
+    for (gi, fi) in g.iter().zip(&fd) {
+        assert!((gi - fi).abs() < 1e-7, "{g:?} vs {fd:?}");
+    }
+    // breaks taken in some rows
+    for level in [0.05, 0.2] {
+        check(
+            "nested_break",
+            |v| nested_break(&v[..4], v[4]),
+            |v, seed, g| {
+                let (gx, gl) = g.split_at_mut(4);
+                nested_break_vjp(&v[..4], v[4], seed, gx, &mut gl[0])
+            },
+            |v, d| nested_break_jvp(&v[..4], v[4], &d[..4], d[4]),
+            &[x[0], x[1], x[2], x[3], level],
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         tapes: HashMap::new(),
         parts: 0,
         frozen: frozen_buffers(cx.f),
+        depth: 0,
+        marked: BTreeSet::new(),
     };
     let seed = Ident::new("seed", Span::mixed_site());
     // Buffers written in place have one adjoint each, for the whole function.
@@ -68,12 +70,21 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         let t = tape(id);
         quote!(let mut #t = #rt::Vec::new();)
     });
+    let marks = rev.marked.iter().map(|id| {
+        let m = marks(*id);
+        quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
+    });
     let result = cx.operand(cx.f.result());
-    quote! { #(#tapes)* #code #result }
+    quote! { #(#tapes)* #(#marks)* #code #result }
 }
 
 fn tape(id: usize) -> Ident {
     format_ident!("__tape{}", id, span = Span::mixed_site())
+}
+
+/// Where a nested loop of data-dependent length keeps its tape's length at each start.
+fn marks(id: usize) -> Ident {
+    format_ident!("__marks{}", id, span = Span::mixed_site())
 }
 
 fn slot(br: &Branch, arm: usize) -> Ident {
@@ -99,6 +110,10 @@ struct Reverse<'c, 'a> {
     parts: usize,
     /// Buffers never written after they are read: their reads are recomputed, not recorded.
     frozen: HashSet<Var>,
+    /// How many loops enclose the adjoint code being written.
+    depth: usize,
+    /// Loops popped until a mark (see [`Reverse::lp`]): nested loops of data-dependent length.
+    marked: BTreeSet<usize>,
 }
 
 impl Reverse<'_, '_> {
@@ -463,7 +478,21 @@ impl Reverse<'_, '_> {
                     }
                 }
                 self.tapes.insert(lp.id, Some(fields.clone()));
-                quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
+                if self.depth == 0 {
+                    quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
+                } else {
+                    // Inside another loop the tape holds the entries of every run of this one:
+                    // each adjoint pops back to the length the tape had when its run started.
+                    self.marked.insert(lp.id);
+                    let m = marks(lp.id);
+                    quote! {
+                        let __mark = #m.pop().unwrap_or(0);
+                        while #t.len() > __mark {
+                            let #rt::Some((#(#fields,)*)) = #t.pop() else { break; };
+                            #recompute #iteration
+                        }
+                    }
+                }
             }
         };
         out.extend(code);
@@ -541,6 +570,7 @@ impl Reverse<'_, '_> {
         let rt = &cx.rt;
         let declared = self.declared.clone();
         self.reads.push(BTreeSet::new());
+        self.depth += 1;
         let mut iteration = TokenStream::new();
         for (c, k) in lp.carried.iter().zip(carries) {
             if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
@@ -564,6 +594,7 @@ impl Reverse<'_, '_> {
         }
         let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
         self.declared = declared;
+        self.depth -= 1;
         (iteration, reads)
     }
 
@@ -835,6 +866,10 @@ impl Reverse<'_, '_> {
                 let t = tape(lp.id);
                 let mut rest = self.forward(&lp.body, false);
                 if let Some(fields) = &taped {
+                    if self.marked.contains(&lp.id) {
+                        let m = marks(lp.id);
+                        out.extend(quote!(#m.push(#t.len());));
+                    }
                     if let LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } = &lp.head {
                         out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
                     }
