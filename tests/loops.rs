@@ -276,6 +276,88 @@ fn kept_branches_and_buffers_passed_on() {
     check("pushed_and_prefix", pushed_and_prefix, pushed_and_prefix_vjp, pushed_and_prefix_jvp, &x);
 }
 
+/// Newton's method for `y^3 = a`, returning from inside the loop once converged: the
+/// derivative is that of the converged root, `d a^(1/3) / da = a^(-2/3) / 3`.
+#[differentiable]
+fn cube_root(a: f64) -> f64 {
+    let mut y = 1.0;
+    for _ in 0..100 {
+        let step = (y * y * y - a) / (3.0 * y * y);
+        y -= step;
+        if step.abs() < 1e-15 {
+            return y;
+        }
+    }
+    y
+}
+
+/// Returns from a nested loop, from a `while` and from a `loop`, at data-dependent points.
+#[differentiable]
+fn first_crossings(x: &[f64], level: f64) -> f64 {
+    let mut s = 0.0;
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            s += x[i] * x[j];
+            if s > level {
+                return s.sqrt() * level;
+            }
+        }
+        total += s;
+    }
+    let mut k = 0;
+    while k < x.len() {
+        total += x[k].sin();
+        if total > 2.0 * level {
+            return total;
+        }
+        k += 1;
+    }
+    loop {
+        total *= 0.5;
+        if total < level {
+            return -total;
+        }
+    }
+}
+
+#[test]
+fn returns_from_inside_loops() {
+    for a in [0.5, 2.0, 27.0] {
+        let (value, g) = cube_root_grad(a);
+        assert!((value - a.cbrt()).abs() < 1e-14, "{value}");
+        let want = a.powf(-2.0 / 3.0) / 3.0;
+        assert!((g - want).abs() < 1e-9 * want, "{g} vs {want}");
+    }
+    // Each return in turn, at levels where no condition is near its threshold: the nested
+    // loop's (0.22), the while's (1.22), the loop's (1.5).
+    let x = [0.3, -0.2, 0.5, 0.3];
+    for (level, want) in [(0.22, 0.27f64.sqrt() * 0.22), (1.22, f64::NAN), (1.5, f64::NAN)] {
+        check(
+            "first_crossings",
+            |v| first_crossings(&v[..4], v[4]),
+            |v, seed, g| {
+                let (gx, gl) = g.split_at_mut(4);
+                first_crossings_vjp(&v[..4], v[4], seed, gx, &mut gl[0])
+            },
+            |v, d| first_crossings_jvp(&v[..4], v[4], &d[..4], d[4]),
+            &[x[0], x[1], x[2], x[3], level],
+        );
+        if !want.is_nan() {
+            // s = x0 (x0 + x1 + x2 + x3) = 0.27 when it first exceeds 0.22
+            assert!((first_crossings(&x, level) - want).abs() < 1e-15);
+        }
+    }
+    // the loop's return: total = Σ_i S P_i (S = Σ x, P_i its prefix sums) + Σ sin x_k, halved
+    // once
+    let sum: f64 = x.iter().sum();
+    let rows: f64 = (0..4).map(|i| sum * x[..=i].iter().sum::<f64>()).sum();
+    let total = rows + x.iter().map(|v| v.sin()).sum::<f64>();
+    let (value, (_, g_level)) = first_crossings_grad(&x, 1.5);
+    assert!((value + 0.5 * total).abs() < 1e-12, "{value} vs {}", -0.5 * total);
+    assert_eq!(g_level, 0.0, "the loop's result does not depend on the level");
+}
+
 /// A loop left by `break` inside another loop: its tape holds the entries of every run, and
 /// each run's adjoint must pop only its own (it popped them all before, a wrong gradient).
 #[differentiable]

@@ -16,11 +16,11 @@ fn labelled(x: &[f64]) -> f64 {
 }
 
 #[differentiable]
-fn returns_from_a_loop(x: &[f64]) -> f64 {
+fn returns_a_loop_variable(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..x.len() {
         if s > 10.0 {
-            return s;
+            return x[i];
         }
         s += x[i];
     }

@@ -116,7 +116,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 r,
                 "`return` inside a loop cannot be differentiated",
-                "leave the loop with `break` (keeping what to return in a variable) and return after it",
+                "a `return` in a loop may only read names declared before the loop; keep what to return in such a variable, or `break` and return after the loop",
             );
             return;
         }
