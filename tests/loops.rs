@@ -417,3 +417,63 @@ fn a_loop_with_break_inside_a_loop() {
         );
     }
 }
+
+/// Loops of data-dependent length nested in loops, three deep, with `continue`, `break` and a
+/// buffer written inside; every value is overwritten (not accumulated), so every loop tapes.
+/// The control flow depends on integers only, so finite differences see a smooth function.
+#[differentiable(wrt(x))]
+fn nested_control_flow(x: &[f64], stop: usize) -> f64 {
+    let n = x.len();
+    let mut b: Vec<f64> = vec![0.0; n];
+    let mut s = 0.5;
+    for i in 0..n {
+        if i == stop {
+            break;
+        }
+        let mut k = 0;
+        while k < i % 3 + 1 {
+            s = s * x[k] + x[i];
+            let mut j = 0;
+            loop {
+                if (i + j) % 2 == 0 {
+                    j += 1;
+                    if j > k + 1 {
+                        break;
+                    }
+                    continue;
+                }
+                s = (s + x[j]).sin() * 1.5;
+                b[j] += s * x[i];
+                j += 1;
+                if j > k + 1 {
+                    break;
+                }
+            }
+            k += 1;
+        }
+    }
+    let mut t = 0.0;
+    for j in 0..n {
+        for i in 0..n {
+            if i > j {
+                break;
+            }
+            t = t * 0.5 + b[i] * x[j];
+        }
+    }
+    s + t
+}
+
+#[test]
+fn loops_of_data_dependent_length_nested_three_deep() {
+    let x = [0.3, -0.2, 0.5, 0.4, 0.7];
+    for stop in [0, 2, 4, 9] {
+        check(
+            "nested_control_flow",
+            |v| nested_control_flow(v, stop),
+            |v, seed, g| nested_control_flow_vjp(v, stop, seed, g),
+            |v, d| nested_control_flow_jvp(v, stop, d),
+            &x,
+        );
+    }
+}
