@@ -421,6 +421,8 @@ fn a_loop_with_break_inside_a_loop() {
 /// Loops of data-dependent length nested in loops, three deep, with `continue`, `break` and a
 /// buffer written inside; every value is overwritten (not accumulated), so every loop tapes.
 /// The control flow depends on integers only, so finite differences see a smooth function.
+// Index loops with `break` are the point here.
+#[allow(clippy::needless_range_loop)]
 #[differentiable(wrt(x))]
 fn nested_control_flow(x: &[f64], stop: usize) -> f64 {
     let n = x.len();
