@@ -479,3 +479,46 @@ fn loops_of_data_dependent_length_nested_three_deep() {
         );
     }
 }
+
+/// A data-dependent loop inside an accumulation loop (whose adjoint runs inside the forward
+/// loop) and inside a branch of an overwriting loop.
+#[differentiable(wrt(x))]
+fn inner_while_loops(x: &[f64], n: usize) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let mut y = x[i];
+        let mut k = 0;
+        while k < n + i {
+            y = (y * x[i]).sin() + 0.5;
+            k += 1;
+        }
+        total += y;
+    }
+    let mut z = 1.0;
+    for i in 0..x.len() {
+        if i % 2 == 1 {
+            let mut k = 0;
+            while k < i {
+                z = z * x[k] + x[i];
+                k += 1;
+            }
+        } else {
+            z = (z * x[i]).cos();
+        }
+    }
+    total * z
+}
+
+#[test]
+fn data_dependent_loops_in_accumulations_and_branches() {
+    let x = [0.3, -0.2, 0.5, 0.4, 0.7];
+    for n in [0, 1, 3] {
+        check(
+            "inner_while_loops",
+            |v| inner_while_loops(v, n),
+            |v, seed, g| inner_while_loops_vjp(v, n, seed, g),
+            |v, d| inner_while_loops_jvp(v, n, d),
+            &x,
+        );
+    }
+}
