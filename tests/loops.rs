@@ -482,6 +482,7 @@ fn loops_of_data_dependent_length_nested_three_deep() {
 
 /// A data-dependent loop inside an accumulation loop (whose adjoint runs inside the forward
 /// loop) and inside a branch of an overwriting loop.
+#[allow(clippy::needless_range_loop)]
 #[differentiable(wrt(x))]
 fn inner_while_loops(x: &[f64], n: usize) -> f64 {
     let mut total = 0.0;
