@@ -523,3 +523,63 @@ fn data_dependent_loops_in_accumulations_and_branches() {
         );
     }
 }
+
+#[differentiable]
+fn damped(y: f64, w: f64) -> f64 {
+    (y * w).tanh() + 0.1 * y
+}
+
+/// An inactive iterator inside a range loop, a local array overwritten in a `while`, a `match`
+/// with `break` and `continue` in a loop, a call in a data-dependent loop.
+#[differentiable(wrt(x, w))]
+fn mixed_loops(x: &[f64], w: f64, pairs: &[(usize, f64)], n: usize) -> f64 {
+    let mut s = 0.1;
+    for i in 0..x.len() {
+        for &(k, c) in pairs.iter() {
+            s = s * c + x[k] * x[i];
+        }
+    }
+    let mut a = [x[0], x[1], x[2]];
+    let mut k = 0;
+    while k < n {
+        a[k % 3] = a[(k + 1) % 3] * a[k % 3] + 0.1 * w;
+        k += 1;
+    }
+    let mut t = 0.0;
+    for i in 0..x.len() {
+        match i % 3 {
+            0 => t = t.sin() + x[i],
+            1 => {
+                if i > n {
+                    break;
+                }
+                t *= x[i];
+            }
+            _ => continue,
+        }
+        let mut m = 0;
+        while m < i {
+            t = damped(t, w) + x[m];
+            m += 1;
+        }
+    }
+    s + a[0] + a[1] * a[2] + t
+}
+
+#[test]
+fn inactive_iterators_arrays_matches_and_calls_in_loops() {
+    let x = [0.3, -0.2, 0.5, 0.4, 0.7];
+    let pairs = [(1, 0.5), (3, -0.25), (0, 0.75)];
+    for n in [0, 2, 5] {
+        check(
+            "mixed_loops",
+            |v| mixed_loops(&v[..5], v[5], &pairs, n),
+            |v, seed, g| {
+                let (gx, gw) = g.split_at_mut(5);
+                mixed_loops_vjp(&v[..5], v[5], &pairs, n, seed, gx, &mut gw[0])
+            },
+            |v, d| mixed_loops_jvp(&v[..5], v[5], &pairs, n, &d[..5], d[5]),
+            &[x[0], x[1], x[2], x[3], x[4], 0.8],
+        );
+    }
+}
