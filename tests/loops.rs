@@ -583,3 +583,57 @@ fn inactive_iterators_arrays_matches_and_calls_in_loops() {
         );
     }
 }
+
+/// Labelled loops: `continue 'rows` and `break 'rows` from an inner loop, a labelled loop
+/// nested in another, and `break 'outer` from two loops down.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(x))]
+fn labelled(x: &[f64], skip: usize, stop: usize) -> f64 {
+    let mut s = 0.25;
+    'rows: for i in 0..x.len() {
+        for j in 0..x.len() {
+            if j == skip {
+                continue 'rows;
+            }
+            if i + j == stop {
+                break 'rows;
+            }
+            s = (s + x[i] * x[j]).sin();
+        }
+        s += 0.5 * x[i];
+    }
+    let mut t = 0.0;
+    'outer: for i in 0..x.len() {
+        'inner: for j in 0..i {
+            let mut k = 0;
+            while k < j {
+                if k + j == stop {
+                    break 'outer;
+                }
+                if k == skip {
+                    continue 'inner;
+                }
+                t = t * x[k] + x[j];
+                k += 1;
+            }
+            t += x[i];
+        }
+    }
+    s + t
+}
+
+#[test]
+fn labelled_break_and_continue() {
+    let x = [0.3, -0.2, 0.5, 0.4, 0.7];
+    // no exit taken; `continue 'rows`; `break 'rows`; both, with `break 'outer`, `continue
+    // 'inner`: check compares the values with the function as Rust runs it, bit for bit
+    for (skip, stop) in [(9, 99), (2, 99), (9, 4), (1, 5), (0, 3)] {
+        check(
+            "labelled",
+            |v| labelled(v, skip, stop),
+            |v, seed, g| labelled_vjp(v, skip, stop, seed, g),
+            |v, d| labelled_jvp(v, skip, stop, d),
+            &x,
+        );
+    }
+}

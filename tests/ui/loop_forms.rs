@@ -2,17 +2,15 @@
 use autodiff::prelude::*;
 
 #[differentiable]
-fn labelled(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    'rows: for i in 0..x.len() {
-        for j in 0..i {
-            if x[j] > 1.0 {
-                break 'rows;
-            }
-            s += x[i] * x[j];
+fn break_with_a_value(x: &[f64]) -> f64 {
+    let mut i = 0;
+    let v = loop {
+        if x[i] > 1.0 {
+            break x[i];
         }
-    }
-    s
+        i += 1;
+    };
+    v * 2.0
 }
 
 #[differentiable]

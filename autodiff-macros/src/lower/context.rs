@@ -60,6 +60,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         .filter(|p| matches!(p.kind, Kind::Seq(_)))
         .map(|p| p.ident.to_string())
         .collect();
+    super::loop_labels::rewrite(&mut body);
     super::loop_returns::rewrite(&mut body);
     super::desugar::desugar(&mut body, seqs);
     let result = cx.lower_fn_body(&body);
