@@ -637,3 +637,38 @@ fn labelled_break_and_continue() {
         );
     }
 }
+
+/// A `Vec` buffer pushed to in a `while` nested in a `for`, read back in the same iteration,
+/// and an early return that reads it.
+#[differentiable(wrt(x))]
+fn pushes_in_nested_loops(x: &[f64], limit: usize) -> f64 {
+    let n = x.len();
+    let mut seen: Vec<f64> = Vec::with_capacity(n * n);
+    let mut acc = 0.0;
+    for i in 0..n {
+        let mut j = 0;
+        while j < n {
+            if seen.len() == limit {
+                return acc + seen[0] * seen[limit - 1];
+            }
+            seen.push(x[i] * x[j] + acc);
+            acc = (acc + seen[seen.len() - 1]).sin();
+            j += 1;
+        }
+    }
+    acc
+}
+
+#[test]
+fn buffers_pushed_in_nested_data_dependent_loops() {
+    let x = [0.3, -0.2, 0.5, 0.4];
+    for limit in [3, 7, 100] {
+        check(
+            "pushes_in_nested_loops",
+            |v| pushes_in_nested_loops(v, limit),
+            |v, seed, g| pushes_in_nested_loops_vjp(v, limit, seed, g),
+            |v, d| pushes_in_nested_loops_jvp(v, limit, d),
+            &x,
+        );
+    }
+}

@@ -220,3 +220,52 @@ fn s19_gradient_with_respect_to_the_input() {
     let eps = 1e-2;
     assert!(f(&(&x + &(&g * eps))) > f(&x) && f(&(&x - &(&g * eps))) < f(&x));
 }
+
+/// A recurrence over tensors, unrolled by a loop: the state is overwritten each step (so it is
+/// taped), `h0` is read every step, and a `while` with `break` runs a data-dependent number of
+/// extra steps.
+#[differentiable]
+fn recurrence(w: &Tensor, h0: &Tensor, steps: usize, extra: usize) -> Tensor {
+    let mut h = h0 * 1.0;
+    for _ in 0..steps {
+        h = h.matmul(w).tanh() + h0 * 0.5;
+    }
+    let mut k = 0;
+    while k < 10 {
+        if k == extra {
+            break;
+        }
+        h = (h * 0.9).sin();
+        k += 1;
+    }
+    (&h * &h).sum()
+}
+
+#[test]
+fn a_tensor_recurrence_in_loops() {
+    let w = Tensor::from_vec(vec![0.5, -0.3, 0.2, 0.1, 0.4, -0.6, 0.3, 0.2, 0.7], &[3, 3]);
+    let h0 = Tensor::from_vec(vec![0.2, -0.4, 0.6], &[1, 3]);
+    for (steps, extra) in [(0, 0), (3, 0), (4, 2)] {
+        let (value, (gw, gh)) = recurrence_grad(&w, &h0, steps, extra);
+        let primal = recurrence(&w, &h0, steps, extra).item::<f64>();
+        assert_eq!(value.item::<f64>(), primal);
+        let fw = numeric_gradient(&|w| recurrence(w, &h0, steps, extra).item::<f64>(), &w);
+        let fh = numeric_gradient(&|h| recurrence(&w, h, steps, extra).item::<f64>(), &h0);
+        close(&gw.to_vec::<f64>(), &fw, "w");
+        close(&gh.to_vec::<f64>(), &fh, "h0");
+        // forward mode along w's first element against reverse mode
+        let mut dw = vec![0.0; 9];
+        dw[0] = 1.0;
+        let (_, t) = recurrence_jvp(
+            &w,
+            &h0,
+            steps,
+            extra,
+            &Tensor::from_vec(dw, &[3, 3]),
+            &Tensor::zeros(&[1, 3]).to_dtype(DType::F64),
+        );
+        let t = t.item::<f64>();
+        let g0 = gw.to_vec::<f64>()[0];
+        assert!((t - g0).abs() < 1e-12 * g0.abs().max(1.0), "{t} vs {g0}");
+    }
+}
