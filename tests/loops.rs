@@ -672,3 +672,89 @@ fn buffers_pushed_in_nested_data_dependent_loops() {
         );
     }
 }
+
+/// A `loop` used as a value: a fixed-point iteration `y = cos(a y)` whose result leaves by
+/// `break y`, inside a loop over several coefficients; two `break`s with values.
+#[differentiable]
+fn fixed_points(a: &[f64], limit: usize) -> f64 {
+    let mut total = 0.0;
+    for (i, &ai) in a.iter().enumerate() {
+        let mut y = 0.5;
+        let mut k = 0;
+        let root = loop {
+            let next = (ai * y).cos();
+            if (next - y).abs() < 1e-14 {
+                break next;
+            }
+            y = next;
+            k += 1;
+            if k == limit {
+                break -y;
+            }
+        };
+        total += root * (i + 1) as f64;
+    }
+    total
+}
+
+#[test]
+fn loops_used_as_values() {
+    let a = [0.3, 0.7, 1.1];
+    // converged: y* = cos(a y*), dy*/da = -y* sin(a y*) / (1 + a sin(a y*))
+    let (value, g) = fixed_points_grad(&a, 10_000);
+    let mut want_value = 0.0;
+    for (i, &ai) in a.iter().enumerate() {
+        let mut y: f64 = 0.5;
+        for _ in 0..2000 {
+            y = (ai * y).cos();
+        }
+        let s = (ai * y).sin();
+        let want = -y * s / (1.0 + ai * s) * (i + 1) as f64;
+        assert!((g[i] - want).abs() < 1e-9, "{i}: {} vs {want}", g[i]);
+        want_value += y * (i + 1) as f64;
+    }
+    assert!((value - want_value).abs() < 1e-12);
+    // stopped after 5 steps by the second break
+    check(
+        "fixed_points",
+        |v| fixed_points(v, 5),
+        |v, seed, g| fixed_points_vjp(v, 5, seed, g),
+        |v, d| fixed_points_jvp(v, 5, d),
+        &a,
+    );
+}
+
+/// A `return` of a value computed from the loop's own variables (kept in a variable declared
+/// before the loop).
+#[differentiable]
+fn first_above(x: &[f64], level: f64) -> f64 {
+    for &xi in x.iter() {
+        let v = xi * xi;
+        if v > level {
+            return v.sqrt() * xi * level;
+        }
+    }
+    0.0
+}
+
+#[test]
+fn a_return_of_the_loop_s_own_values() {
+    let x = [0.3, -0.2, 0.5, 0.4];
+    // returns at i = 0 (0.09 > 0.05), at i = 2 (0.25 > 0.2), never (1.0)
+    for (level, i) in [(0.05, Some(0)), (0.2, Some(2)), (1.0, None)] {
+        let (value, (g, gl)) = first_above_grad(&x, level);
+        let mut want = [0.0; 4];
+        let (want_value, want_gl) = match i {
+            Some(i) => {
+                want[i] = 2.0 * x[i].abs() * level;
+                (x[i].abs() * x[i] * level, x[i].abs() * x[i])
+            }
+            None => (0.0, 0.0),
+        };
+        assert!((value - want_value).abs() < 1e-15, "{value} vs {want_value}");
+        assert!((gl - want_gl).abs() < 1e-15);
+        for (a, b) in g.iter().zip(want) {
+            assert!((a - b).abs() < 1e-15, "{g:?} vs {want:?}");
+        }
+    }
+}

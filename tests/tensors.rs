@@ -269,3 +269,38 @@ fn a_tensor_recurrence_in_loops() {
         assert!((t - g0).abs() < 1e-12 * g0.abs().max(1.0), "{t} vs {g0}");
     }
 }
+
+/// A tensor returned from inside a loop and a tensor loop value, both computed from the loop's
+/// own variables.
+#[differentiable]
+fn early_tensor(w: &Tensor, stop: usize) -> Tensor {
+    let mut h = w * 1.0;
+    for k in 0..5 {
+        let next = (&h * 1.5).tanh();
+        if k == stop {
+            return next.sum();
+        }
+        h = next;
+    }
+    let mut j = 0;
+    let last = loop {
+        let g = (&h * &h).sum();
+        j += 1;
+        if j == 2 {
+            break g;
+        }
+        h = (h * 0.5).sin();
+    };
+    last * 2.0
+}
+
+#[test]
+fn tensors_leave_loops_by_return_and_break() {
+    let w = Tensor::from_vec(vec![0.5, -0.3, 0.2, 0.8], &[2, 2]);
+    for stop in [0, 2, 9] {
+        let (value, g) = early_tensor_grad(&w, stop);
+        assert_eq!(value.item::<f64>(), early_tensor(&w, stop).item::<f64>());
+        let numeric = numeric_gradient(&|w| early_tensor(w, stop).item::<f64>(), &w);
+        close(&g.to_vec::<f64>(), &numeric, "w");
+    }
+}

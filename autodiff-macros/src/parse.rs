@@ -168,6 +168,9 @@ pub struct FnDesc {
     pub ret: Type,
     /// What the return type is.
     pub ret_kind: Kind,
+    /// The path generated code reaches the runtime by: `::autodiff::__private`, or
+    /// `path::__private` with `crate = path`.
+    pub rt: proc_macro2::TokenStream,
 }
 
 /// Checks the signature and decides which parameters are active.
@@ -294,7 +297,11 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
             p.active = matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor)
         }),
     }
-    Some(FnDesc { item, params, receiver, ret, ret_kind })
+    let rt = match &opts.krate {
+        Some(path) => quote::quote!(#path::__private),
+        None => quote::quote!(::autodiff::__private),
+    };
+    Some(FnDesc { item, params, receiver, ret, ret_kind, rt })
 }
 
 /// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.

@@ -28,6 +28,7 @@ pub mod loss;
 pub mod nn;
 pub mod optim;
 mod param;
+mod placeholder;
 mod real;
 pub mod rules;
 mod tape;
@@ -64,6 +65,7 @@ pub mod __private {
         discard_like, wanted, zero_adjoint, zero_like,
     };
     pub use crate::optim::Update;
+    pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
     pub use crate::tape::push_reserved;
     pub use core::clone::Clone;

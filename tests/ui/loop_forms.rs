@@ -2,27 +2,15 @@
 use autodiff::prelude::*;
 
 #[differentiable]
-fn break_with_a_value(x: &[f64]) -> f64 {
-    let mut i = 0;
-    let v = loop {
-        if x[i] > 1.0 {
-            break x[i];
+fn break_out_of_a_labelled_loop_value(x: &[f64]) -> f64 {
+    let v = 'search: loop {
+        for i in 0..x.len() {
+            if x[i] > 1.0 {
+                break 'search x[i];
+            }
         }
-        i += 1;
     };
     v * 2.0
-}
-
-#[differentiable]
-fn returns_a_loop_variable(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..x.len() {
-        if s > 10.0 {
-            return x[i];
-        }
-        s += x[i];
-    }
-    s
 }
 
 #[differentiable]

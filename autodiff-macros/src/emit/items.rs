@@ -18,11 +18,7 @@ pub fn generated_items(
     active: &HashSet<Var>,
     opts: &Options,
 ) -> TokenStream {
-    let rt = match &opts.krate {
-        Some(path) => quote!(#path::__private),
-        None => quote!(::autodiff::__private),
-    };
-    let cx = Ctx { f, rt, active };
+    let cx = Ctx { f, rt: desc.rt.clone(), active };
     let sig = &desc.item.sig;
     let name = &sig.ident;
     let vis = &desc.item.vis;

@@ -61,7 +61,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         .map(|p| p.ident.to_string())
         .collect();
     super::loop_labels::rewrite(&mut body);
-    super::loop_returns::rewrite(&mut body);
+    super::loop_returns::rewrite(&mut body, &desc.rt);
     super::desugar::desugar(&mut body, seqs);
     let result = cx.lower_fn_body(&body);
     let nodes = std::mem::take(&mut cx.nodes);

@@ -144,8 +144,8 @@ impl<'s> Lowerer<'_> {
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
                 e,
-                "a loop used as a value cannot be differentiated",
-                "make the loop a statement and keep its result in a variable",
+                "a loop used as a value cannot be differentiated here",
+                "`let v = loop { .. break value; .. };` works when the loop's own body breaks with the value; from an inner loop, keep the value in a variable declared before the loop and `break 'label;`",
             ),
             _ => self.fail(
                 e,

@@ -12,36 +12,53 @@
 //! -s                                    -s
 //! ```
 //!
-//! The returned expression is evaluated after the loop instead of at the `return`: nothing runs
-//! in between, so it has the same value, provided it reads only names declared before the
-//! loop (the loop's variables are gone by then). A `return` that reads a name bound inside the
-//! loop is left as written, and lowering rejects it. In nested loops, each enclosing loop
-//! leaves too (`if __autodiff_returnN != 0 { break; }` after the inner loop).
+//! The returned expression is evaluated after the loop instead of at the `return` when it reads
+//! only names declared before the loop: nothing runs in between, so it has the same value.
+//! Otherwise (it reads the loop's own variables, gone by then) the `return` first stores it in a
+//! variable declared before the loop (`let mut __autodiff_value1 = placeholder();`, a value of
+//! the runtime's `Placeholder` trait, never read before the store) and that is returned. In
+//! nested loops, each enclosing loop leaves too (`if __autodiff_returnN != 0 { break; }` after
+//! the inner loop).
+//!
+//! A `loop` used as a value the same way: `let v = loop { .. break e; .. };` becomes the loop as
+//! a statement whose breaks set a flag, then `let v = match flag { 1 => e1, .., _ => en };`, or
+//! store their values in a variable declared before the loop, then `let v = that;`.
 
 use super::block::{find_return, leaves_loop};
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use std::collections::HashSet;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Stmt, parse_quote};
 
-/// Rewrites the returns inside the loops of a function body.
-pub fn rewrite(body: &mut syn::Block) {
-    Outside { next: 0 }.visit_block_mut(body);
+/// Rewrites the returns inside the loops of a function body, and the loops used as values;
+/// `rt` is the path of the runtime's `__private` module.
+pub fn rewrite(body: &mut syn::Block, rt: &TokenStream) {
+    Outside { next: 0, rt }.visit_block_mut(body);
 }
 
 /// Visits code outside loops: each loop statement that contains a `return` is rewritten.
-struct Outside {
+struct Outside<'r> {
     next: usize,
+    rt: &'r TokenStream,
 }
 
-impl VisitMut for Outside {
+fn ident(prefix: &str, n: usize) -> Ident {
+    Ident::new(&format!("{prefix}{n}"), Span::call_site())
+}
+
+impl VisitMut for Outside<'_> {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let mut stmts = Vec::new();
         for mut stmt in std::mem::take(&mut block.stmts) {
+            if let Some(rewritten) = loop_value(&stmt, &mut self.next, self.rt) {
+                stmts.extend(rewritten);
+                continue;
+            }
             let original = stmt.clone();
             let bound = match loop_of(&stmt) {
-                Some(lp) => find_return(lp).is_some().then(|| bound_names(lp)),
-                None => {
+                Some(lp) if find_return(lp).is_some() => Some(bound_names(lp)),
+                _ => {
+                    // (loops without returns too: they may hold loops used as values)
                     visit_mut::visit_stmt_mut(self, &mut stmt);
                     None
                 }
@@ -56,16 +73,28 @@ impl VisitMut for Outside {
             };
             let returns = bound.map(|bound| {
                 self.next += 1;
-                let flag =
-                    Ident::new(&format!("__autodiff_return{}", self.next), Span::call_site());
-                let mut inside = Inside { flag: &flag, bound, returns: vec![] };
+                let (flag, slot) =
+                    (ident("__autodiff_return", self.next), ident("__autodiff_value", self.next));
+                let mut inside = Inside {
+                    flag: &flag,
+                    slot: &slot,
+                    slot_used: false,
+                    bound,
+                    returns: vec![],
+                    next: &mut self.next,
+                    rt: self.rt,
+                };
                 inside.loop_body(&mut stmt);
-                let returns = inside.returns;
-                (flag, returns)
+                let (returns, slot_used) = (inside.returns, inside.slot_used);
+                (flag, slot_used.then_some(slot), returns)
             });
             match returns {
-                Some((flag, returns)) if !returns.is_empty() => {
+                Some((flag, slot, returns)) if !returns.is_empty() => {
                     stmts.push(parse_quote!(let mut #flag: usize = 0;));
+                    if let Some(slot) = slot {
+                        let rt = self.rt;
+                        stmts.push(parse_quote!(let mut #slot = #rt::placeholder();));
+                    }
                     stmts.push(stmt);
                     for (k, e) in returns.iter().enumerate() {
                         let k = k + 1;
@@ -84,6 +113,100 @@ impl VisitMut for Outside {
         block.stmts = stmts;
     }
 
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `let pat = loop { .. break e; .. };` as the loop as a statement and `let pat = ..;` after it:
+/// the values move after the loop behind a flag when they read only names declared before the
+/// loop, or are stored in a variable declared before it.
+fn loop_value(stmt: &Stmt, next: &mut usize, rt: &TokenStream) -> Option<Vec<Stmt>> {
+    let Stmt::Local(local) = stmt else { return None };
+    let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let Expr::Loop(lp) = &*init.expr else { return None };
+    if lp.label.is_some() {
+        return None;
+    }
+    *next += 1;
+    let (flag, slot) = (ident("__autodiff_break", *next), ident("__autodiff_value", *next));
+    let bound = bound_names(&init.expr);
+    let mut body = lp.body.clone();
+    let mut values = Values { flag: &flag, slot: None, values: vec![], nested: false };
+    values.visit_block_mut(&mut body);
+    if values.nested || values.values.is_empty() {
+        return None;
+    }
+    let pat = &local.pat;
+    if values.values.iter().any(|e| reads_any(e, &bound)) {
+        let mut body = lp.body.clone();
+        let mut values = Values { flag: &flag, slot: Some(&slot), values: vec![], nested: false };
+        values.visit_block_mut(&mut body);
+        return Some(vec![
+            parse_quote!(let mut #slot = #rt::placeholder();),
+            parse_quote!(loop #body),
+            parse_quote!(let #pat = #slot;),
+        ]);
+    }
+    let n = values.values.len();
+    let value: Expr = match values.values.as_slice() {
+        [one] => one.clone(),
+        many => {
+            let arms = many[..n - 1].iter().enumerate().map(|(k, e)| {
+                let k = k + 1;
+                quote::quote!(#k => #e,)
+            });
+            let last = &many[n - 1];
+            parse_quote!(match #flag { #(#arms)* _ => #last })
+        }
+    };
+    Some(vec![
+        parse_quote!(let mut #flag: usize = 0;),
+        parse_quote!(loop #body),
+        parse_quote!(let #pat = #value;),
+    ])
+}
+
+/// Rewrites the loop's own `break e;` (not those of inner loops) into `flag = k; break;`, or
+/// `slot = e; break;`, collecting the values; `nested` is set by a `break` with a value
+/// elsewhere than as a statement.
+struct Values<'a> {
+    flag: &'a Ident,
+    slot: Option<&'a Ident>,
+    values: Vec<Expr>,
+    nested: bool,
+}
+
+impl VisitMut for Values<'_> {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let flag = self.flag;
+        let mut stmts = Vec::new();
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            if let Stmt::Expr(Expr::Break(b), _) = &stmt
+                && b.label.is_none()
+                && let Some(e) = b.expr.as_deref()
+            {
+                self.values.push(e.clone());
+                let k = self.values.len();
+                match self.slot {
+                    Some(slot) => stmts.push(parse_quote!(#slot = #e;)),
+                    None => stmts.push(parse_quote!(#flag = #k;)),
+                }
+                stmts.push(parse_quote!(break;));
+                continue;
+            }
+            visit_mut::visit_stmt_mut(self, &mut stmt);
+            stmts.push(stmt);
+        }
+        block.stmts = stmts;
+    }
+
+    fn visit_expr_break_mut(&mut self, b: &mut syn::ExprBreak) {
+        self.nested |= b.expr.is_some();
+    }
+    // Inner loops' breaks are their own.
+    fn visit_expr_for_loop_mut(&mut self, _: &mut syn::ExprForLoop) {}
+    fn visit_expr_while_mut(&mut self, _: &mut syn::ExprWhile) {}
+    fn visit_expr_loop_mut(&mut self, _: &mut syn::ExprLoop) {}
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
@@ -140,10 +263,16 @@ fn reads_any(e: &Expr, names: &HashSet<String>) -> bool {
 /// returned, `if flag != 0 { break; }`.
 struct Inside<'a> {
     flag: &'a Ident,
+    /// Where a returned value that reads the loop's own names is kept.
+    slot: &'a Ident,
+    slot_used: bool,
+    rt: &'a TokenStream,
     /// The names bound inside the outermost loop.
     bound: HashSet<String>,
     /// The returned expressions, the k-th returned when the flag is k + 1.
     returns: Vec<Expr>,
+    /// The counter naming flags.
+    next: &'a mut usize,
 }
 
 impl Inside<'_> {
@@ -159,10 +288,21 @@ impl VisitMut for Inside<'_> {
         let flag = self.flag;
         let mut stmts = Vec::new();
         for mut stmt in std::mem::take(&mut block.stmts) {
+            if let Some(rewritten) = loop_value(&stmt, self.next, self.rt) {
+                stmts.extend(rewritten);
+                continue;
+            }
             if let Stmt::Expr(Expr::Return(r), _) = &stmt
-                && let Some(e) = r.expr.as_deref().filter(|e| !reads_any(e, &self.bound))
+                && let Some(e) = r.expr.as_deref()
             {
-                self.returns.push(e.clone());
+                let slot = self.slot;
+                if reads_any(e, &self.bound) {
+                    self.slot_used = true;
+                    stmts.push(parse_quote!(#slot = #e;));
+                    self.returns.push(parse_quote!(#slot));
+                } else {
+                    self.returns.push(e.clone());
+                }
                 let k = self.returns.len();
                 stmts.push(parse_quote!(#flag = #k;));
                 stmts.push(parse_quote!(break;));

@@ -163,6 +163,9 @@ impl<'s> Lowerer<'_> {
             .collect();
         let exits = contains_break(body);
         let mut forced = vec![false; carried.len()];
+        // A carried value whose start tells nothing of its kind (a placeholder declared before
+        // the loop) takes the kind of what the body assigns it, found the same way.
+        let mut kinds: Vec<Option<Kind>> = vec![None; carried.len()];
         let checkpoint = self.checkpoint();
         loop {
             let inits: Vec<Operand> = carried
@@ -172,9 +175,10 @@ impl<'s> Lowerer<'_> {
             let phis: Vec<Var> = carried
                 .iter()
                 .zip(&inits)
-                .zip(&forced)
-                .map(|((n, init), forced)| {
-                    let (kind, varied) = (self.kind(init), self.varied(init) || *forced);
+                .zip(forced.iter().zip(&kinds))
+                .map(|((n, init), (forced, forced_kind))| {
+                    let kind = forced_kind.unwrap_or_else(|| self.kind(init));
+                    let varied = self.varied(init) || *forced;
                     self.new_var(n, kind, varied)
                 })
                 .collect();
@@ -221,6 +225,11 @@ impl<'s> Lowerer<'_> {
             for (j, phi) in phis.iter().enumerate() {
                 if yields.get(j).is_some_and(|y| self.varied(y)) && !self.vars[phi.0].varied {
                     forced[j] = true;
+                    again = true;
+                }
+                let assigned = yields.get(j).map_or(Kind::Unknown, |y| self.kind(y));
+                if self.vars[phi.0].kind == Kind::Unknown && assigned != Kind::Unknown {
+                    kinds[j] = Some(assigned);
                     again = true;
                 }
             }
