@@ -758,3 +758,72 @@ fn a_return_of_the_loop_s_own_values() {
         }
     }
 }
+
+#[differentiable(wrt(x))]
+fn match_exits(x: &[f64], stop: usize, skip: usize) -> f64 {
+    let mut s = 0.1;
+    'rows: for i in 0..x.len() {
+        for j in 0..x.len() {
+            match (i + j) % 4 {
+                0 if j == skip => continue 'rows,
+                1 if i == stop => return s * x[j],
+                2 if j == stop => break 'rows,
+                _ => {}
+            }
+            s = (s + x[i] * x[j]).sin();
+        }
+    }
+    let mut k = 0;
+    let v = loop {
+        k += 1;
+        match (s > 0.0, k) {
+            (true, 3) => break s * 2.0,
+            (false, 3) => break -s,
+            _ => s = s * 0.9 + x[k],
+        }
+    };
+    v * 1.5
+}
+
+#[differentiable(wrt(x))]
+fn while_labels(x: &[f64], skip: usize) -> f64 {
+    let mut s = 0.2;
+    let mut i = 0;
+    'w: while i < x.len() {
+        i += 1;
+        let mut j = 0;
+        while j < x.len() {
+            j += 1;
+            if j == skip {
+                continue 'w;
+            }
+            s = s * x[j - 1] + x[i - 1];
+        }
+    }
+    s
+}
+
+/// Jumps written as `match` arms (`=> continue 'rows,`, `=> return v,`, `=> break v,`) and a
+/// labelled `continue` of a `while` whose counter moves before the inner loop.
+#[test]
+fn jumps_in_match_arms_and_labelled_whiles() {
+    let x = [0.3, -0.2, 0.5, 0.4, 0.7];
+    for (stop, skip) in [(9, 9), (1, 9), (2, 1), (3, 0)] {
+        check(
+            "match_exits",
+            |v| match_exits(v, stop, skip),
+            |v, s, g| match_exits_vjp(v, stop, skip, s, g),
+            |v, d| match_exits_jvp(v, stop, skip, d),
+            &x,
+        );
+    }
+    for skip in [0, 2, 9] {
+        check(
+            "while_labels",
+            |v| while_labels(v, skip),
+            |v, s, g| while_labels_vjp(v, skip, s, g),
+            |v, d| while_labels_jvp(v, skip, d),
+            &x,
+        );
+    }
+}

@@ -213,7 +213,7 @@ impl<'s> Lowerer<'_> {
         if returns && !matches!(cont, Cont::Function) {
             let help = match cont {
                 Cont::LoopBody { .. } => {
-                    "a `return` in a loop may only read names declared before the loop; keep what to return in such a variable, or `break` and return after the loop"
+                    "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop"
                 }
                 _ => {
                     "return from a statement: `if cond { return a; }` at the level of the function body or its branches"
@@ -289,7 +289,7 @@ impl<'s> Lowerer<'_> {
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => Some(vec![self.fail(
                 find_return(e).map_or_else(|| Site::from(e), Site::from),
                 "`return` inside a loop cannot be differentiated",
-                "a `return` in a loop may only read names declared before the loop; keep what to return in such a variable, or `break` and return after the loop",
+                "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop",
             )]),
             _ => Some(vec![self.fail(
                 e,

@@ -106,6 +106,11 @@ struct Exits<'a> {
 }
 
 impl VisitMut for Exits<'_> {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        super::loop_returns::arm_as_block(arm);
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let (flag, label) = (self.flag, self.label);
         let mut stmts = Vec::new();

@@ -177,6 +177,11 @@ struct Values<'a> {
 }
 
 impl VisitMut for Values<'_> {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        arm_as_block(arm);
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let flag = self.flag;
         let mut stmts = Vec::new();
@@ -209,6 +214,16 @@ impl VisitMut for Values<'_> {
     fn visit_expr_loop_mut(&mut self, _: &mut syn::ExprLoop) {}
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A `match` arm whose body is a jump (`=> return v,`, `=> break,`, `=> continue 'a,`) as a
+/// block holding it as a statement, which the rewrites of jumps read.
+pub(super) fn arm_as_block(arm: &mut syn::Arm) {
+    if matches!(&*arm.body, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_)) {
+        let jump = arm.body.clone();
+        *arm.body = parse_quote!({ #jump; });
+        arm.comma = None;
+    }
 }
 
 /// The loop a statement is, if any.
@@ -284,6 +299,11 @@ impl Inside<'_> {
 }
 
 impl VisitMut for Inside<'_> {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        arm_as_block(arm);
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let flag = self.flag;
         let mut stmts = Vec::new();

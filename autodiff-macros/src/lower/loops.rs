@@ -116,7 +116,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 r,
                 "`return` inside a loop cannot be differentiated",
-                "a `return` in a loop may only read names declared before the loop; keep what to return in such a variable, or `break` and return after the loop",
+                "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop",
             );
             return;
         }
