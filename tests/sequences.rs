@@ -417,3 +417,46 @@ fn a_sum_has_the_value_of_std_s_sum_down_to_the_sign_of_zero() {
     }
     assert!(total_grad(&[]).0.is_sign_negative(), "std's empty float sum is -0.0");
 }
+
+#[differentiable]
+fn edges(x: &[f64], y: &[f64]) -> f64 {
+    let a: f64 = x[1..].windows(3).map(|w| w[2] * w[0] - w[1]).sum();
+    let b: f64 = x.chunks(3).map(|c| c[c.len() - 1] * c.len() as f64).sum();
+    let mut c = 0.0;
+    for (i, &v) in x.iter().rev().enumerate() {
+        c += v * (i as f64 + 1.0);
+    }
+    let d: f64 = x.iter().skip(1).step_by(2).zip(y.iter().rev()).map(|(p, q)| p * q).sum();
+    let e: f64 = x.iter().take(0).map(|v| v * 2.0).sum();
+    let f = x[..2].iter().fold(1.0, |acc, &v| acc * (v + 2.0));
+    let mut g = 0.0;
+    for w in x.windows(2) {
+        let j = 1;
+        g += w[j] * w[j - 1];
+    }
+    a + b + c + d + e + f + g
+}
+
+/// Edge cases of the iterator forms: windows of a range, a short last chunk and `w.len()`,
+/// `.rev().enumerate()`, `.skip(1).step_by(2).zip(.. .rev())`, an empty `.take(0)`, a fold
+/// over a range, a window indexed by an expression of a loop-local name.
+#[test]
+fn edge_cases_of_iterator_forms() {
+    let z = [0.3, -0.2, 0.5, 0.4, 0.7, 1.1, -0.6, 0.9, 0.25, 0.15];
+    check(
+        "edges",
+        |v| edges(&v[..7], &v[7..]),
+        |v, s, g| {
+            let (a, b) = g.split_at_mut(7);
+            edges_vjp(&v[..7], &v[7..], s, a, b)
+        },
+        |v, d| edges_jvp(&v[..7], &v[7..], &d[..7], &d[7..]),
+        &z,
+    );
+    // short inputs (no windows of 3 in x[1..]) agree with the primal bit for bit
+    for n in 2..5 {
+        let x: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 + 0.1).collect();
+        let (v, _) = edges_grad(&x, &[0.5, 0.25]);
+        assert_eq!(v.to_bits(), edges(&x, &[0.5, 0.25]).to_bits(), "n = {n}");
+    }
+}
