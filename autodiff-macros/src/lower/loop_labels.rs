@@ -18,6 +18,7 @@
 //! break; }`.) At the labelled loop's own level, `break 'a` and `continue 'a` are plain. The
 //! loop and branch lowerings then differentiate the result like any `break`.
 
+use super::loop_returns::body_of;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Lifetime, Stmt, parse_quote};
@@ -37,16 +38,6 @@ fn label_of(stmt: &mut Stmt) -> Option<&mut Option<syn::Label>> {
         Stmt::Expr(Expr::ForLoop(f), _) => Some(&mut f.label),
         Stmt::Expr(Expr::While(w), _) => Some(&mut w.label),
         Stmt::Expr(Expr::Loop(l), _) => Some(&mut l.label),
-        _ => None,
-    }
-}
-
-/// The body of a loop statement.
-fn body_of(stmt: &mut Stmt) -> Option<&mut syn::Block> {
-    match stmt {
-        Stmt::Expr(Expr::ForLoop(f), _) => Some(&mut f.body),
-        Stmt::Expr(Expr::While(w), _) => Some(&mut w.body),
-        Stmt::Expr(Expr::Loop(l), _) => Some(&mut l.body),
         _ => None,
     }
 }

@@ -235,7 +235,7 @@ fn loop_of(stmt: &Stmt) -> Option<&Expr> {
 }
 
 /// The body of a loop statement.
-fn body_of(stmt: &mut Stmt) -> Option<&mut syn::Block> {
+pub(super) fn body_of(stmt: &mut Stmt) -> Option<&mut syn::Block> {
     match stmt {
         Stmt::Expr(Expr::ForLoop(f), _) => Some(&mut f.body),
         Stmt::Expr(Expr::While(w), _) => Some(&mut w.body),
