@@ -149,6 +149,108 @@ fn vec_buffers_written_in_place() {
     );
 }
 
+// Buffers declared inside loop bodies and arms: a new one each time that code runs.
+#[allow(clippy::assign_op_pattern)]
+#[differentiable]
+fn local_buffers(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        // rewritten element by element, read nonlinearly, then overwritten
+        let mut row: Vec<f64> = vec![0.0; 3];
+        row[0] = x[i] * w;
+        row[1] = row[0].sin();
+        row[0] = row[1] * row[0];
+        row[2] += x[(i + 1) % n];
+        total += row[0] + row[1] * row[2];
+        for j in 0..i {
+            // one per inner iteration, its length changing with the outer loop
+            let mut pair: Vec<f64> = vec![1.0; i + 1];
+            pair[j] = x[j] * row[1];
+            pair[i] *= pair[j];
+            total += pair[i].cos() * 0.1;
+        }
+        if x[i] > 0.0 {
+            let mut tmp: Vec<f64> = vec![0.0; 2];
+            tmp[0] = x[i].exp();
+            tmp[1] = tmp[0] * w;
+            total += tmp[1] * tmp[0];
+        }
+    }
+    // a data-dependent number of runs
+    let mut k = 0;
+    while total > 0.5 && k < 4 {
+        let mut scaled: Vec<f64> = vec![0.0; n];
+        for i in 0..n {
+            scaled[i] = x[i] * total;
+        }
+        total = scaled.iter().map(|s| s * s).sum::<f64>().sqrt() * 0.3;
+        k += 1;
+    }
+    total
+}
+
+#[differentiable]
+fn per_point_residuals(x: &[f64], centre: [f64; 2]) -> f64 {
+    let mut s = 0.0;
+    for p in 0..x.len() / 2 {
+        let mut d: Vec<f64> = vec![0.0; 2];
+        for c in 0..2 {
+            d[c] = x[2 * p + c] - centre[c];
+        }
+        s += d[0] * d[0] + d[1] * d[1];
+    }
+    s
+}
+
+#[differentiable]
+fn arm_buffer(x: &[f64]) -> f64 {
+    if x[0] > 0.0 {
+        let mut b: Vec<f64> = vec![0.5; 3];
+        b[0] = x[0] * x[1];
+        b[1] = b[0].sin();
+        norm2(&b) + b[1]
+    } else {
+        let mut b: Vec<f64> = vec![1.0; 3];
+        b[2] = x[1].exp();
+        b[2] * b[0]
+    }
+}
+
+#[test]
+fn vec_buffers_declared_inside_loops_and_arms() {
+    for x in [[0.7, -1.3], [-0.4, 0.9]] {
+        check("arm_buffer", arm_buffer, arm_buffer_vjp, |v, d| arm_buffer_jvp(v, d), &x);
+    }
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check(
+        "local_buffers",
+        |v| local_buffers(&v[..5], v[5]),
+        |v, seed, g| {
+            let (gx, gw) = g.split_at_mut(5);
+            local_buffers_vjp(&v[..5], v[5], seed, gx, &mut gw[0])
+        },
+        |v, d| local_buffers_jvp(&v[..5], v[5], &d[..5], d[5]),
+        &[x.as_slice(), &[0.8]].concat(),
+    );
+    // Closed form: the sum of squared distances to the centre.
+    let x = [1.0, 2.0, -0.5, 0.25, 3.0, -1.0];
+    let c = [0.5, -0.25];
+    let (value, (gx, gc)) = per_point_residuals_grad(&x, c);
+    let mut expected = 0.0;
+    for p in 0..3 {
+        for k in 0..2 {
+            let d = x[2 * p + k] - c[k];
+            expected += d * d;
+            assert!((gx[2 * p + k] - 2.0 * d).abs() < 1e-12);
+        }
+    }
+    assert!((value - expected).abs() < 1e-12);
+    let gc_expected: Vec<f64> =
+        (0..2).map(|k| (0..3).map(|p| -2.0 * (x[2 * p + k] - c[k])).sum()).collect();
+    assert!((gc[0] - gc_expected[0]).abs() < 1e-12 && (gc[1] - gc_expected[1]).abs() < 1e-12);
+}
+
 #[differentiable]
 fn cumulative(x: &[f64], scale: f64) -> Vec<f64> {
     let mut out: Vec<f64> = Vec::with_capacity(x.len());

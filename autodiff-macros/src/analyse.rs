@@ -225,6 +225,42 @@ pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)
     out
 }
 
+/// Buffers declared inside a loop body (at any depth) and passed to a function, with the call's
+/// span. The callee's adjoint runs in the loop's adjoint, where such a buffer is not the one
+/// the call saw (the adjoint has it as declared, before its writes).
+pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    fn walk(
+        f: &Function,
+        b: &Block,
+        in_loop: bool,
+        local: &mut HashSet<Var>,
+        out: &mut Vec<(Var, proc_macro2::Span)>,
+    ) {
+        for node in &b.nodes {
+            if in_loop {
+                local.extend(definitions(node).into_iter().filter(|v| f.var(*v).buffer));
+            }
+            match node {
+                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
+                    for v in op.args.iter().filter_map(Operand::var) {
+                        if local.contains(&v) && !out.iter().any(|(o, _)| *o == v) {
+                            out.push((v, op.span));
+                        }
+                    }
+                }
+                Node::Branch(br) => {
+                    br.arms.iter().for_each(|a| walk(f, &a.body, in_loop, local, out))
+                }
+                Node::Loop(lp) => walk(f, &lp.body, true, local, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(f, &f.body, false, &mut HashSet::new(), &mut out);
+    out
+}
+
 /// The parameters that some loop iteration reads at two different indices (`x[i]` and
 /// `x[i + 1]`, not counting nested loops). The adjoint sweep adds into both places of their
 /// buffers in one iteration; without bounds checks between the two additions LLVM's SLP

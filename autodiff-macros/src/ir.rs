@@ -33,6 +33,10 @@ pub struct VarInfo {
     /// A `Vec` buffer written in place (`let mut b: Vec<f64> = ..; b[i] = ..; b.push(..)`): one
     /// value for the whole function, changed by [`Node::Store`]s.
     pub buffer: bool,
+    /// A buffer declared inside a loop body or a branch arm: a new one each time that code
+    /// runs. Its adjoint is declared where the adjoint of that block starts; `push` into it is
+    /// refused (the adjoint is sized from the buffer as declared).
+    pub scoped: bool,
 }
 
 /// An operation's input: a value, or a constant emitted as written.

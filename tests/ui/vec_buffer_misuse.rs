@@ -12,9 +12,15 @@ fn f(x: &[f64]) -> f64 {
     let mut total = helper(&squares);
     squares[0] = total;
     for i in 0..x.len() {
-        let mut local: Vec<f64> = vec![0.0; 2];
-        local[0] = x[i];
+        let mut local: Vec<f64> = Vec::with_capacity(2);
+        local.push(x[i]);
+        local[0] *= 2.0;
         total += local[0];
+    }
+    for i in 0..x.len() {
+        let mut row: Vec<f64> = vec![0.0; 2];
+        row[0] = x[i];
+        total += helper(&row);
     }
     let copy = x.to_vec();
     total + copy[0]

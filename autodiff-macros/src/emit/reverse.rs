@@ -43,24 +43,15 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         marked: BTreeSet::new(),
     };
     let seed = Ident::new("seed", Span::mixed_site());
-    // Buffers written in place have one adjoint each, for the whole function.
     let rt = &cx.rt;
-    let mut buffers = TokenStream::new();
-    for (i, info) in cx.f.vars.iter().enumerate() {
-        let v = Var(i);
-        if info.buffer && cx.active.contains(&v) {
-            let (bar, id) = (cx.bar(v), cx.id(v));
-            buffers.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
-            rev.declared.insert(v);
-        }
-    }
-    let fusable = buffers.is_empty();
+    let fusable =
+        !cx.f.vars.iter().enumerate().any(|(i, info)| info.buffer && cx.active.contains(&Var(i)));
     let code = match fusable.then(|| rev.fused(&cx.f.body, &seed)).flatten() {
         Some(code) => code,
         None => {
             let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
             let forward = rev.forward(&cx.f.body, true);
-            quote!(#forward #buffers #adjoint)
+            quote!(#forward #adjoint)
         }
     };
     let mut tapes: Vec<usize> =
@@ -147,7 +138,18 @@ impl Reverse<'_, '_> {
 
     /// The adjoint code of a block whose yields receive the given adjoints.
     fn block(&mut self, block: &Block, yield_adjoints: &[Option<TokenStream>]) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        // A buffer written in place has one adjoint for the block that declares it (the
+        // function, or one run of a loop body or an arm), as long as the buffer it starts from.
         let mut out = TokenStream::new();
+        let buffers = block.nodes.iter().flat_map(definitions);
+        for v in buffers.filter(|v| cx.f.var(*v).buffer && cx.active.contains(v)) {
+            let (bar, id) = (cx.bar(v), cx.id(v));
+            out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+            self.read(&Operand::Var(v));
+            self.declared.insert(v);
+        }
         for (y, adj) in block.yields.iter().zip(yield_adjoints) {
             if let Some(adj) = adj {
                 out.extend(self.contribute(y, adj.clone()));

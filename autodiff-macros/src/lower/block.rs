@@ -569,13 +569,15 @@ impl<'s> Lowerer<'_> {
                 let first = self.vars.len();
                 let value = self.lower_expr(&init.expr);
                 let v = self.materialize(value, &pi.ident.to_string(), ty, first);
-                // `let mut b: Vec<f64> = ..` at the top of the function: a buffer written in place.
+                // `let mut b: Vec<f64> = ..`: a buffer written in place (inside a loop body or
+                // an arm, a new buffer each time that code runs).
                 let fresh = v.0 >= first;
                 let vec = self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec);
                 // A `Vec` only ever assigned whole is a plain value, carried like a float.
                 let written = self.element_writes.contains(&pi.ident.to_string());
-                if pi.mutability.is_some() && fresh && vec && written && self.depth == 0 {
+                if pi.mutability.is_some() && fresh && vec && written {
                     self.vars[v.0].buffer = true;
+                    self.vars[v.0].scoped = self.depth > 0;
                     self.vars[v.0].varied |= self.any_active;
                 }
                 self.env.bind(&pi.ident.to_string(), v, false);
@@ -667,6 +669,14 @@ impl<'s> Lowerer<'_> {
             {
                 use crate::ir::{Store, StoreOp};
                 let Some(buffer) = self.local_var(&mc.receiver) else { return };
+                if self.vars[buffer.0].scoped {
+                    self.errors.error(
+                        e,
+                        "`push` into a buffer declared inside a loop or branch cannot be differentiated",
+                        "declare it with its length and write its elements (`let mut b = vec![0.0; n];` then `b[i] = ..`), or declare it at the top of the function",
+                    );
+                    return;
+                }
                 let id = self.vars[buffer.0].ident.clone();
                 let index = self.opaque(syn::parse_quote!(#id.len()), vec![buffer], Kind::Int);
                 let value = self.lower_expr(&mc.args[0]);
@@ -813,7 +823,7 @@ impl<'s> Lowerer<'_> {
         let buffer = self.vars[binding.var.0].buffer;
         if !buffer && !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
             let help = if kind == Kind::Seq(crate::kind::Seq::Vec) {
-                "declare the buffer with `let mut` at the top of the function (not inside a branch or loop): `let mut b: Vec<f64> = vec![0.0; n];`"
+                "declare the buffer with `let mut` where it starts: `let mut b: Vec<f64> = vec![0.0; n];`"
             } else {
                 "write into a local array (`let mut y = [0.0; N];`) or a `Vec` buffer (`let mut b: Vec<f64> = vec![0.0; n];`)"
             };

@@ -35,6 +35,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             ty: None,
             param: None,
             buffer: false,
+            scoped: false,
         });
         cx.env.bind("self", v, false);
     }
@@ -49,6 +50,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             ty: Some(p.ty.clone()),
             param: Some(i),
             buffer: false,
+            scoped: false,
         });
         cx.env.bind(&p.ident.to_string(), v, p.active);
         params.push(v);
@@ -71,7 +73,19 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         body: Block { nodes, yields: vec![result] },
         items: cx.items,
     };
-    for (v, span) in crate::analyse::buffers_written_after_calls(&f) {
+    let from_loops = crate::analyse::buffers_passed_from_loops(&f);
+    for (v, span) in &from_loops {
+        cx.errors.error(
+            *span,
+            format!("the buffer `{}` is declared inside a loop and passed to a function", f.var(*v).ident),
+            "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
+        );
+    }
+    let passed_from_loops = |v: &Var| from_loops.iter().any(|(o, _)| o == v);
+    for (v, span) in crate::analyse::buffers_written_after_calls(&f)
+        .into_iter()
+        .filter(|(v, _)| !passed_from_loops(v))
+    {
         cx.errors.error(
             span,
             format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
@@ -190,7 +204,16 @@ impl Lowerer<'_> {
     pub fn new_var(&mut self, base: &str, kind: Kind, varied: bool) -> Var {
         let name = self.unique_name(base);
         let ident = Ident::new(&name, Span::mixed_site());
-        self.push_var(VarInfo { name, ident, kind, varied, ty: None, param: None, buffer: false })
+        self.push_var(VarInfo {
+            name,
+            ident,
+            kind,
+            varied,
+            ty: None,
+            param: None,
+            buffer: false,
+            scoped: false,
+        })
     }
 
     /// Gives a value created for an expression the name of the source variable it is bound to.
