@@ -217,10 +217,84 @@ fn arm_buffer(x: &[f64]) -> f64 {
     }
 }
 
+// Buffers changed through `iter_mut()` places and `fill`, also per loop run.
+#[differentiable]
+fn places(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut b: Vec<f64> = vec![0.0; n];
+    for (bi, &xi) in b.iter_mut().zip(x) {
+        *bi += xi * w;
+    }
+    for v in b.iter_mut() {
+        *v = (*v).sin() * *v;
+    }
+    let mut total = 0.0;
+    for (i, v) in b.iter_mut().enumerate().skip(1) {
+        *v *= x[i - 1];
+        total += *v;
+    }
+    let mut acc: Vec<f64> = vec![0.0; 2];
+    for i in 0..n {
+        acc.fill(x[i]);
+        for a in &mut acc {
+            *a *= w;
+        }
+        total += acc[0] * acc[1] + b[i];
+    }
+    total
+}
+
+// Loops and branches whose only work is writing outer values into a buffer.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn stores_only(x: f64, y: f64, flag: bool) -> f64 {
+    let mut b: Vec<f64> = vec![0.0; 3];
+    for k in 0..3 {
+        b[k] = x;
+    }
+    let first = b[0] * b[1] * b[2];
+    if flag {
+        b[1] = y;
+    }
+    for k in 0..1 {
+        b[k] = 0.0;
+    }
+    first + b[2] * b[1] + b[0]
+}
+
+#[test]
+fn loops_and_branches_that_only_write_into_buffers() {
+    // first = x³; then b = [0, y or x, x]: the second term is x·y (flag) or x² (no flag).
+    let (x, y) = (0.7, -1.3);
+    let (v, (gx, gy)) = stores_only_grad(x, y, true);
+    assert!((v - (x * x * x + x * y)).abs() < 1e-12);
+    assert!((gx - (3.0 * x * x + y)).abs() < 1e-12 && (gy - x).abs() < 1e-12);
+    let (v, (gx, gy)) = stores_only_grad(x, y, false);
+    assert!((v - (x * x * x + x * x)).abs() < 1e-12);
+    assert!((gx - (3.0 * x * x + 2.0 * x)).abs() < 1e-12 && gy == 0.0);
+    let (_, t) = stores_only_jvp(x, y, true, 1.0, 0.0);
+    assert!((t - (3.0 * x * x + y)).abs() < 1e-12);
+}
+
+#[test]
+fn buffers_changed_through_places_and_fill() {
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check(
+        "places",
+        |v| places(&v[..5], v[5]),
+        |v, seed, g| {
+            let (gx, gw) = g.split_at_mut(5);
+            places_vjp(&v[..5], v[5], seed, gx, &mut gw[0])
+        },
+        |v, d| places_jvp(&v[..5], v[5], &d[..5], d[5]),
+        &[x.as_slice(), &[0.8]].concat(),
+    );
+}
+
 #[test]
 fn vec_buffers_declared_inside_loops_and_arms() {
     for x in [[0.7, -1.3], [-0.4, 0.9]] {
-        check("arm_buffer", arm_buffer, arm_buffer_vjp, |v, d| arm_buffer_jvp(v, d), &x);
+        check("arm_buffer", arm_buffer, arm_buffer_vjp, arm_buffer_jvp, &x);
     }
     let x = [0.5, -1.2, 2.0, 0.3, 1.1];
     check(

@@ -7,7 +7,7 @@ fn f(x: &[f64]) -> f64 {
         e[i] = x[i].exp();
     }
     let total = e[0] + e[1];
-    e.fill(0.0);
+    e.reverse();
     total
 }
 

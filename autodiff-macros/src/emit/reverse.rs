@@ -390,6 +390,18 @@ impl Reverse<'_, '_> {
 
     fn branch_has_adjoint(&self, br: &Branch) -> bool {
         branch_inner(br).iter().any(|v| self.cx.active.contains(v))
+            || br.arms.iter().any(|a| self.writes_active_buffer(&a.body))
+    }
+
+    /// Whether code writes into a buffer with an adjoint: its adjoint moves or clears the
+    /// elements' adjoints even when it defines no active value (`b[k] = x`, `b[k] = 0.0`).
+    fn writes_active_buffer(&self, b: &Block) -> bool {
+        b.nodes.iter().any(|n| match n {
+            Node::Store(st) => self.cx.active.contains(&st.buffer),
+            Node::Branch(br) => br.arms.iter().any(|a| self.writes_active_buffer(&a.body)),
+            Node::Loop(lp) => self.writes_active_buffer(&lp.body),
+            Node::Op(_) | Node::Opaque { .. } => false,
+        })
     }
 
     /// Whether the forward sweep records a node wherever it runs, rather than its enclosing
@@ -413,6 +425,7 @@ impl Reverse<'_, '_> {
 
     fn loop_has_adjoint(&self, lp: &Loop) -> bool {
         loop_inner(lp).iter().any(|v| self.cx.active.contains(v))
+            || self.writes_active_buffer(&lp.body)
     }
 
     /// The adjoint of a loop: iterations backwards, each recomputing what its adjoint reads

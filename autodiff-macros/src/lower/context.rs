@@ -65,6 +65,8 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
     super::loop_labels::rewrite(&mut body);
     super::loop_returns::rewrite(&mut body, &desc.rt);
     super::desugar::desugar(&mut body, seqs);
+    // Desugaring writes elements (`*v = ..` over `b.iter_mut()` becomes `b[k] = ..`).
+    cx.element_writes = element_writes(&body);
     let result = cx.lower_fn_body(&body);
     let nodes = std::mem::take(&mut cx.nodes);
     let f = Function {

@@ -9,6 +9,10 @@
 //!            let item = { let a = x[k]; let b = y[k]; a * b }; acc += item; } acc }
 //! x.windows(2).map(|w| w[1] - w[0]).sum::<f64>()
 //!     => { .. for k in 0..x.windows(2).len() { let item = { x[k + (1)] - x[k + (0)] }; .. } .. }
+//! for (bi, &xi) in b.iter_mut().zip(x) { *bi += xi * w; }
+//!     => for k in 0..b.len().min(x.len()) { let xi = x[k]; b[k] += xi * w; }
+//! b.fill(v);
+//!     => { let value = v; for k in 0..b.len() { b[k] = value; } }
 //! ```
 //!
 //! Sources: a sequence (`x`, `&x`, `x.iter()`, `.copied()`, `.cloned()`, a range of it such as
@@ -18,6 +22,8 @@
 //! (arguments and range bounds must be simple: names, literals, arithmetic, `.len()`); reductions:
 //! `sum`, `product`, `fold`. Lengths are the source's own (`x[1..n].len()`,
 //! `x.windows(2).len()`), so a bad range or a window of 0 panics exactly where the source would.
+//! `b.iter_mut()` (and `&mut b`) yields places: a name bound to one may only be dereferenced
+//! (`*v`, read or written), which becomes `b[k]`.
 //!
 //! Only iterators rooted at a name known to be a slice, array or `Vec` of floats (a parameter
 //! or a `let` whose type or value shows it) are rewritten; others are left as written (and
@@ -114,6 +120,9 @@ enum Item {
     /// A sub-slice (`x.windows(n)`, `x.chunks(c)`): bound to a name that the body only indexes
     /// and takes `.len()` of, which become reads of the sequence itself.
     Window(Box<Window>),
+    /// An element as a place to write (`b.iter_mut()`): bound to a name that the body only
+    /// dereferences, which becomes the element itself (`*v` -> `b[k]`).
+    Place(Expr),
     /// The items of `zip` and `enumerate`.
     Tuple(Vec<Item>),
 }
@@ -131,7 +140,7 @@ impl Item {
     fn expr(self) -> Option<Expr> {
         match self {
             Item::Value(e) => Some(e),
-            Item::Window(_) => None,
+            Item::Window(_) | Item::Place(_) => None,
             Item::Tuple(items) => {
                 let es = items.into_iter().map(Item::expr).collect::<Option<Vec<Expr>>>()?;
                 Some(parse_quote!((#(#es),*)))
@@ -225,16 +234,21 @@ fn bind_item(
     item: Item,
     refs: &Refs,
     derefs: &mut Vec<Ident>,
-    windows: &mut Vec<(Ident, Window)>,
+    views: &mut Views,
 ) -> Option<Vec<syn::Stmt>> {
+    let plain = |pi: &syn::PatIdent| pi.subpat.is_none() && pi.by_ref.is_none();
     match (pat, item) {
-        (Pat::Paren(p), item) => bind_item(&p.pat, item, refs, derefs, windows),
-        (Pat::Ident(pi), Item::Window(w)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-            windows.push((pi.ident.clone(), *w));
+        (Pat::Paren(p), item) => bind_item(&p.pat, item, refs, derefs, views),
+        (Pat::Ident(pi), Item::Window(w)) if plain(pi) => {
+            views.windows.push((pi.ident.clone(), *w));
             Some(Vec::new())
         }
-        (Pat::Wild(_), Item::Window(_)) => Some(Vec::new()),
-        (_, Item::Window(_)) => None,
+        (Pat::Ident(pi), Item::Place(e)) if plain(pi) && pi.mutability.is_none() => {
+            views.places.push((pi.ident.clone(), e));
+            Some(Vec::new())
+        }
+        (Pat::Wild(_), Item::Window(_) | Item::Place(_)) => Some(Vec::new()),
+        (_, Item::Window(_) | Item::Place(_)) => None,
         (Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => {
             let refs = match refs {
                 Refs::Tuple(rs) if rs.len() == items.len() => rs.clone(),
@@ -242,7 +256,7 @@ fn bind_item(
             };
             let mut lets = Vec::new();
             for ((p, item), r) in t.elems.iter().zip(items).zip(&refs) {
-                lets.extend(bind_item(p, item, r, derefs, windows)?);
+                lets.extend(bind_item(p, item, r, derefs, views)?);
             }
             Some(lets)
         }
@@ -255,23 +269,47 @@ fn bind_item(
 }
 
 /// Reads of windows as reads of their sequence: `w[e]` -> `x[start + (e)]`, `w.len()` -> the
-/// window's length. Any other use of a window's name (or a binding that shadows it) clears
-/// `ok`: such a loop is left as written, and rejected by lowering with its usual error.
-struct Windows<'a> {
-    windows: &'a [(Ident, Window)],
+/// window's length; places as their elements: `*v` -> `b[k]`. Any other use of such a name (or
+/// a binding that shadows it) clears `ok`: such a loop is left as written, and rejected by
+/// lowering with its usual error.
+#[derive(Default)]
+struct Views {
+    windows: Vec<(Ident, Window)>,
+    places: Vec<(Ident, Expr)>,
     ok: bool,
 }
 
-impl Windows<'_> {
-    fn window(&self, e: &Expr) -> Option<&Window> {
+impl Views {
+    fn name(e: &Expr) -> Option<&Ident> {
         let Expr::Path(p) = e else { return None };
-        let id = p.path.get_ident()?;
+        p.path.get_ident()
+    }
+
+    fn window(&self, e: &Expr) -> Option<&Window> {
+        let id = Self::name(e)?;
         self.windows.iter().find(|(name, _)| name == id).map(|(_, w)| w)
+    }
+
+    fn place(&self, e: &Expr) -> Option<&Expr> {
+        let id = Self::name(e)?;
+        self.places.iter().find(|(name, _)| name == id).map(|(_, p)| p)
+    }
+
+    fn bound(&self, id: &Ident) -> bool {
+        self.windows.iter().any(|(name, _)| name == id)
+            || self.places.iter().any(|(name, _)| name == id)
     }
 }
 
-impl VisitMut for Windows<'_> {
+impl VisitMut for Views {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Expr::Unary(u) = e
+            && matches!(u.op, syn::UnOp::Deref(_))
+            && let Some(place) = self.place(&u.expr)
+        {
+            *e = place.clone();
+            return;
+        }
         visit_mut::visit_expr_mut(self, e);
         let replacement = match e {
             Expr::Index(ix) => self.window(&ix.expr).map(|w| {
@@ -289,7 +327,7 @@ impl VisitMut for Windows<'_> {
         match replacement {
             Some(r) => *e = r,
             None => {
-                if self.window(e).is_some() {
+                if Self::name(e).is_some_and(|id| self.bound(id)) {
                     self.ok = false;
                 }
             }
@@ -297,7 +335,7 @@ impl VisitMut for Windows<'_> {
     }
 
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
-        if self.windows.iter().any(|(name, _)| *name == p.ident) {
+        if self.bound(&p.ident) {
             self.ok = false;
         }
         visit_mut::visit_pat_ident_mut(self, p);
@@ -320,8 +358,8 @@ impl VisitMut for Windows<'_> {
     }
 }
 
-/// `body` with the item bound and its windows read from their sequences; `None` if a window is
-/// used other than by indexing and `.len()`.
+/// `body` with the item bound, its windows read from their sequences and its places written
+/// as elements; `None` if a window or a place is used otherwise.
 fn bound_body<T: Clone>(
     pat: &Pat,
     item: Item,
@@ -329,13 +367,12 @@ fn bound_body<T: Clone>(
     body: &T,
     visit: impl Fn(&mut dyn VisitMut, &mut T),
 ) -> Option<(Vec<syn::Stmt>, T)> {
-    let (mut derefs, mut windows) = (Vec::new(), Vec::new());
-    let lets = bind_item(pat, item, refs, &mut derefs, &mut windows)?;
+    let (mut derefs, mut views) = (Vec::new(), Views { ok: true, ..Views::default() });
+    let lets = bind_item(pat, item, refs, &mut derefs, &mut views)?;
     let mut body = body.clone();
     visit(&mut StripDerefs(&derefs), &mut body);
-    let mut w = Windows { windows: &windows, ok: true };
-    visit(&mut w, &mut body);
-    w.ok.then_some((lets, body))
+    visit(&mut views, &mut body);
+    views.ok.then_some((lets, body))
 }
 
 impl Desugar {
@@ -397,6 +434,26 @@ impl Desugar {
 
     /// The iteration an iterator expression describes, if it is built from sequences.
     fn source(&self, e: &Expr) -> Option<Source> {
+        // `b.iter_mut()`, `&mut b`: places.
+        let place_of = |e: &Expr| match e {
+            Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
+                self.seq(&m.receiver)
+            }
+            Expr::Reference(r) if r.mutability.is_some() => self.seq(&r.expr),
+            _ => None,
+        };
+        if let Some(seq) = place_of(e) {
+            let written = &seq.written;
+            let len: Expr = parse_quote!(#written.len());
+            return Some(Source {
+                refs: Refs::Leaf(false),
+                lens: vec![len],
+                elem: Box::new(move |k| {
+                    let (name, i) = (&seq.name, seq.at(k));
+                    Some(Item::Place(parse_quote!(#name[#i])))
+                }),
+            });
+        }
         if let Some(seq) = self.base(e) {
             let written = &seq.written;
             let len: Expr = parse_quote!(#written.len());
@@ -590,6 +647,14 @@ impl VisitMut for Desugar {
                 };
                 *e = parse_quote!(for #k in #range { #(#lets)* #body });
                 visit_mut::visit_expr_mut(self, e);
+            }
+            Expr::MethodCall(m) if m.method == "fill" && m.args.len() == 1 => {
+                let Some(seq) = self.seq(&m.receiver).filter(|s| s.offset.is_none()) else {
+                    return;
+                };
+                let (k, value) = (self.fresh("k"), self.fresh("value"));
+                let (name, v) = (&seq.name, &m.args[0]);
+                *e = parse_quote!({ let #value = #v; for #k in 0..#name.len() { #name[#k] = #value; } });
             }
             Expr::MethodCall(m) => {
                 if let Some(r) = self.reduction(m) {
