@@ -33,4 +33,14 @@ fn window_used_whole(x: &[f64]) -> f64 {
     s
 }
 
+#[differentiable]
+fn place_passed_on(x: &[f64]) -> f64 {
+    let mut b: Vec<f64> = vec![0.0; 3];
+    for v in b.iter_mut() {
+        let r = v;
+        *r = x[0];
+    }
+    b[0] * b[1]
+}
+
 fn main() {}

@@ -88,6 +88,18 @@ fn yields_windows(e: &Expr) -> bool {
     }
 }
 
+/// Whether an iterator expression's items are places to write (`b.iter_mut()`, `&mut b`).
+fn yields_places(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            m.method == "iter_mut" || yields_places(&m.receiver) || m.args.iter().any(yields_places)
+        }
+        Expr::Paren(p) => yields_places(&p.expr),
+        Expr::Reference(r) => r.mutability.is_some() || yields_places(&r.expr),
+        _ => false,
+    }
+}
+
 /// A loop's head before its body is lowered.
 enum Source<'s> {
     For { pat: &'s Pat, iter: Expr, range: bool },
@@ -125,6 +137,15 @@ impl<'s> Lowerer<'_> {
             Expr::ForLoop(f) => {
                 let r = rename(&f.expr, &self.env, &self.vars);
                 let range = is_range(&f.expr);
+                if yields_places(&f.expr) {
+                    // The desugaring left it as written: the body used an item otherwise.
+                    self.errors.error(
+                        &f.expr,
+                        "a `for` loop over places (`iter_mut()`) cannot be differentiated when an item is used other than as `*v`",
+                        "read and write each item as `*v` only (`*v = *v * 2.0;`), or loop over indices: `for i in 0..b.len() { b[i] = .. }`",
+                    );
+                    return;
+                }
                 // A range's bounds are integers, inactive even when computed from active data
                 // (`0..x.len() - 1`); other iterators over active values are not supported yet.
                 if (r.mutates_local || r.has_macro) || (r.mentions_varied && !range) {
