@@ -262,6 +262,30 @@ fn stores_only(x: f64, y: f64, flag: bool) -> f64 {
     first + b[2] * b[1] + b[0]
 }
 
+#[differentiable]
+fn array_places(x: f64) -> f64 {
+    let mut a = [0.0; 3];
+    for (k, v) in a.iter_mut().enumerate() {
+        *v = x * (k as f64 + 1.0);
+    }
+    let product = a[0] * a[1] * a[2];
+    let top = a[2] * x;
+    a.fill(top);
+    product + a.iter().sum::<f64>()
+}
+
+#[test]
+fn local_arrays_changed_through_places_and_fill() {
+    // a = [x, 2x, 3x]: the product is 6x³; then every element is 3x², summing to 9x².
+    for x in [0.7, -1.3] {
+        let (v, g) = array_places_grad(x);
+        assert!((v - (6.0 * x * x * x + 9.0 * x * x)).abs() < 1e-12);
+        assert!((g - (18.0 * x * x + 18.0 * x)).abs() < 1e-12);
+        let (_, t) = array_places_jvp(x, 1.0);
+        assert!((t - (18.0 * x * x + 18.0 * x)).abs() < 1e-12);
+    }
+}
+
 #[test]
 fn loops_and_branches_that_only_write_into_buffers() {
     // first = x³; then b = [0, y or x, x]: the second term is x·y (flag) or x² (no flag).
