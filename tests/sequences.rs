@@ -567,6 +567,58 @@ fn adapters(x: &[f64], c: &[f64], d: usize) -> f64 {
     s + tail + every_other + middle + ragged + diffs
 }
 
+// Windows and chunks used whole: iterated, reduced, zipped.
+#[differentiable]
+fn whole_windows(x: &[f64], c: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3) {
+        s += w.iter().sum::<f64>() * w[1];
+    }
+    for p in x.chunks(2) {
+        let dot: f64 = p.iter().zip(c).map(|(a, b)| a * b).sum();
+        s += dot * dot;
+        for &v in p {
+            s += v.sin();
+        }
+    }
+    let means: f64 = x.chunks_exact(3).map(|p| p.iter().sum::<f64>() / 3.0).product();
+    let zipped: f64 = x.windows(2).map(|w| c.iter().zip(w).map(|(a, b)| a * b).sum::<f64>()).sum();
+    s + means + zipped
+}
+
+#[test]
+fn windows_and_chunks_used_whole() {
+    let z: Vec<f64> = (0..9).map(|i| 0.5 * (i as f64 * 1.3).cos() + 0.2).collect();
+    check(
+        "whole_windows",
+        |v| whole_windows(&v[..7], &v[7..]),
+        |v, seed, g| {
+            let (gx, gc) = g.split_at_mut(7);
+            whole_windows_vjp(&v[..7], &v[7..], seed, gx, gc)
+        },
+        |v, d| whole_windows_jvp(&v[..7], &v[7..], &d[..7], &d[7..]),
+        &z,
+    );
+    // Closed form of one part: the sum over windows of 3 of (w0 + w1 + w2) * w1.
+    let x = [0.3, -0.7, 1.1, 0.4];
+    let (_, g) = whole_windows_parts_grad(&x);
+    // f = (a + b + c) b + (b + c + d) c
+    let [a, b, c, d] = x;
+    let want = [b, a + 2.0 * b + 2.0 * c, 2.0 * b + 2.0 * c + d, c];
+    for (gi, wi) in g.iter().zip(want) {
+        assert!((gi - wi).abs() < 1e-12, "{gi} vs {wi}");
+    }
+}
+
+#[differentiable]
+fn whole_windows_parts(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(3) {
+        s += w.iter().sum::<f64>() * w[1];
+    }
+    s
+}
+
 #[test]
 fn windows_chunks_and_adapters_of_slice_iterators() {
     let x: Vec<f64> = (0..7).map(|i| 0.3 * (i as f64 * 0.9).sin() + 0.4).collect();

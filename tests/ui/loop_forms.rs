@@ -28,9 +28,16 @@ fn while_let(x: Vec<f64>) -> f64 {
 fn window_used_whole(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for w in x.windows(3) {
-        s += w.iter().sum::<f64>();
+        let first = w;
+        s += first[0];
     }
     s
+}
+
+#[differentiable]
+fn sub_slice_as_a_value(x: &[f64]) -> f64 {
+    let head = &x[0..2];
+    head[0] * head[1]
 }
 
 #[differentiable]

@@ -17,8 +17,9 @@
 //!
 //! Sources: a sequence (`x`, `&x`, `x.iter()`, `.copied()`, `.cloned()`, a range of it such as
 //! `x[1..n]`), and `x.windows(n)`, `x.chunks(c)`, `x.chunks_exact(c)`, whose items are
-//! sub-slices: a name bound to one may only be indexed and asked its `.len()`, which become
-//! reads of `x` itself. Adapters: `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`
+//! sub-slices: a name bound to one becomes reads of `x` itself where it is indexed or asked its
+//! `.len()`, and the sub-slice `&x[start..start + len]` where it is iterated. Adapters:
+//! `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`
 //! (arguments and range bounds must be simple: names, literals, arithmetic, `.len()`); reductions:
 //! `sum`, `product`, `fold`. Lengths are the source's own (`x[1..n].len()`,
 //! `x.windows(2).len()`), so a bad range or a window of 0 panics exactly where the source would.
@@ -354,7 +355,37 @@ impl VisitMut for Views {
         if m.method == "len" && m.args.is_empty() && self.window(&m.receiver).is_some() {
             return;
         }
+        let source = matches!(
+            m.method.to_string().as_str(),
+            "iter" | "into_iter" | "copied" | "cloned" | "windows" | "chunks" | "chunks_exact"
+        );
+        if source && let Some(slice) = self.slice(&m.receiver) {
+            *m.receiver = slice;
+        }
+        if m.method == "zip"
+            && let Some(slice) = m.args.first().and_then(|a| self.slice(a))
+        {
+            m.args[0] = slice;
+        }
         visit_mut::visit_expr_method_call_mut(self, m);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        if let Some(slice) = self.slice(&f.expr) {
+            *f.expr = slice;
+        }
+        visit_mut::visit_expr_for_loop_mut(self, f);
+    }
+}
+
+impl Views {
+    /// A window iterated (`w.iter()`, `for &v in w`, `.zip(w)`): the sub-slice of its sequence,
+    /// which the desugaring rewrites in turn (`(&x[k..k + (2)]).iter().sum()`).
+    fn slice(&self, e: &Expr) -> Option<Expr> {
+        let w = self.window(e)?;
+        let (seq, start, len) = (&w.seq, &w.start, &w.len);
+        let span = syn::spanned::Spanned::span(e);
+        Some(syn::parse_quote_spanned!(span=> (&#seq[#start..#start + #len])))
     }
 }
 

@@ -231,6 +231,13 @@ impl<'s> Lowerer<'_> {
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
         };
+        if matches!(&*ix.index, Expr::Range(_)) {
+            return self.fail(
+                ix,
+                "a sub-slice of a sequence cannot be differentiated as a value yet",
+                "iterate it directly (`for &v in x[a..b].iter()`, `x[a..b].iter().sum()`), or index the sequence itself: `x[a + i]`",
+            );
+        }
         let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
         // An index computed as written (`x[i + 1]`) is known by its expression, when evaluating
         // that again would give the same value: a second `x[i + 1]` reuses the first read.

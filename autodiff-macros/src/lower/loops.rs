@@ -151,7 +151,7 @@ impl<'s> Lowerer<'_> {
                 if (r.mutates_local || r.has_macro) || (r.mentions_varied && !range) {
                     let help = if yields_windows(&f.expr) {
                         // The desugaring left it as written: the body used a window otherwise.
-                        "a window or chunk of an active slice can only be indexed (`w[0]`) and asked its `.len()` here; write other uses with indices: `for k in 0..w.len() { .. w[k] .. }`"
+                        "a window or chunk of an active slice can only be indexed (`w[0]`), asked its `.len()` and iterated (`w.iter()`) here; write other uses with indices: `for k in 0..w.len() { .. w[k] .. }`"
                     } else {
                         "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`"
                     };
