@@ -567,6 +567,89 @@ fn adapters(x: &[f64], c: &[f64], d: usize) -> f64 {
     s + tail + every_other + middle + ragged + diffs
 }
 
+// Sub-slices of active sequences as values: passed to functions, indexed, iterated.
+#[differentiable]
+fn rows(x: &[f64], c: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() / 3 {
+        let row = &x[i * 3..i * 3 + 3];
+        s += norm2(row) * row[1];
+        s += dot_product(&x[i * 3..(i + 1) * 3], &c[..3]);
+        for &v in row.iter() {
+            s += v.sin();
+        }
+    }
+    // two sub-slices of one sequence, and a sub-slice beside the whole, in one call
+    s += dot_product(&x[0..3], &x[3..6]) + dot_product(&x[1..4], x);
+    let tail = &x[x.len() - 2..];
+    s + tail.iter().map(|t| t * t).sum::<f64>() + norm2(&c[1..]) * tail[0]
+}
+
+#[test]
+fn sub_slices_as_values() {
+    let z: Vec<f64> = (0..10).map(|i| 0.5 * (i as f64 * 1.3).cos() + 0.2).collect();
+    check(
+        "rows",
+        |v| rows(&v[..6], &v[6..]),
+        |v, seed, g| {
+            let (gx, gc) = g.split_at_mut(6);
+            rows_vjp(&v[..6], &v[6..], seed, gx, gc)
+        },
+        |v, d| rows_jvp(&v[..6], &v[6..], &d[..6], &d[6..]),
+        &z,
+    );
+    // Closed form: Σ_rows |row|² through a helper is 2x.
+    let x = [0.3, -0.7, 1.1, 0.4, 2.0, -1.5];
+    let (value, g) = sum_of_row_norms_grad(&x);
+    assert!((value - x.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+    for (gi, xi) in g.iter().zip(x) {
+        assert!((gi - 2.0 * xi).abs() < 1e-12);
+    }
+}
+
+#[differentiable]
+fn local_sub_slices(x: [f64; 4], v: Vec<f64>) -> f64 {
+    let squares = [x[0] * x[0], x[1] * x[1], x[2] * x[2], x[3]];
+    norm2(&squares[1..]) + norm2(&v[..3]) * squares[0] + dot_product(&x[2..], &v[1..3])
+}
+
+#[test]
+fn sub_slices_of_arrays_and_vecs() {
+    let z = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2, 0.6];
+    check(
+        "local_sub_slices",
+        |w| local_sub_slices([w[0], w[1], w[2], w[3]], w[4..].to_vec()),
+        |w, seed, g| {
+            let (gx, gv) = g.split_at_mut(4);
+            let mut ax = [0.0; 4];
+            let value =
+                local_sub_slices_vjp([w[0], w[1], w[2], w[3]], w[4..].to_vec(), seed, &mut ax, gv);
+            for (g, a) in gx.iter_mut().zip(ax) {
+                *g += a;
+            }
+            value
+        },
+        |w, d| {
+            local_sub_slices_jvp(
+                [w[0], w[1], w[2], w[3]],
+                w[4..].to_vec(),
+                [d[0], d[1], d[2], d[3]],
+                &d[4..],
+            )
+        },
+        &z,
+    );
+}
+
+#[differentiable]
+fn sum_of_row_norms(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..2 {
+        s += norm2(&x[3 * i..3 * i + 3]);
+    }
+    s
+}
+
 // Windows and chunks used whole: iterated, reduced, zipped.
 #[differentiable]
 fn whole_windows(x: &[f64], c: &[f64]) -> f64 {

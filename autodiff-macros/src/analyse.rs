@@ -225,6 +225,42 @@ pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)
     out
 }
 
+/// The sub-slices (`&x[a..b]`, [`crate::ir::Prim::Slice`]) that exactly one node reads, with
+/// their operands (whole, start, end): passed to a call, the callee's adjoint may add straight
+/// into that range of the whole's adjoint.
+pub fn slices_read_once(f: &Function) -> HashMap<Var, Vec<Operand>> {
+    fn walk(b: &Block, slices: &mut HashMap<Var, Vec<Operand>>, counts: &mut HashMap<Var, usize>) {
+        b.yields.iter().filter_map(Operand::var).for_each(|v| *counts.entry(v).or_default() += 1);
+        for node in &b.nodes {
+            match node {
+                Node::Op(op) => {
+                    if matches!(op.prim, crate::ir::Prim::Slice) {
+                        slices.insert(op.out, op.args.clone());
+                    }
+                    let read: HashSet<Var> = op.args.iter().filter_map(Operand::var).collect();
+                    read.into_iter().for_each(|v| *counts.entry(v).or_default() += 1);
+                }
+                Node::Branch(br) => {
+                    br.uses.iter().for_each(|v| *counts.entry(*v).or_default() += 1);
+                    br.arms.iter().for_each(|a| walk(&a.body, slices, counts));
+                }
+                Node::Loop(lp) => {
+                    lp.uses.iter().for_each(|v| *counts.entry(*v).or_default() += 1);
+                    for c in &lp.carried {
+                        c.init.var().iter().for_each(|v| *counts.entry(*v).or_default() += 1);
+                    }
+                    walk(&lp.body, slices, counts);
+                }
+                node => reads(node).into_iter().for_each(|v| *counts.entry(v).or_default() += 1),
+            }
+        }
+    }
+    let (mut slices, mut counts) = (HashMap::new(), HashMap::new());
+    walk(&f.body, &mut slices, &mut counts);
+    slices.retain(|v, _| counts.get(v) == Some(&1));
+    slices
+}
+
 /// Buffers declared inside a loop body (at any depth) and passed to a function, with the call's
 /// span. The callee's adjoint runs in the loop's adjoint, where such a buffer is not the one
 /// the call saw (the adjoint has it as declared, before its writes).

@@ -30,6 +30,7 @@ fn seeds() -> Vec<TokenStream> {
         quote! { fn f(x: f64) -> f64 { let (a, b) = (x.max(0.5), detach(x * 2.0)); loop { if a > b { break; } } no_grad(|| x) + g(a, 2.0) } },
         quote! { fn f(x: &[f64], n: usize) -> f64 { let mut s = 0.0; 'a: for i in 0..n { for j in 0..i { if j == 2 { continue 'a; } if s > 9.0 { return s; } s += x[j]; } } s } },
         quote! { fn f(x: &[f64], n: usize) -> f64 { let mut s = 0.0; for i in 0..n { let mut b: Vec<f64> = vec![0.0; 2]; b[0] = x[i]; if s > 1.0 { let mut c: Vec<f64> = vec![1.0; 2]; c[1] = b[0] * s; s += c[1]; } b[1] = b[0].sin() * b[0]; s += b[1]; } s } },
+        quote! { fn f(x: &[f64], c: &[f64]) -> f64 { let mut s = 0.0; for i in 0..x.len() / 3 { let row = &x[i * 3..i * 3 + 3]; s += g(row, &c[1..]) * row[0]; for w in x.windows(2) { s += w.iter().sum::<f64>(); } } for v in c.iter_mut() { *v = s; } s } },
         quote! { fn f(x: &[f64], d: usize) -> f64 { let t: f64 = x.windows(2).map(|w| w[1] - w[0]).sum(); let mut s = t; for (i, p) in x.chunks_exact(d).enumerate() { s += p[0] * p.len() as f64 + x[1..].iter().rev().skip(i).step_by(2).sum::<f64>(); } s } },
     ]
 }

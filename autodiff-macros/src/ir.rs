@@ -76,6 +76,8 @@ pub enum Form {
     Cast(syn::Type),
     /// `a[i]`
     Index,
+    /// `&a[start..end]`
+    Slice,
     /// `{ let mut a = a; a[i] = v; a }`
     Store,
     /// `[a, b, c]`
@@ -94,6 +96,9 @@ pub enum Prim {
     Call,
     /// Reading an element `seq[i]` of a sequence of floats.
     Index,
+    /// Borrowing the sub-slice `&seq[start..end]` (operands: seq, start, end) of a sequence
+    /// that is never written in place: its adjoint adds into the same range of `seq`'s.
+    Slice,
     /// A new array equal to operand 0 with element operand 1 replaced by operand 2
     /// (`y[i] = v` on a local array: arrays are values).
     Store,
@@ -111,7 +116,7 @@ impl Prim {
         match self {
             Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
             Prim::Call => true,
-            Prim::Index => k == 0,
+            Prim::Index | Prim::Slice => k == 0,
             Prim::Store => k != 1,
             Prim::Build => true,
             Prim::Field => k == 0,
@@ -320,6 +325,7 @@ impl Function {
                         (Prim::Call, Form::Method(m)) => format!("call .{m}"),
                         (Prim::Call, _) => "call".to_string(),
                         (Prim::Index, _) => "index".to_string(),
+                        (Prim::Slice, _) => "slice".to_string(),
                         (Prim::Store, _) => "store".to_string(),
                         (Prim::Build, _) => "array".to_string(),
                         (Prim::Field, Form::Field(path)) => {

@@ -35,8 +35,10 @@ fn window_used_whole(x: &[f64]) -> f64 {
 }
 
 #[differentiable]
-fn sub_slice_as_a_value(x: &[f64]) -> f64 {
-    let head = &x[0..2];
+fn sub_slice_of_a_buffer(x: &[f64]) -> f64 {
+    let mut b: Vec<f64> = vec![0.0; 3];
+    b[0] = x[0];
+    let head = &b[0..2];
     head[0] * head[1]
 }
 

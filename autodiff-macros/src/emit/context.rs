@@ -193,6 +193,10 @@ impl Ctx<'_> {
                 let (seq, i) = (&a[0], &a[1]);
                 quote_spanned!(op.span=> #seq[#i])
             }
+            Form::Slice => {
+                let (seq, start, end) = (&a[0], &a[1], &a[2]);
+                quote_spanned!(op.span=> &#seq[#start..#end])
+            }
             Form::Store => {
                 let (rt, arr, i, v) = (&self.rt, &a[0], &a[1], &a[2]);
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })

@@ -157,6 +157,12 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let seq_dot = op.args[0].var().map(|v| cx.dot(v));
                         out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#seq_dot[#i]);));
                     }
+                    Prim::Slice => {
+                        let primal = cx.primal(op);
+                        let (start, end) = (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
+                        let seq_dot = op.args[0].var().map(|v| cx.dot(v));
+                        out.extend(quote!(let #b = #primal; let #y_dot = &#seq_dot[#start..#end];));
+                    }
                     Prim::Store => {
                         let primal = cx.primal(op);
                         let (arr, i, v) = (

@@ -39,6 +39,7 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         tapes: HashMap::new(),
         parts: 0,
         frozen: frozen_buffers(cx.f),
+        slices: crate::analyse::slices_read_once(cx.f),
         depth: 0,
         marked: BTreeSet::new(),
     };
@@ -99,6 +100,8 @@ struct Reverse<'c, 'a> {
     tapes: HashMap<usize, Option<Vec<Ident>>>,
     /// A counter for the names of callee adjoint buffers.
     parts: usize,
+    /// Sub-slices read once, with their operands (see [`crate::analyse::slices_read_once`]).
+    slices: HashMap<Var, Vec<Operand>>,
     /// Buffers never written after they are read: their reads are recomputed, not recorded.
     frozen: HashSet<Var>,
     /// How many loops enclose the adjoint code being written.
@@ -248,6 +251,22 @@ impl Reverse<'_, '_> {
                             out.extend(self.contribute(&op.args[0], rest));
                         }
                     }
+                    // A sub-slice: its adjoint adds into the same range of the whole's.
+                    Prim::Slice => {
+                        if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
+                            let bar = cx.bar(whole);
+                            self.read(&op.args[1]);
+                            self.read(&op.args[2]);
+                            if cx.f.var(whole).param.is_none() && !self.declared.contains(&whole) {
+                                let id = cx.id(whole);
+                                self.read(&op.args[0]);
+                                self.declared.insert(whole);
+                                out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+                            }
+                            let (start, end) = (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
+                            out.extend(quote!(#rt::accumulate(&mut #bar[#start..#end], #rt::Clone::clone(&#g));));
+                        }
+                    }
                     Prim::Build => {
                         for (k, a) in op.args.iter().enumerate() {
                             let k = syn::Index::from(k);
@@ -278,6 +297,38 @@ impl Reverse<'_, '_> {
                                 } else {
                                     quote!(&mut #bar)
                                 });
+                                continue;
+                            }
+                            // A sub-slice passed on and read nowhere else: the callee adds
+                            // straight into that range of the whole's adjoint (one mutable
+                            // borrow of the whole's adjoint per call, so not when the call is
+                            // also passed the whole or another sub-slice of it).
+                            let whole_of = |v: Var| self.slices.get(&v).and_then(|s| s[0].var());
+                            let alone = |w: Var| {
+                                slotted.iter().filter_map(|b| b.var()).all(|b| b != w)
+                                    && slotted
+                                        .iter()
+                                        .filter(|b| b.var().and_then(whole_of) == Some(w))
+                                        .count()
+                                        == 1
+                            };
+                            if let Some(args) = a
+                                .var()
+                                .filter(|v| once(*v))
+                                .and_then(|v| self.slices.get(&v))
+                                .cloned()
+                                && let Some(whole) = args[0].var().filter(|w| {
+                                    cx.active.contains(w)
+                                        && (cx.f.var(*w).param.is_some()
+                                            || self.declared.contains(w))
+                                        && alone(*w)
+                                })
+                            {
+                                self.read(&args[1]);
+                                self.read(&args[2]);
+                                let (bar, start, end) =
+                                    (cx.bar(whole), cx.operand(&args[1]), cx.operand(&args[2]));
+                                buffers.push(quote!(&mut #bar[#start..#end]));
                                 continue;
                             }
                             let p =

@@ -59,6 +59,10 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
                     Expr::Array(_) | Expr::Repeat(_) => true,
                     Expr::Macro(m) => m.mac.path.is_ident("vec"),
                     Expr::MethodCall(m) => m.method == "to_vec",
+                    // a sub-slice `&x[a..b]`
+                    Expr::Reference(r) => {
+                        matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)))
+                    }
                     _ => false,
                 });
                 if by_type || by_value {

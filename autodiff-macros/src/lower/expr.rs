@@ -213,6 +213,48 @@ impl<'s> Lowerer<'_> {
         Some(index)
     }
 
+    /// `&seq[a..b]` (also `a..`, `..b`, `..`): a sub-slice, borrowed, at inactive bounds.
+    fn lower_sub_slice(
+        &mut self,
+        seq: Var,
+        r: &'s syn::ExprRange,
+        ix: &'s syn::ExprIndex,
+    ) -> Operand {
+        if self.vars[seq.0].buffer {
+            return self.fail(
+                ix,
+                "a sub-slice of a buffer written in place cannot be differentiated yet",
+                "index the buffer itself (`b[a + i]`), or take sub-slices of parameters and of values never written",
+            );
+        }
+        if matches!(r.limits, syn::RangeLimits::Closed(_)) {
+            return self.fail(
+                r,
+                "an inclusive range cannot slice here",
+                "write it half-open: `a..b + 1`",
+            );
+        }
+        let start = match &r.start {
+            Some(e) => match self.lower_inactive_index(e) {
+                Some(o) => o,
+                None => return Self::unit(),
+            },
+            None => Operand::Const(syn::parse_quote!(0)),
+        };
+        let end = match &r.end {
+            Some(e) => match self.lower_inactive_index(e) {
+                Some(o) => o,
+                None => return Self::unit(),
+            },
+            None => {
+                let id = self.vars[seq.0].ident.clone();
+                self.opaque(syn::parse_quote!(#id.len()), vec![seq], Kind::Int)
+            }
+        };
+        let kind = Kind::Seq(crate::kind::Seq::Slice);
+        self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(seq), start, end], ix.span(), kind)
+    }
+
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
     fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
         if let Some((root, path)) = self.model_field(&ix.expr) {
@@ -231,12 +273,8 @@ impl<'s> Lowerer<'_> {
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
         };
-        if matches!(&*ix.index, Expr::Range(_)) {
-            return self.fail(
-                ix,
-                "a sub-slice of a sequence cannot be differentiated as a value yet",
-                "iterate it directly (`for &v in x[a..b].iter()`, `x[a..b].iter().sum()`), or index the sequence itself: `x[a + i]`",
-            );
+        if let Expr::Range(r) = &*ix.index {
+            return self.lower_sub_slice(seq, r, ix);
         }
         let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
         // An index computed as written (`x[i + 1]`) is known by its expression, when evaluating
