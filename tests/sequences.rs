@@ -650,6 +650,53 @@ fn sum_of_row_norms(x: &[f64]) -> f64 {
     s
 }
 
+// Loops that read `x[a + c]` take the sub-slice they read once, before the loop (a view):
+// these are the cases where a view must not be taken, or must be empty.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn views_edge_cases(x: &[f64], n: usize, k: usize, m: usize) -> f64 {
+    let mut s = 0.0;
+    // the last iteration skips its read: x may be one shorter than the range
+    for c in 0..n {
+        if c + 1 == n {
+            continue;
+        }
+        s += x[c] * x[c];
+    }
+    // no iteration at all, from a start past the end
+    for c in 0..m {
+        s += x[k + c];
+    }
+    // the read stops at a break
+    for c in 0..n {
+        if c + 1 >= x.len() {
+            break;
+        }
+        s += x[c + 1] * 0.5;
+    }
+    // offsets from an outer loop, each element read once per row
+    for i in 0..2 {
+        for c in 0..2 {
+            s += x[i * 2 + c].sin() * x[c];
+        }
+    }
+    s
+}
+
+#[test]
+fn views_where_the_loop_would_not_read_everything() {
+    let x = [0.3, -0.7, 1.1, 0.4];
+    // n = 5 reads x[0..4] in the first loop (its 5th iteration continues); m = 0 from k = 9
+    let f = |v: &[f64]| views_edge_cases(v, 5, 9, 0);
+    check(
+        "views_edge_cases",
+        f,
+        |v, seed, g| views_edge_cases_vjp(v, 5, 9, 0, seed, g),
+        |v, d| views_edge_cases_jvp(v, 5, 9, 0, d),
+        &x,
+    );
+}
+
 // Windows and chunks used whole: iterated, reduced, zipped.
 #[differentiable]
 fn whole_windows(x: &[f64], c: &[f64]) -> f64 {

@@ -33,6 +33,7 @@ mod real;
 pub mod rules;
 mod tape;
 mod tensor;
+mod view;
 
 pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
 pub use device::Device;
@@ -68,6 +69,7 @@ pub mod __private {
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
     pub use crate::tape::push_reserved;
+    pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;
     pub use core::iter::Iterator;
     pub use core::option::Option::{None, Some};

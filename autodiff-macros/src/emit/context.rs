@@ -16,6 +16,8 @@ pub struct Ctx<'a> {
     pub rt: TokenStream,
     /// Values that are varied and useful: the ones with adjoints.
     pub active: &'a HashSet<Var>,
+    /// The sub-slices range loops read (see [`super::views`]).
+    pub views: super::views::Views,
 }
 
 impl Ctx<'_> {
@@ -189,10 +191,13 @@ impl Ctx<'_> {
                 let (rt, seq, i) = (&self.rt, &a[0], &a[1]);
                 quote_spanned!(op.span=> #rt::Clone::clone(&#seq[#i]))
             }
-            Form::Index => {
-                let (seq, i) = (&a[0], &a[1]);
-                quote_spanned!(op.span=> #seq[#i])
-            }
+            Form::Index => match self.views.reads.get(&op.out) {
+                Some((view, _, c)) => quote_spanned!(op.span=> #view[#c]),
+                None => {
+                    let (seq, i) = (&a[0], &a[1]);
+                    quote_spanned!(op.span=> #seq[#i])
+                }
+            },
             Form::Slice => {
                 let (seq, start, end) = (&a[0], &a[1], &a[2]);
                 quote_spanned!(op.span=> &#seq[#start..#end])
@@ -340,6 +345,7 @@ impl Ctx<'_> {
     /// One iteration of a loop inside its head: `start` runs first (binding the iteration's
     /// start values), then a `while` condition, then `rest`, then the exit test of `break`.
     pub fn loop_head(&self, lp: &Loop, start: TokenStream, rest: TokenStream) -> TokenStream {
+        let views = self.view_decls(lp, true, false);
         let exit = match (lp.exits, lp.body.yields.last()) {
             (true, Some(go)) => {
                 let go = self.operand(go);
@@ -349,11 +355,39 @@ impl Ctx<'_> {
         };
         match &lp.head {
             LoopHead::Range { pat, iter } | LoopHead::Iter { pat, iter } => {
-                quote!(for #pat in #iter { #start #rest #exit })
+                quote!(#views for #pat in #iter { #start #rest #exit })
             }
             LoopHead::While(cond) => quote!(loop { #start if !(#cond) { break; } #rest #exit }),
             LoopHead::Loop => quote!(loop { #start #rest #exit }),
         }
+    }
+
+    /// An inactive value's expression as written, or its view's element (`x[a + c]` ->
+    /// `__view3_0[c]`, see [`super::views`]).
+    pub fn inactive(&self, v: Var, expr: &syn::Expr) -> TokenStream {
+        match self.views.reads.get(&v) {
+            Some((view, _, c)) => quote!(#view[#c]),
+            None => quote!(#expr),
+        }
+    }
+
+    /// The views to take before a loop (see [`super::views`]): of the sequences it reads
+    /// (`primal`), of the adjoint buffers its adjoint adds into (`bars`).
+    pub fn view_decls(&self, lp: &Loop, primal: bool, bars: bool) -> TokenStream {
+        let rt = &self.rt;
+        let mut out = TokenStream::new();
+        for v in self.views.loops.get(&lp.id).into_iter().flatten() {
+            let (start, len) = (&v.start, &v.len);
+            if primal {
+                let (name, seq) = (&v.name, self.id(v.seq));
+                out.extend(quote!(let #name = #rt::view(&#seq, #start, #len);));
+            }
+            if let (true, Some(name)) = (bars, &v.bar) {
+                let bar = self.bar(v.seq);
+                out.extend(quote!(let #name = #rt::view_mut(&mut *#bar, #start, #len);));
+            }
+        }
+        out
     }
 
     /// `let phi = out.clone();` for each carried variable: the iteration's start values.

@@ -110,7 +110,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
     for node in &block.nodes {
         match node {
             Node::Opaque { out: v, expr, .. } => {
-                let b = cx.binding(*v);
+                let (b, expr) = (cx.binding(*v), cx.inactive(*v, expr));
                 out.extend(quote!(let #b = #expr;));
                 if cx.f.var(*v).buffer && cx.f.var(*v).varied {
                     let (d, id) = (cx.dot(*v), cx.id(*v));

@@ -18,7 +18,8 @@ pub fn generated_items(
     active: &HashSet<Var>,
     opts: &Options,
 ) -> TokenStream {
-    let cx = Ctx { f, rt: desc.rt.clone(), active };
+    let views = super::views::views(f, active);
+    let cx = Ctx { f, rt: desc.rt.clone(), active, views };
     let sig = &desc.item.sig;
     let name = &sig.ident;
     let vis = &desc.item.vis;

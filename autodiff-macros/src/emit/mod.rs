@@ -5,5 +5,6 @@ mod context;
 mod forward;
 mod items;
 mod reverse;
+mod views;
 
 pub use items::generated_items;

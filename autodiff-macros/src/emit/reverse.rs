@@ -213,8 +213,9 @@ impl Reverse<'_, '_> {
                             if let Some(i) = op.args.get(1) {
                                 self.read(i);
                             }
-                            let place = match op.prim {
-                                Prim::Field => cx.place(op, &quote!(#bar)),
+                            let place = match (op.prim, cx.views.reads.get(&op.out)) {
+                                (Prim::Field, _) => cx.place(op, &quote!(#bar)),
+                                (_, Some((_, Some(view), c))) => quote!(#view[#c]),
                                 _ => {
                                     let i = cx.operand(&op.args[1]);
                                     quote!(#bar[#i])
@@ -525,13 +526,14 @@ impl Reverse<'_, '_> {
         let code = match &lp.head {
             LoopHead::Range { pat, iter } if backwards => {
                 lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
+                let views = self.view_decls(lp);
                 if taped.is_empty() {
                     self.tapes.insert(lp.id, None);
-                    quote!(for #pat in (#iter).rev() { #recompute #iteration })
+                    quote!(#views for #pat in (#iter).rev() { #recompute #iteration })
                 } else {
                     let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
                     self.tapes.insert(lp.id, Some(taped));
-                    quote!(for #pat in (#iter).rev() { #pop #recompute #iteration })
+                    quote!(#views for #pat in (#iter).rev() { #pop #recompute #iteration })
                 }
             }
             _ => {
@@ -566,6 +568,16 @@ impl Reverse<'_, '_> {
         out
     }
 
+    /// The views taken before a loop's adjoint (of sequences and adjoint buffers), with the
+    /// values they read marked as read.
+    fn view_decls(&mut self, lp: &Loop) -> TokenStream {
+        for v in self.cx.views.loops.get(&lp.id).into_iter().flatten() {
+            v.uses.iter().for_each(|u| self.read(&Operand::Var(*u)));
+            self.read(&Operand::Var(v.seq));
+        }
+        self.cx.view_decls(lp, true, true)
+    }
+
     /// A loop's adjoint as a second forward pass (see [`Reverse::lp`]): the carried values start
     /// again from the loop's start values, and each iteration's primal precedes its `adjoint`.
     fn replay(&mut self, lp: &Loop, adjoint: TokenStream) -> TokenStream {
@@ -591,7 +603,8 @@ impl Reverse<'_, '_> {
         }
         let phis = cx.loop_starts(lp, false);
         let primal = self.forward(&lp.body, true);
-        quote!({ #starts for #pat in #iter { #phis #primal #adjoint #updates } })
+        let views = self.view_decls(lp);
+        quote!({ #starts #views for #pat in #iter { #phis #primal #adjoint #updates } })
     }
 
     /// Before a loop's adjoint: the adjoints carried from one iteration back to the previous
@@ -817,6 +830,7 @@ impl Reverse<'_, '_> {
             let (o, v) = (cx.id(c.out), cx.operand(y));
             rest.extend(quote!(#o = #v;));
         }
+        fused_loop.extend(cx.view_decls(lp, false, true));
         fused_loop.extend(cx.loop_head(lp, cx.loop_starts(lp, false), rest));
         let after: TokenStream = tail.iter().map(|n| self.forward_node(n, true)).collect();
         Some(
@@ -878,7 +892,7 @@ impl Reverse<'_, '_> {
         let rt = &cx.rt;
         match node {
             Node::Opaque { out: v, expr, .. } => {
-                let b = cx.binding(*v);
+                let (b, expr) = (cx.binding(*v), cx.inactive(*v, expr));
                 quote!(let #b = #expr;)
             }
             Node::Op(op) => {

@@ -11,3 +11,4 @@ mod loops;
 mod rename;
 
 pub use context::lower;
+pub use desugar::is_simple;

@@ -1,0 +1,242 @@
+//! Views: a range loop that reads a sequence at `a + c` takes the sub-slice it reads once,
+//! before the loop, so that its reads need no bounds check of their own. Rust checks `x[a + c]`
+//! in every iteration; a hand-written loop avoids it by slicing first, and so does the code we
+//! write (in the forward sweep, the adjoint sweep and forward mode alike).
+//!
+//! ```text
+//! for c in 0..n { .. x[a + c] .. }          (a, n simple and the same in every iteration;
+//!                                             the loop has no exit; the read is unconditional)
+//!   => let __view3_0 = view(&x, a, n);      one check, before the loop
+//!      for c in 0..n { .. __view3_0[c] .. } c < n == the view's length: no check
+//! ```
+//!
+//! A parameter's adjoint buffer gets a view the same way (`view_mut`) when every read of the
+//! parameter anywhere inside the loop is at that same `a + c`: the loop's adjoint then adds
+//! into `__bar_view3_0[c]`, and nothing else inside the loop borrows the buffer.
+//!
+//! A view of `n > 0` elements panics before the loop where the loop would have panicked in an
+//! iteration: every iteration reads its element.
+
+use crate::analyse::defined_within;
+use crate::ir::{Block, Function, LoopHead, Node, Operand, Prim, Var};
+use crate::kind::{Kind, Seq};
+use crate::lower::is_simple;
+use proc_macro2::{Ident, Span};
+use quote::{ToTokens, format_ident};
+use std::collections::{HashMap, HashSet};
+use syn::Expr;
+
+/// The sub-slice one loop reads of one sequence.
+pub struct View {
+    /// The view's name.
+    pub name: Ident,
+    /// Its adjoint buffer's view, if it has one.
+    pub bar: Option<Ident>,
+    /// The sequence viewed.
+    pub seq: Var,
+    /// The first element read (`a`) and the trip count (`n`).
+    pub start: Expr,
+    pub len: Expr,
+    /// The values `a` and `n` read.
+    pub uses: Vec<Var>,
+}
+
+/// Every view of a function.
+#[derive(Default)]
+pub struct Views {
+    /// Per loop (by id): the views to take before it.
+    pub loops: HashMap<usize, Vec<View>>,
+    /// Per element read (by the value read): its view's name, its adjoint view's and the
+    /// loop's index (`view[c]`).
+    pub reads: HashMap<Var, (Ident, Option<Ident>, Ident)>,
+}
+
+/// Finds the views of `f`; `active`: the values with adjoints.
+pub fn views(f: &Function, active: &HashSet<Var>) -> Views {
+    let mut out = Views::default();
+    walk(f, &f.body, active, &mut out);
+    out
+}
+
+fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
+    for node in &b.nodes {
+        match node {
+            Node::Branch(br) => br.arms.iter().for_each(|a| walk(f, &a.body, active, out)),
+            Node::Loop(lp) => {
+                walk(f, &lp.body, active, out);
+                let LoopHead::Range { pat: syn::Pat::Ident(pi), iter } = &lp.head else { continue };
+                if lp.exits || pi.subpat.is_some() || pi.by_ref.is_some() {
+                    continue;
+                }
+                let Some(len) = trip_count(iter) else { continue };
+                let index = &pi.ident;
+                let mut inner: HashSet<Var> =
+                    lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+                inner.extend(&lp.bound);
+                defined_within(&lp.body, &mut inner);
+                // The index values computed at the body's top level as `a + c`.
+                let mut offsets: HashMap<Var, (Expr, Vec<Var>)> = HashMap::new();
+                for n in &lp.body.nodes {
+                    if let Node::Opaque { out: v, expr, uses } = n
+                        && let Some(o) = invariant_offset(expr, index, uses, &inner, &lp.bound)
+                    {
+                        offsets.insert(*v, o);
+                    }
+                }
+                let viewable = |seq: &Var| {
+                    let info = f.var(*seq);
+                    matches!(info.kind, Kind::Seq(Seq::Slice | Seq::Array | Seq::Vec))
+                        && !info.buffer
+                        && !inner.contains(seq)
+                };
+                // The reads at `a + c`: elements of active sequences (operations), and of
+                // inactive ones (inactive expressions `x[a + c]` as written).
+                let mut candidates: Vec<(Var, Var, Expr, Vec<Var>)> = Vec::new();
+                for n in &lp.body.nodes {
+                    match n {
+                        Node::Op(op) => {
+                            if let (Prim::Index, [Operand::Var(seq), Operand::Var(i)]) =
+                                (op.prim, &op.args[..])
+                                && viewable(seq)
+                                && let Some((a, uses)) = offsets.get(i)
+                            {
+                                candidates.push((op.out, *seq, a.clone(), uses.clone()));
+                            }
+                        }
+                        Node::Opaque { out: v, expr: Expr::Index(ix), uses } => {
+                            let Expr::Path(p) = &*ix.expr else { continue };
+                            let seq = uses.iter().find(|u| p.path.is_ident(&f.var(**u).ident));
+                            if let Some(seq) = seq.filter(|s| viewable(s))
+                                && let Some((a, a_uses)) =
+                                    invariant_offset(&ix.index, index, uses, &inner, &lp.bound)
+                            {
+                                candidates.push((*v, *seq, a, a_uses));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let mut views: Vec<View> = Vec::new();
+                let mut keys: Vec<(Var, String)> = Vec::new();
+                let mut reads: Vec<(Var, usize)> = Vec::new();
+                for (read, seq, a, uses) in candidates {
+                    let key = (seq, a.to_token_stream().to_string());
+                    let k = match keys.iter().position(|k| *k == key) {
+                        Some(k) => k,
+                        None => {
+                            let mut uses: Vec<Var> =
+                                uses.iter().copied().filter(|u| *u != seq).collect();
+                            uses.extend(&lp.uses);
+                            views.push(View {
+                                name: format_ident!(
+                                    "__view{}_{}",
+                                    lp.id,
+                                    keys.len(),
+                                    span = Span::mixed_site()
+                                ),
+                                bar: None,
+                                seq,
+                                start: a.clone(),
+                                len: len.clone(),
+                                uses,
+                            });
+                            keys.push(key);
+                            keys.len() - 1
+                        }
+                    };
+                    reads.push((read, k));
+                }
+                // An adjoint view where the loop reads its parameter only through this view.
+                for (k, view) in views.iter_mut().enumerate() {
+                    let seq = view.seq;
+                    if !active.contains(&seq) || f.var(seq).param.is_none() {
+                        continue;
+                    }
+                    let through_view: HashSet<Var> =
+                        reads.iter().filter(|(_, j)| *j == k).map(|(v, _)| *v).collect();
+                    if only_through(&lp.body, seq, &through_view) {
+                        view.bar = Some(format_ident!(
+                            "__bar_view{}_{}",
+                            lp.id,
+                            k,
+                            span = Span::mixed_site()
+                        ));
+                    }
+                }
+                for (v, k) in reads {
+                    let view = &views[k];
+                    out.reads.insert(v, (view.name.clone(), view.bar.clone(), index.clone()));
+                }
+                if !views.is_empty() {
+                    out.loops.insert(lp.id, views);
+                }
+            }
+            Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
+        }
+    }
+}
+
+/// `n` of a range `0..n` with a simple `n`.
+fn trip_count(iter: &Expr) -> Option<Expr> {
+    match iter {
+        Expr::Paren(p) => trip_count(&p.expr),
+        Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => {
+            let zero = matches!(r.start.as_deref(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
+            let end = r.end.as_deref()?;
+            (zero && is_simple(end)).then(|| end.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `a` of an index `a + c` (see [`offset`]) that is simple and the same in every iteration
+/// (what it reads, `uses`, is defined outside the loop), with what it reads.
+fn invariant_offset(
+    index: &Expr,
+    c: &Ident,
+    uses: &[Var],
+    inner: &HashSet<Var>,
+    bound: &[Var],
+) -> Option<(Expr, Vec<Var>)> {
+    let a = offset(index, c).filter(is_simple)?;
+    uses.iter()
+        .all(|u| !inner.contains(u) || bound.contains(u))
+        .then(|| (a, uses.iter().copied().filter(|u| !bound.contains(u)).collect()))
+}
+
+/// `a` of an index `a + c`, `c + a` or `c` (then `0`), where `a` does not mention `c`.
+fn offset(e: &Expr, c: &Ident) -> Option<Expr> {
+    let is_c = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(c));
+    fn deep(ts: proc_macro2::TokenStream, c: &Ident) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == *c,
+            proc_macro2::TokenTree::Group(g) => deep(g.stream(), c),
+            _ => false,
+        })
+    }
+    let mentions = |e: &Expr| deep(e.to_token_stream(), c);
+    match e {
+        Expr::Paren(p) => offset(&p.expr, c),
+        e if is_c(e) => Some(syn::parse_quote!(0)),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
+            if is_c(&b.right) && !mentions(&b.left) {
+                Some((*b.left).clone())
+            } else if is_c(&b.left) && !mentions(&b.right) {
+                Some((*b.right).clone())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether every operation inside `b` that reads `seq` is one of the reads `allowed`.
+fn only_through(b: &Block, seq: Var, allowed: &HashSet<Var>) -> bool {
+    b.nodes.iter().all(|n| match n {
+        Node::Op(op) => !op.args.iter().any(|a| a.var() == Some(seq)) || allowed.contains(&op.out),
+        Node::Branch(br) => br.arms.iter().all(|a| only_through(&a.body, seq, allowed)),
+        Node::Loop(lp) => only_through(&lp.body, seq, allowed),
+        Node::Opaque { .. } | Node::Store(_) => true,
+    })
+}
