@@ -1,7 +1,8 @@
 //! Views: a range loop that reads a sequence at `a + c` takes the sub-slice it reads once,
 //! before the loop, so that its reads need no bounds check of their own. Rust checks `x[a + c]`
-//! in every iteration; a hand-written loop avoids it by slicing first, and so does the code we
-//! write (in the forward sweep, the adjoint sweep and forward mode alike).
+//! in every iteration; a hand-written loop avoids it by slicing first, and so does the code
+//! reverse mode writes (forward and adjoint sweeps). Forward mode reads as written: on
+//! Rosenbrock, views let LLVM vectorise the tangent's in-order float sum, which ran slower.
 //!
 //! ```text
 //! for c in 0..n { .. x[a + c] .. }          (a, n simple and the same in every iteration;
