@@ -99,9 +99,18 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                             if let (Prim::Index, [Operand::Var(seq), Operand::Var(i)]) =
                                 (op.prim, &op.args[..])
                                 && viewable(seq)
-                                && let Some((a, uses)) = offsets.get(i)
                             {
-                                candidates.push((op.out, *seq, a.clone(), uses.clone()));
+                                if let Some((a, uses)) = offsets.get(i) {
+                                    candidates.push((op.out, *seq, a.clone(), uses.clone()));
+                                } else if lp.bound.contains(i) && f.var(*i).ident == *index {
+                                    // `x[c]`
+                                    candidates.push((
+                                        op.out,
+                                        *seq,
+                                        syn::parse_quote!(0),
+                                        Vec::new(),
+                                    ));
+                                }
                             }
                         }
                         Node::Opaque { out: v, expr: Expr::Index(ix), uses } => {
