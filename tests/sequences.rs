@@ -683,6 +683,46 @@ fn views_edge_cases(x: &[f64], n: usize, k: usize, m: usize) -> f64 {
     s
 }
 
+// Views of loops that start elsewhere than 0, at indices `c` plus or minus invariant terms.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn triangles(x: &[f64], l: &[f64]) -> f64 {
+    let d = x.len();
+    let mut s = 0.0;
+    for c in 0..d {
+        let column = c * d - c * (c + 1) / 2;
+        for r in c + 1..d {
+            s += l[column + r - c - 1] * x[r] * x[c];
+        }
+    }
+    for r in 1..d {
+        s += (x[r] - x[r - 1]).powi(2);
+    }
+    // empty ranges, one starting past its end, whose first index would underflow
+    for r in d - 1..d - 3 {
+        s += x[r - 7];
+    }
+    for r in d..d {
+        s += l[r - d - 1];
+    }
+    s
+}
+
+#[test]
+fn views_of_ranges_that_do_not_start_at_zero() {
+    let z: Vec<f64> = (0..10).map(|i| 0.5 * (i as f64 * 1.3).cos() + 0.2).collect();
+    check(
+        "triangles",
+        |v| triangles(&v[..4], &v[4..]),
+        |v, seed, g| {
+            let (gx, gl) = g.split_at_mut(4);
+            triangles_vjp(&v[..4], &v[4..], seed, gx, gl)
+        },
+        |v, d| triangles_jvp(&v[..4], &v[4..], &d[..4], &d[4..]),
+        &z,
+    );
+}
+
 #[test]
 fn views_where_the_loop_would_not_read_everything() {
     let x = [0.3, -0.7, 1.1, 0.4];

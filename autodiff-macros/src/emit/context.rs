@@ -377,7 +377,10 @@ impl Ctx<'_> {
         let rt = &self.rt;
         let mut out = TokenStream::new();
         for v in self.views.loops.get(&lp.id).into_iter().flatten() {
-            let (start, len) = (&v.start, &v.len);
+            // The start as the first iteration computes it: not at all when there is none.
+            let len = &v.len;
+            let start = &v.start;
+            let start = quote!(if #len > 0 { #start } else { 0 });
             if primal {
                 let (name, seq) = (&v.name, self.id(v.seq));
                 out.extend(quote!(let #name = #rt::view(&#seq, #start, #len);));

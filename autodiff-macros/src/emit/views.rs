@@ -26,6 +26,7 @@ use proc_macro2::{Ident, Span};
 use quote::{ToTokens, format_ident};
 use std::collections::{HashMap, HashSet};
 use syn::Expr;
+use syn::visit_mut::VisitMut;
 
 /// The sub-slice one loop reads of one sequence.
 pub struct View {
@@ -49,7 +50,7 @@ pub struct Views {
     pub loops: HashMap<usize, Vec<View>>,
     /// Per element read (by the value read): its view's name, its adjoint view's and the
     /// loop's index (`view[c]`).
-    pub reads: HashMap<Var, (Ident, Option<Ident>, Ident)>,
+    pub reads: HashMap<Var, (Ident, Option<Ident>, Expr)>,
 }
 
 /// Finds the views of `f`; `active`: the values with adjoints.
@@ -69,8 +70,14 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                 if lp.exits || pi.subpat.is_some() || pi.by_ref.is_some() {
                     continue;
                 }
-                let Some(len) = trip_count(iter) else { continue };
+                let Some((first, len)) = trip_count(iter) else { continue };
                 let index = &pi.ident;
+                // Element `c` of a view is read at `c - s`.
+                let at: Expr = if is_zero(&first) {
+                    syn::parse_quote!(#index)
+                } else {
+                    syn::parse_quote!((#index - (#first)))
+                };
                 let mut inner: HashSet<Var> =
                     lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
                 inner.extend(&lp.bound);
@@ -79,7 +86,8 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                 let mut offsets: HashMap<Var, (Expr, Vec<Var>)> = HashMap::new();
                 for n in &lp.body.nodes {
                     if let Node::Opaque { out: v, expr, uses } = n
-                        && let Some(o) = invariant_offset(expr, index, uses, &inner, &lp.bound)
+                        && let Some(o) =
+                            invariant_offset(expr, index, &first, uses, &inner, &lp.bound)
                     {
                         offsets.insert(*v, o);
                     }
@@ -104,12 +112,7 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                                     candidates.push((op.out, *seq, a.clone(), uses.clone()));
                                 } else if lp.bound.contains(i) && f.var(*i).ident == *index {
                                     // `x[c]`
-                                    candidates.push((
-                                        op.out,
-                                        *seq,
-                                        syn::parse_quote!(0),
-                                        Vec::new(),
-                                    ));
+                                    candidates.push((op.out, *seq, first.clone(), Vec::new()));
                                 }
                             }
                         }
@@ -117,8 +120,9 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                             let Expr::Path(p) = &*ix.expr else { continue };
                             let seq = uses.iter().find(|u| p.path.is_ident(&f.var(**u).ident));
                             if let Some(seq) = seq.filter(|s| viewable(s))
-                                && let Some((a, a_uses)) =
-                                    invariant_offset(&ix.index, index, uses, &inner, &lp.bound)
+                                && let Some((a, a_uses)) = invariant_offset(
+                                    &ix.index, index, &first, uses, &inner, &lp.bound,
+                                )
                             {
                                 candidates.push((*v, *seq, a, a_uses));
                             }
@@ -175,7 +179,7 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
                 }
                 for (v, k) in reads {
                     let view = &views[k];
-                    out.reads.insert(v, (view.name.clone(), view.bar.clone(), index.clone()));
+                    out.reads.insert(v, (view.name.clone(), view.bar.clone(), at.clone()));
                 }
                 if !views.is_empty() {
                     out.loops.insert(lp.id, views);
@@ -186,58 +190,90 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
     }
 }
 
-/// `n` of a range `0..n` with a simple `n`.
-fn trip_count(iter: &Expr) -> Option<Expr> {
+/// The start `s` and the trip count of a range `s..e` with simple bounds: `e`, or
+/// `usize::saturating_sub(e, s)` (an empty range has none; a loop with views indexes with its
+/// counter, a `usize`).
+fn trip_count(iter: &Expr) -> Option<(Expr, Expr)> {
     match iter {
         Expr::Paren(p) => trip_count(&p.expr),
         Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => {
-            let zero = matches!(r.start.as_deref(), Some(Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"));
-            let end = r.end.as_deref()?;
-            (zero && is_simple(end)).then(|| end.clone())
+            let (start, end) = (r.start.as_deref()?, r.end.as_deref()?);
+            if !is_simple(start) || !is_simple(end) {
+                return None;
+            }
+            let len = if is_zero(start) {
+                end.clone()
+            } else {
+                syn::parse_quote!(usize::saturating_sub(#end, #start))
+            };
+            Some((start.clone(), len))
         }
         _ => None,
     }
 }
 
-/// `a` of an index `a + c` (see [`offset`]) that is simple and the same in every iteration
-/// (what it reads, `uses`, is defined outside the loop), with what it reads.
+fn is_zero(e: &Expr) -> bool {
+    matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "0"))
+}
+
+/// For an index that is simple, the same in every iteration but for `c` (what it reads, `uses`,
+/// is defined outside the loop), and `c` plus or minus terms without `c` (see [`unit`]): the
+/// index at the first iteration, `c = s`, and what it reads.
 fn invariant_offset(
     index: &Expr,
     c: &Ident,
+    first: &Expr,
     uses: &[Var],
     inner: &HashSet<Var>,
     bound: &[Var],
 ) -> Option<(Expr, Vec<Var>)> {
-    let a = offset(index, c).filter(is_simple)?;
+    if !is_simple(index) || unit(index, c) != Some(true) {
+        return None;
+    }
+    let mut start = index.clone();
+    Substitute { name: c, by: first }.visit_expr_mut(&mut start);
     uses.iter()
         .all(|u| !inner.contains(u) || bound.contains(u))
-        .then(|| (a, uses.iter().copied().filter(|u| !bound.contains(u)).collect()))
+        .then(|| (start, uses.iter().copied().filter(|u| !bound.contains(u)).collect()))
 }
 
-/// `a` of an index `a + c`, `c + a` or `c` (then `0`), where `a` does not mention `c`.
-fn offset(e: &Expr, c: &Ident) -> Option<Expr> {
-    let is_c = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(c));
-    fn deep(ts: proc_macro2::TokenStream, c: &Ident) -> bool {
+/// Whether `e` is `c` plus or minus terms without `c` (`Some(true)`: `a + c`, `c + a - 1`),
+/// has no `c` (`Some(false)`), or neither (`None`: `c * d`, `a - c`).
+fn unit(e: &Expr, c: &Ident) -> Option<bool> {
+    fn mentions(ts: proc_macro2::TokenStream, c: &Ident) -> bool {
         ts.into_iter().any(|t| match t {
             proc_macro2::TokenTree::Ident(i) => i == *c,
-            proc_macro2::TokenTree::Group(g) => deep(g.stream(), c),
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream(), c),
             _ => false,
         })
     }
-    let mentions = |e: &Expr| deep(e.to_token_stream(), c);
     match e {
-        Expr::Paren(p) => offset(&p.expr, c),
-        e if is_c(e) => Some(syn::parse_quote!(0)),
-        Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => {
-            if is_c(&b.right) && !mentions(&b.left) {
-                Some((*b.left).clone())
-            } else if is_c(&b.left) && !mentions(&b.right) {
-                Some((*b.right).clone())
-            } else {
-                None
-            }
-        }
+        _ if !mentions(e.to_token_stream(), c) => Some(false),
+        Expr::Path(p) if p.path.is_ident(c) => Some(true),
+        Expr::Paren(p) => unit(&p.expr, c),
+        Expr::Binary(b) => match (&b.op, unit(&b.left, c)?, unit(&b.right, c)?) {
+            (syn::BinOp::Add(_), l, r) if l != r => Some(true),
+            (syn::BinOp::Sub(_), true, false) => Some(true),
+            _ => None,
+        },
         _ => None,
+    }
+}
+
+/// Replaces the name `name` by `(by)`.
+struct Substitute<'a> {
+    name: &'a Ident,
+    by: &'a Expr,
+}
+
+impl syn::visit_mut::VisitMut for Substitute<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if matches!(e, Expr::Path(p) if p.path.is_ident(self.name)) {
+            let by = self.by;
+            *e = syn::parse_quote!((#by));
+        } else {
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
     }
 }
 
