@@ -737,6 +737,86 @@ fn views_where_the_loop_would_not_read_everything() {
     );
 }
 
+// Adapters whose indices nest inside each other (found by an adversarial review: without
+// parentheses `k + 1 * 2` read the wrong elements, and `rev()` of chunks underflowed).
+#[differentiable]
+fn rev_skip(x: &[f64]) -> f64 {
+    x.iter().rev().skip(1).map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable]
+fn step_skip(x: &[f64]) -> f64 {
+    x.iter().step_by(2).skip(1).map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable(wrt(x))]
+fn step_by_expression(x: &[f64], s: usize) -> f64 {
+    x.iter().step_by(s + 1).map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable]
+fn chunks_rev(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for c in x.chunks(2).rev() {
+        s = s * 2.0 + c[0];
+    }
+    s
+}
+
+#[differentiable(wrt(x))]
+fn chunks_of_expression(x: &[f64], d: usize) -> f64 {
+    let mut s = 0.0;
+    for c in x.chunks(d + 1) {
+        s += c[0] * c[0];
+    }
+    s
+}
+
+// A fold's accumulator named like the sequence it folds (a body that shadows the sequence a
+// window reads is refused: tests/ui/loop_forms.rs).
+#[differentiable]
+fn window_shadowed(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2) {
+        let z = y;
+        s += w[0] * z[0] + w[1];
+    }
+    s + x.iter().fold(0.0, |x, &v| x * 0.5 + v)
+}
+
+#[test]
+fn adapters_nested_in_each_other_and_shadowed_sequences() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let sq = |idx: &[usize]| {
+        let value: f64 = idx.iter().map(|&i| x[i] * x[i]).sum();
+        let grad: Vec<f64> =
+            (0..5).map(|i| if idx.contains(&i) { 2.0 * x[i] } else { 0.0 }).collect();
+        (value, grad)
+    };
+    let got = [
+        rev_skip_grad(&x),
+        step_skip_grad(&x),
+        step_by_expression_grad(&x, 1),
+        chunks_of_expression_grad(&x, 1),
+    ];
+    let want = [sq(&[0, 1, 2, 3]), sq(&[2, 4]), sq(&[0, 2, 4]), sq(&[0, 2, 4])];
+    for (k, ((v, g), (wv, wg))) in got.iter().zip(&want).enumerate() {
+        assert_eq!(v, wv, "case {k}");
+        assert_eq!(g, wg, "case {k}");
+    }
+    // chunks [1,2] [3,4] [5] in reverse: s = ((0·2 + 5)·2 + 3)·2 + 1 = 27
+    let (v, g) = chunks_rev_grad(&x);
+    assert_eq!((v, g), (27.0, vec![1.0, 0.0, 2.0, 0.0, 4.0]));
+    let (v, t) = chunks_rev_jvp(&x, &[1.0; 5]);
+    assert_eq!((v, t), (27.0, 7.0));
+    // windows: Σ (w0 · y0 + w1) = (1 + 2)·10 + 2 + 3 = 35; the fold: ((0·.5 + 1)·.5 + 2)·.5 + 3 = 4.25
+    let (x, y) = ([1.0, 2.0, 3.0], [10.0, 20.0, 30.0]);
+    let (v, (gx, gy)) = window_shadowed_grad(&x, &y);
+    assert_eq!(v, 35.0 + 4.25);
+    assert_eq!(gx, vec![10.0 + 0.25, 11.0 + 0.5, 1.0 + 1.0]);
+    assert_eq!(gy, vec![3.0, 0.0, 0.0]);
+}
+
 // Windows and chunks used whole: iterated, reduced, zipped.
 #[differentiable]
 fn whole_windows(x: &[f64], c: &[f64]) -> f64 {

@@ -25,6 +25,31 @@ fn while_let(x: Vec<f64>) -> f64 {
 }
 
 #[differentiable]
+fn labelled_break_from_a_loop_used_as_a_value(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    'a: for i in 0..x.len() {
+        let v = loop {
+            if x[i] > 0.5 {
+                break 'a;
+            }
+            break x[i];
+        };
+        s += v * v;
+    }
+    s
+}
+
+#[differentiable]
+fn window_of_a_shadowed_name(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2) {
+        let x = y;
+        s += w[0] * x[0];
+    }
+    s
+}
+
+#[differentiable]
 fn window_used_whole(x: &[f64]) -> f64 {
     let mut s = 0.0;
     for w in x.windows(3) {

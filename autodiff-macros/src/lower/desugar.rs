@@ -183,7 +183,7 @@ impl Seq {
     /// The index in the named sequence of element `k`.
     fn at(&self, k: &Expr) -> Expr {
         match &self.offset {
-            Some(o) => parse_quote!(#o + #k),
+            Some(o) => parse_quote!((#o) + (#k)),
             None => k.clone(),
         }
     }
@@ -300,6 +300,21 @@ impl Views {
         self.places.iter().find(|(name, _)| name == id).map(|(_, p)| p)
     }
 
+    /// Whether the expressions that replace windows and places mention `id`.
+    fn read_by_replacements(&self, id: &Ident) -> bool {
+        fn mentions(ts: proc_macro2::TokenStream, id: &Ident) -> bool {
+            ts.into_iter().any(|t| match t {
+                proc_macro2::TokenTree::Ident(i) => i == *id,
+                proc_macro2::TokenTree::Group(g) => mentions(g.stream(), id),
+                _ => false,
+            })
+        }
+        self.windows.iter().any(|(_, w)| {
+            let (seq, start, len) = (&w.seq, &w.start, &w.len);
+            mentions(quote::quote!(#seq #start #len), id)
+        }) || self.places.iter().any(|(_, p)| mentions(quote::quote!(#p), id))
+    }
+
     fn bound(&self, id: &Ident) -> bool {
         self.windows.iter().any(|(name, _)| name == id)
             || self.places.iter().any(|(name, _)| name == id)
@@ -319,7 +334,7 @@ impl VisitMut for Views {
         let replacement = match e {
             Expr::Index(ix) => self.window(&ix.expr).map(|w| {
                 let (seq, start, i) = (&w.seq, &w.start, &ix.index);
-                parse_quote!(#seq[#start + (#i)])
+                parse_quote!(#seq[(#start) + (#i)])
             }),
             Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
                 self.window(&m.receiver).map(|w| {
@@ -340,7 +355,9 @@ impl VisitMut for Views {
     }
 
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
-        if self.bound(&p.ident) {
+        // A binding of the view's own name, or of a name its replacement reads (`let x = y;`
+        // in a loop over `x.windows(2)`): `x[k + i]` would read the new `x`.
+        if self.bound(&p.ident) || self.read_by_replacements(&p.ident) {
             self.ok = false;
         }
         visit_mut::visit_pat_ident_mut(self, p);
@@ -479,7 +496,7 @@ impl Desugar {
         };
         if let Some(seq) = place_of(e) {
             let written = &seq.written;
-            let len: Expr = parse_quote!(#written.len());
+            let len: Expr = parse_quote!((#written).len());
             return Some(Source {
                 refs: Refs::Leaf(false),
                 lens: vec![len],
@@ -491,7 +508,7 @@ impl Desugar {
         }
         if let Some(seq) = self.base(e) {
             let written = &seq.written;
-            let len: Expr = parse_quote!(#written.len());
+            let len: Expr = parse_quote!((#written).len());
             // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body);
             // reading them as values where the source had values changes nothing.
             return Some(Source {
@@ -553,7 +570,7 @@ impl Desugar {
                 Some(Source {
                     refs: inner.refs,
                     lens: vec![len.clone()],
-                    elem: Box::new(move |k| f(&parse_quote!(#len - 1 - #k))),
+                    elem: Box::new(move |k| f(&parse_quote!((#len) - 1 - (#k)))),
                 })
             }
             ("skip" | "take" | "step_by", 1) if is_simple(&m.args[0]) => {
@@ -562,13 +579,13 @@ impl Desugar {
                 let f = inner.elem;
                 let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
                     "skip" => (
-                        parse_quote!(#len.saturating_sub(#n)),
-                        Box::new(move |k| f(&parse_quote!(#k + #n))),
+                        parse_quote!((#len).saturating_sub(#n)),
+                        Box::new(move |k| f(&parse_quote!((#k) + (#n)))),
                     ),
-                    "take" => (parse_quote!(#len.min(#n)), f),
+                    "take" => (parse_quote!((#len).min(#n)), f),
                     _ => (
-                        parse_quote!(#len.div_ceil(#n)),
-                        Box::new(move |k| f(&parse_quote!(#k * #n))),
+                        parse_quote!((#len).div_ceil(#n)),
+                        Box::new(move |k| f(&parse_quote!((#k) * (#n)))),
                     ),
                 };
                 Some(Source { refs: inner.refs, lens: vec![len], elem })
@@ -577,8 +594,8 @@ impl Desugar {
                 let seq = self.seq(&m.receiver)?;
                 let (n, method, written) = (m.args[0].clone(), &m.method, &seq.written);
                 // The adapter's own `len()` counts the windows (and panics for a size of 0).
-                let count: Expr = parse_quote!(#written.#method(#n).len());
-                let total: Expr = parse_quote!(#written.len());
+                let count: Expr = parse_quote!((#written).#method(#n).len());
+                let total: Expr = parse_quote!((#written).len());
                 let method = method.to_string();
                 Some(Source {
                     refs: Refs::Leaf(false),
@@ -586,8 +603,11 @@ impl Desugar {
                     elem: Box::new(move |k| {
                         let (start, len): (Expr, Expr) = match method.as_str() {
                             "windows" => (k.clone(), n.clone()),
-                            "chunks_exact" => (parse_quote!(#k * #n), n.clone()),
-                            _ => (parse_quote!(#k * #n), parse_quote!((#n).min(#total - #k * #n))),
+                            "chunks_exact" => (parse_quote!((#k) * (#n)), n.clone()),
+                            _ => (
+                                parse_quote!((#k) * (#n)),
+                                parse_quote!((#n).min((#total) - (#k) * (#n))),
+                            ),
                         };
                         let start = seq.at(&parse_quote!((#start)));
                         Some(Item::Window(Box::new(Window { seq: seq.name.clone(), start, len })))
@@ -602,12 +622,12 @@ impl Desugar {
     fn length(src: &Source) -> Expr {
         let mut lens = src.lens.iter();
         let first = lens.next().cloned().unwrap_or_else(|| parse_quote!(0));
-        lens.fold(first, |acc, l| parse_quote!(#acc.min(#l)))
+        lens.fold(first, |acc, l| parse_quote!((#acc).min(#l)))
     }
 
     fn range(src: &Source) -> Expr {
         let len = Self::length(src);
-        parse_quote!(0..#len)
+        parse_quote!(0..(#len))
     }
 
     /// `x.iter()...sum()`, `.product()`, `.fold(init, f)` as a loop.
@@ -645,7 +665,7 @@ impl Desugar {
                             bound_body(&c.inputs[1], item, &src.refs, &*c.body, |v, b| {
                                 v.visit_expr_mut(b)
                             })?;
-                        parse_quote!(#acc = { let #pa = #acc; #(#lets)* #body };)
+                        parse_quote!(#acc = { #(#lets)* let #pa = #acc; #body };)
                     }
                     f @ Expr::Path(_) => {
                         let elem = (src.elem)(&index)?.expr()?;

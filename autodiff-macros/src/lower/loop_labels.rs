@@ -67,12 +67,20 @@ impl VisitMut for Labels {
         for mut stmt in std::mem::take(&mut block.stmts) {
             // Inner labelled loops first: each has its own flag.
             visit_mut::visit_stmt_mut(self, &mut stmt);
+            // A loop whose exits to its label leave a loop used as a value keeps its label
+            // (and the lowering's error): no flag can follow a loop inside an expression.
+            let original = stmt.clone();
             let label = label_of(&mut stmt).and_then(|l| l.take()).map(|l| l.name);
             if let (Some(label), Some(body)) = (label, body_of(&mut stmt)) {
                 self.next += 1;
                 let flag = Ident::new(&format!("__autodiff_exit{}", self.next), Span::call_site());
-                let mut exits = Exits { label: &label, flag: &flag, depth: 0, used: false };
+                let mut exits =
+                    Exits { label: &label, flag: &flag, depth: 0, used: false, refused: false };
                 exits.visit_block_mut(body);
+                if exits.refused {
+                    stmts.push(original);
+                    continue;
+                }
                 if exits.used {
                     stmts.push(parse_quote!(let mut #flag: usize = 0;));
                 }
@@ -94,6 +102,8 @@ struct Exits<'a> {
     depth: usize,
     /// Whether an inner loop exits to the label (the flag is then needed).
     used: bool,
+    /// Whether a loop used as a value (`let v = loop { .. break 'a; .. }`) exits to the label.
+    refused: bool,
 }
 
 impl VisitMut for Exits<'_> {
@@ -142,6 +152,18 @@ impl VisitMut for Exits<'_> {
             }
         }
         block.stmts = stmts;
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // Loop statements are handled in `visit_block_mut`; a loop reached here is inside an
+        // expression.
+        if matches!(e, Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_))
+            && exits_to(&Stmt::Expr(e.clone(), None), self.label)
+        {
+            self.refused = true;
+            return;
+        }
+        visit_mut::visit_expr_mut(self, e);
     }
 
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}

@@ -119,8 +119,8 @@ impl<'s> Lowerer<'_> {
         if let Some(l) = label {
             self.errors.error(
                 l,
-                "labelled loops cannot be differentiated",
-                "remove the label; leave nested loops with a flag",
+                "this labelled loop cannot be differentiated: a loop used as a value exits to it",
+                "`break 'a;` and `continue 'a;` work from loop statements; leave a loop used as a value with a plain `break v`, set a flag, and test it after that loop",
             );
             return;
         }
@@ -151,7 +151,7 @@ impl<'s> Lowerer<'_> {
                 if (r.mutates_local || r.has_macro) || (r.mentions_varied && !range) {
                     let help = if yields_windows(&f.expr) {
                         // The desugaring left it as written: the body used a window otherwise.
-                        "a window or chunk of an active slice can only be indexed (`w[0]`), asked its `.len()` and iterated (`w.iter()`) here; write other uses with indices: `for k in 0..w.len() { .. w[k] .. }`"
+                        "a window or chunk of an active slice can only be indexed (`w[0]`), asked its `.len()` and iterated (`w.iter()`) here, in a body that does not bind the names the iterator reads again (`let x = ..`); write other uses with indices: `for k in 0..w.len() { .. w[k] .. }`"
                     } else {
                         "loop over indices instead: `for i in 0..x.len() { let xi = x[i]; .. }`"
                     };
