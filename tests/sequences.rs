@@ -784,6 +784,48 @@ fn window_shadowed(x: &[f64], y: &[f64]) -> f64 {
     s + x.iter().fold(0.0, |x, &v| x * 0.5 + v)
 }
 
+// Integer arithmetic on `.len()` of an active sequence is inactive (and so are the lengths the
+// desugaring computes for `step_by(..).rev()` and `skip(..).rev()`).
+#[differentiable]
+fn length_arithmetic(x: &[f64], y: &[f64]) -> f64 {
+    let last = x[x.len().saturating_sub(1)];
+    let stepped: f64 = x.iter().step_by(2).rev().map(|v| v * v).sum();
+    let zipped: f64 = x.iter().skip(1).rev().zip(y.iter()).map(|(a, b)| a * b).sum();
+    let product: f64 = x.iter().rev().skip(2).map(|v| v + 1.0).product();
+    last * (x.len() as f64) + stepped + zipped + product
+}
+
+// Buffers without a type annotation: `vec![..]` of floats is a `Vec` of floats.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn unannotated_buffers(x: &[f64]) -> f64 {
+    let mut b = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        b[i] = x[i] * x[i];
+    }
+    let mut c = vec![1.0, 2.0];
+    c[0] = b[0];
+    b.iter().sum::<f64>() + c[0] * c[1]
+}
+
+#[test]
+fn buffers_without_a_type_annotation() {
+    let x = [1.0, 2.0, 3.0];
+    let (v, g) = unannotated_buffers_grad(&x);
+    assert_eq!(v, 14.0 + 2.0);
+    assert_eq!(g, vec![2.0 + 4.0, 4.0, 6.0]);
+}
+
+#[test]
+fn length_arithmetic_is_inactive() {
+    let (x, y) = ([1.0, 2.0, 3.0, 4.0], [0.5, -1.0, 2.0]);
+    // last = 4 (·4); stepped = 1 + 9; zipped = 4·0.5 + 3·(-1) + 2·2; product = (2 + 1)(1 + 1)
+    let (v, (gx, gy)) = length_arithmetic_grad(&x, &y);
+    assert_eq!(v, 16.0 + 10.0 + 3.0 + 6.0);
+    assert_eq!(gx, vec![2.0 + 3.0, 2.0 + 2.0, 6.0 - 1.0, 4.0 + 0.5]);
+    assert_eq!(gy, vec![4.0, 3.0, 2.0]);
+}
+
 #[test]
 fn adapters_nested_in_each_other_and_shadowed_sequences() {
     let x = [1.0, 2.0, 3.0, 4.0, 5.0];

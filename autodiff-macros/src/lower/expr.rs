@@ -31,8 +31,9 @@ impl<'s> Lowerer<'_> {
                 _ => self.fail(e, "macro calls cannot be differentiated", super::block::MACRO_HELP),
             };
         }
-        if !r.mentions_varied && !r.mutates_local {
-            // Nothing here depends on an active parameter: evaluate it as written.
+        if (!r.mentions_varied || self.inactive_value(e)) && !r.mutates_local {
+            // Nothing here depends on an active parameter (or only through methods like
+            // `.len()`, whose values have no derivative): evaluate it as written.
             if let Some(v) = self.local_var(e) {
                 return Operand::Var(v);
             }
@@ -253,6 +254,28 @@ impl<'s> Lowerer<'_> {
         };
         let kind = Kind::Seq(crate::kind::Seq::Slice);
         self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(seq), start, end], ix.span(), kind)
+    }
+
+    /// Whether `e`'s value does not depend on an active parameter although it mentions one:
+    /// built from values of methods like `.len()` (`x.len().saturating_sub(1)`,
+    /// `x.len() as f64 * 0.5`), literals and inactive names.
+    fn inactive_value(&self, e: &Expr) -> bool {
+        match e {
+            _ if !rename(e, &self.env, &self.vars).mentions_varied => true,
+            Expr::MethodCall(m)
+                if rules::INACTIVE_METHODS.contains(&m.method.to_string().as_str()) =>
+            {
+                true
+            }
+            Expr::MethodCall(m) => {
+                self.inactive_value(&m.receiver) && m.args.iter().all(|a| self.inactive_value(a))
+            }
+            Expr::Binary(b) => self.inactive_value(&b.left) && self.inactive_value(&b.right),
+            Expr::Paren(p) => self.inactive_value(&p.expr),
+            Expr::Cast(c) => self.inactive_value(&c.expr),
+            Expr::Unary(u) => self.inactive_value(&u.expr),
+            _ => false,
+        }
     }
 
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
@@ -651,6 +674,21 @@ impl<'s> Lowerer<'_> {
             },
             Expr::Repeat(r) if self.infer_kind(&r.expr) == Kind::Float => {
                 Kind::Seq(crate::kind::Seq::Array)
+            }
+            // `vec![0.0; n]`, `vec![a, b]` of floats
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let tokens = &m.mac.tokens;
+                match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+                    Ok(Expr::Repeat(r)) if self.infer_kind(&r.expr) == Kind::Float => {
+                        Kind::Seq(crate::kind::Seq::Vec)
+                    }
+                    Ok(Expr::Array(a))
+                        if a.elems.first().is_some_and(|x| self.infer_kind(x) == Kind::Float) =>
+                    {
+                        Kind::Seq(crate::kind::Seq::Vec)
+                    }
+                    _ => Kind::Unknown,
+                }
             }
             Expr::Index(ix)
                 if self.infer_kind(&ix.expr) == Kind::Seq(crate::kind::Seq::Tensors) =>
