@@ -827,3 +827,33 @@ fn jumps_in_match_arms_and_labelled_whiles() {
         );
     }
 }
+
+// A `return` inside a loop used as a value (the value loop becomes a statement first).
+#[differentiable]
+fn return_from_a_value_loop(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let v = loop {
+            if x[i] > 2.0 {
+                return s * x[i];
+            }
+            break x[i] * x[i];
+        };
+        s += v;
+    }
+    s
+}
+
+#[test]
+fn a_return_inside_a_loop_used_as_a_value() {
+    // s = 1 + 2.25 after two points; the third (3 > 2) returns s · 3
+    let x = [1.0, 1.5, 3.0, 4.0];
+    let (v, g) = return_from_a_value_loop_grad(&x);
+    assert!((v - 9.75).abs() < 1e-12);
+    let want = [6.0, 9.0, 3.25, 0.0];
+    for (gi, wi) in g.iter().zip(want) {
+        assert!((gi - wi).abs() < 1e-12, "{gi} vs {wi}");
+    }
+    let (_, t) = return_from_a_value_loop_jvp(&x, &[1.0; 4]);
+    assert!((t - 18.25).abs() < 1e-12);
+}

@@ -40,6 +40,16 @@ fn labelled_break_from_a_loop_used_as_a_value(x: &[f64]) -> f64 {
 }
 
 #[differentiable]
+fn return_inside_a_value(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let y = if x[i] > 1.0 { return s; } else { x[i] * 2.0 };
+        s += y;
+    }
+    s
+}
+
+#[differentiable]
 fn window_of_a_shadowed_name(x: &[f64], y: &[f64]) -> f64 {
     let mut s = 0.0;
     for w in x.windows(2) {

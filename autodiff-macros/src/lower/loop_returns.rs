@@ -49,9 +49,12 @@ fn ident(prefix: &str, n: usize) -> Ident {
 impl VisitMut for Outside<'_> {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let mut stmts = Vec::new();
-        for mut stmt in std::mem::take(&mut block.stmts) {
+        let mut queue: std::collections::VecDeque<Stmt> = std::mem::take(&mut block.stmts).into();
+        while let Some(mut stmt) = queue.pop_front() {
+            // A loop used as a value becomes a loop statement, whose returns are then
+            // rewritten like any other's.
             if let Some(rewritten) = loop_value(&stmt, &mut self.next, self.rt) {
-                stmts.extend(rewritten);
+                rewritten.into_iter().rev().for_each(|s| queue.push_front(s));
                 continue;
             }
             let original = stmt.clone();
@@ -307,9 +310,10 @@ impl VisitMut for Inside<'_> {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let flag = self.flag;
         let mut stmts = Vec::new();
-        for mut stmt in std::mem::take(&mut block.stmts) {
+        let mut queue: std::collections::VecDeque<Stmt> = std::mem::take(&mut block.stmts).into();
+        while let Some(mut stmt) = queue.pop_front() {
             if let Some(rewritten) = loop_value(&stmt, self.next, self.rt) {
-                stmts.extend(rewritten);
+                rewritten.into_iter().rev().for_each(|s| queue.push_front(s));
                 continue;
             }
             if let Stmt::Expr(Expr::Return(r), _) = &stmt
@@ -334,7 +338,11 @@ impl VisitMut for Inside<'_> {
                 stmts.push(parse_quote!(if #flag != 0 { break; }));
                 continue;
             }
-            visit_mut::visit_stmt_mut(self, &mut stmt);
+            // Branches and blocks that are statements; a `return` inside a value (`let y = if
+            // c { return e; } else { .. };`) stays, and lowering reports it where it is.
+            if matches!(&stmt, Stmt::Expr(Expr::If(_) | Expr::Match(_) | Expr::Block(_), _)) {
+                visit_mut::visit_stmt_mut(self, &mut stmt);
+            }
             stmts.push(stmt);
         }
         block.stmts = stmts;
