@@ -829,6 +829,7 @@ fn jumps_in_match_arms_and_labelled_whiles() {
 }
 
 // A `return` inside a loop used as a value (the value loop becomes a statement first).
+#[allow(clippy::needless_range_loop, clippy::never_loop)]
 #[differentiable]
 fn return_from_a_value_loop(x: &[f64]) -> f64 {
     let mut s = 0.0;
