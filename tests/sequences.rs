@@ -190,6 +190,28 @@ fn local_buffers(x: &[f64], w: f64) -> f64 {
     total
 }
 
+// Buffers declared inside a loop body and filled with `push`, a different length each run.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn pushed_rows(x: &[f64], w: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let mut row: Vec<f64> = Vec::with_capacity(i + 1);
+        for j in 0..=i {
+            row.push(x[j] * w);
+        }
+        if x[i] > 0.0 {
+            row.push(x[i].sin());
+        }
+        let mut s = 0.0;
+        for k in 0..row.len() {
+            s += row[k] * row[k];
+        }
+        total += s.sqrt() * row[0];
+    }
+    total
+}
+
 #[differentiable]
 fn per_point_residuals(x: &[f64], centre: [f64; 2]) -> f64 {
     let mut s = 0.0;
@@ -311,6 +333,46 @@ fn buffers_changed_through_places_and_fill() {
             places_vjp(&v[..5], v[5], seed, gx, &mut gw[0])
         },
         |v, d| places_jvp(&v[..5], v[5], &d[..5], d[5]),
+        &[x.as_slice(), &[0.8]].concat(),
+    );
+}
+
+// A loop over a buffer's length, and the buffer grows after the loop: the adjoint must walk
+// the loop's own trip count, not the final length.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn grows_after_a_loop(x: &[f64]) -> f64 {
+    let mut b: Vec<f64> = Vec::new();
+    b.push(x[0] * x[1]);
+    b.push(x[1]);
+    let mut s = 0.0;
+    for k in 0..b.len() {
+        s += b[k] * x[k];
+    }
+    b.push(s);
+    s * b[2]
+}
+
+#[test]
+fn vec_buffers_pushed_inside_loops() {
+    // s = x0² x1 + x1², the result s²
+    let x = [1.5, -0.5];
+    let (v, g) = grows_after_a_loop_grad(&x);
+    let s = x[0] * x[0] * x[1] + x[1] * x[1];
+    assert!((v - s * s).abs() < 1e-12);
+    let ds = [2.0 * x[0] * x[1], x[0] * x[0] + 2.0 * x[1]];
+    for k in 0..2 {
+        assert!((g[k] - 2.0 * s * ds[k]).abs() < 1e-12, "{k}: {} vs {}", g[k], 2.0 * s * ds[k]);
+    }
+    let x = [0.5, -1.2, 2.0, 0.3];
+    check(
+        "pushed_rows",
+        |v| pushed_rows(&v[..4], v[4]),
+        |v, seed, g| {
+            let (gx, gw) = g.split_at_mut(4);
+            pushed_rows_vjp(&v[..4], v[4], seed, gx, &mut gw[0])
+        },
+        |v, d| pushed_rows_jvp(&v[..4], v[4], &d[..4], d[4]),
         &[x.as_slice(), &[0.8]].concat(),
     );
 }

@@ -34,9 +34,11 @@ pub struct VarInfo {
     /// value for the whole function, changed by [`Node::Store`]s.
     pub buffer: bool,
     /// A buffer declared inside a loop body or a branch arm: a new one each time that code
-    /// runs. Its adjoint is declared where the adjoint of that block starts; `push` into it is
-    /// refused (the adjoint is sized from the buffer as declared).
+    /// runs. Its adjoint is declared where the adjoint of that block starts.
     pub scoped: bool,
+    /// For a scoped buffer that is pushed into: its length at the end of its block (an inactive
+    /// value there), the length of its adjoint.
+    pub length: Option<Var>,
 }
 
 /// An operation's input: a value, or a constant emitted as written.

@@ -180,6 +180,18 @@ pub fn zero_adjoint<T: Zeros + ?Sized>(value: &T) -> T::Output {
     value.adjoint_zeros()
 }
 
+/// The adjoint of a buffer pushed into inside a loop body: `len` zeros, `len` being the
+/// buffer's length at the end of that body (the buffer itself is as declared when the adjoint
+/// runs; it only gives the element type).
+///
+/// ```
+/// let declared: Vec<f64> = Vec::with_capacity(3);
+/// assert_eq!(autodiff_runtime::__private::adjoint_of_length(&declared, 2), [0.0, 0.0]);
+/// ```
+pub fn adjoint_of_length<T: Default + Clone>(_buffer: &[T], len: usize) -> Vec<T> {
+    vec![T::default(); len]
+}
+
 /// Adjoint buffers that contributions of type `C` can be added into.
 pub trait Accumulate<C> {
     /// Adds `contribution` into `self`.

@@ -14,8 +14,8 @@ fn f(x: &[f64]) -> f64 {
     for i in 0..x.len() {
         let mut local: Vec<f64> = Vec::with_capacity(2);
         local.push(x[i]);
-        local[0] *= 2.0;
-        total += local[0];
+        local.truncate(0);
+        total += x[i];
     }
     for i in 0..x.len() {
         let mut row: Vec<f64> = vec![0.0; 2];

@@ -149,7 +149,15 @@ impl Reverse<'_, '_> {
         let buffers = block.nodes.iter().flat_map(definitions);
         for v in buffers.filter(|v| cx.f.var(*v).buffer && cx.active.contains(v)) {
             let (bar, id) = (cx.bar(v), cx.id(v));
-            out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+            match cx.f.var(v).length {
+                // pushed into: as long as it is at the block's end
+                Some(len) => {
+                    let n = cx.id(len);
+                    out.extend(quote!(let mut #bar = #rt::adjoint_of_length(&#id, #n);));
+                    self.read(&Operand::Var(len));
+                }
+                None => out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);)),
+            }
             self.read(&Operand::Var(v));
             self.declared.insert(v);
         }
@@ -493,7 +501,12 @@ impl Reverse<'_, '_> {
 
         // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
         let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
-        let backwards = matches!(lp.head, LoopHead::Range { .. }) && !lp.exits;
+        // A range walked backwards evaluates its head again in the adjoint sweep: not when the
+        // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
+        // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
+        let changing = |v: &Var| cx.f.var(*v).buffer && !self.frozen.contains(v);
+        let backwards =
+            matches!(lp.head, LoopHead::Range { .. }) && !lp.exits && !lp.uses.iter().any(changing);
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
         let mut taped: Vec<Var> = needed
             .iter()

@@ -67,7 +67,10 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
             Node::Loop(lp) => {
                 walk(f, &lp.body, active, out);
                 let LoopHead::Range { pat: syn::Pat::Ident(pi), iter } = &lp.head else { continue };
-                if lp.exits || pi.subpat.is_some() || pi.by_ref.is_some() {
+                // (A head that reads a buffer is evaluated once: the reverse sweep tapes its
+                // index.)
+                let reads_buffer = lp.uses.iter().any(|v| f.var(*v).buffer);
+                if lp.exits || reads_buffer || pi.subpat.is_some() || pi.by_ref.is_some() {
                     continue;
                 }
                 let Some((first, len)) = trip_count(iter) else { continue };

@@ -670,12 +670,7 @@ impl<'s> Lowerer<'_> {
                 use crate::ir::{Store, StoreOp};
                 let Some(buffer) = self.local_var(&mc.receiver) else { return };
                 if self.vars[buffer.0].scoped {
-                    self.errors.error(
-                        e,
-                        "`push` into a buffer declared inside a loop or branch cannot be differentiated",
-                        "declare it with its length and write its elements (`let mut b = vec![0.0; n];` then `b[i] = ..`), or declare it at the top of the function",
-                    );
-                    return;
+                    self.pushed.insert(buffer);
                 }
                 let id = self.vars[buffer.0].ident.clone();
                 let index = self.opaque(syn::parse_quote!(#id.len()), vec![buffer], Kind::Int);

@@ -23,6 +23,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         depth: 0,
         any_active: desc.params.iter().any(|p| p.active),
         element_writes: element_writes(&desc.item.block),
+        pushed: HashSet::new(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -36,6 +37,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             param: None,
             buffer: false,
             scoped: false,
+            length: None,
         });
         cx.env.bind("self", v, false);
     }
@@ -51,6 +53,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
             param: Some(i),
             buffer: false,
             scoped: false,
+            length: None,
         });
         cx.env.bind(&p.ident.to_string(), v, p.active);
         params.push(v);
@@ -137,6 +140,8 @@ pub struct Lowerer<'e> {
     /// The names written element by element somewhere in the body (`b[i] = ..`, `b[i] += ..`,
     /// `b.push(..)`): a `let mut` `Vec` of one of these names is a buffer.
     pub element_writes: HashSet<String>,
+    /// The scoped buffers pushed into (see [`crate::ir::VarInfo::length`]).
+    pub pushed: HashSet<Var>,
 }
 
 /// The names `body` writes element by element.
@@ -215,6 +220,7 @@ impl Lowerer<'_> {
             param: None,
             buffer: false,
             scoped: false,
+            length: None,
         })
     }
 
@@ -251,6 +257,7 @@ impl Lowerer<'_> {
         self.errors.truncate(c.errors);
         self.index_cache = c.index_cache.clone();
         self.depth = c.depth;
+        self.pushed.retain(|v| v.0 < c.vars);
     }
 
     /// Starts lowering a nested block (an arm, a loop body): its nodes go to a new list, and
@@ -262,6 +269,21 @@ impl Lowerer<'_> {
 
     /// Ends a nested block started by [`Lowerer::enter_block`]; returns its nodes.
     pub fn leave_block(&mut self, saved: (Vec<Node>, HashMap<(Var, String), Var>)) -> Vec<Node> {
+        // A buffer declared here and pushed into: its length at the block's end, which sizes
+        // its adjoint in the block's adjoint.
+        let pushed: Vec<Var> = self
+            .nodes
+            .iter()
+            .flat_map(crate::analyse::definitions)
+            .filter(|v| self.vars[v.0].scoped && self.pushed.contains(v))
+            .collect();
+        for b in pushed {
+            let id = self.vars[b.0].ident.clone();
+            if let Operand::Var(len) = self.opaque(syn::parse_quote!(#id.len()), vec![b], Kind::Int)
+            {
+                self.vars[b.0].length = Some(len);
+            }
+        }
         self.depth -= 1;
         self.index_cache = saved.1;
         std::mem::replace(&mut self.nodes, saved.0)
