@@ -858,3 +858,27 @@ fn a_return_inside_a_loop_used_as_a_value() {
     let (_, t) = return_from_a_value_loop_jvp(&x, &[1.0; 4]);
     assert!((t - 18.25).abs() < 1e-12);
 }
+
+// A labelled loop used as a value, its label named only by its own breaks.
+#[differentiable]
+fn labelled_value_loop(x: f64) -> f64 {
+    let mut y = x;
+    let v = 'grow: loop {
+        y = y * 1.5 + 0.1;
+        if y > 3.0 {
+            break 'grow y * x;
+        }
+    };
+    v + y
+}
+
+#[test]
+fn a_labelled_loop_used_as_a_value() {
+    // from x = 1: y = 1.6, 2.5, 3.85; v = 3.85 x; dy/dx = 1.5³
+    let x = 1.0;
+    let (v, g) = labelled_value_loop_grad(x);
+    let y = ((x * 1.5 + 0.1) * 1.5 + 0.1) * 1.5 + 0.1;
+    assert!((v - (y * x + y)).abs() < 1e-12);
+    let dy = 1.5f64.powi(3);
+    assert!((g - (dy * x + y + dy)).abs() < 1e-12, "{g}");
+}

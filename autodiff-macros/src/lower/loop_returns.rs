@@ -127,9 +127,18 @@ fn loop_value(stmt: &Stmt, next: &mut usize, rt: &TokenStream) -> Option<Vec<Stm
     let Stmt::Local(local) = stmt else { return None };
     let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
     let Expr::Loop(lp) = &*init.expr else { return None };
-    if lp.label.is_some() {
-        return None;
+    let mut lp = lp.clone();
+    // A label only its own body's jumps name (`break 'l v;` as `break v;`) is dropped; one an
+    // inner loop names stays, and lowering reports it.
+    if let Some(label) = lp.label.take() {
+        let mut own = OwnJumps { label: &label.name };
+        own.visit_block_mut(&mut lp.body);
+        let body = &lp.body;
+        if quote::quote!(#body).to_string().contains(&label.name.to_string()) {
+            return None;
+        }
     }
+    let lp = &lp;
     *next += 1;
     let (flag, slot) = (ident("__autodiff_break", *next), ident("__autodiff_value", *next));
     let bound = bound_names(&init.expr);
@@ -167,6 +176,30 @@ fn loop_value(stmt: &Stmt, next: &mut usize, rt: &TokenStream) -> Option<Vec<Stm
         parse_quote!(loop #body),
         parse_quote!(let #pat = #value;),
     ])
+}
+
+/// Removes the label `label` from the jumps of a loop's own body (not of inner loops).
+struct OwnJumps<'a> {
+    label: &'a syn::Lifetime,
+}
+
+impl VisitMut for OwnJumps<'_> {
+    fn visit_expr_break_mut(&mut self, b: &mut syn::ExprBreak) {
+        if b.label.as_ref() == Some(self.label) {
+            b.label = None;
+        }
+        visit_mut::visit_expr_break_mut(self, b);
+    }
+    fn visit_expr_continue_mut(&mut self, c: &mut syn::ExprContinue) {
+        if c.label.as_ref() == Some(self.label) {
+            c.label = None;
+        }
+    }
+    fn visit_expr_for_loop_mut(&mut self, _: &mut syn::ExprForLoop) {}
+    fn visit_expr_while_mut(&mut self, _: &mut syn::ExprWhile) {}
+    fn visit_expr_loop_mut(&mut self, _: &mut syn::ExprLoop) {}
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// Rewrites the loop's own `break e;` (not those of inner loops) into `flag = k; break;`, or
