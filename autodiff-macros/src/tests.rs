@@ -687,3 +687,40 @@ fn a_computed_index_read_twice_is_read_once() {
     assert_eq!(dump.matches("index(x, ").count(), 3, "{dump}");
     assert_eq!(dump.matches("const i + 1").count(), 1, "{dump}");
 }
+
+/// Views (emit/views.rs): a range loop reading `x[a + c]` unconditionally slices `x` once
+/// before the loop, in reverse mode only; a parameter that the loop reads only through one view
+/// gets a view of its adjoint buffer there; a read under a condition gets none.
+#[test]
+fn range_loops_read_through_views_in_reverse_mode() {
+    let out = expansion(
+        quote!(),
+        quote! {
+            fn rows(x: &[f64], m: &[f64], d: usize) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() / d {
+                    for c in 0..d {
+                        s += (x[i * d + c] - m[c]).powi(2);
+                    }
+                    for c in 1..d {
+                        if c > 2 {
+                            s += m[c - 1];
+                        }
+                    }
+                }
+                s
+            }
+        },
+    );
+    let vjp =
+        &out[out.find("fnrows_vjp").unwrap_or(0)..out.find("fnrows_grad").unwrap_or(out.len())];
+    assert!(vjp.contains("::autodiff::__private::view(&x,if"), "{vjp}");
+    assert!(vjp.contains("::autodiff::__private::view(&m,if"), "{vjp}");
+    // x is read only at i * d + c in the inner loop: its adjoint has a view there
+    assert!(vjp.contains("view_mut(&mut*x_bar,"), "{vjp}");
+    // m too, in that loop; the other loop reads it under a condition: no view there
+    assert_eq!(vjp.matches("view_mut(&mut*m_bar,").count(), 1, "{vjp}");
+    assert!(vjp.contains("=m[t_6]") && vjp.contains("m_bar[t_6]"), "checked: {vjp}");
+    let jvp = &out[out.find("fnrows_jvp").unwrap_or(0)..out.find("fnrows_vjp").unwrap_or(0)];
+    assert!(!jvp.contains("view("), "no views in forward mode: {jvp}");
+}
