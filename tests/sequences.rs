@@ -322,6 +322,28 @@ fn loops_and_branches_that_only_write_into_buffers() {
     assert!((t - (3.0 * x * x + y)).abs() < 1e-12);
 }
 
+// `fill` of part of a buffer or array (a second review found `b[..2].fill(v)` filling all).
+#[differentiable]
+fn partial_fills(x: &[f64]) -> f64 {
+    let mut b = vec![1.0; 3];
+    b[..2].fill(x[0]);
+    let mut a = [1.0; 4];
+    a[1..3].fill(x[1]);
+    a[3..].fill(x[0] * x[1]);
+    b[0] + b[1] * 2.0 + b[2] * x[1] + a[0] + a[1] * a[2] + a[3]
+}
+
+#[test]
+fn fills_of_part_of_a_buffer() {
+    let x = [0.7, -0.4];
+    // b = [x0, x0, 1], a = [1, x1, x1, x0 x1]
+    let (v, g) = partial_fills_grad(&x);
+    let want = 3.0 * x[0] + x[1] + 1.0 + x[1] * x[1] + x[0] * x[1];
+    assert!((v - want).abs() < 1e-12, "{v} vs {want}");
+    let gw = [3.0 + x[1], 1.0 + 2.0 * x[1] + x[0]];
+    assert!((g[0] - gw[0]).abs() < 1e-12 && (g[1] - gw[1]).abs() < 1e-12, "{g:?}");
+}
+
 #[test]
 fn buffers_changed_through_places_and_fill() {
     let x = [0.5, -1.2, 2.0, 0.3, 1.1];

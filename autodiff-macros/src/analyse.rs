@@ -383,6 +383,33 @@ const READ_ONLY_METHODS: &[&str] = &[
     "windows", "chunks", "split_at", "capacity",
 ];
 
+/// The methods that change a `Vec` in place (`push` is differentiated; the others are refused
+/// on a buffer with an error naming them).
+pub const CHANGING_METHODS: &[&str] = &[
+    "push",
+    "extend_from_slice",
+    "copy_from_slice",
+    "clone_from_slice",
+    "extend",
+    "append",
+    "insert",
+    "remove",
+    "swap_remove",
+    "pop",
+    "clear",
+    "truncate",
+    "resize",
+    "retain",
+    "dedup",
+    "drain",
+    "swap",
+    "reverse",
+    "rotate_left",
+    "rotate_right",
+    "sort_by",
+    "sort_unstable_by",
+];
+
 /// Whether an expression kept as written changes the buffer named `buffer` (`b.fill(0.0)`,
 /// `b.clear()`, `&mut b`): any method but the read-only ones counts.
 pub fn mutates_buffer(expr: &syn::Expr, buffer: &proc_macro2::Ident) -> bool {

@@ -169,7 +169,9 @@ fn element_writes(body: &syn::Block) -> HashSet<String> {
             syn::visit::visit_expr_binary(self, b);
         }
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            if m.method == "push"
+            // `push`, and the methods that change a `Vec` otherwise (a buffer changed by one of
+            // them gets the lowering's error saying so, not a type error).
+            if crate::analyse::CHANGING_METHODS.contains(&m.method.to_string().as_str())
                 && let syn::Expr::Path(p) = &*m.receiver
                 && let Some(id) = p.path.get_ident()
             {

@@ -703,13 +703,20 @@ impl VisitMut for Desugar {
                 *e = parse_quote!(for #k in #range { #(#lets)* #body });
                 visit_mut::visit_expr_mut(self, e);
             }
+            // `b.fill(v)`, `b[a..c].fill(v)`: the elements of the range written one by one.
             Expr::MethodCall(m) if m.method == "fill" && m.args.len() == 1 => {
-                let Some(seq) = self.seq(&m.receiver).filter(|s| s.offset.is_none()) else {
-                    return;
+                let receiver = match &*m.receiver {
+                    Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
+                    r => r,
                 };
+                let Some(seq) = self.seq(receiver) else { return };
                 let (k, value) = (self.fresh("k"), self.fresh("value"));
-                let (name, v) = (&seq.name, &m.args[0]);
-                *e = parse_quote!({ let #value = #v; for #k in 0..#name.len() { #name[#k] = #value; } });
+                let (name, written, v) = (&seq.name, &seq.written, &m.args[0]);
+                let at = seq.at(&parse_quote!(#k));
+                *e = parse_quote!({
+                    let #value = #v;
+                    for #k in 0..(#written).len() { #name[#at] = #value; }
+                });
             }
             Expr::MethodCall(m) => {
                 if let Some(r) = self.reduction(m) {

@@ -369,6 +369,16 @@ impl<'s> Lowerer<'_> {
                 "call the method without a turbofish, with the types given by a `let` annotation",
             );
         }
+        if matches!(name.as_str(), "clone" | "to_owned" | "to_vec")
+            && mc.args.is_empty()
+            && self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].buffer)
+        {
+            return self.fail(
+                mc,
+                "copying a buffer written in place cannot be differentiated yet",
+                "copy its elements into a new buffer: `let mut c = vec![0.0; b.len()];` then `c[i] = b[i]`",
+            );
+        }
         if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
             // An owned copy of a borrowed tensor (`let mut h = x.clone();` of `x: &Tensor`) is
             // a value of its own: loops carry owned tensors.
