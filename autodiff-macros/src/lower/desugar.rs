@@ -210,7 +210,8 @@ fn strip_refs(p: &Pat) -> Pat {
 
 /// Whether an expression is pure and cheap, so that evaluating it again (once per element
 /// instead of once, or once more to read an element already read) changes nothing: literals,
-/// names, fields, arithmetic, casts, `.len()`, `.min(..)`, `.max(..)`.
+/// names, fields, arithmetic, casts, `.len()`, `.min(..)`, `.max(..)`, `.saturating_sub(..)`,
+/// `.div_ceil(..)`, and `.windows(n)`, `.chunks(n)`, `.chunks_exact(n)` (whose `.len()` counts).
 pub fn is_simple(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) | Expr::Path(_) => true,
@@ -223,7 +224,10 @@ pub fn is_simple(e: &Expr) -> bool {
             let method = m.method.to_string();
             let arity = match method.as_str() {
                 "len" => 0,
-                "min" | "max" => 1,
+                // integer arithmetic, and the counting adapters the desugaring writes
+                // (`x.windows(2).len()`)
+                "min" | "max" | "saturating_sub" | "div_ceil" | "windows" | "chunks"
+                | "chunks_exact" => 1,
                 _ => return false,
             };
             m.args.len() == arity && is_simple(&m.receiver) && m.args.iter().all(is_simple)
