@@ -892,6 +892,37 @@ fn unannotated_buffers(x: &[f64]) -> f64 {
     b.iter().sum::<f64>() + c[0] * c[1]
 }
 
+// Buffers of inactive data (counts, indices) written by element beside active code.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(x))]
+fn histogram_weighted(x: &[f64], bins: &[usize], k: usize) -> f64 {
+    let mut count = vec![0usize; k];
+    for i in 0..x.len() {
+        count[bins[i]] += 1;
+    }
+    let mut order = Vec::new();
+    for j in 0..k {
+        if count[j] > 0 {
+            order.push(j);
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i] / count[bins[i]] as f64;
+        count[bins[i]] -= 1;
+    }
+    s + order.len() as f64
+}
+
+#[test]
+fn buffers_of_inactive_data() {
+    let (x, bins) = ([1.0, 2.0, 3.0], [0, 1, 0]);
+    // counts [2, 1]; the second loop divides by the count left in each bin: x0²/2, x1²/1, x2²/1
+    let (v, g) = histogram_weighted_grad(&x, &bins, 2);
+    assert_eq!(v, 0.5 + 4.0 + 9.0 + 2.0);
+    assert_eq!(g, vec![1.0, 4.0, 6.0]);
+}
+
 #[test]
 fn buffers_without_a_type_annotation() {
     let x = [1.0, 2.0, 3.0];

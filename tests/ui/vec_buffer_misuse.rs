@@ -36,4 +36,11 @@ fn copies_and_extends(x: &[f64]) -> f64 {
     c[0] * b[0] + d[0]
 }
 
+#[differentiable]
+fn active_value_into_untyped_buffer(x: &[f64]) -> f64 {
+    let mut b = Vec::new();
+    b.push(x[0] * 2.0);
+    b[0]
+}
+
 fn main() {}

@@ -575,10 +575,16 @@ impl<'s> Lowerer<'_> {
                 let vec = self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec);
                 // A `Vec` only ever assigned whole is a plain value, carried like a float.
                 let written = self.element_writes.contains(&pi.ident.to_string());
-                if pi.mutability.is_some() && fresh && vec && written {
+                // A `let mut` of no known float kind (`vec![0usize; k]`, `Vec::new()`) written by
+                // element is a buffer of inactive data: what it holds never has a derivative
+                // (storing an active value into it is an error, below).
+                let data = self.vars[v.0].kind == Kind::Unknown && !self.vars[v.0].varied;
+                if pi.mutability.is_some() && fresh && (vec || data) && written {
                     self.vars[v.0].buffer = true;
                     self.vars[v.0].scoped = self.depth > 0;
-                    self.vars[v.0].varied |= self.any_active;
+                    if vec {
+                        self.vars[v.0].varied |= self.any_active;
+                    }
                 }
                 self.env.bind(&pi.ident.to_string(), v, false);
             }
@@ -675,6 +681,9 @@ impl<'s> Lowerer<'_> {
                 let id = self.vars[buffer.0].ident.clone();
                 let index = self.opaque(syn::parse_quote!(#id.len()), vec![buffer], Kind::Int);
                 let value = self.lower_expr(&mc.args[0]);
+                if self.inactive_buffer_takes(buffer, &value, e) {
+                    return;
+                }
                 self.nodes.push(Node::Store(Store { buffer, index, value, op: StoreOp::Push }));
             }
             Expr::Assign(a) => self.lower_assign(&a.left, &a.right, None),
@@ -852,6 +861,9 @@ impl<'s> Lowerer<'_> {
                 Some(syn::BinOp::SubAssign(_)) => (StoreOp::Sub, self.lower_expr(value)),
                 Some(op) => (StoreOp::Set, read_modify(self, op)),
             };
+            if self.inactive_buffer_takes(binding.var, &value, &ix.expr) {
+                return;
+            }
             self.nodes.push(Node::Store(Store { buffer: binding.var, index, value, op }));
             return;
         }
@@ -871,6 +883,22 @@ impl<'s> Lowerer<'_> {
             self.vars[v.0].varied |= self.vars[binding.var.0].varied;
             self.env.assign(&name, v);
         }
+    }
+
+    /// Whether a value that depends on an active parameter is stored into a buffer of inactive
+    /// data (whose element type the macro cannot see): reported, since its derivative would be
+    /// lost.
+    fn inactive_buffer_takes(&mut self, buffer: Var, value: &Operand, at: &Expr) -> bool {
+        if self.vars[buffer.0].varied || !self.varied(value) {
+            return false;
+        }
+        let name = self.vars[buffer.0].ident.to_string();
+        self.errors.error(
+            at,
+            format!("`{name}` holds values that depend on an active parameter, but its element type is not known to be a float"),
+            format!("give it a float type: `let mut {name}: Vec<f64> = ..`"),
+        );
+        true
     }
 
     /// Reports a macro call in the body.
