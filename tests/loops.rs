@@ -882,3 +882,47 @@ fn a_labelled_loop_used_as_a_value() {
     let dy = 1.5f64.powi(3);
     assert!((g - (dy * x + y + dy)).abs() < 1e-12, "{g}");
 }
+
+// `while let` over an inactive scrutinee (a walk along an index chain).
+#[differentiable(wrt(x))]
+fn walk_chain(x: &[f64], next: &[usize]) -> f64 {
+    let mut s = 0.0;
+    let mut i = 0;
+    while let Some(&j) = next.get(i) {
+        s += x[i] * x[j];
+        i = j;
+        if i == 0 {
+            break;
+        }
+    }
+    s
+}
+
+#[test]
+fn while_let_over_an_inactive_value() {
+    // 0 -> 1 -> 2 -> 3 -> 0: s = x0 x1 + x1 x2 + x2 x3 + x3 x0
+    let (x, next) = ([1.0, 2.0, 3.0, 4.0], [1, 2, 3, 0]);
+    let (v, g) = walk_chain_grad(&x, &next);
+    assert_eq!(v, 2.0 + 6.0 + 12.0 + 4.0);
+    assert_eq!(g, vec![2.0 + 4.0, 1.0 + 3.0, 2.0 + 4.0, 3.0 + 1.0]);
+    let (_, t) = walk_chain_jvp(&x, &next, &[1.0; 4]);
+    assert_eq!(t, 20.0);
+}
+
+// A `match` arm's binding read by the arm's adjoint (it indexes `x`).
+#[differentiable(wrt(x))]
+fn arm_binding_as_index(x: &[f64], next: &[usize]) -> f64 {
+    match next.first() {
+        Some(&j) => x[j] * x[0],
+        None => x[0],
+    }
+}
+
+#[test]
+fn a_match_binding_read_by_the_adjoint() {
+    let x = [1.5, 2.0, -3.0];
+    let (v, g) = arm_binding_as_index_grad(&x, &[2]);
+    assert_eq!((v, g), (-4.5, vec![-3.0, 0.0, 1.5]));
+    let (v, g) = arm_binding_as_index_grad(&x, &[]);
+    assert_eq!((v, g), (1.5, vec![1.0, 0.0, 0.0]));
+}

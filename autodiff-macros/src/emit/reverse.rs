@@ -70,6 +70,22 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
     quote! { #(#tapes)* #(#marks)* #code #result }
 }
 
+/// The names a pattern binds.
+fn pattern_names(pat: Option<&syn::Pat>) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut names = Names(HashSet::new());
+    if let Some(p) = pat {
+        syn::visit::Visit::visit_pat(&mut names, p);
+    }
+    names.0
+}
+
 fn tape(id: usize) -> Ident {
     format_ident!("__tape{}", id, span = Span::mixed_site())
 }
@@ -424,10 +440,12 @@ impl Reverse<'_, '_> {
             self.declared = declared;
             // What the arm defines and its adjoint code reads is handed over; the rest is
             // read from the enclosing scope.
+            // (A `match` arm's pattern bindings too: `Some(&j) => .. x[j] ..`.)
             let here: HashSet<Var> = arm.body.nodes.iter().flat_map(definitions).collect();
+            let bound = pattern_names(arm.pat.as_ref());
             let mut saved: Vec<Ident> = Vec::new();
             for v in reads {
-                if here.contains(&v) {
+                if here.contains(&v) || bound.contains(&cx.id(v).to_string()) {
                     saved.push(cx.id(v).clone());
                 } else {
                     self.read(&Operand::Var(v));

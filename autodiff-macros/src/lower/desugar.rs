@@ -13,6 +13,8 @@
 //!     => for k in 0..b.len().min(x.len()) { let xi = x[k]; b[k] += xi * w; }
 //! b.fill(v);
 //!     => { let value = v; for k in 0..b.len() { b[k] = value; } }
+//! while let Some(&j) = next.get(i) { body }
+//!     => loop { match next.get(i) { Some(&j) => { body } _ => break, } }
 //! ```
 //!
 //! Sources: a sequence (`x`, `&x`, `x.iter()`, `.copied()`, `.cloned()`, a range of it such as
@@ -706,6 +708,12 @@ impl VisitMut for Desugar {
                 };
                 *e = parse_quote!(for #k in #range { #(#lets)* #body });
                 visit_mut::visit_expr_mut(self, e);
+            }
+            // `while let p = e { body }` -> `loop { match e { p => { body } _ => break, } }`
+            Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
+                let Expr::Let(l) = &*w.cond else { return };
+                let (label, pat, scrutinee, body) = (&w.label, &l.pat, &l.expr, &w.body);
+                *e = parse_quote!(#label loop { match #scrutinee { #pat => #body _ => break, } });
             }
             // `b.fill(v)`, `b[a..c].fill(v)`: the elements of the range written one by one.
             Expr::MethodCall(m) if m.method == "fill" && m.args.len() == 1 => {
