@@ -4,7 +4,7 @@
 //! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide
 //! what to keep and what to recompute.
 
-use crate::ir::{Block, Function, Node, Operand, Prim, Var};
+use crate::ir::{Block, Branch, Function, Loop, Node, Operand, Prim, Var};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
 
@@ -85,6 +85,54 @@ pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
             Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
         }
     }
+}
+
+/// The values a branch defines, its outputs and everything inside its arms.
+pub fn branch_inner(br: &Branch) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = br.outs.iter().copied().collect();
+    br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
+    inner
+}
+
+/// The values a loop defines: carried values, bound names and everything in its body.
+pub fn loop_inner(lp: &Loop) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+    inner.extend(&lp.bound);
+    defined_within(&lp.body, &mut inner);
+    inner
+}
+
+/// The names bound by the patterns inside an expression (`let`s, arms, closure parameters),
+/// shadowing included.
+pub fn bound_names(e: &syn::Expr) -> HashSet<String> {
+    let mut names = BoundNames(HashSet::new());
+    syn::visit::Visit::visit_expr(&mut names, e);
+    names.0
+}
+
+/// The names a pattern binds (`Some(&j)` binds `j`).
+pub fn pattern_names(p: &syn::Pat) -> HashSet<String> {
+    let mut names = BoundNames(HashSet::new());
+    syn::visit::Visit::visit_pat(&mut names, p);
+    names.0
+}
+
+struct BoundNames(HashSet<String>);
+
+impl<'a> syn::visit::Visit<'a> for BoundNames {
+    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+        self.0.insert(p.ident.to_string());
+        syn::visit::visit_pat_ident(self, p);
+    }
+}
+
+/// Whether tokens mention the identifier `id` (inside groups too).
+pub fn mentions_ident(tokens: proc_macro2::TokenStream, id: &proc_macro2::Ident) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == *id,
+        proc_macro2::TokenTree::Group(g) => mentions_ident(g.stream(), id),
+        _ => false,
+    })
 }
 
 /// The values a node defines at its own level: an operation's result, a branch's outputs, a

@@ -21,7 +21,10 @@
 //! count when it is known.
 
 use super::context::Ctx;
-use crate::analyse::{defined_within, definitions, frozen_buffers, read_within, reads};
+use crate::analyse::{
+    branch_inner, defined_within, definitions, frozen_buffers, loop_inner, pattern_names,
+    read_within, reads,
+};
 use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::Kind;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -68,22 +71,6 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
     });
     let result = cx.operand(cx.f.result());
     quote! { #(#tapes)* #(#marks)* #code #result }
-}
-
-/// The names a pattern binds.
-fn pattern_names(pat: Option<&syn::Pat>) -> HashSet<String> {
-    struct Names(HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Names {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.insert(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut names = Names(HashSet::new());
-    if let Some(p) = pat {
-        syn::visit::Visit::visit_pat(&mut names, p);
-    }
-    names.0
 }
 
 fn tape(id: usize) -> Ident {
@@ -229,16 +216,19 @@ impl Reverse<'_, '_> {
                             }
                         }
                     }
-                    // An element or a field: its adjoint adds into the same place of the
-                    // whole's adjoint, which is declared (zeros) at the first such read.
-                    Prim::Index | Prim::Field => {
+                    // An element, a sub-slice or a field: its adjoint adds into the same place
+                    // of the whole's adjoint, which is declared (zeros) at the first such read.
+                    Prim::Index | Prim::Slice | Prim::Field => {
                         if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             let bar = cx.bar(whole);
-                            if let Some(i) = op.args.get(1) {
-                                self.read(i);
-                            }
+                            op.args[1..].iter().for_each(|a| self.read(a));
                             let place = match (op.prim, cx.views.reads.get(&op.out)) {
                                 (Prim::Field, _) => cx.place(op, &quote!(#bar)),
+                                (Prim::Slice, _) => {
+                                    let (start, end) =
+                                        (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
+                                    quote!(#bar[#start..#end])
+                                }
                                 (_, Some((_, Some(view), c))) => quote!(#view[#c]),
                                 _ => {
                                     let i = cx.operand(&op.args[1]);
@@ -274,22 +264,6 @@ impl Reverse<'_, '_> {
                             self.read(&op.args[1]);
                             let rest = quote!({ let mut d = #rt::Clone::clone(&#g); d[#i] = #rt::zero_adjoint(&d[#i]); d });
                             out.extend(self.contribute(&op.args[0], rest));
-                        }
-                    }
-                    // A sub-slice: its adjoint adds into the same range of the whole's.
-                    Prim::Slice => {
-                        if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
-                            let bar = cx.bar(whole);
-                            self.read(&op.args[1]);
-                            self.read(&op.args[2]);
-                            if cx.f.var(whole).param.is_none() && !self.declared.contains(&whole) {
-                                let id = cx.id(whole);
-                                self.read(&op.args[0]);
-                                self.declared.insert(whole);
-                                out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
-                            }
-                            let (start, end) = (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
-                            out.extend(quote!(#rt::accumulate(&mut #bar[#start..#end], #rt::Clone::clone(&#g));));
                         }
                     }
                     Prim::Build => {
@@ -442,7 +416,7 @@ impl Reverse<'_, '_> {
             // read from the enclosing scope.
             // (A `match` arm's pattern bindings too: `Some(&j) => .. x[j] ..`.)
             let here: HashSet<Var> = arm.body.nodes.iter().flat_map(definitions).collect();
-            let bound = pattern_names(arm.pat.as_ref());
+            let bound = arm.pat.as_ref().map(pattern_names).unwrap_or_default();
             let mut saved: Vec<Ident> = Vec::new();
             for v in reads {
                 if here.contains(&v) || bound.contains(&cx.id(v).to_string()) {
@@ -486,7 +460,7 @@ impl Reverse<'_, '_> {
     /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
     /// read again later may hold something else), and branches holding any of those.
     fn recorded(&self, node: &Node) -> bool {
-        let changing = |v: &Var| self.cx.f.var(*v).buffer && !self.frozen.contains(v);
+        let changing = |v: &Var| self.changing(*v);
         let buffer_read = |op: &crate::ir::Op| {
             matches!(op.prim, Prim::Index) && op.args[0].var().is_some_and(|v| changing(&v))
         };
@@ -499,6 +473,11 @@ impl Reverse<'_, '_> {
                     || br.arms.iter().any(|a| a.body.nodes.iter().any(|n| self.recorded(n)))
             }
         }
+    }
+
+    /// Whether a value is a buffer written again after it is first read (not frozen).
+    fn changing(&self, v: Var) -> bool {
+        self.cx.f.var(v).buffer && !self.frozen.contains(&v)
     }
 
     fn loop_has_adjoint(&self, lp: &Loop) -> bool {
@@ -522,9 +501,9 @@ impl Reverse<'_, '_> {
         // A range walked backwards evaluates its head again in the adjoint sweep: not when the
         // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
         // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
-        let changing = |v: &Var| cx.f.var(*v).buffer && !self.frozen.contains(v);
-        let backwards =
-            matches!(lp.head, LoopHead::Range { .. }) && !lp.exits && !lp.uses.iter().any(changing);
+        let backwards = matches!(lp.head, LoopHead::Range { .. })
+            && !lp.exits
+            && !lp.uses.iter().any(|v| self.changing(*v));
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
         let mut taped: Vec<Var> = needed
             .iter()
@@ -1058,19 +1037,4 @@ fn count_reads(b: &Block, v: Var) -> usize {
         };
     }
     n
-}
-
-/// The values a branch defines, its outputs and everything inside its arms.
-fn branch_inner(br: &Branch) -> HashSet<Var> {
-    let mut inner: HashSet<Var> = br.outs.iter().copied().collect();
-    br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
-    inner
-}
-
-/// The values a loop defines: carried values, bound names and everything in its body.
-fn loop_inner(lp: &Loop) -> HashSet<Var> {
-    let mut inner: HashSet<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
-    inner.extend(&lp.bound);
-    defined_within(&lp.body, &mut inner);
-    inner
 }

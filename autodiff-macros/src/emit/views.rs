@@ -18,8 +18,8 @@
 //! A view of `n > 0` elements panics before the loop where the loop would have panicked in an
 //! iteration: every iteration reads its element.
 
-use crate::analyse::defined_within;
-use crate::ir::{Block, Function, LoopHead, Node, Operand, Prim, Var};
+use crate::analyse::{loop_inner, mentions_ident};
+use crate::ir::{Block, Function, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::{Kind, Seq};
 use crate::lower::is_simple;
 use proc_macro2::{Ident, Span};
@@ -66,130 +66,122 @@ fn walk(f: &Function, b: &Block, active: &HashSet<Var>, out: &mut Views) {
             Node::Branch(br) => br.arms.iter().for_each(|a| walk(f, &a.body, active, out)),
             Node::Loop(lp) => {
                 walk(f, &lp.body, active, out);
-                let LoopHead::Range { pat: syn::Pat::Ident(pi), iter } = &lp.head else { continue };
-                // (A head that reads a buffer is evaluated once: the reverse sweep tapes its
-                // index.)
-                let reads_buffer = lp.uses.iter().any(|v| f.var(*v).buffer);
-                if lp.exits || reads_buffer || pi.subpat.is_some() || pi.by_ref.is_some() {
-                    continue;
-                }
-                let Some((first, len)) = trip_count(iter) else { continue };
-                let index = &pi.ident;
-                // Element `c` of a view is read at `c - s`.
-                let at: Expr = if is_zero(&first) {
-                    syn::parse_quote!(#index)
-                } else {
-                    syn::parse_quote!((#index - (#first)))
-                };
-                let mut inner: HashSet<Var> =
-                    lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
-                inner.extend(&lp.bound);
-                defined_within(&lp.body, &mut inner);
-                // The index values computed at the body's top level as `a + c`.
-                let mut offsets: HashMap<Var, (Expr, Vec<Var>)> = HashMap::new();
-                for n in &lp.body.nodes {
-                    if let Node::Opaque { out: v, expr, uses } = n
-                        && let Some(o) =
-                            invariant_offset(expr, index, &first, uses, &inner, &lp.bound)
-                    {
-                        offsets.insert(*v, o);
-                    }
-                }
-                let viewable = |seq: &Var| {
-                    let info = f.var(*seq);
-                    matches!(info.kind, Kind::Seq(Seq::Slice | Seq::Array | Seq::Vec))
-                        && !info.buffer
-                        && !inner.contains(seq)
-                };
-                // The reads at `a + c`: elements of active sequences (operations), and of
-                // inactive ones (inactive expressions `x[a + c]` as written).
-                let mut candidates: Vec<(Var, Var, Expr, Vec<Var>)> = Vec::new();
-                for n in &lp.body.nodes {
-                    match n {
-                        Node::Op(op) => {
-                            if let (Prim::Index, [Operand::Var(seq), Operand::Var(i)]) =
-                                (op.prim, &op.args[..])
-                                && viewable(seq)
-                            {
-                                if let Some((a, uses)) = offsets.get(i) {
-                                    candidates.push((op.out, *seq, a.clone(), uses.clone()));
-                                } else if lp.bound.contains(i) && f.var(*i).ident == *index {
-                                    // `x[c]`
-                                    candidates.push((op.out, *seq, first.clone(), Vec::new()));
-                                }
-                            }
-                        }
-                        Node::Opaque { out: v, expr: Expr::Index(ix), uses } => {
-                            let Expr::Path(p) = &*ix.expr else { continue };
-                            let seq = uses.iter().find(|u| p.path.is_ident(&f.var(**u).ident));
-                            if let Some(seq) = seq.filter(|s| viewable(s))
-                                && let Some((a, a_uses)) = invariant_offset(
-                                    &ix.index, index, &first, uses, &inner, &lp.bound,
-                                )
-                            {
-                                candidates.push((*v, *seq, a, a_uses));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let mut views: Vec<View> = Vec::new();
-                let mut keys: Vec<(Var, String)> = Vec::new();
-                let mut reads: Vec<(Var, usize)> = Vec::new();
-                for (read, seq, a, uses) in candidates {
-                    let key = (seq, a.to_token_stream().to_string());
-                    let k = match keys.iter().position(|k| *k == key) {
-                        Some(k) => k,
-                        None => {
-                            let mut uses: Vec<Var> =
-                                uses.iter().copied().filter(|u| *u != seq).collect();
-                            uses.extend(&lp.uses);
-                            views.push(View {
-                                name: format_ident!(
-                                    "__view{}_{}",
-                                    lp.id,
-                                    keys.len(),
-                                    span = Span::mixed_site()
-                                ),
-                                bar: None,
-                                seq,
-                                start: a.clone(),
-                                len: len.clone(),
-                                uses,
-                            });
-                            keys.push(key);
-                            keys.len() - 1
-                        }
-                    };
-                    reads.push((read, k));
-                }
-                // An adjoint view where the loop reads its parameter only through this view.
-                for (k, view) in views.iter_mut().enumerate() {
-                    let seq = view.seq;
-                    if !active.contains(&seq) || f.var(seq).param.is_none() {
-                        continue;
-                    }
-                    let through_view: HashSet<Var> =
-                        reads.iter().filter(|(_, j)| *j == k).map(|(v, _)| *v).collect();
-                    if only_through(&lp.body, seq, &through_view) {
-                        view.bar = Some(format_ident!(
-                            "__bar_view{}_{}",
-                            lp.id,
-                            k,
-                            span = Span::mixed_site()
-                        ));
-                    }
-                }
-                for (v, k) in reads {
-                    let view = &views[k];
-                    out.reads.insert(v, (view.name.clone(), view.bar.clone(), at.clone()));
-                }
-                if !views.is_empty() {
-                    out.loops.insert(lp.id, views);
-                }
+                loop_views(f, lp, active, out);
             }
             Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
         }
+    }
+}
+
+/// The views of one loop (its own body's reads; nested loops have theirs).
+fn loop_views(f: &Function, lp: &Loop, active: &HashSet<Var>, out: &mut Views) {
+    let LoopHead::Range { pat: syn::Pat::Ident(pi), iter } = &lp.head else { return };
+    // (A head that reads a buffer is evaluated once: the reverse sweep tapes its index.)
+    let reads_buffer = lp.uses.iter().any(|v| f.var(*v).buffer);
+    if lp.exits || reads_buffer || pi.subpat.is_some() || pi.by_ref.is_some() {
+        return;
+    }
+    let Some((first, len)) = trip_count(iter) else { return };
+    let index = &pi.ident;
+    // Element `c` of a view is read at `c - s`.
+    let at: Expr = if is_zero(&first) {
+        syn::parse_quote!(#index)
+    } else {
+        syn::parse_quote!((#index - (#first)))
+    };
+    let inner = loop_inner(lp);
+    // The index values computed at the body's top level as `a + c`.
+    let mut offsets: HashMap<Var, (Expr, Vec<Var>)> = HashMap::new();
+    for n in &lp.body.nodes {
+        if let Node::Opaque { out: v, expr, uses } = n
+            && let Some(o) = invariant_offset(expr, index, &first, uses, &inner, &lp.bound)
+        {
+            offsets.insert(*v, o);
+        }
+    }
+    let viewable = |seq: &Var| {
+        let info = f.var(*seq);
+        matches!(info.kind, Kind::Seq(Seq::Slice | Seq::Array | Seq::Vec))
+            && !info.buffer
+            && !inner.contains(seq)
+    };
+    // The reads at `a + c`: elements of active sequences (operations), and of
+    // inactive ones (inactive expressions `x[a + c]` as written).
+    let mut candidates: Vec<(Var, Var, Expr, Vec<Var>)> = Vec::new();
+    for n in &lp.body.nodes {
+        match n {
+            Node::Op(op) => {
+                if let (Prim::Index, [Operand::Var(seq), Operand::Var(i)]) = (op.prim, &op.args[..])
+                    && viewable(seq)
+                {
+                    if let Some((a, uses)) = offsets.get(i) {
+                        candidates.push((op.out, *seq, a.clone(), uses.clone()));
+                    } else if lp.bound.contains(i) && f.var(*i).ident == *index {
+                        // `x[c]`
+                        candidates.push((op.out, *seq, first.clone(), Vec::new()));
+                    }
+                }
+            }
+            Node::Opaque { out: v, expr: Expr::Index(ix), uses } => {
+                let Expr::Path(p) = &*ix.expr else { continue };
+                let seq = uses.iter().find(|u| p.path.is_ident(&f.var(**u).ident));
+                if let Some(seq) = seq.filter(|s| viewable(s))
+                    && let Some((a, a_uses)) =
+                        invariant_offset(&ix.index, index, &first, uses, &inner, &lp.bound)
+                {
+                    candidates.push((*v, *seq, a, a_uses));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut views: Vec<View> = Vec::new();
+    let mut keys: Vec<(Var, String)> = Vec::new();
+    let mut reads: Vec<(Var, usize)> = Vec::new();
+    for (read, seq, a, uses) in candidates {
+        let key = (seq, a.to_token_stream().to_string());
+        let k = match keys.iter().position(|k| *k == key) {
+            Some(k) => k,
+            None => {
+                let mut uses: Vec<Var> = uses.iter().copied().filter(|u| *u != seq).collect();
+                uses.extend(&lp.uses);
+                views.push(View {
+                    name: format_ident!(
+                        "__view{}_{}",
+                        lp.id,
+                        keys.len(),
+                        span = Span::mixed_site()
+                    ),
+                    bar: None,
+                    seq,
+                    start: a.clone(),
+                    len: len.clone(),
+                    uses,
+                });
+                keys.push(key);
+                keys.len() - 1
+            }
+        };
+        reads.push((read, k));
+    }
+    // An adjoint view where the loop reads its parameter only through this view.
+    for (k, view) in views.iter_mut().enumerate() {
+        let seq = view.seq;
+        if !active.contains(&seq) || f.var(seq).param.is_none() {
+            continue;
+        }
+        let through_view: HashSet<Var> =
+            reads.iter().filter(|(_, j)| *j == k).map(|(v, _)| *v).collect();
+        if only_through(&lp.body, seq, &through_view) {
+            view.bar = Some(format_ident!("__bar_view{}_{}", lp.id, k, span = Span::mixed_site()));
+        }
+    }
+    for (v, k) in reads {
+        let view = &views[k];
+        out.reads.insert(v, (view.name.clone(), view.bar.clone(), at.clone()));
+    }
+    if !views.is_empty() {
+        out.loops.insert(lp.id, views);
     }
 }
 
@@ -243,15 +235,8 @@ fn invariant_offset(
 /// Whether `e` is `c` plus or minus terms without `c` (`Some(true)`: `a + c`, `c + a - 1`),
 /// has no `c` (`Some(false)`), or neither (`None`: `c * d`, `a - c`).
 fn unit(e: &Expr, c: &Ident) -> Option<bool> {
-    fn mentions(ts: proc_macro2::TokenStream, c: &Ident) -> bool {
-        ts.into_iter().any(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => i == *c,
-            proc_macro2::TokenTree::Group(g) => mentions(g.stream(), c),
-            _ => false,
-        })
-    }
     match e {
-        _ if !mentions(e.to_token_stream(), c) => Some(false),
+        _ if !mentions_ident(e.to_token_stream(), c) => Some(false),
         Expr::Path(p) if p.path.is_ident(c) => Some(true),
         Expr::Paren(p) => unit(&p.expr, c),
         Expr::Binary(b) => match (&b.op, unit(&b.left, c)?, unit(&b.right, c)?) {

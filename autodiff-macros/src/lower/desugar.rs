@@ -308,13 +308,7 @@ impl Views {
 
     /// Whether the expressions that replace windows and places mention `id`.
     fn read_by_replacements(&self, id: &Ident) -> bool {
-        fn mentions(ts: proc_macro2::TokenStream, id: &Ident) -> bool {
-            ts.into_iter().any(|t| match t {
-                proc_macro2::TokenTree::Ident(i) => i == *id,
-                proc_macro2::TokenTree::Group(g) => mentions(g.stream(), id),
-                _ => false,
-            })
-        }
+        use crate::analyse::mentions_ident as mentions;
         self.windows.iter().any(|(_, w)| {
             let (seq, start, len) = (&w.seq, &w.start, &w.len);
             mentions(quote::quote!(#seq #start #len), id)
@@ -500,29 +494,22 @@ impl Desugar {
             Expr::Reference(r) if r.mutability.is_some() => self.seq(&r.expr),
             _ => None,
         };
-        if let Some(seq) = place_of(e) {
+        // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body); reading
+        // them as values where the source had values changes nothing.
+        let sequence = match place_of(e) {
+            Some(seq) => Some((seq, true)),
+            None => self.base(e).map(|seq| (seq, false)),
+        };
+        if let Some((seq, places)) = sequence {
             let written = &seq.written;
             let len: Expr = parse_quote!((#written).len());
             return Some(Source {
-                refs: Refs::Leaf(false),
+                refs: Refs::Leaf(!places),
                 lens: vec![len],
                 elem: Box::new(move |k| {
                     let (name, i) = (&seq.name, seq.at(k));
-                    Some(Item::Place(parse_quote!(#name[#i])))
-                }),
-            });
-        }
-        if let Some(seq) = self.base(e) {
-            let written = &seq.written;
-            let len: Expr = parse_quote!((#written).len());
-            // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body);
-            // reading them as values where the source had values changes nothing.
-            return Some(Source {
-                refs: Refs::Leaf(true),
-                lens: vec![len],
-                elem: Box::new(move |k| {
-                    let (name, i) = (&seq.name, seq.at(k));
-                    Some(Item::Value(parse_quote!(#name[#i])))
+                    let element = parse_quote!(#name[#i]);
+                    Some(if places { Item::Place(element) } else { Item::Value(element) })
                 }),
             });
         }

@@ -25,6 +25,7 @@
 //! store their values in a variable declared before the loop, then `let v = that;`.
 
 use super::block::{find_return, leaves_loop};
+use crate::analyse::bound_names;
 use proc_macro2::{Span, TokenStream};
 use std::collections::HashSet;
 use syn::visit_mut::{self, VisitMut};
@@ -278,20 +279,6 @@ pub(super) fn body_of(stmt: &mut Stmt) -> Option<&mut syn::Block> {
         Stmt::Expr(Expr::Loop(l), _) => Some(&mut l.body),
         _ => None,
     }
-}
-
-/// Every name a pattern binds inside `e` (conservatively: shadowing included).
-fn bound_names(e: &Expr) -> HashSet<String> {
-    struct Finder(HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.0.insert(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
-    }
-    let mut f = Finder(HashSet::new());
-    syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
 }
 
 /// Whether `e` reads one of `names`.
