@@ -1119,3 +1119,158 @@ fn edge_cases_of_iterator_forms() {
         assert_eq!(v.to_bits(), edges(&x, &[0.5, 0.25]).to_bits(), "n = {n}");
     }
 }
+
+/// Iterations collected into `Vec`s (typed by a `let`, a turbofish, or the function's result),
+/// `to_vec()` copies written in place, and integer ranges mapped, folded and summed.
+#[differentiable]
+fn collected(x: &[f64], n: usize) -> f64 {
+    let e: Vec<f64> = x.iter().map(|v| (0.5 * v).exp()).collect();
+    let mut c = x.to_vec();
+    for i in 1..c.len() {
+        c[i] += c[i - 1] * e[i];
+    }
+    let weighted = (0..n).map(|i| c[i] * (i as f64 + 1.0)).sum::<f64>();
+    let pairs = (1..n).fold(0.0, |acc: f64, i| acc + x[i] * x[i - 1]);
+    let odd = (0..x.len()).rev().step_by(2).map(|i| x[i].sin()).sum::<f64>();
+    let products = (0..n).map(|i| x[i] * x[n - 1 - i]).collect::<Vec<f64>>();
+    let squares = products.iter().map(|p| p * p).collect::<Vec<_>>();
+    let largest = x.iter().fold(0.0, |m: f64, &v| m.max(v.abs()));
+    weighted + pairs + odd + squares.iter().sum::<f64>() + largest
+}
+
+/// Closed form of the collected forms' simplest pieces: with `c` and `e` left out (n = 0),
+/// ∂/∂x_i is `cos x_i` at odd-from-the-end indices plus `sign(x_m)` at the largest |x_m|.
+#[test]
+fn iterations_collected_into_vecs_and_ranges_mapped() {
+    let x = [0.4, -1.3, 0.9, 2.1, -0.6];
+    let (value, g) = collected_grad(&x, 0);
+    let odd: f64 = [4usize, 2, 0].iter().map(|&i| x[i].sin()).sum();
+    assert!((value - (odd + 2.1)).abs() < 1e-12, "{value}");
+    for i in 0..5 {
+        let expected = if i % 2 == 0 { x[i].cos() } else { 0.0 } + if i == 3 { 1.0 } else { 0.0 };
+        assert!((g[i] - expected).abs() < 1e-12, "{i}: {} vs {expected}", g[i]);
+    }
+    for n in [3, 5] {
+        check(
+            "collected",
+            |x| collected(x, n),
+            |x, s, g| collected_vjp(x, n, s, g),
+            |x, d| collected_jvp(x, n, d),
+            &x,
+        );
+    }
+}
+
+#[differentiable]
+fn softmax(x: &[f64]) -> Vec<f64> {
+    let m = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e = x.iter().map(|v| (v - m).exp()).collect::<Vec<_>>();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// Softmax written with `collect`: its Jacobian is `diag(p) - p pᵀ`, by rows from reverse
+/// mode and by columns from forward mode.
+#[test]
+fn softmax_collected_has_its_closed_form_jacobian() {
+    let x = [0.3, -1.2, 2.0, 0.7];
+    let p = softmax(&x);
+    let rows = jacobian(
+        |x, y_bar, x_bar| {
+            softmax_vjp(x, y_bar.to_vec(), x_bar);
+        },
+        &x,
+        4,
+    );
+    let columns = jacobian_fwd(|x, d| softmax_jvp(x, d).1, &x, 4);
+    for i in 0..4 {
+        for j in 0..4 {
+            let expected = if i == j { p[i] } else { 0.0 } - p[i] * p[j];
+            assert!((rows[i][j] - expected).abs() < 1e-12, "J[{i}][{j}] = {}", rows[i][j]);
+            assert!((columns[i][j] - expected).abs() < 1e-12, "forward J[{i}][{j}]");
+        }
+    }
+}
+
+#[differentiable]
+fn swapped(x: f64, y: f64, n: usize) -> f64 {
+    let mut a = x;
+    let mut b = y;
+    for _ in 0..n {
+        std::mem::swap(&mut a, &mut b);
+        a *= b.sin();
+    }
+    a + b
+}
+
+/// `std::mem::swap` of two locals, here inside a loop that tapes both.
+#[test]
+fn locals_swapped() {
+    // n = 1: a = y sin x, b = x, so f = y sin x + x.
+    let (x, y) = (0.7, -1.1);
+    let (_, (gx, gy)) = swapped_grad(x, y, 1);
+    assert!((gx - (y * x.cos() + 1.0)).abs() < 1e-12 && (gy - x.sin()).abs() < 1e-12);
+    check(
+        "swapped",
+        |p| swapped(p[0], p[1], 4),
+        |p, s, g| {
+            let (gx, gy) = g.split_at_mut(1);
+            swapped_vjp(p[0], p[1], 4, s, &mut gx[0], &mut gy[0])
+        },
+        |p, d| swapped_jvp(p[0], p[1], 4, d[0], d[1]),
+        &[x, y],
+    );
+}
+
+/// Collections of inactive data (indices) beside active values.
+#[differentiable]
+fn every_other(x: &[f64]) -> f64 {
+    let even: Vec<usize> = (0..x.len()).filter(|i| i % 2 == 0).collect();
+    let mut s = 0.0;
+    for &i in even.iter() {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn inactive_collections() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let (value, g) = every_other_grad(&x);
+    assert_eq!(value, 1.0 + 9.0 + 25.0);
+    assert_eq!(g, vec![2.0, 0.0, 6.0, 0.0, 10.0]);
+}
+
+#[differentiable]
+fn copies(x: &[f64], v: Vec<f64>) -> f64 {
+    let mut b = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        b[i] = x[i] * v[i];
+    }
+    let before = b.clone();
+    for i in 1..b.len() {
+        b[i] += b[i - 1];
+    }
+    let mut w = v.clone();
+    w[0] = x[0];
+    let sum: f64 = before.iter().zip(b.iter()).map(|(p, q)| p * q).sum();
+    sum + w.iter().map(|a| a.sin()).sum::<f64>()
+}
+
+/// `clone()` of a buffer (a copy of what it holds at that point) and of a `Vec` parameter.
+#[test]
+fn clones_of_vecs_and_buffers() {
+    let (x, v) = ([0.4, -1.3, 0.9, 2.1], vec![1.5, 0.5, -0.7, 1.1]);
+    let n = x.len();
+    let point: Vec<f64> = x.iter().chain(&v).copied().collect();
+    check(
+        "copies",
+        |p| copies(&p[..n], p[n..].to_vec()),
+        |p, s, g| {
+            let (gx, gv) = g.split_at_mut(n);
+            copies_vjp(&p[..n], p[n..].to_vec(), s, gx, gv)
+        },
+        |p, d| copies_jvp(&p[..n], p[n..].to_vec(), &d[..n], &d[n..]),
+        &point,
+    );
+}

@@ -22,18 +22,16 @@ fn f(x: &[f64]) -> f64 {
         row[0] = x[i];
         total += helper(&row);
     }
-    let copy = x.to_vec();
-    total + copy[0]
+    total
 }
 
 #[differentiable]
 fn copies_and_extends(x: &[f64]) -> f64 {
     let mut b = vec![0.0; 1];
     b[0] = x[0];
-    let c = b.clone();
     let mut d = vec![0.0; 2];
     d.copy_from_slice(&x[..2]);
-    c[0] * b[0] + d[0]
+    b[0] + d[0]
 }
 
 #[differentiable]

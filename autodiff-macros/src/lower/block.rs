@@ -642,7 +642,11 @@ impl<'s> Lowerer<'_> {
                 v
             }
             Operand::Var(v) if v.0 >= first && self.vars[v.0].param.is_none() => {
-                self.rename_var(v, name);
+                // (A buffer a block value yields keeps its name: its writes were lowered
+                // under it, `{ let mut b = ..; b.push(..); b }`.)
+                if !self.vars[v.0].buffer {
+                    self.rename_var(v, name);
+                }
                 if let Some(k) = annotated {
                     self.vars[v.0].kind = k;
                 }

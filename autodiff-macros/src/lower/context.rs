@@ -59,15 +59,15 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         params.push(v);
     }
     let mut body = (*desc.item.block).clone();
-    let seqs = desc
-        .params
-        .iter()
-        .filter(|p| matches!(p.kind, Kind::Seq(_)))
-        .map(|p| p.ident.to_string())
-        .collect();
+    let names = |keep: &dyn Fn(&Kind) -> bool| {
+        desc.params.iter().filter(|p| keep(&p.kind)).map(|p| p.ident.to_string()).collect()
+    };
+    let seqs = names(&|k| matches!(k, Kind::Seq(_)));
+    let vecs = names(&|k| *k == Kind::Seq(crate::kind::Seq::Vec));
+    let others = names(&|k| *k != Kind::Seq(crate::kind::Seq::Vec));
     super::loop_labels::rewrite(&mut body);
     super::loop_returns::rewrite(&mut body, &desc.rt);
-    super::desugar::desugar(&mut body, seqs);
+    super::desugar::desugar(&mut body, seqs, vecs, others);
     // Desugaring writes elements (`*v = ..` over `b.iter_mut()` becomes `b[k] = ..`).
     cx.element_writes = element_writes(&body);
     let result = cx.lower_fn_body(&body);

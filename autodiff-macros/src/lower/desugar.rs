@@ -15,10 +15,17 @@
 //!     => { let value = v; for k in 0..b.len() { b[k] = value; } }
 //! while let Some(&j) = next.get(i) { body }
 //!     => loop { match next.get(i) { Some(&j) => { body } _ => break, } }
+//! (0..n).map(|i| x[i] * w).sum::<f64>()
+//!     => { let mut acc: f64 = -0.0; for k in (0..n) { let item = { let i = k; x[i] * w }; acc += item; } acc }
+//! let e: Vec<f64> = x.iter().map(|v| v.exp()).collect();   (also `x.to_vec()`, `v.clone()`)
+//!     => let e: Vec<f64> = { let mut b: Vec<f64> = vec![0.0; x.len()]; for k in 0..x.len() { b[k] = ..; } b };
+//! std::mem::swap(&mut a, &mut b);
+//!     => { let t = a; a = b; b = t; }
 //! ```
 //!
-//! Sources: a sequence (`x`, `&x`, `x.iter()`, `.copied()`, `.cloned()`, a range of it such as
-//! `x[1..n]`), and `x.windows(n)`, `x.chunks(c)`, `x.chunks_exact(c)`, whose items are
+//! Sources: an integer range (`(a..b)`, `.rev()`, `.step_by(n)`: iterated as it is, mapped and
+//! reduced, but not zipped, enumerated, skipped or taken), a sequence (`x`, `&x`, `x.iter()`,
+//! `.copied()`, `.cloned()`, a range of it such as `x[1..n]`), and `x.windows(n)`, `x.chunks(c)`, `x.chunks_exact(c)`, whose items are
 //! sub-slices: a name bound to one becomes reads of `x` itself where it is indexed or asked its
 //! `.len()`, and the sub-slice `&x[start..start + len]` where it is iterated. Adapters:
 //! `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`
@@ -37,11 +44,70 @@ use std::collections::HashSet;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Pat, parse_quote};
 
-/// Rewrites the iterator forms of `block`; `seqs` are the names known to be sequences.
-pub fn desugar(block: &mut syn::Block, mut seqs: HashSet<String>) {
+/// Rewrites the iterator forms of `block`; `seqs` are the parameters known to be sequences,
+/// `vecs` those of them that are `Vec`s, `others` the other parameters.
+pub fn desugar(
+    block: &mut syn::Block,
+    mut seqs: HashSet<String>,
+    vecs: HashSet<String>,
+    others: HashSet<String>,
+) {
     collect_local_seqs(block, &mut seqs);
-    let mut d = Desugar { seqs, next: 0 };
+    let vecs = only_vecs(block, vecs, others);
+    let mut d = Desugar { seqs, vecs, next: 0 };
     d.visit_block_mut(block);
+}
+
+/// The names bound only to `Vec`s (`vecs` among the parameters, `others` the rest): by a
+/// `let` whose type or value shows a `Vec` (`vec![..]`, `.to_vec()`, `.collect()`), and
+/// nowhere else. `b.clone()` of one is a copy of its elements.
+fn only_vecs(
+    block: &syn::Block,
+    mut vecs: HashSet<String>,
+    mut others: HashSet<String>,
+) -> HashSet<String> {
+    struct Finder<'a>(&'a mut HashSet<String>, &'a mut HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let (pat, ty) = match &l.pat {
+                Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                p => (p, None),
+            };
+            if let Pat::Ident(pi) = pat
+                && pi.subpat.is_none()
+            {
+                let by_type = ty.is_some_and(|t| vec_element(t).is_some());
+                let by_value = ty.is_none()
+                    && l.init.as_ref().is_some_and(|i| match &*i.expr {
+                        Expr::Macro(m) => m.mac.path.is_ident("vec"),
+                        Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
+                            matches!(&*m.receiver, Expr::Path(p) if p.path.get_ident().is_some_and(|v| self.0.contains(&v.to_string())))
+                        }
+                        Expr::MethodCall(m) => {
+                            m.method == "to_vec"
+                                || m.method == "collect"
+                                    && matches!(m.turbofish.as_ref().and_then(|t| t.args.first()),
+                                        Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
+                        }
+                        _ => false,
+                    });
+                let set = if by_type || by_value { &mut *self.0 } else { &mut *self.1 };
+                set.insert(pi.ident.to_string());
+                if let Some(init) = &l.init {
+                    self.visit_local_init(init);
+                }
+                return;
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.1.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    syn::visit::Visit::visit_block(&mut Finder(&mut vecs, &mut others), block);
+    vecs.retain(|v| !others.contains(v));
+    vecs
 }
 
 /// Adds the names of `let`s whose type or value is a sequence of floats.
@@ -60,7 +126,17 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
                 let by_value = l.init.as_ref().is_some_and(|i| match &*i.expr {
                     Expr::Array(_) | Expr::Repeat(_) => true,
                     Expr::Macro(m) => m.mac.path.is_ident("vec"),
-                    Expr::MethodCall(m) => m.method == "to_vec",
+                    // `b.clone()` of a sequence
+                    Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
+                        matches!(&*m.receiver, Expr::Path(p) if p.path.get_ident().is_some_and(|v| self.0.contains(&v.to_string())))
+                    }
+                    Expr::MethodCall(m) => {
+                        m.method == "to_vec"
+                            || m.method == "collect"
+                                && m.turbofish.as_ref().is_none_or(|t| {
+                                    matches!(t.args.first(), Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
+                                })
+                    }
                     // a sub-slice `&x[a..b]`
                     Expr::Reference(r) => {
                         matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)))
@@ -167,6 +243,9 @@ struct Source {
     lens: Vec<Expr>,
     /// The item at index `k`.
     elem: Elem,
+    /// For an integer range (`(a..b)`, with `.rev()` or `.step_by(n)`): the range itself, which
+    /// the loop iterates, its items (of the range's own type) standing for `k`.
+    range: Option<Expr>,
 }
 
 /// A sequence as the source wrote it: a name, or a range of one (`x[1..]`), starting at
@@ -193,6 +272,8 @@ impl Seq {
 
 struct Desugar {
     seqs: HashSet<String>,
+    /// Names bound only to `Vec`s.
+    vecs: HashSet<String>,
     next: usize,
 }
 
@@ -496,6 +577,14 @@ impl Desugar {
         };
         // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body); reading
         // them as values where the source had values changes nothing.
+        if crate::lower::loops::is_range(e) {
+            return Some(Source {
+                refs: Refs::Leaf(false),
+                lens: Vec::new(),
+                elem: Box::new(|k| Some(Item::Value(k.clone()))),
+                range: Some(parse_quote!((#e))),
+            });
+        }
         let sequence = match place_of(e) {
             Some(seq) => Some((seq, true)),
             None => self.base(e).map(|seq| (seq, false)),
@@ -511,25 +600,27 @@ impl Desugar {
                     let element = parse_quote!(#name[#i]);
                     Some(if places { Item::Place(element) } else { Item::Value(element) })
                 }),
+                range: None,
             });
         }
         let Expr::MethodCall(m) = e else { return None };
         match (m.method.to_string().as_str(), m.args.len()) {
             ("copied" | "cloned", 0) => {
-                let inner = self.source(&m.receiver)?;
+                let inner = self.index_source(&m.receiver)?;
                 Some(Source { refs: Refs::Leaf(false), ..inner })
             }
             ("enumerate", 0) => {
-                let inner = self.source(&m.receiver)?;
+                let inner = self.index_source(&m.receiver)?;
                 let f = inner.elem;
                 Some(Source {
                     refs: Refs::Tuple(vec![Refs::Leaf(false), inner.refs]),
                     lens: inner.lens,
                     elem: Box::new(move |k| Some(Item::Tuple(vec![Item::Value(k.clone()), f(k)?]))),
+                    range: None,
                 })
             }
             ("zip", 1) => {
-                let (a, b) = (self.source(&m.receiver)?, self.source(&m.args[0])?);
+                let (a, b) = (self.index_source(&m.receiver)?, self.index_source(&m.args[0])?);
                 let (fa, fb) = (a.elem, b.elem);
                 let mut lens = a.lens;
                 lens.extend(b.lens);
@@ -537,6 +628,7 @@ impl Desugar {
                     refs: Refs::Tuple(vec![a.refs, b.refs]),
                     lens,
                     elem: Box::new(move |k| Some(Item::Tuple(vec![fa(k)?, fb(k)?]))),
+                    range: None,
                 })
             }
             ("map", 1) => {
@@ -546,7 +638,7 @@ impl Desugar {
                 }
                 let inner = self.source(&m.receiver)?;
                 let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
-                let (f, refs) = (inner.elem, inner.refs);
+                let (f, refs, range) = (inner.elem, inner.refs, inner.range);
                 let elem: Elem = Box::new(move |k| {
                     let (lets, body) =
                         bound_body(&pat, f(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
@@ -554,34 +646,20 @@ impl Desugar {
                 });
                 // Whether the body can be written for an index at all.
                 elem(&parse_quote!(0))?;
-                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem })
+                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem, range })
             }
-            ("rev", 0) => {
+            ("rev", 0) | ("skip" | "take" | "step_by", 1) if m.args.iter().all(is_simple) => {
                 let inner = self.source(&m.receiver)?;
-                let len = Self::length(&inner);
-                let f = inner.elem;
-                Some(Source {
-                    refs: inner.refs,
-                    lens: vec![len.clone()],
-                    elem: Box::new(move |k| f(&parse_quote!((#len) - 1 - (#k)))),
-                })
-            }
-            ("skip" | "take" | "step_by", 1) if is_simple(&m.args[0]) => {
-                let inner = self.source(&m.receiver)?;
-                let (len, n) = (Self::length(&inner), m.args[0].clone());
-                let f = inner.elem;
-                let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
-                    "skip" => (
-                        parse_quote!((#len).saturating_sub(#n)),
-                        Box::new(move |k| f(&parse_quote!((#k) + (#n)))),
-                    ),
-                    "take" => (parse_quote!((#len).min(#n)), f),
-                    _ => (
-                        parse_quote!((#len).div_ceil(#n)),
-                        Box::new(move |k| f(&parse_quote!((#k) * (#n)))),
-                    ),
-                };
-                Some(Source { refs: inner.refs, lens: vec![len], elem })
+                match &inner.range {
+                    // `(a..b).map(f).rev()`: the range itself reversed (or stepped).
+                    Some(range) if m.method == "rev" || m.method == "step_by" => {
+                        let (method, args) = (&m.method, &m.args);
+                        let range = parse_quote!((#range).#method(#args));
+                        Some(Source { range: Some(range), ..inner })
+                    }
+                    Some(_) => None,
+                    None => Some(Self::counted(m, inner)),
+                }
             }
             ("windows" | "chunks" | "chunks_exact", 1) if is_simple(&m.args[0]) => {
                 let seq = self.seq(&m.receiver)?;
@@ -605,10 +683,36 @@ impl Desugar {
                         let start = seq.at(&parse_quote!((#start)));
                         Some(Item::Window(Box::new(Window { seq: seq.name.clone(), start, len })))
                     }),
+                    range: None,
                 })
             }
             _ => None,
         }
+    }
+
+    /// A source indexed by `k`, not an integer range (`zip` and `enumerate` index theirs).
+    fn index_source(&self, e: &Expr) -> Option<Source> {
+        self.source(e).filter(|s| s.range.is_none())
+    }
+
+    /// `rev`, `skip`, `take` and `step_by` on a source indexed by `k`.
+    fn counted(m: &syn::ExprMethodCall, inner: Source) -> Source {
+        let len = Self::length(&inner);
+        let f = inner.elem;
+        let n = m.args.first().cloned().unwrap_or_else(|| parse_quote!(1));
+        let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
+            "rev" => (len.clone(), Box::new(move |k| f(&parse_quote!((#len) - 1 - (#k))))),
+            "skip" => (
+                parse_quote!((#len).saturating_sub(#n)),
+                Box::new(move |k| f(&parse_quote!((#k) + (#n)))),
+            ),
+            "take" => (parse_quote!((#len).min(#n)), f),
+            _ => (
+                parse_quote!((#len).div_ceil(#n)),
+                Box::new(move |k| f(&parse_quote!((#k) * (#n)))),
+            ),
+        };
+        Source { refs: inner.refs, lens: vec![len], elem, range: None }
     }
 
     /// The number of items: the shortest of the sequences iterated together.
@@ -618,7 +722,11 @@ impl Desugar {
         lens.fold(first, |acc, l| parse_quote!((#acc).min(#l)))
     }
 
+    /// What the loop iterates: `0..len`, or the range itself.
     fn range(src: &Source) -> Expr {
+        if let Some(range) = &src.range {
+            return range.clone();
+        }
         let len = Self::length(src);
         parse_quote!(0..(#len))
     }
@@ -635,6 +743,14 @@ impl Desugar {
         let index: Expr = parse_quote!(#k);
         let ty = m.turbofish.as_ref().and_then(|t| match t.args.first() {
             Some(syn::GenericArgument::Type(ty)) => Some(ty.clone()),
+            _ => None,
+        });
+        // `.fold(0.0, |acc: f64, v| ..)`: the accumulator's type from the closure's parameter
+        let ty = ty.or_else(|| match m.args.get(1) {
+            Some(Expr::Closure(c)) if name == "fold" => match c.inputs.first() {
+                Some(Pat::Type(t)) => Some((*t.ty).clone()),
+                _ => None,
+            },
             _ => None,
         });
         let annotation = ty.map(|t| quote::quote!(: #t));
@@ -679,11 +795,133 @@ impl Desugar {
     }
 }
 
+impl Desugar {
+    /// `<iteration>.collect()` into a `Vec`, `x.to_vec()` and `v.clone()` of a `Vec`: a buffer
+    /// the loop fills. The
+    /// element type comes from the turbofish or `target` (a `let`'s annotation); a target
+    /// other than a `Vec` of floats (or of `_`) is left as written, and so is a range's
+    /// collection unless it is typed as floats.
+    ///
+    /// ```text
+    /// x.iter().map(|v| v.exp()).collect::<Vec<f64>>()
+    ///     => { let mut b: Vec<f64> = vec![0.0; x.len()];
+    ///          for k in 0..x.len() { b[k] = { let v = x[k]; v.exp() }; } b }
+    /// (0..n).map(|i| x[i] * w).collect::<Vec<f64>>()
+    ///     => { let mut b: Vec<f64> = Vec::with_capacity((0..n).size_hint().0);
+    ///          for k in (0..n) { b.push({ let i = k; x[i] * w }); } b }
+    /// ```
+    fn collect(&mut self, m: &syn::ExprMethodCall, target: Option<&syn::Type>) -> Option<Expr> {
+        let src = match (m.method.to_string().as_str(), m.args.len()) {
+            ("collect", 0) => self.source(&m.receiver)?,
+            ("to_vec", 0) => {
+                self.seq(&m.receiver)?;
+                self.source(&m.receiver)?
+            }
+            ("clone" | "to_owned", 0) => match &*m.receiver {
+                Expr::Path(p)
+                    if p.path.get_ident().is_some_and(|v| self.vecs.contains(&v.to_string())) =>
+                {
+                    self.source(&m.receiver)?
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let turbofish = m.turbofish.as_ref().and_then(|t| match t.args.first() {
+            Some(syn::GenericArgument::Type(ty)) => Some(ty.clone()),
+            _ => None,
+        });
+        let elem = match turbofish.as_ref().or(target) {
+            Some(t) if m.method == "collect" => Some(vec_element(t)?),
+            _ => None,
+        };
+        let float = elem.as_ref().is_some_and(
+            |t| matches!(t, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32")),
+        );
+        let inferred = elem.as_ref().is_none_or(|t| matches!(t, syn::Type::Infer(_)));
+        if !(float || inferred && src.range.is_none()) {
+            return None;
+        }
+        let (k, b) = (self.fresh("k"), self.fresh("collected"));
+        let item = (src.elem)(&parse_quote!(#k))?.expr()?;
+        let annotation = elem.map(|t| quote::quote!(: Vec<#t>));
+        let range = Self::range(&src);
+        Some(match src.range {
+            Some(_) => parse_quote!({
+                let mut #b #annotation = Vec::with_capacity((#range).size_hint().0);
+                for #k in #range { #b.push(#item); }
+                #b
+            }),
+            None => {
+                let len = Self::length(&src);
+                parse_quote!({
+                    let mut #b #annotation = vec![0.0; #len];
+                    for #k in 0..(#len) { #b[#k] = #item; }
+                    #b
+                })
+            }
+        })
+    }
+}
+
+/// `T` of `Vec<T>`.
+fn vec_element(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else { return None };
+    match a.args.first() {
+        Some(syn::GenericArgument::Type(t)) if seg.ident == "Vec" && a.args.len() == 1 => {
+            Some(t.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `a` of `&mut a`.
+fn mut_name(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Reference(r) if r.mutability.is_some() => match &*r.expr {
+            Expr::Path(p) => p.path.get_ident(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a call's function is `std::mem::swap` (or `core::`, or `mem::swap`).
+fn is_mem_swap(f: &Expr) -> bool {
+    let Expr::Path(p) = f else { return false };
+    let names: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(
+        names.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["mem", "swap"] | ["std" | "core", "mem", "swap"]
+    )
+}
+
 impl VisitMut for Desugar {
+    /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        if let Pat::Type(pt) = &l.pat
+            && let Some(init) = &mut l.init
+            && let Expr::MethodCall(m) = &mut *init.expr
+            && m.method == "collect"
+            && m.turbofish.is_none()
+        {
+            self.visit_expr_mut(&mut m.receiver);
+            if let Some(e) = self.collect(m, Some(&pt.ty)) {
+                *init.expr = e;
+                visit_mut::visit_expr_mut(self, &mut init.expr);
+            }
+            return;
+        }
+        visit_mut::visit_local_mut(self, l);
+    }
+
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         visit_mut::visit_expr_mut(self, e);
         match e {
-            Expr::ForLoop(f) if f.label.is_none() => {
+            // (A range loop is lowered as it is.)
+            Expr::ForLoop(f) if f.label.is_none() && !crate::lower::loops::is_range(&f.expr) => {
                 let Some(src) = self.source(&f.expr) else { return };
                 let k = self.fresh("k");
                 let range = Self::range(&src);
@@ -717,8 +955,16 @@ impl VisitMut for Desugar {
                     for #k in 0..(#written).len() { #name[#at] = #value; }
                 });
             }
+            // `std::mem::swap(&mut a, &mut b)`: three assignments.
+            Expr::Call(c) if is_mem_swap(&c.func) && c.args.len() == 2 => {
+                let (Some(a), Some(b)) = (mut_name(&c.args[0]), mut_name(&c.args[1])) else {
+                    return;
+                };
+                let t = self.fresh("swapped");
+                *e = parse_quote!({ let #t = #a; #a = #b; #b = #t; });
+            }
             Expr::MethodCall(m) => {
-                if let Some(r) = self.reduction(m) {
+                if let Some(r) = self.reduction(m).or_else(|| self.collect(m, None)) {
                     *e = r;
                     // The element may hold reductions of its own (from a closure body).
                     visit_mut::visit_expr_mut(self, e);

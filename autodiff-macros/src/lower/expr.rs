@@ -258,7 +258,7 @@ impl<'s> Lowerer<'_> {
 
     /// Whether `e`'s value does not depend on an active parameter although it mentions one:
     /// built from values of methods like `.len()` (`x.len().saturating_sub(1)`,
-    /// `x.len() as f64 * 0.5`), literals and inactive names.
+    /// `x.len() as f64 * 0.5`, `(0..x.len()).filter(..)`), literals and inactive names.
     fn inactive_value(&self, e: &Expr) -> bool {
         match e {
             _ if !rename(e, &self.env, &self.vars).mentions_varied => true,
@@ -271,6 +271,10 @@ impl<'s> Lowerer<'_> {
                 self.inactive_value(&m.receiver) && m.args.iter().all(|a| self.inactive_value(a))
             }
             Expr::Binary(b) => self.inactive_value(&b.left) && self.inactive_value(&b.right),
+            // `0..x.len()`
+            Expr::Range(r) => [&r.start, &r.end]
+                .into_iter()
+                .all(|b| b.as_deref().is_none_or(|b| self.inactive_value(b))),
             Expr::Paren(p) => self.inactive_value(&p.expr),
             Expr::Cast(c) => self.inactive_value(&c.expr),
             Expr::Unary(u) => self.inactive_value(&u.expr),

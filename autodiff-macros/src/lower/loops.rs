@@ -65,7 +65,7 @@ fn contains_break(block: &syn::Block) -> bool {
 
 /// Whether an iterator expression is an integer range, possibly reversed or stepped: such a
 /// loop can be walked backwards by `.rev()` instead of storing its indices.
-fn is_range(e: &Expr) -> bool {
+pub(crate) fn is_range(e: &Expr) -> bool {
     match e {
         Expr::Range(r) => r.start.is_some() && r.end.is_some(),
         Expr::Paren(p) => is_range(&p.expr),
