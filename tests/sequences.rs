@@ -1274,3 +1274,47 @@ fn clones_of_vecs_and_buffers() {
         &point,
     );
 }
+
+/// `.filter(..)` before a sum, a fold, a `for` loop and a collection: the items it drops
+/// contribute nothing.
+#[differentiable]
+fn filtered(x: &[f64], y: &[f64]) -> f64 {
+    let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum();
+    let even =
+        x.iter().enumerate().filter(|(i, _)| *i % 2 == 0).fold(0.0, |a: f64, (_, v)| a + v.sin());
+    let mut pairs = 0.0;
+    for (a, b) in x.iter().zip(y).filter(|&(a, b)| a.abs() < b.abs()) {
+        pairs += a * b;
+    }
+    let large: Vec<f64> = y.iter().copied().filter(|&v| v.abs() > 1.0).rev().collect();
+    let last = if large.is_empty() { 0.0 } else { large[0] };
+    positive + even + pairs + last * x[0]
+}
+
+/// Closed form at a point where each filter keeps some items and drops others.
+#[test]
+fn filters_drop_items() {
+    let (x, y) = ([0.5, -1.5, 2.0, -0.25], [1.0, 0.5, -3.0, 2.5]);
+    let (value, (gx, gy)) = filtered_grad(&x, &y);
+    // positive: 0.25 + 4; even: sin 0.5 + sin 2; pairs: |x| < |y| at 0 (0.5 < 1), 2 (2 < 3),
+    // 3 (0.25 < 2.5); large, reversed: [2.5, -3.0], so last = 2.5.
+    let expected = 0.25 + 4.0 + 0.5f64.sin() + 2.0f64.sin() + (0.5 - 6.0 - 0.625) + 2.5 * 0.5;
+    assert!((value - expected).abs() < 1e-12, "{value} vs {expected}");
+    let gx_expected = [1.0 + 0.5f64.cos() + 1.0 + 2.5, 0.0, 4.0 + 2.0f64.cos() - 3.0, 2.5];
+    let gy_expected = [0.5, 0.0, 2.0, -0.25 + 0.5];
+    for i in 0..4 {
+        assert!((gx[i] - gx_expected[i]).abs() < 1e-12, "x {i}: {}", gx[i]);
+        assert!((gy[i] - gy_expected[i]).abs() < 1e-12, "y {i}: {}", gy[i]);
+    }
+    let point = [x.as_slice(), y.as_slice()].concat();
+    check(
+        "filtered",
+        |p| filtered(&p[..4], &p[4..]),
+        |p, s, g| {
+            let (gx, gy) = g.split_at_mut(4);
+            filtered_vjp(&p[..4], &p[4..], s, gx, gy)
+        },
+        |p, d| filtered_jvp(&p[..4], &p[4..], &d[..4], &d[4..]),
+        &point,
+    );
+}

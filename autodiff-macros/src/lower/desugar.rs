@@ -28,7 +28,8 @@
 //! `.copied()`, `.cloned()`, a range of it such as `x[1..n]`), and `x.windows(n)`, `x.chunks(c)`, `x.chunks_exact(c)`, whose items are
 //! sub-slices: a name bound to one becomes reads of `x` itself where it is indexed or asked its
 //! `.len()`, and the sub-slice `&x[start..start + len]` where it is iterated. Adapters:
-//! `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`
+//! `enumerate`, `zip`, `map`, `rev`, `skip`, `take`, `step_by`, `filter` (its items are
+//! the loop's items inside `if keep { .. }`; only `map`, `filter` and `rev` may follow it)
 //! (arguments and range bounds must be simple: names, literals, arithmetic, `.len()`); reductions:
 //! `sum`, `product`, `fold`. Lengths are the source's own (`x[1..n].len()`,
 //! `x.windows(2).len()`), so a bad range or a window of 0 panics exactly where the source would.
@@ -246,7 +247,12 @@ struct Source {
     /// For an integer range (`(a..b)`, with `.rev()` or `.step_by(n)`): the range itself, which
     /// the loop iterates, its items (of the range's own type) standing for `k`.
     range: Option<Expr>,
+    /// After `.filter(p)`: whether the item at index `k` is kept, a `bool` expression.
+    keep: Option<Keep>,
 }
+
+/// Whether the item at an index is kept (see [`Source::keep`]).
+type Keep = std::rc::Rc<dyn Fn(&Expr) -> Option<Expr>>;
 
 /// A sequence as the source wrote it: a name, or a range of one (`x[1..]`), starting at
 /// `offset` in the named sequence.
@@ -583,6 +589,7 @@ impl Desugar {
                 lens: Vec::new(),
                 elem: Box::new(|k| Some(Item::Value(k.clone()))),
                 range: Some(parse_quote!((#e))),
+                keep: None,
             });
         }
         let sequence = match place_of(e) {
@@ -601,6 +608,7 @@ impl Desugar {
                     Some(if places { Item::Place(element) } else { Item::Value(element) })
                 }),
                 range: None,
+                keep: None,
             });
         }
         let Expr::MethodCall(m) = e else { return None };
@@ -610,17 +618,21 @@ impl Desugar {
                 Some(Source { refs: Refs::Leaf(false), ..inner })
             }
             ("enumerate", 0) => {
-                let inner = self.index_source(&m.receiver)?;
+                let inner = self.index_source(&m.receiver).filter(|s| s.keep.is_none())?;
                 let f = inner.elem;
                 Some(Source {
                     refs: Refs::Tuple(vec![Refs::Leaf(false), inner.refs]),
                     lens: inner.lens,
                     elem: Box::new(move |k| Some(Item::Tuple(vec![Item::Value(k.clone()), f(k)?]))),
                     range: None,
+                    keep: None,
                 })
             }
             ("zip", 1) => {
                 let (a, b) = (self.index_source(&m.receiver)?, self.index_source(&m.args[0])?);
+                if a.keep.is_some() || b.keep.is_some() {
+                    return None;
+                }
                 let (fa, fb) = (a.elem, b.elem);
                 let mut lens = a.lens;
                 lens.extend(b.lens);
@@ -629,6 +641,7 @@ impl Desugar {
                     lens,
                     elem: Box::new(move |k| Some(Item::Tuple(vec![fa(k)?, fb(k)?]))),
                     range: None,
+                    keep: None,
                 })
             }
             ("map", 1) => {
@@ -638,7 +651,7 @@ impl Desugar {
                 }
                 let inner = self.source(&m.receiver)?;
                 let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
-                let (f, refs, range) = (inner.elem, inner.refs, inner.range);
+                let (f, refs, range, keep) = (inner.elem, inner.refs, inner.range, inner.keep);
                 let elem: Elem = Box::new(move |k| {
                     let (lets, body) =
                         bound_body(&pat, f(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
@@ -646,18 +659,67 @@ impl Desugar {
                 });
                 // Whether the body can be written for an index at all.
                 elem(&parse_quote!(0))?;
-                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem, range })
+                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem, range, keep })
+            }
+            // `.filter(|v| pred)`: the closure receives a reference to the item.
+            ("filter", 1) => {
+                let Expr::Closure(c) = &m.args[0] else { return None };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let inner = self.source(&m.receiver)?;
+                let (pat, mut body) = (c.inputs[0].clone(), (*c.body).clone());
+                let pat = match pat {
+                    Pat::Reference(r) => *r.pat,
+                    pat => {
+                        // `|v| **v > 0.0`, `|(i, _)| *i % 2 == 0`: the names are references to
+                        // the item's parts, which are bound as they are.
+                        let names: Vec<Ident> = crate::analyse::pattern_names(&pat)
+                            .iter()
+                            .map(|n| Ident::new(n, Span::call_site()))
+                            .collect();
+                        StripDerefs(&names).visit_expr_mut(&mut body);
+                        pat
+                    }
+                };
+                let (f, refs) = (std::rc::Rc::new(inner.elem), inner.refs.clone());
+                let before = inner.keep;
+                let g = f.clone();
+                let keep: Keep = std::rc::Rc::new(move |k: &Expr| {
+                    let (lets, body) =
+                        bound_body(&pat, g(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
+                    let this: Expr = parse_quote!({ #(#lets)* #body });
+                    Some(match &before {
+                        Some(b) => {
+                            let b = b(k)?;
+                            parse_quote!((#b) && #this)
+                        }
+                        None => this,
+                    })
+                });
+                keep(&parse_quote!(0))?;
+                Some(Source {
+                    refs: inner.refs,
+                    lens: inner.lens,
+                    elem: Box::new(move |k| f(k)),
+                    range: inner.range,
+                    keep: Some(keep),
+                })
             }
             ("rev", 0) | ("skip" | "take" | "step_by", 1) if m.args.iter().all(is_simple) => {
                 let inner = self.source(&m.receiver)?;
                 match &inner.range {
                     // `(a..b).map(f).rev()`: the range itself reversed (or stepped).
-                    Some(range) if m.method == "rev" || m.method == "step_by" => {
+                    Some(range)
+                        if (m.method == "rev" || m.method == "step_by") && inner.keep.is_none() =>
+                    {
                         let (method, args) = (&m.method, &m.args);
                         let range = parse_quote!((#range).#method(#args));
                         Some(Source { range: Some(range), ..inner })
                     }
                     Some(_) => None,
+                    // (`skip`, `take` and `step_by` count the items a filter keeps.)
+                    None if inner.keep.is_some() && m.method != "rev" => None,
                     None => Some(Self::counted(m, inner)),
                 }
             }
@@ -684,6 +746,7 @@ impl Desugar {
                         Some(Item::Window(Box::new(Window { seq: seq.name.clone(), start, len })))
                     }),
                     range: None,
+                    keep: None,
                 })
             }
             _ => None,
@@ -700,6 +763,11 @@ impl Desugar {
         let len = Self::length(&inner);
         let f = inner.elem;
         let n = m.args.first().cloned().unwrap_or_else(|| parse_quote!(1));
+        // (Only `rev` follows a filter.)
+        let keep = inner.keep.map(|keep| {
+            let len = len.clone();
+            std::rc::Rc::new(move |k: &Expr| keep(&parse_quote!((#len) - 1 - (#k)))) as Keep
+        });
         let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
             "rev" => (len.clone(), Box::new(move |k| f(&parse_quote!((#len) - 1 - (#k))))),
             "skip" => (
@@ -712,7 +780,7 @@ impl Desugar {
                 Box::new(move |k| f(&parse_quote!((#k) * (#n)))),
             ),
         };
-        Source { refs: inner.refs, lens: vec![len], elem, range: None }
+        Source { refs: inner.refs, lens: vec![len], elem, range: None, keep }
     }
 
     /// The number of items: the shortest of the sequences iterated together.
@@ -720,6 +788,17 @@ impl Desugar {
         let mut lens = src.lens.iter();
         let first = lens.next().cloned().unwrap_or_else(|| parse_quote!(0));
         lens.fold(first, |acc, l| parse_quote!((#acc).min(#l)))
+    }
+
+    /// `body`, run only for the items a filter keeps: `{ if keep { body } }`.
+    fn kept(src: &Source, k: &Expr, body: syn::Block) -> Option<syn::Block> {
+        Some(match &src.keep {
+            Some(keep) => {
+                let cond = keep(k)?;
+                parse_quote!({ if #cond #body })
+            }
+            None => body,
+        })
     }
 
     /// What the loop iterates: `0..len`, or the range itself.
@@ -785,11 +864,10 @@ impl Desugar {
                 (init, vec![step])
             }
         };
+        let step = Self::kept(&src, &index, parse_quote!({ #(#step)* }))?;
         Some(parse_quote!({
             let mut #acc #annotation = #init;
-            for #k in #range {
-                #(#step)*
-            }
+            for #k in #range #step
             #acc
         }))
     }
@@ -839,20 +917,25 @@ impl Desugar {
             |t| matches!(t, syn::Type::Path(p) if p.path.is_ident("f64") || p.path.is_ident("f32")),
         );
         let inferred = elem.as_ref().is_none_or(|t| matches!(t, syn::Type::Infer(_)));
-        if !(float || inferred && src.range.is_none()) {
+        // (A range, or a filter, has no length to allocate first: the buffer is pushed into.)
+        let counted = src.range.is_none() && src.keep.is_none();
+        if !(float || inferred && counted) {
             return None;
         }
         let (k, b) = (self.fresh("k"), self.fresh("collected"));
         let item = (src.elem)(&parse_quote!(#k))?.expr()?;
         let annotation = elem.map(|t| quote::quote!(: Vec<#t>));
         let range = Self::range(&src);
-        Some(match src.range {
-            Some(_) => parse_quote!({
-                let mut #b #annotation = Vec::with_capacity((#range).size_hint().0);
-                for #k in #range { #b.push(#item); }
-                #b
-            }),
-            None => {
+        Some(match counted {
+            false => {
+                let push = Self::kept(&src, &parse_quote!(#k), parse_quote!({ #b.push(#item); }))?;
+                parse_quote!({
+                    let mut #b #annotation = Vec::with_capacity((#range).size_hint().0);
+                    for #k in #range #push
+                    #b
+                })
+            }
+            true => {
                 let len = Self::length(&src);
                 parse_quote!({
                     let mut #b #annotation = vec![0.0; #len];
@@ -931,7 +1014,12 @@ impl VisitMut for Desugar {
                 else {
                     return;
                 };
-                *e = parse_quote!(for #k in #range { #(#lets)* #body });
+                let Some(body) =
+                    Self::kept(&src, &parse_quote!(#k), parse_quote!({ #(#lets)* #body }))
+                else {
+                    return;
+                };
+                *e = parse_quote!(for #k in #range #body);
                 visit_mut::visit_expr_mut(self, e);
             }
             // `while let p = e { body }` -> `loop { match e { p => { body } _ => break, } }`
