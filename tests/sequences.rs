@@ -1318,3 +1318,41 @@ fn filters_drop_items() {
         &point,
     );
 }
+
+/// Double buffering: each step reads `a` and writes `b`, then the two are swapped.
+#[differentiable]
+fn double_buffered(x: &[f64], steps: usize) -> f64 {
+    let mut a = x.to_vec();
+    let mut b = vec![0.0; x.len()];
+    for _ in 0..steps {
+        b[0] = a[0];
+        for i in 1..a.len() {
+            b[i] = a[i] * a[i - 1].sin() + 0.5 * b[i];
+        }
+        std::mem::swap(&mut a, &mut b);
+    }
+    a[a.len() - 1] + 0.3 * b[1]
+}
+
+/// One step from `b = 0`: `a = [x0, x1 sin x0, x2 sin x1]`, `b = x`, so the result is
+/// `x2 sin x1 + 0.3 x1`.
+#[test]
+fn buffers_swapped() {
+    let x = [0.3, -1.2, 2.0];
+    let (value, g) = double_buffered_grad(&x, 1);
+    assert!((value - (x[2] * x[1].sin() + 0.3 * x[1])).abs() < 1e-12);
+    let expected = [0.0, x[2] * x[1].cos() + 0.3, x[1].sin()];
+    for i in 0..3 {
+        assert!((g[i] - expected[i]).abs() < 1e-12, "{i}: {}", g[i]);
+    }
+    let x = [0.3, -1.2, 2.0, 0.7, -0.4];
+    for steps in [2, 3] {
+        check(
+            "double_buffered",
+            |x| double_buffered(x, steps),
+            |x, s, g| double_buffered_vjp(x, steps, s, g),
+            |x, d| double_buffered_jvp(x, steps, d),
+            &x,
+        );
+    }
+}

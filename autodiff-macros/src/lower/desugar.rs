@@ -21,6 +21,7 @@
 //!     => let e: Vec<f64> = { let mut b: Vec<f64> = vec![0.0; x.len()]; for k in 0..x.len() { b[k] = ..; } b };
 //! std::mem::swap(&mut a, &mut b);
 //!     => { let t = a; a = b; b = t; }
+//!     (two `Vec`s: for k in 0..a.len().max(b.len()) { let t = a[k]; a[k] = b[k]; b[k] = t; })
 //! ```
 //!
 //! Sources: an integer range (`(a..b)`, `.rev()`, `.step_by(n)`: iterated as it is, mapped and
@@ -1049,7 +1050,22 @@ impl VisitMut for Desugar {
                     return;
                 };
                 let t = self.fresh("swapped");
-                *e = parse_quote!({ let #t = #a; #a = #b; #b = #t; });
+                let vecs = [a, b].iter().all(|v| self.vecs.contains(&v.to_string()));
+                *e = if vecs {
+                    // Two `Vec`s (buffers, written in place): their elements are swapped, so
+                    // each keeps its own adjoint buffer. Different lengths panic at the first
+                    // element the shorter one lacks.
+                    let k = self.fresh("k");
+                    parse_quote!({
+                        for #k in 0..#a.len().max(#b.len()) {
+                            let #t = #a[#k];
+                            #a[#k] = #b[#k];
+                            #b[#k] = #t;
+                        }
+                    })
+                } else {
+                    parse_quote!({ let #t = #a; #a = #b; #b = #t; })
+                };
             }
             Expr::MethodCall(m) => {
                 if let Some(r) = self.reduction(m).or_else(|| self.collect(m, None)) {
