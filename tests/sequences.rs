@@ -1356,3 +1356,81 @@ fn buffers_swapped() {
         );
     }
 }
+
+/// Copies and collections of data that is not floats stay as written (a set, indices), and a
+/// closure's parameter that shares a `Vec`'s name does not stop the `Vec`'s copy.
+#[differentiable]
+fn indices_and_copies(x: &[f64]) -> f64 {
+    let set: std::collections::BTreeSet<usize> = [2usize, 0, 2].into_iter().collect();
+    let idx: Vec<usize> = vec![2, 0];
+    let j = idx.clone();
+    let k = [3usize, 1].to_vec();
+    let mut v = x.to_vec();
+    let c = v.clone();
+    v[0] = 5.0 * v[1];
+    let squares = x.iter().map(|v| v * v).sum::<f64>();
+    let mut s = 0.0;
+    for &i in set.iter() {
+        s += x[i] * x[j[0]];
+    }
+    s + x[k[0]] * x[k[1]] + c[0] * v[0] + squares
+}
+
+#[test]
+fn copies_of_inactive_data_and_shadowed_names() {
+    check(
+        "indices_and_copies",
+        indices_and_copies,
+        indices_and_copies_vjp,
+        indices_and_copies_jvp,
+        &[0.3, -1.2, 2.0, 0.7],
+    );
+}
+
+#[differentiable]
+fn collected_in_branches(x: &[f64], c: bool) -> f64 {
+    let e: Vec<f64> =
+        if c { x.iter().map(|v| v.sin()).collect() } else { x.iter().map(|v| v.cos()).collect() };
+    e[0] * e[1]
+}
+
+#[differentiable]
+fn neighbour_products(x: &[f64], n: usize) -> Vec<f64> {
+    (1..n).map(|i| x[i] * x[i - 1]).collect()
+}
+
+/// A collection as a branch's value, and a range's collection typed by the function's result.
+#[test]
+fn collections_as_branch_values_and_results() {
+    let x = [0.3, -1.2, 2.0, 0.7];
+    for c in [true, false] {
+        check(
+            "collected_in_branches",
+            |x| collected_in_branches(x, c),
+            |x, s, g| collected_in_branches_vjp(x, c, s, g),
+            |x, d| collected_in_branches_jvp(x, c, d),
+            &x,
+        );
+    }
+    let rows = jacobian(
+        |x, y_bar, x_bar| {
+            neighbour_products_vjp(x, 4, y_bar.to_vec(), x_bar);
+        },
+        &x,
+        3,
+    );
+    let columns = jacobian_fwd(|x, d| neighbour_products_jvp(x, 4, d).1, &x, 3);
+    for i in 0..3 {
+        for j in 0..4 {
+            let expected = if j == i + 1 {
+                x[i]
+            } else if j == i {
+                x[i + 1]
+            } else {
+                0.0
+            };
+            assert_eq!(rows[i][j], expected, "J[{i}][{j}]");
+            assert_eq!(columns[i][j], expected, "forward J[{i}][{j}]");
+        }
+    }
+}

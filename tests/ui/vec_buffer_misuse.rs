@@ -41,4 +41,13 @@ fn active_value_into_untyped_buffer(x: &[f64]) -> f64 {
     b[0]
 }
 
+#[differentiable]
+fn copy_replaced_whole(x: &[f64], n: usize) -> f64 {
+    let mut y = x.to_vec();
+    for _ in 0..n {
+        y = y.iter().map(|v| v.sin()).collect();
+    }
+    y[0]
+}
+
 fn main() {}

@@ -33,6 +33,25 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
 
 /// The tangent of an operand: its own, or zero for a constant. Slices and `Vec`s pass their
 /// tangents by reference (`&[f]`), as the contract's signatures take them.
+/// The tangent of a value a branch or a loop body yields: owned, like the value itself (a
+/// local `Vec`'s tangent is moved out, not borrowed).
+fn yielded_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
+    match o {
+        Operand::Var(v)
+            if cx.f.var(*v).param.is_none() && cx.f.var(*v).kind == Kind::Seq(Seq::Vec) =>
+        {
+            if cx.f.var(*v).varied {
+                let d = cx.dot(*v);
+                quote!(#d)
+            } else {
+                let (rt, x) = (&cx.rt, cx.operand(o));
+                quote!(#rt::zero_like(&#x))
+            }
+        }
+        o => tangent(cx, o),
+    }
+}
+
 fn tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
     let rt = &cx.rt;
     // Slices, Vecs and tensors held by reference pass their tangents by reference.
@@ -228,7 +247,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                     let (o, v) = (cx.id(c.out), cx.operand(y));
                     rest.extend(quote!(#o = #v;));
                     if cx.f.var(c.out).varied {
-                        let (od, t) = (cx.dot(c.out), tangent(cx, y));
+                        let (od, t) = (cx.dot(c.out), yielded_tangent(cx, y));
                         rest.extend(quote!(#od = #t;));
                     }
                 }
@@ -251,7 +270,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         for (v, y) in br.outs.iter().zip(&arm.body.yields) {
                             values.push(cx.owned(y));
                             if cx.f.var(*v).varied {
-                                values.push(tangent(cx, y));
+                                values.push(yielded_tangent(cx, y));
                             }
                         }
                         quote!({ #code (#(#values),*) })

@@ -642,11 +642,7 @@ impl<'s> Lowerer<'_> {
                 v
             }
             Operand::Var(v) if v.0 >= first && self.vars[v.0].param.is_none() => {
-                // (A buffer a block value yields keeps its name: its writes were lowered
-                // under it, `{ let mut b = ..; b.push(..); b }`.)
-                if !self.vars[v.0].buffer {
-                    self.rename_var(v, name);
-                }
+                self.rename_var(v, name);
                 if let Some(k) = annotated {
                     self.vars[v.0].kind = k;
                 }
@@ -771,12 +767,22 @@ impl<'s> Lowerer<'_> {
             return;
         };
         if self.vars[binding.var.0].buffer {
+            // (A copy or a collection is a buffer filled element by element as it is made.)
+            let (what, help) = if self.element_writes.contains(&name) {
+                (
+                    "is written element by element",
+                    "write its elements (`b[i] = ..`), or keep the new value in a variable of its own",
+                )
+            } else {
+                (
+                    "is a buffer filled in place (by `.to_vec()`, `.clone()` or `.collect()`)",
+                    "write its elements instead (`for i in 0..b.len() { b[i] = .. }`), or keep each new value in a `let` of its own",
+                )
+            };
             self.errors.error(
                 place,
-                format!(
-                    "`{name}` is written element by element, so it cannot also be assigned whole"
-                ),
-                "write its elements (`b[i] = ..`), or keep the new value in a variable of its own",
+                format!("`{name}` {what}, so it cannot also be assigned whole"),
+                help,
             );
             return;
         }

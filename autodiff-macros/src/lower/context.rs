@@ -59,15 +59,15 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         params.push(v);
     }
     let mut body = (*desc.item.block).clone();
-    let names = |keep: &dyn Fn(&Kind) -> bool| {
-        desc.params.iter().filter(|p| keep(&p.kind)).map(|p| p.ident.to_string()).collect()
+    let kinds: Vec<(String, Kind)> =
+        desc.params.iter().map(|p| (p.ident.to_string(), p.kind)).collect();
+    let ret = match &desc.item.sig.output {
+        syn::ReturnType::Type(_, t) => Some(&**t),
+        syn::ReturnType::Default => None,
     };
-    let seqs = names(&|k| matches!(k, Kind::Seq(_)));
-    let vecs = names(&|k| *k == Kind::Seq(crate::kind::Seq::Vec));
-    let others = names(&|k| *k != Kind::Seq(crate::kind::Seq::Vec));
     super::loop_labels::rewrite(&mut body);
     super::loop_returns::rewrite(&mut body, &desc.rt);
-    super::desugar::desugar(&mut body, seqs, vecs, others);
+    super::desugar::desugar(&mut body, &kinds, ret);
     // Desugaring writes elements (`*v = ..` over `b.iter_mut()` becomes `b[k] = ..`).
     cx.element_writes = element_writes(&body);
     let result = cx.lower_fn_body(&body);
@@ -229,8 +229,13 @@ impl Lowerer<'_> {
     /// Gives a value created for an expression the name of the source variable it is bound to.
     pub fn rename_var(&mut self, v: Var, base: &str) {
         let name = self.unique_name(base);
-        self.vars[v.0].ident = Ident::new(&name, Span::mixed_site());
+        let old =
+            std::mem::replace(&mut self.vars[v.0].ident, Ident::new(&name, Span::mixed_site()));
         self.vars[v.0].name = name;
+        // A block value may have been read under its old name already
+        // (`let a = { let mut b = ..; b.push(..); b };` reads `b.len()`).
+        let mut renaming = RenameIdent { old, new: self.vars[v.0].ident.clone() };
+        rename_in_nodes(&mut self.nodes, &mut renaming);
     }
 
     /// The state to go back to when a loop body must be lowered again.
@@ -324,5 +329,48 @@ impl Lowerer<'_> {
     ) -> Operand {
         self.errors.error(span, message, help);
         Self::unit()
+    }
+}
+
+/// Replaces a variable's old name by its new one in the expressions nodes hold.
+struct RenameIdent {
+    old: Ident,
+    new: Ident,
+}
+
+impl syn::visit_mut::VisitMut for RenameIdent {
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if p.qself.is_none() && p.path.is_ident(&self.old) {
+            p.path = self.new.clone().into();
+        }
+    }
+}
+
+fn rename_in_nodes(nodes: &mut [Node], r: &mut RenameIdent) {
+    use crate::ir::{Head, LoopHead};
+    use syn::visit_mut::VisitMut;
+    for node in nodes {
+        match node {
+            Node::Opaque { expr, .. } => r.visit_expr_mut(expr),
+            Node::Branch(br) => {
+                match &mut br.head {
+                    Head::If(e) | Head::Match(e) => r.visit_expr_mut(e),
+                }
+                for arm in &mut br.arms {
+                    rename_in_nodes(&mut arm.body.nodes, r);
+                }
+            }
+            Node::Loop(lp) => {
+                match &mut lp.head {
+                    LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } => {
+                        r.visit_expr_mut(iter)
+                    }
+                    LoopHead::While(e) => r.visit_expr_mut(e),
+                    LoopHead::Loop => {}
+                }
+                rename_in_nodes(&mut lp.body.nodes, r);
+            }
+            Node::Op(_) | Node::Store(_) => {}
+        }
     }
 }

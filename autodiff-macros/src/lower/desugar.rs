@@ -41,75 +41,33 @@
 //! or a `let` whose type or value shows it) are rewritten; others are left as written (and
 //! rejected by lowering when they iterate active values).
 
+use super::float_names::FloatNames;
+use crate::kind::Kind;
 use proc_macro2::Span;
 use std::collections::HashSet;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Pat, parse_quote};
 
-/// Rewrites the iterator forms of `block`; `seqs` are the parameters known to be sequences,
-/// `vecs` those of them that are `Vec`s, `others` the other parameters.
-pub fn desugar(
-    block: &mut syn::Block,
-    mut seqs: HashSet<String>,
-    vecs: HashSet<String>,
-    others: HashSet<String>,
-) {
+/// Rewrites the iterator forms of `block`; `params` are the parameters' names and kinds, `ret`
+/// the function's result type.
+pub fn desugar(block: &mut syn::Block, params: &[(String, Kind)], ret: Option<&syn::Type>) {
+    let mut seqs =
+        params.iter().filter(|(_, k)| matches!(k, Kind::Seq(_))).map(|(n, _)| n.clone()).collect();
     collect_local_seqs(block, &mut seqs);
-    let vecs = only_vecs(block, vecs, others);
-    let mut d = Desugar { seqs, vecs, next: 0 };
-    d.visit_block_mut(block);
-}
-
-/// The names bound only to `Vec`s (`vecs` among the parameters, `others` the rest): by a
-/// `let` whose type or value shows a `Vec` (`vec![..]`, `.to_vec()`, `.collect()`), and
-/// nowhere else. `b.clone()` of one is a copy of its elements.
-fn only_vecs(
-    block: &syn::Block,
-    mut vecs: HashSet<String>,
-    mut others: HashSet<String>,
-) -> HashSet<String> {
-    struct Finder<'a>(&'a mut HashSet<String>, &'a mut HashSet<String>);
-    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
-        fn visit_local(&mut self, l: &'a syn::Local) {
-            let (pat, ty) = match &l.pat {
-                Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
-                p => (p, None),
-            };
-            if let Pat::Ident(pi) = pat
-                && pi.subpat.is_none()
-            {
-                let by_type = ty.is_some_and(|t| vec_element(t).is_some());
-                let by_value = ty.is_none()
-                    && l.init.as_ref().is_some_and(|i| match &*i.expr {
-                        Expr::Macro(m) => m.mac.path.is_ident("vec"),
-                        Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
-                            matches!(&*m.receiver, Expr::Path(p) if p.path.get_ident().is_some_and(|v| self.0.contains(&v.to_string())))
-                        }
-                        Expr::MethodCall(m) => {
-                            m.method == "to_vec"
-                                || m.method == "collect"
-                                    && matches!(m.turbofish.as_ref().and_then(|t| t.args.first()),
-                                        Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
-                        }
-                        _ => false,
-                    });
-                let set = if by_type || by_value { &mut *self.0 } else { &mut *self.1 };
-                set.insert(pi.ident.to_string());
-                if let Some(init) = &l.init {
-                    self.visit_local_init(init);
-                }
-                return;
-            }
-            syn::visit::visit_local(self, l);
+    let floats = FloatNames::of(block, params);
+    let mut d = Desugar { seqs, floats, next: 0 };
+    // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
+    if let Some(ret) = ret
+        && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
+        && matches!(tail, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none())
+    {
+        for s in rest {
+            d.visit_stmt_mut(s);
         }
-        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-            self.1.insert(p.ident.to_string());
-            syn::visit::visit_pat_ident(self, p);
-        }
+        d.typed_collect(tail, ret);
+        return;
     }
-    syn::visit::Visit::visit_block(&mut Finder(&mut vecs, &mut others), block);
-    vecs.retain(|v| !others.contains(v));
-    vecs
+    d.visit_block_mut(block);
 }
 
 /// Adds the names of `let`s whose type or value is a sequence of floats.
@@ -125,7 +83,7 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
                 let by_type = ty.is_some_and(|t| {
                     matches!(crate::kind::Kind::of_type(t), crate::kind::Kind::Seq(_))
                 });
-                let by_value = l.init.as_ref().is_some_and(|i| match &*i.expr {
+                let by_value = ty.is_none() && l.init.as_ref().is_some_and(|i| match &*i.expr {
                     Expr::Array(_) | Expr::Repeat(_) => true,
                     Expr::Macro(m) => m.mac.path.is_ident("vec"),
                     // `b.clone()` of a sequence
@@ -135,9 +93,8 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
                     Expr::MethodCall(m) => {
                         m.method == "to_vec"
                             || m.method == "collect"
-                                && m.turbofish.as_ref().is_none_or(|t| {
-                                    matches!(t.args.first(), Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
-                                })
+                                && matches!(m.turbofish.as_ref().and_then(|t| t.args.first()),
+                                    Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
                     }
                     // a sub-slice `&x[a..b]`
                     Expr::Reference(r) => {
@@ -279,8 +236,8 @@ impl Seq {
 
 struct Desugar {
     seqs: HashSet<String>,
-    /// Names bound only to `Vec`s.
-    vecs: HashSet<String>,
+    /// Names known to hold sequences (and `Vec`s) of floats.
+    floats: FloatNames,
     next: usize,
 }
 
@@ -892,13 +849,15 @@ impl Desugar {
     fn collect(&mut self, m: &syn::ExprMethodCall, target: Option<&syn::Type>) -> Option<Expr> {
         let src = match (m.method.to_string().as_str(), m.args.len()) {
             ("collect", 0) => self.source(&m.receiver)?,
-            ("to_vec", 0) => {
+            ("to_vec", 0) if self.float_roots(&m.receiver) => {
                 self.seq(&m.receiver)?;
                 self.source(&m.receiver)?
             }
             ("clone" | "to_owned", 0) => match &*m.receiver {
                 Expr::Path(p)
-                    if p.path.get_ident().is_some_and(|v| self.vecs.contains(&v.to_string())) =>
+                    if p.path
+                        .get_ident()
+                        .is_some_and(|v| self.floats.vecs.contains(&v.to_string())) =>
                 {
                     self.source(&m.receiver)?
                 }
@@ -919,8 +878,9 @@ impl Desugar {
         );
         let inferred = elem.as_ref().is_none_or(|t| matches!(t, syn::Type::Infer(_)));
         // (A range, or a filter, has no length to allocate first: the buffer is pushed into.)
+        // (Of an unknown element type, only the elements of sequences of floats.)
         let counted = src.range.is_none() && src.keep.is_none();
-        if !(float || inferred && counted) {
+        if !(float || inferred && counted && self.float_roots(&m.receiver)) {
             return None;
         }
         let (k, b) = (self.fresh("k"), self.fresh("collected"));
@@ -945,6 +905,35 @@ impl Desugar {
                 })
             }
         })
+    }
+}
+
+impl Desugar {
+    /// Whether the sequences an iterator chain reads are all known to hold floats.
+    fn float_roots(&self, e: &Expr) -> bool {
+        match e {
+            Expr::MethodCall(m) => {
+                self.float_roots(&m.receiver)
+                    && (m.method != "zip" || m.args.iter().all(|a| self.float_roots(a)))
+            }
+            Expr::Path(p) => {
+                p.path.get_ident().is_some_and(|i| self.floats.seqs.contains(&i.to_string()))
+            }
+            Expr::Reference(r) => self.float_roots(&r.expr),
+            Expr::Paren(p) => self.float_roots(&p.expr),
+            Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) => self.float_roots(&ix.expr),
+            _ => false,
+        }
+    }
+
+    /// `let y: T = <collect>` and a result of type `T`: the collection typed by `T`.
+    fn typed_collect(&mut self, e: &mut Expr, ty: &syn::Type) {
+        let Expr::MethodCall(m) = e else { return };
+        self.visit_expr_mut(&mut m.receiver);
+        if let Some(new) = self.collect(m, Some(ty)) {
+            *e = new;
+            visit_mut::visit_expr_mut(self, e);
+        }
     }
 }
 
@@ -987,15 +976,9 @@ impl VisitMut for Desugar {
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         if let Pat::Type(pt) = &l.pat
             && let Some(init) = &mut l.init
-            && let Expr::MethodCall(m) = &mut *init.expr
-            && m.method == "collect"
-            && m.turbofish.is_none()
+            && matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none())
         {
-            self.visit_expr_mut(&mut m.receiver);
-            if let Some(e) = self.collect(m, Some(&pt.ty)) {
-                *init.expr = e;
-                visit_mut::visit_expr_mut(self, &mut init.expr);
-            }
+            self.typed_collect(&mut init.expr, &pt.ty);
             return;
         }
         visit_mut::visit_local_mut(self, l);
@@ -1050,7 +1033,7 @@ impl VisitMut for Desugar {
                     return;
                 };
                 let t = self.fresh("swapped");
-                let vecs = [a, b].iter().all(|v| self.vecs.contains(&v.to_string()));
+                let vecs = [a, b].iter().all(|v| self.floats.vecs.contains(&v.to_string()));
                 *e = if vecs {
                     // Two `Vec`s (buffers, written in place): their elements are swapped, so
                     // each keeps its own adjoint buffer. Different lengths panic at the first

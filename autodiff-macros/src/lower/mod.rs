@@ -5,6 +5,7 @@ mod context;
 mod desugar;
 mod env;
 mod expr;
+mod float_names;
 mod loop_labels;
 mod loop_returns;
 mod loops;
