@@ -198,3 +198,113 @@ fn vectors_carried_through_data_dependent_loops() {
         }
     }
 }
+
+/// A chain of springs between points: `Σ (|p[i+1] - p[i]| - rest)²` plus each point's height
+/// `Σ p.z`, over a slice of points.
+#[differentiable]
+fn springs(p: &[Vector3<f64>], rest: f64) -> f64 {
+    let mut energy = 0.0;
+    for i in 0..p.len() - 1 {
+        let stretch = (p[i + 1] - p[i]).norm() - rest;
+        energy += stretch * stretch;
+    }
+    energy + p.iter().map(|q| q.z).sum::<f64>()
+}
+
+/// Twice the signed area of a triangle given as an array of points, and a polyline's length
+/// given as a `Vec` of them.
+#[differentiable]
+fn shapes(t: [Vector2<f64>; 3], line: Vec<Vector2<f64>>) -> f64 {
+    let (a, b) = (t[1] - t[0], t[2] - t[0]);
+    let mut length = 0.0;
+    for w in line.windows(2) {
+        length += (w[1] - w[0]).norm();
+    }
+    a.x * b.y - a.y * b.x + length
+}
+
+/// Slices, arrays and `Vec`s of nalgebra points are active like slices of floats: their
+/// gradients are `Vec`s (or arrays) of points, against the closed forms.
+#[test]
+fn sequences_of_points() {
+    let p = vec![
+        Vector3::new(0.0, 0.0, 0.5),
+        Vector3::new(1.0, 0.5, -0.2),
+        Vector3::new(1.5, 2.0, 0.3),
+    ];
+    let rest = 0.8;
+    let (value, (gp, grest)) = springs_grad(&p, rest);
+    let mut expected = [Vector3::new(0.0, 0.0, 1.0); 3];
+    let (mut energy, mut drest) = (0.0, 0.0);
+    for i in 0..2 {
+        let d = p[i + 1] - p[i];
+        let stretch = d.norm() - rest;
+        energy += stretch * stretch;
+        let push = d / d.norm() * (2.0 * stretch);
+        expected[i + 1] += push;
+        expected[i] -= push;
+        drest -= 2.0 * stretch;
+    }
+    energy += 0.6;
+    assert!((value - energy).abs() < 1e-12);
+    assert!((grest - drest).abs() < 1e-12);
+    for i in 0..3 {
+        assert!((gp[i] - expected[i]).norm() < 1e-12, "{i}: {} vs {}", gp[i], expected[i]);
+    }
+    // forward mode along one direction agrees with reverse mode
+    let dir = vec![
+        Vector3::new(0.3, -0.1, 0.2),
+        Vector3::new(0.0, 1.0, 0.5),
+        Vector3::new(-0.4, 0.2, 0.1),
+    ];
+    let (_, tangent) = springs_jvp(&p, rest, &dir, 0.0);
+    let dot: f64 = gp.iter().zip(&dir).map(|(g, d)| g.dot(d)).sum();
+    assert!((tangent - dot).abs() < 1e-12);
+
+    let t = [Vector2::new(0.3, 0.5), Vector2::new(1.0, -0.2), Vector2::new(0.4, 0.9)];
+    let line = vec![Vector2::new(0.0, 0.0), Vector2::new(3.0, 4.0), Vector2::new(3.0, 5.0)];
+    let (_, (gt, gl)) = shapes_grad(t, line);
+    let (a, b) = (t[1] - t[0], t[2] - t[0]);
+    assert!((gt[1] - Vector2::new(b.y, -b.x)).norm() < 1e-12);
+    assert!((gt[2] - Vector2::new(-a.y, a.x)).norm() < 1e-12);
+    assert!((gt[0] + gt[1] + gt[2]).norm() < 1e-12);
+    // d|w1 - w0|/dw1 is the unit direction: (0.6, 0.8), then (0, 1)
+    let expected = [Vector2::new(-0.6, -0.8), Vector2::new(0.6, -0.2), Vector2::new(0.0, 1.0)];
+    for i in 0..3 {
+        assert!((gl[i] - expected[i]).norm() < 1e-12, "{i}: {}", gl[i]);
+    }
+}
+
+/// Points moved along `d` in proportion to their `x`: a `Vec` of points as the result, and a
+/// parameter named `d` (the name the forward sweep once used for its sums).
+#[allow(clippy::needless_range_loop)] // `p[i].x` is what this tests
+#[differentiable]
+fn sheared(p: &[Vector3<f64>], d: Vector3<f64>) -> Vec<Vector3<f64>> {
+    let mut out: Vec<Vector3<f64>> = Vec::with_capacity(p.len());
+    for i in 0..p.len() {
+        out.push(p[i] + d * p[i].x);
+    }
+    out
+}
+
+#[test]
+fn a_vec_of_points_as_the_result() {
+    let p = vec![Vector3::new(0.3, -1.2, 2.0), Vector3::new(0.7, 0.1, 0.5)];
+    let d = Vector3::new(0.1, 0.2, 0.3);
+    let seed = vec![Vector3::new(1.0, 0.0, 0.0), Vector3::new(0.0, 1.0, 0.0)];
+    let (mut gp, mut gd) = (vec![Vector3::zeros(); 2], Vector3::zeros());
+    let out = sheared_vjp(&p, d, seed.clone(), &mut gp, &mut gd);
+    assert_eq!(out[1], p[1] + d * p[1].x);
+    // ∂out_i/∂p_i = I + d e_xᵀ, ∂out_i/∂d = p_i.x I
+    for i in 0..2 {
+        let expected = seed[i] + Vector3::new(d.dot(&seed[i]), 0.0, 0.0);
+        assert!((gp[i] - expected).norm() < 1e-12, "{i}: {}", gp[i]);
+    }
+    assert!((gd - (seed[0] * p[0].x + seed[1] * p[1].x)).norm() < 1e-12);
+    let dir = vec![Vector3::new(0.5, 0.0, 1.0), Vector3::new(-1.0, 2.0, 0.0)];
+    let (_, tangent) = sheared_jvp(&p, d, &dir, Vector3::new(0.0, 1.0, 0.0));
+    for i in 0..2 {
+        let expected = dir[i] + d * dir[i].x + Vector3::new(0.0, 1.0, 0.0) * p[i].x;
+        assert!((tangent[i] - expected).norm() < 1e-12);
+    }
+}

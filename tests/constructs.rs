@@ -438,3 +438,20 @@ fn literal_arrays_in_branches_and_loops_in_tail_position() {
     assert!((array_branch_and_tail_loop_grad(x, false).1 - d).abs() < 1e-12);
     assert!((array_branch_and_tail_loop_grad(-0.4, false).1 - 1.5).abs() < 1e-12);
 }
+
+/// Parameters may have any name, including the ones generated code uses for itself.
+#[differentiable]
+fn named_like_internals(d: f64, seed: f64, t: f64) -> f64 {
+    d * seed * t + d.sin() * t
+}
+
+#[test]
+fn parameter_names_do_not_clash_with_generated_ones() {
+    let (d, seed, t) = (0.4, 1.5, -2.0);
+    let (_, g) = named_like_internals_grad(d, seed, t);
+    assert!((g.0 - (seed * t + d.cos() * t)).abs() < 1e-12);
+    assert!((g.1 - d * t).abs() < 1e-12);
+    assert!((g.2 - (d * seed + d.sin())).abs() < 1e-12);
+    let (_, tangent) = named_like_internals_jvp(d, seed, t, 1.0, 0.0, 0.0);
+    assert!((tangent - g.0).abs() < 1e-12);
+}

@@ -111,12 +111,18 @@ impl Kind {
                 return Kind::Algebra;
             }
         }
+        // Elements of a sequence: floats, or nalgebra vectors and matrices of floats (points).
+        let element = |t: &Type| float(t) || Kind::of_type_with(t, floats) == Kind::Algebra;
+        let vec_of_float = |t: &Type| {
+            vec_of_float(t)
+                || matches!(Kind::element_type(t), Some(e) if matches!(t, Type::Path(_)) && Kind::of_type_with(&e, floats) == Kind::Algebra)
+        };
         match ty {
             Type::Paren(p) => Kind::of_type_with(&p.elem, floats),
             Type::Group(g) => Kind::of_type_with(&g.elem, floats),
-            Type::Array(a) if float(&a.elem) => Kind::Seq(Seq::Array),
+            Type::Array(a) if element(&a.elem) => Kind::Seq(Seq::Array),
             Type::Reference(r) if r.mutability.is_none() => match &*r.elem {
-                Type::Slice(s) if float(&s.elem) => Kind::Seq(Seq::Slice),
+                Type::Slice(s) if element(&s.elem) => Kind::Seq(Seq::Slice),
                 t if vec_of_float(t) => Kind::Seq(Seq::Vec),
                 _ => Kind::Unknown,
             },
@@ -132,6 +138,31 @@ impl Kind {
                 None => Kind::Unknown,
             },
             _ => Kind::Unknown,
+        }
+    }
+
+    /// `E` of `Vec<E>`, `&[E]`, `[E; N]` (and references to them).
+    pub fn element_type(ty: &Type) -> Option<Type> {
+        match ty {
+            Type::Reference(r) => Kind::element_type(&r.elem),
+            Type::Paren(p) => Kind::element_type(&p.elem),
+            Type::Slice(s) => Some((*s.elem).clone()),
+            Type::Array(a) => Some((*a.elem).clone()),
+            Type::Path(p) if p.qself.is_none() => {
+                let seg = p.path.segments.last()?;
+                match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(a)
+                        if seg.ident == "Vec" && a.args.len() == 1 =>
+                    {
+                        match a.args.first()? {
+                            syn::GenericArgument::Type(t) => Some(t.clone()),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -192,6 +223,12 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!(nalgebra::Matrix2x3<f32>)), Kind::Algebra);
         assert_eq!(Kind::of_type(&parse_quote!(SMatrix<f64, 2, 3>)), Kind::Algebra);
         assert_eq!(Kind::of_type(&parse_quote!(Vector3<i32>)), Kind::Unknown);
+        // sequences of points
+        assert_eq!(Kind::of_type(&parse_quote!(&[Vector3<f64>])), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vector2<f32>>)), Kind::Seq(Seq::Vec));
+        assert_eq!(Kind::of_type(&parse_quote!([Matrix2<f64>; 3])), Kind::Seq(Seq::Array));
+        assert_eq!(Kind::of_type(&parse_quote!(&[[f64; 3]])), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Unknown);
         assert_eq!(Kind::Algebra.join(Kind::Float), Kind::Algebra);
         assert_eq!(Kind::of_type(&parse_quote!(&Tensor)), Kind::Tensor);
         assert_eq!(Kind::of_type(&parse_quote!(autodiff::Tensor)), Kind::Tensor);

@@ -159,12 +159,17 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                                 None => TokenStream::new(),
                             })
                             .collect();
+                        // (a name of the macro's own: the user's `d` may be read by the terms)
+                        let d = proc_macro2::Ident::new(
+                            "__autodiff_sum",
+                            proc_macro2::Span::mixed_site(),
+                        );
                         let sum = match terms.as_slice() {
                             [one] => one.clone(),
                             [first, rest @ ..] => quote!({
-                                let mut d = #first;
-                                #(#rt::accumulate(&mut d, #rest);)*
-                                d
+                                let mut #d = #first;
+                                #(#rt::accumulate(&mut #d, #rest);)*
+                                #d
                             }),
                             [] => quote!(#rt::zero_like(&#y)),
                         };
@@ -189,7 +194,11 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                             cx.operand(&op.args[1]),
                             tangent(cx, &op.args[2]),
                         );
-                        out.extend(quote!(let #b = #primal; let #y_dot = { let mut d = #arr; d[#i] = #v; d };));
+                        let d = proc_macro2::Ident::new(
+                            "__autodiff_sum",
+                            proc_macro2::Span::mixed_site(),
+                        );
+                        out.extend(quote!(let #b = #primal; let #y_dot = { let mut #d = #arr; #d[#i] = #v; #d };));
                     }
                     Prim::Build => {
                         let primal = cx.primal(op);

@@ -262,7 +262,11 @@ impl Reverse<'_, '_> {
                         }
                         if cx.is_active(&op.args[0]) {
                             self.read(&op.args[1]);
-                            let rest = quote!({ let mut d = #rt::Clone::clone(&#g); d[#i] = #rt::zero_adjoint(&d[#i]); d });
+                            let d = proc_macro2::Ident::new(
+                                "__autodiff_sum",
+                                proc_macro2::Span::mixed_site(),
+                            );
+                            let rest = quote!({ let mut #d = #rt::Clone::clone(&#g); #d[#i] = #rt::zero_adjoint(&#d[#i]); #d });
                             out.extend(self.contribute(&op.args[0], rest));
                         }
                     }

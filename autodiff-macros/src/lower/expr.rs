@@ -126,15 +126,20 @@ impl<'s> Lowerer<'_> {
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",
             ),
+            // `v.x` of a vector, also of a point read from a sequence (`p[i].x`)
             Expr::Field(f)
                 if matches!(&f.member, syn::Member::Named(m) if ["x", "y", "z", "w"].contains(&m.to_string().as_str()))
-                    && self.local_var(&f.base).is_some_and(|v| self.vars[v.0].kind == Kind::Algebra) =>
+                    && (self.local_var(&f.base).is_some_and(|v| self.vars[v.0].kind == Kind::Algebra)
+                        || matches!(&*f.base, Expr::Index(ix) if self.local_var(&ix.expr).is_some_and(|v| self.holds_algebra(v)))) =>
             {
                 let component = match &f.member {
                     syn::Member::Named(m) => ["x", "y", "z", "w"].iter().position(|c| m == c).unwrap_or(0),
                     syn::Member::Unnamed(i) => i.index as usize,
                 };
-                let base = self.local_var(&f.base).map_or_else(Self::unit, Operand::Var);
+                let base = match self.local_var(&f.base) {
+                    Some(v) => Operand::Var(v),
+                    None => self.lower_expr(&f.base),
+                };
                 let index = Operand::Const(syn::parse_quote!(#component));
                 self.push_op(Prim::Index, Form::Index, vec![base, index], e.span(), Kind::Float)
             }
@@ -284,6 +289,15 @@ impl<'s> Lowerer<'_> {
         }
     }
 
+    /// Whether a sequence's elements are nalgebra vectors or matrices (by its declared type).
+    fn holds_algebra(&self, seq: Var) -> bool {
+        self.vars[seq.0]
+            .ty
+            .as_ref()
+            .and_then(Kind::element_type)
+            .is_some_and(|e| Kind::of_type(&e) == Kind::Algebra)
+    }
+
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
     fn lower_index(&mut self, ix: &'s syn::ExprIndex) -> Operand {
         if let Some((root, path)) = self.model_field(&ix.expr) {
@@ -325,6 +339,8 @@ impl<'s> Lowerer<'_> {
         }
         let element = match self.vars[seq.0].kind {
             Kind::Seq(crate::kind::Seq::Tensors) => Kind::Tensor,
+            // `p[i]` of `p: &[Vector3<f64>]`
+            _ if self.holds_algebra(seq) => Kind::Algebra,
             _ => Kind::Float,
         };
         let value = self.push_op(
@@ -710,6 +726,9 @@ impl<'s> Lowerer<'_> {
                 if self.infer_kind(&ix.expr) == Kind::Seq(crate::kind::Seq::Tensors) =>
             {
                 Kind::Tensor
+            }
+            Expr::Index(ix) if self.local_var(&ix.expr).is_some_and(|v| self.holds_algebra(v)) => {
+                Kind::Algebra
             }
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
