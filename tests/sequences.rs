@@ -1434,3 +1434,64 @@ fn collections_as_branch_values_and_results() {
         }
     }
 }
+
+/// Rows as arrays: `&[[f64; 3]]`, `Vec<[f64; 2]>` and `[[f64; 2]; 2]` are active, read as
+/// `p[i][k]`, as items of `p.iter()` and through windows.
+#[allow(clippy::needless_range_loop)] // `p[i][k]` is what this tests
+#[differentiable]
+fn row_sums(p: &[[f64; 3]], q: Vec<[f64; 2]>, m: [[f64; 2]; 2]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..p.len() {
+        s += p[i][0] * p[i][1] + p[i][2].sin() * m[0][1];
+    }
+    for r in q.iter() {
+        s += r[0] * m[0][0] + r[1] * m[1][1];
+    }
+    for w in q.windows(2) {
+        s += (w[1][0] - w[0][1]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn rows_of_arrays() {
+    let (p, q, m) = (
+        vec![[0.3, -1.2, 2.0], [0.7, 0.1, 0.5]],
+        vec![[0.3, -1.2], [0.7, 0.1], [2.0, 0.4]],
+        [[1.0, 2.0], [3.0, 4.0]],
+    );
+    // flattened: 6 of p, 6 of q, 4 of m
+    let unflatten = |x: &[f64]| {
+        let p: Vec<[f64; 3]> = x[..6].chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
+        let q: Vec<[f64; 2]> = x[6..12].chunks(2).map(|c| [c[0], c[1]]).collect();
+        (p, q, [[x[12], x[13]], [x[14], x[15]]])
+    };
+    let flatten = |p: &[[f64; 3]], q: &[[f64; 2]], m: &[[f64; 2]; 2]| -> Vec<f64> {
+        p.iter().flatten().chain(q.iter().flatten()).chain(m.iter().flatten()).copied().collect()
+    };
+    let x = flatten(&p, &q, &m);
+    check(
+        "row_sums",
+        |x| {
+            let (p, q, m) = unflatten(x);
+            row_sums(&p, q, m)
+        },
+        |x, s, g| {
+            let (p, q, m) = unflatten(x);
+            let (mut gp, mut gq, mut gm) = (vec![[0.0; 3]; 2], vec![[0.0; 2]; 3], [[0.0; 2]; 2]);
+            let value = row_sums_vjp(&p, q, m, s, &mut gp, &mut gq, &mut gm);
+            for (a, b) in g.iter_mut().zip(flatten(&gp, &gq, &gm)) {
+                *a += b;
+            }
+            value
+        },
+        |x, d| {
+            let ((p, q, m), (dp, dq, dm)) = (unflatten(x), unflatten(d));
+            row_sums_jvp(&p, q, m, &dp, &dq, dm)
+        },
+        &x,
+    );
+    // closed form of one entry: ∂/∂m[0][1] = Σ sin p[i][2]
+    let (_, (_, _, gm)) = row_sums_grad(&p, q, m);
+    assert!((gm[0][1] - (2.0f64.sin() + 0.5f64.sin())).abs() < 1e-12);
+}

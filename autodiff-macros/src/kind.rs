@@ -111,11 +111,19 @@ impl Kind {
                 return Kind::Algebra;
             }
         }
-        // Elements of a sequence: floats, or nalgebra vectors and matrices of floats (points).
-        let element = |t: &Type| float(t) || Kind::of_type_with(t, floats) == Kind::Algebra;
+        // Elements of a sequence: floats, nalgebra vectors and matrices of floats (points), or
+        // arrays of floats (rows; `Vec` rows are not, reading one would copy it).
+        let element = |t: &Type| {
+            float(t)
+                || match Kind::of_type_with(t, floats) {
+                    Kind::Algebra => true,
+                    Kind::Seq(Seq::Array) => Kind::element_type(t).is_some_and(|e| float(&e)),
+                    _ => false,
+                }
+        };
         let vec_of_float = |t: &Type| {
             vec_of_float(t)
-                || matches!(Kind::element_type(t), Some(e) if matches!(t, Type::Path(_)) && Kind::of_type_with(&e, floats) == Kind::Algebra)
+                || matches!(Kind::element_type(t), Some(e) if matches!(t, Type::Path(_)) && element(&e))
         };
         match ty {
             Type::Paren(p) => Kind::of_type_with(&p.elem, floats),
@@ -227,8 +235,13 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!(&[Vector3<f64>])), Kind::Seq(Seq::Slice));
         assert_eq!(Kind::of_type(&parse_quote!(Vec<Vector2<f32>>)), Kind::Seq(Seq::Vec));
         assert_eq!(Kind::of_type(&parse_quote!([Matrix2<f64>; 3])), Kind::Seq(Seq::Array));
-        assert_eq!(Kind::of_type(&parse_quote!(&[[f64; 3]])), Kind::Unknown);
+        // and of rows
+        assert_eq!(Kind::of_type(&parse_quote!(&[[f64; 3]])), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<[f32; 2]>)), Kind::Seq(Seq::Vec));
+        assert_eq!(Kind::of_type(&parse_quote!([[f64; 2]; 2])), Kind::Seq(Seq::Array));
         assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(&[[[f64; 2]; 2]])), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(&[[usize; 2]])), Kind::Unknown);
         assert_eq!(Kind::Algebra.join(Kind::Float), Kind::Algebra);
         assert_eq!(Kind::of_type(&parse_quote!(&Tensor)), Kind::Tensor);
         assert_eq!(Kind::of_type(&parse_quote!(autodiff::Tensor)), Kind::Tensor);

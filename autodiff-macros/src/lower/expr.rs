@@ -291,11 +291,17 @@ impl<'s> Lowerer<'_> {
 
     /// Whether a sequence's elements are nalgebra vectors or matrices (by its declared type).
     fn holds_algebra(&self, seq: Var) -> bool {
-        self.vars[seq.0]
-            .ty
-            .as_ref()
-            .and_then(Kind::element_type)
-            .is_some_and(|e| Kind::of_type(&e) == Kind::Algebra)
+        self.element_kind(seq) == Kind::Algebra
+    }
+
+    /// The kind of a sequence's elements, by its declared type: points (`&[Vector3<f64>]`),
+    /// rows (`&[[f64; 3]]`, `Vec<Vec<f64>>`), and otherwise floats.
+    fn element_kind(&self, seq: Var) -> Kind {
+        let declared = self.vars[seq.0].ty.as_ref().and_then(Kind::element_type);
+        match declared.map(|e| Kind::of_type(&e)) {
+            Some(k @ (Kind::Algebra | Kind::Seq(_))) => k,
+            _ => Kind::Float,
+        }
     }
 
     /// `seq[i]`: an element of a sequence of floats, at an inactive index.
@@ -306,9 +312,18 @@ impl<'s> Lowerer<'_> {
             let args = vec![Operand::Var(root), index];
             return self.push_op(Prim::Field, Form::Field(path), args, ix.span(), Kind::Float);
         }
-        let seq = self
-            .local_var(&ix.expr)
-            .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
+        let seq = match &*ix.expr {
+            // `rows[i][j]`: the row, then its element
+            Expr::Index(inner)
+                if self
+                    .local_var(&inner.expr)
+                    .is_some_and(|v| matches!(self.element_kind(v), Kind::Seq(_))) =>
+            {
+                self.lower_expr(&ix.expr).var()
+            }
+            e => self.local_var(e),
+        }
+        .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
         let Some(seq) = seq else {
             return self.fail(
                 &ix.expr,
@@ -339,9 +354,8 @@ impl<'s> Lowerer<'_> {
         }
         let element = match self.vars[seq.0].kind {
             Kind::Seq(crate::kind::Seq::Tensors) => Kind::Tensor,
-            // `p[i]` of `p: &[Vector3<f64>]`
-            _ if self.holds_algebra(seq) => Kind::Algebra,
-            _ => Kind::Float,
+            // `p[i]` of `p: &[Vector3<f64>]`, `rows[i]` of `rows: &[[f64; 3]]`
+            _ => self.element_kind(seq),
         };
         let value = self.push_op(
             Prim::Index,
@@ -727,8 +741,12 @@ impl<'s> Lowerer<'_> {
             {
                 Kind::Tensor
             }
-            Expr::Index(ix) if self.local_var(&ix.expr).is_some_and(|v| self.holds_algebra(v)) => {
-                Kind::Algebra
+            Expr::Index(ix)
+                if self
+                    .local_var(&ix.expr)
+                    .is_some_and(|v| self.element_kind(v) != Kind::Float) =>
+            {
+                self.local_var(&ix.expr).map_or(Kind::Unknown, |v| self.element_kind(v))
             }
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
