@@ -1495,3 +1495,64 @@ fn rows_of_arrays() {
     let (_, (_, _, gm)) = row_sums_grad(&p, q, m);
     assert!((gm[0][1] - (2.0f64.sin() + 0.5f64.sin())).abs() < 1e-12);
 }
+
+/// Filter predicates are kept as written, with the references Rust gives them, and a filtered
+/// collection of an unknown element type is counted first.
+#[differentiable]
+fn predicates_as_written(x: &[f64]) -> f64 {
+    let a: f64 = x.iter().filter(|v| *v > &0.0).map(|v| v * v).sum();
+    let b: f64 = x.iter().filter(|&&v| v < 1.0).map(|v| v.sin()).sum();
+    let c =
+        x.iter().enumerate().filter(|&(i, v)| i > 0 && *v < 2.0).map(|(_, v)| v * 3.0).sum::<f64>();
+    let d = x.windows(2).filter(|w| w[0] < w[1]).map(|w| w[1] - w[0]).sum::<f64>();
+    let e = x.iter().filter(|v| **v > 0.0).map(|v| v * 2.0).collect::<Vec<_>>();
+    a + b + c + d + e.iter().sum::<f64>() * e[0]
+}
+
+/// A name used for something else elsewhere (a loop pattern, a block's `let`) still names a
+/// buffer where the buffer is in scope: its copy and its swap are made element by element.
+#[differentiable]
+fn names_reused(x: &[f64], steps: usize) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter() {
+        s += v * v;
+    }
+    let mut u = x.to_vec();
+    let mut v = vec![0.0; x.len()];
+    for _ in 0..steps {
+        for i in 0..u.len() {
+            v[i] = u[i] * s.sin();
+        }
+        std::mem::swap(&mut u, &mut v);
+    }
+    let r = {
+        let b = u[0] * 2.0;
+        b * b
+    };
+    for &c in x.iter() {
+        s += c;
+    }
+    let mut c = x.to_vec();
+    c[0] = 3.0 * c[1];
+    let d = c.clone();
+    u[0] + v[1] + r + d[0] * s
+}
+
+#[test]
+fn filters_as_written_and_names_in_scope() {
+    let x = [0.3, -1.2, 2.2, 0.7, 1.5];
+    check(
+        "predicates_as_written",
+        predicates_as_written,
+        predicates_as_written_vjp,
+        predicates_as_written_jvp,
+        &x,
+    );
+    check(
+        "names_reused",
+        |x| names_reused(x, 3),
+        |x, s, g| names_reused_vjp(x, 3, s, g),
+        |x, d| names_reused_jvp(x, 3, d),
+        &x,
+    );
+}

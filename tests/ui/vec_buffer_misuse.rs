@@ -50,4 +50,10 @@ fn copy_replaced_whole(x: &[f64], n: usize) -> f64 {
     y[0]
 }
 
+#[differentiable]
+fn copy_of_generic_elements<T: Real>(x: &[T]) -> T {
+    let b = x.to_vec();
+    b[0] * b[1]
+}
+
 fn main() {}

@@ -59,8 +59,8 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         params.push(v);
     }
     let mut body = (*desc.item.block).clone();
-    let kinds: Vec<(String, Kind)> =
-        desc.params.iter().map(|p| (p.ident.to_string(), p.kind)).collect();
+    let kinds: Vec<(String, Kind, syn::Type)> =
+        desc.params.iter().map(|p| (p.ident.to_string(), p.kind, p.ty.clone())).collect();
     let ret = match &desc.item.sig.output {
         syn::ReturnType::Type(_, t) => Some(&**t),
         syn::ReturnType::Default => None,

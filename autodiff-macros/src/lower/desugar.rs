@@ -50,11 +50,20 @@ use syn::{Expr, Ident, Pat, parse_quote};
 
 /// Rewrites the iterator forms of `block`; `params` are the parameters' names and kinds, `ret`
 /// the function's result type.
-pub fn desugar(block: &mut syn::Block, params: &[(String, Kind)], ret: Option<&syn::Type>) {
-    let mut seqs =
-        params.iter().filter(|(_, k)| matches!(k, Kind::Seq(_))).map(|(n, _)| n.clone()).collect();
+pub fn desugar(
+    block: &mut syn::Block,
+    params: &[(String, Kind, syn::Type)],
+    ret: Option<&syn::Type>,
+) {
+    let mut seqs = params
+        .iter()
+        .filter(|(_, k, _)| matches!(k, Kind::Seq(_)))
+        .map(|(n, _, _)| n.clone())
+        .collect();
     collect_local_seqs(block, &mut seqs);
-    let floats = FloatNames::of(block, params);
+    let types: Vec<(String, syn::Type)> =
+        params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
+    let floats = FloatNames::new(&types);
     let mut d = Desugar { seqs, floats, next: 0 };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
@@ -152,6 +161,35 @@ impl VisitMut for StripDerefs<'_> {
             return;
         }
         visit_mut::visit_expr_mut(self, e);
+    }
+}
+
+/// An item as the iterator yields it: references where the source has them (`&x[k]` of
+/// `x.iter()`), windows as sub-slices; `None` for places.
+fn as_written(item: Item, refs: &Refs) -> Option<Expr> {
+    match (item, refs) {
+        (Item::Value(e), Refs::Leaf(true)) => Some(parse_quote!(&#e)),
+        (Item::Value(e), _) => Some(e),
+        (Item::Window(w), _) => {
+            let (seq, start, len) = (&w.seq, &w.start, &w.len);
+            Some(parse_quote!(&#seq[#start..#start + #len]))
+        }
+        (Item::Place(_), _) => None,
+        (Item::Tuple(items), Refs::Tuple(rs)) if rs.len() == items.len() => {
+            let es = items
+                .into_iter()
+                .zip(rs)
+                .map(|(i, r)| as_written(i, r))
+                .collect::<Option<Vec<Expr>>>()?;
+            Some(parse_quote!((#(#es),*)))
+        }
+        (Item::Tuple(items), _) => {
+            let es = items
+                .into_iter()
+                .map(|i| as_written(i, &Refs::Leaf(false)))
+                .collect::<Option<Vec<Expr>>>()?;
+            Some(parse_quote!((#(#es),*)))
+        }
     }
 }
 
@@ -626,27 +664,16 @@ impl Desugar {
                     return None;
                 }
                 let inner = self.source(&m.receiver)?;
-                let (pat, mut body) = (c.inputs[0].clone(), (*c.body).clone());
-                let pat = match pat {
-                    Pat::Reference(r) => *r.pat,
-                    pat => {
-                        // `|v| **v > 0.0`, `|(i, _)| *i % 2 == 0`: the names are references to
-                        // the item's parts, which are bound as they are.
-                        let names: Vec<Ident> = crate::analyse::pattern_names(&pat)
-                            .iter()
-                            .map(|n| Ident::new(n, Span::call_site()))
-                            .collect();
-                        StripDerefs(&names).visit_expr_mut(&mut body);
-                        pat
-                    }
-                };
+                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
                 let (f, refs) = (std::rc::Rc::new(inner.elem), inner.refs.clone());
                 let before = inner.keep;
                 let g = f.clone();
+                // The predicate sees a reference to the item, as Rust gives it (`&&f64` of
+                // `x.iter()`, `&(usize, &f64)` after `enumerate`): its pattern and body are
+                // kept as written, and it is evaluated as a condition, which has no derivative.
                 let keep: Keep = std::rc::Rc::new(move |k: &Expr| {
-                    let (lets, body) =
-                        bound_body(&pat, g(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
-                    let this: Expr = parse_quote!({ #(#lets)* #body });
+                    let item = as_written(g(k)?, &refs)?;
+                    let this: Expr = parse_quote!({ let #pat = &#item; #body });
                     Some(match &before {
                         Some(b) => {
                             let b = b(k)?;
@@ -855,9 +882,7 @@ impl Desugar {
             }
             ("clone" | "to_owned", 0) => match &*m.receiver {
                 Expr::Path(p)
-                    if p.path
-                        .get_ident()
-                        .is_some_and(|v| self.floats.vecs.contains(&v.to_string())) =>
+                    if p.path.get_ident().is_some() && self.floats.is_vec(&m.receiver) =>
                 {
                     self.source(&m.receiver)?
                 }
@@ -879,28 +904,45 @@ impl Desugar {
         let inferred = elem.as_ref().is_none_or(|t| matches!(t, syn::Type::Infer(_)));
         // (A range, or a filter, has no length to allocate first: the buffer is pushed into.)
         // (Of an unknown element type, only the elements of sequences of floats.)
-        let counted = src.range.is_none() && src.keep.is_none();
-        if !(float || inferred && counted && self.float_roots(&m.receiver)) {
+        if !(float || inferred && src.range.is_none() && self.float_roots(&m.receiver)) {
             return None;
         }
         let (k, b) = (self.fresh("k"), self.fresh("collected"));
         let item = (src.elem)(&parse_quote!(#k))?.expr()?;
         let annotation = elem.map(|t| quote::quote!(: Vec<#t>));
         let range = Self::range(&src);
-        Some(match counted {
-            false => {
-                let push = Self::kept(&src, &parse_quote!(#k), parse_quote!({ #b.push(#item); }))?;
-                parse_quote!({
-                    let mut #b #annotation = Vec::with_capacity((#range).size_hint().0);
-                    for #k in #range #push
-                    #b
-                })
-            }
-            true => {
+        let kept = |body: syn::Block| Self::kept(&src, &parse_quote!(#k), body);
+        Some(match (&src.range, &src.keep) {
+            // The length counted first.
+            (None, None) => {
                 let len = Self::length(&src);
                 parse_quote!({
                     let mut #b #annotation = vec![0.0; #len];
                     for #k in 0..(#len) { #b[#k] = #item; }
+                    #b
+                })
+            }
+            // A filter of floats of an unknown type: the items it keeps counted first, then
+            // written at a running index.
+            (None, Some(_)) if !float => {
+                let (n, j) = (self.fresh("count"), self.fresh("at"));
+                let count = kept(parse_quote!({ #n += 1; }))?;
+                let fill = kept(parse_quote!({ #b[#j] = #item; #j += 1; }))?;
+                parse_quote!({
+                    let mut #n = 0usize;
+                    for #k in #range #count
+                    let mut #b = vec![0.0; #n];
+                    let mut #j = 0usize;
+                    for #k in #range #fill
+                    #b
+                })
+            }
+            // A range, or a filter, typed as floats: pushed into.
+            _ => {
+                let push = kept(parse_quote!({ #b.push(#item); }))?;
+                parse_quote!({
+                    let mut #b #annotation = Vec::with_capacity((#range).size_hint().0);
+                    for #k in #range #push
                     #b
                 })
             }
@@ -916,9 +958,7 @@ impl Desugar {
                 self.float_roots(&m.receiver)
                     && (m.method != "zip" || m.args.iter().all(|a| self.float_roots(a)))
             }
-            Expr::Path(p) => {
-                p.path.get_ident().is_some_and(|i| self.floats.seqs.contains(&i.to_string()))
-            }
+            Expr::Path(_) => self.floats.is_seq(e),
             Expr::Reference(r) => self.float_roots(&r.expr),
             Expr::Paren(p) => self.float_roots(&p.expr),
             Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)) => self.float_roots(&ix.expr),
@@ -972,16 +1012,67 @@ fn is_mem_swap(f: &Expr) -> bool {
 }
 
 impl VisitMut for Desugar {
-    /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer.
+    /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer. The name
+    /// is bound (for [`FloatNames`]) after its value.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
-        if let Pat::Type(pt) = &l.pat
-            && let Some(init) = &mut l.init
-            && matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none())
-        {
-            self.typed_collect(&mut init.expr, &pt.ty);
-            return;
+        let holds = self.floats.of_let(l);
+        match (&l.pat, &mut l.init) {
+            (Pat::Type(pt), Some(init)) if matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none()) =>
+            {
+                self.typed_collect(&mut init.expr, &pt.ty);
+            }
+            _ => visit_mut::visit_local_mut(self, l),
         }
-        visit_mut::visit_local_mut(self, l);
+        let pat = match &l.pat {
+            Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        self.floats.bind_let_pattern(pat, holds);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.floats.push();
+        visit_mut::visit_block_mut(self, b);
+        self.floats.pop();
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        self.floats.push();
+        self.floats.bind_other(&f.pat);
+        self.visit_block_mut(&mut f.body);
+        self.floats.pop();
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        self.floats.push();
+        self.floats.bind_other(&arm.pat);
+        visit_mut::visit_arm_mut(self, arm);
+        self.floats.pop();
+    }
+
+    /// `if let p = e { .. }`, `while let p = e { .. }`: `p`'s names are bound in the body.
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        self.floats.push();
+        self.visit_expr_mut(&mut i.cond);
+        if let Expr::Let(l) = &*i.cond {
+            self.floats.bind_other(&l.pat);
+        }
+        self.visit_block_mut(&mut i.then_branch);
+        self.floats.pop();
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        self.floats.push();
+        self.visit_expr_mut(&mut w.cond);
+        if let Expr::Let(l) = &*w.cond {
+            self.floats.bind_other(&l.pat);
+        }
+        self.visit_block_mut(&mut w.body);
+        self.floats.pop();
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
@@ -1033,7 +1124,10 @@ impl VisitMut for Desugar {
                     return;
                 };
                 let t = self.fresh("swapped");
-                let vecs = [a, b].iter().all(|v| self.floats.vecs.contains(&v.to_string()));
+                let vecs = [&c.args[0], &c.args[1]].iter().all(|e| match e {
+                    Expr::Reference(r) => self.floats.is_vec(&r.expr),
+                    _ => false,
+                });
                 *e = if vecs {
                     // Two `Vec`s (buffers, written in place): their elements are swapped, so
                     // each keeps its own adjoint buffer. Different lengths panic at the first

@@ -477,8 +477,8 @@ impl<'s> Lowerer<'_> {
         if name == "to_vec" && rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
             return self.fail(
                 mc,
-                "copying a sequence that depends on an active parameter into a `Vec` cannot be differentiated yet",
-                "index the slice itself, or copy it into a buffer: `let mut b: Vec<f64> = vec![0.0; x.len()];` then `b[i] = x[i]`",
+                "copying this sequence into a `Vec` cannot be differentiated: its elements are not known to be `f32` or `f64`",
+                "`x.to_vec()` works for sequences of `f32`/`f64` (a parameter or a `let` typed as one); otherwise index the sequence itself, or copy it element by element into a buffer you declare",
             );
         }
         if self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].kind == Kind::Model) {

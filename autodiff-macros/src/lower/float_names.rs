@@ -1,62 +1,83 @@
-//! Which names hold sequences of floats, as far as syntax shows: the rewrites that make a new
-//! buffer of a sequence's elements (`x.to_vec()`, `v.clone()`, `.collect()`, swapping two
-//! `Vec`s element by element) apply only to those, so a `Vec<usize>` or a `BTreeSet` is left
-//! as written.
+//! Which names hold sequences of floats at a point of the body, as far as syntax shows: the
+//! rewrites that make a new buffer of a sequence's elements (`x.to_vec()`, `v.clone()`,
+//! `.collect()`, swapping two `Vec`s element by element) apply only to those, so a
+//! `Vec<usize>`, a `BTreeSet`, a `Vec` of points or of a generic `T` is left as written.
 //!
-//! A name counts when every binding of it is such a sequence: a parameter of a sequence kind,
-//! or a `let` whose type says so (`Vec<f64>`, `[f32; 3]`, `&[f64]`) or whose value does
+//! The desugaring walks the body in order and keeps a scope per block: a parameter of type
+//! `&[f64]`, `[f32; N]` or `Vec<f64>`, or a `let` whose type says so or whose value does
 //! (`vec![0.0; n]`, `[1.0, 2.0]`, `x.to_vec()`, `x.clone()` or `&x[a..b]` of such a name,
-//! `collect::<Vec<f64>>()`). Bound anywhere else as anything else (a `for` pattern, a match
-//! arm, another `let`), it does not count. Closure parameters are not counted against a name:
-//! they are visible only inside their closure.
+//! `collect::<Vec<f64>>()`) binds a sequence of floats; any other binding (another `let`, a
+//! `for` pattern, a match arm, an `if let`) hides it for the rest of its scope.
 
 use crate::kind::{Kind, Seq};
-use std::collections::HashSet;
-use syn::visit::Visit;
-use syn::{Expr, Pat};
+use std::collections::HashMap;
+use syn::{Expr, Pat, Type};
 
-/// Names bound only to sequences of floats, and those of them bound only to `Vec`s.
-#[derive(Default)]
+/// What a name holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Holds {
+    /// A `Vec` of floats.
+    FloatVec,
+    /// A slice or array of floats.
+    FloatSeq,
+    Other,
+}
+
+/// The names in scope, innermost scope last.
 pub struct FloatNames {
-    pub seqs: HashSet<String>,
-    pub vecs: HashSet<String>,
+    scopes: Vec<HashMap<String, Holds>>,
 }
 
 impl FloatNames {
-    /// The names of `block` (`params`: each parameter's name and kind).
-    pub fn of(block: &syn::Block, params: &[(String, Kind)]) -> FloatNames {
-        let mut f = Finder::default();
-        for (name, kind) in params {
-            f.bind(name, *kind);
-        }
-        f.visit_block(block);
-        let FloatNames { mut seqs, mut vecs } = f.names;
-        seqs.retain(|n| !f.others.contains(n));
-        vecs.retain(|n| !f.others.contains(n) && seqs.contains(n));
-        FloatNames { seqs, vecs }
+    /// The function's scope: `params` are each parameter's name and type.
+    pub fn new(params: &[(String, Type)]) -> FloatNames {
+        let scope = params.iter().map(|(n, t)| (n.clone(), Self::of_type(t))).collect();
+        FloatNames { scopes: vec![scope] }
     }
-}
 
-#[derive(Default)]
-struct Finder {
-    names: FloatNames,
-    others: HashSet<String>,
-}
+    pub fn push(&mut self) {
+        self.scopes.push(HashMap::new());
+    }
 
-impl Finder {
-    fn bind(&mut self, name: &str, kind: Kind) {
-        match kind {
-            Kind::Seq(Seq::Vec) => {
-                self.names.seqs.insert(name.to_string());
-                self.names.vecs.insert(name.to_string());
-            }
-            Kind::Seq(Seq::Slice | Seq::Array) => {
-                self.names.seqs.insert(name.to_string());
-            }
-            _ => {
-                self.others.insert(name.to_string());
-            }
+    pub fn pop(&mut self) {
+        self.scopes.pop();
+    }
+
+    pub fn bind(&mut self, name: String, holds: Holds) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name, holds);
         }
+    }
+
+    /// Binds a `let`'s pattern: a name to what its value holds, the names of any other
+    /// pattern to something else.
+    pub fn bind_let_pattern(&mut self, pat: &Pat, holds: Holds) {
+        match pat {
+            Pat::Ident(pi) if pi.subpat.is_none() => self.bind(pi.ident.to_string(), holds),
+            p => self.bind_other(p),
+        }
+    }
+
+    /// Binds every name of a pattern to something else than a sequence of floats.
+    pub fn bind_other(&mut self, pat: &Pat) {
+        for name in crate::analyse::pattern_names(pat) {
+            self.bind(name, Holds::Other);
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Holds {
+        self.scopes.iter().rev().find_map(|s| s.get(name)).copied().unwrap_or(Holds::Other)
+    }
+
+    /// Whether `x`, `&x`, `x[a..b]` is a sequence of floats.
+    pub fn is_seq(&self, e: &Expr) -> bool {
+        Self::root(e).is_some_and(|n| self.lookup(&n) != Holds::Other)
+    }
+
+    /// Whether a name is a `Vec` of floats.
+    pub fn is_vec(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Path(_))
+            && Self::root(e).is_some_and(|n| self.lookup(&n) == Holds::FloatVec)
     }
 
     /// The root name of `x`, `&x`, `x[a..b]`, `(x)`.
@@ -70,79 +91,58 @@ impl Finder {
         }
     }
 
-    fn float_seq(&self, e: &Expr) -> bool {
-        Self::root(e).is_some_and(|n| self.names.seqs.contains(&n))
+    /// What a type holds: only sequences whose elements are `f32` or `f64` count.
+    fn of_type(t: &Type) -> Holds {
+        let float_elements =
+            Kind::element_type(t).is_some_and(|e| Kind::of_type(&e) == Kind::Float);
+        match Kind::of_type(t) {
+            Kind::Seq(Seq::Vec) if float_elements => Holds::FloatVec,
+            Kind::Seq(Seq::Slice | Seq::Array) if float_elements => Holds::FloatSeq,
+            _ => Holds::Other,
+        }
     }
 
-    fn float_vec(&self, e: &Expr) -> bool {
-        matches!(e, Expr::Path(_)) && Self::root(e).is_some_and(|n| self.names.vecs.contains(&n))
+    /// What a `let` binds (before its value is rewritten).
+    pub fn of_let(&self, l: &syn::Local) -> Holds {
+        match (&l.pat, &l.init) {
+            (Pat::Type(t), _) => Self::of_type(&t.ty),
+            (_, Some(init)) => self.of_value(&init.expr),
+            (_, None) => Holds::Other,
+        }
     }
 
-    /// The kind a `let`'s value shows.
-    fn kind_of_value(&self, e: &Expr) -> Kind {
+    fn of_value(&self, e: &Expr) -> Holds {
         let float = |e: &Expr| Kind::of_const(e) == Kind::Float;
         match e {
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let tokens = &m.mac.tokens;
                 match syn::parse2::<Expr>(quote::quote!([#tokens])) {
-                    Ok(Expr::Repeat(r)) if float(&r.expr) => Kind::Seq(Seq::Vec),
-                    Ok(Expr::Array(a)) if a.elems.first().is_some_and(float) => Kind::Seq(Seq::Vec),
-                    _ => Kind::Unknown,
+                    Ok(Expr::Repeat(r)) if float(&r.expr) => Holds::FloatVec,
+                    Ok(Expr::Array(a)) if a.elems.first().is_some_and(float) => Holds::FloatVec,
+                    _ => Holds::Other,
                 }
             }
-            Expr::Repeat(r) if float(&r.expr) => Kind::Seq(Seq::Array),
-            Expr::Array(a) if a.elems.first().is_some_and(float) => Kind::Seq(Seq::Array),
+            Expr::Repeat(r) if float(&r.expr) => Holds::FloatSeq,
+            Expr::Array(a) if a.elems.first().is_some_and(float) => Holds::FloatSeq,
             Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
-                "to_vec" if self.float_seq(&m.receiver) => Kind::Seq(Seq::Vec),
-                "clone" | "to_owned" if self.float_vec(&m.receiver) => Kind::Seq(Seq::Vec),
-                "clone" if self.float_seq(&m.receiver) => Kind::Seq(Seq::Array),
+                "to_vec" if self.is_seq(&m.receiver) => Holds::FloatVec,
+                "clone" | "to_owned" if self.is_vec(&m.receiver) => Holds::FloatVec,
+                "clone" if self.is_seq(&m.receiver) => Holds::FloatSeq,
                 "collect" => match m.turbofish.as_ref().and_then(|t| t.args.first()) {
-                    Some(syn::GenericArgument::Type(t)) => Kind::of_type(t),
-                    _ => Kind::Unknown,
+                    Some(syn::GenericArgument::Type(t)) => Self::of_type(t),
+                    _ => Holds::Other,
                 },
-                _ => Kind::Unknown,
+                _ => Holds::Other,
             },
             Expr::Reference(r) if matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_))) => {
-                if self.float_seq(&r.expr) {
-                    Kind::Seq(Seq::Slice)
+                if self.is_seq(&r.expr) {
+                    Holds::FloatSeq
                 } else {
-                    Kind::Unknown
+                    Holds::Other
                 }
             }
-            _ => Kind::Unknown,
+            _ => Holds::Other,
         }
-    }
-}
-
-impl<'a> Visit<'a> for Finder {
-    fn visit_local(&mut self, l: &'a syn::Local) {
-        if let Some(init) = &l.init {
-            self.visit_local_init(init);
-        }
-        let (pat, ty) = match &l.pat {
-            Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
-            p => (p, None),
-        };
-        match pat {
-            Pat::Ident(pi) if pi.subpat.is_none() => {
-                let kind = match (ty, &l.init) {
-                    (Some(t), _) => Kind::of_type(t),
-                    (None, Some(init)) => self.kind_of_value(&init.expr),
-                    (None, None) => Kind::Unknown,
-                };
-                self.bind(&pi.ident.to_string(), kind);
-            }
-            p => self.visit_pat(p),
-        }
-    }
-
-    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-        self.others.insert(p.ident.to_string());
-        syn::visit::visit_pat_ident(self, p);
-    }
-
-    fn visit_expr_closure(&mut self, c: &'a syn::ExprClosure) {
-        self.visit_expr(&c.body);
     }
 }
 
@@ -151,29 +151,54 @@ mod tests {
     use super::*;
     use syn::parse_quote;
 
+    fn local(s: syn::Stmt) -> syn::Local {
+        match s {
+            syn::Stmt::Local(l) => l,
+            _ => panic!("not a let"),
+        }
+    }
+
     #[test]
-    fn only_names_bound_to_float_sequences_count() {
-        let block: syn::Block = parse_quote!({
-            let a = vec![0.0; 3];
-            let b = x.to_vec();
-            let c = a.clone();
-            let d: Vec<usize> = vec![1, 2];
-            let e = d.clone();
-            let s: std::collections::BTreeSet<usize> = it.collect();
-            let f = [1.0, 2.0];
-            let g = f.clone();
-            let h = &x[1..];
-            let k = vec![0.0; 2];
-            for k in 0..3 {}
-            let m = x.iter().map(|a| a * 2.0).sum::<f64>();
-        });
-        let params = [("x".to_string(), Kind::Seq(Seq::Slice)), ("n".to_string(), Kind::Int)];
-        let names = FloatNames::of(&block, &params);
-        let mut seqs: Vec<&str> = names.seqs.iter().map(String::as_str).collect();
-        seqs.sort();
-        assert_eq!(seqs, ["a", "b", "c", "f", "g", "h", "x"]);
-        let mut vecs: Vec<&str> = names.vecs.iter().map(String::as_str).collect();
-        vecs.sort();
-        assert_eq!(vecs, ["a", "b", "c"]);
+    fn lets_and_parameters_that_hold_floats() {
+        let mut names = FloatNames::new(&[
+            ("x".to_string(), parse_quote!(&[f64])),
+            ("p".to_string(), parse_quote!(&[nalgebra::Vector3<f64>])),
+            ("g".to_string(), parse_quote!(&[T])),
+        ]);
+        let lets: Vec<(syn::Local, Holds)> = vec![
+            (local(parse_quote!(let a = vec![0.0; 3];)), Holds::FloatVec),
+            (local(parse_quote!(let b = x.to_vec();)), Holds::FloatVec),
+            (local(parse_quote!(let c = a.clone();)), Holds::FloatVec),
+            (local(parse_quote!(let d: Vec<usize> = vec![1, 2];)), Holds::Other),
+            (local(parse_quote!(let e = d.clone();)), Holds::Other),
+            (
+                local(parse_quote!(let s: std::collections::BTreeSet<usize> = it.collect();)),
+                Holds::Other,
+            ),
+            (local(parse_quote!(let f = [1.0, 2.0];)), Holds::FloatSeq),
+            (local(parse_quote!(let h = &x[1..];)), Holds::FloatSeq),
+            (local(parse_quote!(let q = p.to_vec();)), Holds::Other),
+            (local(parse_quote!(let r = g.to_vec();)), Holds::Other),
+            (
+                local(parse_quote!(let t = x.iter().map(|a| a * 2.0).collect::<Vec<f64>>();)),
+                Holds::FloatVec,
+            ),
+        ];
+        for (l, expected) in lets {
+            let holds = names.of_let(&l);
+            assert_eq!(holds, expected, "{}", quote::quote!(#l));
+            let pat = match &l.pat {
+                Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            names.bind_let_pattern(pat, holds);
+        }
+        // an inner scope's other binding hides a name, until the scope ends
+        let a: Expr = parse_quote!(a);
+        names.push();
+        names.bind_other(&parse_quote!((a, _)));
+        assert!(!names.is_vec(&a));
+        names.pop();
+        assert!(names.is_vec(&a));
     }
 }
