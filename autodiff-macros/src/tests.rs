@@ -724,3 +724,27 @@ fn range_loops_read_through_views_in_reverse_mode() {
     let jvp = &out[out.find("fnrows_jvp").unwrap_or(0)..out.find("fnrows_vjp").unwrap_or(0)];
     assert!(!jvp.contains("view("), "no views in forward mode: {jvp}");
 }
+
+/// A mean over a loop (`s / x.len() as f64`): the divisor is computed before the loop, so the
+/// loop's adjoint runs inside it (one pass, like a hand-written gradient).
+#[test]
+fn a_mean_fuses_its_loop() {
+    let out = expansion(
+        quote!(wrt(b, w)),
+        quote! {
+            fn mse(b: f64, w: f64, x: &[f64], y: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for (xi, yi) in x.iter().zip(y) {
+                    let e = b + w * xi - yi;
+                    s += e * e;
+                }
+                s / x.len() as f64
+            }
+        },
+    );
+    let vjp = &out[out.find("fnmse_vjp").unwrap_or(0)..out.find("fnmse_grad").unwrap_or(out.len())];
+    assert_eq!(vjp.matches("forautodiff_k").count(), 1, "one loop: {vjp}");
+    assert!(!vjp.contains(".rev()"), "{vjp}");
+    let hoisted = vjp.find("lett_7=x.len()asf64;").unwrap_or(usize::MAX);
+    assert!(hoisted < vjp.find("for").unwrap_or(0), "the divisor before the loop: {vjp}");
+}

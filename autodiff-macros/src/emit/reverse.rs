@@ -759,8 +759,9 @@ impl Reverse<'_, '_> {
         self.fusion_flow(body, li).is_some()
     }
 
-    /// For a loop that can be fused: which nodes after it its results flow through.
-    fn fusion_flow(&self, body: &Block, li: usize) -> Option<Vec<bool>> {
+    /// For a loop that can be fused: which nodes after it its results flow through, and which
+    /// run before it instead (see [`hoistable`]).
+    fn fusion_flow(&self, body: &Block, li: usize) -> Option<(Vec<bool>, Vec<bool>)> {
         let cx = self.cx;
         let result = body.yields.first()?.var()?;
         let Node::Loop(lp) = &body.nodes[li] else { return None };
@@ -786,8 +787,11 @@ impl Reverse<'_, '_> {
         if !flow.contains(&result) {
             return None;
         }
+        let hoisted = hoistable(lp, tail);
         let mut later = loop_inner(lp);
-        tail.iter().for_each(|n| later.extend(definitions(n)));
+        for (n, _) in tail.iter().zip(&hoisted).filter(|(_, h)| !**h) {
+            later.extend(definitions(n));
+        }
         for (node, _) in tail.iter().zip(&in_flow).filter(|(_, f)| **f) {
             let Node::Op(op) = node else { return None };
             let Prim::Rule(rule) = op.prim else { return None };
@@ -802,7 +806,7 @@ impl Reverse<'_, '_> {
             }
         }
 
-        Some(in_flow)
+        Some((in_flow, hoisted))
     }
 
     /// Emits the body with the loop at `li` fused (see [`Reverse::fused`]).
@@ -810,7 +814,7 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let result = body.yields.first()?.var()?;
         let Node::Loop(lp) = &body.nodes[li] else { return None };
-        let in_flow = self.fusion_flow(body, li)?;
+        let (in_flow, hoisted) = self.fusion_flow(body, li)?;
         let tail = &body.nodes[li + 1..];
         // Adjoint code, in the order it runs.
         let mut flow_adjoint = self.contribute(&Operand::Var(result), quote!(#seed));
@@ -831,8 +835,11 @@ impl Reverse<'_, '_> {
         }
 
         // Forward code (what branches hand over is known now).
-        let before: TokenStream =
+        let mut before: TokenStream =
             body.nodes[..li].iter().map(|n| self.forward_node(n, true)).collect();
+        for (n, _) in tail.iter().zip(&hoisted).filter(|(_, h)| **h) {
+            before.extend(self.forward_node(n, true));
+        }
         let mut fused_loop = TokenStream::new();
         for c in &lp.carried {
             let (o, init) = (cx.id(c.out), cx.owned(&c.init));
@@ -846,7 +853,12 @@ impl Reverse<'_, '_> {
         }
         fused_loop.extend(cx.view_decls(lp, false, true));
         fused_loop.extend(cx.loop_head(lp, cx.loop_starts(lp, false), rest));
-        let after: TokenStream = tail.iter().map(|n| self.forward_node(n, true)).collect();
+        let after: TokenStream = tail
+            .iter()
+            .zip(&hoisted)
+            .filter(|(_, h)| !**h)
+            .map(|(n, _)| self.forward_node(n, true))
+            .collect();
         Some(
             quote! { #before #flow_adjoint #prologue #fused_loop #after #rest_adjoint #epilogue #before_adjoint },
         )
@@ -985,6 +997,24 @@ impl Reverse<'_, '_> {
             }
         }
     }
+}
+
+/// Which of the nodes after a loop may run before it: simple inactive expressions
+/// (`x.len() as f64`) reading nothing the loop or the other nodes after it define. A fused
+/// loop's adjoint reads them inside the loop (`s / n`: the adjoint of `s` reads `n`).
+fn hoistable(lp: &Loop, tail: &[Node]) -> Vec<bool> {
+    let mut defined = loop_inner(lp);
+    defined.extend(lp.carried.iter().map(|c| c.out));
+    tail.iter()
+        .map(|n| {
+            let hoist = matches!(n, Node::Opaque { expr, uses, .. }
+                if crate::lower::is_simple(expr) && uses.iter().all(|u| !defined.contains(u)));
+            if !hoist {
+                defined.extend(definitions(n));
+            }
+            hoist
+        })
+        .collect()
 }
 
 /// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per
