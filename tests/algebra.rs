@@ -308,3 +308,70 @@ fn a_vec_of_points_as_the_result() {
         assert!((tangent[i] - expected).norm() < 1e-12);
     }
 }
+
+/// Items of `p.iter()` over points are references in Rust: passed on as written (`d.dot(q)`,
+/// `c.cross(q)`), zipped, and dereferenced.
+#[differentiable]
+fn borrowed_points(p: &[Vector3<f64>], q: &[Vector3<f64>], d: Vector3<f64>) -> f64 {
+    let along = p.iter().map(|r| d.dot(r)).sum::<f64>();
+    let mut c = d;
+    for r in p.iter() {
+        c = c.cross(r) * 0.5 + r;
+    }
+    let mut pairs = 0.0;
+    for (a, b) in p.iter().zip(q.iter()) {
+        pairs += a.dot(b) + (*a - *b).norm_squared();
+    }
+    along + c.norm() + pairs
+}
+
+#[test]
+fn points_borrowed_from_iterators() {
+    let p = vec![Vector3::new(0.3, -1.2, 2.0), Vector3::new(0.7, 0.1, 0.5)];
+    let q = vec![Vector3::new(1.0, 0.5, -0.5), Vector3::new(-0.2, 0.4, 0.9)];
+    let d = Vector3::new(0.1, 0.2, 0.3);
+    // flatten p, q, d into one point for gradcheck
+    let pack = |p: &[Vector3<f64>], q: &[Vector3<f64>], d: &Vector3<f64>| -> Vec<f64> {
+        p.iter().chain(q).chain([d]).flat_map(|v| [v.x, v.y, v.z]).collect()
+    };
+    let unpack = |x: &[f64]| {
+        let v: Vec<Vector3<f64>> = x.chunks(3).map(|c| Vector3::new(c[0], c[1], c[2])).collect();
+        (v[..2].to_vec(), v[2..4].to_vec(), v[4])
+    };
+    let x = pack(&p, &q, &d);
+    let f = |x: &[f64]| {
+        let (p, q, d) = unpack(x);
+        borrowed_points(&p, &q, d)
+    };
+    let grad = |x: &[f64], g: &mut [f64]| {
+        let (p, q, d) = unpack(x);
+        let (mut gp, mut gq, mut gd) =
+            (vec![Vector3::zeros(); 2], vec![Vector3::zeros(); 2], Vector3::zeros());
+        borrowed_points_vjp(&p, &q, d, 1.0, &mut gp, &mut gq, &mut gd);
+        for (a, b) in g.iter_mut().zip(pack(&gp, &gq, &gd)) {
+            *a += b;
+        }
+    };
+    if let Err(e) = gradcheck(f, grad, &x) {
+        panic!("{e}");
+    }
+}
+
+/// Components of points in a sequence by index, `p[i][k]`.
+#[allow(clippy::needless_range_loop)] // `p[i][k]` is what this tests
+#[differentiable]
+fn first_times_last(p: &[Vector3<f64>]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..p.len() {
+        s += p[i][0] * p[i][2];
+    }
+    s
+}
+
+#[test]
+fn components_of_points_by_index() {
+    let p = [Vector3::new(1.0, 2.0, 3.0), Vector3::new(-0.5, 4.0, 0.25)];
+    let (value, g) = first_times_last_grad(&p);
+    assert_eq!(value, 3.0 - 0.125);
+    assert_eq!(g, vec![Vector3::new(3.0, 0.0, 1.0), Vector3::new(0.25, 0.0, -0.5)]);
+}

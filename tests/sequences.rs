@@ -1556,3 +1556,49 @@ fn filters_as_written_and_names_in_scope() {
         &x,
     );
 }
+
+/// A length read after a loop that changes it (a push, an extend): not computed before the
+/// loop when its adjoint runs inside it.
+#[differentiable]
+fn means_of_grown(x: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut idx: Vec<usize> = Vec::new();
+    let mut pairs: Vec<usize> = Vec::new();
+    let mut b: Vec<f64> = Vec::new();
+    for i in 0..x.len() {
+        s += x[i] * w[i];
+        idx.push(i);
+        if x[i] > 0.0 {
+            pairs.extend([i, i]);
+        }
+        b.push(x[i]);
+    }
+    s * idx.len() as f64 / pairs.len().max(1) as f64 + s / b.len() as f64
+}
+
+#[test]
+fn lengths_changed_by_a_loop_are_read_after_it() {
+    let (x, w) = ([0.5, -1.0, 2.0, 0.3], [1.0, 2.0, 3.0, 4.0]);
+    let s: f64 = x.iter().zip(&w).map(|(a, b)| a * b).sum();
+    let scale = 4.0 / 6.0 + 1.0 / 4.0;
+    let (value, (gx, gw)) = means_of_grown_grad(&x, &w);
+    assert!((value - s * scale).abs() < 1e-12, "{value}");
+    for i in 0..4 {
+        assert!((gx[i] - w[i] * scale).abs() < 1e-12 && (gw[i] - x[i] * scale).abs() < 1e-12);
+    }
+}
+
+/// `vec![0; n]` of integers, pushed in a loop: data without a derivative.
+#[differentiable]
+fn counted_indices(x: &[f64]) -> f64 {
+    let mut v: Vec<usize> = vec![0; x.len()];
+    for i in 0..x.len() {
+        v.push(i);
+    }
+    x[0] * v.len() as f64
+}
+
+#[test]
+fn integer_vecs_pushed_in_loops() {
+    assert_eq!(counted_indices_grad(&[1.0, 2.0]), (4.0, vec![4.0, 0.0]));
+}

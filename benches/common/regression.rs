@@ -80,6 +80,34 @@ pub fn train_hand(
     (b, w)
 }
 
+/// [`train_hand`] computing each epoch's loss too, as a PyTorch training loop does
+/// (`loss = mse(..); loss.backward()`) and as `mse_vjp` must (it returns the value): `(b, w)`
+/// and the last loss.
+pub fn train_hand_with_loss(
+    mut b: f64,
+    mut w: f64,
+    x: &[f64],
+    y: &[f64],
+    lr: f64,
+    epochs: usize,
+) -> (f64, f64, f64) {
+    let n = x.len() as f64;
+    let mut loss = 0.0;
+    for _ in 0..epochs {
+        let (mut sum_e, mut sum_ex, mut sum_ee) = (0.0, 0.0, 0.0);
+        for (xi, yi) in x.iter().zip(y) {
+            let e = b + w * xi - yi;
+            sum_ee += e * e;
+            sum_e += e;
+            sum_ex += e * xi;
+        }
+        loss = sum_ee / n;
+        b -= lr * 2.0 * sum_e / n;
+        w -= lr * 2.0 * sum_ex / n;
+    }
+    (b, w, loss)
+}
+
 /// The least-squares line through the points: `(b, w)`.
 pub fn closed_form(x: &[f64], y: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;

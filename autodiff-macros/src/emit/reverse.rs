@@ -787,7 +787,7 @@ impl Reverse<'_, '_> {
         if !flow.contains(&result) {
             return None;
         }
-        let hoisted = hoistable(lp, tail);
+        let hoisted = hoistable(cx, lp, tail);
         let mut later = loop_inner(lp);
         for (n, _) in tail.iter().zip(&hoisted).filter(|(_, h)| !**h) {
             later.extend(definitions(n));
@@ -1002,19 +1002,91 @@ impl Reverse<'_, '_> {
 /// Which of the nodes after a loop may run before it: simple inactive expressions
 /// (`x.len() as f64`) reading nothing the loop or the other nodes after it define. A fused
 /// loop's adjoint reads them inside the loop (`s / n`: the adjoint of `s` reads `n`).
-fn hoistable(lp: &Loop, tail: &[Node]) -> Vec<bool> {
+/// Nothing the loop may change in place counts as unchanged: a buffer, or a value an
+/// expression in the loop mentions (`v.extend(..)`, `idx.push(i)`, then `v.len()` after it).
+fn hoistable(cx: &Ctx<'_>, lp: &Loop, tail: &[Node]) -> Vec<bool> {
     let mut defined = loop_inner(lp);
     defined.extend(lp.carried.iter().map(|c| c.out));
+    touched_within(cx, &lp.body, &mut defined);
     tail.iter()
         .map(|n| {
             let hoist = matches!(n, Node::Opaque { expr, uses, .. }
-                if crate::lower::is_simple(expr) && uses.iter().all(|u| !defined.contains(u)));
+                if crate::lower::is_simple(expr)
+                    && uses.iter().all(|u| !defined.contains(u) && !cx.f.var(*u).buffer));
             if !hoist {
                 defined.extend(definitions(n));
             }
             hoist
         })
         .collect()
+}
+
+/// Adds the values that code inside `block` may change in place: the receivers of methods
+/// (`v.extend(..)`), what it borrows mutably or assigns, in expressions kept as written; and
+/// the buffers it stores into.
+fn touched_within(cx: &Ctx<'_>, block: &Block, out: &mut HashSet<Var>) {
+    for node in &block.nodes {
+        match node {
+            Node::Opaque { expr, uses, .. } => {
+                let changed = changed_names(expr);
+                out.extend(
+                    uses.iter().filter(|u| changed.contains(&cx.f.var(**u).ident.to_string())),
+                );
+            }
+            Node::Store(st) => {
+                out.insert(st.buffer);
+            }
+            Node::Branch(br) => br.arms.iter().for_each(|a| touched_within(cx, &a.body, out)),
+            Node::Loop(inner) => touched_within(cx, &inner.body, out),
+            Node::Op(_) => {}
+        }
+    }
+}
+
+/// The names an expression may change: receivers of method calls, `&mut` operands, and the
+/// places it assigns.
+fn changed_names(e: &syn::Expr) -> HashSet<String> {
+    struct Changed(HashSet<String>);
+    impl Changed {
+        fn root(&mut self, e: &syn::Expr) {
+            match e {
+                syn::Expr::Path(p) => {
+                    if let Some(i) = p.path.get_ident() {
+                        self.0.insert(i.to_string());
+                    }
+                }
+                syn::Expr::Field(f) => self.root(&f.base),
+                syn::Expr::Index(ix) => self.root(&ix.expr),
+                syn::Expr::Paren(p) => self.root(&p.expr),
+                _ => {}
+            }
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Changed {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            self.root(&m.receiver);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
+            if r.mutability.is_some() {
+                self.root(&r.expr);
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
+            self.root(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
+            if crate::lower::is_compound(&b.op) {
+                self.root(&b.left);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+    }
+    let mut c = Changed(HashSet::new());
+    syn::visit::Visit::visit_expr(&mut c, e);
+    c.0
 }
 
 /// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per

@@ -126,22 +126,30 @@ fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
 #[derive(Clone)]
 enum Refs {
     Leaf(bool),
+    /// A reference to a point (`p.iter()` of `p: &[Vector3<f64>]`): read as a value, but
+    /// passed on as a reference (`d.dot(q)`), as Rust has it.
+    Borrowed,
     Tuple(Vec<Refs>),
 }
 
 /// The pattern binding an element whose source items are `refs`, with elements bound as values:
 /// `&v` patterns lose their `&`, and a plain name `v` of a reference item goes into `derefs`,
 /// whose `*v` in the body are then read as `v`.
-fn bind(pat: &Pat, refs: &Refs, derefs: &mut Vec<Ident>) -> Pat {
+fn bind(pat: &Pat, refs: &Refs, derefs: &mut Vec<Ident>, borrowed: &mut Vec<Ident>) -> Pat {
     match (pat, refs) {
-        (Pat::Paren(p), _) => bind(&p.pat, refs, derefs),
-        (Pat::Ident(pi), Refs::Leaf(true)) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+        (Pat::Paren(p), _) => bind(&p.pat, refs, derefs, borrowed),
+        (Pat::Ident(pi), Refs::Leaf(true) | Refs::Borrowed)
+            if pi.subpat.is_none() && pi.by_ref.is_none() =>
+        {
             derefs.push(pi.ident.clone());
+            if matches!(refs, Refs::Borrowed) {
+                borrowed.push(pi.ident.clone());
+            }
             pat.clone()
         }
         (Pat::Tuple(t), Refs::Tuple(rs)) if t.elems.len() == rs.len() => {
             let mut t = t.clone();
-            t.elems = t.elems.iter().zip(rs).map(|(p, r)| bind(p, r, derefs)).collect();
+            t.elems = t.elems.iter().zip(rs).map(|(p, r)| bind(p, r, derefs, borrowed)).collect();
             Pat::Tuple(t)
         }
         _ => strip_refs(pat),
@@ -168,7 +176,7 @@ impl VisitMut for StripDerefs<'_> {
 /// `x.iter()`), windows as sub-slices; `None` for places.
 fn as_written(item: Item, refs: &Refs) -> Option<Expr> {
     match (item, refs) {
-        (Item::Value(e), Refs::Leaf(true)) => Some(parse_quote!(&#e)),
+        (Item::Value(e), Refs::Leaf(true) | Refs::Borrowed) => Some(parse_quote!(&#e)),
         (Item::Value(e), _) => Some(e),
         (Item::Window(w), _) => {
             let (seq, start, len) = (&w.seq, &w.start, &w.len);
@@ -356,7 +364,7 @@ fn bind_item(
         }
         (pat, item) => {
             let e = item.expr()?;
-            let pat = bind(pat, refs, derefs);
+            let pat = bind(pat, refs, derefs, &mut views.borrowed);
             Some(vec![parse_quote!(let #pat = #e;)])
         }
     }
@@ -370,6 +378,8 @@ fn bind_item(
 struct Views {
     windows: Vec<(Ident, Window)>,
     places: Vec<(Ident, Expr)>,
+    /// Names of points bound as values, borrowed where they are arguments (see [`Refs`]).
+    borrowed: Vec<Ident>,
     ok: bool,
 }
 
@@ -506,8 +516,36 @@ fn bound_body<T: Clone>(
     let lets = bind_item(pat, item, refs, &mut derefs, &mut views)?;
     let mut body = body.clone();
     visit(&mut StripDerefs(&derefs), &mut body);
+    visit(&mut BorrowArguments(&views.borrowed), &mut body);
     visit(&mut views, &mut body);
     views.ok.then_some((lets, body))
+}
+
+/// `f(q)`, `a.dot(q)` -> `f(&q)`, `a.dot(&q)` for the names it holds (points bound as values
+/// where the source has references).
+struct BorrowArguments<'a>(&'a [Ident]);
+
+impl BorrowArguments<'_> {
+    fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+        for a in args.iter_mut() {
+            if matches!(a, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
+            {
+                *a = parse_quote!(&#a);
+            }
+        }
+    }
+}
+
+impl VisitMut for BorrowArguments<'_> {
+    fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
+        visit_mut::visit_expr_call_mut(self, c);
+        self.borrow(&mut c.args);
+    }
+
+    fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
+        visit_mut::visit_expr_method_call_mut(self, m);
+        self.borrow(&mut m.args);
+    }
 }
 
 impl Desugar {
@@ -596,7 +634,13 @@ impl Desugar {
             let written = &seq.written;
             let len: Expr = parse_quote!((#written).len());
             return Some(Source {
-                refs: Refs::Leaf(!places),
+                refs: if places {
+                    Refs::Leaf(false)
+                } else if self.floats.is_points(&seq.name) {
+                    Refs::Borrowed
+                } else {
+                    Refs::Leaf(true)
+                },
                 lens: vec![len],
                 elem: Box::new(move |k| {
                     let (name, i) = (&seq.name, seq.at(k));

@@ -98,8 +98,13 @@ impl<'s> Lowerer<'_> {
             Expr::If(_) | Expr::Match(_) => self.lower_branch(e, true),
             Expr::Block(b) if b.label.is_none() => self.lower_block_value(&b.block),
             Expr::Macro(m) if m.mac.path.is_ident("vec") && self.constant_repeat(&m.mac) => {
-                // `vec![0.0; x.len()]`: constant contents, only the length reads active data.
-                self.opaque(r.expr, r.uses, Kind::Seq(crate::kind::Seq::Vec))
+                // `vec![0.0; x.len()]`: constant contents, only the length reads active data
+                // (`vec![0; n]`, `vec![false; n]`: data that is not floats).
+                let tokens = &m.mac.tokens;
+                let data = matches!(syn::parse2::<Expr>(quote::quote!([#tokens])),
+                    Ok(Expr::Repeat(rep)) if matches!(Kind::of_const(&rep.expr), Kind::Int | Kind::Bool));
+                let kind = if data { Kind::Unknown } else { Kind::Seq(crate::kind::Seq::Vec) };
+                self.opaque(r.expr, r.uses, kind)
             }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
             Expr::Reference(r) if r.mutability.is_none() => match self.lower_borrowed(&r.expr) {
@@ -313,11 +318,11 @@ impl<'s> Lowerer<'_> {
             return self.push_op(Prim::Field, Form::Field(path), args, ix.span(), Kind::Float);
         }
         let seq = match &*ix.expr {
-            // `rows[i][j]`: the row, then its element
+            // `rows[i][j]`, `points[i][k]`: the row or point, then its element
             Expr::Index(inner)
-                if self
-                    .local_var(&inner.expr)
-                    .is_some_and(|v| matches!(self.element_kind(v), Kind::Seq(_))) =>
+                if self.local_var(&inner.expr).is_some_and(|v| {
+                    matches!(self.element_kind(v), Kind::Seq(_) | Kind::Algebra)
+                }) =>
             {
                 self.lower_expr(&ix.expr).var()
             }

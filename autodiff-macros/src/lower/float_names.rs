@@ -20,6 +20,8 @@ pub enum Holds {
     FloatVec,
     /// A slice or array of floats.
     FloatSeq,
+    /// A sequence of nalgebra vectors or matrices (whose items are borrowed where passed on).
+    Points,
     Other,
 }
 
@@ -71,7 +73,12 @@ impl FloatNames {
 
     /// Whether `x`, `&x`, `x[a..b]` is a sequence of floats.
     pub fn is_seq(&self, e: &Expr) -> bool {
-        Self::root(e).is_some_and(|n| self.lookup(&n) != Holds::Other)
+        Self::root(e).is_some_and(|n| matches!(self.lookup(&n), Holds::FloatVec | Holds::FloatSeq))
+    }
+
+    /// Whether `x`, `&x`, `x[a..b]` is a sequence of nalgebra values.
+    pub fn is_points(&self, e: &Expr) -> bool {
+        Self::root(e).is_some_and(|n| self.lookup(&n) == Holds::Points)
     }
 
     /// Whether a name is a `Vec` of floats.
@@ -93,9 +100,10 @@ impl FloatNames {
 
     /// What a type holds: only sequences whose elements are `f32` or `f64` count.
     fn of_type(t: &Type) -> Holds {
-        let float_elements =
-            Kind::element_type(t).is_some_and(|e| Kind::of_type(&e) == Kind::Float);
+        let element = Kind::element_type(t).map(|e| Kind::of_type(&e));
+        let float_elements = element == Some(Kind::Float);
         match Kind::of_type(t) {
+            Kind::Seq(_) if element == Some(Kind::Algebra) => Holds::Points,
             Kind::Seq(Seq::Vec) if float_elements => Holds::FloatVec,
             Kind::Seq(Seq::Slice | Seq::Array) if float_elements => Holds::FloatSeq,
             _ => Holds::Other,
@@ -165,6 +173,7 @@ mod tests {
             ("p".to_string(), parse_quote!(&[nalgebra::Vector3<f64>])),
             ("g".to_string(), parse_quote!(&[T])),
         ]);
+        assert!(names.is_points(&parse_quote!(p[1..])));
         let lets: Vec<(syn::Local, Holds)> = vec![
             (local(parse_quote!(let a = vec![0.0; 3];)), Holds::FloatVec),
             (local(parse_quote!(let b = x.to_vec();)), Holds::FloatVec),
