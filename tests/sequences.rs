@@ -1602,3 +1602,76 @@ fn counted_indices(x: &[f64]) -> f64 {
 fn integer_vecs_pushed_in_loops() {
     assert_eq!(counted_indices_grad(&[1.0, 2.0]), (4.0, vec![4.0, 0.0]));
 }
+
+/// Gaussian elimination with partial pivoting on a flattened n x n matrix (rows swapped with
+/// `b.swap(i, j)`), then the determinant; and a buffer reversed, copied into and extended.
+#[differentiable]
+fn pivoted_determinant(a: &[f64], n: usize) -> f64 {
+    let mut m = a.to_vec();
+    let mut det = 1.0;
+    for k in 0..n {
+        let mut p = k;
+        for i in k + 1..n {
+            if m[i * n + k].abs() > m[p * n + k].abs() {
+                p = i;
+            }
+        }
+        if p != k {
+            for j in 0..n {
+                m.swap(k * n + j, p * n + j);
+            }
+            det = -det;
+        }
+        det *= m[k * n + k];
+        for i in k + 1..n {
+            let f = m[i * n + k] / m[k * n + k];
+            for j in k..n {
+                m[i * n + j] -= f * m[k * n + j];
+            }
+        }
+    }
+    det
+}
+
+#[allow(clippy::needless_range_loop)] // the weights are the positions
+#[differentiable]
+fn rearranged(x: &[f64]) -> f64 {
+    let mut b = vec![0.0; x.len()];
+    b.copy_from_slice(x);
+    b.reverse();
+    b.extend_from_slice(&x[1..]);
+    let mut s = 0.0;
+    for i in 0..b.len() {
+        s += (i as f64 + 1.0) * b[i] * b[i];
+    }
+    s
+}
+
+#[test]
+fn elements_swapped_reversed_and_copied_in_place() {
+    // det [[1, 2, 0], [3, 1, 4], [0, 5, 2]] = 1(2 - 20) - 2(6 - 0) = -30; ∂det/∂a_ij = cofactor
+    let a = [1.0, 2.0, 0.0, 3.0, 1.0, 4.0, 0.0, 5.0, 2.0];
+    let (value, g) = pivoted_determinant_grad(&a, 3);
+    assert!((value + 30.0).abs() < 1e-12, "{value}");
+    let cofactors = [-18.0, -6.0, 15.0, -4.0, 2.0, -5.0, 8.0, -4.0, -5.0];
+    for k in 0..9 {
+        assert!((g[k] - cofactors[k]).abs() < 1e-12, "{k}: {}", g[k]);
+    }
+    check(
+        "pivoted_determinant",
+        |a| pivoted_determinant(a, 3),
+        |a, s, g| pivoted_determinant_vjp(a, 3, s, g),
+        |a, d| pivoted_determinant_jvp(a, 3, d),
+        &a,
+    );
+    let x = [0.5, -1.0, 2.0, 0.25];
+    // b = [0.25, 2, -1, 0.5, -1, 2, 0.25]: x3 at 1, x2 at 2 and 6, x1 at 3 and 5, x0 at 4, x3 at 7
+    let (value, g) = rearranged_grad(&x);
+    let expected = 0.0625 + 2.0 * 4.0 + 3.0 + 4.0 * 0.25 + 5.0 + 6.0 * 4.0 + 7.0 * 0.0625;
+    assert!((value - expected).abs() < 1e-12, "{value}");
+    let ge =
+        [2.0 * 4.0 * 0.5, -(2.0 * (3.0 + 5.0)), 2.0 * (2.0 + 6.0) * 2.0, 2.0 * (1.0 + 7.0) * 0.25];
+    for k in 0..4 {
+        assert!((g[k] - ge[k]).abs() < 1e-12, "{k}: {}", g[k]);
+    }
+}

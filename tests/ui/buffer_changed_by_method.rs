@@ -7,7 +7,7 @@ fn f(x: &[f64]) -> f64 {
         e[i] = x[i].exp();
     }
     let total = e[0] + e[1];
-    e.reverse();
+    e.rotate_left(1);
     total
 }
 

@@ -30,7 +30,7 @@ fn copies_and_extends(x: &[f64]) -> f64 {
     let mut b = vec![0.0; 1];
     b[0] = x[0];
     let mut d = vec![0.0; 2];
-    d.copy_from_slice(&x[..2]);
+    d.resize(3, x[0]);
     b[0] + d[0]
 }
 

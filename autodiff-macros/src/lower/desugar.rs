@@ -995,6 +995,82 @@ impl Desugar {
 }
 
 impl Desugar {
+    /// The element-wise form of a method changing a sequence of floats in place:
+    ///
+    /// ```text
+    /// b.swap(i, j)            => { let (p, q) = (i, j); let t = b[p]; b[p] = b[q]; b[q] = t; }
+    /// b.reverse()             => { let n = b.len(); for k in 0..n / 2 { (swap k and n - 1 - k) } }
+    /// b.copy_from_slice(s)    => for k in 0..b.len().max(s.len()) { b[k] = s[k]; }
+    /// b.extend_from_slice(s)  => for k in 0..s.len() { b.push(s[k]); }
+    /// ```
+    ///
+    /// (`copy_from_slice` of a different length panics at the first element one lacks, as the
+    /// method itself panics.)
+    fn element_wise(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
+        let receiver = match &*m.receiver {
+            Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
+            r => r,
+        };
+        if !self.floats.is_seq(receiver) {
+            return None;
+        }
+        let seq = self.seq(receiver)?;
+        let (name, written) = (seq.name.clone(), seq.written.clone());
+        let (k, t) = (self.fresh("k"), self.fresh("t"));
+        let at = |i: &Expr| seq.at(i);
+        Some(match m.method.to_string().as_str() {
+            "swap" => {
+                let (p, q) = (self.fresh("p"), self.fresh("q"));
+                let (i, j) = (&m.args[0], &m.args[1]);
+                let (ap, aq) = (at(&parse_quote!(#p)), at(&parse_quote!(#q)));
+                parse_quote!({
+                    let (#p, #q) = (#i, #j);
+                    let #t = #name[#ap];
+                    #name[#ap] = #name[#aq];
+                    #name[#aq] = #t;
+                })
+            }
+            "reverse" => {
+                let n = self.fresh("n");
+                let (front, back) = (at(&parse_quote!(#k)), at(&parse_quote!(#n - 1 - #k)));
+                parse_quote!({
+                    let #n = (#written).len();
+                    for #k in 0..#n / 2 {
+                        let #t = #name[#front];
+                        #name[#front] = #name[#back];
+                        #name[#back] = #t;
+                    }
+                })
+            }
+            method => {
+                let src = m.args.first()?;
+                if !self.floats.is_seq(src) {
+                    return None;
+                }
+                let src = self.seq(src)?;
+                let (src_name, src_written) = (&src.name, &src.written);
+                let read = src.at(&parse_quote!(#k));
+                if method == "copy_from_slice" {
+                    let to = at(&parse_quote!(#k));
+                    parse_quote!({
+                        for #k in 0..(#written).len().max((#src_written).len()) {
+                            #name[#to] = #src_name[#read];
+                        }
+                    })
+                } else {
+                    if seq.offset.is_some() || !self.floats.is_vec(receiver) {
+                        return None;
+                    }
+                    parse_quote!({
+                        for #k in 0..(#src_written).len() {
+                            #name.push(#src_name[#read]);
+                        }
+                    })
+                }
+            }
+        })
+    }
+
     /// Whether the sequences an iterator chain reads are all known to hold floats.
     fn float_roots(&self, e: &Expr) -> bool {
         match e {
@@ -1161,6 +1237,18 @@ impl VisitMut for Desugar {
                     let #value = #v;
                     for #k in 0..(#written).len() { #name[#at] = #value; }
                 });
+            }
+            // `b.swap(i, j)`, `b.reverse()`, `b.copy_from_slice(s)`, `b.extend_from_slice(s)` of
+            // sequences of floats: element by element.
+            Expr::MethodCall(m)
+                if matches!(
+                    (m.method.to_string().as_str(), m.args.len()),
+                    ("swap", 2) | ("reverse", 0) | ("copy_from_slice" | "extend_from_slice", 1)
+                ) =>
+            {
+                if let Some(rewritten) = self.element_wise(m) {
+                    *e = rewritten;
+                }
             }
             // `std::mem::swap(&mut a, &mut b)`: three assignments.
             Expr::Call(c) if is_mem_swap(&c.func) && c.args.len() == 2 => {
