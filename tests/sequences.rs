@@ -1675,3 +1675,51 @@ fn elements_swapped_reversed_and_copied_in_place() {
         assert!((g[k] - ge[k]).abs() < 1e-12, "{k}: {}", g[k]);
     }
 }
+
+/// A matrix as `Vec` rows, `&[Vec<f64>]` (and `Vec<Vec<f64>>`), read by element `a[i][j]`:
+/// `|A x|²`, whose gradient is `2 (A x) xᵀ` for `A` and `2 Aᵀ A x` for `x`.
+#[allow(clippy::needless_range_loop)] // `a[i][j]` is what this tests
+#[differentiable]
+fn squared_image(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        let mut r = 0.0;
+        for j in 0..a[i].len() {
+            r += a[i][j] * x[j];
+        }
+        s += r * r;
+    }
+    s
+}
+
+#[differentiable]
+fn cross_term(a: Vec<Vec<f64>>) -> f64 {
+    a[0][1] * a[1][0] - a[0][0] * a[1][1]
+}
+
+#[test]
+fn vec_rows_read_by_element() {
+    let a = vec![vec![1.0, 2.0, -1.0], vec![3.0, -1.0, 0.5]];
+    let x = [0.5, 0.25, 2.0];
+    let (value, (ga, gx)) = squared_image_grad(&a, &x);
+    let ax: Vec<f64> = a.iter().map(|row| row.iter().zip(&x).map(|(p, q)| p * q).sum()).collect();
+    assert!((value - ax.iter().map(|r| r * r).sum::<f64>()).abs() < 1e-12);
+    for i in 0..2 {
+        for j in 0..3 {
+            assert!((ga[i][j] - 2.0 * ax[i] * x[j]).abs() < 1e-12, "A {i} {j}");
+        }
+    }
+    for j in 0..3 {
+        let expected: f64 = (0..2).map(|i| 2.0 * a[i][j] * ax[i]).sum();
+        assert!((gx[j] - expected).abs() < 1e-12, "x {j}");
+    }
+    // forward mode along a direction for A agrees with reverse mode
+    let da = vec![vec![0.5, 0.0, 1.0], vec![-1.0, 2.0, 0.0]];
+    let (_, tangent) = squared_image_jvp(&a, &x, &da, &[0.0; 3]);
+    let dot: f64 =
+        (0..2).flat_map(|i| (0..3).map(move |j| (i, j))).map(|(i, j)| ga[i][j] * da[i][j]).sum();
+    assert!((tangent - dot).abs() < 1e-12);
+    let (value, g) = cross_term_grad(vec![vec![1.0, 2.0], vec![3.0, -1.0]]);
+    assert_eq!(value, 7.0);
+    assert_eq!(g, vec![vec![1.0, 3.0], vec![2.0, -1.0]]);
+}

@@ -112,12 +112,14 @@ impl Kind {
             }
         }
         // Elements of a sequence: floats, nalgebra vectors and matrices of floats (points), or
-        // arrays of floats (rows; `Vec` rows are not, reading one would copy it).
+        // arrays and `Vec`s of floats (rows; a `Vec` row is read by element, `a[i][j]`).
         let element = |t: &Type| {
             float(t)
                 || match Kind::of_type_with(t, floats) {
                     Kind::Algebra => true,
-                    Kind::Seq(Seq::Array) => Kind::element_type(t).is_some_and(|e| float(&e)),
+                    Kind::Seq(Seq::Array | Seq::Vec) => {
+                        Kind::element_type(t).is_some_and(|e| float(&e))
+                    }
                     _ => false,
                 }
         };
@@ -239,7 +241,9 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!(&[[f64; 3]])), Kind::Seq(Seq::Slice));
         assert_eq!(Kind::of_type(&parse_quote!(Vec<[f32; 2]>)), Kind::Seq(Seq::Vec));
         assert_eq!(Kind::of_type(&parse_quote!([[f64; 2]; 2])), Kind::Seq(Seq::Array));
-        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Unknown);
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Seq(Seq::Vec));
+        assert_eq!(Kind::of_type(&parse_quote!(&[Vec<f32>])), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<Vec<f64>>>)), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(&[[[f64; 2]; 2]])), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(&[[usize; 2]])), Kind::Unknown);
         assert_eq!(Kind::Algebra.join(Kind::Float), Kind::Algebra);

@@ -56,4 +56,13 @@ fn copy_of_generic_elements<T: Real>(x: &[T]) -> T {
     b[0] * b[1]
 }
 
+#[differentiable]
+fn vec_row_read_whole(a: &[Vec<f64>]) -> f64 {
+    let mut s = 0.0;
+    for row in a.iter() {
+        s += row[0];
+    }
+    s
+}
+
 fn main() {}

@@ -225,13 +225,8 @@ impl Ctx<'_> {
         let Form::Field(path) = &op.form else {
             return quote!(compile_error!("internal error: a field read without a path"));
         };
-        match op.args.get(1) {
-            Some(i) => {
-                let i = self.operand(i);
-                quote!(#whole #(.#path)*[#i])
-            }
-            None => quote!(#whole #(.#path)*),
-        }
+        let indices = op.args.iter().skip(1).map(|i| self.operand(i));
+        quote!(#whole #(.#path)* #([#indices])*)
     }
 
     /// Whether the field a read `op` reads, or a struct on its path, is `#[autodiff(skip)]`:
@@ -239,6 +234,9 @@ impl Ctx<'_> {
     /// writes, constant for the optimiser). Such a field has no tangent and takes no adjoint.
     pub fn skipped(&self, op: &Op) -> TokenStream {
         let Form::Field(path) = &op.form else { return quote!(false) };
+        if path.is_empty() {
+            return quote!(false);
+        }
         let model = self.operand(&op.args[0]);
         let tests = path.iter().enumerate().map(|(k, member)| {
             let prefix = &path[..k];

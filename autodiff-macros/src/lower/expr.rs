@@ -294,6 +294,11 @@ impl<'s> Lowerer<'_> {
         }
     }
 
+    /// Whether a sequence's elements are `Vec`s of floats (by its declared type).
+    fn vec_rows(&self, seq: Var) -> bool {
+        self.element_kind(seq) == Kind::Seq(crate::kind::Seq::Vec)
+    }
+
     /// Whether a sequence's elements are nalgebra vectors or matrices (by its declared type).
     fn holds_algebra(&self, seq: Var) -> bool {
         self.element_kind(seq) == Kind::Algebra
@@ -317,6 +322,23 @@ impl<'s> Lowerer<'_> {
             let args = vec![Operand::Var(root), index];
             return self.push_op(Prim::Field, Form::Field(path), args, ix.span(), Kind::Float);
         }
+        // `rows[i][j]` of `rows: &[Vec<f64>]`: the element read in place (a row is not copied),
+        // like an element of a model's `Vec` field.
+        if let Expr::Index(inner) = &*ix.expr
+            && let Some(rows) = self.local_var(&inner.expr)
+            && self.vec_rows(rows)
+        {
+            let Some(i) = self.lower_inactive_index(&inner.index) else { return Self::unit() };
+            let Some(j) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
+            let args = vec![Operand::Var(rows), i, j];
+            return self.push_op(
+                Prim::Field,
+                Form::Field(Vec::new()),
+                args,
+                ix.span(),
+                Kind::Float,
+            );
+        }
         let seq = match &*ix.expr {
             // `rows[i][j]`, `points[i][k]`: the row or point, then its element
             Expr::Index(inner)
@@ -336,6 +358,14 @@ impl<'s> Lowerer<'_> {
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
         };
+        if self.vec_rows(seq) {
+            // (at the sequence: a row read by an iterator form has no span of its own)
+            return self.fail(
+                &ix.expr,
+                "a row of a sequence of `Vec`s cannot be read whole here",
+                "read its elements, `a[i][j]` (rows that are arrays, `&[[f64; N]]`, can be read whole)",
+            );
+        }
         if let Expr::Range(r) = &*ix.index {
             return self.lower_sub_slice(seq, r, ix);
         }
