@@ -375,3 +375,36 @@ fn components_of_points_by_index() {
     assert_eq!(value, 3.0 - 0.125);
     assert_eq!(g, vec![Vector3::new(3.0, 0.0, 1.0), Vector3::new(0.25, 0.0, -0.5)]);
 }
+
+#[differentiable]
+fn by_value(v: Vector3<f64>) -> f64 {
+    v.x * v.y + v.z
+}
+
+/// A point item dereferenced (`g(*q)`) or rebound (`let q = q * 2.0`) is passed by value.
+#[differentiable]
+fn points_passed_by_value(p: &[Vector3<f64>]) -> f64 {
+    let mut s = 0.0;
+    for q in p.iter() {
+        s += by_value(*q);
+    }
+    for q in p.iter() {
+        let q = q * 2.0;
+        s += by_value(q);
+    }
+    for q in p.iter() {
+        s += q.dot(q);
+    }
+    s
+}
+
+#[test]
+fn point_items_passed_by_value_or_reference() {
+    let p = [Vector3::new(1.0, 2.0, 3.0), Vector3::new(-0.5, 4.0, 0.25)];
+    let (_, g) = points_passed_by_value_grad(&p);
+    // (y, x, 1) + (4y, 4x, 2) + 2q
+    for (q, g) in p.iter().zip(&g) {
+        let expected = Vector3::new(5.0 * q.y + 2.0 * q.x, 5.0 * q.x + 2.0 * q.y, 3.0 + 2.0 * q.z);
+        assert!((g - expected).norm() < 1e-12, "{g} vs {expected}");
+    }
+}

@@ -1723,3 +1723,51 @@ fn vec_rows_read_by_element() {
     assert_eq!(value, 7.0);
     assert_eq!(g, vec![vec![1.0, 3.0], vec![2.0, -1.0]]);
 }
+
+/// Arrays of active values and `collect::<Vec<_>>()` results changed in place.
+#[differentiable]
+fn literal_arrays_changed(x: &[f64]) -> f64 {
+    let mut a = [x[0], x[1], x[2]];
+    a.swap(0, 1);
+    a[1..3].reverse();
+    let mut c = [0.0; 3];
+    c.copy_from_slice(&a);
+    let mut b = x.iter().map(|v| v * 2.0).collect::<Vec<_>>();
+    b.swap(0, 1);
+    c[0] * 2.0 + c[1] * c[2] + b[0]
+}
+
+#[differentiable]
+fn swap_past_a_sub_slice(x: &[f64]) -> f64 {
+    let mut b = x.to_vec();
+    b[1..3].swap(0, 2);
+    b[0] + b[3]
+}
+
+#[differentiable]
+fn copy_of_another_length(x: &[f64]) -> f64 {
+    let mut b = x.to_vec();
+    b[1..3].copy_from_slice(&x[0..3]);
+    b[0] + b[3]
+}
+
+#[test]
+fn in_place_methods_on_literal_arrays() {
+    // a = [x1, x0, x2] -> [x1, x2, x0]; value 2 x1 + x2 x0 + 2 x1
+    let x = [0.5, -1.0, 2.0, 0.3];
+    let (value, g) = literal_arrays_changed_grad(&x);
+    assert!((value - (4.0 * x[1] + x[2] * x[0])).abs() < 1e-12);
+    assert_eq!(g, vec![x[2], 4.0, x[0], 0.0]);
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn a_swap_past_a_sub_slice_panics_as_std_does() {
+    swap_past_a_sub_slice_grad(&[0.5, -1.0, 2.0, 0.3, 0.7]);
+}
+
+#[test]
+#[should_panic(expected = "source slice length does not match destination slice length")]
+fn a_copy_of_another_length_panics_as_std_does() {
+    copy_of_another_length_grad(&[0.5, -1.0, 2.0, 0.3, 0.7]);
+}

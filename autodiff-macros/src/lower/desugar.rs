@@ -515,17 +515,18 @@ fn bound_body<T: Clone>(
     let (mut derefs, mut views) = (Vec::new(), Views { ok: true, ..Views::default() });
     let lets = bind_item(pat, item, refs, &mut derefs, &mut views)?;
     let mut body = body.clone();
+    // (before the derefs go: `g(*q)` passes a value)
+    visit(&mut BorrowArguments(views.borrowed.clone()), &mut body);
     visit(&mut StripDerefs(&derefs), &mut body);
-    visit(&mut BorrowArguments(&views.borrowed), &mut body);
     visit(&mut views, &mut body);
     views.ok.then_some((lets, body))
 }
 
 /// `f(q)`, `a.dot(q)` -> `f(&q)`, `a.dot(&q)` for the names it holds (points bound as values
-/// where the source has references).
-struct BorrowArguments<'a>(&'a [Ident]);
+/// where the source has references), until a binding of the same name hides them.
+struct BorrowArguments(Vec<Ident>);
 
-impl BorrowArguments<'_> {
+impl BorrowArguments {
     fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
         for a in args.iter_mut() {
             if matches!(a, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
@@ -536,7 +537,29 @@ impl BorrowArguments<'_> {
     }
 }
 
-impl VisitMut for BorrowArguments<'_> {
+impl VisitMut for BorrowArguments {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let saved = self.0.clone();
+        for stmt in &mut b.stmts {
+            self.visit_stmt_mut(stmt);
+            if let syn::Stmt::Local(l) = stmt {
+                let hidden = crate::analyse::pattern_names(&l.pat);
+                self.0.retain(|i| !hidden.contains(&i.to_string()));
+            }
+        }
+        self.0 = saved;
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let saved = self.0.clone();
+        for p in &c.inputs {
+            let hidden = crate::analyse::pattern_names(p);
+            self.0.retain(|i| !hidden.contains(&i.to_string()));
+        }
+        self.visit_expr_mut(&mut c.body);
+        self.0 = saved;
+    }
+
     fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
         visit_mut::visit_expr_call_mut(self, c);
         self.borrow(&mut c.args);
@@ -1000,12 +1023,12 @@ impl Desugar {
     /// ```text
     /// b.swap(i, j)            => { let (p, q) = (i, j); let t = b[p]; b[p] = b[q]; b[q] = t; }
     /// b.reverse()             => { let n = b.len(); for k in 0..n / 2 { (swap k and n - 1 - k) } }
-    /// b.copy_from_slice(s)    => for k in 0..b.len().max(s.len()) { b[k] = s[k]; }
+    /// b.copy_from_slice(s)    => { (lengths checked); for k in 0..b.len() { b[k] = s[k]; } }
     /// b.extend_from_slice(s)  => for k in 0..s.len() { b.push(s[k]); }
     /// ```
     ///
-    /// (`copy_from_slice` of a different length panics at the first element one lacks, as the
-    /// method itself panics.)
+    /// (Different lengths in `copy_from_slice`, and an index past a sub-slice's end in `swap`,
+    /// panic, as the methods themselves do.)
     fn element_wise(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
         let receiver = match &*m.receiver {
             Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
@@ -1020,11 +1043,21 @@ impl Desugar {
         let at = |i: &Expr| seq.at(i);
         Some(match m.method.to_string().as_str() {
             "swap" => {
-                let (p, q) = (self.fresh("p"), self.fresh("q"));
+                let (p, q, n) = (self.fresh("p"), self.fresh("q"), self.fresh("n"));
                 let (i, j) = (&m.args[0], &m.args[1]);
                 let (ap, aq) = (at(&parse_quote!(#p)), at(&parse_quote!(#q)));
+                // (in a sub-slice, an index past its end panics, as `swap` does)
+                let checks: Vec<syn::Stmt> = match &seq.offset {
+                    None => Vec::new(),
+                    Some(_) => vec![
+                        parse_quote!(let #n = (#written).len();),
+                        parse_quote!(let #p = (0..#n).nth(#p).expect("index out of bounds: the index is not below the slice's length");),
+                        parse_quote!(let #q = (0..#n).nth(#q).expect("index out of bounds: the index is not below the slice's length");),
+                    ],
+                };
                 parse_quote!({
                     let (#p, #q) = (#i, #j);
+                    #(#checks)*
                     let #t = #name[#ap];
                     #name[#ap] = #name[#aq];
                     #name[#aq] = #t;
@@ -1052,8 +1085,12 @@ impl Desugar {
                 let read = src.at(&parse_quote!(#k));
                 if method == "copy_from_slice" {
                     let to = at(&parse_quote!(#k));
+                    let n = self.fresh("n");
+                    // (different lengths panic, as `copy_from_slice` does)
                     parse_quote!({
-                        for #k in 0..(#written).len().max((#src_written).len()) {
+                        let #n = (#written).len();
+                        (0..usize::from(#n == (#src_written).len())).nth(0).expect("source slice length does not match destination slice length");
+                        for #k in 0..#n {
                             #name[#to] = #src_name[#read];
                         }
                     })

@@ -110,6 +110,27 @@ impl FloatNames {
         }
     }
 
+    /// The sequence an iterator chain starts from: `x` of `x.iter().map(..)`.
+    fn chain_root(e: &Expr) -> &Expr {
+        match e {
+            Expr::MethodCall(m) => Self::chain_root(&m.receiver),
+            e => e,
+        }
+    }
+
+    /// Whether an expression shows a float: a float literal, an element of a sequence of
+    /// floats (`x[0]`), or arithmetic or a method of one (`2.0 * x[1]`, `x[0].sin()`).
+    fn floatish(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Index(ix) => !matches!(&*ix.index, Expr::Range(_)) && self.is_seq(&ix.expr),
+            Expr::Binary(b) => self.floatish(&b.left) || self.floatish(&b.right),
+            Expr::Unary(u) => self.floatish(&u.expr),
+            Expr::Paren(p) => self.floatish(&p.expr),
+            Expr::MethodCall(m) => self.floatish(&m.receiver),
+            e => Kind::of_const(e) == Kind::Float,
+        }
+    }
+
     /// What a `let` binds (before its value is rewritten).
     pub fn of_let(&self, l: &syn::Local) -> Holds {
         match (&l.pat, &l.init) {
@@ -120,23 +141,34 @@ impl FloatNames {
     }
 
     fn of_value(&self, e: &Expr) -> Holds {
-        let float = |e: &Expr| Kind::of_const(e) == Kind::Float;
+        let float = |e: &Expr| self.floatish(e);
         match e {
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let tokens = &m.mac.tokens;
                 match syn::parse2::<Expr>(quote::quote!([#tokens])) {
                     Ok(Expr::Repeat(r)) if float(&r.expr) => Holds::FloatVec,
-                    Ok(Expr::Array(a)) if a.elems.first().is_some_and(float) => Holds::FloatVec,
+                    Ok(Expr::Array(a)) if a.elems.iter().any(float) => Holds::FloatVec,
                     _ => Holds::Other,
                 }
             }
             Expr::Repeat(r) if float(&r.expr) => Holds::FloatSeq,
-            Expr::Array(a) if a.elems.first().is_some_and(float) => Holds::FloatSeq,
+            Expr::Array(a) if a.elems.iter().any(float) => Holds::FloatSeq,
             Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
                 "to_vec" if self.is_seq(&m.receiver) => Holds::FloatVec,
                 "clone" | "to_owned" if self.is_vec(&m.receiver) => Holds::FloatVec,
                 "clone" if self.is_seq(&m.receiver) => Holds::FloatSeq,
                 "collect" => match m.turbofish.as_ref().and_then(|t| t.args.first()) {
+                    // `x.iter().map(..).collect::<Vec<_>>()` of a sequence of floats
+                    Some(syn::GenericArgument::Type(syn::Type::Path(p)))
+                        if p.path.segments.last().is_some_and(|s| s.ident == "Vec")
+                            && matches!(
+                                Kind::element_type(&syn::Type::Path(p.clone())),
+                                Some(syn::Type::Infer(_))
+                            )
+                            && self.is_seq(Self::chain_root(&m.receiver)) =>
+                    {
+                        Holds::FloatVec
+                    }
                     Some(syn::GenericArgument::Type(t)) => Self::of_type(t),
                     _ => Holds::Other,
                 },
@@ -192,6 +224,12 @@ mod tests {
                 local(parse_quote!(let t = x.iter().map(|a| a * 2.0).collect::<Vec<f64>>();)),
                 Holds::FloatVec,
             ),
+            (
+                local(parse_quote!(let u = x.iter().map(|a| a * 2.0).collect::<Vec<_>>();)),
+                Holds::FloatVec,
+            ),
+            (local(parse_quote!(let v = [x[0], 2.0 * x[1]];)), Holds::FloatSeq),
+            (local(parse_quote!(let w = [n, 2];)), Holds::Other),
         ];
         for (l, expected) in lets {
             let holds = names.of_let(&l);
