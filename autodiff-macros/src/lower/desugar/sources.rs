@@ -1,0 +1,364 @@
+//! Iterations as index loops: the sequences, ranges and adapters an iterator expression is
+//! built from, and the item at each index.
+
+use super::binding::{Item, Refs, Window, as_written, bound_body};
+use super::walk::Desugar;
+use syn::{Expr, parse_quote};
+
+/// The item at an index, or `None` where the iteration cannot be written as an index loop.
+pub(super) type Elem = Box<dyn Fn(&Expr) -> Option<Item>>;
+
+/// An iteration as an index loop: the item at index `k`.
+pub(super) struct Source {
+    /// Whether the source's items are references.
+    pub(super) refs: Refs,
+    /// The lengths of the sequences iterated together.
+    pub(super) lens: Vec<Expr>,
+    /// The item at index `k`.
+    pub(super) elem: Elem,
+    /// For an integer range (`(a..b)`, with `.rev()` or `.step_by(n)`): the range itself, which
+    /// the loop iterates, its items (of the range's own type) standing for `k`.
+    pub(super) range: Option<Expr>,
+    /// After `.filter(p)`: whether the item at index `k` is kept, a `bool` expression.
+    pub(super) keep: Option<Keep>,
+}
+
+/// Whether the item at an index is kept (see [`Source::keep`]).
+pub(super) type Keep = std::rc::Rc<dyn Fn(&Expr) -> Option<Expr>>;
+
+/// A sequence as the source wrote it: a name, or a range of one (`x[1..]`), starting at
+/// `offset` in the named sequence.
+pub(super) struct Seq {
+    /// The named sequence.
+    pub(super) name: Expr,
+    /// The first element's index in it (`None`: 0).
+    pub(super) offset: Option<Expr>,
+    /// The sequence as written (`x`, `x[1..n]`), whose `.len()` (and `.windows(n).len()`, ..)
+    /// checks the range as the source would.
+    pub(super) written: Expr,
+}
+
+impl Seq {
+    /// The index in the named sequence of element `k`.
+    pub(super) fn at(&self, k: &Expr) -> Expr {
+        match &self.offset {
+            Some(o) => parse_quote!((#o) + (#k)),
+            None => k.clone(),
+        }
+    }
+}
+
+/// Whether an expression is pure and cheap, so that evaluating it again (once per element
+/// instead of once, or once more to read an element already read) changes nothing: literals,
+/// names, fields, arithmetic, casts, `.len()`, `.min(..)`, `.max(..)`, `.saturating_sub(..)`,
+/// `.div_ceil(..)`, and `.windows(n)`, `.chunks(n)`, `.chunks_exact(n)` (whose `.len()` counts).
+pub fn is_simple(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(f) => is_simple(&f.base),
+        Expr::Paren(p) => is_simple(&p.expr),
+        Expr::Cast(c) => is_simple(&c.expr),
+        Expr::Binary(b) => is_simple(&b.left) && is_simple(&b.right),
+        Expr::Unary(u) => is_simple(&u.expr),
+        Expr::MethodCall(m) => {
+            let method = m.method.to_string();
+            let arity = match method.as_str() {
+                "len" => 0,
+                // integer arithmetic, and the counting adapters the desugaring writes
+                // (`x.windows(2).len()`)
+                "min" | "max" | "saturating_sub" | "div_ceil" | "windows" | "chunks"
+                | "chunks_exact" => 1,
+                _ => return false,
+            };
+            m.args.len() == arity && is_simple(&m.receiver) && m.args.iter().all(is_simple)
+        }
+        _ => false,
+    }
+}
+
+impl Desugar {
+    /// A sequence as written: a name known to be a sequence, `&x`, or a range of one
+    /// (`x[a..b]`, `x[a..]`, `x[..b]`, with simple bounds).
+    pub(super) fn seq(&self, e: &Expr) -> Option<Seq> {
+        match e {
+            Expr::Path(p) => {
+                let id = p.path.get_ident()?;
+                self.seqs.contains(&id.to_string()).then(|| Seq {
+                    name: e.clone(),
+                    offset: None,
+                    written: e.clone(),
+                })
+            }
+            Expr::Reference(r) if r.mutability.is_none() => self.seq(&r.expr),
+            Expr::Paren(p) => self.seq(&p.expr),
+            Expr::Index(ix) => {
+                let Expr::Range(r) = &*ix.index else { return None };
+                let simple = |b: &Option<Box<Expr>>| b.as_deref().is_none_or(is_simple);
+                if !simple(&r.start) || !simple(&r.end) {
+                    return None;
+                }
+                let inner = self.seq(&ix.expr)?;
+                if inner.offset.is_some() {
+                    return None;
+                }
+                Some(Seq {
+                    name: inner.name,
+                    offset: r.start.as_deref().cloned(),
+                    written: e.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The sequence an expression iterates directly: `x`, `&x`, `x[1..]`, `x.iter()`,
+    /// `x.iter().copied()`.
+    pub(super) fn base(&self, e: &Expr) -> Option<Seq> {
+        match e {
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "iter" | "into_iter" | "copied" | "cloned"
+                    ) =>
+            {
+                self.base(&m.receiver)
+            }
+            _ => self.seq(e),
+        }
+    }
+
+    /// The iteration an iterator expression describes, if it is built from sequences.
+    pub(super) fn source(&self, e: &Expr) -> Option<Source> {
+        // `b.iter_mut()`, `&mut b`: places.
+        let place_of = |e: &Expr| match e {
+            Expr::MethodCall(m) if m.method == "iter_mut" && m.args.is_empty() => {
+                self.seq(&m.receiver)
+            }
+            Expr::Reference(r) if r.mutability.is_some() => self.seq(&r.expr),
+            _ => None,
+        };
+        // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body); reading
+        // them as values where the source had values changes nothing.
+        if crate::lower::loops::is_range(e) {
+            return Some(Source {
+                refs: Refs::Leaf(false),
+                lens: Vec::new(),
+                elem: Box::new(|k| Some(Item::Value(k.clone()))),
+                range: Some(parse_quote!((#e))),
+                keep: None,
+            });
+        }
+        let sequence = match place_of(e) {
+            Some(seq) => Some((seq, true)),
+            None => self.base(e).map(|seq| (seq, false)),
+        };
+        if let Some((seq, places)) = sequence {
+            let written = &seq.written;
+            let len: Expr = parse_quote!((#written).len());
+            return Some(Source {
+                refs: if places {
+                    Refs::Leaf(false)
+                } else if self.floats.is_points(&seq.name) {
+                    Refs::Borrowed
+                } else {
+                    Refs::Leaf(true)
+                },
+                lens: vec![len],
+                elem: Box::new(move |k| {
+                    let (name, i) = (&seq.name, seq.at(k));
+                    let element = parse_quote!(#name[#i]);
+                    Some(if places { Item::Place(element) } else { Item::Value(element) })
+                }),
+                range: None,
+                keep: None,
+            });
+        }
+        let Expr::MethodCall(m) = e else { return None };
+        match (m.method.to_string().as_str(), m.args.len()) {
+            ("copied" | "cloned", 0) => {
+                let inner = self.index_source(&m.receiver)?;
+                Some(Source { refs: Refs::Leaf(false), ..inner })
+            }
+            ("enumerate", 0) => {
+                let inner = self.index_source(&m.receiver).filter(|s| s.keep.is_none())?;
+                let f = inner.elem;
+                Some(Source {
+                    refs: Refs::Tuple(vec![Refs::Leaf(false), inner.refs]),
+                    lens: inner.lens,
+                    elem: Box::new(move |k| Some(Item::Tuple(vec![Item::Value(k.clone()), f(k)?]))),
+                    range: None,
+                    keep: None,
+                })
+            }
+            ("zip", 1) => {
+                let (a, b) = (self.index_source(&m.receiver)?, self.index_source(&m.args[0])?);
+                if a.keep.is_some() || b.keep.is_some() {
+                    return None;
+                }
+                let (fa, fb) = (a.elem, b.elem);
+                let mut lens = a.lens;
+                lens.extend(b.lens);
+                Some(Source {
+                    refs: Refs::Tuple(vec![a.refs, b.refs]),
+                    lens,
+                    elem: Box::new(move |k| Some(Item::Tuple(vec![fa(k)?, fb(k)?]))),
+                    range: None,
+                    keep: None,
+                })
+            }
+            ("map", 1) => {
+                let Expr::Closure(c) = &m.args[0] else { return None };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let inner = self.source(&m.receiver)?;
+                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
+                let (f, refs, range, keep) = (inner.elem, inner.refs, inner.range, inner.keep);
+                let elem: Elem = Box::new(move |k| {
+                    let (lets, body) =
+                        bound_body(&pat, f(k)?, &refs, &body, |v, b| v.visit_expr_mut(b))?;
+                    Some(Item::Value(parse_quote!({ #(#lets)* #body })))
+                });
+                // Whether the body can be written for an index at all.
+                elem(&parse_quote!(0))?;
+                Some(Source { refs: Refs::Leaf(false), lens: inner.lens, elem, range, keep })
+            }
+            // `.filter(|v| pred)`: the closure receives a reference to the item.
+            ("filter", 1) => {
+                let Expr::Closure(c) = &m.args[0] else { return None };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let inner = self.source(&m.receiver)?;
+                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
+                let (f, refs) = (std::rc::Rc::new(inner.elem), inner.refs.clone());
+                let before = inner.keep;
+                let g = f.clone();
+                // The predicate sees a reference to the item, as Rust gives it (`&&f64` of
+                // `x.iter()`, `&(usize, &f64)` after `enumerate`): its pattern and body are
+                // kept as written, and it is evaluated as a condition, which has no derivative.
+                let keep: Keep = std::rc::Rc::new(move |k: &Expr| {
+                    let item = as_written(g(k)?, &refs)?;
+                    let this: Expr = parse_quote!({ let #pat = &#item; #body });
+                    Some(match &before {
+                        Some(b) => {
+                            let b = b(k)?;
+                            parse_quote!((#b) && #this)
+                        }
+                        None => this,
+                    })
+                });
+                keep(&parse_quote!(0))?;
+                Some(Source {
+                    refs: inner.refs,
+                    lens: inner.lens,
+                    elem: Box::new(move |k| f(k)),
+                    range: inner.range,
+                    keep: Some(keep),
+                })
+            }
+            ("rev", 0) | ("skip" | "take" | "step_by", 1) if m.args.iter().all(is_simple) => {
+                let inner = self.source(&m.receiver)?;
+                match &inner.range {
+                    // `(a..b).map(f).rev()`: the range itself reversed (or stepped).
+                    Some(range)
+                        if (m.method == "rev" || m.method == "step_by") && inner.keep.is_none() =>
+                    {
+                        let (method, args) = (&m.method, &m.args);
+                        let range = parse_quote!((#range).#method(#args));
+                        Some(Source { range: Some(range), ..inner })
+                    }
+                    Some(_) => None,
+                    // (`skip`, `take` and `step_by` count the items a filter keeps.)
+                    None if inner.keep.is_some() && m.method != "rev" => None,
+                    None => Some(Self::counted(m, inner)),
+                }
+            }
+            ("windows" | "chunks" | "chunks_exact", 1) if is_simple(&m.args[0]) => {
+                let seq = self.seq(&m.receiver)?;
+                let (n, method, written) = (m.args[0].clone(), &m.method, &seq.written);
+                // The adapter's own `len()` counts the windows (and panics for a size of 0).
+                let count: Expr = parse_quote!((#written).#method(#n).len());
+                let total: Expr = parse_quote!((#written).len());
+                let method = method.to_string();
+                Some(Source {
+                    refs: Refs::Leaf(false),
+                    lens: vec![count],
+                    elem: Box::new(move |k| {
+                        let (start, len): (Expr, Expr) = match method.as_str() {
+                            "windows" => (k.clone(), n.clone()),
+                            "chunks_exact" => (parse_quote!((#k) * (#n)), n.clone()),
+                            _ => (
+                                parse_quote!((#k) * (#n)),
+                                parse_quote!((#n).min((#total) - (#k) * (#n))),
+                            ),
+                        };
+                        let start = seq.at(&parse_quote!((#start)));
+                        Some(Item::Window(Box::new(Window { seq: seq.name.clone(), start, len })))
+                    }),
+                    range: None,
+                    keep: None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// A source indexed by `k`, not an integer range (`zip` and `enumerate` index theirs).
+    pub(super) fn index_source(&self, e: &Expr) -> Option<Source> {
+        self.source(e).filter(|s| s.range.is_none())
+    }
+
+    /// `rev`, `skip`, `take` and `step_by` on a source indexed by `k`.
+    pub(super) fn counted(m: &syn::ExprMethodCall, inner: Source) -> Source {
+        let len = Self::length(&inner);
+        let f = inner.elem;
+        let n = m.args.first().cloned().unwrap_or_else(|| parse_quote!(1));
+        // (Only `rev` follows a filter.)
+        let keep = inner.keep.map(|keep| {
+            let len = len.clone();
+            std::rc::Rc::new(move |k: &Expr| keep(&parse_quote!((#len) - 1 - (#k)))) as Keep
+        });
+        let (len, elem): (Expr, Elem) = match m.method.to_string().as_str() {
+            "rev" => (len.clone(), Box::new(move |k| f(&parse_quote!((#len) - 1 - (#k))))),
+            "skip" => (
+                parse_quote!((#len).saturating_sub(#n)),
+                Box::new(move |k| f(&parse_quote!((#k) + (#n)))),
+            ),
+            "take" => (parse_quote!((#len).min(#n)), f),
+            _ => (
+                parse_quote!((#len).div_ceil(#n)),
+                Box::new(move |k| f(&parse_quote!((#k) * (#n)))),
+            ),
+        };
+        Source { refs: inner.refs, lens: vec![len], elem, range: None, keep }
+    }
+
+    /// The number of items: the shortest of the sequences iterated together.
+    pub(super) fn length(src: &Source) -> Expr {
+        let mut lens = src.lens.iter();
+        let first = lens.next().cloned().unwrap_or_else(|| parse_quote!(0));
+        lens.fold(first, |acc, l| parse_quote!((#acc).min(#l)))
+    }
+
+    /// `body`, run only for the items a filter keeps: `{ if keep { body } }`.
+    pub(super) fn kept(src: &Source, k: &Expr, body: syn::Block) -> Option<syn::Block> {
+        Some(match &src.keep {
+            Some(keep) => {
+                let cond = keep(k)?;
+                parse_quote!({ if #cond #body })
+            }
+            None => body,
+        })
+    }
+
+    /// What the loop iterates: `0..len`, or the range itself.
+    pub(super) fn range(src: &Source) -> Expr {
+        if let Some(range) = &src.range {
+            return range.clone();
+        }
+        let len = Self::length(src);
+        parse_quote!(0..(#len))
+    }
+}

@@ -1,0 +1,260 @@
+//! The walk over the body: the rewrites of `super` applied in order, statement by statement,
+//! with the names in scope (what holds floats) kept as it goes.
+
+use super::super::float_names::FloatNames;
+use super::binding::bound_body;
+use super::in_place::{is_mem_swap, mut_name};
+use super::reduce::vec_element;
+use crate::kind::Kind;
+use proc_macro2::Span;
+use std::collections::HashSet;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Ident, Pat, parse_quote};
+
+/// Rewrites the iterator forms of `block`; `params` are the parameters' names and kinds, `ret`
+/// the function's result type.
+pub fn desugar(
+    block: &mut syn::Block,
+    params: &[(String, Kind, syn::Type)],
+    ret: Option<&syn::Type>,
+) {
+    let mut seqs = params
+        .iter()
+        .filter(|(_, k, _)| matches!(k, Kind::Seq(_)))
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    collect_local_seqs(block, &mut seqs);
+    let types: Vec<(String, syn::Type)> =
+        params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
+    let floats = FloatNames::new(&types);
+    let mut d = Desugar { seqs, floats, next: 0 };
+    // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
+    if let Some(ret) = ret
+        && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
+        && matches!(tail, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none())
+    {
+        for s in rest {
+            d.visit_stmt_mut(s);
+        }
+        d.typed_collect(tail, ret);
+        return;
+    }
+    d.visit_block_mut(block);
+}
+
+/// Adds the names of `let`s whose type or value is a sequence of floats.
+pub(super) fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>) {
+    struct Finder<'a>(&'a mut HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let (pat, ty) = match &l.pat {
+                Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                p => (p, None),
+            };
+            if let Pat::Ident(pi) = pat {
+                let by_type = ty.is_some_and(|t| {
+                    matches!(crate::kind::Kind::of_type(t), crate::kind::Kind::Seq(_))
+                });
+                let by_value = ty.is_none() && l.init.as_ref().is_some_and(|i| match &*i.expr {
+                    Expr::Array(_) | Expr::Repeat(_) => true,
+                    Expr::Macro(m) => m.mac.path.is_ident("vec"),
+                    // `b.clone()` of a sequence
+                    Expr::MethodCall(m) if m.method == "clone" || m.method == "to_owned" => {
+                        matches!(&*m.receiver, Expr::Path(p) if p.path.get_ident().is_some_and(|v| self.0.contains(&v.to_string())))
+                    }
+                    Expr::MethodCall(m) => {
+                        m.method == "to_vec"
+                            || m.method == "collect"
+                                && matches!(m.turbofish.as_ref().and_then(|t| t.args.first()),
+                                    Some(syn::GenericArgument::Type(ty)) if vec_element(ty).is_some())
+                    }
+                    // a sub-slice `&x[a..b]`
+                    Expr::Reference(r) => {
+                        matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_)))
+                    }
+                    _ => false,
+                });
+                if by_type || by_value {
+                    self.0.insert(pi.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    syn::visit::Visit::visit_block(&mut Finder(seqs), block);
+}
+
+pub(super) struct Desugar {
+    pub(super) seqs: HashSet<String>,
+    /// Names known to hold sequences (and `Vec`s) of floats.
+    pub(super) floats: FloatNames,
+    pub(super) next: usize,
+}
+
+impl Desugar {
+    pub(super) fn fresh(&mut self, what: &str) -> Ident {
+        self.next += 1;
+        Ident::new(&format!("__autodiff_{what}{}", self.next), Span::call_site())
+    }
+}
+
+impl VisitMut for Desugar {
+    /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer. The name
+    /// is bound (for [`FloatNames`]) after its value.
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        let holds = self.floats.of_let(l);
+        match (&l.pat, &mut l.init) {
+            (Pat::Type(pt), Some(init)) if matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none()) =>
+            {
+                self.typed_collect(&mut init.expr, &pt.ty);
+            }
+            _ => visit_mut::visit_local_mut(self, l),
+        }
+        let pat = match &l.pat {
+            Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        self.floats.bind_let_pattern(pat, holds);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.floats.push();
+        visit_mut::visit_block_mut(self, b);
+        self.floats.pop();
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        self.floats.push();
+        self.floats.bind_other(&f.pat);
+        self.visit_block_mut(&mut f.body);
+        self.floats.pop();
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        self.floats.push();
+        self.floats.bind_other(&arm.pat);
+        visit_mut::visit_arm_mut(self, arm);
+        self.floats.pop();
+    }
+
+    /// `if let p = e { .. }`, `while let p = e { .. }`: `p`'s names are bound in the body.
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        self.floats.push();
+        self.visit_expr_mut(&mut i.cond);
+        if let Expr::Let(l) = &*i.cond {
+            self.floats.bind_other(&l.pat);
+        }
+        self.visit_block_mut(&mut i.then_branch);
+        self.floats.pop();
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        self.floats.push();
+        self.visit_expr_mut(&mut w.cond);
+        if let Expr::Let(l) = &*w.cond {
+            self.floats.bind_other(&l.pat);
+        }
+        self.visit_block_mut(&mut w.body);
+        self.floats.pop();
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        match e {
+            // (A range loop is lowered as it is.)
+            Expr::ForLoop(f) if f.label.is_none() && !crate::lower::loops::is_range(&f.expr) => {
+                let Some(src) = self.source(&f.expr) else { return };
+                let k = self.fresh("k");
+                let range = Self::range(&src);
+                let Some(item) = (src.elem)(&parse_quote!(#k)) else { return };
+                let Some((lets, body)) =
+                    bound_body(&f.pat, item, &src.refs, &f.body, |v, b| v.visit_block_mut(b))
+                else {
+                    return;
+                };
+                let Some(body) =
+                    Self::kept(&src, &parse_quote!(#k), parse_quote!({ #(#lets)* #body }))
+                else {
+                    return;
+                };
+                *e = parse_quote!(for #k in #range #body);
+                visit_mut::visit_expr_mut(self, e);
+            }
+            // `while let p = e { body }` -> `loop { match e { p => { body } _ => break, } }`
+            Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
+                let Expr::Let(l) = &*w.cond else { return };
+                let (label, pat, scrutinee, body) = (&w.label, &l.pat, &l.expr, &w.body);
+                *e = parse_quote!(#label loop { match #scrutinee { #pat => #body _ => break, } });
+            }
+            // `b.fill(v)`, `b[a..c].fill(v)`: the elements of the range written one by one.
+            Expr::MethodCall(m) if m.method == "fill" && m.args.len() == 1 => {
+                let receiver = match &*m.receiver {
+                    Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
+                    r => r,
+                };
+                let Some(seq) = self.seq(receiver) else { return };
+                let (k, value) = (self.fresh("k"), self.fresh("value"));
+                let (name, written, v) = (&seq.name, &seq.written, &m.args[0]);
+                let at = seq.at(&parse_quote!(#k));
+                *e = parse_quote!({
+                    let #value = #v;
+                    for #k in 0..(#written).len() { #name[#at] = #value; }
+                });
+            }
+            // `b.swap(i, j)`, `b.reverse()`, `b.copy_from_slice(s)`, `b.extend_from_slice(s)` of
+            // sequences of floats: element by element.
+            Expr::MethodCall(m)
+                if matches!(
+                    (m.method.to_string().as_str(), m.args.len()),
+                    ("swap", 2) | ("reverse", 0) | ("copy_from_slice" | "extend_from_slice", 1)
+                ) =>
+            {
+                if let Some(rewritten) = self.element_wise(m) {
+                    *e = rewritten;
+                }
+            }
+            // `std::mem::swap(&mut a, &mut b)`: three assignments.
+            Expr::Call(c) if is_mem_swap(&c.func) && c.args.len() == 2 => {
+                let (Some(a), Some(b)) = (mut_name(&c.args[0]), mut_name(&c.args[1])) else {
+                    return;
+                };
+                let t = self.fresh("swapped");
+                let vecs = [&c.args[0], &c.args[1]].iter().all(|e| match e {
+                    Expr::Reference(r) => self.floats.is_vec(&r.expr),
+                    _ => false,
+                });
+                *e = if vecs {
+                    // Two `Vec`s (buffers, written in place): their elements are swapped, so
+                    // each keeps its own adjoint buffer. Different lengths panic at the first
+                    // element the shorter one lacks.
+                    let k = self.fresh("k");
+                    parse_quote!({
+                        for #k in 0..#a.len().max(#b.len()) {
+                            let #t = #a[#k];
+                            #a[#k] = #b[#k];
+                            #b[#k] = #t;
+                        }
+                    })
+                } else {
+                    parse_quote!({ let #t = #a; #a = #b; #b = #t; })
+                };
+            }
+            Expr::MethodCall(m) => {
+                if let Some(r) = self.reduction(m).or_else(|| self.collect(m, None)) {
+                    *e = r;
+                    // The element may hold reductions of its own (from a closure body).
+                    visit_mut::visit_expr_mut(self, e);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {
+        // Closures are kept as written (only `no_grad(|| ..)` reaches lowering).
+    }
+}
