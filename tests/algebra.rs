@@ -408,3 +408,44 @@ fn point_items_passed_by_value_or_reference() {
         assert!((g - expected).norm() < 1e-12, "{g} vs {expected}");
     }
 }
+
+/// nalgebra values behind shared references are active too (tangent `&V`, adjoint `&mut V`),
+/// and callers pass them as written (`g(q, &m)` for an item of `p.iter()`, `g(&p[i], &m)`).
+#[differentiable]
+fn through_references(v: &Vector3<f64>, m: &Matrix3<f64>) -> f64 {
+    (m * v).norm() + v.x
+}
+
+#[allow(clippy::needless_range_loop)] // `&p[i]` is what this tests
+#[differentiable]
+fn calls_through_references(p: &[Vector3<f64>], m: Matrix3<f64>) -> f64 {
+    let mut s = 0.0;
+    for q in p.iter() {
+        s += through_references(q, &m);
+    }
+    for i in 0..p.len() {
+        s += through_references(&p[i], &m) * 0.5;
+    }
+    s
+}
+
+#[test]
+fn nalgebra_values_behind_references() {
+    let v = Vector3::new(1.0, 2.0, 3.0);
+    let m = Matrix3::new(1.0, 0.5, 0.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.5);
+    let (value, (gv, gm)) = through_references_grad(&v, &m);
+    let mv = m * v;
+    assert!((value - (mv.norm() + v.x)).abs() < 1e-12);
+    // ∂/∂v = Mᵀ (M v) / |M v| + e_x, ∂/∂M = (M v) vᵀ / |M v|
+    assert!((gv - (m.transpose() * mv / mv.norm() + Vector3::x())).norm() < 1e-12);
+    assert!((gm - mv * v.transpose() / mv.norm()).norm() < 1e-12);
+    let (_, tangent) =
+        through_references_jvp(&v, &m, &Vector3::new(0.0, 1.0, 0.0), &Matrix3::zeros());
+    assert!((tangent - gv.y).abs() < 1e-12);
+    let p = vec![v, Vector3::new(-0.5, 0.3, 2.0)];
+    let (_, (gp, _)) = calls_through_references_grad(&p, m);
+    for (q, g) in p.iter().zip(&gp) {
+        let (_, (gq, _)) = through_references_grad(q, &m);
+        assert!((g - gq * 1.5).norm() < 1e-12);
+    }
+}

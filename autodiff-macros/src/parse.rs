@@ -112,6 +112,17 @@ pub struct DerivativeTypes {
 impl DerivativeTypes {
     fn of(ty: &Type, kind: Kind) -> DerivativeTypes {
         use crate::kind::Seq;
+        // `&Vector3<f64>`: tangent `&Vector3<f64>`, adjoint `&mut Vector3<f64>`
+        if kind == Kind::Algebra
+            && let Type::Reference(r) = ty
+        {
+            let owned = &r.elem;
+            return DerivativeTypes {
+                tangent: quote::quote!(#ty),
+                adjoint: quote::quote!(&mut #owned),
+                gradient: quote::quote!(#owned),
+            };
+        }
         let elem = seq_element(ty);
         match (kind, elem) {
             (Kind::Seq(Seq::Slice | Seq::Vec), Some(e)) => DerivativeTypes {
@@ -246,7 +257,16 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                     );
                     continue;
                 }
-                let kind = Kind::of_type_with(&pt.ty, &float_generics);
+                let kind = match &*pt.ty {
+                    // `v: &Vector3<f64>`: a nalgebra value behind a shared reference, copied in
+                    Type::Reference(r)
+                        if r.mutability.is_none()
+                            && Kind::of_type_with(&r.elem, &float_generics) == Kind::Algebra =>
+                    {
+                        Kind::Algebra
+                    }
+                    t => Kind::of_type_with(t, &float_generics),
+                };
                 let derivative_types = DerivativeTypes::of(&pt.ty, kind);
                 params.push(ParamDesc {
                     ident,

@@ -73,11 +73,25 @@ pub fn generated_items(
         let (d, name) = (cx.dot(*v), x.to_string());
         quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);)
     });
+    // `v: &Vector3<f64>`: the value (and its tangent) copied in; the body reads it by value.
+    let by_reference: Vec<(Var, &syn::Ident)> = desc
+        .params
+        .iter()
+        .zip(&f.params)
+        .filter(|(p, _)| p.kind == Kind::Algebra && matches!(p.ty, syn::Type::Reference(_)))
+        .map(|(p, v)| (*v, &p.ident))
+        .collect();
+    let copies: Vec<TokenStream> =
+        by_reference.iter().map(|(_, x)| quote!(let #x = *#x;)).collect();
+    let tangent_copies = by_reference.iter().filter(|(v, _)| active.contains(v)).map(|(v, _)| {
+        let d = cx.dot(*v);
+        quote!(let #d = *#d;)
+    });
     // Forward mode reads without views: on Rosenbrock they let LLVM vectorise its in-order
     // float sum, which ran 8% slower; on GMM they gained nothing.
     let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default() };
     let fwd = forward::body(&plain);
-    let fwd = quote!(#(#cut_tangents)* #fwd);
+    let fwd = quote!(#(#copies)* #(#tangent_copies)* #(#cut_tangents)* #fwd);
     let panics = |what: &str| {
         if sliced.is_empty() {
             return String::new();
@@ -115,7 +129,7 @@ pub fn generated_items(
         quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
     });
     let rev = reverse::body(&cx);
-    let rev = quote!(#(#cut_adjoints)* #rev);
+    let rev = quote!(#(#copies)* #(#cut_adjoints)* #rev);
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]
