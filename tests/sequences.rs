@@ -1771,3 +1771,45 @@ fn a_swap_past_a_sub_slice_panics_as_std_does() {
 fn a_copy_of_another_length_panics_as_std_does() {
     copy_of_another_length_grad(&[0.5, -1.0, 2.0, 0.3, 0.7]);
 }
+
+/// Array literals of float locals and of elements of rows and points, changed in place; a
+/// sub-slice of `Vec` rows passed on.
+#[differentiable]
+fn literals_of_locals(y: f64, a: &[Vec<f64>]) -> f64 {
+    let z = 2.0 * y;
+    let mut w = [y, z, a[0][1]];
+    w.swap(0, 1);
+    w.reverse();
+    w[0] * 3.0 + w[1] * w[2]
+}
+
+#[allow(clippy::needless_range_loop)] // `a[i][j]` is what this tests
+#[differentiable]
+fn weighted_rows(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        for j in 0..x.len() {
+            s += a[i][j] * x[j];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn rows_after_the_first(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    weighted_rows(&a[1..], x)
+}
+
+#[test]
+fn literals_of_locals_and_sub_slices_of_rows() {
+    // w = [y, 2y, a01] -> [2y, y, a01] -> [a01, y, 2y]: 3 a01 + 2 y²
+    let a = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]];
+    let (value, (gy, ga)) = literals_of_locals_grad(1.5, &a);
+    assert_eq!(value, 3.0 * 2.0 + 2.0 * 1.5 * 1.5);
+    assert_eq!(gy, 4.0 * 1.5);
+    assert_eq!(ga, vec![vec![0.0, 3.0], vec![0.0, 0.0], vec![0.0, 0.0]]);
+    let (value, (ga, gx)) = rows_after_the_first_grad(&a, &[1.0, 0.5]);
+    assert_eq!(value, 13.0);
+    assert_eq!(ga, vec![vec![0.0, 0.0], vec![1.0, 0.5], vec![1.0, 0.5]]);
+    assert_eq!(gx, vec![8.0, 10.0]);
+}

@@ -263,7 +263,20 @@ impl<'s> Lowerer<'_> {
             }
         };
         let kind = Kind::Seq(crate::kind::Seq::Slice);
-        self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(seq), start, end], ix.span(), kind)
+        let slice = self.push_op(
+            Prim::Slice,
+            Form::Slice,
+            vec![Operand::Var(seq), start, end],
+            ix.span(),
+            kind,
+        );
+        // (its elements are the sequence's: points, rows)
+        if let Operand::Var(v) = slice
+            && let Some(e) = self.vars[seq.0].ty.as_ref().and_then(Kind::element_type)
+        {
+            self.vars[v.0].ty = Some(syn::parse_quote!(&[#e]));
+        }
+        slice
     }
 
     /// Whether `e`'s value does not depend on an active parameter although it mentions one:
@@ -358,6 +371,9 @@ impl<'s> Lowerer<'_> {
                 "index a parameter or local of type `&[f64]`, `[f64; N]` or `Vec<f64>`",
             );
         };
+        if let Expr::Range(r) = &*ix.index {
+            return self.lower_sub_slice(seq, r, ix);
+        }
         if self.vec_rows(seq) {
             // (at the sequence: a row read by an iterator form has no span of its own)
             return self.fail(
@@ -365,9 +381,6 @@ impl<'s> Lowerer<'_> {
                 "a row of a sequence of `Vec`s cannot be read whole here",
                 "read its elements, `a[i][j]` (rows that are arrays, `&[[f64; N]]`, can be read whole)",
             );
-        }
-        if let Expr::Range(r) = &*ix.index {
-            return self.lower_sub_slice(seq, r, ix);
         }
         let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };
         // An index computed as written (`x[i + 1]`) is known by its expression, when evaluating

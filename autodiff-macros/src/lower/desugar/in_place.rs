@@ -21,7 +21,11 @@ impl Desugar {
             Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
             r => r,
         };
-        if !self.floats.is_seq(receiver) {
+        // (`swap` and `reverse` move elements of any local sequence, `[y, z]` of float locals
+        // included; copies need floats)
+        let moves = matches!(m.method.to_string().as_str(), "swap" | "reverse")
+            && self.seq(receiver).is_some();
+        if !moves && !self.floats.is_seq(receiver) {
             return None;
         }
         let seq = self.seq(receiver)?;
