@@ -747,4 +747,8 @@ fn a_mean_fuses_its_loop() {
     assert!(!vjp.contains(".rev()"), "{vjp}");
     let hoisted = vjp.find("lett_7=x.len()asf64;").unwrap_or(usize::MAX);
     assert!(hoisted < vjp.find("for").unwrap_or(0), "the divisor before the loop: {vjp}");
+    // `e * e`: one rule for the square, not `mul`'s two
+    assert!(vjp.contains("rules::square_vjp(&e,&"), "{vjp}");
+    assert!(!vjp.contains("mul_vjp_1(&e"), "{vjp}");
+    assert!(out.contains("rules::square_jvp(&e,&e_dot)"), "{out}");
 }

@@ -280,6 +280,21 @@ impl Ctx<'_> {
         quote_spanned!(op.span=> #rt::#module::#f(#(#args,)* #y, &#seed))
     }
 
+    /// `x * x` of a float `x`: the value squared, whose rules (`rules::square_jvp`,
+    /// `square_vjp`) take one product per element where `mul`'s two operands take two.
+    pub fn square(&self, op: &Op, rule: &Rule) -> Option<Var> {
+        match op.args.as_slice() {
+            [Operand::Var(a), Operand::Var(b)]
+                if std::ptr::eq(rule, &crate::rules::MUL)
+                    && a == b
+                    && self.f.var(*a).kind == Kind::Float =>
+            {
+                Some(*a)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether an operation on nalgebra values takes its rules from `rules::algebra`, which
     /// dispatch on the operand types (and read every operand).
     pub fn algebra(&self, op: &Op, rule: &Rule) -> bool {

@@ -147,6 +147,13 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
             Node::Op(op) => {
                 let (b, y, y_dot) = (cx.binding(op.out), cx.id(op.out), cx.dot(op.out));
                 match op.prim {
+                    Prim::Rule(rule) if cx.square(op, rule).is_some_and(|v| cx.f.var(v).varied) => {
+                        let primal = cx.primal(op);
+                        let x = op.args[0].var().map(|v| (cx.id(v).clone(), cx.dot(v)));
+                        let (x, d) = x.unzip();
+                        let rt = &cx.rt;
+                        out.extend(quote!(let #b = #primal; let #y_dot = #rt::rules::square_jvp(&#x, &#d);));
+                    }
                     Prim::Rule(rule) => {
                         let primal = cx.primal(op);
                         let terms: Vec<TokenStream> = op

@@ -207,6 +207,15 @@ impl Reverse<'_, '_> {
                 let g = cx.bar(op.out);
                 let mut out = TokenStream::new();
                 match op.prim {
+                    Prim::Rule(rule)
+                        if cx.square(op, rule).is_some_and(|v| cx.active.contains(&v)) =>
+                    {
+                        let x = &op.args[0];
+                        self.read(x);
+                        let value = cx.value(x);
+                        let c = quote!(#rt::rules::square_vjp(&#value, &#g));
+                        out.extend(self.contribute(x, c));
+                    }
                     Prim::Rule(rule) => {
                         for (k, a) in op.args.iter().enumerate() {
                             if rule.diff[k] && cx.is_active(a) {

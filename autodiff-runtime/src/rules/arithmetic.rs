@@ -145,3 +145,30 @@ partial!(
     mul_add_vjp_2,
     T::ONE
 );
+
+/// Tangent rule of `x * x` (both operands the same value): `2x · ẋ`, written `x · (ẋ + ẋ)` so
+/// that a loop-invariant tangent's double is computed once.
+///
+/// ```
+/// use autodiff_runtime::rules::{square_jvp, square_vjp};
+/// let x = 1.5f64;
+/// assert_eq!(square_jvp(&x, &2.0), 6.0);
+/// assert_eq!(square_vjp(&x, &2.0), 6.0);
+/// ```
+#[inline(always)]
+pub fn square_jvp<T: Real>(x: &T, dot: &T) -> T {
+    *x * (*dot + *dot)
+}
+
+/// Adjoint rule of `x * x` (both operands the same value): `x̄ += 2x · ȳ`, written
+/// `x · (ȳ + ȳ)`: one product per element when `ȳ` does not change in a loop (an accumulated
+/// sum of squares), instead of the two products of `mul`'s two operands.
+///
+/// ```
+/// use autodiff_runtime::rules::square_vjp;
+/// assert_eq!(square_vjp(&-3.0f64, &0.5), -3.0);
+/// ```
+#[inline(always)]
+pub fn square_vjp<T: Real>(x: &T, g: &T) -> T {
+    *x * (*g + *g)
+}
