@@ -449,3 +449,34 @@ fn nalgebra_values_behind_references() {
         assert!((g - gq * 1.5).norm() < 1e-12);
     }
 }
+
+/// A reference parameter passed on as written (`v.dot(v)`, `through_references(v, m)`),
+/// active or left out by `wrt`; a generic `&Vector3<T>` stays inactive.
+#[differentiable]
+fn passes_references_on(x: f64, v: &Vector3<f64>, m: &Matrix3<f64>) -> f64 {
+    x * v.dot(v) + through_references(v, m) * x
+}
+
+#[differentiable(wrt(x))]
+fn references_left_out(x: f64, v: &Vector3<f64>, m: &Matrix3<f64>) -> f64 {
+    x * (m * v).dot(v) + through_references(v, m) * x
+}
+
+#[differentiable]
+fn generic_reference<T: Real>(v: &Vector3<T>, s: T) -> T {
+    v.x * v.y * s
+}
+
+#[test]
+fn reference_parameters_passed_on() {
+    let (v, m) =
+        (Vector3::new(1.0, 2.0, 3.0), Matrix3::new(1.0, 0.5, 0.0, 0.0, 2.0, 1.0, 1.0, 0.0, 1.5));
+    let (value, (gx, gv, _)) = passes_references_on_grad(0.5, &v, &m);
+    let (h, (hv, _)) = through_references_grad(&v, &m);
+    assert!((value - (0.5 * v.dot(&v) + h * 0.5)).abs() < 1e-12);
+    assert!((gx - (v.dot(&v) + h)).abs() < 1e-12);
+    assert!((gv - (v * 2.0 * 0.5 + hv * 0.5)).norm() < 1e-12);
+    let (_, gx) = references_left_out_grad(0.5, &v, &m);
+    assert!((gx - ((m * v).dot(&v) + h)).abs() < 1e-12);
+    assert_eq!(generic_reference_grad(&v, 2.0), (4.0, 2.0));
+}

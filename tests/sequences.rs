@@ -1813,3 +1813,20 @@ fn literals_of_locals_and_sub_slices_of_rows() {
     assert_eq!(ga, vec![vec![0.0, 0.0], vec![1.0, 0.5], vec![1.0, 0.5]]);
     assert_eq!(gx, vec![8.0, 10.0]);
 }
+
+/// `swap` and `reverse` of data that is not `Copy` (strings, rows) stay as written.
+#[allow(clippy::useless_vec)] // `Vec`s are what this tests
+#[differentiable]
+fn strings_and_rows_swapped(x: f64) -> f64 {
+    let mut names = vec![String::from("a"), String::from("b")];
+    names.swap(0, 1);
+    names.reverse();
+    let mut rows = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
+    rows.swap(0, 1);
+    if names[0] == "a" { x * x * rows[0][0] } else { 2.0 * x }
+}
+
+#[test]
+fn swaps_of_data_that_is_not_copy() {
+    assert_eq!(strings_and_rows_swapped_grad(0.5), (0.75, 3.0));
+}

@@ -259,9 +259,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 }
                 let kind = match &*pt.ty {
                     // `v: &Vector3<f64>`: a nalgebra value behind a shared reference, copied in
+                    // (of `f32`/`f64` elements: a generic `T`'s vectors have no `Zeros`)
                     Type::Reference(r)
-                        if r.mutability.is_none()
-                            && Kind::of_type_with(&r.elem, &float_generics) == Kind::Algebra =>
+                        if r.mutability.is_none() && Kind::of_type(&r.elem) == Kind::Algebra =>
                     {
                         Kind::Algebra
                     }

@@ -22,6 +22,9 @@ pub enum Holds {
     FloatSeq,
     /// A sequence of nalgebra vectors or matrices (whose items are borrowed where passed on).
     Points,
+    /// An array or `vec![..]` literal of plain values (names, elements, arithmetic: `[y, z]`),
+    /// which `swap` and `reverse` may move element by element.
+    Plain,
     Other,
 }
 
@@ -76,6 +79,13 @@ impl FloatNames {
         Self::root(e).is_some_and(|n| matches!(self.lookup(&n), Holds::FloatVec | Holds::FloatSeq))
     }
 
+    /// Whether `x`, `&x`, `x[a..b]` holds floats or is a literal of plain values.
+    pub fn is_plain(&self, e: &Expr) -> bool {
+        Self::root(e).is_some_and(|n| {
+            matches!(self.lookup(&n), Holds::FloatVec | Holds::FloatSeq | Holds::Plain)
+        })
+    }
+
     /// Whether `x`, `&x`, `x[a..b]` is a sequence of nalgebra values.
     pub fn is_points(&self, e: &Expr) -> bool {
         Self::root(e).is_some_and(|n| self.lookup(&n) == Holds::Points)
@@ -118,6 +128,22 @@ impl FloatNames {
         }
     }
 
+    /// Whether an expression is a plain value, `Copy` as far as syntax shows: a number, a name,
+    /// an element or field, arithmetic of them (not a string, a call, a macro or a method).
+    fn plain(e: &Expr) -> bool {
+        match e {
+            Expr::Lit(l) => !matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+            Expr::Path(_) => true,
+            Expr::Index(ix) => Self::plain(&ix.expr) && Self::plain(&ix.index),
+            Expr::Field(f) => Self::plain(&f.base),
+            Expr::Binary(b) => Self::plain(&b.left) && Self::plain(&b.right),
+            Expr::Unary(u) => Self::plain(&u.expr),
+            Expr::Paren(p) => Self::plain(&p.expr),
+            Expr::Cast(c) => Self::plain(&c.expr),
+            _ => false,
+        }
+    }
+
     /// Whether an expression shows a float: a float literal, an element of a sequence of
     /// floats (`x[0]`), or arithmetic or a method of one (`2.0 * x[1]`, `x[0].sin()`).
     fn floatish(&self, e: &Expr) -> bool {
@@ -142,17 +168,22 @@ impl FloatNames {
 
     fn of_value(&self, e: &Expr) -> Holds {
         let float = |e: &Expr| self.floatish(e);
+        let plain = |e: &Expr| Self::plain(e);
         match e {
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let tokens = &m.mac.tokens;
                 match syn::parse2::<Expr>(quote::quote!([#tokens])) {
                     Ok(Expr::Repeat(r)) if float(&r.expr) => Holds::FloatVec,
                     Ok(Expr::Array(a)) if a.elems.iter().any(float) => Holds::FloatVec,
+                    Ok(Expr::Array(a)) if a.elems.iter().all(plain) => Holds::Plain,
+                    Ok(Expr::Repeat(r)) if plain(&r.expr) => Holds::Plain,
                     _ => Holds::Other,
                 }
             }
             Expr::Repeat(r) if float(&r.expr) => Holds::FloatSeq,
             Expr::Array(a) if a.elems.iter().any(float) => Holds::FloatSeq,
+            Expr::Array(a) if a.elems.iter().all(plain) => Holds::Plain,
+            Expr::Repeat(r) if plain(&r.expr) => Holds::Plain,
             Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
                 "to_vec" if self.is_seq(&m.receiver) => Holds::FloatVec,
                 "clone" | "to_owned" if self.is_vec(&m.receiver) => Holds::FloatVec,
@@ -229,7 +260,8 @@ mod tests {
                 Holds::FloatVec,
             ),
             (local(parse_quote!(let v = [x[0], 2.0 * x[1]];)), Holds::FloatSeq),
-            (local(parse_quote!(let w = [n, 2];)), Holds::Other),
+            (local(parse_quote!(let w = [n, 2];)), Holds::Plain),
+            (local(parse_quote!(let s = vec![String::new(), String::new()];)), Holds::Other),
         ];
         for (l, expected) in lets {
             let holds = names.of_let(&l);

@@ -45,7 +45,7 @@ pub(super) fn bind(
 }
 
 /// Reads `*v` as `v` for the names it holds (bound to values, not references).
-pub(super) struct StripDerefs<'a>(&'a [Ident]);
+pub(super) struct StripDerefs<'a>(pub(super) &'a [Ident]);
 
 impl VisitMut for StripDerefs<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
@@ -334,7 +334,7 @@ pub(super) fn bound_body<T: Clone>(
 
 /// `f(q)`, `a.dot(q)` -> `f(&q)`, `a.dot(&q)` for the names it holds (points bound as values
 /// where the source has references), until a binding of the same name hides them.
-pub(super) struct BorrowArguments(Vec<Ident>);
+pub(super) struct BorrowArguments(pub(super) Vec<Ident>);
 
 impl BorrowArguments {
     pub(super) fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {

@@ -24,7 +24,7 @@ impl Desugar {
         // (`swap` and `reverse` move elements of any local sequence, `[y, z]` of float locals
         // included; copies need floats)
         let moves = matches!(m.method.to_string().as_str(), "swap" | "reverse")
-            && self.seq(receiver).is_some();
+            && self.floats.is_plain(receiver);
         if !moves && !self.floats.is_seq(receiver) {
             return None;
         }

@@ -27,6 +27,17 @@ pub fn desugar(
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
+    // `v: &Vector3<f64>` is copied in at the start of the generated functions (items.rs): where
+    // the body passes it on (`w.dot(v)`, `g(v)`) it is borrowed again, and `*v` is `v`.
+    let by_reference: Vec<Ident> = params
+        .iter()
+        .filter(|(_, k, t)| *k == Kind::Algebra && matches!(t, syn::Type::Reference(_)))
+        .map(|(n, _, _)| Ident::new(n, Span::call_site()))
+        .collect();
+    if !by_reference.is_empty() {
+        super::binding::BorrowArguments(by_reference.clone()).visit_block_mut(block);
+        super::binding::StripDerefs(&by_reference).visit_block_mut(block);
+    }
     let mut d = Desugar { seqs, floats, next: 0 };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
