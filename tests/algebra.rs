@@ -480,3 +480,28 @@ fn reference_parameters_passed_on() {
     assert!((gx - ((m * v).dot(&v) + h)).abs() < 1e-12);
     assert_eq!(generic_reference_grad(&v, 2.0), (4.0, 2.0));
 }
+
+#[differentiable]
+fn squared(t: f64) -> f64 {
+    t * t
+}
+
+/// A closure's or a loop's own `v` is not the reference parameter `v`.
+#[differentiable]
+fn names_like_a_reference_parameter(v: &Vector3<f64>, x: &[f64]) -> f64 {
+    let mut s = x.iter().filter(|v| **v > 0.0).map(|v| v * 2.0).sum::<f64>() + v.x;
+    for &v in x.iter() {
+        s += squared(v);
+    }
+    s + v.norm()
+}
+
+#[test]
+fn reference_parameters_hidden_by_inner_names() {
+    let v = Vector3::new(1.0, 2.0, 3.0);
+    let x = [1.0, -1.0, 2.0];
+    let (value, (gv, gx)) = names_like_a_reference_parameter_grad(&v, &x);
+    assert!((value - (6.0 + 1.0 + 6.0 + v.norm())).abs() < 1e-12);
+    assert!((gv - (Vector3::x() + v / v.norm())).norm() < 1e-12);
+    assert_eq!(gx, vec![2.0 + 2.0, -2.0, 2.0 + 4.0]);
+}

@@ -1823,7 +1823,15 @@ fn strings_and_rows_swapped(x: f64) -> f64 {
     names.reverse();
     let mut rows = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
     rows.swap(0, 1);
-    if names[0] == "a" { x * x * rows[0][0] } else { 2.0 * x }
+    let (a, b) = (String::from("c"), String::from("dd"));
+    let mut more = [a, b];
+    more.swap(0, 1);
+    let r0: Vec<usize> = vec![1, 2];
+    let r1: Vec<usize> = vec![3];
+    let mut lists = [r0, r1];
+    lists.reverse();
+    let scale = (more[0].len() * lists[0].len()) as f64 / 2.0;
+    if names[0] == "a" { x * x * rows[0][0] * scale } else { 2.0 * x }
 }
 
 #[test]

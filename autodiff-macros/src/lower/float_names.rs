@@ -22,9 +22,11 @@ pub enum Holds {
     FloatSeq,
     /// A sequence of nalgebra vectors or matrices (whose items are borrowed where passed on).
     Points,
-    /// An array or `vec![..]` literal of plain values (names, elements, arithmetic: `[y, z]`),
-    /// which `swap` and `reverse` may move element by element.
+    /// An array or `vec![..]` literal of plain values (numbers, elements, arithmetic, names of
+    /// numbers: `[y, z]`), which `swap` and `reverse` may move element by element.
     Plain,
+    /// A number (`f64`, `usize`, ..): a plain value.
+    Scalar,
     Other,
 }
 
@@ -113,6 +115,7 @@ impl FloatNames {
         let element = Kind::element_type(t).map(|e| Kind::of_type(&e));
         let float_elements = element == Some(Kind::Float);
         match Kind::of_type(t) {
+            Kind::Float | Kind::Int => Holds::Scalar,
             Kind::Seq(_) if element == Some(Kind::Algebra) => Holds::Points,
             Kind::Seq(Seq::Vec) if float_elements => Holds::FloatVec,
             Kind::Seq(Seq::Slice | Seq::Array) if float_elements => Holds::FloatSeq,
@@ -130,16 +133,19 @@ impl FloatNames {
 
     /// Whether an expression is a plain value, `Copy` as far as syntax shows: a number, a name,
     /// an element or field, arithmetic of them (not a string, a call, a macro or a method).
-    fn plain(e: &Expr) -> bool {
+    fn plain(&self, e: &Expr) -> bool {
         match e {
             Expr::Lit(l) => !matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
-            Expr::Path(_) => true,
-            Expr::Index(ix) => Self::plain(&ix.expr) && Self::plain(&ix.index),
-            Expr::Field(f) => Self::plain(&f.base),
-            Expr::Binary(b) => Self::plain(&b.left) && Self::plain(&b.right),
-            Expr::Unary(u) => Self::plain(&u.expr),
-            Expr::Paren(p) => Self::plain(&p.expr),
-            Expr::Cast(c) => Self::plain(&c.expr),
+            Expr::Path(p) => {
+                p.path.get_ident().is_some_and(|i| self.lookup(&i.to_string()) == Holds::Scalar)
+            }
+            // an element or a field of a sequence (`x[0]`, `p[1].x`, `a[0][1]`)
+            Expr::Index(ix) => Self::root(&ix.expr).is_some() || self.plain(&ix.expr),
+            Expr::Field(f) => self.plain(&f.base),
+            Expr::Binary(b) => self.plain(&b.left) && self.plain(&b.right),
+            Expr::Unary(u) => self.plain(&u.expr),
+            Expr::Paren(p) => self.plain(&p.expr),
+            Expr::Cast(c) => self.plain(&c.expr),
             _ => false,
         }
     }
@@ -168,7 +174,7 @@ impl FloatNames {
 
     fn of_value(&self, e: &Expr) -> Holds {
         let float = |e: &Expr| self.floatish(e);
-        let plain = |e: &Expr| Self::plain(e);
+        let plain = |e: &Expr| self.plain(e);
         match e {
             Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let tokens = &m.mac.tokens;
@@ -205,6 +211,7 @@ impl FloatNames {
                 },
                 _ => Holds::Other,
             },
+            e if self.floatish(e) || Kind::of_const(e) == Kind::Int => Holds::Scalar,
             Expr::Reference(r) if matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_))) => {
                 if self.is_seq(&r.expr) {
                     Holds::FloatSeq
@@ -235,6 +242,7 @@ mod tests {
             ("x".to_string(), parse_quote!(&[f64])),
             ("p".to_string(), parse_quote!(&[nalgebra::Vector3<f64>])),
             ("g".to_string(), parse_quote!(&[T])),
+            ("n".to_string(), parse_quote!(usize)),
         ]);
         assert!(names.is_points(&parse_quote!(p[1..])));
         let lets: Vec<(syn::Local, Holds)> = vec![
@@ -262,6 +270,7 @@ mod tests {
             (local(parse_quote!(let v = [x[0], 2.0 * x[1]];)), Holds::FloatSeq),
             (local(parse_quote!(let w = [n, 2];)), Holds::Plain),
             (local(parse_quote!(let s = vec![String::new(), String::new()];)), Holds::Other),
+            (local(parse_quote!(let names = [s0, s1];)), Holds::Other),
         ];
         for (l, expected) in lets {
             let holds = names.of_let(&l);

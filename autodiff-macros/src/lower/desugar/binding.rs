@@ -326,17 +326,23 @@ pub(super) fn bound_body<T: Clone>(
     let lets = bind_item(pat, item, refs, &mut derefs, &mut views)?;
     let mut body = body.clone();
     // (before the derefs go: `g(*q)` passes a value)
-    visit(&mut BorrowArguments(views.borrowed.clone()), &mut body);
+    visit(&mut BorrowArguments(views.borrowed.clone(), false), &mut body);
     visit(&mut StripDerefs(&derefs), &mut body);
     visit(&mut views, &mut body);
     views.ok.then_some((lets, body))
 }
 
 /// `f(q)`, `a.dot(q)` -> `f(&q)`, `a.dot(&q)` for the names it holds (points bound as values
-/// where the source has references), until a binding of the same name hides them.
-pub(super) struct BorrowArguments(pub(super) Vec<Ident>);
+/// where the source has references), and with `strip`, `*q` -> `q`, until a binding of the
+/// same name (a `let`, a closure's, a `for`'s, an arm's or an `if let`'s pattern) hides them.
+pub(super) struct BorrowArguments(pub(super) Vec<Ident>, pub(super) bool);
 
 impl BorrowArguments {
+    fn hide(&mut self, pat: &Pat) {
+        let hidden = crate::analyse::pattern_names(pat);
+        self.0.retain(|i| !hidden.contains(&i.to_string()));
+    }
+
     pub(super) fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
         for a in args.iter_mut() {
             if matches!(a, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
@@ -348,13 +354,24 @@ impl BorrowArguments {
 }
 
 impl VisitMut for BorrowArguments {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if self.1
+            && let Expr::Unary(u) = e
+            && matches!(u.op, syn::UnOp::Deref(_))
+            && matches!(&*u.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
+        {
+            *e = (*u.expr).clone();
+            return;
+        }
+        visit_mut::visit_expr_mut(self, e);
+    }
+
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
         let saved = self.0.clone();
         for stmt in &mut b.stmts {
             self.visit_stmt_mut(stmt);
             if let syn::Stmt::Local(l) = stmt {
-                let hidden = crate::analyse::pattern_names(&l.pat);
-                self.0.retain(|i| !hidden.contains(&i.to_string()));
+                self.hide(&l.pat);
             }
         }
         self.0 = saved;
@@ -363,10 +380,47 @@ impl VisitMut for BorrowArguments {
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
         let saved = self.0.clone();
         for p in &c.inputs {
-            let hidden = crate::analyse::pattern_names(p);
-            self.0.retain(|i| !hidden.contains(&i.to_string()));
+            self.hide(p);
         }
         self.visit_expr_mut(&mut c.body);
+        self.0 = saved;
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut f.expr);
+        let saved = self.0.clone();
+        self.hide(&f.pat);
+        self.visit_block_mut(&mut f.body);
+        self.0 = saved;
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let saved = self.0.clone();
+        self.hide(&arm.pat);
+        visit_mut::visit_arm_mut(self, arm);
+        self.0 = saved;
+    }
+
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        let saved = self.0.clone();
+        self.visit_expr_mut(&mut i.cond);
+        if let Expr::Let(l) = &*i.cond {
+            self.hide(&l.pat);
+        }
+        self.visit_block_mut(&mut i.then_branch);
+        self.0 = saved;
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        let saved = self.0.clone();
+        self.visit_expr_mut(&mut w.cond);
+        if let Expr::Let(l) = &*w.cond {
+            self.hide(&l.pat);
+        }
+        self.visit_block_mut(&mut w.body);
         self.0 = saved;
     }
 

@@ -35,8 +35,7 @@ pub fn desugar(
         .map(|(n, _, _)| Ident::new(n, Span::call_site()))
         .collect();
     if !by_reference.is_empty() {
-        super::binding::BorrowArguments(by_reference.clone()).visit_block_mut(block);
-        super::binding::StripDerefs(&by_reference).visit_block_mut(block);
+        super::binding::BorrowArguments(by_reference, true).visit_block_mut(block);
     }
     let mut d = Desugar { seqs, floats, next: 0 };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
