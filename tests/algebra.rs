@@ -505,3 +505,22 @@ fn reference_parameters_hidden_by_inner_names() {
     assert!((gv - (Vector3::x() + v / v.norm())).norm() < 1e-12);
     assert_eq!(gx, vec![2.0 + 2.0, -2.0, 2.0 + 4.0]);
 }
+
+#[differentiable]
+fn dot_of_reference_and_value(a: &Vector3<f64>, b: Vector3<f64>) -> f64 {
+    a.dot(&b)
+}
+
+/// A reference parameter dereferenced to pass it by value (`g(&w, *v)`), and passed as is.
+#[differentiable]
+fn reference_passed_by_value(v: &Vector3<f64>, w: Vector3<f64>) -> f64 {
+    dot_of_reference_and_value(&w, *v) + dot_of_reference_and_value(v, w)
+}
+
+#[test]
+fn a_reference_parameter_dereferenced() {
+    let (v, w) = (Vector3::new(1.0, 2.0, 3.0), Vector3::new(0.5, 0.5, 1.0));
+    let (value, (gv, gw)) = reference_passed_by_value_grad(&v, w);
+    assert_eq!(value, 2.0 * v.dot(&w));
+    assert_eq!((gv, gw), (w * 2.0, v * 2.0));
+}

@@ -1838,3 +1838,45 @@ fn strings_and_rows_swapped(x: f64) -> f64 {
 fn swaps_of_data_that_is_not_copy() {
     assert_eq!(strings_and_rows_swapped_grad(0.5), (0.75, 3.0));
 }
+
+/// Constant `Vec` rows swapped (a plain value), a copied-then-filtered collection, a literal of
+/// locals computed by methods, and array rows iterated and swapped.
+#[allow(clippy::manual_memcpy)] // element by element is what this tests
+#[differentiable]
+fn assorted_forms(x: &[f64], p: &[[f64; 2]]) -> f64 {
+    let mut rows: Vec<Vec<f64>> = vec![vec![1.0], vec![2.0, 3.0]];
+    rows.swap(0, 1);
+    let positive: Vec<f64> = x.iter().copied().filter(|v| *v > 0.0).collect();
+    let (y, z) = (x[0] * 2.0, x[1].sin());
+    let mut pair = [y, z];
+    pair.swap(0, 1);
+    let mut s = 0.0;
+    for r in p.iter() {
+        s += r[0] * r[1];
+    }
+    let mut q: Vec<[f64; 2]> = vec![[0.0; 2]; p.len()];
+    for i in 0..p.len() {
+        q[i] = p[i];
+    }
+    q.swap(0, 1);
+    x[0] * rows[0].len() as f64
+        + positive.iter().sum::<f64>()
+        + pair[0] * 3.0
+        + pair[1]
+        + s
+        + q[0][0]
+}
+
+#[test]
+fn assorted_forms_from_a_regression_sweep() {
+    let (x, p) = ([1.0, 0.5, -2.0], [[1.0, 2.0], [3.0, 4.0]]);
+    let (value, (gx, gp)) = assorted_forms_grad(&x, &p);
+    let expected = 2.0 + 1.5 + 3.0 * 0.5f64.sin() + 2.0 + 14.0 + 3.0;
+    assert!((value - expected).abs() < 1e-12, "{value}");
+    assert!(
+        (gx[0] - (2.0 + 1.0 + 2.0)).abs() < 1e-12
+            && (gx[1] - (1.0 + 3.0 * 0.5f64.cos())).abs() < 1e-12
+    );
+    assert_eq!(gx[2], 0.0);
+    assert_eq!(gp, vec![[2.0, 1.0], [5.0, 3.0]]);
+}

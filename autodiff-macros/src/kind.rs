@@ -112,14 +112,12 @@ impl Kind {
             }
         }
         // Elements of a sequence: floats, nalgebra vectors and matrices of floats (points), or
-        // arrays and `Vec`s of floats (rows; a `Vec` row is read by element, `a[i][j]`).
+        // arrays of floats (rows). (`Vec` rows are sequences only as parameters: `vec_rows`.)
         let element = |t: &Type| {
             float(t)
                 || match Kind::of_type_with(t, floats) {
                     Kind::Algebra => true,
-                    Kind::Seq(Seq::Array | Seq::Vec) => {
-                        Kind::element_type(t).is_some_and(|e| float(&e))
-                    }
+                    Kind::Seq(Seq::Array) => Kind::element_type(t).is_some_and(|e| float(&e)),
                     _ => false,
                 }
         };
@@ -148,6 +146,28 @@ impl Kind {
                 None => Kind::Unknown,
             },
             _ => Kind::Unknown,
+        }
+    }
+
+    /// The kind of a parameter of type `&[Vec<f>]`, `Vec<Vec<f>>` or `&Vec<Vec<f>>` (rows read
+    /// by element, `a[i][j]`): a sequence; `Unknown` for any other type. Locals of these types
+    /// stay plain values (`rows.swap(0, 1)` of constant rows keeps working).
+    pub fn vec_rows(ty: &Type, floats: &[proc_macro2::Ident]) -> Kind {
+        let row = Kind::element_type(ty);
+        let rows_of_floats = row.as_ref().is_some_and(|r| {
+            matches!(r, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
+                && Kind::element_type(r)
+                    .is_some_and(|e| Kind::of_type_with(&e, floats) == Kind::Float)
+        });
+        if !rows_of_floats {
+            return Kind::Unknown;
+        }
+        match ty {
+            Type::Reference(r) => match &*r.elem {
+                Type::Slice(_) => Kind::Seq(Seq::Slice),
+                _ => Kind::Seq(Seq::Vec),
+            },
+            _ => Kind::Seq(Seq::Vec),
         }
     }
 
@@ -241,8 +261,10 @@ mod tests {
         assert_eq!(Kind::of_type(&parse_quote!(&[[f64; 3]])), Kind::Seq(Seq::Slice));
         assert_eq!(Kind::of_type(&parse_quote!(Vec<[f32; 2]>)), Kind::Seq(Seq::Vec));
         assert_eq!(Kind::of_type(&parse_quote!([[f64; 2]; 2])), Kind::Seq(Seq::Array));
-        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Seq(Seq::Vec));
-        assert_eq!(Kind::of_type(&parse_quote!(&[Vec<f32>])), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<f64>>)), Kind::Unknown);
+        assert_eq!(Kind::vec_rows(&parse_quote!(Vec<Vec<f64>>), &[]), Kind::Seq(Seq::Vec));
+        assert_eq!(Kind::vec_rows(&parse_quote!(&[Vec<f32>]), &[]), Kind::Seq(Seq::Slice));
+        assert_eq!(Kind::vec_rows(&parse_quote!(&[Vec<usize>]), &[]), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(Vec<Vec<Vec<f64>>>)), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(&[[[f64; 2]; 2]])), Kind::Unknown);
         assert_eq!(Kind::of_type(&parse_quote!(&[[usize; 2]])), Kind::Unknown);

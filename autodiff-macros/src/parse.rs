@@ -265,7 +265,10 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                     {
                         Kind::Algebra
                     }
-                    t => Kind::of_type_with(t, &float_generics),
+                    t => match Kind::of_type_with(t, &float_generics) {
+                        Kind::Unknown => Kind::vec_rows(t, &float_generics),
+                        k => k,
+                    },
                 };
                 let derivative_types = DerivativeTypes::of(&pt.ty, kind);
                 params.push(ParamDesc {

@@ -56,15 +56,6 @@ impl FloatNames {
         }
     }
 
-    /// Binds a `let`'s pattern: a name to what its value holds, the names of any other
-    /// pattern to something else.
-    pub fn bind_let_pattern(&mut self, pat: &Pat, holds: Holds) {
-        match pat {
-            Pat::Ident(pi) if pi.subpat.is_none() => self.bind(pi.ident.to_string(), holds),
-            p => self.bind_other(p),
-        }
-    }
-
     /// Binds every name of a pattern to something else than a sequence of floats.
     pub fn bind_other(&mut self, pat: &Pat) {
         for name in crate::analyse::pattern_names(pat) {
@@ -81,10 +72,14 @@ impl FloatNames {
         Self::root(e).is_some_and(|n| matches!(self.lookup(&n), Holds::FloatVec | Holds::FloatSeq))
     }
 
-    /// Whether `x`, `&x`, `x[a..b]` holds floats or is a literal of plain values.
+    /// Whether `x`, `&x`, `x[a..b]` holds floats, points or array rows, or is a literal of plain
+    /// values: elements that can be moved by copying.
     pub fn is_plain(&self, e: &Expr) -> bool {
         Self::root(e).is_some_and(|n| {
-            matches!(self.lookup(&n), Holds::FloatVec | Holds::FloatSeq | Holds::Plain)
+            matches!(
+                self.lookup(&n),
+                Holds::FloatVec | Holds::FloatSeq | Holds::Plain | Holds::Points
+            )
         })
     }
 
@@ -114,9 +109,11 @@ impl FloatNames {
     fn of_type(t: &Type) -> Holds {
         let element = Kind::element_type(t).map(|e| Kind::of_type(&e));
         let float_elements = element == Some(Kind::Float);
+        let rows = element == Some(Kind::Seq(Seq::Array));
         match Kind::of_type(t) {
             Kind::Float | Kind::Int => Holds::Scalar,
-            Kind::Seq(_) if element == Some(Kind::Algebra) => Holds::Points,
+            // (array rows are `Copy` like points: swapped element by element, borrowed items)
+            Kind::Seq(_) if element == Some(Kind::Algebra) || rows => Holds::Points,
             Kind::Seq(Seq::Vec) if float_elements => Holds::FloatVec,
             Kind::Seq(Seq::Slice | Seq::Array) if float_elements => Holds::FloatSeq,
             _ => Holds::Other,
@@ -163,6 +160,38 @@ impl FloatNames {
         }
     }
 
+    /// What each name of a `let` binds (before its value is rewritten): the one name of
+    /// `let x = ..`, or each name of `let (a, b) = (.., ..)`; any other pattern's names hold
+    /// something else.
+    pub fn of_let_names(&self, l: &syn::Local) -> Vec<(String, Holds)> {
+        let pat = match &l.pat {
+            Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        match (pat, l.init.as_ref().map(|i| &*i.expr)) {
+            (Pat::Ident(pi), _) if pi.subpat.is_none() => {
+                vec![(pi.ident.to_string(), self.of_let(l))]
+            }
+            (Pat::Tuple(t), Some(Expr::Tuple(e))) if t.elems.len() == e.elems.len() => t
+                .elems
+                .iter()
+                .zip(&e.elems)
+                .flat_map(|(p, e)| match p {
+                    Pat::Ident(pi) if pi.subpat.is_none() => {
+                        vec![(pi.ident.to_string(), self.of_value(e))]
+                    }
+                    p => crate::analyse::pattern_names(p)
+                        .into_iter()
+                        .map(|n| (n, Holds::Other))
+                        .collect(),
+                })
+                .collect(),
+            (p, _) => {
+                crate::analyse::pattern_names(p).into_iter().map(|n| (n, Holds::Other)).collect()
+            }
+        }
+    }
+
     /// What a `let` binds (before its value is rewritten).
     pub fn of_let(&self, l: &syn::Local) -> Holds {
         match (&l.pat, &l.init) {
@@ -190,6 +219,8 @@ impl FloatNames {
             Expr::Array(a) if a.elems.iter().any(float) => Holds::FloatSeq,
             Expr::Array(a) if a.elems.iter().all(plain) => Holds::Plain,
             Expr::Repeat(r) if plain(&r.expr) => Holds::Plain,
+            // `x[0].sin()`, `2.0 * y`: a number
+            e if self.floatish(e) => Holds::Scalar,
             Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
                 "to_vec" if self.is_seq(&m.receiver) => Holds::FloatVec,
                 "clone" | "to_owned" if self.is_vec(&m.receiver) => Holds::FloatVec,
@@ -211,7 +242,7 @@ impl FloatNames {
                 },
                 _ => Holds::Other,
             },
-            e if self.floatish(e) || Kind::of_const(e) == Kind::Int => Holds::Scalar,
+            e if Kind::of_const(e) == Kind::Int => Holds::Scalar,
             Expr::Reference(r) if matches!(&*r.expr, Expr::Index(ix) if matches!(&*ix.index, Expr::Range(_))) => {
                 if self.is_seq(&r.expr) {
                     Holds::FloatSeq
@@ -273,14 +304,14 @@ mod tests {
             (local(parse_quote!(let names = [s0, s1];)), Holds::Other),
         ];
         for (l, expected) in lets {
-            let holds = names.of_let(&l);
-            assert_eq!(holds, expected, "{}", quote::quote!(#l));
-            let pat = match &l.pat {
-                Pat::Type(t) => &*t.pat,
-                p => p,
-            };
-            names.bind_let_pattern(pat, holds);
+            let bound = names.of_let_names(&l);
+            assert_eq!(bound.len(), 1);
+            assert_eq!(bound[0].1, expected, "{}", quote::quote!(#l));
+            names.bind(bound[0].0.clone(), bound[0].1);
         }
+        // each name of a tuple `let`
+        let pair = names.of_let_names(&local(parse_quote!(let (y, z) = (x[0] * 2.0, x[1].sin());)));
+        assert_eq!(pair, [("y".to_string(), Holds::Scalar), ("z".to_string(), Holds::Scalar)]);
         // an inner scope's other binding hides a name, until the scope ends
         let a: Expr = parse_quote!(a);
         names.push();

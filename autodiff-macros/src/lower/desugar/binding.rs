@@ -424,13 +424,14 @@ impl VisitMut for BorrowArguments {
         self.0 = saved;
     }
 
+    // (borrowed before the arguments are visited: `g(*v)`'s `*v` becomes `v`, a value)
     fn visit_expr_call_mut(&mut self, c: &mut syn::ExprCall) {
-        visit_mut::visit_expr_call_mut(self, c);
         self.borrow(&mut c.args);
+        visit_mut::visit_expr_call_mut(self, c);
     }
 
     fn visit_expr_method_call_mut(&mut self, m: &mut syn::ExprMethodCall) {
-        visit_mut::visit_expr_method_call_mut(self, m);
         self.borrow(&mut m.args);
+        visit_mut::visit_expr_method_call_mut(self, m);
     }
 }

@@ -156,8 +156,11 @@ impl Desugar {
         if let Some((seq, places)) = sequence {
             let written = &seq.written;
             let len: Expr = parse_quote!((#written).len());
+            // (`x.iter().copied()` yields values)
+            let copied =
+                matches!(e, Expr::MethodCall(m) if m.method == "copied" || m.method == "cloned");
             return Some(Source {
-                refs: if places {
+                refs: if places || copied {
                     Refs::Leaf(false)
                 } else if self.floats.is_points(&seq.name) {
                     Refs::Borrowed

@@ -112,7 +112,7 @@ impl VisitMut for Desugar {
     /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer. The name
     /// is bound (for [`FloatNames`]) after its value.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
-        let holds = self.floats.of_let(l);
+        let names = self.floats.of_let_names(l);
         match (&l.pat, &mut l.init) {
             (Pat::Type(pt), Some(init)) if matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none()) =>
             {
@@ -120,11 +120,9 @@ impl VisitMut for Desugar {
             }
             _ => visit_mut::visit_local_mut(self, l),
         }
-        let pat = match &l.pat {
-            Pat::Type(t) => &*t.pat,
-            p => p,
-        };
-        self.floats.bind_let_pattern(pat, holds);
+        for (name, holds) in names {
+            self.floats.bind(name, holds);
+        }
     }
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
