@@ -1880,3 +1880,26 @@ fn assorted_forms_from_a_regression_sweep() {
     assert_eq!(gx[2], 0.0);
     assert_eq!(gp, vec![[2.0, 1.0], [5.0, 3.0]]);
 }
+
+/// `Vec` rows left out of `wrt` are data: iterated by row as written.
+#[differentiable(wrt(x))]
+fn rows_as_data(x: f64, rows: &[Vec<f64>], table: Vec<Vec<f32>>) -> f64 {
+    let mut s = 0.0;
+    for r in rows.iter() {
+        s += r[0];
+    }
+    let t: f64 = rows.iter().map(|r| r[0]).sum();
+    for row in table.iter() {
+        for &v in row.iter() {
+            s += v as f64;
+        }
+    }
+    x * s + t * x
+}
+
+#[test]
+fn vec_rows_left_out_of_wrt_are_data() {
+    let rows = [vec![1.0, 2.0], vec![3.0, -1.0]];
+    let (value, g) = rows_as_data_grad(0.5, &rows, vec![vec![1.0, 2.0], vec![0.5]]);
+    assert_eq!((value, g), (0.5 * 11.5, 11.5));
+}

@@ -379,7 +379,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 &ix.expr,
                 "a row of a sequence of `Vec`s cannot be read whole here",
-                "read its elements, `a[i][j]` (rows that are arrays, `&[[f64; N]]`, can be read whole)",
+                "read its elements, `a[i][j]` (rows that are arrays, `&[[f64; N]]`, can be read whole), or leave the parameter out of `wrt(..)` to use it as data",
             );
         }
         let Some(index) = self.lower_inactive_index(&ix.index) else { return Self::unit() };

@@ -18,9 +18,14 @@ pub fn desugar(
     params: &[(String, Kind, syn::Type)],
     ret: Option<&syn::Type>,
 ) {
+    // (`Vec` rows are not iterated by index: a row would be moved out)
+    let vec_rows = |t: &syn::Type| {
+        Kind::element_type(t)
+            .is_some_and(|e| matches!(Kind::of_type(&e), Kind::Seq(_)) && vec_element(&e).is_some())
+    };
     let mut seqs = params
         .iter()
-        .filter(|(_, k, _)| matches!(k, Kind::Seq(_)))
+        .filter(|(_, k, t)| matches!(k, Kind::Seq(_)) && !vec_rows(t))
         .map(|(n, _, _)| n.clone())
         .collect();
     collect_local_seqs(block, &mut seqs);
