@@ -455,3 +455,16 @@ fn parameter_names_do_not_clash_with_generated_ones() {
     let (_, tangent) = named_like_internals_jvp(d, seed, t, 1.0, 0.0, 0.0);
     assert!((tangent - g.0).abs() < 1e-12);
 }
+
+/// A `mut` parameter of data stays `mut` in the generated functions.
+#[differentiable(wrt(y))]
+fn sorts_its_data(mut order: Vec<usize>, y: f64) -> f64 {
+    order.swap(0, 1);
+    order.sort();
+    y * order[0] as f64 + y * y
+}
+
+#[test]
+fn mut_parameters_of_data() {
+    assert_eq!(sorts_its_data_grad(vec![3, 1, 2], 2.0), (6.0, 5.0));
+}

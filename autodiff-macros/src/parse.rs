@@ -89,6 +89,8 @@ impl PathString for syn::Path {
 pub struct ParamDesc {
     /// Its name.
     pub ident: Ident,
+    /// `mut x: T`: the generated functions take it `mut` too (an inactive `Vec` the body sorts).
+    pub mutable: bool,
     /// Its declared type.
     pub ty: Type,
     /// What the type is.
@@ -236,9 +238,9 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         match arg {
             FnArg::Receiver(r) => receiver = Some(r.clone()),
             FnArg::Typed(pt) => {
-                let ident = match &*pt.pat {
+                let (ident, mutable) = match &*pt.pat {
                     Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
-                        pi.ident.clone()
+                        (pi.ident.clone(), pi.mutability.is_some())
                     }
                     other => {
                         errors.error(
@@ -273,6 +275,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 let derivative_types = DerivativeTypes::of(&pt.ty, kind);
                 params.push(ParamDesc {
                     ident,
+                    mutable,
                     ty: (*pt.ty).clone(),
                     kind,
                     active: false,

@@ -32,7 +32,8 @@ pub fn generated_items(
         .iter()
         .map(|p| {
             let (id, ty) = (&p.ident, &p.ty);
-            quote!(#id: #ty)
+            let mutable = p.mutable.then(|| quote!(mut));
+            quote!(#mutable #id: #ty)
         })
         .collect();
     let active_params: Vec<(Var, &DerivativeTypes)> = desc
