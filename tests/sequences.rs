@@ -1903,3 +1903,17 @@ fn vec_rows_left_out_of_wrt_are_data() {
     let (value, g) = rows_as_data_grad(0.5, &rows, vec![vec![1.0, 2.0], vec![0.5]]);
     assert_eq!((value, g), (0.5 * 11.5, 11.5));
 }
+
+/// `Vec`s only ever assigned whole are values: swapping two of different lengths swaps them.
+#[differentiable]
+fn swapped_values(x: f64) -> f64 {
+    let mut a = vec![1.0, 2.0, 3.0];
+    let mut b = vec![4.0, 5.0];
+    std::mem::swap(&mut a, &mut b);
+    x * (a.len() as f64) + x * b[2]
+}
+
+#[test]
+fn vecs_of_different_lengths_swapped_whole() {
+    assert_eq!(swapped_values_grad(0.5), (0.5 * 2.0 + 0.5 * 3.0, 5.0));
+}

@@ -145,7 +145,7 @@ pub struct Lowerer<'e> {
 }
 
 /// The names `body` writes element by element.
-fn element_writes(body: &syn::Block) -> HashSet<String> {
+pub(super) fn element_writes(body: &syn::Block) -> HashSet<String> {
     struct Finder(HashSet<String>);
     impl Finder {
         fn note(&mut self, place: &syn::Expr) {

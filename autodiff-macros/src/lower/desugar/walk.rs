@@ -42,7 +42,9 @@ pub fn desugar(
     if !by_reference.is_empty() {
         super::binding::BorrowArguments(by_reference, true).visit_block_mut(block);
     }
-    let mut d = Desugar { seqs, floats, next: 0 };
+    let mut buffers = crate::lower::context::element_writes(block);
+    buffers.extend(copies(block));
+    let mut d = Desugar { seqs, buffers, floats, next: 0 };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
         && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
@@ -55,6 +57,29 @@ pub fn desugar(
         return;
     }
     d.visit_block_mut(block);
+}
+
+/// The names bound by `let` to a copy or a collection (`x.to_vec()`, `v.clone()`,
+/// `.collect()`): buffers once desugared.
+fn copies(block: &syn::Block) -> HashSet<String> {
+    struct Finder(HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let pat = match &l.pat {
+                Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            if let (Pat::Ident(pi), Some(init)) = (pat, &l.init)
+                && matches!(&*init.expr, Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "to_vec" | "clone" | "to_owned" | "collect"))
+            {
+                self.0.insert(pi.ident.to_string());
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut f = Finder(HashSet::new());
+    syn::visit::Visit::visit_block(&mut f, block);
+    f.0
 }
 
 /// Adds the names of `let`s whose type or value is a sequence of floats.
@@ -101,6 +126,9 @@ pub(super) fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>)
 
 pub(super) struct Desugar {
     pub(super) seqs: HashSet<String>,
+    /// Names of `Vec`s written in place: written by element, or copies and collections
+    /// (`x.to_vec()`, `.collect()`), which are filled element by element.
+    pub(super) buffers: HashSet<String>,
     /// Names known to hold sequences (and `Vec`s) of floats.
     pub(super) floats: FloatNames,
     pub(super) next: usize,
@@ -240,10 +268,11 @@ impl VisitMut for Desugar {
                     Expr::Reference(r) => self.floats.is_vec(&r.expr),
                     _ => false,
                 });
-                *e = if vecs {
-                    // Two `Vec`s (buffers, written in place): their elements are swapped, so
-                    // each keeps its own adjoint buffer. Different lengths panic at the first
-                    // element the shorter one lacks.
+                let written = [a, b].iter().any(|n| self.buffers.contains(&n.to_string()));
+                *e = if vecs && written {
+                    // Two `Vec` buffers (written in place): their elements are swapped, so each
+                    // keeps its own adjoint buffer. Different lengths panic at the first element
+                    // the shorter one lacks. (`Vec`s only ever assigned whole are values.)
                     let k = self.fresh("k");
                     parse_quote!({
                         for #k in 0..#a.len().max(#b.len()) {
