@@ -926,3 +926,49 @@ fn a_match_binding_read_by_the_adjoint() {
     let (v, g) = arm_binding_as_index_grad(&x, &[]);
     assert_eq!((v, g), (1.5, vec![1.0, 0.0, 0.0]));
 }
+
+#[differentiable]
+fn relaxed(u: &[f64]) -> Vec<f64> {
+    u.iter().map(|v| 0.9 * v.sin() + 0.2 * v * v).collect()
+}
+
+/// A `Vec` reassigned whole in a loop that may run no iteration: its start value is then the
+/// result, and takes the result's adjoint.
+#[differentiable]
+fn maybe_stepped(x: &[f64], steps: usize) -> f64 {
+    let cur: Vec<f64> = relaxed(x);
+    let mut next: Vec<f64> = relaxed(&cur);
+    for _ in 0..steps {
+        next = relaxed(&cur);
+    }
+    cur[0] + 0.5 * next[2]
+}
+
+/// A `Vec` from a call, then written by element.
+#[differentiable]
+fn call_result_written(x: &[f64]) -> f64 {
+    let mut cur: Vec<f64> = relaxed(x);
+    cur[0] += x[1];
+    cur[0] * cur[2]
+}
+
+#[test]
+fn loops_that_may_not_run_and_call_results_written() {
+    let x = [0.3, -1.2, 2.0];
+    for steps in 0..3 {
+        check(
+            "maybe_stepped",
+            |x| maybe_stepped(x, steps),
+            |x, s, g| maybe_stepped_vjp(x, steps, s, g),
+            |x, d| maybe_stepped_jvp(x, steps, d),
+            &x,
+        );
+    }
+    check(
+        "call_result_written",
+        call_result_written,
+        call_result_written_vjp,
+        call_result_written_jvp,
+        &x,
+    );
+}

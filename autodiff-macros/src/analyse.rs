@@ -61,8 +61,10 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
                     }
                 }
                 block(&lp.body, useful);
+                // (a loop that runs no iteration, or leaves before reassigning, hands its start
+                // value on as its result)
                 for c in &lp.carried {
-                    if useful.contains(&c.phi) {
+                    if useful.contains(&c.phi) || useful.contains(&c.out) {
                         mark(useful, &c.init);
                     }
                 }

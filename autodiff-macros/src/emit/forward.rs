@@ -242,8 +242,10 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let tangents =
                             args.iter().filter(|a| cx.has_slot(a)).map(|a| tangent(cx, a));
                         let _ = b;
+                        // (a buffer from a call, `let mut c: Vec<f64> = g(x); c[0] += ..`)
+                        let m = cx.f.var(op.out).buffer.then(|| quote!(mut));
                         out.extend(
-                            quote!(let (#y, #y_dot) = #callee(#(#values,)* #(#tangents),*);),
+                            quote!(let (#m #y, #m #y_dot) = #callee(#(#values,)* #(#tangents),*);),
                         );
                     }
                 }
