@@ -125,7 +125,7 @@ impl DerivativeTypes {
                 gradient: quote::quote!(#owned),
             };
         }
-        let elem = seq_element(ty);
+        let elem = Kind::element_type(ty);
         match (kind, elem) {
             (Kind::Seq(Seq::Slice | Seq::Vec), Some(e)) => DerivativeTypes {
                 tangent: quote::quote!(&[#e]),
@@ -149,23 +149,6 @@ impl DerivativeTypes {
                 gradient: quote::quote!(#ty),
             },
         }
-    }
-}
-
-/// The element type of `&[E]`, `Vec<E>`, `&Vec<E>` or `[E; N]`.
-fn seq_element(ty: &Type) -> Option<Type> {
-    match ty {
-        Type::Reference(r) => seq_element(&r.elem),
-        Type::Slice(s) => Some((*s.elem).clone()),
-        Type::Array(a) => Some((*a.elem).clone()),
-        Type::Path(p) => match &p.path.segments.last()?.arguments {
-            syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
-                syn::GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            },
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -45,7 +45,7 @@ pub(super) fn bind(
 }
 
 /// Reads `*v` as `v` for the names it holds (bound to values, not references).
-pub(super) struct StripDerefs<'a>(pub(super) &'a [Ident]);
+struct StripDerefs<'a>(&'a [Ident]);
 
 impl VisitMut for StripDerefs<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
@@ -326,7 +326,7 @@ pub(super) fn bound_body<T: Clone>(
     let lets = bind_item(pat, item, refs, &mut derefs, &mut views)?;
     let mut body = body.clone();
     // (before the derefs go: `g(*q)` passes a value)
-    visit(&mut BorrowArguments(views.borrowed.clone(), false), &mut body);
+    visit(&mut BorrowArguments::new(views.borrowed.clone(), false), &mut body);
     visit(&mut StripDerefs(&derefs), &mut body);
     visit(&mut views, &mut body);
     views.ok.then_some((lets, body))
@@ -335,30 +335,54 @@ pub(super) fn bound_body<T: Clone>(
 /// `f(q)`, `a.dot(q)` -> `f(&q)`, `a.dot(&q)` for the names it holds (points bound as values
 /// where the source has references), and with `strip`, `*q` -> `q`, until a binding of the
 /// same name (a `let`, a closure's, a `for`'s, an arm's or an `if let`'s pattern) hides them.
-pub(super) struct BorrowArguments(pub(super) Vec<Ident>, pub(super) bool);
+pub(super) struct BorrowArguments {
+    names: Vec<Ident>,
+    strip: bool,
+    /// The names of the enclosing scopes.
+    saved: Vec<Vec<Ident>>,
+}
 
 impl BorrowArguments {
-    fn hide(&mut self, pat: &Pat) {
-        let hidden = crate::analyse::pattern_names(pat);
-        self.0.retain(|i| !hidden.contains(&i.to_string()));
+    pub(super) fn new(names: Vec<Ident>, strip: bool) -> Self {
+        BorrowArguments { names, strip, saved: Vec::new() }
     }
 
-    pub(super) fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+    fn holds(&self, e: &Expr) -> bool {
+        matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.names.contains(i)))
+    }
+
+    fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
         for a in args.iter_mut() {
-            if matches!(a, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
-            {
+            if self.holds(a) {
                 *a = parse_quote!(&#a);
             }
         }
     }
 }
 
+impl super::scopes::Scoped for BorrowArguments {
+    fn enter(&mut self) {
+        self.saved.push(self.names.clone());
+    }
+
+    fn leave(&mut self) {
+        if let Some(names) = self.saved.pop() {
+            self.names = names;
+        }
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        let hidden = crate::analyse::pattern_names(pat);
+        self.names.retain(|i| !hidden.contains(&i.to_string()));
+    }
+}
+
 impl VisitMut for BorrowArguments {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if self.1
+        if self.strip
             && let Expr::Unary(u) = e
             && matches!(u.op, syn::UnOp::Deref(_))
-            && matches!(&*u.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.0.contains(i)))
+            && self.holds(&u.expr)
         {
             *e = (*u.expr).clone();
             return;
@@ -367,61 +391,41 @@ impl VisitMut for BorrowArguments {
     }
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        let saved = self.0.clone();
+        use super::scopes::Scoped;
+        self.enter();
         for stmt in &mut b.stmts {
             self.visit_stmt_mut(stmt);
             if let syn::Stmt::Local(l) = stmt {
-                self.hide(&l.pat);
+                self.bind(&l.pat);
             }
         }
-        self.0 = saved;
+        self.leave();
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        let saved = self.0.clone();
+        use super::scopes::Scoped;
+        self.enter();
         for p in &c.inputs {
-            self.hide(p);
+            self.bind(p);
         }
         self.visit_expr_mut(&mut c.body);
-        self.0 = saved;
+        self.leave();
     }
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        self.visit_expr_mut(&mut f.expr);
-        let saved = self.0.clone();
-        self.hide(&f.pat);
-        self.visit_block_mut(&mut f.body);
-        self.0 = saved;
+        super::scopes::for_loop(self, f);
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        let saved = self.0.clone();
-        self.hide(&arm.pat);
-        visit_mut::visit_arm_mut(self, arm);
-        self.0 = saved;
+        super::scopes::arm(self, arm);
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        let saved = self.0.clone();
-        self.visit_expr_mut(&mut i.cond);
-        if let Expr::Let(l) = &*i.cond {
-            self.hide(&l.pat);
-        }
-        self.visit_block_mut(&mut i.then_branch);
-        self.0 = saved;
-        if let Some((_, e)) = &mut i.else_branch {
-            self.visit_expr_mut(e);
-        }
+        super::scopes::if_let(self, i);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        let saved = self.0.clone();
-        self.visit_expr_mut(&mut w.cond);
-        if let Expr::Let(l) = &*w.cond {
-            self.hide(&l.pat);
-        }
-        self.visit_block_mut(&mut w.body);
-        self.0 = saved;
+        super::scopes::while_let(self, w);
     }
 
     // (borrowed before the arguments are visited: `g(*v)`'s `*v` becomes `v`, a value)

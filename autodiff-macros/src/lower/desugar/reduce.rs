@@ -193,15 +193,10 @@ impl Desugar {
     }
 }
 
-/// `T` of `Vec<T>`.
+/// `T` of `Vec<T>` (not of a slice or an array).
 pub(super) fn vec_element(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else { return None };
-    match a.args.first() {
-        Some(syn::GenericArgument::Type(t)) if seg.ident == "Vec" && a.args.len() == 1 => {
-            Some(t.clone())
-        }
+    match ty {
+        syn::Type::Path(_) => crate::kind::Kind::element_type(ty),
         _ => None,
     }
 }

@@ -19,13 +19,12 @@ pub fn desugar(
     ret: Option<&syn::Type>,
 ) {
     // (`Vec` rows are not iterated by index: a row would be moved out)
-    let vec_rows = |t: &syn::Type| {
-        Kind::element_type(t)
-            .is_some_and(|e| matches!(Kind::of_type(&e), Kind::Seq(_)) && vec_element(&e).is_some())
-    };
     let mut seqs = params
         .iter()
-        .filter(|(_, k, t)| matches!(k, Kind::Seq(_)) && !vec_rows(t))
+        .filter(|(_, k, t)| {
+            matches!(k, Kind::Seq(_))
+                && Kind::element_type(t).and_then(|e| vec_element(&e)).is_none()
+        })
         .map(|(n, _, _)| n.clone())
         .collect();
     collect_local_seqs(block, &mut seqs);
@@ -40,7 +39,7 @@ pub fn desugar(
         .map(|(n, _, _)| Ident::new(n, Span::call_site()))
         .collect();
     if !by_reference.is_empty() {
-        super::binding::BorrowArguments(by_reference, true).visit_block_mut(block);
+        super::binding::BorrowArguments::new(by_reference, true).visit_block_mut(block);
     }
     let mut buffers = crate::lower::context::element_writes(block);
     buffers.extend(copies(block));
@@ -141,6 +140,21 @@ impl Desugar {
     }
 }
 
+/// Names bound by a loop's, an arm's or an `if let`'s pattern hold no sequence of floats.
+impl super::scopes::Scoped for Desugar {
+    fn enter(&mut self) {
+        self.floats.push();
+    }
+
+    fn leave(&mut self) {
+        self.floats.pop();
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        self.floats.bind_other(pat);
+    }
+}
+
 impl VisitMut for Desugar {
     /// `let y: Vec<f64> = <iteration>.collect();`: the annotation types the buffer. The name
     /// is bound (for [`FloatNames`]) after its value.
@@ -165,42 +179,19 @@ impl VisitMut for Desugar {
     }
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        self.visit_expr_mut(&mut f.expr);
-        self.floats.push();
-        self.floats.bind_other(&f.pat);
-        self.visit_block_mut(&mut f.body);
-        self.floats.pop();
+        super::scopes::for_loop(self, f);
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        self.floats.push();
-        self.floats.bind_other(&arm.pat);
-        visit_mut::visit_arm_mut(self, arm);
-        self.floats.pop();
+        super::scopes::arm(self, arm);
     }
 
-    /// `if let p = e { .. }`, `while let p = e { .. }`: `p`'s names are bound in the body.
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        self.floats.push();
-        self.visit_expr_mut(&mut i.cond);
-        if let Expr::Let(l) = &*i.cond {
-            self.floats.bind_other(&l.pat);
-        }
-        self.visit_block_mut(&mut i.then_branch);
-        self.floats.pop();
-        if let Some((_, e)) = &mut i.else_branch {
-            self.visit_expr_mut(e);
-        }
+        super::scopes::if_let(self, i);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        self.floats.push();
-        self.visit_expr_mut(&mut w.cond);
-        if let Expr::Let(l) = &*w.cond {
-            self.floats.bind_other(&l.pat);
-        }
-        self.visit_block_mut(&mut w.body);
-        self.floats.pop();
+        super::scopes::while_let(self, w);
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
