@@ -33,13 +33,7 @@ pub(super) fn arm<V: Scoped>(v: &mut V, arm: &mut syn::Arm) {
 
 /// `if let pat = e { then } else { .. }`: `pat` over `then`.
 pub(super) fn if_let<V: Scoped>(v: &mut V, i: &mut syn::ExprIf) {
-    v.enter();
-    v.visit_expr_mut(&mut i.cond);
-    if let Expr::Let(l) = &*i.cond {
-        v.bind(&l.pat);
-    }
-    v.visit_block_mut(&mut i.then_branch);
-    v.leave();
+    condition_over(v, &mut i.cond, &mut i.then_branch);
     if let Some((_, e)) = &mut i.else_branch {
         v.visit_expr_mut(e);
     }
@@ -47,11 +41,16 @@ pub(super) fn if_let<V: Scoped>(v: &mut V, i: &mut syn::ExprIf) {
 
 /// `while let pat = e { body }`: `pat` over `body`.
 pub(super) fn while_let<V: Scoped>(v: &mut V, w: &mut syn::ExprWhile) {
+    condition_over(v, &mut w.cond, &mut w.body);
+}
+
+/// A condition and the block it guards, a `let` condition's names bound over the block.
+fn condition_over<V: Scoped>(v: &mut V, cond: &mut Expr, block: &mut syn::Block) {
     v.enter();
-    v.visit_expr_mut(&mut w.cond);
-    if let Expr::Let(l) = &*w.cond {
+    v.visit_expr_mut(cond);
+    if let Expr::Let(l) = &*cond {
         v.bind(&l.pat);
     }
-    v.visit_block_mut(&mut w.body);
+    v.visit_block_mut(block);
     v.leave();
 }
