@@ -489,3 +489,52 @@ pub fn mutates_buffer(expr: &syn::Expr, buffer: &proc_macro2::Ident) -> bool {
     syn::visit::Visit::visit_expr(&mut finder, expr);
     finder.found
 }
+
+/// The values that code kept as written may change in place (`rng.normal()` changes `rng`,
+/// `uniform(state)` what `state: &mut u64` points to, `draw(&mut s)` changes `s`): inactive
+/// state, which reads after the change see differently. Reverse mode recomputes no read of
+/// them; it keeps what it read from the forward sweep.
+pub fn changed_in_place(f: &Function) -> HashSet<Var> {
+    fn note(f: &Function, e: &syn::Expr, uses: &[Var], out: &mut HashSet<Var>) {
+        let changes = crate::syntax::changes(e);
+        for u in uses {
+            let info = f.var(*u);
+            let name = info.ident.to_string();
+            let holds_mut =
+                matches!(&info.ty, Some(syn::Type::Reference(r)) if r.mutability.is_some());
+            if changes.places.contains(&name) || (holds_mut && changes.passed.contains(&name)) {
+                out.insert(*u);
+            }
+        }
+    }
+    fn walk(f: &Function, b: &Block, out: &mut HashSet<Var>) {
+        for node in &b.nodes {
+            match node {
+                Node::Opaque { expr, uses, .. } => note(f, expr, uses, out),
+                Node::Branch(br) => {
+                    let (crate::ir::Head::If(e) | crate::ir::Head::Match(e)) = &br.head;
+                    note(f, e, &br.uses, out);
+                    for arm in &br.arms {
+                        if let Some(syn::Pat::Guard(g)) = &arm.pat {
+                            note(f, &g.guard, &br.uses, out);
+                        }
+                        walk(f, &arm.body, out);
+                    }
+                }
+                Node::Loop(lp) => {
+                    match &lp.head {
+                        crate::ir::LoopHead::Range { iter, .. }
+                        | crate::ir::LoopHead::Iter { iter, .. }
+                        | crate::ir::LoopHead::While(iter) => note(f, iter, &lp.uses, out),
+                        crate::ir::LoopHead::Loop => {}
+                    }
+                    walk(f, &lp.body, out);
+                }
+                Node::Op(_) | Node::Store(_) => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(f, &f.body, &mut out);
+    out
+}

@@ -18,6 +18,7 @@ mod kind;
 mod lower;
 mod parse;
 mod rules;
+mod syntax;
 
 #[cfg(test)]
 mod fuzz;

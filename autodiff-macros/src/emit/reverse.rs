@@ -22,11 +22,12 @@
 
 use super::context::Ctx;
 use crate::analyse::{
-    branch_inner, defined_within, definitions, frozen_buffers, loop_inner, pattern_names,
-    read_within, reads,
+    branch_inner, changed_in_place, defined_within, definitions, frozen_buffers, loop_inner,
+    pattern_names, read_within, reads,
 };
 use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::Kind;
+use crate::syntax::{observes, pattern_observes};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -42,6 +43,7 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         tapes: HashMap::new(),
         parts: 0,
         frozen: frozen_buffers(cx.f),
+        changed: changed_in_place(cx.f),
         slices: crate::analyse::slices_read_once(cx.f),
         depth: 0,
         marked: BTreeSet::new(),
@@ -107,6 +109,9 @@ struct Reverse<'c, 'a> {
     slices: HashMap<Var, Vec<Operand>>,
     /// Buffers never written after they are read: their reads are recomputed, not recorded.
     frozen: HashSet<Var>,
+    /// Inactive state that code kept as written changes in place (see
+    /// [`crate::analyse::changed_in_place`]): its reads are recorded, not recomputed.
+    changed: HashSet<Var>,
     /// How many loops enclose the adjoint code being written.
     depth: usize,
     /// Loops popped until a mark (see [`Reverse::lp`]): nested loops of data-dependent length.
@@ -471,7 +476,9 @@ impl Reverse<'_, '_> {
 
     /// Whether the forward sweep records a node wherever it runs, rather than its enclosing
     /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
-    /// read again later may hold something else), and branches holding any of those.
+    /// read again later may hold something else), expressions that could observe being run
+    /// twice (`rng.normal()`, see [`observes`]), and branches holding any of those or choosing
+    /// their arm by such an expression.
     fn recorded(&self, node: &Node) -> bool {
         let changing = |v: &Var| self.changing(*v);
         let buffer_read = |op: &crate::ir::Op| {
@@ -480,17 +487,20 @@ impl Reverse<'_, '_> {
         match node {
             Node::Loop(_) | Node::Store(_) => true,
             Node::Op(op) => buffer_read(op),
-            Node::Opaque { uses, .. } => uses.iter().any(changing),
+            Node::Opaque { uses, expr, .. } => uses.iter().any(changing) || observes(expr),
             Node::Branch(br) => {
                 br.uses.iter().any(changing)
+                    || head_observes(br)
                     || br.arms.iter().any(|a| a.body.nodes.iter().any(|n| self.recorded(n)))
             }
         }
     }
 
-    /// Whether a value is a buffer written again after it is first read (not frozen).
+    /// Whether a value may hold something else when read again: a buffer written again after
+    /// it is first read (not frozen), or inactive state that code kept as written changes in
+    /// place (`rng` of `rng.normal()`).
     fn changing(&self, v: Var) -> bool {
-        self.cx.f.var(v).buffer && !self.frozen.contains(&v)
+        (self.cx.f.var(v).buffer && !self.frozen.contains(&v)) || self.changed.contains(&v)
     }
 
     fn loop_has_adjoint(&self, lp: &Loop) -> bool {
@@ -514,7 +524,7 @@ impl Reverse<'_, '_> {
         // A range walked backwards evaluates its head again in the adjoint sweep: not when the
         // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
         // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
-        let backwards = matches!(lp.head, LoopHead::Range { .. })
+        let backwards = matches!(&lp.head, LoopHead::Range { iter, .. } if !observes(iter))
             && !lp.exits
             && !lp.uses.iter().any(|v| self.changing(*v));
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
@@ -985,16 +995,25 @@ impl Reverse<'_, '_> {
                         let m = marks(lp.id);
                         out.extend(quote!(#m.push(#t.len());));
                     }
-                    if let LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } = &lp.head {
-                        out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
-                    }
+                    // The head is evaluated once more for its size hint, unless that could be
+                    // observed (`0..rng.count()`).
+                    let reserved = match &lp.head {
+                        LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. }
+                            if !observes(iter) =>
+                        {
+                            out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
+                            matches!(lp.head, LoopHead::Range { .. })
+                        }
+                        _ => false,
+                    };
                     let entry = quote!((#(#rt::Clone::clone(&#fields),)*));
-                    rest.extend(match &lp.head {
-                        // An integer range's size hint is its trip count: the reserve above holds
-                        // every push, and a push without a growth path (a call) keeps the loop's
-                        // values in registers.
-                        LoopHead::Range { .. } => quote!(#rt::push_reserved(&mut #t, #entry);),
-                        _ => quote!(#t.push(#entry);),
+                    // An integer range's size hint is its trip count: the reserve above holds
+                    // every push, and a push without a growth path (a call) keeps the loop's
+                    // values in registers.
+                    rest.extend(if reserved {
+                        quote!(#rt::push_reserved(&mut #t, #entry);)
+                    } else {
+                        quote!(#t.push(#entry);)
                     });
                 }
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
@@ -1006,6 +1025,15 @@ impl Reverse<'_, '_> {
             }
         }
     }
+}
+
+/// Whether a branch chooses its arm by an expression that could observe being run twice
+/// (`if rng.uniform() < p`, a guard calling a user's function).
+fn head_observes(br: &Branch) -> bool {
+    let head = match &br.head {
+        crate::ir::Head::If(c) | crate::ir::Head::Match(c) => c,
+    };
+    observes(head) || br.arms.iter().filter_map(|a| a.pat.as_ref()).any(pattern_observes)
 }
 
 /// Which of the nodes after a loop may run before it: simple inactive expressions
@@ -1030,17 +1058,17 @@ fn hoistable(cx: &Ctx<'_>, lp: &Loop, tail: &[Node]) -> Vec<bool> {
         .collect()
 }
 
-/// Adds the values that code inside `block` may change in place: the receivers of methods
-/// (`v.extend(..)`), what it borrows mutably or assigns, in expressions kept as written; and
-/// the buffers it stores into.
+/// Adds the values that code inside `block` may change in place: what expressions kept as
+/// written may change (see [`crate::syntax::changes`]), and the buffers it stores into.
 fn touched_within(cx: &Ctx<'_>, block: &Block, out: &mut HashSet<Var>) {
     for node in &block.nodes {
         match node {
             Node::Opaque { expr, uses, .. } => {
-                let changed = changed_names(expr);
-                out.extend(
-                    uses.iter().filter(|u| changed.contains(&cx.f.var(**u).ident.to_string())),
-                );
+                let changed = crate::syntax::changes(expr);
+                out.extend(uses.iter().filter(|u| {
+                    let name = cx.f.var(**u).ident.to_string();
+                    changed.places.contains(&name) || changed.passed.contains(&name)
+                }));
             }
             Node::Store(st) => {
                 out.insert(st.buffer);
@@ -1050,52 +1078,6 @@ fn touched_within(cx: &Ctx<'_>, block: &Block, out: &mut HashSet<Var>) {
             Node::Op(_) => {}
         }
     }
-}
-
-/// The names an expression may change: receivers of method calls, `&mut` operands, and the
-/// places it assigns.
-fn changed_names(e: &syn::Expr) -> HashSet<String> {
-    struct Changed(HashSet<String>);
-    impl Changed {
-        fn root(&mut self, e: &syn::Expr) {
-            match e {
-                syn::Expr::Path(p) => {
-                    if let Some(i) = p.path.get_ident() {
-                        self.0.insert(i.to_string());
-                    }
-                }
-                syn::Expr::Field(f) => self.root(&f.base),
-                syn::Expr::Index(ix) => self.root(&ix.expr),
-                syn::Expr::Paren(p) => self.root(&p.expr),
-                _ => {}
-            }
-        }
-    }
-    impl<'a> syn::visit::Visit<'a> for Changed {
-        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            self.root(&m.receiver);
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_reference(&mut self, r: &'a syn::ExprReference) {
-            if r.mutability.is_some() {
-                self.root(&r.expr);
-            }
-            syn::visit::visit_expr_reference(self, r);
-        }
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.root(&a.left);
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if crate::lower::is_compound(&b.op) {
-                self.root(&b.left);
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-    }
-    let mut c = Changed(HashSet::new());
-    syn::visit::Visit::visit_expr(&mut c, e);
-    c.0
 }
 
 /// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per

@@ -687,7 +687,7 @@ impl<'s> Lowerer<'_> {
                 self.nodes.push(Node::Store(Store { buffer, index, value, op: StoreOp::Push }));
             }
             Expr::Assign(a) => self.lower_assign(&a.left, &a.right, None),
-            Expr::Binary(b) if super::rename::is_compound(&b.op) => {
+            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => {
                 self.lower_assign(&b.left, &b.right, Some(&b.op))
             }
             Expr::If(_) | Expr::Match(_) => {

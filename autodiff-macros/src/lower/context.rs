@@ -163,7 +163,7 @@ pub(super) fn element_writes(body: &syn::Block) -> HashSet<String> {
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if super::rename::is_compound(&b.op) {
+            if crate::syntax::is_compound(&b.op) {
                 self.note(&b.left);
             }
             syn::visit::visit_expr_binary(self, b);

@@ -51,7 +51,7 @@ impl<'s> Lowerer<'_> {
                 Some(v) => Operand::Var(v),
                 None => Operand::Const(e.clone()),
             },
-            Expr::Binary(b) if super::rename::is_compound(&b.op) => self.fail(
+            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => self.fail(
                 &b.op,
                 "an assignment inside an expression cannot be differentiated",
                 "make the assignment a statement of its own",

@@ -33,7 +33,7 @@ fn assigned_names(block: &syn::Block) -> Vec<String> {
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if super::rename::is_compound(&b.op) {
+            if crate::syntax::is_compound(&b.op) {
                 self.0.extend(place_name(&b.left));
             }
             syn::visit::visit_expr_binary(self, b);

@@ -13,4 +13,3 @@ mod rename;
 
 pub use context::lower;
 pub use desugar::is_simple;
-pub use rename::is_compound;

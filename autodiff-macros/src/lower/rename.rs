@@ -183,7 +183,7 @@ impl VisitMut for Renamer<'_> {
             Expr::Return(_) => self.found.ret = true,
             Expr::Macro(_) => self.found.mac = true,
             Expr::Assign(a) => self.note_mutation(&a.left),
-            Expr::Binary(b) if is_compound(&b.op) => self.note_mutation(&b.left),
+            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => self.note_mutation(&b.left),
             Expr::Reference(r) if r.mutability.is_some() => self.note_mutation(&r.expr),
             _ => {}
         }
@@ -273,22 +273,4 @@ impl VisitMut for Renamer<'_> {
         }
         self.visit_expr_mut(&mut fv.expr);
     }
-}
-
-/// Whether a binary operator is a compound assignment (`+=`, ...).
-pub fn is_compound(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
