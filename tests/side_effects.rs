@@ -4,6 +4,13 @@
 //! kept from the forward sweep, wherever they stand: loops of every form, branch conditions,
 //! loop heads.
 
+// Written as users write them: `s = s * a`, index loops, a counter's own `next`.
+#![allow(
+    clippy::assign_op_pattern,
+    clippy::needless_range_loop,
+    clippy::should_implement_trait
+)]
+
 use autodiff::prelude::*;
 
 mod common;
@@ -324,4 +331,122 @@ fn state_changed_in_place_is_read_as_the_forward_sweep_read_it() {
     let vjp = |x: &[f64], s: f64, g: &mut [f64]| state_read_after_a_draw_vjp(x, &mut 11, s, g);
     let jvp = |x: &[f64], d: &[f64]| state_read_after_a_draw_jvp(x, &mut 11, d);
     common::check("state_read_after_a_draw", f, vjp, jvp, &x);
+}
+
+/// A small generator as a quant would write one: xorshift64* and Box–Muller.
+#[derive(Clone)]
+pub struct Rng {
+    state: u64,
+    pub draws: usize,
+}
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng { state: seed.max(1), draws: 0 }
+    }
+
+    pub fn uniform(&mut self) -> f64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let bits = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        (bits as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    pub fn normal(&mut self) -> f64 {
+        self.draws += 1;
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// A European call under geometric Brownian motion, priced by Monte Carlo with Euler steps of
+/// the log price; the pathwise Greeks are its gradient.
+#[differentiable(wrt(spot, vol, rate))]
+fn call_price(spot: f64, vol: f64, rate: f64, strike: f64, rng: &mut Rng) -> f64 {
+    let (paths, steps) = (64, 16);
+    let dt = 1.0 / steps as f64;
+    let mut payoff = 0.0;
+    for _ in 0..paths {
+        let mut log_s = spot.ln();
+        for _ in 0..steps {
+            let z = rng.normal();
+            log_s = log_s + (rate - 0.5 * vol * vol) * dt + vol * dt.sqrt() * z;
+        }
+        payoff += (log_s.exp() - strike).max(0.0);
+    }
+    (-rate).exp() * payoff / paths as f64
+}
+
+/// The same with the generator made inside from a seed, the state of a simulation carried in a
+/// loop that also draws.
+#[differentiable]
+fn langevin_energy(x0: f64, gamma: f64, seed: u64) -> f64 {
+    let mut rng = Rng::new(seed);
+    let (mut x, mut v) = (x0, 0.0);
+    let dt = 0.05;
+    for _ in 0..40 {
+        let kick = rng.normal();
+        v = v - dt * (x + gamma * v) + (2.0 * gamma * dt).sqrt() * kick;
+        x = x + dt * v;
+    }
+    0.5 * (x * x + v * v)
+}
+
+#[test]
+fn monte_carlo_greeks_match_central_differences_over_the_same_stream() {
+    let p = [100.0, 0.25, 0.03];
+    let price = |p: &[f64]| call_price(p[0], p[1], p[2], 105.0, &mut Rng::new(42));
+    let mut rng = Rng::new(42);
+    let (value, (delta, vega, rho)) = call_price_grad(p[0], p[1], p[2], 105.0, &mut rng);
+    assert_eq!(value.to_bits(), price(&p).to_bits());
+    assert_eq!(rng.draws, 64 * 16, "f_grad drew each number once");
+    for (k, g) in [delta, vega, rho].into_iter().enumerate() {
+        let h = 1e-6 * p[k].abs();
+        let (mut up, mut down) = (p, p);
+        up[k] += h;
+        down[k] -= h;
+        let fd = (price(&up) - price(&down)) / (2.0 * h);
+        assert!((g - fd).abs() <= 1e-5 * fd.abs().max(1.0), "greek {k}: {g} vs {fd}");
+    }
+    assert!(delta > 0.0 && vega > 0.0, "a call gains with the spot and the volatility");
+    let mut rng = Rng::new(42);
+    let (v, t) = call_price_jvp(p[0], p[1], p[2], 105.0, &mut rng, 0.0, 1.0, 0.0);
+    assert_eq!(v.to_bits(), value.to_bits());
+    assert!((t - vega).abs() <= 1e-10 * vega.abs(), "forward {t} vs reverse {vega}");
+    assert_eq!(rng.draws, 64 * 16);
+
+    let f = |p: &[f64]| langevin_energy(p[0], p[1], 7);
+    let vjp = |p: &[f64], s: f64, g: &mut [f64]| {
+        let (x0, gamma) = g.split_at_mut(1);
+        langevin_energy_vjp(p[0], p[1], 7, s, &mut x0[0], &mut gamma[0])
+    };
+    let jvp = |p: &[f64], d: &[f64]| langevin_energy_jvp(p[0], p[1], 7, d[0], d[1]);
+    common::check("langevin_energy", f, vjp, jvp, &[0.8, 0.3]);
+}
+
+#[differentiable]
+fn from_a_seed(x: &[f64], seed: u64) -> f64 {
+    let mut state = seed;
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i] * uniform(&mut state);
+    }
+    s
+}
+
+#[test]
+fn a_local_copy_of_a_seed_is_state_of_its_own() {
+    let x = [0.5, -1.5, 2.5];
+    let mut state = 99;
+    let u: Vec<f64> = (0..3).map(|_| uniform(&mut state)).collect();
+    let (value, g) = from_a_seed_grad(&x, 99);
+    assert_eq!(value, from_a_seed(&x, 99));
+    for i in 0..3 {
+        assert!((g[i] - 2.0 * x[i] * u[i]).abs() <= 1e-14, "{} vs {}", g[i], 2.0 * x[i] * u[i]);
+    }
+    let f = |x: &[f64]| from_a_seed(x, 99);
+    let vjp = |x: &[f64], s: f64, g: &mut [f64]| from_a_seed_vjp(x, 99, s, g);
+    let jvp = |x: &[f64], d: &[f64]| from_a_seed_jvp(x, 99, d);
+    common::check("from_a_seed", f, vjp, jvp, &x);
 }

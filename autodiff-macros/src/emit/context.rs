@@ -18,6 +18,9 @@ pub struct Ctx<'a> {
     pub active: &'a HashSet<Var>,
     /// The sub-slices range loops read (see [`super::views`]).
     pub views: super::views::Views,
+    /// Inactive state that code kept as written changes in place (`rng` of `rng.normal()`,
+    /// see [`crate::analyse::changed_in_place`]): bound `mut`, never recomputed.
+    pub changed: HashSet<Var>,
 }
 
 impl Ctx<'_> {
@@ -65,7 +68,7 @@ impl Ctx<'_> {
     /// `let name: T` when the source annotated the value's type.
     pub fn binding(&self, v: Var) -> TokenStream {
         let id = self.id(v);
-        let mutable = self.f.var(v).buffer.then(|| quote!(mut));
+        let mutable = (self.f.var(v).buffer || self.changed.contains(&v)).then(|| quote!(mut));
         match &self.f.var(v).ty {
             Some(ty) if self.f.var(v).param.is_none() => quote!(#mutable #id: #ty),
             _ => quote!(#mutable #id),

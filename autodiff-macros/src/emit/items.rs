@@ -19,7 +19,8 @@ pub fn generated_items(
     opts: &Options,
 ) -> TokenStream {
     let views = super::views::views(f, active);
-    let cx = Ctx { f, rt: desc.rt.clone(), active, views };
+    let changed = crate::analyse::changed_in_place(f);
+    let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed: changed.clone() };
     let sig = &desc.item.sig;
     let name = &sig.ident;
     let vis = &desc.item.vis;
@@ -90,7 +91,7 @@ pub fn generated_items(
     });
     // Forward mode reads without views: on Rosenbrock they let LLVM vectorise its in-order
     // float sum, which ran 8% slower; on GMM they gained nothing.
-    let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default() };
+    let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default(), changed };
     let fwd = forward::body(&plain);
     let fwd = quote!(#(#copies)* #(#tangent_copies)* #(#cut_tangents)* #fwd);
     let panics = |what: &str| {

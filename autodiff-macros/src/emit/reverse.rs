@@ -22,8 +22,8 @@
 
 use super::context::Ctx;
 use crate::analyse::{
-    branch_inner, changed_in_place, defined_within, definitions, frozen_buffers, loop_inner,
-    pattern_names, read_within, reads,
+    branch_inner, defined_within, definitions, frozen_buffers, loop_inner, pattern_names,
+    read_within, reads,
 };
 use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::Kind;
@@ -43,7 +43,6 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
         tapes: HashMap::new(),
         parts: 0,
         frozen: frozen_buffers(cx.f),
-        changed: changed_in_place(cx.f),
         slices: crate::analyse::slices_read_once(cx.f),
         depth: 0,
         marked: BTreeSet::new(),
@@ -109,9 +108,6 @@ struct Reverse<'c, 'a> {
     slices: HashMap<Var, Vec<Operand>>,
     /// Buffers never written after they are read: their reads are recomputed, not recorded.
     frozen: HashSet<Var>,
-    /// Inactive state that code kept as written changes in place (see
-    /// [`crate::analyse::changed_in_place`]): its reads are recorded, not recomputed.
-    changed: HashSet<Var>,
     /// How many loops enclose the adjoint code being written.
     depth: usize,
     /// Loops popped until a mark (see [`Reverse::lp`]): nested loops of data-dependent length.
@@ -500,7 +496,7 @@ impl Reverse<'_, '_> {
     /// it is first read (not frozen), or inactive state that code kept as written changes in
     /// place (`rng` of `rng.normal()`).
     fn changing(&self, v: Var) -> bool {
-        (self.cx.f.var(v).buffer && !self.frozen.contains(&v)) || self.changed.contains(&v)
+        (self.cx.f.var(v).buffer && !self.frozen.contains(&v)) || self.cx.changed.contains(&v)
     }
 
     fn loop_has_adjoint(&self, lp: &Loop) -> bool {

@@ -568,7 +568,19 @@ impl<'s> Lowerer<'_> {
             (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 let first = self.vars.len();
                 let value = self.lower_expr(&init.expr);
-                let v = self.materialize(value, &pi.ident.to_string(), ty, first);
+                let mut v = self.materialize(value, &pi.ident.to_string(), ty.clone(), first);
+                let info = &self.vars[v.0];
+                let data = !info.varied && matches!(info.kind, Kind::Int | Kind::Bool | Kind::Unknown);
+                if pi.mutability.is_some() && v.0 < first && data {
+                    // `let mut state = seed;`: inactive state of its own, which code kept as
+                    // written may change in place (`uniform(&mut state)`), not a second name
+                    // for `seed`.
+                    let (kind, ident) = (info.kind, info.ident.clone());
+                    let copy = self.new_var(&pi.ident.to_string(), kind, false);
+                    self.vars[copy.0].ty = ty;
+                    self.nodes.push(Node::Opaque { out: copy, expr: syn::parse_quote!(#ident), uses: vec![v] });
+                    v = copy;
+                }
                 // `let mut b: Vec<f64> = ..`: a buffer written in place (inside a loop body or
                 // an arm, a new buffer each time that code runs).
                 let fresh = v.0 >= first;

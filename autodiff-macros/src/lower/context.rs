@@ -24,6 +24,10 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         any_active: desc.params.iter().any(|p| p.active),
         element_writes: element_writes(&desc.item.block),
         pushed: HashSet::new(),
+        mut_self: desc
+            .receiver
+            .as_ref()
+            .is_some_and(|r| matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)))),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -142,6 +146,8 @@ pub struct Lowerer<'e> {
     pub element_writes: HashSet<String>,
     /// The scoped buffers pushed into (see [`crate::ir::VarInfo::length`]).
     pub pushed: HashSet<Var>,
+    /// Whether the function is a method taking `&mut self`.
+    pub mut_self: bool,
 }
 
 /// The names `body` writes element by element.

@@ -556,6 +556,9 @@ impl<'s> Lowerer<'_> {
         }
         // A method of an inactive receiver (e.g. `self.g(x)`): differentiated through its
         // `_jvp`/`_vjp` companions.
+        if self.refuse_mut_state(std::iter::once(&*mc.receiver).chain(&mc.args)) {
+            return Self::unit();
+        }
         let mut args = vec![self.lower_borrowed(&mc.receiver)];
         args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
         self.check_call_args(&args[1..], mc.args.iter());
@@ -634,6 +637,9 @@ impl<'s> Lowerer<'_> {
             let kind = self.infer_kind(&Expr::Call(call.clone()));
             return self.opaque(renamed, uses, kind);
         }
+        if self.refuse_mut_state(call.args.iter()) {
+            return Self::unit();
+        }
         self.check_call_args(&args, call.args.iter());
         // `Tensor::cat(..)`: the functions of `Tensor` return tensors; `meshgrid`, several.
         let kind = if segs.iter().any(|s| s == "Tensor") && last == "meshgrid" {
@@ -650,6 +656,37 @@ impl<'s> Lowerer<'_> {
     /// it takes one (functions of tensors return tensors), else unknown (usually a float).
     fn call_result_kind(&self, args: &[Operand]) -> Kind {
         if args.iter().any(|a| self.kind(a) == Kind::Tensor) { Kind::Tensor } else { Kind::Unknown }
+    }
+
+    /// A differentiated call's adjoint runs the callee again (its `_vjp` recomputes it), so a
+    /// callee handed `&mut` state (a random number generator) would change it a second time:
+    /// refused, each such argument an error (DESIGN.md: "Nothing runs twice that can observe
+    /// it"). Returns whether there was one.
+    fn refuse_mut_state<'a>(&mut self, exprs: impl Iterator<Item = &'a Expr>) -> bool {
+        let mut refused = false;
+        let held: Vec<&Expr> = exprs.filter(|e| self.holds_mut_state(e)).collect();
+        for e in held {
+            self.errors.error(
+                e,
+                "a differentiated call cannot be handed `&mut` state: its adjoint would run the callee again and change the state a second time",
+                "take what the callee needs from the state before the call and pass the values: `let z = rng.normal(); g(x, z)`",
+            );
+            refused = true;
+        }
+        refused
+    }
+
+    /// Whether an argument hands over `&mut` state: `&mut s`, a `&mut` parameter or `let`, or
+    /// `self` in a `&mut self` method.
+    fn holds_mut_state(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) => r.mutability.is_some(),
+            Expr::Paren(p) => self.holds_mut_state(&p.expr),
+            Expr::Path(p) if p.path.is_ident("self") => self.mut_self,
+            _ => self.local_var(e).is_some_and(|v| {
+                matches!(&self.vars[v.0].ty, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+            }),
+        }
     }
 
     /// The callee's `_jvp`/`_vjp` take a tangent/adjoint for each of its float parameters, so

@@ -5,6 +5,7 @@
 
 use super::env::Env;
 use crate::ir::{Var, VarInfo};
+use crate::kind::Kind;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt};
 
@@ -120,20 +121,31 @@ impl Renamer<'_> {
         self.shadow.pop();
     }
 
+    /// Whether the local at the root of `place` is varied or may hold floats: what a `&mut`
+    /// of it could change differentiates.
+    fn holds_floats(&self, place: &Expr) -> bool {
+        let base = root(place);
+        self.local(base).is_none_or(|v| {
+            let info = &self.vars[v.0];
+            info.varied || !matches!(info.kind, Kind::Int | Kind::Bool | Kind::Unknown)
+        })
+    }
+
     fn note_mutation(&mut self, place: &Expr) {
-        let mut base = place;
-        loop {
-            match base {
-                Expr::Field(f) => base = &f.base,
-                Expr::Index(i) => base = &i.expr,
-                Expr::Paren(p) => base = &p.expr,
-                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => base = &u.expr,
-                _ => break,
-            }
-        }
-        if self.local(base).is_some() {
+        if self.local(root(place)).is_some() {
             self.found.mutates = true;
         }
+    }
+}
+
+/// The name at the root of a place: `a` of `a.b[i]`, `*a`, `(a)`.
+fn root(place: &Expr) -> &Expr {
+    match place {
+        Expr::Field(f) => root(&f.base),
+        Expr::Index(i) => root(&i.expr),
+        Expr::Paren(p) => root(&p.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => root(&u.expr),
+        _ => place,
     }
 }
 
@@ -184,7 +196,12 @@ impl VisitMut for Renamer<'_> {
             Expr::Macro(_) => self.found.mac = true,
             Expr::Assign(a) => self.note_mutation(&a.left),
             Expr::Binary(b) if crate::syntax::is_compound(&b.op) => self.note_mutation(&b.left),
-            Expr::Reference(r) if r.mutability.is_some() => self.note_mutation(&r.expr),
+            // `&mut` of inactive state (`uniform(&mut seed)`, `&mut rng`) changes nothing the
+            // IR differentiates: code kept as written may do it (reverse mode then keeps what
+            // reads the state, see `analyse::changed_in_place`).
+            Expr::Reference(r) if r.mutability.is_some() && self.holds_floats(&r.expr) => {
+                self.note_mutation(&r.expr)
+            }
             _ => {}
         }
         visit_mut::visit_expr_mut(self, expr);
