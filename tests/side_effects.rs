@@ -5,11 +5,7 @@
 //! loop heads.
 
 // Written as users write them: `s = s * a`, index loops, a counter's own `next`.
-#![allow(
-    clippy::assign_op_pattern,
-    clippy::needless_range_loop,
-    clippy::should_implement_trait
-)]
+#![allow(clippy::assign_op_pattern, clippy::needless_range_loop, clippy::should_implement_trait)]
 
 use autodiff::prelude::*;
 

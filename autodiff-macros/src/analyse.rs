@@ -4,7 +4,7 @@
 //! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide
 //! what to keep and what to recompute.
 
-use crate::ir::{Block, Branch, Function, Loop, Node, Operand, Prim, Var};
+use crate::ir::{Block, Function, Node, Operand, Prim, Var, definitions, reads};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
 
@@ -77,114 +77,6 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
     }
 }
 
-/// Every value defined inside `b`, nested code included.
-pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
-    for node in &b.nodes {
-        out.extend(definitions(node));
-        match node {
-            Node::Branch(br) => br.arms.iter().for_each(|a| defined_within(&a.body, out)),
-            Node::Loop(lp) => defined_within(&lp.body, out),
-            Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
-        }
-    }
-}
-
-/// The values a branch defines, its outputs and everything inside its arms.
-pub fn branch_inner(br: &Branch) -> HashSet<Var> {
-    let mut inner: HashSet<Var> = br.outs.iter().copied().collect();
-    br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
-    inner
-}
-
-/// The values a loop defines: carried values, bound names and everything in its body.
-pub fn loop_inner(lp: &Loop) -> HashSet<Var> {
-    let mut inner: HashSet<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
-    inner.extend(&lp.bound);
-    defined_within(&lp.body, &mut inner);
-    inner
-}
-
-/// The names bound by the patterns inside an expression (`let`s, arms, closure parameters),
-/// shadowing included.
-pub fn bound_names(e: &syn::Expr) -> HashSet<String> {
-    let mut names = BoundNames(HashSet::new());
-    syn::visit::Visit::visit_expr(&mut names, e);
-    names.0
-}
-
-/// The names a pattern binds (`Some(&j)` binds `j`).
-pub fn pattern_names(p: &syn::Pat) -> HashSet<String> {
-    let mut names = BoundNames(HashSet::new());
-    syn::visit::Visit::visit_pat(&mut names, p);
-    names.0
-}
-
-struct BoundNames(HashSet<String>);
-
-impl<'a> syn::visit::Visit<'a> for BoundNames {
-    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
-        self.0.insert(p.ident.to_string());
-        syn::visit::visit_pat_ident(self, p);
-    }
-}
-
-/// Whether tokens mention the identifier `id` (inside groups too).
-pub fn mentions_ident(tokens: proc_macro2::TokenStream, id: &proc_macro2::Ident) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == *id,
-        proc_macro2::TokenTree::Group(g) => mentions_ident(g.stream(), id),
-        _ => false,
-    })
-}
-
-/// The values a node defines at its own level: an operation's result, a branch's outputs, a
-/// loop's results, iteration values and bound names.
-pub fn definitions(node: &Node) -> Vec<Var> {
-    match node {
-        Node::Op(op) => vec![op.out],
-        Node::Opaque { out, .. } => vec![*out],
-        Node::Branch(br) => br.outs.clone(),
-        Node::Loop(lp) => {
-            let mut v: Vec<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
-            v.extend(&lp.bound);
-            v
-        }
-        Node::Store(_) => Vec::new(),
-    }
-}
-
-/// Every value read inside `b` (operands, yields, inactive expressions), nested code included.
-pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
-    out.extend(b.yields.iter().filter_map(Operand::var));
-    for node in &b.nodes {
-        out.extend(reads(node));
-    }
-}
-
-/// Every value a node reads, nested code included.
-pub fn reads(node: &Node) -> HashSet<Var> {
-    let mut out = HashSet::new();
-    match node {
-        Node::Op(op) => out.extend(op.args.iter().filter_map(Operand::var)),
-        Node::Opaque { uses, .. } => out.extend(uses),
-        Node::Branch(br) => {
-            out.extend(&br.uses);
-            br.arms.iter().for_each(|a| read_within(&a.body, &mut out));
-        }
-        Node::Loop(lp) => {
-            out.extend(&lp.uses);
-            out.extend(lp.carried.iter().filter_map(|c| c.init.var()));
-            read_within(&lp.body, &mut out);
-        }
-        Node::Store(st) => {
-            out.insert(st.buffer);
-            out.extend(st.index.var());
-            out.extend(st.value.var());
-        }
-    }
-    out
-}
-
 /// What code does to a buffer, in program order (see [`buffer_events`]).
 enum BufferEvent {
     /// The buffer is read.
@@ -212,7 +104,7 @@ fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
             }
             Node::Opaque { expr, uses, .. } => {
                 for v in uses.iter().copied().filter(buffer) {
-                    event(if mutates_buffer(expr, &f.var(v).ident) {
+                    event(if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
                         BufferEvent::Write(v)
                     } else {
                         BufferEvent::Read(v)
@@ -425,69 +317,6 @@ fn parameter_indices(
             _ => {}
         }
     }
-}
-
-/// Methods of a `Vec` that leave it as it is.
-const READ_ONLY_METHODS: &[&str] = &[
-    "len", "is_empty", "iter", "get", "first", "last", "contains", "to_vec", "clone", "as_slice",
-    "windows", "chunks", "split_at", "capacity",
-];
-
-/// The methods that change a `Vec` in place (`push` is differentiated; the others are refused
-/// on a buffer with an error naming them).
-pub const CHANGING_METHODS: &[&str] = &[
-    "push",
-    "extend_from_slice",
-    "copy_from_slice",
-    "clone_from_slice",
-    "extend",
-    "append",
-    "insert",
-    "remove",
-    "swap_remove",
-    "pop",
-    "clear",
-    "truncate",
-    "resize",
-    "retain",
-    "dedup",
-    "drain",
-    "swap",
-    "reverse",
-    "rotate_left",
-    "rotate_right",
-    "sort_by",
-    "sort_unstable_by",
-];
-
-/// Whether an expression kept as written changes the buffer named `buffer` (`b.fill(0.0)`,
-/// `b.clear()`, `&mut b`): any method but the read-only ones counts.
-pub fn mutates_buffer(expr: &syn::Expr, buffer: &proc_macro2::Ident) -> bool {
-    struct Finder<'a> {
-        buffer: &'a proc_macro2::Ident,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let on_buffer =
-                matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident(self.buffer));
-            if on_buffer && !READ_ONLY_METHODS.contains(&m.method.to_string().as_str()) {
-                self.found = true;
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
-            if r.mutability.is_some()
-                && matches!(&*r.expr, syn::Expr::Path(p) if p.path.is_ident(self.buffer))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_expr_reference(self, r);
-        }
-    }
-    let mut finder = Finder { buffer, found: false };
-    syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.found
 }
 
 /// The values that code kept as written may change in place (`rng.normal()` changes `rng`,

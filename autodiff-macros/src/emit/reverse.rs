@@ -21,13 +21,13 @@
 //! count when it is known.
 
 use super::context::Ctx;
-use crate::analyse::{
-    branch_inner, defined_within, definitions, frozen_buffers, loop_inner, pattern_names,
-    read_within, reads,
+use crate::analyse::frozen_buffers;
+use crate::ir::{
+    Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var, branch_inner, defined_within,
+    definitions, loop_inner, read_within, reads,
 };
-use crate::ir::{Block, Branch, Loop, LoopHead, Node, Operand, Prim, Var};
 use crate::kind::Kind;
-use crate::syntax::{observes, pattern_observes};
+use crate::syntax::{observes, pattern_names, pattern_observes};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -1044,7 +1044,7 @@ fn hoistable(cx: &Ctx<'_>, lp: &Loop, tail: &[Node]) -> Vec<bool> {
     tail.iter()
         .map(|n| {
             let hoist = matches!(n, Node::Opaque { expr, uses, .. }
-                if crate::lower::is_simple(expr)
+                if crate::syntax::is_simple(expr)
                     && uses.iter().all(|u| !defined.contains(u) && !cx.f.var(*u).buffer));
             if !hoist {
                 defined.extend(definitions(n));

@@ -18,10 +18,10 @@
 //! A view of `n > 0` elements panics before the loop where the loop would have panicked in an
 //! iteration: every iteration reads its element.
 
-use crate::analyse::{loop_inner, mentions_ident};
-use crate::ir::{Block, Function, Loop, LoopHead, Node, Operand, Prim, Var};
+use crate::ir::{Block, Function, Loop, LoopHead, Node, Operand, Prim, Var, loop_inner};
 use crate::kind::{Kind, Seq};
-use crate::lower::is_simple;
+use crate::syntax::is_simple;
+use crate::syntax::mentions_ident;
 use proc_macro2::{Ident, Span};
 use quote::{ToTokens, format_ident};
 use std::collections::{HashMap, HashSet};

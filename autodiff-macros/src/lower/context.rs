@@ -22,7 +22,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         index_cache: HashMap::new(),
         depth: 0,
         any_active: desc.params.iter().any(|p| p.active),
-        element_writes: element_writes(&desc.item.block),
+        element_writes: crate::syntax::element_writes(&desc.item.block),
         pushed: HashSet::new(),
         mut_self: desc
             .receiver
@@ -73,7 +73,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
     super::loop_returns::rewrite(&mut body, &desc.rt);
     super::desugar::desugar(&mut body, &kinds, ret);
     // Desugaring writes elements (`*v = ..` over `b.iter_mut()` becomes `b[k] = ..`).
-    cx.element_writes = element_writes(&body);
+    cx.element_writes = crate::syntax::element_writes(&body);
     let result = cx.lower_fn_body(&body);
     let nodes = std::mem::take(&mut cx.nodes);
     let f = Function {
@@ -148,47 +148,6 @@ pub struct Lowerer<'e> {
     pub pushed: HashSet<Var>,
     /// Whether the function is a method taking `&mut self`.
     pub mut_self: bool,
-}
-
-/// The names `body` writes element by element.
-pub(super) fn element_writes(body: &syn::Block) -> HashSet<String> {
-    struct Finder(HashSet<String>);
-    impl Finder {
-        fn note(&mut self, place: &syn::Expr) {
-            if let syn::Expr::Index(ix) = place
-                && let syn::Expr::Path(p) = &*ix.expr
-                && let Some(id) = p.path.get_ident()
-            {
-                self.0.insert(id.to_string());
-            }
-        }
-    }
-    impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_expr_assign(&mut self, a: &'a syn::ExprAssign) {
-            self.note(&a.left);
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'a syn::ExprBinary) {
-            if crate::syntax::is_compound(&b.op) {
-                self.note(&b.left);
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            // `push`, and the methods that change a `Vec` otherwise (a buffer changed by one of
-            // them gets the lowering's error saying so, not a type error).
-            if crate::analyse::CHANGING_METHODS.contains(&m.method.to_string().as_str())
-                && let syn::Expr::Path(p) = &*m.receiver
-                && let Some(id) = p.path.get_ident()
-            {
-                self.0.insert(id.to_string());
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-    }
-    let mut finder = Finder(HashSet::new());
-    syn::visit::Visit::visit_block(&mut finder, body);
-    finder.0
 }
 
 impl Lowerer<'_> {
@@ -287,7 +246,7 @@ impl Lowerer<'_> {
         let pushed: Vec<Var> = self
             .nodes
             .iter()
-            .flat_map(crate::analyse::definitions)
+            .flat_map(crate::ir::definitions)
             .filter(|v| self.vars[v.0].scoped && self.pushed.contains(v))
             .collect();
         for b in pushed {

@@ -1,12 +1,12 @@
 //! Lowering expressions: operators, float methods and functions, casts, calls of other
 //! differentiable functions, and inactive expressions kept as written.
 
-use super::block::contains_return;
 use super::context::Lowerer;
 use super::rename::rename;
 use crate::ir::{Form, Node, Op, Operand, Prim, Var};
 use crate::kind::Kind;
 use crate::rules::{self, Rule};
+use crate::syntax::contains_return;
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, UnOp};
@@ -387,7 +387,7 @@ impl<'s> Lowerer<'_> {
         // that again would give the same value: a second `x[i + 1]` reuses the first read.
         let computed = match (&index, self.nodes.last()) {
             (Operand::Var(v), Some(Node::Opaque { out, expr, .. }))
-                if out == v && super::desugar::is_simple(expr) =>
+                if out == v && crate::syntax::is_simple(expr) =>
             {
                 Some(format!("={}", quote::quote!(#expr)))
             }

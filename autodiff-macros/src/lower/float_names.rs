@@ -58,7 +58,7 @@ impl FloatNames {
 
     /// Binds every name of a pattern to something else than a sequence of floats.
     pub fn bind_other(&mut self, pat: &Pat) {
-        for name in crate::analyse::pattern_names(pat) {
+        for name in crate::syntax::pattern_names(pat) {
             self.bind(name, Holds::Other);
         }
     }
@@ -180,14 +180,14 @@ impl FloatNames {
                     Pat::Ident(pi) if pi.subpat.is_none() => {
                         vec![(pi.ident.to_string(), self.of_value(e))]
                     }
-                    p => crate::analyse::pattern_names(p)
+                    p => crate::syntax::pattern_names(p)
                         .into_iter()
                         .map(|n| (n, Holds::Other))
                         .collect(),
                 })
                 .collect(),
             (p, _) => {
-                crate::analyse::pattern_names(p).into_iter().map(|n| (n, Holds::Other)).collect()
+                crate::syntax::pattern_names(p).into_iter().map(|n| (n, Holds::Other)).collect()
             }
         }
     }

@@ -24,8 +24,8 @@
 //! a statement whose breaks set a flag, then `let v = match flag { 1 => e1, .., _ => en };`, or
 //! store their values in a variable declared before the loop, then `let v = that;`.
 
-use super::block::{find_return, leaves_loop};
-use crate::analyse::bound_names;
+use crate::syntax::bound_names;
+use crate::syntax::{find_return, leaves_loop};
 use proc_macro2::{Span, TokenStream};
 use std::collections::HashSet;
 use syn::visit_mut::{self, VisitMut};

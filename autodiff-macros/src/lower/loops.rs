@@ -5,11 +5,12 @@
 //! active parameter depends on the body, so the body is lowered again when an iteration turns
 //! out to make a carried value varied (a fixpoint; each carried variable can change once).
 
-use super::block::{Cont, find_return};
+use super::block::Cont;
 use super::context::Lowerer;
 use super::rename::rename;
 use crate::ir::{Carried, Loop, LoopHead, Node, Operand, Var};
 use crate::kind::Kind;
+use crate::syntax::find_return;
 use std::rc::Rc;
 use syn::{Expr, Pat};
 
@@ -55,23 +56,12 @@ fn assigned_names(block: &syn::Block) -> Vec<String> {
 /// Whether a block contains `break` for its own loop.
 fn contains_break(block: &syn::Block) -> bool {
     block.stmts.iter().any(|s| match s {
-        syn::Stmt::Expr(e, _) => super::block::leaves_loop(e, false),
+        syn::Stmt::Expr(e, _) => crate::syntax::leaves_loop(e, false),
         syn::Stmt::Local(l) => {
-            l.init.as_ref().is_some_and(|i| super::block::leaves_loop(&i.expr, false))
+            l.init.as_ref().is_some_and(|i| crate::syntax::leaves_loop(&i.expr, false))
         }
         _ => false,
     })
-}
-
-/// Whether an iterator expression is an integer range, possibly reversed or stepped: such a
-/// loop can be walked backwards by `.rev()` instead of storing its indices.
-pub(crate) fn is_range(e: &Expr) -> bool {
-    match e {
-        Expr::Range(r) => r.start.is_some() && r.end.is_some(),
-        Expr::Paren(p) => is_range(&p.expr),
-        Expr::MethodCall(m) if m.method == "rev" || m.method == "step_by" => is_range(&m.receiver),
-        _ => false,
-    }
 }
 
 /// Whether an iterator expression's items are windows or chunks of a sequence.
@@ -136,7 +126,7 @@ impl<'s> Lowerer<'_> {
         let source = match e {
             Expr::ForLoop(f) => {
                 let r = rename(&f.expr, &self.env, &self.vars);
-                let range = is_range(&f.expr);
+                let range = crate::syntax::is_range(&f.expr);
                 if yields_places(&f.expr) {
                     // The desugaring left it as written: the body used an item otherwise.
                     self.errors.error(

@@ -12,4 +12,3 @@ mod loops;
 mod rename;
 
 pub use context::lower;
-pub use desugar::is_simple;

@@ -211,7 +211,7 @@ impl Views {
 
     /// Whether the expressions that replace windows and places mention `id`.
     pub(super) fn read_by_replacements(&self, id: &Ident) -> bool {
-        use crate::analyse::mentions_ident as mentions;
+        use crate::syntax::mentions_ident as mentions;
         self.windows.iter().any(|(_, w)| {
             let (seq, start, len) = (&w.seq, &w.start, &w.len);
             mentions(quote::quote!(#seq #start #len), id)
@@ -372,7 +372,7 @@ impl super::scopes::Scoped for BorrowArguments {
     }
 
     fn bind(&mut self, pat: &Pat) {
-        let hidden = crate::analyse::pattern_names(pat);
+        let hidden = crate::syntax::pattern_names(pat);
         self.names.retain(|i| !hidden.contains(&i.to_string()));
     }
 }

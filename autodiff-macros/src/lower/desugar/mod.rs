@@ -48,5 +48,4 @@ mod scopes; // names bound by patterns over the code they cover
 mod sources; // sequences, ranges and adapters as index loops
 mod walk; // the walk over the body, with the names in scope
 
-pub use sources::is_simple;
 pub use walk::desugar;

@@ -48,34 +48,6 @@ impl Seq {
     }
 }
 
-/// Whether an expression is pure and cheap, so that evaluating it again (once per element
-/// instead of once, or once more to read an element already read) changes nothing: literals,
-/// names, fields, arithmetic, casts, `.len()`, `.min(..)`, `.max(..)`, `.saturating_sub(..)`,
-/// `.div_ceil(..)`, and `.windows(n)`, `.chunks(n)`, `.chunks_exact(n)` (whose `.len()` counts).
-pub fn is_simple(e: &Expr) -> bool {
-    match e {
-        Expr::Lit(_) | Expr::Path(_) => true,
-        Expr::Field(f) => is_simple(&f.base),
-        Expr::Paren(p) => is_simple(&p.expr),
-        Expr::Cast(c) => is_simple(&c.expr),
-        Expr::Binary(b) => is_simple(&b.left) && is_simple(&b.right),
-        Expr::Unary(u) => is_simple(&u.expr),
-        Expr::MethodCall(m) => {
-            let method = m.method.to_string();
-            let arity = match method.as_str() {
-                "len" => 0,
-                // integer arithmetic, and the counting adapters the desugaring writes
-                // (`x.windows(2).len()`)
-                "min" | "max" | "saturating_sub" | "div_ceil" | "windows" | "chunks"
-                | "chunks_exact" => 1,
-                _ => return false,
-            };
-            m.args.len() == arity && is_simple(&m.receiver) && m.args.iter().all(is_simple)
-        }
-        _ => false,
-    }
-}
-
 impl Desugar {
     /// A sequence as written: a name known to be a sequence, `&x`, or a range of one
     /// (`x[a..b]`, `x[a..]`, `x[..b]`, with simple bounds).
@@ -93,7 +65,8 @@ impl Desugar {
             Expr::Paren(p) => self.seq(&p.expr),
             Expr::Index(ix) => {
                 let Expr::Range(r) = &*ix.index else { return None };
-                let simple = |b: &Option<Box<Expr>>| b.as_deref().is_none_or(is_simple);
+                let simple =
+                    |b: &Option<Box<Expr>>| b.as_deref().is_none_or(crate::syntax::is_simple);
                 if !simple(&r.start) || !simple(&r.end) {
                     return None;
                 }
@@ -140,7 +113,7 @@ impl Desugar {
         };
         // Items of `x.iter()`, `&x` and a slice `x` are references (`*v` in the body); reading
         // them as values where the source had values changes nothing.
-        if crate::lower::loops::is_range(e) {
+        if crate::syntax::is_range(e) {
             return Some(Source {
                 refs: Refs::Leaf(false),
                 lens: Vec::new(),
@@ -261,7 +234,9 @@ impl Desugar {
                     keep: Some(keep),
                 })
             }
-            ("rev", 0) | ("skip" | "take" | "step_by", 1) if m.args.iter().all(is_simple) => {
+            ("rev", 0) | ("skip" | "take" | "step_by", 1)
+                if m.args.iter().all(crate::syntax::is_simple) =>
+            {
                 let inner = self.source(&m.receiver)?;
                 match &inner.range {
                     // `(a..b).map(f).rev()`: the range itself reversed (or stepped).
@@ -278,7 +253,7 @@ impl Desugar {
                     None => Some(Self::counted(m, inner)),
                 }
             }
-            ("windows" | "chunks" | "chunks_exact", 1) if is_simple(&m.args[0]) => {
+            ("windows" | "chunks" | "chunks_exact", 1) if crate::syntax::is_simple(&m.args[0]) => {
                 let seq = self.seq(&m.receiver)?;
                 let (n, method, written) = (m.args[0].clone(), &m.method, &seq.written);
                 // The adapter's own `len()` counts the windows (and panics for a size of 0).

@@ -41,7 +41,7 @@ pub fn desugar(
     if !by_reference.is_empty() {
         super::binding::BorrowArguments::new(by_reference, true).visit_block_mut(block);
     }
-    let mut buffers = crate::lower::context::element_writes(block);
+    let mut buffers = crate::syntax::element_writes(block);
     buffers.extend(copies(block));
     let mut d = Desugar { seqs, buffers, floats, next: 0 };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
@@ -198,7 +198,7 @@ impl VisitMut for Desugar {
         visit_mut::visit_expr_mut(self, e);
         match e {
             // (A range loop is lowered as it is.)
-            Expr::ForLoop(f) if f.label.is_none() && !crate::lower::loops::is_range(&f.expr) => {
+            Expr::ForLoop(f) if f.label.is_none() && !crate::syntax::is_range(&f.expr) => {
                 let Some(src) = self.source(&f.expr) else { return };
                 let k = self.fresh("k");
                 let range = Self::range(&src);

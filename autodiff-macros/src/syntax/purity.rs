@@ -1,6 +1,7 @@
-//! Predicates on syntax that every stage may ask: a leaf module (it imports only the rule
-//! table, itself a leaf).
+//! Which code may run twice: expressions that could observe a second run (a random number
+//! generator's draw), and what code may change in place.
 
+use super::is_compound;
 use crate::rules;
 use std::collections::HashSet;
 use syn::visit::{self, Visit};
@@ -157,24 +158,6 @@ pub fn changes(e: &Expr) -> Changes {
     let mut f = Finder(Changes::default());
     f.visit_expr(e);
     f.0
-}
-
-/// Whether `op` assigns (`+=`, `-=`, ...).
-pub fn is_compound(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
 
 /// Functions whose result depends on their arguments alone: associated functions of numbers

@@ -1,0 +1,79 @@
+//! Questions about the IR that every later stage asks: what a node defines and reads.
+
+use super::{Block, Branch, Loop, Node, Operand, Var};
+use std::collections::HashSet;
+
+/// Every value defined inside `b`, nested code included.
+pub fn defined_within(b: &Block, out: &mut HashSet<Var>) {
+    for node in &b.nodes {
+        out.extend(definitions(node));
+        match node {
+            Node::Branch(br) => br.arms.iter().for_each(|a| defined_within(&a.body, out)),
+            Node::Loop(lp) => defined_within(&lp.body, out),
+            Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
+        }
+    }
+}
+
+/// The values a branch defines, its outputs and everything inside its arms.
+pub fn branch_inner(br: &Branch) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = br.outs.iter().copied().collect();
+    br.arms.iter().for_each(|a| defined_within(&a.body, &mut inner));
+    inner
+}
+
+/// The values a loop defines: carried values, bound names and everything in its body.
+pub fn loop_inner(lp: &Loop) -> HashSet<Var> {
+    let mut inner: HashSet<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+    inner.extend(&lp.bound);
+    defined_within(&lp.body, &mut inner);
+    inner
+}
+
+/// The values a node defines at its own level: an operation's result, a branch's outputs, a
+/// loop's results, iteration values and bound names.
+pub fn definitions(node: &Node) -> Vec<Var> {
+    match node {
+        Node::Op(op) => vec![op.out],
+        Node::Opaque { out, .. } => vec![*out],
+        Node::Branch(br) => br.outs.clone(),
+        Node::Loop(lp) => {
+            let mut v: Vec<Var> = lp.carried.iter().flat_map(|c| [c.phi, c.out]).collect();
+            v.extend(&lp.bound);
+            v
+        }
+        Node::Store(_) => Vec::new(),
+    }
+}
+
+/// Every value read inside `b` (operands, yields, inactive expressions), nested code included.
+pub fn read_within(b: &Block, out: &mut HashSet<Var>) {
+    out.extend(b.yields.iter().filter_map(Operand::var));
+    for node in &b.nodes {
+        out.extend(reads(node));
+    }
+}
+
+/// Every value a node reads, nested code included.
+pub fn reads(node: &Node) -> HashSet<Var> {
+    let mut out = HashSet::new();
+    match node {
+        Node::Op(op) => out.extend(op.args.iter().filter_map(Operand::var)),
+        Node::Opaque { uses, .. } => out.extend(uses),
+        Node::Branch(br) => {
+            out.extend(&br.uses);
+            br.arms.iter().for_each(|a| read_within(&a.body, &mut out));
+        }
+        Node::Loop(lp) => {
+            out.extend(&lp.uses);
+            out.extend(lp.carried.iter().filter_map(|c| c.init.var()));
+            read_within(&lp.body, &mut out);
+        }
+        Node::Store(st) => {
+            out.insert(st.buffer);
+            out.extend(st.index.var());
+            out.extend(st.value.var());
+        }
+    }
+    out
+}

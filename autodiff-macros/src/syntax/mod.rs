@@ -1,0 +1,13 @@
+//! Predicates on syntax that every stage may ask (rewrite, lower, analyse, emit): a leaf module,
+//! importing only the rule table (itself a leaf). A question about source code that more than
+//! one stage asks is answered here, once.
+
+mod control;
+mod names;
+mod purity;
+mod writes;
+
+pub use control::{contains_return, find_return, is_range, leaves_loop};
+pub use names::{bound_names, mentions_ident, pattern_names};
+pub use purity::{changes, observes, pattern_observes};
+pub use writes::{CHANGING_METHODS, element_writes, is_compound, is_simple, mutates_buffer};
