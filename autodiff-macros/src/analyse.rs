@@ -4,7 +4,7 @@
 //! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide
 //! what to keep and what to recompute.
 
-use crate::ir::{Block, Function, Node, Operand, Prim, Var, definitions, reads};
+use crate::ir::{Block, BufferEvent, Function, Node, Operand, Prim, Var, buffer_events, reads};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
 
@@ -77,58 +77,6 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
     }
 }
 
-/// What code does to a buffer, in program order (see [`buffer_events`]).
-enum BufferEvent {
-    /// The buffer is read.
-    Read(Var),
-    /// The buffer is written (an element, or by a method such as `fill`).
-    Write(Var),
-    /// The buffer is passed to a function, in the call at this span.
-    Passed(Var, proc_macro2::Span),
-}
-
-/// Calls `event` for each read, write and call argument of a buffer in `b`, in program order.
-/// A loop body is walked twice: its second iteration comes after its first.
-fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
-    let buffer = |v: &Var| f.var(*v).buffer;
-    for node in &b.nodes {
-        match node {
-            Node::Store(st) => event(BufferEvent::Write(st.buffer)),
-            Node::Op(op) => {
-                for v in op.args.iter().filter_map(Operand::var).filter(buffer) {
-                    event(BufferEvent::Read(v));
-                    if matches!(op.prim, crate::ir::Prim::Call) {
-                        event(BufferEvent::Passed(v, op.span));
-                    }
-                }
-            }
-            Node::Opaque { expr, uses, .. } => {
-                for v in uses.iter().copied().filter(buffer) {
-                    event(if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
-                        BufferEvent::Write(v)
-                    } else {
-                        BufferEvent::Read(v)
-                    });
-                }
-            }
-            Node::Branch(br) => {
-                br.uses.iter().copied().filter(buffer).for_each(|v| event(BufferEvent::Read(v)));
-                br.arms.iter().for_each(|a| buffer_events(f, &a.body, event));
-            }
-            Node::Loop(lp) => {
-                for _ in 0..2 {
-                    lp.uses
-                        .iter()
-                        .copied()
-                        .filter(buffer)
-                        .for_each(|v| event(BufferEvent::Read(v)));
-                    buffer_events(f, &lp.body, event);
-                }
-            }
-        }
-    }
-}
-
 /// The buffers never written after they are first read (in program order, a loop's next
 /// iteration after its last). A read of a frozen buffer gives the same value whenever it runs,
 /// so reverse mode may recompute it instead of recording it (a table of `exp(q)` filled once,
@@ -145,26 +93,6 @@ pub fn frozen_buffers(f: &Function) -> HashSet<Var> {
         _ => {}
     });
     (0..f.vars.len()).map(Var).filter(|v| f.var(*v).buffer && !thawed.contains(v)).collect()
-}
-
-/// Buffers written after they are passed to a function, with the call's span: the callee's
-/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
-/// that also passes the buffer on counts (the next iteration writes after this one's call).
-pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    let mut passed: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    buffer_events(f, &f.body, &mut |e| match e {
-        BufferEvent::Passed(v, span) => passed.push((v, span)),
-        BufferEvent::Write(v) => {
-            if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
-                && !out.iter().any(|(o, _)| *o == v)
-            {
-                out.push((v, *span));
-            }
-        }
-        BufferEvent::Read(_) => {}
-    });
-    out
 }
 
 /// The sub-slices (`&x[a..b]`, [`crate::ir::Prim::Slice`]) that exactly one node reads, with
@@ -201,42 +129,6 @@ pub fn slices_read_once(f: &Function) -> HashMap<Var, Vec<Operand>> {
     walk(&f.body, &mut slices, &mut counts);
     slices.retain(|v, _| counts.get(v) == Some(&1));
     slices
-}
-
-/// Buffers declared inside a loop body (at any depth) and passed to a function, with the call's
-/// span. The callee's adjoint runs in the loop's adjoint, where such a buffer is not the one
-/// the call saw (the adjoint has it as declared, before its writes).
-pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    fn walk(
-        f: &Function,
-        b: &Block,
-        in_loop: bool,
-        local: &mut HashSet<Var>,
-        out: &mut Vec<(Var, proc_macro2::Span)>,
-    ) {
-        for node in &b.nodes {
-            if in_loop {
-                local.extend(definitions(node).into_iter().filter(|v| f.var(*v).buffer));
-            }
-            match node {
-                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
-                    for v in op.args.iter().filter_map(Operand::var) {
-                        if local.contains(&v) && !out.iter().any(|(o, _)| *o == v) {
-                            out.push((v, op.span));
-                        }
-                    }
-                }
-                Node::Branch(br) => {
-                    br.arms.iter().for_each(|a| walk(f, &a.body, in_loop, local, out))
-                }
-                Node::Loop(lp) => walk(f, &lp.body, true, local, out),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(f, &f.body, false, &mut HashSet::new(), &mut out);
-    out
 }
 
 /// The parameters that some loop iteration reads at two different indices (`x[i]` and

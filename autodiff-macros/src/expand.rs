@@ -1,7 +1,8 @@
-//! The pipeline: parse -> lower -> analyse -> emit, with every stage's errors collected.
+//! The pipeline: parse -> rewrite -> lower -> check -> analyse -> emit, with every stage's
+//! errors collected.
 
 use crate::diagnostics::Errors;
-use crate::{analyse, emit, lower, parse};
+use crate::{analyse, check, emit, lower, parse, rewrite};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
@@ -31,7 +32,9 @@ pub fn generate(args: TokenStream, item: TokenStream, errors: &mut Errors) -> To
         }
     };
     let Some(desc) = parse::function(item_fn, &opts, errors) else { return TokenStream::new() };
-    let f = lower::lower(&desc, errors);
+    let body = rewrite::rewrite(&desc);
+    let f = lower::lower(&desc, &body, errors);
+    check::check(&f, errors);
     if !errors.is_empty() {
         return TokenStream::new();
     }
@@ -67,6 +70,8 @@ pub fn dump(args: TokenStream, item: TokenStream) -> Result<String, Vec<String>>
     let opts = parse::options(args, &mut errors);
     let item_fn: syn::ItemFn = syn::parse2(item).map_err(|e| vec![e.to_string()])?;
     let desc = parse::function(item_fn, &opts, &mut errors).ok_or_else(|| errors.messages())?;
-    let f = lower::lower(&desc, &mut errors);
+    let body = rewrite::rewrite(&desc);
+    let f = lower::lower(&desc, &body, &mut errors);
+    check::check(&f, &mut errors);
     if errors.is_empty() { Ok(f.dump()) } else { Err(errors.messages()) }
 }

@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod analyse;
+mod check;
 mod derive;
 mod diagnostics;
 mod emit;
@@ -17,6 +18,7 @@ mod ir;
 mod kind;
 mod lower;
 mod parse;
+mod rewrite;
 mod rules;
 mod syntax;
 

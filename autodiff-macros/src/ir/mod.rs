@@ -13,7 +13,10 @@ use proc_macro2::{Ident, Span};
 mod dump;
 mod queries;
 
-pub use queries::{branch_inner, defined_within, definitions, loop_inner, read_within, reads};
+pub use queries::{
+    BufferEvent, branch_inner, buffer_events, defined_within, definitions, loop_inner, read_within,
+    reads,
+};
 
 /// A value, assigned once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

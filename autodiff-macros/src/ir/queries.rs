@@ -1,6 +1,6 @@
 //! Questions about the IR that every later stage asks: what a node defines and reads.
 
-use super::{Block, Branch, Loop, Node, Operand, Var};
+use super::{Block, Branch, Function, Loop, Node, Operand, Var};
 use std::collections::HashSet;
 
 /// Every value defined inside `b`, nested code included.
@@ -76,4 +76,56 @@ pub fn reads(node: &Node) -> HashSet<Var> {
         }
     }
     out
+}
+
+/// What code does to a buffer, in program order (see [`buffer_events`]).
+pub enum BufferEvent {
+    /// The buffer is read.
+    Read(Var),
+    /// The buffer is written (an element, or by a method such as `fill`).
+    Write(Var),
+    /// The buffer is passed to a function, in the call at this span.
+    Passed(Var, proc_macro2::Span),
+}
+
+/// Calls `event` for each read, write and call argument of a buffer in `b`, in program order.
+/// A loop body is walked twice: its second iteration comes after its first.
+pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
+    let buffer = |v: &Var| f.var(*v).buffer;
+    for node in &b.nodes {
+        match node {
+            Node::Store(st) => event(BufferEvent::Write(st.buffer)),
+            Node::Op(op) => {
+                for v in op.args.iter().filter_map(Operand::var).filter(buffer) {
+                    event(BufferEvent::Read(v));
+                    if matches!(op.prim, crate::ir::Prim::Call) {
+                        event(BufferEvent::Passed(v, op.span));
+                    }
+                }
+            }
+            Node::Opaque { expr, uses, .. } => {
+                for v in uses.iter().copied().filter(buffer) {
+                    event(if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
+                        BufferEvent::Write(v)
+                    } else {
+                        BufferEvent::Read(v)
+                    });
+                }
+            }
+            Node::Branch(br) => {
+                br.uses.iter().copied().filter(buffer).for_each(|v| event(BufferEvent::Read(v)));
+                br.arms.iter().for_each(|a| buffer_events(f, &a.body, event));
+            }
+            Node::Loop(lp) => {
+                for _ in 0..2 {
+                    lp.uses
+                        .iter()
+                        .copied()
+                        .filter(buffer)
+                        .for_each(|v| event(BufferEvent::Read(v)));
+                    buffer_events(f, &lp.body, event);
+                }
+            }
+        }
+    }
 }

@@ -8,9 +8,9 @@ use crate::parse::FnDesc;
 use proc_macro2::{Ident, Span};
 use std::collections::{HashMap, HashSet};
 
-/// Lowers the body of `desc` into the IR. Problems go to `errors`; the IR is then incomplete
-/// and must not be emitted.
-pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
+/// Lowers `body`, the rewritten body of `desc`, into the IR. Problems go to `errors`; the IR
+/// is then incomplete and must not be emitted.
+pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function {
     let mut cx = Lowerer {
         vars: Vec::new(),
         env: Env::default(),
@@ -22,7 +22,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         index_cache: HashMap::new(),
         depth: 0,
         any_active: desc.params.iter().any(|p| p.active),
-        element_writes: crate::syntax::element_writes(&desc.item.block),
+        element_writes: crate::syntax::element_writes(body),
         pushed: HashSet::new(),
         mut_self: desc
             .receiver
@@ -62,19 +62,7 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         cx.env.bind(&p.ident.to_string(), v, p.active);
         params.push(v);
     }
-    let mut body = (*desc.item.block).clone();
-    let kinds: Vec<(String, Kind, syn::Type)> =
-        desc.params.iter().map(|p| (p.ident.to_string(), p.kind, p.ty.clone())).collect();
-    let ret = match &desc.item.sig.output {
-        syn::ReturnType::Type(_, t) => Some(&**t),
-        syn::ReturnType::Default => None,
-    };
-    super::loop_labels::rewrite(&mut body);
-    super::loop_returns::rewrite(&mut body, &desc.rt);
-    super::desugar::desugar(&mut body, &kinds, ret);
-    // Desugaring writes elements (`*v = ..` over `b.iter_mut()` becomes `b[k] = ..`).
-    cx.element_writes = crate::syntax::element_writes(&body);
-    let result = cx.lower_fn_body(&body);
+    let result = cx.lower_fn_body(body);
     let nodes = std::mem::take(&mut cx.nodes);
     let f = Function {
         vars: cx.vars,
@@ -82,25 +70,6 @@ pub fn lower(desc: &FnDesc, errors: &mut Errors) -> Function {
         body: Block { nodes, yields: vec![result] },
         items: cx.items,
     };
-    let from_loops = crate::analyse::buffers_passed_from_loops(&f);
-    for (v, span) in &from_loops {
-        cx.errors.error(
-            *span,
-            format!("the buffer `{}` is declared inside a loop and passed to a function", f.var(*v).ident),
-            "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
-        );
-    }
-    let passed_from_loops = |v: &Var| from_loops.iter().any(|(o, _)| o == v);
-    for (v, span) in crate::analyse::buffers_written_after_calls(&f)
-        .into_iter()
-        .filter(|(v, _)| !passed_from_loops(v))
-    {
-        cx.errors.error(
-            span,
-            format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
-            "fill the buffer completely before passing it on, and write later values into another buffer",
-        );
-    }
     f
 }
 

@@ -42,6 +42,7 @@
 //! rejected by lowering when they iterate active values).
 
 mod binding; // an item bound to a loop's or a closure's pattern
+mod float_names; // which names hold sequences of floats, scope by scope
 mod in_place; // swap, reverse, copy_from_slice, extend_from_slice, mem::swap
 mod reduce; // sum, product, fold, collect, to_vec, clone
 mod scopes; // names bound by patterns over the code they cover

@@ -1,8 +1,8 @@
 //! The walk over the body: the rewrites of `super` applied in order, statement by statement,
 //! with the names in scope (what holds floats) kept as it goes.
 
-use super::super::float_names::FloatNames;
 use super::binding::bound_body;
+use super::float_names::FloatNames;
 use super::in_place::{is_mem_swap, mut_name};
 use super::reduce::vec_element;
 use crate::kind::Kind;

@@ -1,0 +1,87 @@
+//! Stage 4, check: the checks that need the whole lowered function (serde_derive's
+//! `internals/check.rs` is the model), run once after lowering. Each reports every problem it
+//! finds, with the span of the code at fault and a help line.
+
+use crate::diagnostics::Errors;
+use crate::ir::{Block, BufferEvent, Function, Node, Operand, Var, buffer_events, definitions};
+use std::collections::HashSet;
+
+/// Reports what the lowered `f` must not do: buffers passed to a function from inside a loop
+/// that declares them, or written after a call they were passed to (the callee's adjoint,
+/// run in the reverse sweep, would read the buffer as it is by then).
+pub fn check(f: &Function, errors: &mut Errors) {
+    let from_loops = buffers_passed_from_loops(f);
+    for (v, span) in &from_loops {
+        errors.error(
+            *span,
+            format!("the buffer `{}` is declared inside a loop and passed to a function", f.var(*v).ident),
+            "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
+        );
+    }
+    let passed_from_loops = |v: &Var| from_loops.iter().any(|(o, _)| o == v);
+    for (v, span) in
+        buffers_written_after_calls(f).into_iter().filter(|(v, _)| !passed_from_loops(v))
+    {
+        errors.error(
+            span,
+            format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
+            "fill the buffer completely before passing it on, and write later values into another buffer",
+        );
+    }
+}
+
+/// Buffers written after they are passed to a function, with the call's span: the callee's
+/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
+/// that also passes the buffer on counts (the next iteration writes after this one's call).
+pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    let mut passed: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    buffer_events(f, &f.body, &mut |e| match e {
+        BufferEvent::Passed(v, span) => passed.push((v, span)),
+        BufferEvent::Write(v) => {
+            if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
+                && !out.iter().any(|(o, _)| *o == v)
+            {
+                out.push((v, *span));
+            }
+        }
+        BufferEvent::Read(_) => {}
+    });
+    out
+}
+
+/// Buffers declared inside a loop body (at any depth) and passed to a function, with the call's
+/// span. The callee's adjoint runs in the loop's adjoint, where such a buffer is not the one
+/// the call saw (the adjoint has it as declared, before its writes).
+pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    fn walk(
+        f: &Function,
+        b: &Block,
+        in_loop: bool,
+        local: &mut HashSet<Var>,
+        out: &mut Vec<(Var, proc_macro2::Span)>,
+    ) {
+        for node in &b.nodes {
+            if in_loop {
+                local.extend(definitions(node).into_iter().filter(|v| f.var(*v).buffer));
+            }
+            match node {
+                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
+                    for v in op.args.iter().filter_map(Operand::var) {
+                        if local.contains(&v) && !out.iter().any(|(o, _)| *o == v) {
+                            out.push((v, op.span));
+                        }
+                    }
+                }
+                Node::Branch(br) => {
+                    br.arms.iter().for_each(|a| walk(f, &a.body, in_loop, local, out))
+                }
+                Node::Loop(lp) => walk(f, &lp.body, true, local, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(f, &f.body, false, &mut HashSet::new(), &mut out);
+    out
+}

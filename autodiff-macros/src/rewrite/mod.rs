@@ -1,0 +1,31 @@
+//! Stage 2, rewrite: the function body -> the same body in the forms lowering knows, syntax
+//! into syntax. Each pass documents its input and output shapes:
+//!
+//! 1. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
+//!    `break`s;
+//! 2. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
+//!    `break`, and the return or value after the loop;
+//! 3. `desugar`: iterator forms over sequences of floats, in-place methods and copies -> index
+//!    loops and buffers.
+
+mod desugar;
+mod loop_labels;
+mod loop_returns;
+
+use crate::kind::Kind;
+use crate::parse::FnDesc;
+
+/// The body of `desc`, rewritten for lowering.
+pub fn rewrite(desc: &FnDesc) -> syn::Block {
+    let mut body = (*desc.item.block).clone();
+    let kinds: Vec<(String, Kind, syn::Type)> =
+        desc.params.iter().map(|p| (p.ident.to_string(), p.kind, p.ty.clone())).collect();
+    let ret = match &desc.item.sig.output {
+        syn::ReturnType::Type(_, t) => Some(&**t),
+        syn::ReturnType::Default => None,
+    };
+    loop_labels::rewrite(&mut body);
+    loop_returns::rewrite(&mut body, &desc.rt);
+    desugar::desugar(&mut body, &kinds, ret);
+    body
+}
