@@ -5,6 +5,7 @@
 //! `name` with one differentiable operand is called as `name_jvp`/`name_vjp`; with several, as
 //! `name_jvp_k`/`name_vjp_k` for operand `k`. Operands include the method receiver first.
 //!
+//! A row is `name: differentiable operands, reads[, costly]`.
 //! `reads[k]` lists what the derivative for operand `k` reads: operand indices, and [`Y`] for
 //! the result. Reverse mode keeps only those values alive (and passes `&()` for the others),
 //! so e.g. the adjoint of `s + t` keeps nothing and the adjoint of `x.exp()` keeps only the
@@ -22,6 +23,18 @@ pub struct Rule {
     pub diff: &'static [bool],
     /// For each operand, what its derivative reads (empty for non-differentiable operands).
     pub reads: &'static [&'static [u8]],
+    /// Whether recomputing it in a loop's adjoint costs more than keeping its value.
+    pub cost: Cost,
+}
+
+/// What recomputing an operation costs, against keeping its value on a tape (8 bytes per
+/// iteration for a float): reverse mode recomputes the cheap ones, tapes the costly ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cost {
+    /// Arithmetic, comparisons, `sqrt`, `abs`, ...: recomputed.
+    Cheap,
+    /// Transcendental functions (`exp`, `ln`, `sin`, `powf`, ...): kept.
+    Costly,
 }
 
 impl Rule {
@@ -46,45 +59,54 @@ const TWO: &[bool] = &[true, true];
 const THREE: &[bool] = &[true, true, true];
 
 macro_rules! table {
-    ($($name:literal: $diff:expr, $reads:expr;)*) => {
-        &[$(Rule { name: $name, diff: $diff, reads: $reads }),*]
+    ($($name:literal: $diff:expr, $reads:expr $(, $cost:ident)?;)*) => {
+        &[$(Rule { name: $name, diff: $diff, reads: $reads, cost: cost!($($cost)?) }),*]
+    };
+}
+
+macro_rules! cost {
+    () => {
+        Cost::Cheap
+    };
+    (costly) => {
+        Cost::Costly
     };
 }
 
 /// Float methods (receiver first) and `f32::`/`f64::` functions of the same name.
 pub static METHODS: &[Rule] = table! {
-    "sin": ONE, &[&[0]];
-    "cos": ONE, &[&[0]];
-    "tan": ONE, &[&[Y]];
-    "asin": ONE, &[&[0]];
-    "acos": ONE, &[&[0]];
-    "atan": ONE, &[&[0]];
-    "atan2": TWO, &[&[0, 1], &[0, 1]];
-    "sinh": ONE, &[&[0]];
-    "cosh": ONE, &[&[0]];
-    "tanh": ONE, &[&[Y]];
-    "asinh": ONE, &[&[0]];
-    "acosh": ONE, &[&[0]];
-    "atanh": ONE, &[&[0]];
-    "exp": ONE, &[&[Y]];
-    "exp2": ONE, &[&[Y]];
-    "exp_m1": ONE, &[&[Y]];
-    "ln": ONE, &[&[0]];
-    "ln_1p": ONE, &[&[0]];
-    "log2": ONE, &[&[0]];
-    "log10": ONE, &[&[0]];
-    "log": TWO, &[&[0, 1], &[1, Y]];
+    "sin": ONE, &[&[0]], costly;
+    "cos": ONE, &[&[0]], costly;
+    "tan": ONE, &[&[Y]], costly;
+    "asin": ONE, &[&[0]], costly;
+    "acos": ONE, &[&[0]], costly;
+    "atan": ONE, &[&[0]], costly;
+    "atan2": TWO, &[&[0, 1], &[0, 1]], costly;
+    "sinh": ONE, &[&[0]], costly;
+    "cosh": ONE, &[&[0]], costly;
+    "tanh": ONE, &[&[Y]], costly;
+    "asinh": ONE, &[&[0]], costly;
+    "acosh": ONE, &[&[0]], costly;
+    "atanh": ONE, &[&[0]], costly;
+    "exp": ONE, &[&[Y]], costly;
+    "exp2": ONE, &[&[Y]], costly;
+    "exp_m1": ONE, &[&[Y]], costly;
+    "ln": ONE, &[&[0]], costly;
+    "ln_1p": ONE, &[&[0]], costly;
+    "log2": ONE, &[&[0]], costly;
+    "log10": ONE, &[&[0]], costly;
+    "log": TWO, &[&[0, 1], &[1, Y]], costly;
     "sqrt": ONE, &[&[Y]];
-    "cbrt": ONE, &[&[Y]];
+    "cbrt": ONE, &[&[Y]], costly;
     "powi": &[true, false], &[&[0, 1], &[]];
-    "powf": TWO, &[&[0, 1], &[0, 1, Y]];
+    "powf": TWO, &[&[0, 1], &[0, 1, Y]], costly;
     "abs": ONE, &[&[0]];
     "max": TWO, &[&[0, 1], &[0, 1]];
     "min": TWO, &[&[0, 1], &[0, 1]];
     "clamp": THREE, &[&[0, 1, 2], &[0, 1], &[0, 2]];
     "mul_add": THREE, &[&[1], &[0], &[]];
     "recip": ONE, &[&[Y]];
-    "hypot": TWO, &[&[0, Y], &[1, Y]];
+    "hypot": TWO, &[&[0, Y], &[1, Y]], costly;
     "signum": ONE, &[&[]];
     "floor": ONE, &[&[]];
     "ceil": ONE, &[&[]];
@@ -96,29 +118,29 @@ pub static METHODS: &[Rule] = table! {
 };
 
 /// `+`
-pub static ADD: Rule = Rule { name: "add", diff: TWO, reads: &[&[], &[]] };
+pub static ADD: Rule = Rule { name: "add", diff: TWO, reads: &[&[], &[]], cost: Cost::Cheap };
 /// `-`
-pub static SUB: Rule = Rule { name: "sub", diff: TWO, reads: &[&[], &[]] };
+pub static SUB: Rule = Rule { name: "sub", diff: TWO, reads: &[&[], &[]], cost: Cost::Cheap };
 /// `*`
-pub static MUL: Rule = Rule { name: "mul", diff: TWO, reads: &[&[1], &[0]] };
+pub static MUL: Rule = Rule { name: "mul", diff: TWO, reads: &[&[1], &[0]], cost: Cost::Cheap };
 /// `/`
-pub static DIV: Rule = Rule { name: "div", diff: TWO, reads: &[&[1], &[1, Y]] };
+pub static DIV: Rule = Rule { name: "div", diff: TWO, reads: &[&[1], &[1, Y]], cost: Cost::Cheap };
 /// `%`
-pub static REM: Rule = Rule { name: "rem", diff: TWO, reads: &[&[], &[0, 1]] };
+pub static REM: Rule = Rule { name: "rem", diff: TWO, reads: &[&[], &[0, 1]], cost: Cost::Cheap };
 /// Unary `-`.
-pub static NEG: Rule = Rule { name: "neg", diff: ONE, reads: &[&[]] };
+pub static NEG: Rule = Rule { name: "neg", diff: ONE, reads: &[&[]], cost: Cost::Cheap };
 /// `as f32` / `as f64` of a float (the operand is read for its type).
-pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]] };
+pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]], cost: Cost::Cheap };
 
 /// Methods of nalgebra vectors and matrices, differentiated by `rules::algebra` (which reads
 /// every operand): their names and whether the result is a float (else a vector or matrix).
 pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[
-    (Rule { name: "dot", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] }, true),
-    (Rule { name: "cross", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] }, false),
-    (Rule { name: "norm", diff: ONE, reads: &[&[0, Y]] }, true),
-    (Rule { name: "norm_squared", diff: ONE, reads: &[&[0, Y]] }, true),
-    (Rule { name: "normalize", diff: ONE, reads: &[&[0, Y]] }, false),
-    (Rule { name: "transpose", diff: ONE, reads: &[&[0, Y]] }, false),
+    (Rule { name: "dot", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Cheap }, true),
+    (Rule { name: "cross", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Cheap }, false),
+    (Rule { name: "norm", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, true),
+    (Rule { name: "norm_squared", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, true),
+    (Rule { name: "normalize", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
+    (Rule { name: "transpose", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
 ];
 
 /// Looks up a nalgebra method: its rule and whether its result is a float.
@@ -132,23 +154,24 @@ pub fn algebra_method(name: &str, operands: usize) -> Option<(&'static Rule, boo
 /// Methods of `Tensor`, differentiated by `rules::tensor` (which reads every operand); the
 /// elementwise functions they share with floats (`sin`, `exp`, ...) use the float rows' names.
 pub static TENSOR_METHODS: &[Rule] = &[
-    Rule { name: "relu", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "sigmoid", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "sum", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "mean", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "sum_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]] },
-    Rule { name: "max_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]] },
+    Rule { name: "relu", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "sigmoid", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "sum", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "mean", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "sum_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]], cost: Cost::Cheap },
+    Rule { name: "max_dim", diff: &[true, false, false], reads: &[&[0, 1, 2, Y], &[], &[]], cost: Cost::Cheap },
     Rule {
         name: "narrow",
         diff: &[true, false, false, false],
         reads: &[&[0, 1, 2, 3], &[], &[], &[]],
+        cost: Cost::Cheap,
     },
-    Rule { name: "select", diff: &[true, false, false], reads: &[&[0, 1, 2], &[], &[]] },
-    Rule { name: "matmul", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]] },
-    Rule { name: "t", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "clone", diff: ONE, reads: &[&[0, Y]] },
-    Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
-    Rule { name: "powf", diff: &[true, false], reads: &[&[0, 1, Y], &[]] },
+    Rule { name: "select", diff: &[true, false, false], reads: &[&[0, 1, 2], &[], &[]], cost: Cost::Cheap },
+    Rule { name: "matmul", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Cheap },
+    Rule { name: "t", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "clone", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]], cost: Cost::Cheap },
+    Rule { name: "powf", diff: &[true, false], reads: &[&[0, 1, Y], &[]], cost: Cost::Costly },
 ];
 
 /// Looks up a tensor method by name and number of operands.

@@ -1,0 +1,85 @@
+//! The adjoint of a call of a differentiable function: its `_vjp`, adding into the caller's
+//! adjoint buffers.
+
+use super::Reverse;
+use crate::ir::{Op, Operand, Var};
+use crate::kind::Kind;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+impl Reverse<'_, '_> {
+    /// The adjoint of a call `g(args)`: `g_vjp(args, ȳ, buffers..)`, whose buffers are the
+    /// callers' own adjoints where they can be (it ADDS into them), else zeroed parts added
+    /// afterwards.
+    pub(super) fn call(&mut self, op: &Op, g: &Ident) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let mut out = TokenStream::new();
+        op.args.iter().for_each(|a| self.read(a));
+        let (callee, args) = cx.companion(op, "vjp");
+        let mut buffers = Vec::new();
+        let mut slots = Vec::new();
+        let slotted: Vec<&Operand> = args.iter().filter(|a| cx.has_slot(a)).collect();
+        for a in slotted.iter().copied() {
+            // An argument whose adjoint is a buffer already (a parameter's, or a
+            // local's already declared), passed once: the callee ADDS into it
+            // directly (no zeroed copy to add afterwards).
+            let once = |v: Var| slotted.iter().filter(|b| b.var() == Some(v)).count() == 1;
+            if let Some(v) = a.var().filter(|v| {
+                cx.active.contains(v)
+                    && (cx.f.var(*v).param.is_some() || self.declared.contains(v))
+                    && once(*v)
+            }) {
+                let bar = cx.bar(v);
+                buffers.push(if cx.f.var(v).param.is_some() {
+                    quote!(&mut *#bar)
+                } else {
+                    quote!(&mut #bar)
+                });
+                continue;
+            }
+            // A sub-slice passed on and read nowhere else: the callee adds
+            // straight into that range of the whole's adjoint (one mutable
+            // borrow of the whole's adjoint per call, so not when the call is
+            // also passed the whole or another sub-slice of it).
+            let whole_of = |v: Var| self.slices.get(&v).and_then(|s| s[0].var());
+            let alone = |w: Var| {
+                slotted.iter().filter_map(|b| b.var()).all(|b| b != w)
+                    && slotted.iter().filter(|b| b.var().and_then(whole_of) == Some(w)).count() == 1
+            };
+            if let Some(args) =
+                a.var().filter(|v| once(*v)).and_then(|v| self.slices.get(&v)).cloned()
+                && let Some(whole) = args[0].var().filter(|w| {
+                    cx.active.contains(w)
+                        && (cx.f.var(*w).param.is_some() || self.declared.contains(w))
+                        && alone(*w)
+                })
+            {
+                self.read(&args[1]);
+                self.read(&args[2]);
+                let (bar, start, end) = (cx.bar(whole), cx.operand(&args[1]), cx.operand(&args[2]));
+                buffers.push(quote!(&mut #bar[#start..#end]));
+                continue;
+            }
+            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
+            self.parts += 1;
+            let x = cx.operand(a);
+            // The callee computes no adjoint for an inactive tensor argument.
+            let tensor = a.var().is_some_and(|v| cx.f.var(v).kind == Kind::Tensor);
+            let buffer = if tensor && !cx.is_active(a) {
+                quote!(#rt::discard_like(&#x))
+            } else {
+                quote!(#rt::zero_adjoint(&#x))
+            };
+            out.extend(quote!(let mut #p = #buffer;));
+            buffers.push(quote!(&mut #p));
+            slots.push((a.clone(), p));
+        }
+        let values = args.iter().map(|a| cx.argument(a));
+        out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+        for (a, p) in slots {
+            out.extend(self.contribute(&a, quote!(#p)));
+        }
+        out
+    }
+}

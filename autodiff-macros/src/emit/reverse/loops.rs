@@ -1,0 +1,321 @@
+//! The adjoint of a loop: its iterations backwards (a range with `.rev()`, anything else by
+//! popping a tape), each recomputing the cheap values its adjoint reads from the values carried
+//! into it and taping the rest; or, for a loop that only accumulates, a replay forwards.
+
+use super::branches::head_observes;
+use super::{Reverse, carry, marks, slot, tape};
+use crate::ir::{
+    Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
+    read_within, reads,
+};
+use crate::syntax::observes;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::{BTreeSet, HashSet};
+
+impl Reverse<'_, '_> {
+    /// Whether the forward sweep records a node wherever it runs, rather than its enclosing
+    /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
+    /// read again later may hold something else), expressions that could observe being run
+    /// twice (`rng.normal()`, see [`observes`]), and branches holding any of those or choosing
+    /// their arm by such an expression.
+    pub(super) fn recorded(&self, node: &Node) -> bool {
+        let changing = |v: &Var| self.changing(*v);
+        let buffer_read = |op: &crate::ir::Op| {
+            matches!(op.prim, Prim::Index) && op.args[0].var().is_some_and(|v| changing(&v))
+        };
+        match node {
+            Node::Loop(_) | Node::Store(_) => true,
+            Node::Op(op) => buffer_read(op),
+            Node::Opaque { uses, expr, .. } => uses.iter().any(changing) || observes(expr),
+            Node::Branch(br) => {
+                br.uses.iter().any(changing)
+                    || head_observes(br)
+                    || br.arms.iter().any(|a| a.body.nodes.iter().any(|n| self.recorded(n)))
+            }
+        }
+    }
+
+    /// Whether a value may hold something else when read again: a buffer written again after
+    /// it is first read (not frozen), or inactive state that code kept as written changes in
+    /// place (`rng` of `rng.normal()`).
+    pub(super) fn changing(&self, v: Var) -> bool {
+        (self.cx.f.var(v).buffer && !self.frozen.contains(&v)) || self.cx.changed.contains(&v)
+    }
+
+    pub(super) fn loop_has_adjoint(&self, lp: &Loop) -> bool {
+        loop_inner(lp).iter().any(|v| self.cx.active.contains(v))
+            || self.writes_active_buffer(&lp.body)
+    }
+
+    /// The adjoint of a loop: iterations backwards, each recomputing what its adjoint reads
+    /// from the values carried into it, then running the body's adjoint.
+    pub(super) fn lp(&mut self, lp: &Loop) -> TokenStream {
+        if !self.loop_has_adjoint(lp) {
+            return TokenStream::new();
+        }
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let (mut out, carries) = self.loop_prologue(lp);
+        let (iteration, reads) = self.loop_iteration(lp, &carries);
+
+        // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
+        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
+        // A range walked backwards evaluates its head again in the adjoint sweep: not when the
+        // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
+        // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
+        let backwards = matches!(&lp.head, LoopHead::Range { iter, .. } if !observes(iter))
+            && !lp.exits
+            && !lp.uses.iter().any(|v| self.changing(*v));
+        let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
+        let mut taped: Vec<Var> = needed
+            .iter()
+            .copied()
+            .filter(|v| phis.contains(v) || (!backwards && lp.bound.contains(v)))
+            .collect();
+        taped.sort();
+        for v in &needed {
+            if !phis.contains(v) && !lp.bound.contains(v) {
+                self.read(&Operand::Var(*v));
+            }
+        }
+        // A loop that only accumulates, and would tape nothing but values it carries without
+        // differentiating them (`power *= t`), replays forwards instead: each iteration runs its
+        // primal again, then its adjoint (the carried adjoint never changes). No tape.
+        let replay = backwards
+            && !taped.is_empty()
+            && recorded_values.is_empty()
+            && taped.iter().all(|v| !cx.active.contains(v))
+            && self.only_accumulates(lp)
+            && lp.body.nodes.iter().all(|n| !self.recorded(n));
+        if replay {
+            out.extend(self.replay(lp, iteration));
+            out.extend(self.loop_epilogue(lp, &carries));
+            return out;
+        }
+        let mut taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
+        taped.extend(recorded_values);
+        let t = tape(lp.id);
+        let code = match &lp.head {
+            LoopHead::Range { pat, iter } if backwards => {
+                lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
+                let views = self.view_decls(lp);
+                if taped.is_empty() {
+                    self.tapes.insert(lp.id, None);
+                    quote!(#views for #pat in (#iter).rev() { #recompute #iteration })
+                } else {
+                    let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
+                    self.tapes.insert(lp.id, Some(taped));
+                    quote!(#views for #pat in (#iter).rev() { #pop #recompute #iteration })
+                }
+            }
+            _ => {
+                let mut fields = taped.clone();
+                if !backwards {
+                    for v in &lp.bound {
+                        if needed.contains(v) && !fields.contains(cx.id(*v)) {
+                            fields.push(cx.id(*v).clone());
+                        }
+                    }
+                }
+                self.tapes.insert(lp.id, Some(fields.clone()));
+                if self.depth == 0 {
+                    quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
+                } else {
+                    // Inside another loop the tape holds the entries of every run of this one:
+                    // each adjoint pops back to the length the tape had when its run started.
+                    self.marked.insert(lp.id);
+                    let m = marks(lp.id);
+                    quote! {
+                        let __mark = #m.pop().unwrap_or(0);
+                        while #t.len() > __mark {
+                            let #rt::Some((#(#fields,)*)) = #t.pop() else { break; };
+                            #recompute #iteration
+                        }
+                    }
+                }
+            }
+        };
+        out.extend(code);
+        out.extend(self.loop_epilogue(lp, &carries));
+        out
+    }
+
+    /// The views taken before a loop's adjoint (of sequences and adjoint buffers), with the
+    /// values they read marked as read.
+    pub(super) fn view_decls(&mut self, lp: &Loop) -> TokenStream {
+        for v in self.cx.views.loops.get(&lp.id).into_iter().flatten() {
+            v.uses.iter().for_each(|u| self.read(&Operand::Var(*u)));
+            self.read(&Operand::Var(v.seq));
+        }
+        self.cx.view_decls(lp, true, true)
+    }
+
+    /// A loop's adjoint as a second forward pass (see [`Reverse::lp`]): the carried values start
+    /// again from the loop's start values, and each iteration's primal precedes its `adjoint`.
+    pub(super) fn replay(&mut self, lp: &Loop, adjoint: TokenStream) -> TokenStream {
+        let cx = self.cx;
+        let LoopHead::Range { pat, iter } = &lp.head else { return TokenStream::new() };
+        let mut outer = HashSet::new();
+        read_within(&lp.body, &mut outer);
+        let mut inner = HashSet::new();
+        defined_within(&lp.body, &mut inner);
+        inner.extend(lp.carried.iter().map(|c| c.phi));
+        inner.extend(lp.bound.iter().copied());
+        let mut outer: Vec<Var> = outer.difference(&inner).copied().collect();
+        outer.extend(lp.uses.iter().copied());
+        outer.extend(lp.carried.iter().filter_map(|c| c.init.var()));
+        outer.iter().for_each(|v| self.read(&Operand::Var(*v)));
+        self.tapes.insert(lp.id, None);
+        let mut starts = TokenStream::new();
+        let mut updates = TokenStream::new();
+        for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+            let (o, init, v) = (cx.id(c.out), cx.owned(&c.init), cx.operand(y));
+            starts.extend(quote!(let mut #o = #init;));
+            updates.extend(quote!(#o = #v;));
+        }
+        let phis = cx.loop_starts(lp, false);
+        let primal = self.forward(&lp.body, true);
+        let views = self.view_decls(lp);
+        quote!({ #starts #views for #pat in #iter { #phis #primal #adjoint #updates } })
+    }
+
+    /// Before a loop's adjoint: the adjoints carried from one iteration back to the previous
+    /// one (starting from the loop results' adjoints), and the adjoints of outer values the
+    /// body adds into.
+    pub(super) fn loop_prologue(&mut self, lp: &Loop) -> (TokenStream, Vec<Option<Ident>>) {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let mut out = TokenStream::new();
+        let carries: Vec<Option<Ident>> = lp
+            .carried
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j))
+            })
+            .collect();
+        for (c, k) in lp.carried.iter().zip(&carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
+                let bar = cx.bar(c.out);
+                out.extend(quote!(let mut #k = #rt::Clone::clone(&#bar);));
+            } else {
+                let o = cx.id(c.out);
+                self.read(&Operand::Var(c.out));
+                out.extend(quote!(let mut #k = #rt::zero_adjoint(&#o);));
+            }
+        }
+        let mut body_reads = HashSet::new();
+        read_within(&lp.body, &mut body_reads);
+        out.extend(self.predeclare(&loop_inner(lp), body_reads));
+        (out, carries)
+    }
+
+    /// One iteration's adjoint, with the primal values it reads.
+    pub(super) fn loop_iteration(
+        &mut self,
+        lp: &Loop,
+        carries: &[Option<Ident>],
+    ) -> (TokenStream, HashSet<Var>) {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let declared = self.declared.clone();
+        self.reads.push(BTreeSet::new());
+        self.depth += 1;
+        let mut iteration = TokenStream::new();
+        for (c, k) in lp.carried.iter().zip(carries) {
+            if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(let mut #bar = #rt::zero_adjoint(&#k);));
+                self.declared.insert(c.phi);
+            }
+        }
+        let mut adjoints: Vec<Option<TokenStream>> =
+            carries.iter().map(|k| k.as_ref().map(|k| quote!(#rt::Clone::clone(&#k)))).collect();
+        adjoints.push(None); // the go-on flag
+        iteration.extend(self.block(&lp.body, &adjoints));
+        for (c, k) in lp.carried.iter().zip(carries) {
+            let Some(k) = k else { continue };
+            if cx.active.contains(&c.phi) {
+                let bar = cx.bar(c.phi);
+                iteration.extend(quote!(#k = #bar;));
+            } else {
+                iteration.extend(quote!(#k = #rt::zero_adjoint(&#k);));
+            }
+        }
+        let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
+        self.declared = declared;
+        self.depth -= 1;
+        (iteration, reads)
+    }
+
+    /// After a loop's adjoint: the carried adjoints reach the values the loop started from.
+    pub(super) fn loop_epilogue(&mut self, lp: &Loop, carries: &[Option<Ident>]) -> TokenStream {
+        let mut out = TokenStream::new();
+        for (c, k) in lp.carried.iter().zip(carries) {
+            if let Some(k) = k {
+                out.extend(self.contribute(&c.init, quote!(#k)));
+            }
+        }
+        out
+    }
+
+    /// The forward code (recording) of the nodes of `body` that the adjoint needs: those whose
+    /// values it reads, transitively, and branches with adjoints of their own. Nested loops
+    /// (and branches holding loops) are not run again: they recorded their tapes in the forward
+    /// sweep, in the order their adjoints pop them, and what the adjoint reads of their results
+    /// goes on this loop's tape. Returns the code, the values needed from outside the body, and
+    /// what of the body must be taped.
+    pub(super) fn recompute(
+        &self,
+        body: &Block,
+        mut needed: HashSet<Var>,
+    ) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
+        let mut keep = vec![false; body.nodes.len()];
+        let mut taped: Vec<Ident> = Vec::new();
+        for (i, node) in body.nodes.iter().enumerate().rev() {
+            let defs = definitions(node);
+            if self.recorded(node) || costly(node) {
+                let mut defs: Vec<Var> = defs.into_iter().filter(|v| needed.contains(v)).collect();
+                defs.sort();
+                taped.extend(defs.iter().map(|v| self.cx.id(*v).clone()));
+                needed.retain(|v| !defs.contains(v));
+                if let Node::Branch(br) = node
+                    && self.branch_has_adjoint(br)
+                {
+                    taped.extend((0..br.arms.len()).map(|k| slot(br, k)));
+                }
+                continue;
+            }
+            let nested = matches!(node, Node::Branch(br) if self.branch_has_adjoint(br));
+            if nested || defs.iter().any(|v| needed.contains(v)) {
+                keep[i] = true;
+                needed.extend(reads(node));
+            }
+        }
+        let mut code = TokenStream::new();
+        for (node, keep) in body.nodes.iter().zip(keep) {
+            if keep {
+                code.extend(self.forward_node(node, true));
+            }
+        }
+        let here: HashSet<Var> = body.nodes.iter().flat_map(definitions).collect();
+        (code, needed.into_iter().filter(|v| !here.contains(v)).collect(), taped)
+    }
+}
+
+/// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per
+/// iteration): transcendental functions and calls, and branches holding one (the branch then
+/// hands its arm's values to the adjoint from the forward sweep, through the tape).
+pub(super) fn costly(node: &Node) -> bool {
+    match node {
+        Node::Op(op) => match op.prim {
+            Prim::Rule(r) => r.cost == crate::rules::Cost::Costly,
+            Prim::Call => true,
+            _ => false,
+        },
+        Node::Branch(br) => br.arms.iter().any(|a| a.body.nodes.iter().any(costly)),
+        _ => false,
+    }
+}

@@ -1,0 +1,332 @@
+//! Reverse mode. Input: the IR. Output: the body of `f_vjp`: a forward sweep (the primal,
+//! keeping what the adjoint sweep needs) and then the adjoint sweep, the nodes in reverse
+//! order, each adding its contributions into its operands' adjoints:
+//!
+//! ```text
+//! t1 = mul(c, t0)      forward: let t1 = c * t0;
+//!                      reverse: accumulate(c_bar, rules::mul_vjp_0(&(), &t0, &(), &t1_bar));
+//!                               let mut t0_bar = rules::mul_vjp_1(&c, &(), &(), &t1_bar);
+//! ```
+//!
+//! What is kept: adjoints are declared at their first contribution (a value's last use), so a
+//! value nobody differentiates gets no code. Rules read only what their formula needs (`&()`
+//! for the rest). Values computed inside a branch arm leave scope with the arm: the arm hands
+//! the ones its adjoint reads to the adjoint sweep in an `Option` (one per arm, `Some` for the
+//! arm taken). A loop's adjoint runs its iterations backwards (a range with `.rev()`, anything
+//! else by popping a tape) and *recomputes* each iteration's cheap values from the values
+//! carried into it: only carried values the adjoint needs, the items of non-range iterators and
+//! the results of nested loops go on the loop's tape, one entry per iteration. Nested loops are
+//! not recomputed: they push their own tapes during the forward sweep, in exactly the order
+//! their adjoints pop them. Each tape is a `Vec` declared once per call, reserved to the trip
+//! count when it is known. What a loop's adjoint cannot see into (a draw from a random number
+//! generator, anything [`crate::syntax::observes`] flags) is never run again: its value goes on
+//! the tape.
+//!
+//! This file holds the adjoint of a block and of single operations; by construct:
+
+mod branches; // arms hand their values over in an `Option`
+mod calls; // a call's `_vjp`, adding into the caller's buffers
+mod fusion; // an accumulation loop's adjoint inside the forward loop
+mod loops; // loops backwards: recompute, tape, replay
+mod sweep; // the forward sweep, keeping what the adjoint reads
+
+use super::context::Ctx;
+use crate::analyse::frozen_buffers;
+use crate::ir::{Block, Branch, Loop, Node, Operand, Prim, Var, definitions};
+use crate::kind::Kind;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The body of `f_vjp`: the seed's identifier is `seed`, parameter adjoints are `&mut` buffers
+/// named by [`Ctx::bar`].
+pub fn body(cx: &Ctx<'_>) -> TokenStream {
+    let mut rev = Reverse {
+        cx,
+        declared: HashSet::new(),
+        reads: vec![BTreeSet::new()],
+        saves: HashMap::new(),
+        tapes: HashMap::new(),
+        parts: 0,
+        frozen: frozen_buffers(cx.f),
+        slices: crate::analyse::slices_read_once(cx.f),
+        depth: 0,
+        marked: BTreeSet::new(),
+    };
+    let seed = Ident::new("seed", Span::mixed_site());
+    let rt = &cx.rt;
+    let fusable =
+        !cx.f.vars.iter().enumerate().any(|(i, info)| info.buffer && cx.active.contains(&Var(i)));
+    let code = match fusable.then(|| rev.fused(&cx.f.body, &seed)).flatten() {
+        Some(code) => code,
+        None => {
+            let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
+            let forward = rev.forward(&cx.f.body, true);
+            quote!(#forward #adjoint)
+        }
+    };
+    let mut tapes: Vec<usize> =
+        rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
+    tapes.sort();
+    let tapes = tapes.into_iter().map(|id| {
+        let t = tape(id);
+        quote!(let mut #t = #rt::Vec::new();)
+    });
+    let marks = rev.marked.iter().map(|id| {
+        let m = marks(*id);
+        quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
+    });
+    let result = cx.operand(cx.f.result());
+    quote! { #(#tapes)* #(#marks)* #code #result }
+}
+
+fn tape(id: usize) -> Ident {
+    format_ident!("__tape{}", id, span = Span::mixed_site())
+}
+
+/// Where a nested loop of data-dependent length keeps its tape's length at each start.
+fn marks(id: usize) -> Ident {
+    format_ident!("__marks{}", id, span = Span::mixed_site())
+}
+
+fn slot(br: &Branch, arm: usize) -> Ident {
+    format_ident!("__branch{}_{}", br.id, arm, span = Span::mixed_site())
+}
+
+fn carry(lp: &Loop, j: usize) -> Ident {
+    format_ident!("__carry{}_{}", lp.id, j, span = Span::mixed_site())
+}
+
+struct Reverse<'c, 'a> {
+    cx: &'c Ctx<'a>,
+    /// Values whose adjoint is declared and in scope.
+    declared: HashSet<Var>,
+    /// The primal values the adjoint code reads, one set per nested arm or iteration.
+    reads: Vec<BTreeSet<Var>>,
+    /// For each (branch, arm): what the arm hands to the adjoint sweep.
+    saves: HashMap<(usize, usize), Vec<Ident>>,
+    /// For each loop with adjoint code: what goes on its tape per iteration (`None`: no tape,
+    /// the loop is a range walked backwards).
+    tapes: HashMap<usize, Option<Vec<Ident>>>,
+    /// A counter for the names of callee adjoint buffers.
+    parts: usize,
+    /// Sub-slices read once, with their operands (see [`crate::analyse::slices_read_once`]).
+    slices: HashMap<Var, Vec<Operand>>,
+    /// Buffers never written after they are read: their reads are recomputed, not recorded.
+    frozen: HashSet<Var>,
+    /// How many loops enclose the adjoint code being written.
+    depth: usize,
+    /// Loops popped until a mark (see [`Reverse::lp`]): nested loops of data-dependent length.
+    marked: BTreeSet<usize>,
+}
+
+impl Reverse<'_, '_> {
+    pub(super) fn read(&mut self, o: &Operand) {
+        if let (Some(v), Some(reads)) = (o.var(), self.reads.last_mut()) {
+            reads.insert(v);
+        }
+    }
+
+    /// Adds `contribution` into the adjoint of `o` (declaring it at the first contribution).
+    pub(super) fn contribute(&mut self, o: &Operand, contribution: TokenStream) -> TokenStream {
+        let Some(v) = &o.var() else { return TokenStream::new() };
+        if !self.cx.active.contains(v) {
+            return TokenStream::new();
+        }
+        let (rt, bar) = (&self.cx.rt, self.cx.bar(*v));
+        if self.cx.f.var(*v).param.is_some() {
+            // A tensor parameter's buffer may be a caller's discard buffer: skip the work.
+            if self.cx.f.var(*v).kind == Kind::Tensor {
+                quote!(if #rt::wanted(&*#bar) { #rt::accumulate(#bar, #contribution); })
+            } else {
+                quote!(#rt::accumulate(#bar, #contribution);)
+            }
+        } else if self.declared.contains(v) {
+            quote!(#rt::accumulate(&mut #bar, #contribution);)
+        } else {
+            self.declared.insert(*v);
+            quote!(let mut #bar = #contribution;)
+        }
+    }
+
+    /// The adjoint code of a block whose yields receive the given adjoints.
+    pub(super) fn block(
+        &mut self,
+        block: &Block,
+        yield_adjoints: &[Option<TokenStream>],
+    ) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        // A buffer written in place has one adjoint for the block that declares it (the
+        // function, or one run of a loop body or an arm), as long as the buffer it starts from.
+        let mut out = TokenStream::new();
+        let buffers = block.nodes.iter().flat_map(definitions);
+        for v in buffers.filter(|v| cx.f.var(*v).buffer && cx.active.contains(v)) {
+            let (bar, id) = (cx.bar(v), cx.id(v));
+            match cx.f.var(v).length {
+                // pushed into: as long as it is at the block's end
+                Some(len) => {
+                    let n = cx.id(len);
+                    out.extend(quote!(let mut #bar = #rt::adjoint_of_length(&#id, #n);));
+                    self.read(&Operand::Var(len));
+                }
+                None => out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);)),
+            }
+            self.read(&Operand::Var(v));
+            self.declared.insert(v);
+        }
+        for (y, adj) in block.yields.iter().zip(yield_adjoints) {
+            if let Some(adj) = adj {
+                out.extend(self.contribute(y, adj.clone()));
+            }
+        }
+        for node in block.nodes.iter().rev() {
+            let code = self.node(node);
+            out.extend(code);
+        }
+        out
+    }
+
+    pub(super) fn node(&mut self, node: &Node) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        match node {
+            Node::Opaque { .. } => TokenStream::new(),
+            Node::Store(st) => {
+                use crate::ir::StoreOp;
+                if !cx.active.contains(&st.buffer) {
+                    return TokenStream::new();
+                }
+                self.read(&st.index);
+                let (bar, i) = (cx.bar(st.buffer), cx.operand(&st.index));
+                let element = quote!(#rt::Clone::clone(&#bar[#i]));
+                let mut out = match st.op {
+                    StoreOp::Sub => {
+                        self.contribute(&st.value, quote!(#rt::rules::neg_vjp(&(), &(), &#bar[#i])))
+                    }
+                    _ => self.contribute(&st.value, element),
+                };
+                if st.op == StoreOp::Set {
+                    out.extend(quote!(#bar[#i] = #rt::zero_adjoint(&#bar[#i]);));
+                }
+                out
+            }
+            Node::Op(op) if !cx.active.contains(&op.out) || !self.declared.contains(&op.out) => {
+                TokenStream::new()
+            }
+            Node::Op(op) => {
+                let g = cx.bar(op.out);
+                let mut out = TokenStream::new();
+                match op.prim {
+                    Prim::Rule(rule)
+                        if cx.square(op, rule).is_some_and(|v| cx.active.contains(&v)) =>
+                    {
+                        let x = &op.args[0];
+                        self.read(x);
+                        let value = cx.value(x);
+                        let c = quote!(#rt::rules::square_vjp(&#value, &#g));
+                        out.extend(self.contribute(x, c));
+                    }
+                    Prim::Rule(rule) => {
+                        for (k, a) in op.args.iter().enumerate() {
+                            if rule.diff[k] && cx.is_active(a) {
+                                cx.rule_reads(op, rule, k).iter().for_each(|r| self.read(r));
+                                let c = cx.rule_call(op, rule, "vjp", k, &g);
+                                out.extend(self.contribute(a, c));
+                            }
+                        }
+                    }
+                    // An element, a sub-slice or a field: its adjoint adds into the same place
+                    // of the whole's adjoint, which is declared (zeros) at the first such read.
+                    Prim::Index | Prim::Slice | Prim::Field => {
+                        if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
+                            let bar = cx.bar(whole);
+                            op.args[1..].iter().for_each(|a| self.read(a));
+                            let place = match (op.prim, cx.views.reads.get(&op.out)) {
+                                (Prim::Field, _) => cx.place(op, &quote!(#bar)),
+                                (Prim::Slice, _) => {
+                                    let (start, end) =
+                                        (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
+                                    quote!(#bar[#start..#end])
+                                }
+                                (_, Some((_, Some(view), c))) => quote!(#view[#c]),
+                                _ => {
+                                    let i = cx.operand(&op.args[1]);
+                                    quote!(#bar[#i])
+                                }
+                            };
+                            if cx.f.var(whole).param.is_none() && !self.declared.contains(&whole) {
+                                let id = cx.id(whole);
+                                self.read(&op.args[0]);
+                                self.declared.insert(whole);
+                                out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+                            }
+                            let add = quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g)););
+                            out.extend(match op.prim {
+                                Prim::Field => {
+                                    self.read(&op.args[0]);
+                                    let skipped = cx.skipped(op);
+                                    quote!(if !#skipped { #add })
+                                }
+                                _ => add,
+                            });
+                        }
+                    }
+                    Prim::Store => {
+                        let i = cx.operand(&op.args[1]);
+                        if cx.is_active(&op.args[2]) {
+                            self.read(&op.args[1]);
+                            out.extend(
+                                self.contribute(&op.args[2], quote!(#rt::Clone::clone(&#g[#i]))),
+                            );
+                        }
+                        if cx.is_active(&op.args[0]) {
+                            self.read(&op.args[1]);
+                            let d = proc_macro2::Ident::new(
+                                "__autodiff_sum",
+                                proc_macro2::Span::mixed_site(),
+                            );
+                            let rest = quote!({ let mut #d = #rt::Clone::clone(&#g); #d[#i] = #rt::zero_adjoint(&#d[#i]); #d });
+                            out.extend(self.contribute(&op.args[0], rest));
+                        }
+                    }
+                    Prim::Build => {
+                        for (k, a) in op.args.iter().enumerate() {
+                            let k = syn::Index::from(k);
+                            out.extend(self.contribute(a, quote!(#rt::Clone::clone(&#g[#k]))));
+                        }
+                    }
+                    Prim::Call => out.extend(self.call(op, &g)),
+                }
+                out
+            }
+            Node::Branch(br) => self.branch(br),
+            Node::Loop(lp) => self.lp(lp),
+        }
+    }
+
+    /// Declares, before nested code, the adjoints of values from outside it (not in `inner`)
+    /// that it reads and so may add into: they must outlive the arm or iteration.
+    pub(super) fn predeclare(&mut self, inner: &HashSet<Var>, read: HashSet<Var>) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let mut outer: Vec<Var> = read
+            .into_iter()
+            .filter(|v| {
+                !inner.contains(v)
+                    && cx.active.contains(v)
+                    && cx.f.var(*v).param.is_none()
+                    && !self.declared.contains(v)
+            })
+            .collect();
+        outer.sort();
+        let mut out = TokenStream::new();
+        for v in outer {
+            let (bar, id) = (cx.bar(v), cx.id(v));
+            out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+            self.read(&Operand::Var(v));
+            self.declared.insert(v);
+        }
+        out
+    }
+}

@@ -1,0 +1,111 @@
+//! The forward sweep: the primal, keeping what the adjoint sweep reads (branches hand over
+//! their arms' values, loops push their tapes).
+
+use super::loops::costly;
+use super::{Reverse, marks, slot, tape};
+use crate::ir::{Block, LoopHead, Node};
+use crate::syntax::observes;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+impl Reverse<'_, '_> {
+    /// The forward sweep. `record`: branches hand over what their arms' adjoints read and loops
+    /// push their tapes; otherwise (inside a loop body, which its adjoint recomputes) plain.
+    pub(super) fn forward(&self, block: &Block, record: bool) -> TokenStream {
+        block.nodes.iter().map(|n| self.forward_node(n, record)).collect()
+    }
+
+    pub(super) fn forward_node(&self, node: &Node, record: bool) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        match node {
+            Node::Opaque { out: v, expr, .. } => {
+                let (b, expr) = (cx.binding(*v), cx.inactive(*v, expr));
+                quote!(let #b = #expr;)
+            }
+            Node::Op(op) => {
+                let (b, primal) = (cx.binding(op.out), cx.primal(op));
+                quote!(let #b = #primal;)
+            }
+            Node::Store(st) => cx.store(st, None),
+            Node::Branch(br) => {
+                let keeps =
+                    (record || self.recorded(node) || costly(node)) && self.branch_has_adjoint(br);
+                let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
+                if keeps {
+                    pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
+                }
+                let arms: Vec<TokenStream> = br
+                    .arms
+                    .iter()
+                    .enumerate()
+                    .map(|(k, arm)| {
+                        // A kept branch's nested branches hand over their values too.
+                        let code = self.forward(&arm.body, record || keeps);
+                        // Tensors yielded are copies (handles): the value may be read again.
+                        let mut values: Vec<TokenStream> =
+                            arm.body.yields.iter().map(|y| cx.owned(y)).collect();
+                        // The saved copies are taken before the yielded values move out.
+                        let mut keep = TokenStream::new();
+                        if keeps {
+                            let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                            let kept = format_ident!("__keep", span = Span::mixed_site());
+                            keep =
+                                quote!(let #kept = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
+                            for j in 0..br.arms.len() {
+                                values.push(if j == k { quote!(#kept) } else { quote!(#rt::None) });
+                            }
+                        }
+                        quote!({ #code #keep (#(#values),*) })
+                    })
+                    .collect();
+                let branch = cx.branch(br, &arms);
+                quote!(let (#(#pattern),*) = #branch;)
+            }
+            Node::Loop(lp) => {
+                let mut out = TokenStream::new();
+                for c in &lp.carried {
+                    let (o, init) = (cx.id(c.out), cx.owned(&c.init));
+                    out.extend(quote!(let mut #o = #init;));
+                }
+                // A loop records its tape wherever it runs in the forward sweep (its adjoint never
+                // runs it again); its body runs plain, since its adjoint recomputes it.
+                let taped = self.tapes.get(&lp.id).cloned().flatten();
+                let t = tape(lp.id);
+                let mut rest = self.forward(&lp.body, false);
+                if let Some(fields) = &taped {
+                    if self.marked.contains(&lp.id) {
+                        let m = marks(lp.id);
+                        out.extend(quote!(#m.push(#t.len());));
+                    }
+                    // The head is evaluated once more for its size hint, unless that could be
+                    // observed (`0..rng.count()`).
+                    let reserved = match &lp.head {
+                        LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. }
+                            if !observes(iter) =>
+                        {
+                            out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
+                            matches!(lp.head, LoopHead::Range { .. })
+                        }
+                        _ => false,
+                    };
+                    let entry = quote!((#(#rt::Clone::clone(&#fields),)*));
+                    // An integer range's size hint is its trip count: the reserve above holds
+                    // every push, and a push without a growth path (a call) keeps the loop's
+                    // values in registers.
+                    rest.extend(if reserved {
+                        quote!(#rt::push_reserved(&mut #t, #entry);)
+                    } else {
+                        quote!(#t.push(#entry);)
+                    });
+                }
+                for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+                    let (o, v) = (cx.id(c.out), cx.operand(y));
+                    rest.extend(quote!(#o = #v;));
+                }
+                out.extend(cx.loop_head(lp, cx.loop_starts(lp, false), rest));
+                out
+            }
+        }
+    }
+}

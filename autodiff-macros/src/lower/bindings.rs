@@ -1,0 +1,153 @@
+//! `let` -> values: a name bound to a new value, a copy, a buffer or a tuple of values.
+
+use super::context::Lowerer;
+use super::rename::rename;
+use crate::ir::{Node, Operand, Var};
+use crate::kind::Kind;
+use crate::syntax::contains_return;
+use syn::{Expr, Pat};
+
+impl<'s> Lowerer<'_> {
+    /// Lowers `let pat (: ty)? = init;`.
+    pub(super) fn lower_let(&mut self, local: &'s syn::Local) {
+        let Some(init) = &local.init else {
+            self.errors.error(
+                &local.pat,
+                "a `let` without a value cannot be differentiated",
+                "initialise the variable where it is declared, e.g. `let mut s = 0.0;`",
+            );
+            return;
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            self.errors.error(
+                else_token,
+                "`let ... else` cannot be differentiated",
+                "use `match` or `if let` with an `else` branch that returns",
+            );
+            return;
+        }
+        if contains_return(&init.expr) {
+            self.fail(
+                &init.expr,
+                "`return` inside a `let` initialiser cannot be differentiated",
+                "return from a statement: `if cond { return a; }` before the `let`",
+            );
+            return;
+        }
+        let (pat, ty) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+            p => (p, None),
+        };
+        match (pat, &*init.expr) {
+            (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                let first = self.vars.len();
+                let value = self.lower_expr(&init.expr);
+                let mut v = self.materialize(value, &pi.ident.to_string(), ty.clone(), first);
+                let info = &self.vars[v.0];
+                let data = !info.varied && matches!(info.kind, Kind::Int | Kind::Bool | Kind::Unknown);
+                if pi.mutability.is_some() && v.0 < first && data {
+                    // `let mut state = seed;`: inactive state of its own, which code kept as
+                    // written may change in place (`uniform(&mut state)`), not a second name
+                    // for `seed`.
+                    let (kind, ident) = (info.kind, info.ident.clone());
+                    let copy = self.new_var(&pi.ident.to_string(), kind, false);
+                    self.vars[copy.0].ty = ty;
+                    self.nodes.push(Node::Opaque { out: copy, expr: syn::parse_quote!(#ident), uses: vec![v] });
+                    v = copy;
+                }
+                // `let mut b: Vec<f64> = ..`: a buffer written in place (inside a loop body or
+                // an arm, a new buffer each time that code runs).
+                let fresh = v.0 >= first;
+                let vec = self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec);
+                // A `Vec` only ever assigned whole is a plain value, carried like a float.
+                let written = self.element_writes.contains(&pi.ident.to_string());
+                // A `let mut` of no known float kind (`vec![0usize; k]`, `Vec::new()`) written by
+                // element is a buffer of inactive data: what it holds never has a derivative
+                // (storing an active value into it is an error, below).
+                let data = self.vars[v.0].kind == Kind::Unknown && !self.vars[v.0].varied;
+                if pi.mutability.is_some() && fresh && (vec || data) && written {
+                    self.vars[v.0].buffer = true;
+                    self.vars[v.0].scoped = self.depth > 0;
+                    if vec {
+                        self.vars[v.0].varied |= self.any_active;
+                    }
+                }
+                self.env.bind(&pi.ident.to_string(), v, false);
+            }
+            (Pat::Wild(_), e) => self.lower_stmt_expr(e),
+            (Pat::Tuple(pt), Expr::Tuple(et)) if pt.elems.len() == et.elems.len() && ty.is_none() => {
+                let mut values = Vec::new();
+                for e in &et.elems {
+                    let first = self.vars.len();
+                    values.push((self.lower_expr(e), first));
+                }
+                for (p, (value, first)) in pt.elems.iter().zip(values) {
+                    let (p, ty) = match p {
+                        Pat::Type(t) => (&*t.pat, Some((*t.ty).clone())),
+                        p => (p, None),
+                    };
+                    match p {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            let v = self.materialize(value, &pi.ident.to_string(), ty, first);
+                            self.env.bind(&pi.ident.to_string(), v, false);
+                        }
+                        Pat::Wild(_) => {}
+                        other => self.errors.error(
+                            other,
+                            "this pattern cannot be differentiated",
+                            "bind each element of the tuple to a name",
+                        ),
+                    }
+                }
+            }
+            (other, _) => self.errors.error(
+                other,
+                "this `let` pattern cannot be differentiated",
+                "bind the value to a name (`let x = ...;`), or a tuple of names to a tuple of values",
+            ),
+        }
+    }
+
+    /// Gives `value` a value of its own named `name` (a constant becomes an assignment; a value
+    /// created since `first` is renamed; an existing value is shared).
+    pub fn materialize(
+        &mut self,
+        value: Operand,
+        name: &str,
+        ty: Option<syn::Type>,
+        first: usize,
+    ) -> Var {
+        let annotated = ty.as_ref().map(Kind::of_type).filter(|k| *k != Kind::Unknown);
+        match value {
+            Operand::Const(expr) => {
+                let kind = annotated.unwrap_or_else(|| Kind::of_const(&expr));
+                let v = self.new_var(name, kind, false);
+                self.vars[v.0].ty = ty;
+                let uses = rename(&expr, &self.env, &self.vars).uses;
+                self.nodes.push(Node::Opaque { out: v, expr, uses });
+                v
+            }
+            Operand::Var(v) if v.0 >= first && self.vars[v.0].param.is_none() => {
+                self.rename_var(v, name);
+                if let Some(k) = annotated {
+                    self.vars[v.0].kind = k;
+                }
+                if self.vars[v.0].ty.is_none() {
+                    self.vars[v.0].ty = ty;
+                }
+                v
+            }
+            // `let v: &[f64] = &m.v;`: a model's sequence field, borrowed as a slice.
+            Operand::Ref(v)
+                if v.0 >= first
+                    && matches!(ty, Some(syn::Type::Reference(ref r)) if matches!(*r.elem, syn::Type::Slice(_)))
+                    && self.nodes.iter().any(|n| matches!(n, Node::Op(op) if op.out == v && matches!(op.prim, crate::ir::Prim::Field))) =>
+            {
+                self.rename_var(v, name);
+                self.vars[v.0].kind = Kind::Seq(crate::kind::Seq::Slice);
+                v
+            }
+            Operand::Var(v) | Operand::Ref(v) => v,
+        }
+    }
+}

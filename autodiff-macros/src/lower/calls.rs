@@ -1,0 +1,290 @@
+//! Calls and methods: a rule-table method, a differentiable function's call (through its
+//! `_jvp`/`_vjp`), and what a call may not be handed.
+
+use super::context::Lowerer;
+use super::kinds::field_receiver_kind;
+use super::rename::rename;
+use crate::ir::{Form, Operand, Prim, Var};
+use crate::kind::Kind;
+use crate::rules;
+use syn::Expr;
+use syn::spanned::Spanned;
+
+impl<'s> Lowerer<'_> {
+    pub(super) fn lower_method(
+        &mut self,
+        mc: &'s syn::ExprMethodCall,
+        renamed: Expr,
+        uses: Vec<Var>,
+    ) -> Operand {
+        let name = mc.method.to_string();
+        if mc.turbofish.is_some() {
+            return self.fail(
+                &mc.method,
+                format!("`.{name}::<..>()` cannot be differentiated yet"),
+                "call the method without a turbofish, with the types given by a `let` annotation",
+            );
+        }
+        if matches!(name.as_str(), "clone" | "to_owned" | "to_vec")
+            && mc.args.is_empty()
+            && self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].buffer)
+        {
+            return self.fail(
+                mc,
+                "copying a buffer written in place cannot be differentiated yet",
+                "copy its elements into a new buffer: `let mut c = vec![0.0; b.len()];` then `c[i] = b[i]`",
+            );
+        }
+        if matches!(name.as_str(), "clone" | "to_owned") && mc.args.is_empty() {
+            // An owned copy of a borrowed tensor (`let mut h = x.clone();` of `x: &Tensor`) is
+            // a value of its own: loops carry owned tensors.
+            let borrowed_tensor = self.local_var(&mc.receiver).filter(|v| {
+                let info = &self.vars[v.0];
+                info.kind == Kind::Tensor && matches!(info.ty, Some(syn::Type::Reference(_)))
+            });
+            if let (Some(v), Some(rule)) = (borrowed_tensor, rules::tensor_method("clone", 1)) {
+                let args = vec![Operand::Var(v)];
+                return self.push_op(
+                    Prim::Rule(rule),
+                    Form::Method(mc.method.clone()),
+                    args,
+                    mc.span(),
+                    Kind::Tensor,
+                );
+            }
+            // A field cloned is not `Copy`: a tensor (or a nested model).
+            return self.lower_borrowed(&mc.receiver);
+        }
+        let operands = 1 + mc.args.len();
+        let receiver_kind = match self.model_field(&mc.receiver) {
+            Some(_) => field_receiver_kind(&name, operands),
+            None => self.infer_kind(&mc.receiver),
+        };
+        // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.
+        let rule = match rules::tensor_method(&name, operands)
+            .filter(|_| receiver_kind == Kind::Tensor)
+        {
+            Some(rule) => Some((rule, Kind::Tensor)),
+            None => match rules::algebra_method(&name, operands) {
+                Some((rule, true)) => Some((rule, Kind::Float)),
+                Some((rule, false)) => Some((rule, Kind::Algebra)),
+                None => rules::method(&name, operands).map(|rule| {
+                    (rule, if receiver_kind == Kind::Tensor { Kind::Tensor } else { Kind::Float })
+                }),
+            },
+        };
+        if let Some((rule, kind)) = rule {
+            let receiver = match self.model_field(&mc.receiver) {
+                Some((root, path)) if receiver_kind == Kind::Float => {
+                    self.read_field(root, path, mc.receiver.span(), Kind::Float)
+                }
+                _ => self.lower_borrowed(&mc.receiver),
+            };
+            let mut args = vec![receiver];
+            args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+            return self.push_op(
+                Prim::Rule(rule),
+                Form::Method(mc.method.clone()),
+                args,
+                mc.span(),
+                kind,
+            );
+        }
+        if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+            let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
+            return self.opaque(renamed, uses, kind);
+        }
+        if name == "to_vec" && rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
+            return self.fail(
+                mc,
+                "copying this sequence into a `Vec` cannot be differentiated: its elements are not known to be `f32` or `f64`",
+                "`x.to_vec()` works for sequences of `f32`/`f64` (a parameter or a `let` typed as one); otherwise index the sequence itself, or copy it element by element into a buffer you declare",
+            );
+        }
+        if self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].kind == Kind::Model) {
+            return self.fail(
+                &mc.method,
+                format!("a method of a model, `.{name}()`, cannot be differentiated"),
+                format!("write it as a #[differentiable] function that takes the model as a parameter: `{name}(model, ..)`"),
+            );
+        }
+        if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
+            // A problem inside the receiver (`model.forward(x).sum()`) is the one to report.
+            let before = self.errors.len();
+            if !matches!(&*mc.receiver, Expr::Path(_)) {
+                self.lower_borrowed(&mc.receiver);
+            }
+            if self.errors.len() > before {
+                return Self::unit();
+            }
+            return self.fail(
+                &mc.method,
+                format!("no derivative rule for the method `.{name}()` on a value that depends on an active parameter"),
+                format!(
+                    "methods with derivatives: {}; wrap the call in `detach(..)` if no gradient should flow through it",
+                    rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        // A method of an inactive receiver (e.g. `self.g(x)`): differentiated through its
+        // `_jvp`/`_vjp` companions.
+        if self.refuse_mut_state(std::iter::once(&*mc.receiver).chain(&mc.args)) {
+            return Self::unit();
+        }
+        let mut args = vec![self.lower_borrowed(&mc.receiver)];
+        args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
+        self.check_call_args(&args[1..], mc.args.iter());
+        let kind = self.call_result_kind(&args[1..]);
+        self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), kind)
+    }
+
+    pub(super) fn lower_call(
+        &mut self,
+        call: &'s syn::ExprCall,
+        renamed: Expr,
+        uses: Vec<Var>,
+    ) -> Operand {
+        let Expr::Path(fp) = &*call.func else {
+            return self.fail(
+                &call.func,
+                "calling this expression cannot be differentiated",
+                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+            );
+        };
+        let segs: Vec<String> = fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segs.last().cloned().unwrap_or_default();
+        if matches!(last.as_str(), "detach" | "no_grad") {
+            let kind = call.args.first().map_or(Kind::Unknown, |a| match a {
+                Expr::Closure(c) => self.infer_kind(&c.body),
+                a => self.infer_kind(a),
+            });
+            return self.opaque(renamed, uses, kind);
+        }
+        let float_fn = segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64");
+        if float_fn {
+            if let Some(rule) = rules::method(&last, call.args.len()) {
+                let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+                return self.push_op(
+                    Prim::Rule(rule),
+                    Form::Path(fp.clone()),
+                    args,
+                    call.span(),
+                    Kind::Float,
+                );
+            }
+            if rules::INACTIVE_METHODS.contains(&last.as_str()) {
+                return self.opaque(renamed, uses, Kind::Bool);
+            }
+            return self.fail(
+                fp,
+                format!("no derivative rule for `{}`", segs.join("::")),
+                format!(
+                    "functions with derivatives: {}",
+                    rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        let vector_type = segs.len() >= 2 && {
+            let t = &segs[segs.len() - 2];
+            (t.starts_with("Vector") || t.starts_with("SVector"))
+                && t.trim_start_matches(|c: char| c.is_alphabetic())
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        };
+        if vector_type && last == "new" {
+            let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+            return self.push_op(
+                Prim::Build,
+                Form::Path(fp.clone()),
+                args,
+                call.span(),
+                Kind::Algebra,
+            );
+        }
+        if self.local_var(&call.func).is_some() {
+            return self.fail(
+                &call.func,
+                "calling a closure or function value cannot be differentiated",
+                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+            );
+        }
+        let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();
+        if !args.iter().any(|a| self.varied(a)) {
+            // Only inactive arguments (`Vec::with_capacity(x.len())`): a constant.
+            let kind = self.infer_kind(&Expr::Call(call.clone()));
+            return self.opaque(renamed, uses, kind);
+        }
+        if self.refuse_mut_state(call.args.iter()) {
+            return Self::unit();
+        }
+        self.check_call_args(&args, call.args.iter());
+        // `Tensor::cat(..)`: the functions of `Tensor` return tensors; `meshgrid`, several.
+        let kind = if segs.iter().any(|s| s == "Tensor") && last == "meshgrid" {
+            Kind::Seq(crate::kind::Seq::Tensors)
+        } else if segs.iter().any(|s| s == "Tensor") {
+            Kind::Tensor
+        } else {
+            self.call_result_kind(&args)
+        };
+        self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind)
+    }
+
+    /// What a call of a differentiable function returns, as far as syntax shows: a tensor when
+    /// it takes one (functions of tensors return tensors), else unknown (usually a float).
+    pub(super) fn call_result_kind(&self, args: &[Operand]) -> Kind {
+        if args.iter().any(|a| self.kind(a) == Kind::Tensor) { Kind::Tensor } else { Kind::Unknown }
+    }
+
+    /// A differentiated call's adjoint runs the callee again (its `_vjp` recomputes it), so a
+    /// callee handed `&mut` state (a random number generator) would change it a second time:
+    /// refused, each such argument an error (DESIGN.md: "Nothing runs twice that can observe
+    /// it"). Returns whether there was one.
+    pub(super) fn refuse_mut_state<'a>(&mut self, exprs: impl Iterator<Item = &'a Expr>) -> bool {
+        let mut refused = false;
+        let held: Vec<&Expr> = exprs.filter(|e| self.holds_mut_state(e)).collect();
+        for e in held {
+            self.errors.error(
+                e,
+                "a differentiated call cannot be handed `&mut` state: its adjoint would run the callee again and change the state a second time",
+                "take what the callee needs from the state before the call and pass the values: `let z = rng.normal(); g(x, z)`",
+            );
+            refused = true;
+        }
+        refused
+    }
+
+    /// Whether an argument hands over `&mut` state: `&mut s`, a `&mut` parameter or `let`, or
+    /// `self` in a `&mut self` method.
+    pub(super) fn holds_mut_state(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Reference(r) => r.mutability.is_some(),
+            Expr::Paren(p) => self.holds_mut_state(&p.expr),
+            Expr::Path(p) if p.path.is_ident("self") => self.mut_self,
+            _ => self.local_var(e).is_some_and(|v| {
+                matches!(&self.vars[v.0].ty, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+            }),
+        }
+    }
+
+    /// The callee's `_jvp`/`_vjp` take a tangent/adjoint for each of its float parameters, so
+    /// each argument must be known to be a float or not.
+    pub(super) fn check_call_args<'a>(
+        &mut self,
+        args: &[Operand],
+        exprs: impl Iterator<Item = &'a Expr>,
+    ) {
+        for (a, e) in args.iter().zip(exprs) {
+            if a.var().is_some_and(|v| self.vars[v.0].buffer) {
+                // Allowed when nothing writes the buffer afterwards (checked after lowering).
+                continue;
+            }
+            if !self.varied(a) && self.kind(a) == Kind::Unknown {
+                self.errors.error(
+                    e,
+                    "cannot tell whether this argument is a float",
+                    "the callee's `_jvp`/`_vjp` take a tangent or adjoint for every float parameter (and every model it differentiates): bind a float argument with its type first, e.g. `let c: f64 = ...;`; a model is passed on only by a function that differentiates with respect to it too",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! What syntax tells of an expression's type ([`Kind`]), for values the IR creates.
+
+use super::context::Lowerer;
+use super::expr::arithmetic;
+use crate::kind::Kind;
+use crate::rules;
+use syn::{BinOp, Expr};
+
+impl<'s> Lowerer<'_> {
+    /// What syntax tells of an expression's type.
+    pub fn infer_kind(&self, e: &Expr) -> Kind {
+        match e {
+            Expr::Lit(_) => Kind::of_const(e),
+            Expr::Path(_) => match self.local_var(e) {
+                Some(v) => self.vars[v.0].kind,
+                None => Kind::of_const(e),
+            },
+            Expr::Paren(p) => self.infer_kind(&p.expr),
+            Expr::Group(g) => self.infer_kind(&g.expr),
+            Expr::Binary(b) if arithmetic(&b.op).is_some() => {
+                self.infer_kind(&b.left).join(self.infer_kind(&b.right))
+            }
+            // Bit operations: integers (or bools, for `&`, `|`, `^` of bools).
+            Expr::Binary(b) if matches!(b.op, BinOp::Shl(_) | BinOp::Shr(_)) => {
+                self.infer_kind(&b.left)
+            }
+            Expr::Binary(b)
+                if matches!(b.op, BinOp::BitAnd(_) | BinOp::BitOr(_) | BinOp::BitXor(_)) =>
+            {
+                self.infer_kind(&b.left).join(self.infer_kind(&b.right))
+            }
+            Expr::Binary(_) => Kind::Bool,
+            Expr::Unary(u) => self.infer_kind(&u.expr),
+            Expr::Cast(c) => Kind::of_type(&c.ty),
+            Expr::Reference(r) if self.model_field(&r.expr).is_some() => Kind::Tensor,
+            // `&v` of a `Vec` or an array is used as a slice.
+            Expr::Reference(r) => match self.infer_kind(&r.expr) {
+                Kind::Seq(crate::kind::Seq::Vec | crate::kind::Seq::Array) => {
+                    Kind::Seq(crate::kind::Seq::Slice)
+                }
+                k => k,
+            },
+            Expr::Field(_) if self.model_field(e).is_some() => Kind::Float,
+            Expr::Array(a) => match a.elems.first().map(|x| self.infer_kind(x)) {
+                Some(Kind::Float) => Kind::Seq(crate::kind::Seq::Array),
+                _ => Kind::Unknown,
+            },
+            Expr::Repeat(r) if self.infer_kind(&r.expr) == Kind::Float => {
+                Kind::Seq(crate::kind::Seq::Array)
+            }
+            // `vec![0.0; n]`, `vec![a, b]` of floats
+            Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let tokens = &m.mac.tokens;
+                match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+                    Ok(Expr::Repeat(r)) if self.infer_kind(&r.expr) == Kind::Float => {
+                        Kind::Seq(crate::kind::Seq::Vec)
+                    }
+                    Ok(Expr::Array(a))
+                        if a.elems.first().is_some_and(|x| self.infer_kind(x) == Kind::Float) =>
+                    {
+                        Kind::Seq(crate::kind::Seq::Vec)
+                    }
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::Index(ix)
+                if self.infer_kind(&ix.expr) == Kind::Seq(crate::kind::Seq::Tensors) =>
+            {
+                Kind::Tensor
+            }
+            Expr::Index(ix)
+                if self
+                    .local_var(&ix.expr)
+                    .is_some_and(|v| self.element_kind(v) != Kind::Float) =>
+            {
+                self.local_var(&ix.expr).map_or(Kind::Unknown, |v| self.element_kind(v))
+            }
+            Expr::MethodCall(mc) => {
+                let name = mc.method.to_string();
+                let receiver = match self.model_field(&mc.receiver) {
+                    Some(_) => field_receiver_kind(&name, 1 + mc.args.len()),
+                    None => self.infer_kind(&mc.receiver),
+                };
+                if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                    return Kind::Tensor;
+                }
+                if name == "len" {
+                    Kind::Int
+                } else if rules::INACTIVE_METHODS.contains(&name.as_str()) {
+                    Kind::Bool
+                } else if matches!(name.as_str(), "clone" | "to_owned") {
+                    receiver
+                } else if rules::method(&name, 1 + mc.args.len()).is_some() {
+                    if receiver == Kind::Int { Kind::Int } else { Kind::Float }
+                } else {
+                    Kind::Unknown
+                }
+            }
+            Expr::Call(c) => {
+                let Expr::Path(fp) = &*c.func else { return Kind::Unknown };
+                let segs: Vec<String> =
+                    fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                match segs.last().map(String::as_str) {
+                    Some("detach") => c.args.first().map_or(Kind::Unknown, |a| self.infer_kind(a)),
+                    Some("no_grad") => match c.args.first() {
+                        Some(Expr::Closure(cl)) => self.infer_kind(&cl.body),
+                        _ => Kind::Unknown,
+                    },
+                    _ if segs.len() >= 2
+                        && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") =>
+                    {
+                        Kind::Float
+                    }
+                    Some("meshgrid") if segs.iter().any(|s| s == "Tensor") => {
+                        Kind::Seq(crate::kind::Seq::Tensors)
+                    }
+                    _ if segs.iter().any(|s| s == "Tensor") => Kind::Tensor,
+                    _ if c.args.iter().any(|a| self.infer_kind(a) == Kind::Tensor) => Kind::Tensor,
+                    _ => Kind::Unknown,
+                }
+            }
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => self.infer_kind(e),
+                _ => Kind::Unknown,
+            },
+            Expr::If(i) => match i.then_branch.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => self.infer_kind(e),
+                _ => Kind::Unknown,
+            },
+            _ => Kind::Unknown,
+        }
+    }
+}
+
+/// Float methods that tensors have too (elementwise): on a model's field, they leave its kind
+/// open, and the field is taken for a tensor.
+pub(super) const TENSOR_FLOAT_METHODS: &[&str] =
+    &["tanh", "exp", "ln", "sin", "cos", "sqrt", "powi", "powf", "abs"];
+
+/// The kind of a model's field used as the receiver of `.name()`: a float when only floats have
+/// the method (`m.a.max(x)`, `m.b.recip()`), else a tensor (a tensor cannot be read by value, so
+/// a receiver is the likelier tensor).
+pub(super) fn field_receiver_kind(name: &str, operands: usize) -> Kind {
+    let float_only = rules::method(name, operands).is_some()
+        && rules::tensor_method(name, operands).is_none()
+        && !TENSOR_FLOAT_METHODS.contains(&name);
+    if float_only { Kind::Float } else { Kind::Tensor }
+}

@@ -1,0 +1,294 @@
+//! Statements that write: assignments to names (`s = ..`, `s += ..`), element writes into
+//! arrays and buffers (`b[i] = ..`, `b.push(..)`), and expressions kept for their effect.
+
+use super::context::Lowerer;
+use super::rename::rename;
+use crate::ir::{Node, Operand, Var};
+use crate::kind::Kind;
+use syn::Expr;
+use syn::spanned::Spanned;
+
+impl<'s> Lowerer<'_> {
+    /// Lowers an expression whose value is discarded.
+    pub fn lower_stmt_expr(&mut self, e: &'s Expr) {
+        match e {
+            Expr::MethodCall(mc)
+                if mc.method == "push"
+                    && mc.args.len() == 1
+                    && self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].buffer) =>
+            {
+                use crate::ir::{Store, StoreOp};
+                let Some(buffer) = self.local_var(&mc.receiver) else { return };
+                if self.vars[buffer.0].scoped {
+                    self.pushed.insert(buffer);
+                }
+                let id = self.vars[buffer.0].ident.clone();
+                let index = self.opaque(syn::parse_quote!(#id.len()), vec![buffer], Kind::Int);
+                let value = self.lower_expr(&mc.args[0]);
+                if self.inactive_buffer_takes(buffer, &value, e) {
+                    return;
+                }
+                self.nodes.push(Node::Store(Store { buffer, index, value, op: StoreOp::Push }));
+            }
+            Expr::Assign(a) => self.lower_assign(&a.left, &a.right, None),
+            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => {
+                self.lower_assign(&b.left, &b.right, Some(&b.op))
+            }
+            Expr::If(_) | Expr::Match(_) => {
+                self.lower_branch(e, false);
+            }
+            Expr::Block(b) if b.label.is_none() => {
+                self.lower_block_value(&b.block);
+            }
+            Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
+            Expr::Macro(m) => {
+                self.unsupported_macro(&m.mac);
+            }
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                let r = rename(e, &self.env, &self.vars);
+                if r.mentions_varied || r.mutates_local || r.has_return {
+                    self.lower_loop(e);
+                } else {
+                    self.opaque(r.expr, r.uses, Kind::Unknown);
+                }
+            }
+            _ => {
+                let r = rename(e, &self.env, &self.vars);
+                let changed_buffer = self.vars.iter().enumerate().find(|(i, v)| {
+                    v.buffer
+                        && v.varied
+                        && r.uses.contains(&Var(*i))
+                        && crate::syntax::mutates_buffer(&r.expr, &v.ident)
+                });
+                if let Some((_, v)) = changed_buffer {
+                    self.errors.error(
+                        e,
+                        format!("this changes the buffer `{}` in a way that cannot be differentiated", v.ident),
+                        "write its elements with `b[i] = ..`, `b[i] += ..` or `b.push(..)`, or fill a new buffer",
+                    );
+                } else if r.mutates_local {
+                    self.errors.error(
+                        e,
+                        "this statement changes a local in a way that cannot be differentiated",
+                        "assign with `x = ...` or `x += ...` at the level of a statement",
+                    );
+                } else if r.has_macro {
+                    self.errors.error(
+                        e,
+                        "macro calls cannot be differentiated",
+                        super::block::MACRO_HELP,
+                    );
+                } else {
+                    self.opaque(r.expr, r.uses, Kind::Unknown);
+                }
+            }
+        }
+    }
+
+    /// Lowers `place = value` or `place op= value`.
+    pub(super) fn lower_assign(
+        &mut self,
+        place: &'s Expr,
+        value: &'s Expr,
+        op: Option<&syn::BinOp>,
+    ) {
+        if let Expr::Index(ix) = place {
+            return self.lower_store(ix, value, op);
+        }
+        let Expr::Path(p) = place else {
+            self.errors.error(
+                place,
+                "assignment to this place cannot be differentiated yet",
+                "assign to a local variable: `let mut y = ...; y = ...;`",
+            );
+            return;
+        };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            self.errors.error(
+                place,
+                "assignment to a path cannot be differentiated",
+                "assign to a local variable",
+            );
+            return;
+        };
+        let Some(binding) = self.env.lookup(&name).cloned() else {
+            self.errors.error(
+                place,
+                format!("`{name}` is not a local variable of this function"),
+                "differentiable functions assign only to their own `let mut` variables",
+            );
+            return;
+        };
+        if self.vars[binding.var.0].buffer {
+            // (A copy or a collection is a buffer filled element by element as it is made.)
+            let (what, help) = if self.element_writes.contains(&name) {
+                (
+                    "is written element by element",
+                    "write its elements (`b[i] = ..`), or keep the new value in a variable of its own",
+                )
+            } else {
+                (
+                    "is a buffer filled in place (by `.to_vec()`, `.clone()` or `.collect()`)",
+                    "write its elements instead (`for i in 0..b.len() { b[i] = .. }`), or keep each new value in a `let` of its own",
+                )
+            };
+            self.errors.error(
+                place,
+                format!("`{name}` {what}, so it cannot also be assigned whole"),
+                help,
+            );
+            return;
+        }
+        if binding.active_param {
+            self.errors.error(
+                place,
+                format!("cannot assign to `{name}`: it is a parameter we differentiate with respect to"),
+                format!(
+                    "the gradient is taken at the value passed in (PyTorch: \"a leaf Variable that requires grad is used in an in-place operation\"); copy it first: `let mut {name}_local = {name};`"
+                ),
+            );
+            return;
+        }
+        let first = self.vars.len();
+        let result = match op {
+            None => self.lower_expr(value),
+            Some(op) => {
+                let bin = compound_to_binary(op);
+                self.lower_binary(bin, Operand::Var(binding.var), value, place.span())
+            }
+        };
+        let v = self.materialize(result, &name, None, first);
+        self.env.assign(&name, v);
+    }
+
+    /// `a[i] = value` or `a[i] op= value` on a local array: the array is a value, so this makes
+    /// a new one with element `i` replaced.
+    pub(super) fn lower_store(
+        &mut self,
+        ix: &'s syn::ExprIndex,
+        value: &'s Expr,
+        op: Option<&syn::BinOp>,
+    ) {
+        use crate::ir::{Form, Prim};
+        let target = match &*ix.expr {
+            Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+            _ => None,
+        };
+        let binding = target.as_ref().and_then(|n| self.env.lookup(n).cloned());
+        let Some((name, binding)) = target.zip(binding) else {
+            self.errors.error(
+                &ix.expr,
+                "only local arrays can be written element by element",
+                "declare the buffer in the function: `let mut y = [0.0; 3];`",
+            );
+            return;
+        };
+        let kind = self.vars[binding.var.0].kind;
+        if binding.active_param || self.vars[binding.var.0].param.is_some() {
+            self.errors.error(
+                &ix.expr,
+                format!("cannot write into the parameter `{name}`"),
+                format!("copy it into a local array first: `let mut {name}_local = {name};`"),
+            );
+            return;
+        }
+        let buffer = self.vars[binding.var.0].buffer;
+        if !buffer && !matches!(kind, Kind::Seq(crate::kind::Seq::Array) | Kind::Algebra) {
+            let help = if kind == Kind::Seq(crate::kind::Seq::Vec) {
+                "declare the buffer with `let mut` where it starts: `let mut b: Vec<f64> = vec![0.0; n];`"
+            } else {
+                "write into a local array (`let mut y = [0.0; N];`) or a `Vec` buffer (`let mut b: Vec<f64> = vec![0.0; n];`)"
+            };
+            self.errors.error(
+                &ix.expr,
+                format!("writing into `{name}` element by element cannot be differentiated"),
+                help,
+            );
+            return;
+        }
+        let index = self.lower_expr(&ix.index);
+        if self.varied(&index) {
+            self.errors.error(
+                &ix.index,
+                "an index cannot depend on an active parameter",
+                "compute indices from integers",
+            );
+            return;
+        }
+        // `b[i] op= v` is `b[i] = b[i] op v`, except `+=`/`-=` into a buffer, which add in place.
+        let read_modify = |this: &mut Self, op: &syn::BinOp| {
+            let element = vec![Operand::Var(binding.var), index.clone()];
+            let old = this.push_op(Prim::Index, Form::Index, element, ix.span(), Kind::Float);
+            this.lower_binary(compound_to_binary(op), old, value, ix.span())
+        };
+        if buffer {
+            use crate::ir::{Store, StoreOp};
+            let (op, value) = match op {
+                None => (StoreOp::Set, self.lower_expr(value)),
+                Some(syn::BinOp::AddAssign(_)) => (StoreOp::Add, self.lower_expr(value)),
+                Some(syn::BinOp::SubAssign(_)) => (StoreOp::Sub, self.lower_expr(value)),
+                Some(op) => (StoreOp::Set, read_modify(self, op)),
+            };
+            if self.inactive_buffer_takes(binding.var, &value, &ix.expr) {
+                return;
+            }
+            self.nodes.push(Node::Store(Store { buffer: binding.var, index, value, op }));
+            return;
+        }
+        let new_value = match op {
+            None => self.lower_expr(value),
+            Some(op) => read_modify(self, op),
+        };
+        let array = self.push_op(
+            Prim::Store,
+            Form::Store,
+            vec![Operand::Var(binding.var), index, new_value],
+            ix.span(),
+            kind,
+        );
+        if let Operand::Var(v) = array {
+            self.rename_var(v, &name);
+            self.vars[v.0].varied |= self.vars[binding.var.0].varied;
+            self.env.assign(&name, v);
+        }
+    }
+
+    /// Whether a value that depends on an active parameter is stored into a buffer of inactive
+    /// data (whose element type the macro cannot see): reported, since its derivative would be
+    /// lost.
+    pub(super) fn inactive_buffer_takes(
+        &mut self,
+        buffer: Var,
+        value: &Operand,
+        at: &Expr,
+    ) -> bool {
+        if self.vars[buffer.0].varied || !self.varied(value) {
+            return false;
+        }
+        let name = self.vars[buffer.0].ident.to_string();
+        self.errors.error(
+            at,
+            format!("`{name}` holds values that depend on an active parameter, but its element type is not known to be a float"),
+            format!("give it a float type: `let mut {name}: Vec<f64> = ..`"),
+        );
+        true
+    }
+}
+
+/// `+=` -> `+`, and so on.
+pub(super) fn compound_to_binary(op: &syn::BinOp) -> syn::BinOp {
+    use syn::BinOp::*;
+    match op {
+        AddAssign(t) => Add(syn::Token![+](t.spans[0])),
+        SubAssign(t) => Sub(syn::Token![-](t.spans[0])),
+        MulAssign(t) => Mul(syn::Token![*](t.spans[0])),
+        DivAssign(t) => Div(syn::Token![/](t.spans[0])),
+        RemAssign(t) => Rem(syn::Token![%](t.spans[0])),
+        BitXorAssign(t) => BitXor(syn::Token![^](t.spans[0])),
+        BitAndAssign(t) => BitAnd(syn::Token![&](t.spans[0])),
+        BitOrAssign(t) => BitOr(syn::Token![|](t.spans[0])),
+        ShlAssign(t) => Shl(syn::Token![<<](t.spans[0])),
+        ShrAssign(t) => Shr(syn::Token![>>](t.spans[0])),
+        other => *other,
+    }
+}
