@@ -64,13 +64,7 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
     }
     let result = cx.lower_fn_body(body);
     let nodes = std::mem::take(&mut cx.nodes);
-    let f = Function {
-        vars: cx.vars,
-        params,
-        body: Block { nodes, yields: vec![result] },
-        items: cx.items,
-    };
-    f
+    Function { vars: cx.vars, params, body: Block { nodes, yields: vec![result] }, items: cx.items }
 }
 
 /// What [`Lowerer::checkpoint`] saves.

@@ -6,7 +6,7 @@ use crate::kind::Kind;
 use crate::rules;
 use syn::{BinOp, Expr};
 
-impl<'s> Lowerer<'_> {
+impl Lowerer<'_> {
     /// What syntax tells of an expression's type.
     pub fn infer_kind(&self, e: &Expr) -> Kind {
         match e {

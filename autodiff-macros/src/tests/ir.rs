@@ -1,0 +1,120 @@
+//! Snapshots of the IR dump: what lowering makes of small functions.
+
+use super::ir;
+use quote::quote;
+
+#[test]
+fn ir_of_straight_line_code() {
+    let got = ir(quote! {
+        fn f(x: f64, c: f64) -> f64 { c * x.sin() + x + c }
+    });
+    let expected = "\
+params x (active), c (active)
+t = sin(x) [varied]
+t_1 = mul(c, t) [varied]
+t_2 = add(t_1, x) [varied]
+t_3 = add(t_2, c) [varied]
+yield (t_3)
+";
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn ir_of_mutation_branches_and_early_return() {
+    let got = ir(quote! {
+        fn g(x: f64, n: usize) -> f64 {
+            let mut s = 0.0;
+            if n > 2 { s += x * x; } else { s = x.exp(); }
+            if x < 0.0 { return -s; }
+            s * (n as f64)
+        }
+    });
+    let expected = "\
+params x (active), n
+s = const 0.0
+(s_3 [varied]) = if n > 2 {
+  then =>
+    t = mul(x, x) [varied]
+    s_1 = add(s, t) [varied]
+    yield (s_1)
+  else =>
+    s_2 = exp(x) [varied]
+    yield (s_2)
+}
+(result [varied]) = if x < 0.0 {
+  then =>
+    t_3 = neg(s_3) [varied]
+    yield (t_3)
+  else =>
+    t_4 = const (n as f64)
+    t_5 = mul(s_3, t_4) [varied]
+    yield (t_5)
+}
+yield (result)
+";
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn ir_of_match_and_calls() {
+    let got = ir(quote! {
+        fn h(x: f64, k: u8) -> f64 {
+            let y = match k { 0 => x, v if v > 3 => g(x, 2.0), _ => 1.0 };
+            detach(y * 2.0) + y
+        }
+    });
+    let expected = "\
+params x (active), k
+(y [varied]) = match k {
+  0 =>
+    yield (x)
+  v if v > 3 =>
+    t = call g(x, 2.0) [varied]
+    yield (t)
+  _ =>
+    yield (1.0)
+}
+t_2 = const detach(y * 2.0)
+t_3 = add(t_2, y) [varied]
+yield (t_3)
+";
+    assert_eq!(got, expected);
+}
+
+/// `return` from inside a loop becomes a `break` and a `return` after the loop; a returned
+/// value that reads the loop's own names is kept in a variable declared before the loop.
+#[test]
+fn return_inside_a_loop_breaks_and_returns_after_it() {
+    let dump = ir(quote! {
+        fn f(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                if x[i] > 1.0 { return s * 2.0; }
+                if x[i] < -1.0 { return x[i]; }
+                s += x[i];
+            }
+            s
+        }
+    });
+    assert!(dump.contains("autodiff_return1_2 = const 1usize"), "{dump}");
+    assert!(
+        dump.contains("autodiff_value1 = const :: autodiff::__private::placeholder()"),
+        "{dump}"
+    );
+    assert!(dump.contains("autodiff_value1_2 = index(x, i)"), "{dump}");
+    assert!(dump.contains("if autodiff_return1_6 == 1usize {"), "{dump}");
+    assert!(dump.contains("if autodiff_return1_6 == 2usize {"), "{dump}");
+}
+
+/// An element read twice at an index computed the same way is read once, so its adjoint is
+/// summed in a register; an index from a call (which may differ between calls) is read again.
+#[test]
+fn a_computed_index_read_twice_is_read_once() {
+    let dump = ir(quote! {
+        fn f(x: &[f64], i: usize) -> f64 {
+            x[i + 1] * x[i + 1] + x[next(i)] * x[next(i)]
+        }
+    });
+    assert_eq!(dump.matches("index(x, ").count(), 3, "{dump}");
+    assert_eq!(dump.matches("const i + 1").count(), 1, "{dump}");
+}

@@ -1,0 +1,126 @@
+//! The rewrite stage on its own (`crate::rewrite`): what each pass makes of a body, as source
+//! text with whitespace removed.
+
+use super::squash;
+use crate::diagnostics::Errors;
+use crate::parse;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+
+/// The body of `item` after the rewrite stage.
+fn rewritten(item: TokenStream) -> String {
+    let mut errors = Errors::default();
+    let opts = parse::options(quote!(), &mut errors);
+    let item_fn: syn::ItemFn = syn::parse2(item).expect("a function");
+    let desc = parse::function(item_fn, &opts, &mut errors).expect("a valid signature");
+    squash(&crate::rewrite::rewrite(&desc).to_token_stream().to_string())
+}
+
+#[test]
+fn a_labelled_break_sets_a_flag_that_the_outer_loop_reads() {
+    let got = rewritten(quote! {
+        fn f(x: &[f64], n: usize) -> f64 {
+            let mut s = 0.0;
+            'outer: for i in 0..n {
+                for j in 0..n {
+                    if x[j] > 1.0 { break 'outer; }
+                    s += x[j] * x[i];
+                }
+            }
+            s
+        }
+    });
+    let expected = squash(
+        "{ let mut s = 0.0; let mut __autodiff_exit1: usize = 0;
+           for i in 0..n {
+               for j in 0..n { if x[j] > 1.0 { __autodiff_exit1 = 1usize; break; } s += x[j] * x[i]; }
+               if __autodiff_exit1 == 1 { break; }
+               if __autodiff_exit1 == 2 { __autodiff_exit1 = 0; continue; }
+           }
+           s }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_return_inside_a_loop_breaks_and_returns_after_it() {
+    let got = rewritten(quote! {
+        fn f(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() { if x[i] < 0.0 { return s; } s += x[i]; }
+            s
+        }
+    });
+    let expected = squash(
+        "{ let mut s = 0.0; let mut __autodiff_return1: usize = 0;
+           for i in 0..x.len() { if x[i] < 0.0 { __autodiff_return1 = 1usize; break; } s += x[i]; }
+           if __autodiff_return1 == 1usize { return s; }
+           s }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_mapped_sum_becomes_an_index_loop() {
+    let got = rewritten(quote! {
+        fn f(x: &[f64]) -> f64 { x.iter().map(|v| v * v).sum::<f64>() }
+    });
+    let expected = squash(
+        "{ { let mut __autodiff_acc2: f64 = -0.0;
+             for __autodiff_k1 in 0..((x).len()) {
+                 let __autodiff_item3 = { let v = x[__autodiff_k1]; v * v };
+                 __autodiff_acc2 += __autodiff_item3;
+             }
+             __autodiff_acc2 } }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn an_enumerated_loop_binds_its_items_by_index() {
+    let got = rewritten(quote! {
+        fn f(x: &[f64], w: f64) -> f64 {
+            let mut s = 0.0;
+            for (i, &xi) in x.iter().enumerate() { s += xi * w * i as f64; }
+            s
+        }
+    });
+    let expected = squash(
+        "{ let mut s = 0.0;
+           for __autodiff_k1 in 0..((x).len()) {
+               let i = __autodiff_k1; let xi = x[__autodiff_k1]; { s += xi * w * i as f64; }
+           }
+           s }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_copy_and_an_in_place_method_become_element_writes() {
+    let got = rewritten(quote! {
+        fn f(x: &[f64]) -> f64 { let mut b = x.to_vec(); b.reverse(); b[0] }
+    });
+    let expected = squash(
+        "{ let mut b = {
+               let mut __autodiff_collected2 = vec![0.0; (x).len()];
+               for __autodiff_k1 in 0..((x).len()) { __autodiff_collected2[__autodiff_k1] = x[__autodiff_k1]; }
+               __autodiff_collected2
+           };
+           { let __autodiff_n5 = (b).len();
+             for __autodiff_k3 in 0..__autodiff_n5 / 2 {
+                 let __autodiff_t4 = b[__autodiff_k3];
+                 b[__autodiff_k3] = b[__autodiff_n5 - 1 - __autodiff_k3];
+                 b[__autodiff_n5 - 1 - __autodiff_k3] = __autodiff_t4;
+             } };
+           b[0] }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn iterators_of_other_things_are_left_as_written() {
+    // `idx` is a Vec of integers, not a sequence of floats: nothing to rewrite.
+    let body = "{ let idx: Vec<usize> = vec![2, 0]; idx.iter().map(|i| x[*i]).sum::<f64>() }";
+    let got = rewritten(format!("fn f(x: &[f64]) -> f64 {body}").parse().expect("tokens"));
+    assert_eq!(got, squash(body));
+}

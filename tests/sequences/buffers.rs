@@ -1,0 +1,385 @@
+//! Local `Vec` buffers written in place: by element, by `push`, through `iter_mut()` places and
+//! `fill`; declared inside loop bodies and branch arms (a new one each run); without a type
+//! annotation; and their lengths read after a loop that grows them.
+
+use autodiff::prelude::*;
+
+use super::{norm2, norm2_jvp, norm2_vjp};
+use crate::common::check;
+
+// `squares[0] = squares[0] * w` deliberately reads the element it then overwrites.
+#[allow(clippy::assign_op_pattern)]
+#[differentiable]
+fn buffered(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut squares: Vec<f64> = vec![0.0; n];
+    for i in 0..n {
+        squares[i] = x[i] * x[i];
+    }
+    let mut prefix: Vec<f64> = Vec::with_capacity(n);
+    let mut acc = 0.0;
+    for &s in squares.iter() {
+        acc += (s * w).sin();
+        prefix.push(acc);
+    }
+    // each element reads the one written by the previous iteration
+    for i in 1..n {
+        squares[i] += squares[i - 1] * 0.5;
+    }
+    squares[0] = squares[0] * w;
+    squares[1] -= x[0];
+    // a condition that reads a buffer the loop then changes
+    for i in 0..n - 1 {
+        if squares[i] > 1.0 {
+            squares[i + 1] *= 0.5;
+        }
+    }
+    let mut total = 0.0;
+    for i in 0..n {
+        if prefix[i] > 0.0 {
+            total += prefix[i] * squares[i];
+        } else {
+            total -= squares[i].exp();
+        }
+    }
+    total
+}
+
+#[test]
+fn vec_buffers_written_in_place() {
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check_fn!(
+        buffered,
+        buffered_vjp,
+        buffered_jvp,
+        |v| (&v[..5], v[5]),
+        &[x.as_slice(), &[0.8]].concat()
+    );
+}
+
+// Buffers declared inside loop bodies and arms: a new one each time that code runs.
+#[allow(clippy::assign_op_pattern)]
+#[differentiable]
+fn local_buffers(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut total = 0.0;
+    for i in 0..n {
+        // rewritten element by element, read nonlinearly, then overwritten
+        let mut row: Vec<f64> = vec![0.0; 3];
+        row[0] = x[i] * w;
+        row[1] = row[0].sin();
+        row[0] = row[1] * row[0];
+        row[2] += x[(i + 1) % n];
+        total += row[0] + row[1] * row[2];
+        for j in 0..i {
+            // one per inner iteration, its length changing with the outer loop
+            let mut pair: Vec<f64> = vec![1.0; i + 1];
+            pair[j] = x[j] * row[1];
+            pair[i] *= pair[j];
+            total += pair[i].cos() * 0.1;
+        }
+        if x[i] > 0.0 {
+            let mut tmp: Vec<f64> = vec![0.0; 2];
+            tmp[0] = x[i].exp();
+            tmp[1] = tmp[0] * w;
+            total += tmp[1] * tmp[0];
+        }
+    }
+    // a data-dependent number of runs
+    let mut k = 0;
+    while total > 0.5 && k < 4 {
+        let mut scaled: Vec<f64> = vec![0.0; n];
+        for i in 0..n {
+            scaled[i] = x[i] * total;
+        }
+        total = scaled.iter().map(|s| s * s).sum::<f64>().sqrt() * 0.3;
+        k += 1;
+    }
+    total
+}
+
+// Buffers declared inside a loop body and filled with `push`, a different length each run.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn pushed_rows(x: &[f64], w: f64) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let mut row: Vec<f64> = Vec::with_capacity(i + 1);
+        for j in 0..=i {
+            row.push(x[j] * w);
+        }
+        if x[i] > 0.0 {
+            row.push(x[i].sin());
+        }
+        let mut s = 0.0;
+        for k in 0..row.len() {
+            s += row[k] * row[k];
+        }
+        total += s.sqrt() * row[0];
+    }
+    total
+}
+
+#[differentiable]
+fn per_point_residuals(x: &[f64], centre: [f64; 2]) -> f64 {
+    let mut s = 0.0;
+    for p in 0..x.len() / 2 {
+        let mut d: Vec<f64> = vec![0.0; 2];
+        for c in 0..2 {
+            d[c] = x[2 * p + c] - centre[c];
+        }
+        s += d[0] * d[0] + d[1] * d[1];
+    }
+    s
+}
+
+#[differentiable]
+fn arm_buffer(x: &[f64]) -> f64 {
+    if x[0] > 0.0 {
+        let mut b: Vec<f64> = vec![0.5; 3];
+        b[0] = x[0] * x[1];
+        b[1] = b[0].sin();
+        norm2(&b) + b[1]
+    } else {
+        let mut b: Vec<f64> = vec![1.0; 3];
+        b[2] = x[1].exp();
+        b[2] * b[0]
+    }
+}
+
+// A loop over a buffer's length, and the buffer grows after the loop: the adjoint must walk
+// the loop's own trip count, not the final length.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn grows_after_a_loop(x: &[f64]) -> f64 {
+    let mut b: Vec<f64> = Vec::new();
+    b.push(x[0] * x[1]);
+    b.push(x[1]);
+    let mut s = 0.0;
+    for k in 0..b.len() {
+        s += b[k] * x[k];
+    }
+    b.push(s);
+    s * b[2]
+}
+
+#[test]
+fn vec_buffers_pushed_inside_loops() {
+    // s = x0² x1 + x1², the result s²
+    let x = [1.5, -0.5];
+    let (v, g) = grows_after_a_loop_grad(&x);
+    let s = x[0] * x[0] * x[1] + x[1] * x[1];
+    assert!((v - s * s).abs() < 1e-12);
+    let ds = [2.0 * x[0] * x[1], x[0] * x[0] + 2.0 * x[1]];
+    for k in 0..2 {
+        assert!((g[k] - 2.0 * s * ds[k]).abs() < 1e-12, "{k}: {} vs {}", g[k], 2.0 * s * ds[k]);
+    }
+    let x = [0.5, -1.2, 2.0, 0.3];
+    check_fn!(
+        pushed_rows,
+        pushed_rows_vjp,
+        pushed_rows_jvp,
+        |v| (&v[..4], v[4]),
+        &[x.as_slice(), &[0.8]].concat()
+    );
+}
+
+#[test]
+fn vec_buffers_declared_inside_loops_and_arms() {
+    for x in [[0.7, -1.3], [-0.4, 0.9]] {
+        check("arm_buffer", arm_buffer, arm_buffer_vjp, arm_buffer_jvp, &x);
+    }
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check_fn!(
+        local_buffers,
+        local_buffers_vjp,
+        local_buffers_jvp,
+        |v| (&v[..5], v[5]),
+        &[x.as_slice(), &[0.8]].concat()
+    );
+    // Closed form: the sum of squared distances to the centre.
+    let x = [1.0, 2.0, -0.5, 0.25, 3.0, -1.0];
+    let c = [0.5, -0.25];
+    let (value, (gx, gc)) = per_point_residuals_grad(&x, c);
+    let mut expected = 0.0;
+    for p in 0..3 {
+        for k in 0..2 {
+            let d = x[2 * p + k] - c[k];
+            expected += d * d;
+            assert!((gx[2 * p + k] - 2.0 * d).abs() < 1e-12);
+        }
+    }
+    assert!((value - expected).abs() < 1e-12);
+    let gc_expected: Vec<f64> =
+        (0..2).map(|k| (0..3).map(|p| -2.0 * (x[2 * p + k] - c[k])).sum()).collect();
+    assert!((gc[0] - gc_expected[0]).abs() < 1e-12 && (gc[1] - gc_expected[1]).abs() < 1e-12);
+}
+
+// Buffers changed through `iter_mut()` places and `fill`, also per loop run.
+#[differentiable]
+fn places(x: &[f64], w: f64) -> f64 {
+    let n = x.len();
+    let mut b: Vec<f64> = vec![0.0; n];
+    for (bi, &xi) in b.iter_mut().zip(x) {
+        *bi += xi * w;
+    }
+    for v in b.iter_mut() {
+        *v = (*v).sin() * *v;
+    }
+    let mut total = 0.0;
+    for (i, v) in b.iter_mut().enumerate().skip(1) {
+        *v *= x[i - 1];
+        total += *v;
+    }
+    let mut acc: Vec<f64> = vec![0.0; 2];
+    for i in 0..n {
+        acc.fill(x[i]);
+        for a in &mut acc {
+            *a *= w;
+        }
+        total += acc[0] * acc[1] + b[i];
+    }
+    total
+}
+
+#[test]
+fn buffers_changed_through_places_and_fill() {
+    let x = [0.5, -1.2, 2.0, 0.3, 1.1];
+    check_fn!(
+        places,
+        places_vjp,
+        places_jvp,
+        |v| (&v[..5], v[5]),
+        &[x.as_slice(), &[0.8]].concat()
+    );
+}
+
+#[differentiable]
+fn array_places(x: f64) -> f64 {
+    let mut a = [0.0; 3];
+    for (k, v) in a.iter_mut().enumerate() {
+        *v = x * (k as f64 + 1.0);
+    }
+    let product = a[0] * a[1] * a[2];
+    let top = a[2] * x;
+    a.fill(top);
+    product + a.iter().sum::<f64>()
+}
+
+#[test]
+fn local_arrays_changed_through_places_and_fill() {
+    // a = [x, 2x, 3x]: the product is 6x³; then every element is 3x², summing to 9x².
+    for x in [0.7, -1.3] {
+        let (v, g) = array_places_grad(x);
+        assert!((v - (6.0 * x * x * x + 9.0 * x * x)).abs() < 1e-12);
+        assert!((g - (18.0 * x * x + 18.0 * x)).abs() < 1e-12);
+        let (_, t) = array_places_jvp(x, 1.0);
+        assert!((t - (18.0 * x * x + 18.0 * x)).abs() < 1e-12);
+    }
+}
+
+// `fill` of part of a buffer or array fills only that part (`b[..2].fill(v)` leaves `b[2]`).
+#[differentiable]
+fn partial_fills(x: &[f64]) -> f64 {
+    let mut b = vec![1.0; 3];
+    b[..2].fill(x[0]);
+    let mut a = [1.0; 4];
+    a[1..3].fill(x[1]);
+    a[3..].fill(x[0] * x[1]);
+    b[0] + b[1] * 2.0 + b[2] * x[1] + a[0] + a[1] * a[2] + a[3]
+}
+
+#[test]
+fn fills_of_part_of_a_buffer() {
+    let x = [0.7, -0.4];
+    // b = [x0, x0, 1], a = [1, x1, x1, x0 x1]
+    let (v, g) = partial_fills_grad(&x);
+    let want = 3.0 * x[0] + x[1] + 1.0 + x[1] * x[1] + x[0] * x[1];
+    assert!((v - want).abs() < 1e-12, "{v} vs {want}");
+    let gw = [3.0 + x[1], 1.0 + 2.0 * x[1] + x[0]];
+    assert!((g[0] - gw[0]).abs() < 1e-12 && (g[1] - gw[1]).abs() < 1e-12, "{g:?}");
+}
+
+// Loops and branches whose only work is writing outer values into a buffer.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn stores_only(x: f64, y: f64, flag: bool) -> f64 {
+    let mut b: Vec<f64> = vec![0.0; 3];
+    for k in 0..3 {
+        b[k] = x;
+    }
+    let first = b[0] * b[1] * b[2];
+    if flag {
+        b[1] = y;
+    }
+    for k in 0..1 {
+        b[k] = 0.0;
+    }
+    first + b[2] * b[1] + b[0]
+}
+
+#[test]
+fn loops_and_branches_that_only_write_into_buffers() {
+    // first = x³; then b = [0, y or x, x]: the second term is x·y (flag) or x² (no flag).
+    let (x, y) = (0.7, -1.3);
+    let (v, (gx, gy)) = stores_only_grad(x, y, true);
+    assert!((v - (x * x * x + x * y)).abs() < 1e-12);
+    assert!((gx - (3.0 * x * x + y)).abs() < 1e-12 && (gy - x).abs() < 1e-12);
+    let (v, (gx, gy)) = stores_only_grad(x, y, false);
+    assert!((v - (x * x * x + x * x)).abs() < 1e-12);
+    assert!((gx - (3.0 * x * x + 2.0 * x)).abs() < 1e-12 && gy == 0.0);
+    let (_, t) = stores_only_jvp(x, y, true, 1.0, 0.0);
+    assert!((t - (3.0 * x * x + y)).abs() < 1e-12);
+}
+
+// Buffers without a type annotation: `vec![..]` of floats is a `Vec` of floats.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn unannotated_buffers(x: &[f64]) -> f64 {
+    let mut b = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        b[i] = x[i] * x[i];
+    }
+    let mut c = vec![1.0, 2.0];
+    c[0] = b[0];
+    b.iter().sum::<f64>() + c[0] * c[1]
+}
+
+#[test]
+fn buffers_without_a_type_annotation() {
+    let x = [1.0, 2.0, 3.0];
+    let (v, g) = unannotated_buffers_grad(&x);
+    assert_eq!(v, 14.0 + 2.0);
+    assert_eq!(g, vec![2.0 + 4.0, 4.0, 6.0]);
+}
+
+/// A length read after a loop that changes it (a push, an extend): not computed before the
+/// loop when its adjoint runs inside it.
+#[differentiable]
+fn means_of_grown(x: &[f64], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    let mut idx: Vec<usize> = Vec::new();
+    let mut pairs: Vec<usize> = Vec::new();
+    let mut b: Vec<f64> = Vec::new();
+    for i in 0..x.len() {
+        s += x[i] * w[i];
+        idx.push(i);
+        if x[i] > 0.0 {
+            pairs.extend([i, i]);
+        }
+        b.push(x[i]);
+    }
+    s * idx.len() as f64 / pairs.len().max(1) as f64 + s / b.len() as f64
+}
+
+#[test]
+fn lengths_changed_by_a_loop_are_read_after_it() {
+    let (x, w) = ([0.5, -1.0, 2.0, 0.3], [1.0, 2.0, 3.0, 4.0]);
+    let s: f64 = x.iter().zip(&w).map(|(a, b)| a * b).sum();
+    let scale = 4.0 / 6.0 + 1.0 / 4.0;
+    let (value, (gx, gw)) = means_of_grown_grad(&x, &w);
+    assert!((value - s * scale).abs() < 1e-12, "{value}");
+    for i in 0..4 {
+        assert!((gx[i] - w[i] * scale).abs() < 1e-12 && (gw[i] - x[i] * scale).abs() < 1e-12);
+    }
+}

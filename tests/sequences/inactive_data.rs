@@ -1,0 +1,101 @@
+//! Inactive data beside active values: buffers and collections of counts and indices, their
+//! copies, and integer `Vec`s pushed in loops.
+
+use autodiff::prelude::*;
+
+use crate::common::check;
+
+// Buffers of inactive data (counts, indices) written by element beside active code.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(x))]
+fn histogram_weighted(x: &[f64], bins: &[usize], k: usize) -> f64 {
+    let mut count = vec![0usize; k];
+    for i in 0..x.len() {
+        count[bins[i]] += 1;
+    }
+    let mut order = Vec::new();
+    for j in 0..k {
+        if count[j] > 0 {
+            order.push(j);
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += x[i] * x[i] / count[bins[i]] as f64;
+        count[bins[i]] -= 1;
+    }
+    s + order.len() as f64
+}
+
+#[test]
+fn buffers_of_inactive_data() {
+    let (x, bins) = ([1.0, 2.0, 3.0], [0, 1, 0]);
+    // counts [2, 1]; the second loop divides by the count left in each bin: x0²/2, x1²/1, x2²/1
+    let (v, g) = histogram_weighted_grad(&x, &bins, 2);
+    assert_eq!(v, 0.5 + 4.0 + 9.0 + 2.0);
+    assert_eq!(g, vec![1.0, 4.0, 6.0]);
+}
+
+/// Collections of inactive data (indices) beside active values.
+#[differentiable]
+fn every_other(x: &[f64]) -> f64 {
+    let even: Vec<usize> = (0..x.len()).filter(|i| i % 2 == 0).collect();
+    let mut s = 0.0;
+    for &i in even.iter() {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn inactive_collections() {
+    let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let (value, g) = every_other_grad(&x);
+    assert_eq!(value, 1.0 + 9.0 + 25.0);
+    assert_eq!(g, vec![2.0, 0.0, 6.0, 0.0, 10.0]);
+}
+
+/// Copies and collections of data that is not floats stay as written (a set, indices), and a
+/// closure's parameter that shares a `Vec`'s name does not stop the `Vec`'s copy.
+#[differentiable]
+fn indices_and_copies(x: &[f64]) -> f64 {
+    let set: std::collections::BTreeSet<usize> = [2usize, 0, 2].into_iter().collect();
+    let idx: Vec<usize> = vec![2, 0];
+    let j = idx.clone();
+    let k = [3usize, 1].to_vec();
+    let mut v = x.to_vec();
+    let c = v.clone();
+    v[0] = 5.0 * v[1];
+    let squares = x.iter().map(|v| v * v).sum::<f64>();
+    let mut s = 0.0;
+    for &i in set.iter() {
+        s += x[i] * x[j[0]];
+    }
+    s + x[k[0]] * x[k[1]] + c[0] * v[0] + squares
+}
+
+#[test]
+fn copies_of_inactive_data_and_shadowed_names() {
+    check(
+        "indices_and_copies",
+        indices_and_copies,
+        indices_and_copies_vjp,
+        indices_and_copies_jvp,
+        &[0.3, -1.2, 2.0, 0.7],
+    );
+}
+
+/// `vec![0; n]` of integers, pushed in a loop: data without a derivative.
+#[differentiable]
+fn counted_indices(x: &[f64]) -> f64 {
+    let mut v: Vec<usize> = vec![0; x.len()];
+    for i in 0..x.len() {
+        v.push(i);
+    }
+    x[0] * v.len() as f64
+}
+
+#[test]
+fn integer_vecs_pushed_in_loops() {
+    assert_eq!(counted_indices_grad(&[1.0, 2.0]), (4.0, vec![4.0, 0.0]));
+}

@@ -1,0 +1,163 @@
+//! Loops and iterator expressions over slices: `iter`, `zip`, `enumerate`, `map`, `sum`,
+//! `product`, `fold`, items dereferenced, `filter` with its predicates as written, and loop
+//! patterns that reuse a buffer's name.
+
+use autodiff::prelude::*;
+
+use crate::common::check;
+
+#[differentiable]
+fn iterator_forms(x: &[f64], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &xi in x.iter() {
+        s += xi.sin();
+    }
+    for (i, xi) in x.iter().enumerate() {
+        s += (i as f64) * xi * xi;
+    }
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += a * b;
+    }
+    let dot: f64 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+    let prod: f64 = y.iter().map(|v| 1.0 + v * v).product();
+    let biggest = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let softmax_denominator = x.iter().map(|&v| (v - biggest).exp()).sum::<f64>();
+    let nested: f64 = x.iter().map(|&a| y.iter().map(|&b| (a - b).powi(2)).sum::<f64>()).sum();
+    s + dot * prod + softmax_denominator.ln() + biggest + nested.sqrt()
+}
+
+#[test]
+fn iterator_forms_over_slices() {
+    let x = [0.5, -1.2, 2.0, 0.3];
+    let y = [1.5, 0.25, -0.75, 0.6];
+    let z: Vec<f64> = x.iter().chain(&y).copied().collect();
+    check_fn!(iterator_forms, iterator_forms_vjp, iterator_forms_jvp, |v| (&v[..4], &v[4..]), &z);
+}
+
+/// Items of `x.iter()` are references in Rust: `*v` in a closure or loop body reads them.
+#[differentiable]
+fn dereferenced_items(x: &[f64], y: &[f64]) -> f64 {
+    let squares = x.iter().fold(0.0, |acc, v| acc + *v * *v);
+    let mut waves = 0.0;
+    for v in x.iter() {
+        waves += (*v).sin();
+    }
+    let cross: f64 = x.iter().zip(y.iter()).map(|(a, b)| *a * *b).sum();
+    squares + waves + cross
+}
+
+/// Closed form: ∂/∂x = 2x + cos x + y, ∂/∂y = x.
+#[test]
+fn dereferenced_iterator_items() {
+    let (x, y) = ([0.5, -1.5, 2.0], [1.0, 0.25, -3.0]);
+    let (_, (gx, gy)) = dereferenced_items_grad(&x, &y);
+    for i in 0..3 {
+        assert!((gx[i] - (2.0 * x[i] + x[i].cos() + y[i])).abs() < 1e-12);
+        assert!((gy[i] - x[i]).abs() < 1e-12);
+    }
+}
+
+#[differentiable]
+fn total(x: &[f64]) -> f64 {
+    x.iter().sum()
+}
+
+#[test]
+fn a_sum_has_the_value_of_std_s_sum_down_to_the_sign_of_zero() {
+    for x in [&[][..], &[-0.0], &[-0.0, -0.0], &[1.5, -2.0]] {
+        let (value, _) = total_grad(x);
+        assert_eq!(value.to_bits(), total(x).to_bits(), "{x:?}");
+        assert_eq!(total_jvp(x, x).0.to_bits(), total(x).to_bits(), "{x:?}");
+    }
+    assert!(total_grad(&[]).0.is_sign_negative(), "std's empty float sum is -0.0");
+}
+
+/// `.filter(..)` before a sum, a fold, a `for` loop and a collection: the items it drops
+/// contribute nothing.
+#[differentiable]
+fn filtered(x: &[f64], y: &[f64]) -> f64 {
+    let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum();
+    let even =
+        x.iter().enumerate().filter(|(i, _)| *i % 2 == 0).fold(0.0, |a: f64, (_, v)| a + v.sin());
+    let mut pairs = 0.0;
+    for (a, b) in x.iter().zip(y).filter(|&(a, b)| a.abs() < b.abs()) {
+        pairs += a * b;
+    }
+    let large: Vec<f64> = y.iter().copied().filter(|&v| v.abs() > 1.0).rev().collect();
+    let last = if large.is_empty() { 0.0 } else { large[0] };
+    positive + even + pairs + last * x[0]
+}
+
+/// Closed form at a point where each filter keeps some items and drops others.
+#[test]
+fn filters_drop_items() {
+    let (x, y) = ([0.5, -1.5, 2.0, -0.25], [1.0, 0.5, -3.0, 2.5]);
+    let (value, (gx, gy)) = filtered_grad(&x, &y);
+    // positive: 0.25 + 4; even: sin 0.5 + sin 2; pairs: |x| < |y| at 0 (0.5 < 1), 2 (2 < 3),
+    // 3 (0.25 < 2.5); large, reversed: [2.5, -3.0], so last = 2.5.
+    let expected = 0.25 + 4.0 + 0.5f64.sin() + 2.0f64.sin() + (0.5 - 6.0 - 0.625) + 2.5 * 0.5;
+    assert!((value - expected).abs() < 1e-12, "{value} vs {expected}");
+    let gx_expected = [1.0 + 0.5f64.cos() + 1.0 + 2.5, 0.0, 4.0 + 2.0f64.cos() - 3.0, 2.5];
+    let gy_expected = [0.5, 0.0, 2.0, -0.25 + 0.5];
+    for i in 0..4 {
+        assert!((gx[i] - gx_expected[i]).abs() < 1e-12, "x {i}: {}", gx[i]);
+        assert!((gy[i] - gy_expected[i]).abs() < 1e-12, "y {i}: {}", gy[i]);
+    }
+    let point = [x.as_slice(), y.as_slice()].concat();
+    check_fn!(filtered, filtered_vjp, filtered_jvp, |p| (&p[..4], &p[4..]), &point);
+}
+
+/// Filter predicates are kept as written, with the references Rust gives them, and a filtered
+/// collection of an unknown element type is counted first.
+#[differentiable]
+fn predicates_as_written(x: &[f64]) -> f64 {
+    let a: f64 = x.iter().filter(|v| *v > &0.0).map(|v| v * v).sum();
+    let b: f64 = x.iter().filter(|&&v| v < 1.0).map(|v| v.sin()).sum();
+    let c =
+        x.iter().enumerate().filter(|&(i, v)| i > 0 && *v < 2.0).map(|(_, v)| v * 3.0).sum::<f64>();
+    let d = x.windows(2).filter(|w| w[0] < w[1]).map(|w| w[1] - w[0]).sum::<f64>();
+    let e = x.iter().filter(|v| **v > 0.0).map(|v| v * 2.0).collect::<Vec<_>>();
+    a + b + c + d + e.iter().sum::<f64>() * e[0]
+}
+
+/// A name used for something else elsewhere (a loop pattern, a block's `let`) still names a
+/// buffer where the buffer is in scope: its copy and its swap are made element by element.
+#[differentiable]
+fn names_reused(x: &[f64], steps: usize) -> f64 {
+    let mut s = 0.0;
+    for &v in x.iter() {
+        s += v * v;
+    }
+    let mut u = x.to_vec();
+    let mut v = vec![0.0; x.len()];
+    for _ in 0..steps {
+        for i in 0..u.len() {
+            v[i] = u[i] * s.sin();
+        }
+        std::mem::swap(&mut u, &mut v);
+    }
+    let r = {
+        let b = u[0] * 2.0;
+        b * b
+    };
+    for &c in x.iter() {
+        s += c;
+    }
+    let mut c = x.to_vec();
+    c[0] = 3.0 * c[1];
+    let d = c.clone();
+    u[0] + v[1] + r + d[0] * s
+}
+
+#[test]
+fn filters_as_written_and_names_in_scope() {
+    let x = [0.3, -1.2, 2.2, 0.7, 1.5];
+    check(
+        "predicates_as_written",
+        predicates_as_written,
+        predicates_as_written_vjp,
+        predicates_as_written_jvp,
+        &x,
+    );
+    check_fn!(names_reused, names_reused_vjp, names_reused_jvp, |x| (&x[..], 3), &x);
+}

@@ -1,0 +1,223 @@
+//! Rows: sequences of float arrays (`&[[f64; 3]]`, `Vec<[f64; 2]>`, `[[f64; 2]; 2]`) and `Vec`
+//! rows (`&[Vec<f64>]`, `Vec<Vec<f64>>`), read by element, iterated, passed on as sub-slices, and
+//! left out of `wrt` as data.
+
+use autodiff::prelude::*;
+
+use crate::common::check;
+
+/// Rows as arrays: `&[[f64; 3]]`, `Vec<[f64; 2]>` and `[[f64; 2]; 2]` are active, read as
+/// `p[i][k]`, as items of `p.iter()` and through windows.
+#[allow(clippy::needless_range_loop)] // `p[i][k]` is what this tests
+#[differentiable]
+fn row_sums(p: &[[f64; 3]], q: Vec<[f64; 2]>, m: [[f64; 2]; 2]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..p.len() {
+        s += p[i][0] * p[i][1] + p[i][2].sin() * m[0][1];
+    }
+    for r in q.iter() {
+        s += r[0] * m[0][0] + r[1] * m[1][1];
+    }
+    for w in q.windows(2) {
+        s += (w[1][0] - w[0][1]).powi(2);
+    }
+    s
+}
+
+#[test]
+fn rows_of_arrays() {
+    let (p, q, m) = (
+        vec![[0.3, -1.2, 2.0], [0.7, 0.1, 0.5]],
+        vec![[0.3, -1.2], [0.7, 0.1], [2.0, 0.4]],
+        [[1.0, 2.0], [3.0, 4.0]],
+    );
+    // flattened: 6 of p, 6 of q, 4 of m
+    let unflatten = |x: &[f64]| {
+        let p: Vec<[f64; 3]> = x[..6].chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
+        let q: Vec<[f64; 2]> = x[6..12].chunks(2).map(|c| [c[0], c[1]]).collect();
+        (p, q, [[x[12], x[13]], [x[14], x[15]]])
+    };
+    let flatten = |p: &[[f64; 3]], q: &[[f64; 2]], m: &[[f64; 2]; 2]| -> Vec<f64> {
+        p.iter().flatten().chain(q.iter().flatten()).chain(m.iter().flatten()).copied().collect()
+    };
+    let x = flatten(&p, &q, &m);
+    check(
+        "row_sums",
+        |x| {
+            let (p, q, m) = unflatten(x);
+            row_sums(&p, q, m)
+        },
+        |x, s, g| {
+            let (p, q, m) = unflatten(x);
+            let (mut gp, mut gq, mut gm) = (vec![[0.0; 3]; 2], vec![[0.0; 2]; 3], [[0.0; 2]; 2]);
+            let value = row_sums_vjp(&p, q, m, s, &mut gp, &mut gq, &mut gm);
+            for (a, b) in g.iter_mut().zip(flatten(&gp, &gq, &gm)) {
+                *a += b;
+            }
+            value
+        },
+        |x, d| {
+            let ((p, q, m), (dp, dq, dm)) = (unflatten(x), unflatten(d));
+            row_sums_jvp(&p, q, m, &dp, &dq, dm)
+        },
+        &x,
+    );
+    // closed form of one entry: ∂/∂m[0][1] = Σ sin p[i][2]
+    let (_, (_, _, gm)) = row_sums_grad(&p, q, m);
+    assert!((gm[0][1] - (2.0f64.sin() + 0.5f64.sin())).abs() < 1e-12);
+}
+
+/// A matrix as `Vec` rows, `&[Vec<f64>]` (and `Vec<Vec<f64>>`), read by element `a[i][j]`:
+/// `|A x|²`, whose gradient is `2 (A x) xᵀ` for `A` and `2 Aᵀ A x` for `x`.
+#[allow(clippy::needless_range_loop)] // `a[i][j]` is what this tests
+#[differentiable]
+fn squared_image(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        let mut r = 0.0;
+        for j in 0..a[i].len() {
+            r += a[i][j] * x[j];
+        }
+        s += r * r;
+    }
+    s
+}
+
+#[differentiable]
+fn cross_term(a: Vec<Vec<f64>>) -> f64 {
+    a[0][1] * a[1][0] - a[0][0] * a[1][1]
+}
+
+#[test]
+fn vec_rows_read_by_element() {
+    let a = vec![vec![1.0, 2.0, -1.0], vec![3.0, -1.0, 0.5]];
+    let x = [0.5, 0.25, 2.0];
+    let (value, (ga, gx)) = squared_image_grad(&a, &x);
+    let ax: Vec<f64> = a.iter().map(|row| row.iter().zip(&x).map(|(p, q)| p * q).sum()).collect();
+    assert!((value - ax.iter().map(|r| r * r).sum::<f64>()).abs() < 1e-12);
+    for i in 0..2 {
+        for j in 0..3 {
+            assert!((ga[i][j] - 2.0 * ax[i] * x[j]).abs() < 1e-12, "A {i} {j}");
+        }
+    }
+    for j in 0..3 {
+        let expected: f64 = (0..2).map(|i| 2.0 * a[i][j] * ax[i]).sum();
+        assert!((gx[j] - expected).abs() < 1e-12, "x {j}");
+    }
+    // forward mode along a direction for A agrees with reverse mode
+    let da = vec![vec![0.5, 0.0, 1.0], vec![-1.0, 2.0, 0.0]];
+    let (_, tangent) = squared_image_jvp(&a, &x, &da, &[0.0; 3]);
+    let dot: f64 =
+        (0..2).flat_map(|i| (0..3).map(move |j| (i, j))).map(|(i, j)| ga[i][j] * da[i][j]).sum();
+    assert!((tangent - dot).abs() < 1e-12);
+    let (value, g) = cross_term_grad(vec![vec![1.0, 2.0], vec![3.0, -1.0]]);
+    assert_eq!(value, 7.0);
+    assert_eq!(g, vec![vec![1.0, 3.0], vec![2.0, -1.0]]);
+}
+
+/// Array literals of float locals and of elements of rows and points, changed in place; a
+/// sub-slice of `Vec` rows passed on.
+#[differentiable]
+fn literals_of_locals(y: f64, a: &[Vec<f64>]) -> f64 {
+    let z = 2.0 * y;
+    let mut w = [y, z, a[0][1]];
+    w.swap(0, 1);
+    w.reverse();
+    w[0] * 3.0 + w[1] * w[2]
+}
+
+#[allow(clippy::needless_range_loop)] // `a[i][j]` is what this tests
+#[differentiable]
+fn weighted_rows(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        for j in 0..x.len() {
+            s += a[i][j] * x[j];
+        }
+    }
+    s
+}
+
+#[differentiable]
+fn rows_after_the_first(a: &[Vec<f64>], x: &[f64]) -> f64 {
+    weighted_rows(&a[1..], x)
+}
+
+#[test]
+fn literals_of_locals_and_sub_slices_of_rows() {
+    // w = [y, 2y, a01] -> [2y, y, a01] -> [a01, y, 2y]: 3 a01 + 2 y²
+    let a = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]];
+    let (value, (gy, ga)) = literals_of_locals_grad(1.5, &a);
+    assert_eq!(value, 3.0 * 2.0 + 2.0 * 1.5 * 1.5);
+    assert_eq!(gy, 4.0 * 1.5);
+    assert_eq!(ga, vec![vec![0.0, 3.0], vec![0.0, 0.0], vec![0.0, 0.0]]);
+    let (value, (ga, gx)) = rows_after_the_first_grad(&a, &[1.0, 0.5]);
+    assert_eq!(value, 13.0);
+    assert_eq!(ga, vec![vec![0.0, 0.0], vec![1.0, 0.5], vec![1.0, 0.5]]);
+    assert_eq!(gx, vec![8.0, 10.0]);
+}
+
+/// Constant `Vec` rows swapped (a plain value), a copied-then-filtered collection, a literal of
+/// locals computed by methods, and array rows iterated and swapped.
+#[allow(clippy::manual_memcpy)] // element by element is what this tests
+#[differentiable]
+fn assorted_forms(x: &[f64], p: &[[f64; 2]]) -> f64 {
+    let mut rows: Vec<Vec<f64>> = vec![vec![1.0], vec![2.0, 3.0]];
+    rows.swap(0, 1);
+    let positive: Vec<f64> = x.iter().copied().filter(|v| *v > 0.0).collect();
+    let (y, z) = (x[0] * 2.0, x[1].sin());
+    let mut pair = [y, z];
+    pair.swap(0, 1);
+    let mut s = 0.0;
+    for r in p.iter() {
+        s += r[0] * r[1];
+    }
+    let mut q: Vec<[f64; 2]> = vec![[0.0; 2]; p.len()];
+    for i in 0..p.len() {
+        q[i] = p[i];
+    }
+    q.swap(0, 1);
+    x[0] * rows[0].len() as f64
+        + positive.iter().sum::<f64>()
+        + pair[0] * 3.0
+        + pair[1]
+        + s
+        + q[0][0]
+}
+
+#[test]
+fn constant_rows_literals_and_array_rows_swapped_beside_a_filtered_copy() {
+    let (x, p) = ([1.0, 0.5, -2.0], [[1.0, 2.0], [3.0, 4.0]]);
+    let (value, (gx, gp)) = assorted_forms_grad(&x, &p);
+    let expected = 2.0 + 1.5 + 3.0 * 0.5f64.sin() + 2.0 + 14.0 + 3.0;
+    assert!((value - expected).abs() < 1e-12, "{value}");
+    assert!(
+        (gx[0] - (2.0 + 1.0 + 2.0)).abs() < 1e-12
+            && (gx[1] - (1.0 + 3.0 * 0.5f64.cos())).abs() < 1e-12
+    );
+    assert_eq!(gx[2], 0.0);
+    assert_eq!(gp, vec![[2.0, 1.0], [5.0, 3.0]]);
+}
+
+/// `Vec` rows left out of `wrt` are data: iterated by row as written.
+#[differentiable(wrt(x))]
+fn rows_as_data(x: f64, rows: &[Vec<f64>], table: Vec<Vec<f32>>) -> f64 {
+    let mut s = 0.0;
+    for r in rows.iter() {
+        s += r[0];
+    }
+    let t: f64 = rows.iter().map(|r| r[0]).sum();
+    for row in table.iter() {
+        for &v in row.iter() {
+            s += v as f64;
+        }
+    }
+    x * s + t * x
+}
+
+#[test]
+fn vec_rows_left_out_of_wrt_are_data() {
+    let rows = [vec![1.0, 2.0], vec![3.0, -1.0]];
+    let (value, g) = rows_as_data_grad(0.5, &rows, vec![vec![1.0, 2.0], vec![0.5]]);
+    assert_eq!((value, g), (0.5 * 11.5, 11.5));
+}
