@@ -237,7 +237,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 if let Type::Ptr(p) = &*pt.ty {
                     errors.error(
                         p,
-                        "raw pointers cannot be differentiated",
+                        crate::diagnostics::problems::RAW_POINTER.message,
                         "take a reference or a slice (`&[f64]`) instead; derivatives need to know what is read",
                     );
                     continue;

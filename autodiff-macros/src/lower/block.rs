@@ -8,7 +8,7 @@
 
 use super::branches::ArmBody;
 use super::context::Lowerer;
-use crate::diagnostics::Site;
+use crate::diagnostics::{Site, problems};
 use crate::ir::{Arm, Block, Branch, Node, Operand, Var};
 use crate::kind::Kind;
 use crate::syntax::{contains_return, find_return, leaves_loop};
@@ -154,12 +154,8 @@ impl<'s> Lowerer<'_> {
         }
         if returns && !matches!(cont, Cont::Function) {
             let help = match cont {
-                Cont::LoopBody { .. } => {
-                    "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop"
-                }
-                _ => {
-                    "return from a statement: `if cond { return a; }` at the level of the function body or its branches"
-                }
+                Cont::LoopBody { .. } => problems::RETURN_IN_LOOP.help,
+                _ => problems::RETURN_FROM_A_STATEMENT,
             };
             return Some(vec![self.fail(
                 e,
@@ -228,10 +224,9 @@ impl<'s> Lowerer<'_> {
                 self.nodes.push(Node::Branch(Branch { id, head, arms: lowered, outs, uses }));
                 Some(yields)
             }
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => Some(vec![self.fail(
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => Some(vec![self.refuse(
                 find_return(e).map_or_else(|| Site::from(e), Site::from),
-                "`return` inside a loop cannot be differentiated",
-                "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop",
+                &problems::RETURN_IN_LOOP,
             )]),
             _ => Some(vec![self.fail(
                 e,
@@ -251,7 +246,11 @@ impl<'s> Lowerer<'_> {
                 "start the buffer from constants (`let mut b: Vec<f64> = vec![0.0; n];`) and write the values into it (`b[i] = ..`)",
             );
         }
-        self.fail(&mac.path, format!("the macro `{name}!` cannot be differentiated"), MACRO_HELP)
+        self.fail(
+            &mac.path,
+            format!("the macro `{name}!` cannot be differentiated"),
+            problems::MACRO_HELP,
+        )
     }
 
     /// Records an inactive expression evaluated as written.
@@ -261,6 +260,3 @@ impl<'s> Lowerer<'_> {
         Operand::Var(v)
     }
 }
-
-/// The help line of macro errors.
-pub const MACRO_HELP: &str = "the macro's tokens cannot be read as an expression to differentiate; compute its value outside the differentiable function, or wrap it as `no_grad(|| ..)` in a helper";

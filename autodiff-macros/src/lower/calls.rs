@@ -4,6 +4,7 @@
 use super::context::Lowerer;
 use super::kinds::field_receiver_kind;
 use super::rename::rename;
+use crate::diagnostics::problems;
 use crate::ir::{Form, Operand, Prim, Var};
 use crate::kind::Kind;
 use crate::rules;
@@ -148,7 +149,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 &call.func,
                 "calling this expression cannot be differentiated",
-                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+                problems::CALL_A_NAMED_FUNCTION,
             );
         };
         let segs: Vec<String> = fp.path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -205,7 +206,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 &call.func,
                 "calling a closure or function value cannot be differentiated",
-                "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`",
+                problems::CALL_A_NAMED_FUNCTION,
             );
         }
         let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();

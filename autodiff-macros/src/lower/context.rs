@@ -248,6 +248,16 @@ impl Lowerer<'_> {
         Operand::Const(syn::parse_quote!(()))
     }
 
+    /// Records a [`crate::diagnostics::problems::Problem`] and returns the placeholder operand.
+    pub fn refuse(
+        &mut self,
+        site: impl Into<crate::diagnostics::Site>,
+        problem: &crate::diagnostics::problems::Problem,
+    ) -> Operand {
+        self.errors.report(site, problem);
+        Self::unit()
+    }
+
     /// Records an error and returns the placeholder operand.
     pub fn fail(
         &mut self,

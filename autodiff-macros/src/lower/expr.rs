@@ -3,6 +3,7 @@
 
 use super::context::Lowerer;
 use super::rename::rename;
+use crate::diagnostics::problems;
 use crate::ir::{Form, Node, Op, Operand, Prim, Var};
 use crate::kind::Kind;
 use crate::rules::{self, Rule};
@@ -18,7 +19,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 e,
                 "`return` inside an expression cannot be differentiated",
-                "return from a statement: `if cond { return a; }` at the level of the function body or its branches",
+                problems::RETURN_FROM_A_STATEMENT,
             );
         }
         if let Some(c) = self.inline_const(e) {
@@ -28,7 +29,7 @@ impl<'s> Lowerer<'_> {
         if r.has_macro {
             return match e {
                 Expr::Macro(m) => self.unsupported_macro(&m.mac),
-                _ => self.fail(e, "macro calls cannot be differentiated", super::block::MACRO_HELP),
+                _ => self.refuse(e, &problems::MACRO_CALL),
             };
         }
         if (!r.mentions_varied || self.inactive_value(e)) && !r.mutates_local {
@@ -51,11 +52,9 @@ impl<'s> Lowerer<'_> {
                 Some(v) => Operand::Var(v),
                 None => Operand::Const(e.clone()),
             },
-            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => self.fail(
-                &b.op,
-                "an assignment inside an expression cannot be differentiated",
-                "make the assignment a statement of its own",
-            ),
+            Expr::Binary(b) if crate::syntax::is_compound(&b.op) => {
+                self.refuse(&b.op, &problems::ASSIGNMENT_IN_EXPRESSION)
+            }
             Expr::Binary(b) if arithmetic(&b.op).is_some() => {
                 let lhs = self.lower_expr(&b.left);
                 self.lower_binary(b.op, lhs, &b.right, e.span())
@@ -76,12 +75,10 @@ impl<'s> Lowerer<'_> {
                     self.opaque(r.expr, r.uses, kind)
                 }
             },
-            Expr::Cast(c) if matches!(&*c.ty, syn::Type::Ptr(_)) => self.fail(
-                &c.ty,
-                "raw pointers cannot be differentiated",
-                "read through references or slices instead",
-            ),
-            Expr::RawAddr(r) => self.fail(r, "raw pointers cannot be differentiated", "read through references or slices instead"),
+            Expr::Cast(c) if matches!(&*c.ty, syn::Type::Ptr(_)) => {
+                self.refuse(&c.ty, &problems::RAW_POINTER)
+            }
+            Expr::RawAddr(r) => self.refuse(r, &problems::RAW_POINTER),
             Expr::Cast(c) => {
                 let kind = Kind::of_type(&c.ty);
                 if kind == Kind::Float {
@@ -126,11 +123,7 @@ impl<'s> Lowerer<'_> {
                 "closures cannot be differentiated here",
                 "closures are allowed in `no_grad(|| ..)`; for anything else write a named function, and mark it #[differentiable]",
             ),
-            Expr::Assign(_) => self.fail(
-                e,
-                "an assignment inside an expression cannot be differentiated",
-                "make the assignment a statement of its own",
-            ),
+            Expr::Assign(_) => self.refuse(e, &problems::ASSIGNMENT_IN_EXPRESSION),
             // `v.x` of a vector, also of a point read from a sequence (`p[i].x`)
             Expr::Field(f)
                 if matches!(&f.member, syn::Member::Named(m) if ["x", "y", "z", "w"].contains(&m.to_string().as_str()))

@@ -8,6 +8,7 @@
 use super::block::Cont;
 use super::context::Lowerer;
 use super::rename::rename;
+use crate::diagnostics::problems;
 use crate::ir::{Carried, Loop, LoopHead, Node, Operand, Var};
 use crate::kind::Kind;
 use crate::syntax::find_return;
@@ -115,11 +116,7 @@ impl<'s> Lowerer<'_> {
             return;
         }
         if let Some(r) = find_return(e) {
-            self.errors.error(
-                r,
-                "`return` inside a loop cannot be differentiated",
-                "write the `return` as a statement of the loop's body or of its branches (`if c { return v; }`, `match k { 0 => return v, .. }`), or `break` and return after the loop",
-            );
+            self.errors.error(r, problems::RETURN_IN_LOOP.message, problems::RETURN_IN_LOOP.help);
             return;
         }
         let mut head_uses = Vec::new();

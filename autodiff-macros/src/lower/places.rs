@@ -3,6 +3,7 @@
 
 use super::context::Lowerer;
 use super::rename::rename;
+use crate::diagnostics::problems;
 use crate::ir::{Node, Operand, Var};
 use crate::kind::Kind;
 use syn::Expr;
@@ -73,11 +74,7 @@ impl<'s> Lowerer<'_> {
                         "assign with `x = ...` or `x += ...` at the level of a statement",
                     );
                 } else if r.has_macro {
-                    self.errors.error(
-                        e,
-                        "macro calls cannot be differentiated",
-                        super::block::MACRO_HELP,
-                    );
+                    self.errors.report(e, &problems::MACRO_CALL);
                 } else {
                     self.opaque(r.expr, r.uses, Kind::Unknown);
                 }
@@ -208,11 +205,7 @@ impl<'s> Lowerer<'_> {
         }
         let index = self.lower_expr(&ix.index);
         if self.varied(&index) {
-            self.errors.error(
-                &ix.index,
-                "an index cannot depend on an active parameter",
-                "compute indices from integers",
-            );
+            self.errors.error(&ix.index, problems::ACTIVE_INDEX, "compute indices from integers");
             return;
         }
         // `b[i] op= v` is `b[i] = b[i] op v`, except `+=`/`-=` into a buffer, which add in place.

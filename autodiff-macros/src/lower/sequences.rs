@@ -2,6 +2,7 @@
 //! `&x[a..b]`.
 
 use super::context::Lowerer;
+use crate::diagnostics::problems;
 use crate::ir::{Form, Node, Operand, Prim, Var};
 use crate::kind::Kind;
 use syn::Expr;
@@ -14,7 +15,7 @@ impl<'s> Lowerer<'_> {
         if self.varied(&index) {
             self.errors.error(
                 e,
-                "an index cannot depend on an active parameter",
+                problems::ACTIVE_INDEX,
                 "compute indices from integers; wrap a float-derived index in `detach(..)`",
             );
             return None;

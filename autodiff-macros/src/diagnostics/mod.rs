@@ -1,6 +1,9 @@
 //! The error collector: every stage reports problems here so that all of them reach the user
 //! in one compile, each at its own span (like serde_derive's `Ctxt`).
 
+pub mod problems;
+
+use problems::Problem;
 use proc_macro2::{Span, TokenStream};
 use std::fmt::Display;
 
@@ -39,6 +42,11 @@ impl Errors {
             Site::Span(span) => syn::Error::new(span, text),
             Site::Tokens(tokens) => syn::Error::new_spanned(tokens, text),
         });
+    }
+
+    /// Records a [`Problem`] reported from several places at `site`.
+    pub fn report(&mut self, site: impl Into<Site>, problem: &Problem) {
+        self.error(site, problem.message, problem.help);
     }
 
     /// How many errors were recorded.
