@@ -1,4 +1,4 @@
-//! Stage 3, analyse: activity. A value is *varied* if it depends on an active parameter
+//! Stage 5, analyse: activity. A value is *varied* if it depends on an active parameter
 //! (computed while lowering, in program order) and *useful* if the result depends on it
 //! (computed here, backwards; loops to a fixpoint). Only values that are both — *active* — get
 //! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide

@@ -63,7 +63,7 @@ fn not_a_function(item: TokenStream, errors: &mut Errors) {
     );
 }
 
-/// The IR dump of a function, for snapshot tests.
+/// The IR dump of a function and its reverse-mode plan, for snapshot tests.
 #[cfg(test)]
 pub fn dump(args: TokenStream, item: TokenStream) -> Result<String, Vec<String>> {
     let mut errors = Errors::default();
@@ -73,5 +73,10 @@ pub fn dump(args: TokenStream, item: TokenStream) -> Result<String, Vec<String>>
     let body = rewrite::rewrite(&desc);
     let f = lower::lower(&desc, &body, &mut errors);
     check::check(&f, &mut errors);
-    if errors.is_empty() { Ok(f.dump()) } else { Err(errors.messages()) }
+    if !errors.is_empty() {
+        return Err(errors.messages());
+    }
+    // The reverse-mode plan follows the IR, when there is one (loops, branches).
+    let plan = emit::plan_dump(&desc, &f, &analyse::active(&f));
+    Ok(if plan.is_empty() { f.dump() } else { format!("{}plan:\n{plan}", f.dump()) })
 }

@@ -11,6 +11,15 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashSet;
 
+/// The reverse-mode plan of `f` as text (see [`reverse::plan`]), for snapshot tests.
+#[cfg(test)]
+pub fn plan_dump(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> String {
+    let views = super::views::views(f, active);
+    let changed = crate::analyse::changed_in_place(f);
+    let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed };
+    reverse::planned_body(&cx).1.dump()
+}
+
 /// `f_jvp`, `f_vjp` and (for a float result) `f_grad`.
 pub fn generated_items(
     desc: &FnDesc,

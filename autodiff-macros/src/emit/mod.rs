@@ -1,4 +1,4 @@
-//! Stages 4 and 5, emit: Rust code from the IR — forward mode (`f_jvp`), reverse mode
+//! Stage 6, emit: Rust code from the IR — forward mode (`f_jvp`), reverse mode
 //! (`f_vjp`) and the gradient (`f_grad`).
 
 mod context;
@@ -8,3 +8,5 @@ mod reverse;
 mod views;
 
 pub use items::generated_items;
+#[cfg(test)]
+pub use items::plan_dump;

@@ -51,6 +51,11 @@ s = const 0.0
     yield (t_5)
 }
 yield (result)
+plan:
+branch 0 arm 0: hands over ()
+branch 0 arm 1: hands over (s_2)
+branch 1 arm 0: hands over ()
+branch 1 arm 1: hands over (t_4)
 ";
     assert_eq!(got, expected);
 }
@@ -77,6 +82,10 @@ params x (active), k
 t_2 = const detach(y * 2.0)
 t_3 = add(t_2, y) [varied]
 yield (t_3)
+plan:
+branch 0 arm 0: hands over ()
+branch 0 arm 1: hands over ()
+branch 0 arm 2: hands over ()
 ";
     assert_eq!(got, expected);
 }
@@ -117,4 +126,58 @@ fn a_computed_index_read_twice_is_read_once() {
     });
     assert_eq!(dump.matches("index(x, ").count(), 3, "{dump}");
     assert_eq!(dump.matches("const i + 1").count(), 1, "{dump}");
+}
+
+/// The plan names each loop's strategy and what it tapes: an accumulation loop at the top
+/// fuses; an overwritten value goes on the tape of a range walked backwards; an accumulation
+/// carrying an undifferentiated power replays; a `while` pops its tape, and inside another
+/// loop pops back to marks; a draw from a generator is taped, never drawn again.
+#[test]
+fn plans_of_loops() {
+    let plan = |item| {
+        let dump = ir(item);
+        dump.split("plan:\n").nth(1).unwrap_or_default().to_string()
+    };
+    let rosenbrock = plan(quote! {
+        fn f(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() - 1 { let a = x[i + 1] - x[i] * x[i]; s += a * a; }
+            s
+        }
+    });
+    assert_eq!(rosenbrock, "loop 0: fused\n");
+    let tower = plan(quote! {
+        fn f(x: f64, n: usize) -> f64 { let mut y = x; for _ in 0..n { y = (y * x).sin(); } y }
+    });
+    assert_eq!(tower, "loop 0: backwards, tape (y)\n");
+    let llsq = plan(quote! {
+        fn f(x: &[f64], n: usize) -> f64 {
+            let mut sum = 0.0;
+            for i in 0..n {
+                let t = i as f64 / n as f64;
+                let mut r = t;
+                let mut p = 1.0;
+                for j in 0..x.len() { r -= x[j] * p; p *= t; }
+                sum += r * r;
+            }
+            sum
+        }
+    });
+    assert_eq!(llsq, "loop 0: replay\nloop 1: fused\n");
+    let nested = plan(quote! {
+        fn f(x: f64, n: usize) -> f64 {
+            let mut y = x;
+            for _ in 0..n { let mut k = 0; while k < 3 { y = y * x + 1.0; k += 1; } }
+            y
+        }
+    });
+    assert_eq!(nested, "loop 0: marked, tape (y_1)\nloop 1: backwards\n");
+    let drawn = plan(quote! {
+        fn f(a: f64, c: &mut Counter) -> f64 {
+            let mut s = 1.0;
+            for _ in 0..2 { let z = c.next(); s = s * a * z; }
+            s
+        }
+    });
+    assert_eq!(drawn, "loop 0: backwards, tape (s_1, z)\n");
 }

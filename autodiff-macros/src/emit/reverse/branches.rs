@@ -57,7 +57,7 @@ impl Reverse<'_, '_> {
             }
             let s = slot(br, k);
             arms.push(quote!(if let #rt::Some((#(#saved,)*)) = #s { #code }));
-            self.saves.insert((br.id, k), saved);
+            self.plan.arms.insert((br.id, k), saved);
         }
         out.extend(quote!(#(#arms)else*));
         out

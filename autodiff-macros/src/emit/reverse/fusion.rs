@@ -3,6 +3,7 @@
 
 use super::super::context::Ctx;
 use super::Reverse;
+use super::plan::Strategy;
 use crate::ir::{Block, Loop, LoopHead, Node, Operand, Prim, Var, definitions, loop_inner, reads};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -130,7 +131,7 @@ impl Reverse<'_, '_> {
         }
         let (prologue, carries) = self.loop_prologue(lp);
         let (iteration, _) = self.loop_iteration(lp, &carries);
-        self.tapes.insert(lp.id, None);
+        self.plan.set_loop(lp.id, Strategy::Fused, None);
         let mut rest_adjoint = TokenStream::new();
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| !**f) {
             rest_adjoint.extend(self.node(node));

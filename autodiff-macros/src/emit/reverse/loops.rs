@@ -3,6 +3,7 @@
 //! into it and taping the rest; or, for a loop that only accumulates, a replay forwards.
 
 use super::branches::head_observes;
+use super::plan::Strategy;
 use super::{Reverse, carry, marks, slot, tape};
 use crate::ir::{
     Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
@@ -101,11 +102,11 @@ impl Reverse<'_, '_> {
                 lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
                 let views = self.view_decls(lp);
                 if taped.is_empty() {
-                    self.tapes.insert(lp.id, None);
+                    self.plan.set_loop(lp.id, Strategy::Backwards, None);
                     quote!(#views for #pat in (#iter).rev() { #recompute #iteration })
                 } else {
                     let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
-                    self.tapes.insert(lp.id, Some(taped));
+                    self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped));
                     quote!(#views for #pat in (#iter).rev() { #pop #recompute #iteration })
                 }
             }
@@ -118,13 +119,13 @@ impl Reverse<'_, '_> {
                         }
                     }
                 }
-                self.tapes.insert(lp.id, Some(fields.clone()));
                 if self.depth == 0 {
+                    self.plan.set_loop(lp.id, Strategy::Popped, Some(fields.clone()));
                     quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
                 } else {
                     // Inside another loop the tape holds the entries of every run of this one:
                     // each adjoint pops back to the length the tape had when its run started.
-                    self.marked.insert(lp.id);
+                    self.plan.set_loop(lp.id, Strategy::Marked, Some(fields.clone()));
                     let m = marks(lp.id);
                     quote! {
                         let __mark = #m.pop().unwrap_or(0);
@@ -166,7 +167,7 @@ impl Reverse<'_, '_> {
         outer.extend(lp.uses.iter().copied());
         outer.extend(lp.carried.iter().filter_map(|c| c.init.var()));
         outer.iter().for_each(|v| self.read(&Operand::Var(*v)));
-        self.tapes.insert(lp.id, None);
+        self.plan.set_loop(lp.id, Strategy::Replay, None);
         let mut starts = TokenStream::new();
         let mut updates = TokenStream::new();
         for (c, y) in lp.carried.iter().zip(&lp.body.yields) {

@@ -28,12 +28,14 @@ mod branches; // arms hand their values over in an `Option`
 mod calls; // a call's `_vjp`, adding into the caller's buffers
 mod fusion; // an accumulation loop's adjoint inside the forward loop
 mod loops; // loops backwards: recompute, tape, replay
+pub mod plan; // how each loop's adjoint runs and what it tapes
 mod sweep; // the forward sweep, keeping what the adjoint reads
 
 use super::context::Ctx;
 use crate::analyse::frozen_buffers;
 use crate::ir::{Block, Branch, Loop, Node, Operand, Prim, Var, definitions};
 use crate::kind::Kind;
+use plan::{Plan, Strategy};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -41,17 +43,20 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// The body of `f_vjp`: the seed's identifier is `seed`, parameter adjoints are `&mut` buffers
 /// named by [`Ctx::bar`].
 pub fn body(cx: &Ctx<'_>) -> TokenStream {
+    planned_body(cx).0
+}
+
+/// The body of `f_vjp` and the plan it follows.
+pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
     let mut rev = Reverse {
         cx,
         declared: HashSet::new(),
         reads: vec![BTreeSet::new()],
-        saves: HashMap::new(),
-        tapes: HashMap::new(),
+        plan: Plan::default(),
         parts: 0,
         frozen: frozen_buffers(cx.f),
         slices: crate::analyse::slices_read_once(cx.f),
         depth: 0,
-        marked: BTreeSet::new(),
     };
     let seed = Ident::new("seed", Span::mixed_site());
     let rt = &cx.rt;
@@ -65,19 +70,17 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
             quote!(#forward #adjoint)
         }
     };
-    let mut tapes: Vec<usize> =
-        rev.tapes.iter().filter(|(_, t)| t.is_some()).map(|(id, _)| *id).collect();
-    tapes.sort();
-    let tapes = tapes.into_iter().map(|id| {
-        let t = tape(id);
+    let tapes = rev.plan.loops.iter().filter(|(_, l)| l.tape.is_some()).map(|(id, _)| {
+        let t = tape(*id);
         quote!(let mut #t = #rt::Vec::new();)
     });
-    let marks = rev.marked.iter().map(|id| {
-        let m = marks(*id);
-        quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
-    });
+    let marks =
+        rev.plan.loops.iter().filter(|(_, l)| l.strategy == Strategy::Marked).map(|(id, _)| {
+            let m = marks(*id);
+            quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
+        });
     let result = cx.operand(cx.f.result());
-    quote! { #(#tapes)* #(#marks)* #code #result }
+    (quote! { #(#tapes)* #(#marks)* #code #result }, rev.plan)
 }
 
 fn tape(id: usize) -> Ident {
@@ -103,11 +106,9 @@ struct Reverse<'c, 'a> {
     declared: HashSet<Var>,
     /// The primal values the adjoint code reads, one set per nested arm or iteration.
     reads: Vec<BTreeSet<Var>>,
-    /// For each (branch, arm): what the arm hands to the adjoint sweep.
-    saves: HashMap<(usize, usize), Vec<Ident>>,
-    /// For each loop with adjoint code: what goes on its tape per iteration (`None`: no tape,
-    /// the loop is a range walked backwards).
-    tapes: HashMap<usize, Option<Vec<Ident>>>,
+    /// How each loop's adjoint runs, what it tapes, what each arm hands over: filled by the
+    /// adjoint sweep's emission, read by the forward sweep's.
+    plan: Plan,
     /// A counter for the names of callee adjoint buffers.
     parts: usize,
     /// Sub-slices read once, with their operands (see [`crate::analyse::slices_read_once`]).
@@ -116,8 +117,6 @@ struct Reverse<'c, 'a> {
     frozen: HashSet<Var>,
     /// How many loops enclose the adjoint code being written.
     depth: usize,
-    /// Loops popped until a mark (see [`Reverse::lp`]): nested loops of data-dependent length.
-    marked: BTreeSet<usize>,
 }
 
 impl Reverse<'_, '_> {

@@ -48,7 +48,8 @@ impl Reverse<'_, '_> {
                         // The saved copies are taken before the yielded values move out.
                         let mut keep = TokenStream::new();
                         if keeps {
-                            let saved = self.saves.get(&(br.id, k)).cloned().unwrap_or_default();
+                            let saved =
+                                self.plan.arms.get(&(br.id, k)).cloned().unwrap_or_default();
                             let kept = format_ident!("__keep", span = Span::mixed_site());
                             keep =
                                 quote!(let #kept = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
@@ -70,11 +71,11 @@ impl Reverse<'_, '_> {
                 }
                 // A loop records its tape wherever it runs in the forward sweep (its adjoint never
                 // runs it again); its body runs plain, since its adjoint recomputes it.
-                let taped = self.tapes.get(&lp.id).cloned().flatten();
+                let taped = self.plan.tape(lp.id).map(<[Ident]>::to_vec);
                 let t = tape(lp.id);
                 let mut rest = self.forward(&lp.body, false);
                 if let Some(fields) = &taped {
-                    if self.marked.contains(&lp.id) {
+                    if self.plan.marked(lp.id) {
                         let m = marks(lp.id);
                         out.extend(quote!(#m.push(#t.len());));
                     }

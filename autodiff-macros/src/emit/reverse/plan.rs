@@ -1,0 +1,84 @@
+//! The reverse-mode plan: how each loop's adjoint runs and what it tapes, and what each branch
+//! arm hands over to the adjoint sweep. The adjoint sweep's emission decides it (what an
+//! adjoint reads is known once its code is chosen); the forward sweep and the declarations of
+//! tapes read only the plan. Its dump is what snapshot tests pin:
+//!
+//! ```text
+//! loop 0: backwards, tape (y)      a range walked with `.rev()`, popping `y` each iteration
+//! loop 1: fused                    its adjoint runs inside the forward loop
+//! branch 0 arm 1: hands over (a)
+//! ```
+
+use proc_macro2::Ident;
+use std::collections::BTreeMap;
+
+/// How a loop's adjoint runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each iteration's adjoint right after its primal, inside the forward loop (an
+    /// accumulation loop at the top of the body).
+    Fused,
+    /// A second forward pass, each iteration's primal again and then its adjoint (an
+    /// accumulation loop that carries values it does not differentiate).
+    Replay,
+    /// The range again with `.rev()`, recomputing each iteration (popping the tape, if any).
+    Backwards,
+    /// Popping the tape until it is empty (a loop of unknown trip count at the top level).
+    Popped,
+    /// Popping back to the tape's length when this run started (a loop of unknown trip count
+    /// inside another loop: its forward sweep pushes that length as a mark).
+    Marked,
+}
+
+/// One loop's plan.
+pub struct LoopPlan {
+    /// How its adjoint runs.
+    pub strategy: Strategy,
+    /// What one iteration pushes, if the loop has a tape (possibly nothing but the count).
+    pub tape: Option<Vec<Ident>>,
+}
+
+/// The plan of one function's reverse mode.
+#[derive(Default)]
+pub struct Plan {
+    /// By loop id.
+    pub loops: BTreeMap<usize, LoopPlan>,
+    /// By (branch id, arm): the values the arm hands to the adjoint sweep.
+    pub arms: BTreeMap<(usize, usize), Vec<Ident>>,
+}
+
+impl Plan {
+    /// Records a loop's plan.
+    pub fn set_loop(&mut self, id: usize, strategy: Strategy, tape: Option<Vec<Ident>>) {
+        self.loops.insert(id, LoopPlan { strategy, tape });
+    }
+
+    /// What one iteration of loop `id` pushes, if it has a tape.
+    pub fn tape(&self, id: usize) -> Option<&[Ident]> {
+        self.loops.get(&id).and_then(|l| l.tape.as_deref())
+    }
+
+    /// Whether loop `id` pops back to marks.
+    pub fn marked(&self, id: usize) -> bool {
+        self.loops.get(&id).is_some_and(|l| l.strategy == Strategy::Marked)
+    }
+
+    /// The stable text form (see the module documentation).
+    #[cfg(test)]
+    pub fn dump(&self) -> String {
+        use std::fmt::Write as _;
+        let names = |ids: &[Ident]| ids.iter().map(Ident::to_string).collect::<Vec<_>>().join(", ");
+        let mut out = String::new();
+        for (id, l) in &self.loops {
+            let strategy = format!("{:?}", l.strategy).to_lowercase();
+            let _ = match &l.tape {
+                Some(t) => writeln!(out, "loop {id}: {strategy}, tape ({})", names(t)),
+                None => writeln!(out, "loop {id}: {strategy}"),
+            };
+        }
+        for ((id, arm), saved) in &self.arms {
+            let _ = writeln!(out, "branch {id} arm {arm}: hands over ({})", names(saved));
+        }
+        out
+    }
+}
