@@ -20,6 +20,7 @@ mod lower;
 mod parse;
 mod rewrite;
 mod rules;
+mod scopes;
 mod syntax;
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! The lowering environment: which IR value each source name refers to, scope by scope.
+//! The lowering environment: which IR value each source name refers to, scope by scope (the
+//! shared [`Scopes`] table).
 
 use crate::ir::Var;
+use crate::scopes::Scopes;
 
-/// A source name and the value it refers to now.
+/// The value a source name refers to now.
 #[derive(Clone)]
 pub struct Binding {
     /// The name in the source.
@@ -16,14 +18,13 @@ pub struct Binding {
 /// Nested scopes of bindings, innermost last.
 #[derive(Clone, Default)]
 pub struct Env {
-    /// The scopes, outermost first.
-    pub scopes: Vec<Vec<Binding>>,
+    scopes: Scopes<Binding>,
 }
 
 impl Env {
     /// Opens a scope (a block, an arm).
     pub fn push(&mut self) {
-        self.scopes.push(Vec::new());
+        self.scopes.push();
     }
 
     /// Closes the innermost scope.
@@ -33,24 +34,17 @@ impl Env {
 
     /// Declares `name` in the innermost scope (shadowing any outer one).
     pub fn bind(&mut self, name: &str, var: Var, active_param: bool) {
-        if self.scopes.is_empty() {
-            self.push();
-        }
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(Binding { name: name.to_string(), var, active_param });
-        }
+        self.scopes.bind(name, Binding { name: name.to_string(), var, active_param });
     }
 
     /// The binding `name` refers to here.
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().flat_map(|s| s.iter().rev()).find(|b| b.name == name)
+        self.scopes.lookup(name)
     }
 
     /// Rebinds `name` (an assignment); false if there is no such binding.
     pub fn assign(&mut self, name: &str, var: Var) -> bool {
-        let found =
-            self.scopes.iter_mut().rev().flat_map(|s| s.iter_mut().rev()).find(|b| b.name == name);
-        match found {
+        match self.scopes.lookup_mut(name) {
             Some(b) => {
                 b.var = var;
                 true
@@ -62,26 +56,25 @@ impl Env {
     /// The positions `(scope, index)` of the bindings of `before` whose value differs here.
     /// `self` must have `before`'s scopes (an arm's inner scopes already closed).
     pub fn changed_since(&self, before: &Env) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        for (i, scope) in before.scopes.iter().enumerate() {
-            for (j, b) in scope.iter().enumerate() {
-                let now = self.scopes.get(i).and_then(|s| s.get(j)).map(|b| b.var);
-                if now.is_some_and(|v| v != b.var) {
-                    out.push((i, j));
-                }
-            }
-        }
-        out
+        before
+            .scopes
+            .positions()
+            .filter(|pos| {
+                let then = before.scopes.at(*pos).map(|(_, b)| b.var);
+                let now = self.scopes.at(*pos).map(|(_, b)| b.var);
+                now.is_some_and(|v| Some(v) != then)
+            })
+            .collect()
     }
 
     /// The binding at a position returned by [`Env::changed_since`].
-    pub fn at(&self, (i, j): (usize, usize)) -> Option<&Binding> {
-        self.scopes.get(i).and_then(|s| s.get(j))
+    pub fn at(&self, pos: (usize, usize)) -> Option<&Binding> {
+        self.scopes.at(pos).map(|(_, b)| b)
     }
 
     /// Rebinds the binding at a position.
-    pub fn set_at(&mut self, (i, j): (usize, usize), var: Var) {
-        if let Some(b) = self.scopes.get_mut(i).and_then(|s| s.get_mut(j)) {
+    pub fn set_at(&mut self, pos: (usize, usize), var: Var) {
+        if let Some((_, b)) = self.scopes.at_mut(pos) {
             b.var = var;
         }
     }

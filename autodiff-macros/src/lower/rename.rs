@@ -6,6 +6,7 @@
 use super::env::Env;
 use crate::ir::{Var, VarInfo};
 use crate::kind::Kind;
+use crate::scopes::Scopes;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt};
 
@@ -27,7 +28,7 @@ pub struct Renamed {
 
 /// Resolves the names in `expr`.
 pub fn rename(expr: &Expr, env: &Env, vars: &[VarInfo]) -> Renamed {
-    let mut r = Renamer { env, vars, shadow: Vec::new(), found: Found::default() };
+    let mut r = Renamer { env, vars, shadow: Scopes::default(), found: Found::default() };
     let mut expr = expr.clone();
     r.visit_expr_mut(&mut expr);
     let f = r.found;
@@ -44,7 +45,7 @@ pub fn rename(expr: &Expr, env: &Env, vars: &[VarInfo]) -> Renamed {
 /// Resolves the names in a pattern's guard and nested expressions (not its bindings); returns
 /// the values they read.
 pub fn rename_in_pat(pat: &mut Pat, env: &Env, vars: &[VarInfo]) -> Vec<Var> {
-    let mut r = Renamer { env, vars, shadow: Vec::new(), found: Found::default() };
+    let mut r = Renamer { env, vars, shadow: Scopes::default(), found: Found::default() };
     r.visit_pat_mut(pat);
     r.found.uses
 }
@@ -95,13 +96,15 @@ struct Found {
 struct Renamer<'a> {
     env: &'a Env,
     vars: &'a [VarInfo],
-    shadow: Vec<Vec<String>>,
+    /// Names bound inside the expression (closure parameters, `let`s of inner blocks, arms),
+    /// which hide the function's.
+    shadow: Scopes<()>,
     found: Found,
 }
 
 impl Renamer<'_> {
     fn shadowed(&self, name: &str) -> bool {
-        self.shadow.iter().any(|s| s.iter().any(|n| n == name))
+        self.shadow.lookup(name).is_some()
     }
 
     /// The local of the function a plain name refers to, if any.
@@ -116,7 +119,8 @@ impl Renamer<'_> {
     }
 
     fn with_scope(&mut self, names: Vec<String>, f: impl FnOnce(&mut Self)) {
-        self.shadow.push(names);
+        self.shadow.push();
+        names.into_iter().for_each(|n| self.shadow.bind(n, ()));
         f(self);
         self.shadow.pop();
     }
@@ -153,6 +157,20 @@ fn bindings(pat: &Pat) -> Vec<String> {
     let mut out = Vec::new();
     pattern_bindings(pat, &mut out);
     out
+}
+
+impl crate::scopes::Scoped for Renamer<'_> {
+    fn enter(&mut self) {
+        self.shadow.push();
+    }
+
+    fn leave(&mut self) {
+        self.shadow.pop();
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        bindings(pat).into_iter().for_each(|n| self.shadow.bind(n, ()));
+    }
 }
 
 impl VisitMut for Renamer<'_> {
@@ -213,7 +231,7 @@ impl VisitMut for Renamer<'_> {
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        self.shadow.push(Vec::new());
+        self.shadow.push();
         for stmt in &mut block.stmts {
             match stmt {
                 Stmt::Local(local) => {
@@ -223,10 +241,7 @@ impl VisitMut for Renamer<'_> {
                             self.visit_expr_mut(e);
                         }
                     }
-                    let names = bindings(&local.pat);
-                    if let Some(scope) = self.shadow.last_mut() {
-                        scope.extend(names);
-                    }
+                    bindings(&local.pat).into_iter().for_each(|n| self.shadow.bind(n, ()));
                 }
                 Stmt::Macro(_) => self.found.mac = true,
                 Stmt::Item(_) => {}
@@ -237,42 +252,19 @@ impl VisitMut for Renamer<'_> {
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        let names = bindings(&arm.pat);
-        self.with_scope(names, |r| {
-            r.visit_pat_mut(&mut arm.pat);
-            r.visit_expr_mut(&mut arm.body);
-        });
+        crate::scopes::arm(self, arm);
     }
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        self.visit_expr_mut(&mut f.expr);
-        let names = bindings(&f.pat);
-        self.with_scope(names, |r| r.visit_block_mut(&mut f.body));
+        crate::scopes::for_loop(self, f);
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        if let Expr::Let(l) = &mut *i.cond {
-            self.visit_expr_mut(&mut l.expr);
-            let names = bindings(&l.pat);
-            self.with_scope(names, |r| r.visit_block_mut(&mut i.then_branch));
-        } else {
-            self.visit_expr_mut(&mut i.cond);
-            self.visit_block_mut(&mut i.then_branch);
-        }
-        if let Some((_, e)) = &mut i.else_branch {
-            self.visit_expr_mut(e);
-        }
+        crate::scopes::if_let(self, i);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        if let Expr::Let(l) = &mut *w.cond {
-            self.visit_expr_mut(&mut l.expr);
-            let names = bindings(&l.pat);
-            self.with_scope(names, |r| r.visit_block_mut(&mut w.body));
-        } else {
-            self.visit_expr_mut(&mut w.cond);
-            self.visit_block_mut(&mut w.body);
-        }
+        crate::scopes::while_let(self, w);
     }
 
     fn visit_pat_mut(&mut self, pat: &mut Pat) {

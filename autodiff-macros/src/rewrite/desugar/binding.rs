@@ -1,6 +1,7 @@
 //! Binding an iteration's item to the pattern a loop or a closure gives it: values, windows
 //! (read from their sequence), places (written in it) and borrowed points.
 
+use crate::scopes::Scopes;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Ident, Pat, parse_quote};
 
@@ -338,17 +339,19 @@ pub(super) fn bound_body<T: Clone>(
 pub(super) struct BorrowArguments {
     names: Vec<Ident>,
     strip: bool,
-    /// The names of the enclosing scopes.
-    saved: Vec<Vec<Ident>>,
+    /// The names bound since, which hide those of `names`.
+    hidden: Scopes<()>,
 }
 
 impl BorrowArguments {
     pub(super) fn new(names: Vec<Ident>, strip: bool) -> Self {
-        BorrowArguments { names, strip, saved: Vec::new() }
+        BorrowArguments { names, strip, hidden: Scopes::default() }
     }
 
     fn holds(&self, e: &Expr) -> bool {
-        matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.names.contains(i)))
+        matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+            self.names.contains(i) && self.hidden.lookup(&i.to_string()).is_none()
+        }))
     }
 
     fn borrow(&self, args: &mut syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
@@ -360,20 +363,17 @@ impl BorrowArguments {
     }
 }
 
-impl super::scopes::Scoped for BorrowArguments {
+impl crate::scopes::Scoped for BorrowArguments {
     fn enter(&mut self) {
-        self.saved.push(self.names.clone());
+        self.hidden.push();
     }
 
     fn leave(&mut self) {
-        if let Some(names) = self.saved.pop() {
-            self.names = names;
-        }
+        self.hidden.pop();
     }
 
     fn bind(&mut self, pat: &Pat) {
-        let hidden = crate::syntax::pattern_names(pat);
-        self.names.retain(|i| !hidden.contains(&i.to_string()));
+        crate::syntax::pattern_names(pat).into_iter().for_each(|n| self.hidden.bind(n, ()));
     }
 }
 
@@ -391,7 +391,7 @@ impl VisitMut for BorrowArguments {
     }
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        use super::scopes::Scoped;
+        use crate::scopes::Scoped;
         self.enter();
         for stmt in &mut b.stmts {
             self.visit_stmt_mut(stmt);
@@ -403,7 +403,7 @@ impl VisitMut for BorrowArguments {
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
-        use super::scopes::Scoped;
+        use crate::scopes::Scoped;
         self.enter();
         for p in &c.inputs {
             self.bind(p);
@@ -413,19 +413,19 @@ impl VisitMut for BorrowArguments {
     }
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        super::scopes::for_loop(self, f);
+        crate::scopes::for_loop(self, f);
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        super::scopes::arm(self, arm);
+        crate::scopes::arm(self, arm);
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        super::scopes::if_let(self, i);
+        crate::scopes::if_let(self, i);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        super::scopes::while_let(self, w);
+        crate::scopes::while_let(self, w);
     }
 
     // (borrowed before the arguments are visited: `g(*v)`'s `*v` becomes `v`, a value)

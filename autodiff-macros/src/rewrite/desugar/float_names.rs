@@ -10,7 +10,7 @@
 //! `for` pattern, a match arm, an `if let`) hides it for the rest of its scope.
 
 use crate::kind::{Kind, Seq};
-use std::collections::HashMap;
+use crate::scopes::Scopes;
 use syn::{Expr, Pat, Type};
 
 /// What a name holds.
@@ -30,20 +30,22 @@ pub enum Holds {
     Other,
 }
 
-/// The names in scope, innermost scope last.
+/// The names in scope, innermost scope last (the shared [`Scopes`] table).
 pub struct FloatNames {
-    scopes: Vec<HashMap<String, Holds>>,
+    scopes: Scopes<Holds>,
 }
 
 impl FloatNames {
     /// The function's scope: `params` are each parameter's name and type.
     pub fn new(params: &[(String, Type)]) -> FloatNames {
-        let scope = params.iter().map(|(n, t)| (n.clone(), Self::of_type(t))).collect();
-        FloatNames { scopes: vec![scope] }
+        let mut scopes = Scopes::default();
+        scopes.push();
+        params.iter().for_each(|(n, t)| scopes.bind(n.clone(), Self::of_type(t)));
+        FloatNames { scopes }
     }
 
     pub fn push(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
     }
 
     pub fn pop(&mut self) {
@@ -51,9 +53,7 @@ impl FloatNames {
     }
 
     pub fn bind(&mut self, name: String, holds: Holds) {
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(name, holds);
-        }
+        self.scopes.bind(name, holds);
     }
 
     /// Binds every name of a pattern to something else than a sequence of floats.
@@ -64,7 +64,7 @@ impl FloatNames {
     }
 
     fn lookup(&self, name: &str) -> Holds {
-        self.scopes.iter().rev().find_map(|s| s.get(name)).copied().unwrap_or(Holds::Other)
+        self.scopes.lookup(name).copied().unwrap_or(Holds::Other)
     }
 
     /// Whether `x`, `&x`, `x[a..b]` is a sequence of floats.

@@ -45,7 +45,6 @@ mod binding; // an item bound to a loop's or a closure's pattern
 mod float_names; // which names hold sequences of floats, scope by scope
 mod in_place; // swap, reverse, copy_from_slice, extend_from_slice, mem::swap
 mod reduce; // sum, product, fold, collect, to_vec, clone
-mod scopes; // names bound by patterns over the code they cover
 mod sources; // sequences, ranges and adapters as index loops
 mod walk; // the walk over the body, with the names in scope
 

@@ -141,7 +141,7 @@ impl Desugar {
 }
 
 /// Names bound by a loop's, an arm's or an `if let`'s pattern hold no sequence of floats.
-impl super::scopes::Scoped for Desugar {
+impl crate::scopes::Scoped for Desugar {
     fn enter(&mut self) {
         self.floats.push();
     }
@@ -179,19 +179,19 @@ impl VisitMut for Desugar {
     }
 
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        super::scopes::for_loop(self, f);
+        crate::scopes::for_loop(self, f);
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        super::scopes::arm(self, arm);
+        crate::scopes::arm(self, arm);
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        super::scopes::if_let(self, i);
+        crate::scopes::if_let(self, i);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        super::scopes::while_let(self, w);
+        crate::scopes::while_let(self, w);
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
