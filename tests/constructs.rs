@@ -468,3 +468,38 @@ fn sorts_its_data(mut order: Vec<usize>, y: f64) -> f64 {
 fn mut_parameters_of_data() {
     assert_eq!(sorts_its_data_grad(vec![3, 1, 2], 2.0), (6.0, 5.0));
 }
+
+#[differentiable]
+fn checked_norm(x: &[f64]) -> f64 {
+    assert!(!x.is_empty(), "need at least one value");
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        debug_assert!(x[i].is_finite(), "x[{i}] = {}", x[i]);
+        s += x[i] * x[i];
+    }
+    assert_eq!(x.len() % 1, 0);
+    let r = s.sqrt();
+    assert!(r >= 0.0, "r = {r}");
+    let r = r * 2.0;
+    assert_ne!(r, -1.0, "doubled: {r}");
+    r
+}
+
+#[test]
+fn assertions_are_kept_as_written() {
+    let x = [3.0, -4.0];
+    let (value, g) = checked_norm_grad(&x);
+    assert_eq!(value, 10.0);
+    for (gi, exact) in g.iter().zip([1.2, -1.6]) {
+        assert!((gi - exact).abs() < 1e-15, "{gi} vs {exact}");
+    }
+    let (v, t) = checked_norm_jvp(&x, &[1.0, 0.0]);
+    assert!(v == 10.0 && (t - 1.2).abs() < 1e-15, "{t}");
+    let panics = std::panic::catch_unwind(|| checked_norm_grad(&[]));
+    let message = panics.expect_err("the assertion fires in f_grad");
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"need at least one value"));
+    let panics = std::panic::catch_unwind(|| checked_norm_vjp(&[f64::NAN], 1.0, &mut [0.0]));
+    let message = panics.expect_err("the debug assertion fires in f_vjp");
+    let text = message.downcast_ref::<String>().expect("a formatted message");
+    assert_eq!(text, "x[0] = NaN");
+}

@@ -159,3 +159,38 @@ fn a_short_tangent_panics_with_its_name() {
 fn a_short_stencil_buffer_panics() {
     stencil_vjp(&[1.0, 3.0, 2.0], 1.0, &mut [0.0; 2]);
 }
+
+#[differentiable]
+fn written_copy(y: [f64; 3], s: f64) -> f64 {
+    let mut z = y;
+    z[0] = s * z[2];
+    z[1] += s;
+    z[0] * z[1] + z[2]
+}
+
+#[test]
+fn a_let_mut_copy_of_an_array_parameter_is_written_by_element() {
+    // f = s·y2·(y1 + s) + y2
+    let (y, s) = ([1.5, -0.5, 2.0], 0.7);
+    let (value, (gy, gs)) = written_copy_grad(y, s);
+    assert_eq!(value, written_copy(y, s));
+    let exact_y = [0.0, s * y[2], s * (y[1] + s) + 1.0];
+    let exact_s = y[2] * (y[1] + s) + s * y[2];
+    for (g, e) in gy.iter().zip(exact_y) {
+        assert!((g - e).abs() < 1e-14, "{g} vs {e}");
+    }
+    assert!((gs - exact_s).abs() < 1e-14, "{gs} vs {exact_s}");
+    check(
+        "written_copy",
+        |v| written_copy([v[0], v[1], v[2]], v[3]),
+        |v, seed, g| {
+            let (gy, gs) = g.split_at_mut(3);
+            let mut a = [0.0; 3];
+            let value = written_copy_vjp([v[0], v[1], v[2]], v[3], seed, &mut a, &mut gs[0]);
+            gy.iter_mut().zip(a).for_each(|(g, a)| *g += a);
+            value
+        },
+        |v, d| written_copy_jvp([v[0], v[1], v[2]], v[3], [d[0], d[1], d[2]], d[3]),
+        &[1.5, -0.5, 2.0, 0.7],
+    );
+}

@@ -14,7 +14,7 @@ pub const CALL_A_NAMED_FUNCTION: &str =
     "call a named function that is #[differentiable] or has hand-written `_jvp`/`_vjp`";
 
 /// The help line of a macro the body uses.
-pub const MACRO_HELP: &str = "the macro's tokens cannot be read as an expression to differentiate; compute its value outside the differentiable function, or wrap it as `no_grad(|| ..)` in a helper";
+pub const MACRO_HELP: &str = "move it into a plain function and call that with `detach(..)`ed values (`report(detach(x));` with `fn report(x: f64) { println!(\"{x}\") }`), or compute it outside the differentiable function; `assert!`, `assert_eq!` and `debug_assert!` are kept as written";
 
 /// A `return` in a loop, where the rewrite stage could not move it out.
 pub const RETURN_IN_LOOP: Problem = Problem {

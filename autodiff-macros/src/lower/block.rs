@@ -112,7 +112,9 @@ impl<'s> Lowerer<'_> {
                 Work::Stmt(Stmt::Local(local)) => self.lower_let(local),
                 Work::Stmt(Stmt::Item(item)) => self.items.push(item.clone()),
                 Work::Stmt(Stmt::Macro(m)) => {
-                    self.unsupported_macro(&m.mac);
+                    if !self.lower_check(&m.mac) {
+                        self.unsupported_macro(&m.mac);
+                    }
                 }
                 Work::Stmt(Stmt::Expr(e, _)) => {
                     if let Some(ys) = self.lower_divergent(e, rest, cont) {

@@ -247,7 +247,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 e,
                 "a differentiated call cannot be handed `&mut` state: its adjoint would run the callee again and change the state a second time",
-                "take what the callee needs from the state before the call and pass the values: `let z = rng.normal(); g(x, z)`",
+                "take what the callee needs from the state before the call and pass the values: `let z: f64 = rng.normal(); g(x, z)`",
             );
             refused = true;
         }

@@ -10,6 +10,74 @@ use syn::Expr;
 use syn::spanned::Spanned;
 
 impl<'s> Lowerer<'_> {
+    /// `assert!(..)`, `assert_eq!(..)`, `assert_ne!(..)` and their `debug_` forms: inactive
+    /// checks, kept as written with their names renamed (a message's inline `{name}` too, as a
+    /// named argument). Returns false for any other macro.
+    ///
+    /// ```text
+    /// assert!(s > 0.0, "s = {s}");   =>   assert!(s_2 > 0.0, "s = {s}", s = s_2);
+    /// ```
+    pub fn lower_check(&mut self, mac: &syn::Macro) -> bool {
+        const CHECKS: &[&str] = &[
+            "assert",
+            "assert_eq",
+            "assert_ne",
+            "debug_assert",
+            "debug_assert_eq",
+            "debug_assert_ne",
+        ];
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if !CHECKS.contains(&name.as_str()) {
+            return false;
+        }
+        let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+        let Ok(args) = syn::parse::Parser::parse2(parser, mac.tokens.clone()) else {
+            return false;
+        };
+        let mut uses = Vec::new();
+        let mut renamed: Vec<Expr> = Vec::new();
+        let mut named: Vec<String> = Vec::new();
+        for a in &args {
+            // `name = value` in the message's arguments: only the value reads locals.
+            let (target, value) = match a {
+                Expr::Assign(asg) => (Some(&asg.left), &*asg.right),
+                e => (None, e),
+            };
+            let r = rename(value, &self.env, &self.vars);
+            if r.has_return || r.mutates_local || r.has_macro {
+                return false;
+            }
+            uses.extend(r.uses);
+            let v = r.expr;
+            renamed.push(match target {
+                Some(t) => {
+                    named.push(quote::quote!(#t).to_string());
+                    syn::parse_quote!(#t = #v)
+                }
+                None => v,
+            });
+        }
+        // The message's inline captures (`{s}`) name locals that lowering may have renamed.
+        for a in args.iter() {
+            let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) = a else { continue };
+            for capture in inline_captures(&text.value()) {
+                let Some(b) = self.env.lookup(&capture) else { continue };
+                if named.contains(&capture) {
+                    continue;
+                }
+                let (id, var) = (syn::Ident::new(&capture, mac.path.span()), b.var);
+                let value = self.vars[var.0].ident.clone();
+                uses.push(var);
+                renamed.push(syn::parse_quote!(#id = #value));
+                named.push(capture);
+            }
+        }
+        let path = &mac.path;
+        let expr: Expr = syn::parse_quote!(#path!(#(#renamed),*));
+        self.opaque(expr, uses, Kind::Unknown);
+        true
+    }
+
     /// Lowers an expression whose value is discarded.
     pub fn lower_stmt_expr(&mut self, e: &'s Expr) {
         match e {
@@ -43,7 +111,9 @@ impl<'s> Lowerer<'_> {
             }
             Expr::Paren(p) => self.lower_stmt_expr(&p.expr),
             Expr::Macro(m) => {
-                self.unsupported_macro(&m.mac);
+                if !self.lower_check(&m.mac) {
+                    self.unsupported_macro(&m.mac);
+                }
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 let r = rename(e, &self.env, &self.vars);
@@ -181,7 +251,10 @@ impl<'s> Lowerer<'_> {
             return;
         };
         let kind = self.vars[binding.var.0].kind;
-        if binding.active_param || self.vars[binding.var.0].param.is_some() {
+        // A parameter written through its own name; a `let mut` copy of it (`let mut y = x;`)
+        // is a local array of its own (arrays are values: a write makes a new one).
+        let own_name = self.vars[binding.var.0].ident == name.as_str();
+        if binding.active_param || (self.vars[binding.var.0].param.is_some() && own_name) {
             self.errors.error(
                 &ix.expr,
                 format!("cannot write into the parameter `{name}`"),
@@ -284,4 +357,27 @@ pub(super) fn compound_to_binary(op: &syn::BinOp) -> syn::BinOp {
         ShrAssign(t) => Shr(syn::Token![>>](t.spans[0])),
         other => *other,
     }
+}
+
+/// The names a format string captures inline: `"{s} and {x:.3}"` -> `s`, `x`.
+fn inline_captures(format: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = format;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(after) = rest.strip_prefix('{') {
+            rest = after; // `{{` is a literal brace
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        let name = rest[..end].trim();
+        if name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !out.iter().any(|n| n == name)
+        {
+            out.push(name.to_string());
+        }
+        rest = &rest[end..];
+    }
+    out
 }
