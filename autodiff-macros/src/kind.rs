@@ -162,12 +162,16 @@ impl Kind {
         if !rows_of_floats {
             return Kind::Unknown;
         }
+        // `&[Vec<f>]`, `Vec<Vec<f>>` (and `&Vec<Vec<f>>`); an array of rows is not one of them.
+        let vec = |t: &Type| matches!(t, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"));
         match ty {
             Type::Reference(r) => match &*r.elem {
                 Type::Slice(_) => Kind::Seq(Seq::Slice),
-                _ => Kind::Seq(Seq::Vec),
+                t if vec(t) => Kind::Seq(Seq::Vec),
+                _ => Kind::Unknown,
             },
-            _ => Kind::Seq(Seq::Vec),
+            t if vec(t) => Kind::Seq(Seq::Vec),
+            _ => Kind::Unknown,
         }
     }
 

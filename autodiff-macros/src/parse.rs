@@ -114,8 +114,9 @@ pub struct DerivativeTypes {
 impl DerivativeTypes {
     fn of(ty: &Type, kind: Kind) -> DerivativeTypes {
         use crate::kind::Seq;
-        // `&Vector3<f64>`: tangent `&Vector3<f64>`, adjoint `&mut Vector3<f64>`
-        if kind == Kind::Algebra
+        // `&Vector3<f64>`, `&[f64; N]`: tangent `&Vector3<f64>`, adjoint `&mut Vector3<f64>`,
+        // gradient `Vector3<f64>`
+        if matches!(kind, Kind::Algebra | Kind::Seq(Seq::Array))
             && let Type::Reference(r) = ty
         {
             let owned = &r.elem;
@@ -245,10 +246,15 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 let kind = match &*pt.ty {
                     // `v: &Vector3<f64>`: a nalgebra value behind a shared reference, copied in
                     // (of `f32`/`f64` elements: a generic `T`'s vectors have no `Zeros`)
+                    // (of `f32`/`f64` elements: a generic `T`'s vectors have no `Zeros`)
                     Type::Reference(r)
-                        if r.mutability.is_none() && Kind::of_type(&r.elem) == Kind::Algebra =>
+                        if r.mutability.is_none()
+                            && matches!(
+                                Kind::of_type(&r.elem),
+                                Kind::Algebra | Kind::Seq(crate::kind::Seq::Array)
+                            ) =>
                     {
-                        Kind::Algebra
+                        Kind::of_type(&r.elem)
                     }
                     t => match Kind::of_type_with(t, &float_generics) {
                         Kind::Unknown => Kind::vec_rows(t, &float_generics),
@@ -272,6 +278,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(names) => {
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
+                    Some(p) if matches!(p.ty, Type::Tuple(_)) => refuse_tuple(errors, p),
                     Some(p) if p.kind == Kind::Unknown && is_model(&p.ty, &sig.generics) => {
                         p.kind = Kind::Model;
                         p.derivative_types = DerivativeTypes::of(&p.ty, Kind::Model);
@@ -302,9 +309,31 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                 }
             }
         }
-        None => params.iter_mut().for_each(|p| {
-            p.active = matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor)
-        }),
+        None => {
+            for p in &mut params {
+                p.active =
+                    matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor);
+                // Never left out silently: a parameter that carries floats the macro cannot
+                // differentiate (`wrt(..)` leaves it out on purpose).
+                if p.active || !carries_floats(&p.ty) {
+                    continue;
+                }
+                if matches!(p.ty, Type::Tuple(_)) {
+                    refuse_tuple(errors, p);
+                    continue;
+                }
+                let ty = &p.ty;
+                errors.error(
+                    ty,
+                    format!(
+                        "the parameter `{}` holds floats of a type that cannot be differentiated yet (`{}`)",
+                        p.ident,
+                        quote::quote!(#ty).to_string().replace(" ", "")
+                    ),
+                    "take a float, an array, a slice `&[f64]`, a `Vec<f64>` or a fixed-size nalgebra type instead; or name the other parameters in `wrt(..)` to leave this one out on purpose",
+                );
+            }
+        }
     }
     let rt = match &opts.krate {
         Some(path) => quote::quote!(#path::__private),
@@ -343,6 +372,62 @@ fn is_model(ty: &Type, generics: &syn::Generics) -> bool {
         Type::Path(p) if p.qself.is_none() => {
             let params: Vec<Ident> = generics.type_params().map(|t| t.ident.clone()).collect();
             !is_one_of(ty, &params)
+        }
+        _ => false,
+    }
+}
+
+/// A tuple parameter: not differentiated (the contract), an error naming it.
+fn refuse_tuple(errors: &mut Errors, p: &ParamDesc) {
+    let Type::Tuple(t) = &p.ty else { return };
+    let parts: Vec<String> = t
+        .elems
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            format!("{}_{k}: {}", p.ident, quote::quote!(#e).to_string().replace(' ', ""))
+        })
+        .collect();
+    errors.error(
+        &p.ty,
+        format!("the tuple parameter `{}` cannot be differentiated", p.ident),
+        format!("split it into parameters: `{}`", parts.join(", ")),
+    );
+}
+
+/// Whether a type holds `f32`/`f64` by value or shared reference: a float, an array, slice or
+/// `Vec` of such, an nalgebra type of floats, a tuple holding one. `&mut` references and other
+/// types (a user's struct, an RNG) are data; so are a generic `T`'s vectors, which have no
+/// zeros to start a gradient from.
+fn carries_floats(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => r.mutability.is_none() && carries_floats(&r.elem),
+        Type::Paren(p) => carries_floats(&p.elem),
+        Type::Group(g) => carries_floats(&g.elem),
+        Type::Tuple(t) => t.elems.iter().any(carries_floats),
+        Type::Array(a) => carries_floats(&a.elem),
+        Type::Slice(s) => carries_floats(&s.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else { return false };
+            let name = last.ident.to_string();
+            if p.path.segments.len() == 1 && (name == "f32" || name == "f64") {
+                return true;
+            }
+            const HOLDERS: &[&str] = &[
+                "Vec",
+                "Vector",
+                "RowVector",
+                "Matrix",
+                "SVector",
+                "SMatrix",
+                "DVector",
+                "DMatrix",
+                "Point",
+            ];
+            let holder = HOLDERS.iter().any(|h| name.starts_with(h));
+            holder
+                && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+                    if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if carries_floats(t))))
         }
         _ => false,
     }

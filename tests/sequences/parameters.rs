@@ -194,3 +194,40 @@ fn a_let_mut_copy_of_an_array_parameter_is_written_by_element() {
         &[1.5, -0.5, 2.0, 0.7],
     );
 }
+
+#[differentiable]
+fn weights_by_reference(w: &[f64; 3]) -> f64 {
+    w[0] * w[1] + w[2]
+}
+
+#[differentiable]
+fn array_reference(a: &[f64; 3], b: f64) -> f64 {
+    let total: f64 = a.iter().sum();
+    let mut s = 0.0;
+    for &ai in a.iter() {
+        s += ai * ai;
+    }
+    a[0] * b + total * s + weights_by_reference(a) + (*a)[2]
+}
+
+#[test]
+fn arrays_by_reference_are_active() {
+    let (a, b) = ([0.5, -1.5, 2.0], 0.3);
+    let (value, (ga, gb)) = array_reference_grad(&a, b);
+    assert_eq!(value, array_reference(&a, b));
+    let (total, s) = (a.iter().sum::<f64>(), a.iter().map(|v| v * v).sum::<f64>());
+    let exact = [
+        b + s + total * 2.0 * a[0] + a[1],
+        s + total * 2.0 * a[1] + a[0],
+        s + total * 2.0 * a[2] + 1.0 + 1.0,
+    ];
+    for (g, e) in ga.iter().zip(exact) {
+        assert!((g - e).abs() < 1e-13, "{g} vs {e}");
+    }
+    assert!((gb - a[0]).abs() < 1e-15);
+    let mut bars = ([0.0; 3], 0.0);
+    array_reference_vjp(&a, b, 1.0, &mut bars.0, &mut bars.1);
+    assert_eq!(bars.0, ga);
+    let (_, t) = array_reference_jvp(&a, b, &[1.0, 0.0, 0.0], 0.0);
+    assert!((t - exact[0]).abs() < 1e-13);
+}

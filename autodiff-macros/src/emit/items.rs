@@ -84,12 +84,16 @@ pub fn generated_items(
         let (d, name) = (cx.dot(*v), x.to_string());
         quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);)
     });
-    // `v: &Vector3<f64>`: the value (and its tangent) copied in; the body reads it by value.
+    // `v: &Vector3<f64>`, `a: &[f64; 3]`: the value (and its tangent) copied in; the body reads
+    // it by value.
     let by_reference: Vec<(Var, &syn::Ident)> = desc
         .params
         .iter()
         .zip(&f.params)
-        .filter(|(p, _)| p.kind == Kind::Algebra && matches!(p.ty, syn::Type::Reference(_)))
+        .filter(|(p, _)| {
+            matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
+                && matches!(p.ty, syn::Type::Reference(_))
+        })
         .map(|(p, v)| (*v, &p.ident))
         .collect();
     let copies: Vec<TokenStream> =

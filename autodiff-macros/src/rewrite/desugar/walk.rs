@@ -31,11 +31,15 @@ pub fn desugar(
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
-    // `v: &Vector3<f64>` is copied in at the start of the generated functions (items.rs): where
-    // the body passes it on (`w.dot(v)`, `g(v)`) it is borrowed again, and `*v` is `v`.
+    // `v: &Vector3<f64>`, `a: &[f64; 3]` are copied in at the start of the generated functions
+    // (items.rs): where the body passes them on (`w.dot(v)`, `g(v)`) they are borrowed again,
+    // and `*v` is `v`.
     let by_reference: Vec<Ident> = params
         .iter()
-        .filter(|(_, k, t)| *k == Kind::Algebra && matches!(t, syn::Type::Reference(_)))
+        .filter(|(_, k, t)| {
+            matches!(k, Kind::Algebra | Kind::Seq(crate::kind::Seq::Array))
+                && matches!(t, syn::Type::Reference(_))
+        })
         .map(|(n, _, _)| Ident::new(n, Span::call_site()))
         .collect();
     if !by_reference.is_empty() {

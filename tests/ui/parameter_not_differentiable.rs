@@ -1,0 +1,33 @@
+use autodiff::prelude::*;
+use nalgebra::DVector;
+
+// A tuple parameter is never differentiated: split it.
+#[differentiable]
+fn tuple(p: (f64, f64), x: f64) -> f64 {
+    p.0 * x + p.1
+}
+
+// Floats in a type the macro cannot differentiate yet: an error, never a silent zero gradient.
+#[differentiable]
+fn rows_of_vecs(rows: [Vec<f64>; 2], x: f64) -> f64 {
+    rows[0][0] * x
+}
+
+#[differentiable]
+fn dynamic(v: DVector<f64>, x: f64) -> f64 {
+    v[0] * x
+}
+
+// Left out on purpose with `wrt`: fine.
+#[differentiable(wrt(x))]
+fn left_out(v: DVector<f64>, x: f64) -> f64 {
+    detach(v[0]) * x
+}
+
+// A tuple named in `wrt`.
+#[differentiable(wrt(p))]
+fn named(p: (f64, f64)) -> f64 {
+    p.0
+}
+
+fn main() {}
