@@ -161,3 +161,22 @@ fn filters_as_written_and_names_in_scope() {
     );
     check_fn!(names_reused, names_reused_vjp, names_reused_jvp, |x| (&x[..], 3), &x);
 }
+
+#[differentiable]
+fn shadowed_in_a_block(x: &[f64], w: f64) -> f64 {
+    x.iter().map(|v| { let v: f64 = *v; (v * w).tanh() } * v).sum::<f64>()
+}
+
+#[test]
+fn a_mapped_body_that_begins_with_a_block() {
+    let (x, w) = ([0.3, -1.1, 0.8], 0.6);
+    let (value, (gx, gw)) = shadowed_in_a_block_grad(&x, w);
+    assert_eq!(value, shadowed_in_a_block(&x, w));
+    let sech2 = |t: f64| 1.0 - t.tanh() * t.tanh();
+    for i in 0..3 {
+        let exact = (x[i] * w).tanh() + x[i] * w * sech2(x[i] * w);
+        assert!((gx[i] - exact).abs() < 1e-14, "{} vs {exact}", gx[i]);
+    }
+    let exact_w: f64 = x.iter().map(|v| v * v * sech2(v * w)).sum();
+    assert!((gw - exact_w).abs() < 1e-14);
+}

@@ -1,9 +1,31 @@
 use autodiff::prelude::*;
 
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    let n = 100;
+    let h = (b - a) / n as f64;
+    (0..n).map(|i| f(a + (i as f64 + 0.5) * h) * h).sum()
+}
+
+// A closure passed to a higher-order function.
 #[differentiable]
-fn f(x: f64) -> f64 {
+fn passed(x: f64) -> f64 {
+    integrate(|t| t * x, 0.0, 1.0)
+}
+
+// A name the closure reads is bound again before its call: inlining would read the new one.
+#[differentiable]
+fn shadowed(x: f64) -> f64 {
     let scale = |t: f64| t * x;
-    scale(2.0)
+    let x = 3.0;
+    scale(x)
+}
+
+// Kept as a value.
+#[differentiable]
+fn stored(x: f64) -> f64 {
+    let scale = |t: f64| t * x;
+    let g = scale;
+    g(2.0)
 }
 
 fn main() {}

@@ -26,6 +26,15 @@ impl<'s> Lowerer<'_> {
             );
             return;
         }
+        if let Expr::Closure(c) = &*init.expr {
+            // The rewrite stage inlined every closure it could (`rewrite/closures.rs`).
+            self.errors.error(
+                c,
+                "this closure cannot be inlined where it is called",
+                "call it only by name (`scale(2.0)`, not passed on or stored), with no `return` or `?` in its body, before any name it reads is bound again or assigned: then each call is replaced by its body",
+            );
+            return;
+        }
         if contains_return(&init.expr) {
             self.fail(
                 &init.expr,

@@ -120,8 +120,8 @@ impl<'s> Lowerer<'_> {
             }
             Expr::Closure(_) => self.fail(
                 e,
-                "closures cannot be differentiated here",
-                "closures are allowed in `no_grad(|| ..)`; for anything else write a named function, and mark it #[differentiable]",
+                "a closure passed to a function or kept as a value cannot be differentiated",
+                "make it a named #[differentiable] function and call it by name where it is used (in an integrator, call the integrand by name); a closure bound by `let` and called in the body, `let f = |t: f64| t * x; f(2.0)`, is inlined",
             ),
             Expr::Assign(_) => self.refuse(e, &problems::ASSIGNMENT_IN_EXPRESSION),
             // `v.x` of a vector, also of a point read from a sequence (`p[i].x`)

@@ -165,10 +165,10 @@ fn loop_value(stmt: &Stmt, next: &mut usize, rt: &TokenStream) -> Option<Vec<Stm
         [one] => one.clone(),
         many => {
             let arms = many[..n - 1].iter().enumerate().map(|(k, e)| {
-                let k = k + 1;
+                let (k, e) = (k + 1, crate::syntax::parenthesized_if_ambiguous(e.clone()));
                 quote::quote!(#k => #e,)
             });
-            let last = &many[n - 1];
+            let last = crate::syntax::parenthesized_if_ambiguous(many[n - 1].clone());
             parse_quote!(match #flag { #(#arms)* _ => #last })
         }
     };

@@ -1,13 +1,15 @@
 //! Stage 2, rewrite: the function body -> the same body in the forms lowering knows, syntax
 //! into syntax. Each pass documents its input and output shapes:
 //!
-//! 1. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
+//! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
+//! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
-//! 2. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
+//! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
 //!    `break`, and the return or value after the loop;
-//! 3. `desugar`: iterator forms over sequences of floats, in-place methods and copies -> index
+//! 4. `desugar`: iterator forms over sequences of floats, in-place methods and copies -> index
 //!    loops and buffers.
 
+mod closures;
 mod desugar;
 mod loop_labels;
 mod loop_returns;
@@ -24,6 +26,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Type(_, t) => Some(&**t),
         syn::ReturnType::Default => None,
     };
+    closures::rewrite(&mut body);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret);

@@ -61,3 +61,39 @@ pub fn is_range(e: &Expr) -> bool {
         _ => false,
     }
 }
+
+/// `e`, in parentheses when it begins with a block-like expression that is not all of it
+/// (`{ .. } * v`, `if c { a } else { b } + 1.0`): printed at the start of a statement or of a
+/// `match` arm, such an expression would be read back as the block, then the rest. The rewrite
+/// stage puts closure bodies and `break` values there.
+pub fn parenthesized_if_ambiguous(e: Expr) -> Expr {
+    fn block_like(e: &Expr) -> bool {
+        matches!(
+            e,
+            Expr::Block(_)
+                | Expr::If(_)
+                | Expr::Match(_)
+                | Expr::Loop(_)
+                | Expr::While(_)
+                | Expr::ForLoop(_)
+                | Expr::Unsafe(_)
+                | Expr::Const(_)
+                | Expr::TryBlock(_)
+        )
+    }
+    fn leftmost(e: &Expr) -> &Expr {
+        match e {
+            Expr::Binary(b) => leftmost(&b.left),
+            Expr::MethodCall(m) => leftmost(&m.receiver),
+            Expr::Field(f) => leftmost(&f.base),
+            Expr::Index(i) => leftmost(&i.expr),
+            Expr::Cast(c) => leftmost(&c.expr),
+            Expr::Call(c) => leftmost(&c.func),
+            Expr::Try(t) => leftmost(&t.expr),
+            Expr::Assign(a) => leftmost(&a.left),
+            Expr::Range(r) => r.start.as_deref().map_or(e, leftmost),
+            e => e,
+        }
+    }
+    if !block_like(&e) && block_like(leftmost(&e)) { syn::parse_quote!((#e)) } else { e }
+}

@@ -7,7 +7,9 @@ mod names;
 mod purity;
 mod writes;
 
-pub use control::{contains_return, find_return, is_range, leaves_loop};
+pub use control::{
+    contains_return, find_return, is_range, leaves_loop, parenthesized_if_ambiguous,
+};
 pub use names::{bound_names, mentions_ident, pattern_names};
 pub use purity::{changes, observes, pattern_observes};
 pub use writes::{CHANGING_METHODS, element_writes, is_compound, is_simple, mutates_buffer};

@@ -129,11 +129,10 @@ fn errors_name_the_problem_and_the_fix() {
             quote!(),
             quote!(
                 fn f(x: f64) -> f64 {
-                    let g = |t: f64| t * x;
-                    g(2.0)
+                    integrate(|t: f64| t * x, 0.0, 1.0)
                 }
             ),
-            "closures cannot be differentiated here",
+            "a closure passed to a function or kept as a value cannot be differentiated",
         ),
         (
             quote!(),

@@ -124,3 +124,22 @@ fn iterators_of_other_things_are_left_as_written() {
     let got = rewritten(format!("fn f(x: &[f64]) -> f64 {body}").parse().expect("tokens"));
     assert_eq!(got, squash(body));
 }
+
+#[test]
+fn a_closure_body_that_begins_with_a_block_keeps_its_meaning() {
+    // `{ .. } * v` at the start of the item's block would read as the block, then `*v`.
+    let got = rewritten(quote! {
+        fn f(x: &[f64], w: f64) -> f64 {
+            x.iter().map(|v| { let v: f64 = *v; (v * w).tanh() } * v).sum::<f64>()
+        }
+    });
+    let expected = squash(
+        "{ { let mut __autodiff_acc2: f64 = -0.0;
+             for __autodiff_k1 in 0..((x).len()) {
+                 let __autodiff_item3 = { let v = x[__autodiff_k1]; ({ let v: f64 = v; (v * w).tanh() } * v) };
+                 __autodiff_acc2 += __autodiff_item3;
+             }
+             __autodiff_acc2 } }",
+    );
+    assert_eq!(got, expected);
+}

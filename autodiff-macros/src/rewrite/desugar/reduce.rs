@@ -46,8 +46,9 @@ impl Desugar {
                     Expr::Closure(c) if c.inputs.len() == 2 => {
                         let pa = strip_refs(&c.inputs[0]);
                         let item = (src.elem)(&index)?;
+                        let body = crate::syntax::parenthesized_if_ambiguous((*c.body).clone());
                         let (lets, body) =
-                            bound_body(&c.inputs[1], item, &src.refs, &*c.body, |v, b| {
+                            bound_body(&c.inputs[1], item, &src.refs, &body, |v, b| {
                                 v.visit_expr_mut(b)
                             })?;
                         parse_quote!(#acc = { #(#lets)* let #pa = #acc; #body };)

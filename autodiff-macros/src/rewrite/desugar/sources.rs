@@ -3,6 +3,7 @@
 
 use super::binding::{Item, Refs, Window, as_written, bound_body};
 use super::walk::Desugar;
+use crate::syntax::parenthesized_if_ambiguous;
 use syn::{Expr, parse_quote};
 
 /// The item at an index, or `None` where the iteration cannot be written as an index loop.
@@ -189,7 +190,8 @@ impl Desugar {
                     return None;
                 }
                 let inner = self.source(&m.receiver)?;
-                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
+                let (pat, body) =
+                    (c.inputs[0].clone(), parenthesized_if_ambiguous((*c.body).clone()));
                 let (f, refs, range, keep) = (inner.elem, inner.refs, inner.range, inner.keep);
                 let elem: Elem = Box::new(move |k| {
                     let (lets, body) =
@@ -207,7 +209,8 @@ impl Desugar {
                     return None;
                 }
                 let inner = self.source(&m.receiver)?;
-                let (pat, body) = (c.inputs[0].clone(), (*c.body).clone());
+                let (pat, body) =
+                    (c.inputs[0].clone(), parenthesized_if_ambiguous((*c.body).clone()));
                 let (f, refs) = (std::rc::Rc::new(inner.elem), inner.refs.clone());
                 let before = inner.keep;
                 let g = f.clone();

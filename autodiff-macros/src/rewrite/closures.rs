@@ -1,0 +1,203 @@
+//! Local closures called in the body are inlined where they are called:
+//!
+//! ```text
+//! let sq = |v: f64| v * v;                 (removed)
+//! sq(a) + sq(b)                        =>  { let __autodiff_arg0 = a; let v: f64 = __autodiff_arg0; v * v }
+//!                                          + { let __autodiff_arg0 = b; let v: f64 = __autodiff_arg0; v * v }
+//! ```
+//!
+//! The arguments go into temporaries before the parameters are bound (`f(b, a)` of `|a, b|`),
+//! so they are evaluated first, in order, as a call evaluates them. A closure is inlined only
+//! where that means the same as calling it: it is bound by a `let` to a plain name, used only
+//! by calling it, its body has no `return` or `?` of its own, and no name its body reads is
+//! bound again or assigned between the closure and its last call (a call would see the value
+//! the closure captured). Any other closure is left as written, and lowering reports it.
+
+use crate::syntax::{bound_names, changes};
+use std::collections::HashSet;
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, Stmt, parse_quote};
+
+/// Inlines the local closures of `block` and of the blocks inside it.
+pub fn rewrite(block: &mut syn::Block) {
+    Blocks.visit_block_mut(block);
+}
+
+/// Visits every block, innermost first, inlining the closures its statements bind.
+struct Blocks;
+
+impl VisitMut for Blocks {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        visit_mut::visit_block_mut(self, block);
+        let mut i = 0;
+        while i < block.stmts.len() {
+            if let Some((name, closure)) = closure_binding(&block.stmts[i])
+                && inlinable(&name, &closure, &block.stmts[i + 1..])
+            {
+                let mut calls = Calls { name, closure };
+                block.stmts[i + 1..].iter_mut().for_each(|s| calls.visit_stmt_mut(s));
+                block.stmts.remove(i);
+                continue;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// `let name = |params| body;` (also `move`): the name and the closure.
+fn closure_binding(stmt: &Stmt) -> Option<(String, syn::ExprClosure)> {
+    let Stmt::Local(local) = stmt else { return None };
+    let Pat::Ident(pi) = &local.pat else { return None };
+    let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let Expr::Closure(c) = &*init.expr else { return None };
+    (pi.by_ref.is_none() && pi.subpat.is_none()).then(|| (pi.ident.to_string(), c.clone()))
+}
+
+/// Whether the closure `name` can be inlined into the statements `rest` after it.
+fn inlinable(name: &str, closure: &syn::ExprClosure, rest: &[Stmt]) -> bool {
+    if has_own_exit(&closure.body) || closure.asyncness.is_some() {
+        return false;
+    }
+    let mut uses = Uses { name, calls: 0, other: 0 };
+    rest.iter().for_each(|s| uses.visit_stmt(s));
+    if uses.calls == 0 || uses.other > 0 {
+        return false;
+    }
+    // The statements up to the last call must not rebind or assign a name the body reads.
+    let last = rest.iter().rposition(|s| {
+        let mut u = Uses { name, calls: 0, other: 0 };
+        u.visit_stmt(s);
+        u.calls > 0
+    });
+    let free = free_names(closure);
+    rest[..=last.unwrap_or(0)].iter().all(|s| {
+        let mut bound = match s {
+            Stmt::Local(l) => crate::syntax::pattern_names(&l.pat),
+            _ => HashSet::new(),
+        };
+        let mut changed = HashSet::new();
+        let mut exprs = Exprs(Vec::new());
+        exprs.visit_stmt(s);
+        for e in exprs.0 {
+            bound.extend(bound_names(&e));
+            let c = changes(&e);
+            changed.extend(c.places);
+        }
+        free.iter().all(|n| !bound.contains(n) && !changed.contains(n))
+    })
+}
+
+/// The top-level expressions of a statement (a `let`'s value, an expression statement).
+struct Exprs(Vec<Expr>);
+
+impl<'a> Visit<'a> for Exprs {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        self.0.push(e.clone());
+    }
+}
+
+/// The names a closure's body reads that it does not bind itself.
+fn free_names(closure: &syn::ExprClosure) -> HashSet<String> {
+    struct Names(HashSet<String>);
+    impl<'a> Visit<'a> for Names {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.0.insert(i.to_string());
+            }
+        }
+    }
+    let mut names = Names(HashSet::new());
+    names.visit_expr(&closure.body);
+    // (less the names bound inside the body, such as an inlined closure's temporaries)
+    let mut local: HashSet<String> =
+        closure.inputs.iter().flat_map(crate::syntax::pattern_names).collect();
+    local.extend(bound_names(&closure.body));
+    names.0.retain(|n| !local.contains(n));
+    names.0
+}
+
+/// Whether a closure body has a `return` or `?` of its own (outside nested closures).
+fn has_own_exit(body: &Expr) -> bool {
+    struct Exit(bool);
+    impl<'a> Visit<'a> for Exit {
+        fn visit_expr_return(&mut self, _: &'a syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_try(&mut self, _: &'a syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut e = Exit(false);
+    e.visit_expr(body);
+    e.0
+}
+
+/// How the statements after a closure use its name: calls `name(..)`, anything else.
+struct Uses<'n> {
+    name: &'n str,
+    calls: usize,
+    other: usize,
+}
+
+impl<'a> Visit<'a> for Uses<'_> {
+    fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+        if matches!(&*c.func, Expr::Path(p) if p.path.is_ident(self.name)) {
+            self.calls += 1;
+            c.args.iter().for_each(|a| self.visit_expr(a));
+            return;
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+        if p.path.is_ident(self.name) {
+            self.other += 1;
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'a syn::Macro) {
+        // A macro's tokens may name the closure where no rewrite can reach it.
+        let name = syn::Ident::new(self.name, proc_macro2::Span::call_site());
+        if crate::syntax::mentions_ident(m.tokens.clone(), &name) {
+            self.other += 1;
+        }
+    }
+}
+
+/// Replaces each call `name(args)` by the closure's body with its parameters bound to `args`.
+struct Calls {
+    name: String,
+    closure: syn::ExprClosure,
+}
+
+impl VisitMut for Calls {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        let Expr::Call(c) = e else { return };
+        if !matches!(&*c.func, Expr::Path(p) if p.path.is_ident(&self.name)) {
+            return;
+        }
+        if c.args.len() != self.closure.inputs.len() {
+            return; // rustc reports the wrong number of arguments at the call
+        }
+        // Each argument into a temporary first, then the parameters: `f(b, a)` of `|a, b|`.
+        let temps: Vec<syn::Ident> = (0..c.args.len())
+            .map(|k| syn::Ident::new(&format!("__autodiff_arg{k}"), proc_macro2::Span::call_site()))
+            .collect();
+        let params = self.closure.inputs.iter().zip(&temps).map(|(p, t)| -> syn::Stmt {
+            match p {
+                Pat::Type(pt) => {
+                    let (pat, ty) = (&pt.pat, &pt.ty);
+                    parse_quote!(let #pat: #ty = #t;)
+                }
+                p => parse_quote!(let #p = #t;),
+            }
+        });
+        let args = c.args.iter();
+        let body = crate::syntax::parenthesized_if_ambiguous((*self.closure.body).clone());
+        *e = parse_quote!({ #(let #temps = #args;)* #(#params)* #body });
+    }
+}

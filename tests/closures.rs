@@ -1,0 +1,107 @@
+//! Local closures called in the body: inlined where they are called, so they differentiate like
+//! the code they hold, capturing active values or not; closures that cannot be inlined are
+//! reported (tests/ui/closure.rs).
+
+// Written as users write them.
+#![allow(clippy::needless_range_loop)]
+
+use autodiff::prelude::*;
+
+mod common;
+
+#[differentiable]
+fn squares(a: f64, b: f64) -> f64 {
+    let sq = |v: f64| v * v;
+    sq(a) + sq(b) * sq(a - b)
+}
+
+#[differentiable]
+fn scaled(x: f64, k: f64) -> f64 {
+    // captures the active `k`, untyped parameter
+    let scale = |t| t * k;
+    let s = scale(x.sin());
+    scale(s) + scale(2.0)
+}
+
+#[differentiable]
+fn swapped_arguments(a: f64, b: f64) -> f64 {
+    let f = |a: f64, b: f64| a * a * b;
+    f(b, a) + f(a, b)
+}
+
+#[differentiable]
+fn potential(x: &[f64], eps: f64, sigma: f64) -> f64 {
+    // a physicist's Lennard-Jones sum, with the pair term as a closure
+    let lj = |r: f64| {
+        let s6 = (sigma / r).powi(6);
+        4.0 * eps * (s6 * s6 - s6)
+    };
+    let mut e = 0.0;
+    for i in 0..x.len() {
+        for j in i + 1..x.len() {
+            e += lj((x[i] - x[j]).abs() + 1.0);
+        }
+    }
+    e
+}
+
+#[differentiable]
+fn nested_closures(x: f64) -> f64 {
+    let sq = |v: f64| v * v;
+    let quartic = |v: f64| sq(sq(v));
+    quartic(x) + sq(x)
+}
+
+#[differentiable]
+fn in_an_iterator(x: &[f64], w: f64) -> f64 {
+    let weight = |v: f64| (v * w).tanh();
+    x.iter().map(|v| weight(*v) * v).sum::<f64>()
+}
+
+#[test]
+fn closures_are_inlined_where_they_are_called() {
+    // squares: a² + b²(a − b)²
+    let (a, b) = (1.3, -0.4);
+    let (value, (ga, gb)) = squares_grad(a, b);
+    assert_eq!(value, squares(a, b));
+    let d = a - b;
+    assert!((ga - (2.0 * a + b * b * 2.0 * d)).abs() < 1e-12);
+    assert!((gb - (2.0 * b * d * d - b * b * 2.0 * d)).abs() < 1e-12);
+    // scaled: k² sin x + 2k
+    let (x, k) = (0.7, 1.9);
+    let (_, (gx, gk)) = scaled_grad(x, k);
+    assert!((gx - k * k * x.cos()).abs() < 1e-12);
+    assert!((gk - (2.0 * k * x.sin() + 2.0)).abs() < 1e-12);
+    // swapped_arguments: b²a + a²b
+    let (_, (ga, gb)) = swapped_arguments_grad(a, b);
+    assert!((ga - (b * b + 2.0 * a * b)).abs() < 1e-12);
+    assert!((gb - (2.0 * b * a + a * a)).abs() < 1e-12);
+    // nested_closures: x⁴ + x²
+    let (_, g) = nested_closures_grad(x);
+    assert!((g - (4.0 * x.powi(3) + 2.0 * x)).abs() < 1e-12);
+}
+
+#[test]
+fn closures_in_loops_and_iterators_match_finite_differences() {
+    common::check(
+        "potential",
+        |v| potential(&v[..4], v[4], v[5]),
+        |v, s, g| {
+            let (gx, rest) = g.split_at_mut(4);
+            let (ge, gs) = rest.split_at_mut(1);
+            potential_vjp(&v[..4], v[4], v[5], s, gx, &mut ge[0], &mut gs[0])
+        },
+        |v, d| potential_jvp(&v[..4], v[4], v[5], &d[..4], d[4], d[5]),
+        &[0.1, 0.9, 2.2, -0.7, 1.2, 0.8],
+    );
+    common::check(
+        "in_an_iterator",
+        |v| in_an_iterator(&v[..3], v[3]),
+        |v, s, g| {
+            let (gx, gw) = g.split_at_mut(3);
+            in_an_iterator_vjp(&v[..3], v[3], s, gx, &mut gw[0])
+        },
+        |v, d| in_an_iterator_jvp(&v[..3], v[3], &d[..3], d[3]),
+        &[0.3, -1.1, 0.8, 0.6],
+    );
+}
