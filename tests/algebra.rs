@@ -4,7 +4,9 @@
 //! differences, in both modes.
 
 use autodiff::prelude::*;
-use nalgebra::{Matrix3, Vector2, Vector3};
+
+mod common;
+use nalgebra::{Matrix2, Matrix2x3, Matrix3, Vector2, Vector3};
 
 #[differentiable]
 fn geometry(a: Vector3<f64>, b: Vector3<f64>, m: Matrix3<f64>, s: f64) -> f64 {
@@ -527,4 +529,53 @@ fn a_reference_parameter_dereferenced() {
     let (value, (gv, gw)) = reference_passed_by_value_grad(&v, w);
     assert_eq!(value, 2.0 * v.dot(&w));
     assert_eq!((gv, gw), (w * 2.0, v * 2.0));
+}
+
+/// A rotation built from an active angle, applied to a point; the matrix read back by entry.
+#[differentiable]
+fn rotated_x(theta: f64, p: Vector2<f64>) -> f64 {
+    let (c, s) = (theta.cos(), theta.sin());
+    let r = Matrix2::new(c, -s, s, c);
+    let q = r * p;
+    q.x + 0.5 * r[(1, 0)] + q.y * q.y
+}
+
+/// A Kalman-style transition with an active time step.
+#[differentiable]
+fn propagated(dt: f64, x: Vector2<f64>) -> f64 {
+    let f = Matrix2::new(1.0, dt, 0.0, 1.0);
+    let g = Matrix2x3::new(dt, 0.0, 1.0, 0.0, dt * dt, 2.0);
+    let y = f * x;
+    let z = g.transpose() * y;
+    y.norm_squared() + z.x * z.z
+}
+
+#[test]
+fn matrices_built_from_active_entries() {
+    let (theta, p) = (0.4, Vector2::new(1.5, -0.5));
+    let (value, (g_theta, g_p)) = rotated_x_grad(theta, p);
+    assert_eq!(value, rotated_x(theta, p));
+    let (c, s) = (theta.cos(), theta.sin());
+    let q = Vector2::new(c * p.x - s * p.y, s * p.x + c * p.y);
+    let dq = Vector2::new(-s * p.x - c * p.y, c * p.x - s * p.y);
+    let exact_theta = dq.x + 0.5 * c + 2.0 * q.y * dq.y;
+    assert!((g_theta - exact_theta).abs() < 1e-12, "{g_theta} vs {exact_theta}");
+    let exact_p = Vector2::new(c, -s) + 2.0 * q.y * Vector2::new(s, c);
+    assert!((g_p - exact_p).norm() < 1e-12, "{g_p} vs {exact_p}");
+    let (_, t) = rotated_x_jvp(theta, p, 1.0, Vector2::zeros());
+    assert!((t - exact_theta).abs() < 1e-12);
+
+    let f = |v: &[f64]| propagated(v[0], Vector2::new(v[1], v[2]));
+    let vjp = |v: &[f64], seed: f64, g: &mut [f64]| {
+        let (mut gd, mut gx) = (0.0, Vector2::zeros());
+        let value = propagated_vjp(v[0], Vector2::new(v[1], v[2]), seed, &mut gd, &mut gx);
+        g[0] += gd;
+        g[1] += gx.x;
+        g[2] += gx.y;
+        value
+    };
+    let jvp = |v: &[f64], d: &[f64]| {
+        propagated_jvp(v[0], Vector2::new(v[1], v[2]), d[0], Vector2::new(d[1], d[2]))
+    };
+    common::check("propagated", f, vjp, jvp, &[0.3, 1.2, -0.7]);
 }

@@ -504,3 +504,23 @@ fn assertions_are_kept_as_written() {
     let text = message.downcast_ref::<String>().expect("a formatted message");
     assert_eq!(text, "x[0] = NaN");
 }
+
+#[differentiable]
+fn polar(r: f64, theta: f64) -> f64 {
+    let (s, c) = theta.sin_cos();
+    let (s2, c2) = (2.0 * theta).sin_cos();
+    r * c + r * r * s + s2 * c2 + theta.sin_cos().1
+}
+
+#[test]
+fn sin_cos_differentiates_as_sin_and_cos() {
+    let (r, t) = (1.7, 0.6);
+    let (value, (gr, gt)) = polar_grad(r, t);
+    assert_eq!(value, polar(r, t));
+    let exact_r = t.cos() + 2.0 * r * t.sin();
+    // s2·c2 = sin(4θ)/2, its derivative 2 cos(4θ)
+    let exact_t = -r * t.sin() + r * r * t.cos() + 2.0 * (4.0 * t).cos() - t.sin();
+    assert!((gr - exact_r).abs() < 1e-12, "{gr} vs {exact_r}");
+    assert!((gt - exact_t).abs() < 1e-12, "{gt} vs {exact_t}");
+    check2("polar", polar, polar_vjp, polar_jvp, &[(1.7, 0.6), (-0.4, 2.5)]);
+}

@@ -185,14 +185,8 @@ impl<'s> Lowerer<'_> {
                 ),
             );
         }
-        let vector_type = segs.len() >= 2 && {
-            let t = &segs[segs.len() - 2];
-            (t.starts_with("Vector") || t.starts_with("SVector"))
-                && t.trim_start_matches(|c: char| c.is_alphabetic())
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-        };
-        if vector_type && last == "new" {
+        // `Vector3::new(a, b, c)`, `Matrix2::new(c, -s, s, c)`: entries row by row.
+        if crate::syntax::algebra_new_shape(&fp.path).is_some() {
             let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
             return self.push_op(
                 Prim::Build,

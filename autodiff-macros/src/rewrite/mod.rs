@@ -2,6 +2,7 @@
 //! into syntax. Each pass documents its input and output shapes:
 //!
 //! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
+//!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -13,6 +14,7 @@ mod closures;
 mod desugar;
 mod loop_labels;
 mod loop_returns;
+mod methods;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -27,6 +29,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Default => None,
     };
     closures::rewrite(&mut body);
+    methods::rewrite(&mut body);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret);

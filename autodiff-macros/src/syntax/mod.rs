@@ -2,11 +2,13 @@
 //! importing only the rule table (itself a leaf). A question about source code that more than
 //! one stage asks is answered here, once.
 
+mod algebra;
 mod control;
 mod names;
 mod purity;
 mod writes;
 
+pub use algebra::algebra_new_shape;
 pub use control::{
     contains_return, find_return, is_range, leaves_loop, parenthesized_if_ambiguous,
 };

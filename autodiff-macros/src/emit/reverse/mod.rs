@@ -33,7 +33,7 @@ mod sweep; // the forward sweep, keeping what the adjoint reads
 
 use super::context::Ctx;
 use crate::analyse::frozen_buffers;
-use crate::ir::{Block, Branch, Loop, Node, Operand, Prim, Var, definitions};
+use crate::ir::{Block, Branch, Form, Loop, Node, Operand, Prim, Var, definitions};
 use crate::kind::Kind;
 use plan::{Plan, Strategy};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -290,9 +290,24 @@ impl Reverse<'_, '_> {
                         }
                     }
                     Prim::Build => {
+                        // `[a, b]` and vectors: the k-th entry; a matrix's `new` takes its
+                        // entries row by row, `(k / columns, k % columns)`.
+                        let shape = match &op.form {
+                            Form::Path(p) => crate::syntax::algebra_new_shape(&p.path),
+                            _ => None,
+                        };
                         for (k, a) in op.args.iter().enumerate() {
-                            let k = syn::Index::from(k);
-                            out.extend(self.contribute(a, quote!(#rt::Clone::clone(&#g[#k]))));
+                            let entry = match shape {
+                                Some((rows, cols)) if rows > 1 && cols > 1 => {
+                                    let (r, c) = (k / cols, k % cols);
+                                    quote!(#g[(#r, #c)])
+                                }
+                                _ => {
+                                    let k = syn::Index::from(k);
+                                    quote!(#g[#k])
+                                }
+                            };
+                            out.extend(self.contribute(a, quote!(#rt::Clone::clone(&#entry))));
                         }
                     }
                     Prim::Call => out.extend(self.call(op, &g)),

@@ -1,0 +1,37 @@
+//! nalgebra's constructors as syntax shows them.
+
+/// The shape `(rows, columns)` of the fixed-size nalgebra type whose `new` a path calls
+/// (`Vector3::new`, `Matrix2::new`, `Matrix2x3::new`, `RowVector4::new`), whose arguments are
+/// its entries row by row. `None` for any other path.
+pub fn algebra_new_shape(path: &syn::Path) -> Option<(usize, usize)> {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let [.., owner, new] = segs.as_slice() else { return None };
+    if new != "new" {
+        return None;
+    }
+    let dims = |s: &str| -> Option<Vec<usize>> { s.split('x').map(|d| d.parse().ok()).collect() };
+    let (kind, digits) = owner.split_at(owner.find(|c: char| c.is_ascii_digit())?);
+    match (kind, dims(digits)?.as_slice()) {
+        ("Vector" | "SVector" | "Point", [n]) => Some((*n, 1)),
+        ("RowVector", [n]) => Some((1, *n)),
+        ("Matrix", [n]) => Some((*n, *n)),
+        ("Matrix", [r, c]) => Some((*r, *c)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::algebra_new_shape;
+    use syn::parse_quote;
+
+    #[test]
+    fn shapes_of_constructors() {
+        assert_eq!(algebra_new_shape(&parse_quote!(Vector3::new)), Some((3, 1)));
+        assert_eq!(algebra_new_shape(&parse_quote!(nalgebra::Matrix2::new)), Some((2, 2)));
+        assert_eq!(algebra_new_shape(&parse_quote!(Matrix2x3::new)), Some((2, 3)));
+        assert_eq!(algebra_new_shape(&parse_quote!(RowVector4::new)), Some((1, 4)));
+        assert_eq!(algebra_new_shape(&parse_quote!(Matrix3::identity)), None);
+        assert_eq!(algebra_new_shape(&parse_quote!(Vec::new)), None);
+    }
+}
