@@ -23,6 +23,9 @@ pub enum Kind {
     Algebra,
     /// The runtime's `Tensor` (or a reference to one).
     Tensor,
+    /// A tuple of values (`(a, b)`, a call of a function returning one): its elements are read
+    /// as `t.0`, its tangent and adjoint are tuples.
+    Tuple,
     /// A struct named in `wrt` (`model: &Mlp`), `#[derive(Differentiable)]`: its fields are
     /// read with `model.field`, and its tangent and adjoint are values of the same struct.
     Model,
@@ -126,6 +129,7 @@ impl Kind {
                 || matches!(Kind::element_type(t), Some(e) if matches!(t, Type::Path(_)) && element(&e))
         };
         match ty {
+            Type::Tuple(t) if !t.elems.is_empty() => Kind::Tuple,
             Type::Paren(p) => Kind::of_type_with(&p.elem, floats),
             Type::Group(g) => Kind::of_type_with(&g.elem, floats),
             Type::Array(a) if element(&a.elem) => Kind::Seq(Seq::Array),

@@ -85,6 +85,47 @@ impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
     }
 }
 
+/// Tuples of differentiable values, element by element: the results of functions that return
+/// several values, their tangents and their adjoints.
+///
+/// ```
+/// use autodiff_runtime::Differentiable;
+/// let mut g = (1.0f64, [2.0f64, 3.0]).zero_like();
+/// g.accumulate((0.5, [1.0, 2.0]));
+/// assert_eq!(g, (0.5, [1.0, 2.0]));
+/// ```
+macro_rules! impl_tuple {
+    ($(($($t:ident $k:tt),+)),*) => {$(
+        impl<$($t: Differentiable),+> Differentiable for ($($t,)+) {
+            #[inline]
+            fn zero_like(&self) -> Self {
+                ($(self.$k.zero_like(),)+)
+            }
+            #[inline]
+            fn accumulate(&mut self, contribution: Self) {
+                $(self.$k.accumulate(contribution.$k);)+
+            }
+            #[inline]
+            fn adjoint_zero(&self) -> Self {
+                ($(self.$k.adjoint_zero(),)+)
+            }
+        }
+
+        impl<$($t: Differentiable),+> Zeros for ($($t,)+) {
+            type Output = Self;
+            #[inline]
+            fn zeros(&self) -> Self {
+                self.zero_like()
+            }
+            #[inline]
+            fn adjoint_zeros(&self) -> Self {
+                self.adjoint_zero()
+            }
+        }
+    )*};
+}
+impl_tuple!((A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
+
 /// Vectors of different lengths are a caller's bug; the shorter length is used.
 impl<T: Differentiable> Differentiable for Vec<T> {
     fn zero_like(&self) -> Self {

@@ -30,4 +30,10 @@ fn named(p: (f64, f64)) -> f64 {
     p.0
 }
 
+// A tuple result holding a sequence (its seed would be a slice).
+#[differentiable]
+fn with_a_vec(x: f64) -> (f64, Vec<f64>) {
+    (x, vec![0.0; 2])
+}
+
 fn main() {}

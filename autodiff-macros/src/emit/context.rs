@@ -210,6 +210,11 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
+            Form::Tuple => quote_spanned!(op.span=> (#(#a,)*)),
+            Form::Element(k) => {
+                let (rt, t, k) = (&self.rt, &a[0], syn::Index::from(*k));
+                quote_spanned!(op.span=> #rt::Clone::clone(&#t.#k))
+            }
             // A sequence field borrowed as a slice (`let v: &[f64] = &m.v;`) is a reference.
             Form::Field(_) if self.f.var(op.out).kind == Kind::Seq(Seq::Slice) => {
                 let place = self.place(op, &a[0]);

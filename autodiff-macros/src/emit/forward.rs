@@ -188,6 +188,16 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let seq_dot = op.args[0].var().map(|v| cx.dot(v));
                         out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#seq_dot[#i]);));
                     }
+                    Prim::Element => {
+                        let primal = cx.primal(op);
+                        let tuple_dot = tangent(cx, &op.args[0]);
+                        let k = match op.form {
+                            crate::ir::Form::Element(k) => syn::Index::from(k),
+                            _ => syn::Index::from(0),
+                        };
+                        let rt = &cx.rt;
+                        out.extend(quote!(let #b = #primal; let #y_dot = #rt::Clone::clone(&#tuple_dot.#k);));
+                    }
                     Prim::Slice => {
                         let primal = cx.primal(op);
                         let (start, end) = (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
@@ -212,6 +222,7 @@ fn nodes(cx: &Ctx<'_>, block: &Block) -> TokenStream {
                         let ts = op.args.iter().map(|a| owned_tangent(cx, a));
                         let tangents = match &op.form {
                             crate::ir::Form::Path(p) => quote!(#p(#(#ts),*)),
+                            crate::ir::Form::Tuple => quote!((#(#ts,)*)),
                             _ => quote!([#(#ts),*]),
                         };
                         out.extend(quote!(let #b = #primal; let #y_dot = #tangents;));

@@ -34,7 +34,10 @@ impl Function {
                         (Prim::Index, _) => "index".to_string(),
                         (Prim::Slice, _) => "slice".to_string(),
                         (Prim::Store, _) => "store".to_string(),
+                        (Prim::Build, Form::Tuple) => "tuple".to_string(),
                         (Prim::Build, _) => "array".to_string(),
+                        (Prim::Element, Form::Element(k)) => format!("element {k}"),
+                        (Prim::Element, _) => "element".to_string(),
                         (Prim::Field, Form::Field(path)) => {
                             format!(
                                 "field {}",

@@ -90,6 +90,10 @@ pub enum Form {
     Store,
     /// `[a, b, c]`
     Array,
+    /// `(a, b)`
+    Tuple,
+    /// `t.k` of a tuple
+    Element(usize),
     /// `model.a.b` (or `model.a.b[i]` with an index operand): a field of a model, read by
     /// cloning (tensors are cheap handles).
     Field(Vec<syn::Member>),
@@ -110,8 +114,12 @@ pub enum Prim {
     /// A new array equal to operand 0 with element operand 1 replaced by operand 2
     /// (`y[i] = v` on a local array: arrays are values).
     Store,
-    /// A new array of the operands' values (`[a, b, c]`).
+    /// A new array, tuple or nalgebra value of the operands' values (`[a, b, c]`, `(a, b)`,
+    /// `Vector3::new(a, b, c)`).
     Build,
+    /// Element `k` of a tuple, operand 0 (`t.0`, or bound by `let (a, b) = t;`): its adjoint
+    /// adds into the same element of the tuple's adjoint.
+    Element,
     /// Reading a field (`Form::Field`) of a model, operand 0, or an element of it at the
     /// inactive index operand 1: its adjoint adds into the same place of the model's adjoint,
     /// unless the field is `#[autodiff(skip)]`.
@@ -127,7 +135,7 @@ impl Prim {
             Prim::Index | Prim::Slice => k == 0,
             Prim::Store => k != 1,
             Prim::Build => true,
-            Prim::Field => k == 0,
+            Prim::Field | Prim::Element => k == 0,
         }
     }
 }

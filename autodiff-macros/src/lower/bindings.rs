@@ -5,6 +5,7 @@ use super::rename::rename;
 use crate::ir::{Node, Operand, Var};
 use crate::kind::Kind;
 use crate::syntax::contains_return;
+use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
 impl<'s> Lowerer<'_> {
@@ -109,12 +110,48 @@ impl<'s> Lowerer<'_> {
                     }
                 }
             }
+            // `let (a, b) = g(x);`: a tuple value, its elements read one by one.
+            (Pat::Tuple(pt), init) if ty.is_none() => {
+                let tuple = match self.lower_expr(init) {
+                    Operand::Var(t) | Operand::Ref(t) => t,
+                    Operand::Const(c) => {
+                        let kind = self.infer_kind(&c);
+                        match self.opaque(c, Vec::new(), kind) {
+                            Operand::Var(t) => t,
+                            _ => return,
+                        }
+                    }
+                };
+                for (k, p) in pt.elems.iter().enumerate() {
+                    match p {
+                        Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                            let first = self.vars.len();
+                            let value = self.element(tuple, k, init.span());
+                            let v = self.materialize(value, &pi.ident.to_string(), None, first);
+                            self.env.bind(&pi.ident.to_string(), v, false);
+                        }
+                        Pat::Wild(_) => {}
+                        other => self.errors.error(
+                            other,
+                            "this pattern cannot be differentiated",
+                            "bind each element of the tuple to a name: `let (a, b) = ..;`",
+                        ),
+                    }
+                }
+            }
             (other, _) => self.errors.error(
                 other,
                 "this `let` pattern cannot be differentiated",
                 "bind the value to a name (`let x = ...;`), or a tuple of names to a tuple of values",
             ),
         }
+    }
+
+    /// Element `k` of the tuple `t` (`t.k`).
+    pub fn element(&mut self, t: Var, k: usize, span: proc_macro2::Span) -> Operand {
+        use crate::ir::{Form, Prim};
+        let args = vec![Operand::Var(t)];
+        self.push_op(Prim::Element, Form::Element(k), args, span, Kind::Unknown)
     }
 
     /// Gives `value` a value of its own named `name` (a constant becomes an assignment; a value

@@ -114,6 +114,22 @@ impl<'s> Lowerer<'_> {
                 "pass values to functions by value or `&`, and return results",
             ),
             Expr::Index(ix) => self.lower_index(ix),
+            Expr::Tuple(t) if !t.elems.is_empty() => {
+                let args: Vec<Operand> = t.elems.iter().map(|e| self.lower_expr(e)).collect();
+                self.push_op(Prim::Build, Form::Tuple, args, e.span(), Kind::Tuple)
+            }
+            // `t.0` of a tuple value (a call's result, `(a, b)`)
+            Expr::Field(f)
+                if matches!(f.member, syn::Member::Unnamed(_))
+                    && self.local_var(&f.base).is_some_and(|v| {
+                        !matches!(self.vars[v.0].kind, Kind::Model | Kind::Algebra | Kind::Tensor)
+                    }) =>
+            {
+                let (Some(t), syn::Member::Unnamed(k)) = (self.local_var(&f.base), &f.member) else {
+                    return Self::unit();
+                };
+                self.element(t, k.index as usize, e.span())
+            }
             Expr::Array(a) => {
                 let args: Vec<Operand> = a.elems.iter().map(|e| self.lower_expr(e)).collect();
                 self.push_op(Prim::Build, Form::Array, args, e.span(), Kind::Seq(crate::kind::Seq::Array))

@@ -2,7 +2,8 @@
 //! into syntax. Each pass documents its input and output shapes:
 //!
 //! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
-//!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`;
+//!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
+//!    reads by index;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -15,6 +16,7 @@ mod desugar;
 mod loop_labels;
 mod loop_returns;
 mod methods;
+mod patterns;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -30,6 +32,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     };
     closures::rewrite(&mut body);
     methods::rewrite(&mut body);
+    patterns::rewrite(&mut body);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret);

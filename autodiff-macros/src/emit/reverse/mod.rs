@@ -237,12 +237,19 @@ impl Reverse<'_, '_> {
                     }
                     // An element, a sub-slice or a field: its adjoint adds into the same place
                     // of the whole's adjoint, which is declared (zeros) at the first such read.
-                    Prim::Index | Prim::Slice | Prim::Field => {
+                    Prim::Index | Prim::Slice | Prim::Field | Prim::Element => {
                         if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             let bar = cx.bar(whole);
                             op.args[1..].iter().for_each(|a| self.read(a));
                             let place = match (op.prim, cx.views.reads.get(&op.out)) {
                                 (Prim::Field, _) => cx.place(op, &quote!(#bar)),
+                                (Prim::Element, _) => {
+                                    let k = match op.form {
+                                        Form::Element(k) => syn::Index::from(k),
+                                        _ => syn::Index::from(0),
+                                    };
+                                    quote!(#bar.#k)
+                                }
                                 (Prim::Slice, _) => {
                                     let (start, end) =
                                         (cx.operand(&op.args[1]), cx.operand(&op.args[2]));
@@ -298,6 +305,10 @@ impl Reverse<'_, '_> {
                         };
                         for (k, a) in op.args.iter().enumerate() {
                             let entry = match shape {
+                                _ if matches!(op.form, Form::Tuple) => {
+                                    let k = syn::Index::from(k);
+                                    quote!(#g.#k)
+                                }
                                 Some((rows, cols)) if rows > 1 && cols > 1 => {
                                     let (r, c) = (k / cols, k % cols);
                                     quote!(#g[(#r, #c)])

@@ -1,0 +1,132 @@
+//! Tuples: functions returning several values (`f_jvp` returns tuples of values and tangents,
+//! `f_vjp` takes a tuple seed), destructured where they are called (`let (a, b) = g(..)`),
+//! read by element (`t.0`), and `fold` with a tuple accumulator.
+
+// Written as users write them.
+#![allow(clippy::needless_range_loop)]
+
+use autodiff::prelude::*;
+
+mod common;
+
+/// A helper returning two values, as a physicist writes a polar-to-Cartesian conversion.
+#[differentiable]
+fn to_cartesian(r: f64, theta: f64) -> (f64, f64) {
+    (r * theta.cos(), r * theta.sin())
+}
+
+#[differentiable]
+fn distance_from(r: f64, theta: f64, px: f64) -> f64 {
+    let (x, y) = to_cartesian(r, theta);
+    let p = to_cartesian(r * 2.0, theta);
+    ((x - px).powi(2) + y * y).sqrt() + p.0 * p.1
+}
+
+/// Mean and variance in one pass, a statistician's tuple result.
+#[differentiable]
+fn moments(x: &[f64]) -> (f64, f64) {
+    let mut s = 0.0;
+    let mut s2 = 0.0;
+    for i in 0..x.len() {
+        s += x[i];
+        s2 += x[i] * x[i];
+    }
+    let n = x.len() as f64;
+    let mean = s / n;
+    (mean, s2 / n - mean * mean)
+}
+
+#[differentiable]
+fn standardized_first(x: &[f64]) -> f64 {
+    let (mean, var) = moments(x);
+    (x[0] - mean) / var.sqrt()
+}
+
+#[test]
+fn tuple_results_have_tuple_tangents_and_seeds() {
+    let (r, t) = (1.5, 0.7);
+    let ((x, y), (dx, dy)) = to_cartesian_jvp(r, t, 0.0, 1.0);
+    assert_eq!((x, y), to_cartesian(r, t));
+    assert!((dx + r * t.sin()).abs() < 1e-15 && (dy - r * t.cos()).abs() < 1e-15);
+    // seed (1, 0): the gradient of x = r cos θ
+    let (mut gr, mut gt) = (0.0, 0.0);
+    let value = to_cartesian_vjp(r, t, (1.0, 0.0), &mut gr, &mut gt);
+    assert_eq!(value, (x, y));
+    assert!((gr - t.cos()).abs() < 1e-15 && (gt + r * t.sin()).abs() < 1e-15);
+}
+
+#[test]
+fn tuples_destructured_where_they_are_called() {
+    common::check(
+        "distance_from",
+        |v| distance_from(v[0], v[1], v[2]),
+        |v, s, g| {
+            let (a, rest) = g.split_at_mut(1);
+            let (b, c) = rest.split_at_mut(1);
+            distance_from_vjp(v[0], v[1], v[2], s, &mut a[0], &mut b[0], &mut c[0])
+        },
+        |v, d| distance_from_jvp(v[0], v[1], v[2], d[0], d[1], d[2]),
+        &[1.5, 0.7, 0.4],
+    );
+    let x = [0.4, 1.9, -0.3, 1.1];
+    common::check(
+        "standardized_first",
+        standardized_first,
+        standardized_first_vjp,
+        standardized_first_jvp,
+        &x,
+    );
+    // closed form: z = (x0 − m)/σ, ∂z/∂xi = (δi0 − 1/n)/σ − z (xi − m)/(n σ²)
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| v * v).sum::<f64>() / n - m * m;
+    let z = (x[0] - m) / var.sqrt();
+    let (_, g) = standardized_first_grad(&x);
+    for i in 0..4 {
+        let delta = if i == 0 { 1.0 } else { 0.0 };
+        let exact = (delta - 1.0 / n) / var.sqrt() - z * (x[i] - m) / (n * var);
+        assert!((g[i] - exact).abs() < 1e-12, "{} vs {exact}", g[i]);
+    }
+}
+
+#[differentiable]
+fn spread(x: &[f64]) -> f64 {
+    let (s, s2) = x.iter().fold((0.0, 0.0), |(s, s2), &v| (s + v, s2 + v * v));
+    let n = x.len() as f64;
+    s2 / n - (s / n) * (s / n)
+}
+
+#[differentiable]
+fn spring_energy(pos: &[f64], conn: &[[usize; 2]], k: f64) -> f64 {
+    let mut e = 0.0;
+    for c in 0..conn.len() {
+        let [a, b] = conn[c];
+        let d = pos[b] - pos[a] - 1.0;
+        e += 0.5 * k * d * d;
+    }
+    e
+}
+
+#[test]
+fn tuple_accumulators_and_destructured_arrays() {
+    let x = [0.4, 1.9, -0.3, 1.1];
+    common::check("spread", spread, spread_vjp, spread_jvp, &x);
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let (_, g) = spread_grad(&x);
+    for i in 0..4 {
+        let exact = 2.0 * (x[i] - m) / n;
+        assert!((g[i] - exact).abs() < 1e-12, "{} vs {exact}", g[i]);
+    }
+    let conn = [[0, 1], [1, 2], [0, 2]];
+    common::check(
+        "spring_energy",
+        |v| spring_energy(&v[..3], &conn, v[3]),
+        |v, s, g| {
+            let (gp, gk) = g.split_at_mut(3);
+            spring_energy_vjp(&v[..3], &conn, v[3], s, gp, &mut gk[0])
+        },
+        |v, d| spring_energy_jvp(&v[..3], &conn, v[3], &d[..3], d[3]),
+        &[0.0, 1.3, 1.9, 2.0],
+    );
+}
