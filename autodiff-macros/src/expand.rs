@@ -24,6 +24,9 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The generated items, or nothing when `errors` received something.
 pub fn generate(args: TokenStream, item: TokenStream, errors: &mut Errors) -> TokenStream {
     let opts = parse::options(args, errors);
+    if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        return generate_impl(opts, &block, errors);
+    }
     let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
@@ -31,7 +34,73 @@ pub fn generate(args: TokenStream, item: TokenStream, errors: &mut Errors) -> To
             return TokenStream::new();
         }
     };
-    let Some(desc) = parse::function(item_fn, &opts, errors) else { return TokenStream::new() };
+    generate_fn(&opts, item_fn, errors)
+}
+
+/// `#[differentiable]` on an `impl` block (inherent or of a trait): every method with a float
+/// result is differentiated, its generated methods put in an inherent `impl` of the same type
+/// (a trait cannot gain methods); those of a trait impl are `pub`. Methods carrying their own
+/// `#[differentiable]` are left to it.
+///
+/// ```text
+/// #[differentiable] impl Energy for Spring { fn energy(&self, x: f64) -> f64 { .. } }
+///     => impl Energy for Spring { .. }  impl Spring { pub fn energy_jvp(..) .. pub fn energy_grad(..) }
+/// ```
+fn generate_impl(
+    mut opts: parse::Options,
+    block: &syn::ItemImpl,
+    errors: &mut Errors,
+) -> TokenStream {
+    opts.outer_floats = parse::real_type_params(&block.generics);
+    let trait_impl = block.trait_.is_some();
+    let mut items = TokenStream::new();
+    let mut any = false;
+    for item in &block.items {
+        let syn::ImplItem::Fn(m) = item else { continue };
+        let own = m
+            .attrs
+            .iter()
+            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "differentiable"));
+        let syn::ReturnType::Type(_, ret) = &m.sig.output else { continue };
+        let float = matches!(
+            crate::kind::Kind::of_type_with(ret, &opts.outer_floats),
+            crate::kind::Kind::Float
+        ) || matches!(
+            crate::kind::Kind::of_type_with(ret, &parse::real_type_params(&m.sig.generics)),
+            crate::kind::Kind::Float
+        );
+        if own || !float {
+            continue;
+        }
+        any = true;
+        let vis = if trait_impl { syn::parse_quote!(pub) } else { m.vis.clone() };
+        let item_fn = syn::ItemFn {
+            attrs: Vec::new(),
+            vis,
+            modifiers: m.modifiers.clone(),
+            sig: m.sig.clone(),
+            block: Box::new(m.block.clone()),
+        };
+        items.extend(generate_fn(&opts, item_fn, errors));
+    }
+    if !any {
+        errors.error(
+            &block.self_ty,
+            "this `impl` block has no method with a float result to differentiate",
+            "put #[differentiable] on an `impl` block whose methods return `f32`, `f64` or a `T: Real`",
+        );
+    }
+    if !errors.is_empty() {
+        return TokenStream::new();
+    }
+    let (impl_generics, _, where_clause) = block.generics.split_for_impl();
+    let self_ty = &block.self_ty;
+    quote!(impl #impl_generics #self_ty #where_clause { #items })
+}
+
+/// The generated items of one function.
+fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors) -> TokenStream {
+    let Some(desc) = parse::function(item_fn, opts, errors) else { return TokenStream::new() };
     let body = rewrite::rewrite(&desc);
     let f = lower::lower(&desc, &body, errors);
     check::check(&f, errors);
@@ -39,7 +108,7 @@ pub fn generate(args: TokenStream, item: TokenStream, errors: &mut Errors) -> To
         return TokenStream::new();
     }
     let active = analyse::active(&f);
-    emit::generated_items(&desc, &f, &active, &opts)
+    emit::generated_items(&desc, &f, &active, opts)
 }
 
 /// Explains why something that is not a function with a body cannot be differentiated.

@@ -21,6 +21,9 @@ pub struct Options {
     pub grad: Option<Ident>,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
+    /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
+    /// methods of a differentiated `impl` block.
+    pub outer_floats: Vec<Ident>,
 }
 
 const OPTIONS_HELP: &str =
@@ -224,7 +227,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         );
     }
 
-    let float_generics = real_type_params(&sig.generics);
+    let mut float_generics = real_type_params(&sig.generics);
+    float_generics.extend(opts.outer_floats.iter().cloned());
     let ret_kind = if is_one_of(&ret, &float_generics) { Kind::Float } else { ret_kind };
     let mut params = Vec::new();
     let mut receiver = None;
@@ -353,7 +357,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
 }
 
 /// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.
-fn real_type_params(generics: &syn::Generics) -> Vec<Ident> {
+pub fn real_type_params(generics: &syn::Generics) -> Vec<Ident> {
     let is_real = |b: &syn::TypeParamBound| matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Real"));
     let mut out: Vec<Ident> = generics
         .type_params()

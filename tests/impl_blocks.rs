@@ -1,0 +1,87 @@
+//! `#[differentiable]` on a whole `impl` block, inherent or of a trait: every method with a
+//! float result gets `_jvp`, `_vjp` and `_grad` methods (in an inherent `impl`, `pub` for a
+//! trait's), and the methods may call each other.
+
+use autodiff::prelude::*;
+
+mod common;
+
+pub trait Energy {
+    fn energy(&self, x: &[f64]) -> f64;
+}
+
+/// A chain of springs, as a physicist writes one.
+pub struct Chain {
+    pub k: f64,
+    pub rest: f64,
+}
+
+#[differentiable]
+impl Chain {
+    fn bond(&self, a: f64, b: f64) -> f64 {
+        let d = b - a - self.rest;
+        0.5 * self.k * d * d
+    }
+
+    fn total(&self, x: &[f64]) -> f64 {
+        let mut e = 0.0;
+        for i in 0..x.len() - 1 {
+            e += self.bond(x[i], x[i + 1]);
+        }
+        e
+    }
+
+    /// Not differentiated: no float result.
+    fn len_of(&self, x: &[f64]) -> usize {
+        x.len()
+    }
+}
+
+#[differentiable]
+impl Energy for Chain {
+    fn energy(&self, x: &[f64]) -> f64 {
+        self.total(x) + x[0] * x[0]
+    }
+}
+
+/// A generic model over `T: Real`.
+pub struct Quadratic<T> {
+    pub a: T,
+}
+
+#[differentiable]
+impl<T: Real> Quadratic<T> {
+    fn value(&self, x: T) -> T {
+        self.a * x * x
+    }
+}
+
+#[test]
+fn methods_of_impl_blocks_differentiate() {
+    let chain = Chain { k: 2.0, rest: 1.0 };
+    let x = [0.0, 1.2, 2.9, 3.5];
+    assert_eq!(chain.len_of(&x), 4);
+    common::check(
+        "energy",
+        |v| chain.energy(v),
+        |v, s, g| chain.energy_vjp(v, s, g),
+        |v, d| chain.energy_jvp(v, d),
+        &x,
+    );
+    // closed form of ∂E/∂x: springs pull their ends together, plus 2·x0
+    let (_, g) = chain.energy_grad(&x);
+    let mut exact = vec![0.0; 4];
+    for i in 0..3 {
+        let d = x[i + 1] - x[i] - 1.0;
+        exact[i] -= 2.0 * d;
+        exact[i + 1] += 2.0 * d;
+    }
+    exact[0] += 2.0 * x[0];
+    for (a, b) in g.iter().zip(&exact) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    let q = Quadratic { a: 3.0f64 };
+    assert_eq!(q.value_grad(2.0), (12.0, 12.0));
+    let q32 = Quadratic { a: 3.0f32 };
+    assert_eq!(q32.value_jvp(2.0, 1.0), (12.0, 12.0));
+}
