@@ -524,3 +524,36 @@ fn sin_cos_differentiates_as_sin_and_cos() {
     assert!((gt - exact_t).abs() < 1e-12, "{gt} vs {exact_t}");
     check2("polar", polar, polar_vjp, polar_jvp, &[(1.7, 0.6), (-0.4, 2.5)]);
 }
+
+/// Generic code over `T: Real` uses the float methods it would use on `f64`.
+#[differentiable]
+fn generic_surface<T: Real>(a: T, b: T) -> T {
+    let m = a.max(b) + a.min(b).clamp(T::from_f64(-2.0), T::from_f64(2.0));
+    let t = a.atan2(b) + a.ln_1p() * b.hypot(a) + a.mul_add(b, a.recip());
+    let u = a.exp_m1() + b.cbrt() + a.asinh() + b.to_degrees() * T::from_f64(0.01);
+    m * t + u + a.rem_euclid(T::from_f64(0.7))
+}
+
+#[differentiable]
+fn conversions(x: f32, y: f64, n: u32) -> f64 {
+    f64::from(x) * y + f64::from(n) * y * y
+}
+
+#[test]
+fn the_float_surface_on_generic_floats() {
+    check2(
+        "generic_surface f64",
+        generic_surface::<f64>,
+        generic_surface_vjp::<f64>,
+        generic_surface_jvp::<f64>,
+        &[(0.8, 1.3), (1.9, -0.6)],
+    );
+    let (v32, (ga32, gb32)) = generic_surface_grad(0.8f32, 1.3f32);
+    let (v64, (ga64, gb64)) = generic_surface_grad(0.8f64, 1.3f64);
+    assert!((v32 as f64 - v64).abs() < 1e-4 * v64.abs());
+    assert!((ga32 as f64 - ga64).abs() < 1e-3 * ga64.abs().max(1.0));
+    assert!((gb32 as f64 - gb64).abs() < 1e-3 * gb64.abs().max(1.0));
+    let (value, (gx, gy)) = conversions_grad(1.5f32, 2.0, 3);
+    assert_eq!(value, 1.5 * 2.0 + 3.0 * 4.0);
+    assert_eq!((gx, gy), (2.0f32, 1.5 + 2.0 * 3.0 * 2.0));
+}

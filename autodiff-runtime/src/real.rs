@@ -90,6 +90,71 @@ pub trait Real:
     fn square(self) -> Self {
         self * self
     }
+    /// The rest of the float methods with derivative rules, forwarding to `f32`'s and `f64`'s
+    /// own (generic code writes them as it would for a concrete float).
+    fn asin(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn acos(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn atan(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn asinh(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn acosh(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn atanh(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn exp2(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn exp_m1(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn ln_1p(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn log2(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn log10(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn cbrt(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn recip(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn signum(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn floor(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn ceil(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn round(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn trunc(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn fract(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn to_degrees(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn to_radians(self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn atan2(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn log(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn max(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn min(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn hypot(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn rem_euclid(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn div_euclid(self, other: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn clamp(self, min: Self, max: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
+    fn sin_cos(self) -> (Self, Self);
+    #[doc = "See the inherent method of the same name."]
+    fn is_finite(self) -> bool;
     /// The truncated quotient `trunc(self / rhs)` used by the derivative of `%`.
     fn trunc_div(self, rhs: Self) -> Self;
     /// `ln(2)`.
@@ -171,6 +236,134 @@ macro_rules! impl_real {
             #[inline]
             fn abs(self) -> Self {
                 $t::abs(self)
+            }
+            #[inline]
+            fn asin(self) -> Self {
+                $t::asin(self)
+            }
+            #[inline]
+            fn acos(self) -> Self {
+                $t::acos(self)
+            }
+            #[inline]
+            fn atan(self) -> Self {
+                $t::atan(self)
+            }
+            #[inline]
+            fn asinh(self) -> Self {
+                $t::asinh(self)
+            }
+            #[inline]
+            fn acosh(self) -> Self {
+                $t::acosh(self)
+            }
+            #[inline]
+            fn atanh(self) -> Self {
+                $t::atanh(self)
+            }
+            #[inline]
+            fn exp2(self) -> Self {
+                $t::exp2(self)
+            }
+            #[inline]
+            fn exp_m1(self) -> Self {
+                $t::exp_m1(self)
+            }
+            #[inline]
+            fn ln_1p(self) -> Self {
+                $t::ln_1p(self)
+            }
+            #[inline]
+            fn log2(self) -> Self {
+                $t::log2(self)
+            }
+            #[inline]
+            fn log10(self) -> Self {
+                $t::log10(self)
+            }
+            #[inline]
+            fn cbrt(self) -> Self {
+                $t::cbrt(self)
+            }
+            #[inline]
+            fn recip(self) -> Self {
+                $t::recip(self)
+            }
+            #[inline]
+            fn signum(self) -> Self {
+                $t::signum(self)
+            }
+            #[inline]
+            fn floor(self) -> Self {
+                $t::floor(self)
+            }
+            #[inline]
+            fn ceil(self) -> Self {
+                $t::ceil(self)
+            }
+            #[inline]
+            fn round(self) -> Self {
+                $t::round(self)
+            }
+            #[inline]
+            fn trunc(self) -> Self {
+                $t::trunc(self)
+            }
+            #[inline]
+            fn fract(self) -> Self {
+                $t::fract(self)
+            }
+            #[inline]
+            fn to_degrees(self) -> Self {
+                $t::to_degrees(self)
+            }
+            #[inline]
+            fn to_radians(self) -> Self {
+                $t::to_radians(self)
+            }
+            #[inline]
+            fn atan2(self, other: Self) -> Self {
+                $t::atan2(self, other)
+            }
+            #[inline]
+            fn log(self, other: Self) -> Self {
+                $t::log(self, other)
+            }
+            #[inline]
+            fn max(self, other: Self) -> Self {
+                $t::max(self, other)
+            }
+            #[inline]
+            fn min(self, other: Self) -> Self {
+                $t::min(self, other)
+            }
+            #[inline]
+            fn hypot(self, other: Self) -> Self {
+                $t::hypot(self, other)
+            }
+            #[inline]
+            fn rem_euclid(self, other: Self) -> Self {
+                $t::rem_euclid(self, other)
+            }
+            #[inline]
+            fn div_euclid(self, other: Self) -> Self {
+                $t::div_euclid(self, other)
+            }
+            #[inline]
+            fn clamp(self, min: Self, max: Self) -> Self {
+                $t::clamp(self, min, max)
+            }
+            #[inline]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                $t::mul_add(self, a, b)
+            }
+            #[inline]
+            fn sin_cos(self) -> (Self, Self) {
+                $t::sin_cos(self)
+            }
+            #[inline]
+            fn is_finite(self) -> bool {
+                $t::is_finite(self)
             }
             #[inline]
             fn trunc_div(self, rhs: Self) -> Self {

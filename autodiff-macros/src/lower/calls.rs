@@ -163,6 +163,18 @@ impl<'s> Lowerer<'_> {
         }
         let float_fn = segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64");
         if float_fn {
+            // `f64::from(x)` of a float: a conversion, like `x as f64`.
+            if last == "from" && call.args.len() == 1 {
+                let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+                let form = Form::Path(fp.clone());
+                return self.push_op(
+                    Prim::Rule(&rules::CAST),
+                    form,
+                    args,
+                    call.span(),
+                    Kind::Float,
+                );
+            }
             if let Some(rule) = rules::method(&last, call.args.len()) {
                 let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
                 return self.push_op(

@@ -104,6 +104,26 @@ partial!(
     rem_vjp_1,
     -a.trunc_div(b)
 );
+partial!(
+    "a.rem_euclid(b)",
+    "1",
+    "let (a, b) = (-7.5f64, 2.0f64); let y = a.rem_euclid(b);",
+    (a: _, b: _),
+    y: _,
+    rem_euclid_jvp_0,
+    rem_euclid_vjp_0,
+    T::ONE
+);
+partial!(
+    "a.rem_euclid(b)",
+    "-(a - y) / b, the quotient's negation (y = a - b·q with q an integer)",
+    "let (a, b) = (-7.5f64, 2.0f64); let y = a.rem_euclid(b);",
+    (a: T, b: T),
+    y: T,
+    rem_euclid_jvp_1,
+    rem_euclid_vjp_1,
+    -(a - y) / b
+);
 partial!("-x", "-1", "let x = 1.5f64; let y = -x;", (x: _), y: _, neg_jvp, neg_vjp, -T::ONE);
 partial!(
     "x.recip()",

@@ -163,6 +163,21 @@ fn operations_of_several_operands_match_finite_differences() {
         pairs,
     );
     check(
+        "rem_euclid",
+        |x| x[0].rem_euclid(x[1]),
+        &[
+            (
+                |x, y, d| rem_euclid_jvp_0(&x[0], &x[1], &y, &d),
+                |x, y, g| rem_euclid_vjp_0(&x[0], &x[1], &y, &g),
+            ),
+            (
+                |x, y, d| rem_euclid_jvp_1(&x[0], &x[1], &y, &d),
+                |x, y, g| rem_euclid_vjp_1(&x[0], &x[1], &y, &g),
+            ),
+        ],
+        &[&[-7.3, 2.1], &[5.2, -1.7], &[3.3, 2.0]],
+    );
+    check(
         "hypot",
         |x| x[0].hypot(x[1]),
         &[
