@@ -180,3 +180,22 @@ fn a_mapped_body_that_begins_with_a_block() {
     let exact_w: f64 = x.iter().map(|v| v * v * sech2(v * w)).sum();
     assert!((gw - exact_w).abs() < 1e-14);
 }
+
+#[differentiable]
+fn ends(x: &[f64], v: Vec<f64>) -> f64 {
+    let a = *x.first().unwrap();
+    let b = x.last().copied().unwrap();
+    let c = v.first().cloned().unwrap_or(0.0);
+    a * b + c * c + x.last().copied().unwrap_or(1.0)
+}
+
+#[test]
+fn first_and_last_elements() {
+    let (x, v) = ([0.5, 2.0, -1.5], vec![3.0, 1.0]);
+    let (value, (gx, gv)) = ends_grad(&x, v.clone());
+    assert_eq!(value, ends(&x, v.clone()));
+    assert_eq!(gx, vec![-1.5, 0.0, 0.5 + 1.0]);
+    assert_eq!(gv, vec![6.0, 0.0]);
+    let (_, gv_empty) = ends_grad(&x, Vec::new()).1;
+    assert_eq!(gv_empty, Vec::<f64>::new());
+}

@@ -199,6 +199,10 @@ impl VisitMut for Desugar {
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Some(read) = self.first_or_last(e) {
+            *e = read;
+            return;
+        }
         visit_mut::visit_expr_mut(self, e);
         match e {
             // (A range loop is lowered as it is.)
@@ -293,5 +297,54 @@ impl VisitMut for Desugar {
 
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {
         // Closures are kept as written (only `no_grad(|| ..)` reaches lowering).
+    }
+}
+
+impl Desugar {
+    /// The first or last element of a sequence of floats, as a read by index:
+    ///
+    /// ```text
+    /// *x.first().unwrap(), x.first().copied().unwrap()   =>  x[0]
+    /// x.last().cloned().unwrap()                          =>  x[(x).len() - 1]
+    /// x.last().copied().unwrap_or(d)                      =>  if (x).is_empty() { d } else { x[(x).len() - 1] }
+    /// ```
+    fn first_or_last(&self, e: &Expr) -> Option<Expr> {
+        let method = |e: &Expr, names: &[&str], args: usize| match e {
+            Expr::MethodCall(m)
+                if names.contains(&m.method.to_string().as_str()) && m.args.len() == args =>
+            {
+                Some((*m.receiver).clone())
+            }
+            _ => None,
+        };
+        // `*x.first().unwrap()` or `x.first().copied().unwrap()`, and the `unwrap_or` forms.
+        let (option, default, deref) = match e {
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                (method(&u.expr, &["unwrap"], 0)?, None, true)
+            }
+            Expr::MethodCall(m) if m.method == "unwrap_or" && m.args.len() == 1 => {
+                (method(e, &["unwrap_or"], 1)?, Some(m.args[0].clone()), false)
+            }
+            _ => (method(e, &["unwrap"], 0)?, None, false),
+        };
+        let option = match deref {
+            true => option,
+            false => method(&option, &["copied", "cloned"], 0)?,
+        };
+        let seq = method(&option, &["first"], 0)
+            .map(|s| (s, true))
+            .or_else(|| method(&option, &["last"], 0).map(|s| (s, false)));
+        let (seq, first) = seq?;
+        if !crate::syntax::is_simple(&seq) || !self.floats.is_seq(&seq) {
+            return None;
+        }
+        let read: Expr = match first {
+            true => parse_quote!(#seq[0]),
+            false => parse_quote!(#seq[(#seq).len() - 1]),
+        };
+        Some(match default {
+            Some(d) => parse_quote!(if (#seq).is_empty() { #d } else { #read }),
+            None => read,
+        })
     }
 }
