@@ -71,6 +71,19 @@ pub mod __private {
     pub use crate::tape::push_reserved;
     pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;
+    pub use core::cmp::Ordering;
+
+    /// Calls a comparator of `Iterator::max_by`/`min_by` on two items, so that its parameter
+    /// types are inferred from the items (the macro finds the selected element by index).
+    ///
+    /// ```
+    /// use autodiff_runtime::__private::{Ordering, compare};
+    /// assert_eq!(compare(|a: &f64, b: &f64| a.total_cmp(b), &1.0, &2.0), Ordering::Less);
+    /// ```
+    #[inline(always)]
+    pub fn compare<T: ?Sized>(mut cmp: impl FnMut(&T, &T) -> Ordering, a: &T, b: &T) -> Ordering {
+        cmp(a, b)
+    }
     pub use core::iter::Iterator;
     pub use core::option::Option::{None, Some};
     pub use std::vec::Vec;

@@ -199,3 +199,23 @@ fn first_and_last_elements() {
     let (_, gv_empty) = ends_grad(&x, Vec::new()).1;
     assert_eq!(gv_empty, Vec::<f64>::new());
 }
+
+#[differentiable]
+fn selections(x: &[f64], w: f64) -> f64 {
+    let hi = *x.iter().max_by(|a, b| a.partial_cmp(b).unwrap()).unwrap();
+    let lo = x.iter().copied().min_by(|a, b| a.total_cmp(b)).unwrap();
+    let hi2 = x.iter().max_by(|a, b| a.partial_cmp(b).unwrap()).copied().unwrap();
+    (hi - lo) * w + hi2 * hi2
+}
+
+#[test]
+fn max_by_and_min_by_select_an_element() {
+    let (x, w) = ([0.5, 2.0, -1.5, 2.0, 0.1], 0.7);
+    let (value, (gx, gw)) = selections_grad(&x, w);
+    assert_eq!(value, selections(&x, w));
+    // max_by keeps the later of two equal maxima (index 3), min_by the earliest minimum.
+    assert_eq!(gx, vec![0.0, 0.0, -w, w + 2.0 * 2.0, 0.0]);
+    assert_eq!(gw, 2.0 - -1.5);
+    let empty = std::panic::catch_unwind(|| selections_grad(&[], 1.0));
+    assert!(empty.is_err(), "an empty sequence panics, as unwrap does");
+}

@@ -35,6 +35,6 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     patterns::rewrite(&mut body);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
-    desugar::desugar(&mut body, &kinds, ret);
+    desugar::desugar(&mut body, &kinds, ret, &desc.rt);
     body
 }

@@ -17,6 +17,7 @@ pub fn desugar(
     block: &mut syn::Block,
     params: &[(String, Kind, syn::Type)],
     ret: Option<&syn::Type>,
+    rt: &proc_macro2::TokenStream,
 ) {
     // (`Vec` rows are not iterated by index: a row would be moved out)
     let mut seqs = params
@@ -47,7 +48,7 @@ pub fn desugar(
     }
     let mut buffers = crate::syntax::element_writes(block);
     buffers.extend(copies(block));
-    let mut d = Desugar { seqs, buffers, floats, next: 0 };
+    let mut d = Desugar { seqs, buffers, floats, next: 0, rt: rt.clone() };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
         && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
@@ -135,6 +136,8 @@ pub(super) struct Desugar {
     /// Names known to hold sequences (and `Vec`s) of floats.
     pub(super) floats: FloatNames,
     pub(super) next: usize,
+    /// The path of the runtime's `__private` module.
+    pub(super) rt: proc_macro2::TokenStream,
 }
 
 impl Desugar {
@@ -199,7 +202,7 @@ impl VisitMut for Desugar {
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if let Some(read) = self.first_or_last(e) {
+        if let Some(read) = self.first_or_last(e).or_else(|| self.selection(e)) {
             *e = read;
             return;
         }
@@ -346,5 +349,81 @@ impl Desugar {
             Some(d) => parse_quote!(if (#seq).is_empty() { #d } else { #read }),
             None => read,
         })
+    }
+
+    /// The element a `max_by`/`min_by` selects, found by index with the comparator as written,
+    /// then read by index (so its adjoint goes to that element):
+    ///
+    /// ```text
+    /// *x.iter().max_by(cmp).unwrap()            =>  { let mut best = 0;
+    /// x.iter().copied().min_by(cmp).unwrap()          for k in 1..(x).len() { if keeps(cmp(&x[best], &x[k])) { best = k; } }
+    ///                                                 x[best] }
+    /// ```
+    ///
+    /// `max_by` keeps the later of equal elements and `min_by` the earlier, as std does; an
+    /// empty sequence panics, as `unwrap` does.
+    fn selection(&self, e: &Expr) -> Option<Expr> {
+        let call = |e: &Expr, names: &[&str], args: usize| match e {
+            Expr::MethodCall(m)
+                if names.contains(&m.method.to_string().as_str()) && m.args.len() == args =>
+            {
+                Some(m.clone())
+            }
+            _ => None,
+        };
+        // `*it.max_by(c).unwrap()`, `it.max_by(c).copied().unwrap()`, `it.copied().max_by(c).unwrap()`
+        let (unwrapped, deref) = match e {
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                (call(&u.expr, &["unwrap"], 0)?, true)
+            }
+            e => (call(e, &["unwrap"], 0)?, false),
+        };
+        let mut option = (*unwrapped.receiver).clone();
+        let mut owned_after = false;
+        if !deref && let Some(c) = call(&option, &["copied", "cloned"], 0) {
+            option = (*c.receiver).clone();
+            owned_after = true;
+        }
+        let select = call(&option, &["max_by", "min_by"], 1)?;
+        let mut iter = (*select.receiver).clone();
+        let mut owned_items = false;
+        if let Some(c) = call(&iter, &["copied", "cloned"], 0) {
+            iter = (*c.receiver).clone();
+            owned_items = true;
+        }
+        // by reference (`*..unwrap()`, `.copied()` after) or by value (`.copied()` before)
+        if owned_items == (deref || owned_after) {
+            return None;
+        }
+        let seq = (*call(&iter, &["iter"], 0)?.receiver).clone();
+        if !crate::syntax::is_simple(&seq) || !self.floats.is_seq(&seq) {
+            return None;
+        }
+        let cmp = &select.args[0];
+        let (best, k) =
+            (quote::format_ident!("__autodiff_best"), quote::format_ident!("__autodiff_k"));
+        let (a, b) = if owned_items {
+            (quote::quote!(&#seq[#best]), quote::quote!(&#seq[#k]))
+        } else {
+            (quote::quote!(&&#seq[#best]), quote::quote!(&&#seq[#k]))
+        };
+        // max_by keeps a later element unless the best so far compares greater; min_by takes
+        // a later element only when it compares less.
+        let rt = &self.rt;
+        let keeps = if select.method == "max_by" {
+            quote::quote!(#rt::compare(#cmp, #a, #b) != #rt::Ordering::Greater)
+        } else {
+            quote::quote!(#rt::compare(#cmp, #b, #a) == #rt::Ordering::Less)
+        };
+        Some(parse_quote!({
+            let _ = &#seq[0];
+            let mut #best: usize = 0;
+            for #k in 1..(#seq).len() {
+                if #keeps {
+                    #best = #k;
+                }
+            }
+            #seq[#best]
+        }))
     }
 }
