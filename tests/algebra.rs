@@ -579,3 +579,31 @@ fn matrices_built_from_active_entries() {
     };
     common::check("propagated", f, vjp, jvp, &[0.3, 1.2, -0.7]);
 }
+
+/// A component of a local vector written after it is made.
+#[differentiable]
+fn lifted(p: Vector2<f64>, h: f64) -> f64 {
+    let mut v = Vector3::new(p.x, p.y, 0.0);
+    v.z = h * h;
+    v.x += h;
+    let mut w: Vector3<f64> = Vector3::zeros();
+    w.y = p.x;
+    v.norm_squared() + w.dot(&v)
+}
+
+#[test]
+fn components_written_by_name() {
+    let f = |v: &[f64]| lifted(Vector2::new(v[0], v[1]), v[2]);
+    let vjp = |v: &[f64], seed: f64, g: &mut [f64]| {
+        let (mut gp, mut gh) = (Vector2::zeros(), 0.0);
+        let value = lifted_vjp(Vector2::new(v[0], v[1]), v[2], seed, &mut gp, &mut gh);
+        g[0] += gp.x;
+        g[1] += gp.y;
+        g[2] += gh;
+        value
+    };
+    let jvp = |v: &[f64], d: &[f64]| {
+        lifted_jvp(Vector2::new(v[0], v[1]), v[2], Vector2::new(d[0], d[1]), d[2])
+    };
+    common::check("lifted", f, vjp, jvp, &[0.4, -1.3, 0.8]);
+}

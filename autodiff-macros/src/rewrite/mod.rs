@@ -3,7 +3,7 @@
 //!
 //! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
-//!    reads by index;
+//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -12,6 +12,7 @@
 //!    loops and buffers.
 
 mod closures;
+mod components;
 mod desugar;
 mod loop_labels;
 mod loop_returns;
@@ -33,6 +34,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     closures::rewrite(&mut body);
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
+    components::rewrite(&mut body, &kinds);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret, &desc.rt);
