@@ -973,3 +973,44 @@ fn loops_that_may_not_run_and_call_results_written() {
         &x,
     );
 }
+
+/// Gauss–Legendre nodes and weights on [-1, 1], three points, as a constant table.
+const NODES: [f64; 3] = [-0.774_596_669_241_483_4, 0.0, 0.774_596_669_241_483_4];
+const WEIGHTS: [f64; 3] = [5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0];
+
+/// ∫₋₁¹ exp(a·t) dt by quadrature over the table's items (references, as `.iter()` gives them).
+#[differentiable]
+fn quadrature(a: f64) -> f64 {
+    let mut s = 0.0;
+    for (n, w) in NODES.iter().zip(WEIGHTS.iter()) {
+        s += w * (a * n).exp();
+    }
+    s
+}
+
+/// A call's `Vec` result, read by index without a type annotation.
+#[differentiable]
+fn squares(x: &[f64]) -> Vec<f64> {
+    x.iter().map(|v| v * v).collect()
+}
+
+#[differentiable]
+fn first_two_squares(x: &[f64]) -> f64 {
+    let v = squares(x);
+    v[0] + 3.0 * v[1]
+}
+
+#[test]
+fn items_of_constant_tables_and_unannotated_call_results() {
+    // d/da Σ wᵢ exp(a tᵢ) = Σ wᵢ tᵢ exp(a tᵢ)
+    let a = 0.7;
+    let (value, g) = quadrature_grad(a);
+    assert_eq!(value, quadrature(a));
+    let exact: f64 = NODES.iter().zip(&WEIGHTS).map(|(t, w)| w * t * (a * t).exp()).sum();
+    assert!((g - exact).abs() < 1e-14, "{g} vs {exact}");
+    assert!((quadrature_jvp(a, 1.0).1 - g).abs() < 1e-15);
+    let x = [1.5, -2.0, 4.0];
+    let (_, g) = first_two_squares_grad(&x);
+    assert_eq!(g, vec![3.0, -12.0, 0.0]);
+    check("first_two_squares", first_two_squares, first_two_squares_vjp, first_two_squares_jvp, &x);
+}

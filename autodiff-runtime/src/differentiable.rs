@@ -416,3 +416,57 @@ pub fn discard_like(x: &crate::Tensor) -> crate::Tensor {
 pub fn wanted(bar: &crate::Tensor) -> bool {
     !bar.is_discard()
 }
+
+/// A float operand of a rule, by value: the rules take `&T` of a float `T`, and an inactive
+/// operand may be a reference to one (an item of `TABLE.iter()`, `v.get(i).unwrap()`).
+///
+/// ```
+/// use autodiff_runtime::__private::{Value, value};
+/// let table = [0.5f64, 2.0];
+/// let w: &f64 = &table[1];
+/// assert_eq!(value(&w), 2.0);
+/// assert_eq!(value(&3.0f32), 3.0);
+/// ```
+#[doc(hidden)]
+pub trait Value {
+    /// The float.
+    type Float;
+    /// The float, copied.
+    fn float(&self) -> Self::Float;
+}
+
+impl<T: crate::Real> Value for T {
+    type Float = T;
+    #[inline(always)]
+    fn float(&self) -> T {
+        *self
+    }
+}
+
+macro_rules! impl_value_of_reference {
+    ($($t:ty),*) => {$(
+        impl Value for &$t {
+            type Float = $t;
+            #[inline(always)]
+            fn float(&self) -> $t {
+                **self
+            }
+        }
+
+        impl Value for &&$t {
+            type Float = $t;
+            #[inline(always)]
+            fn float(&self) -> $t {
+                ***self
+            }
+        }
+    )*};
+}
+impl_value_of_reference!(f32, f64);
+
+/// The float an operand holds (see [`Value`]).
+#[doc(hidden)]
+#[inline(always)]
+pub fn value<V: Value>(operand: &V) -> V::Float {
+    operand.float()
+}

@@ -62,8 +62,8 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::differentiable::{
-        Differentiable, GradOutput, Zeros, accumulate, adjoint_of_length, cut_to_length,
-        cut_to_length_mut, discard_like, wanted, zero_adjoint, zero_like,
+        Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
+        cut_to_length_mut, discard_like, value, wanted, zero_adjoint, zero_like,
     };
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};

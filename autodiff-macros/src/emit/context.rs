@@ -275,7 +275,21 @@ impl Ctx<'_> {
         let pass = |j: u8, value: TokenStream| {
             if mode == "jvp" || algebra || rule.reads(k, j) { quote!(&#value) } else { quote!(&()) }
         };
-        let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, self.value(o)));
+        // An inactive float operand of unknown type may be a reference to a float (an item of
+        // `TABLE.iter()`): the rule takes the float itself.
+        let float = |j: usize, o: &Operand| match o {
+            Operand::Var(v)
+                if !algebra
+                    && rule.diff.get(j).copied().unwrap_or(false)
+                    && !self.f.var(*v).varied
+                    && self.f.var(*v).kind == Kind::Unknown =>
+            {
+                let id = self.id(*v);
+                quote!(#rt::value(&#id))
+            }
+            o => self.value(o),
+        };
+        let args = op.args.iter().enumerate().map(|(j, o)| pass(j as u8, float(j, o)));
         let id = self.id(op.out);
         let y = pass(crate::rules::Y, quote!(#id));
         let module = if tensor {

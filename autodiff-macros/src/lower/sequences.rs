@@ -134,7 +134,17 @@ impl<'s> Lowerer<'_> {
             }
             e => self.local_var(e),
         }
-        .filter(|v| matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra));
+        .filter(|v| {
+            // A call's result of unknown type, indexed (`let v = g(x); v[0]`): a sequence, its
+            // adjoint shaped like it (`zero_adjoint(&v)`: a `Vec` or an array alike).
+            let call_result = self.vars[v.0].varied
+                && matches!(self.vars[v.0].kind, Kind::Float | Kind::Unknown)
+                && self.call_results.contains(v);
+            if call_result {
+                self.vars[v.0].kind = Kind::Seq(crate::kind::Seq::Array);
+            }
+            matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra)
+        });
         let Some(seq) = seq else {
             return self.fail(
                 &ix.expr,
