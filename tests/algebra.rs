@@ -607,3 +607,24 @@ fn components_written_by_name() {
     };
     common::check("lifted", f, vjp, jvp, &[0.4, -1.3, 0.8]);
 }
+
+/// The trace of a product and an elementwise product.
+#[differentiable]
+fn traced(a: Matrix2<f64>, v: Vector2<f64>, w: Vector2<f64>) -> f64 {
+    let m = a * a.transpose();
+    m.trace() + v.component_mul(&w).norm_squared()
+}
+
+#[test]
+fn trace_and_component_mul() {
+    let (a, v, w) =
+        (Matrix2::new(1.0, -0.5, 2.0, 0.3), Vector2::new(0.7, -1.2), Vector2::new(1.5, 0.4));
+    let (value, (ga, gv, gw)) = traced_grad(a, v, w);
+    assert_eq!(value, traced(a, v, w));
+    // trace(A Aᵀ) = |A|², its gradient 2A; |v ∘ w|²: 2 v w² and 2 w v²
+    assert!((ga - 2.0 * a).norm() < 1e-12);
+    assert!((gv - 2.0 * v.component_mul(&w).component_mul(&w)).norm() < 1e-12);
+    assert!((gw - 2.0 * w.component_mul(&v).component_mul(&v)).norm() < 1e-12);
+    let (_, t) = traced_jvp(a, v, w, Matrix2::identity(), Vector2::zeros(), Vector2::zeros());
+    assert!((t - 2.0 * a.trace()).abs() < 1e-12);
+}

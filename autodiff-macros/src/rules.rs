@@ -142,6 +142,16 @@ pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[
     (Rule { name: "norm_squared", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, true),
     (Rule { name: "normalize", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
     (Rule { name: "transpose", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
+    (Rule { name: "trace", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, true),
+    (
+        Rule {
+            name: "component_mul",
+            diff: TWO,
+            reads: &[&[0, 1, Y], &[0, 1, Y]],
+            cost: Cost::Cheap,
+        },
+        false,
+    ),
 ];
 
 /// Looks up a nalgebra method: its rule and whether its result is a float.

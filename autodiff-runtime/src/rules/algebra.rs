@@ -450,3 +450,101 @@ pub fn transpose_vjp<T: crate::Real + nalgebra::Scalar, const R: usize, const C:
 pub fn vector_from<T: nalgebra::Scalar, const N: usize>(components: [T; N]) -> SVector<T, N> {
     SVector::from(components)
 }
+
+/// Tangent of `a.trace()` of a square matrix: `trace(ȧ)`.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let (m, dm) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Matrix2::new(0.5, 9.0, 9.0, 0.25));
+/// assert_eq!(autodiff_runtime::rules::algebra::trace_jvp(&m, &5.0, &dm), 0.75);
+/// ```
+pub fn trace_jvp<T: crate::Real + nalgebra::Scalar, const N: usize>(
+    _a: &SMatrix<T, N, N>,
+    _y: &T,
+    da: &SMatrix<T, N, N>,
+) -> T {
+    (0..N).fold(T::ZERO, |s, i| s + da[(i, i)])
+}
+
+/// Adjoint of `a.trace()`: `ȳ · I`.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// assert_eq!(autodiff_runtime::rules::algebra::trace_vjp(&m, &5.0, &2.0), Matrix2::new(2.0, 0.0, 0.0, 2.0));
+/// ```
+pub fn trace_vjp<T: crate::Real + nalgebra::Scalar, const N: usize>(
+    _a: &SMatrix<T, N, N>,
+    _y: &T,
+    g: &T,
+) -> SMatrix<T, N, N> {
+    SMatrix::from_fn(|i, j| if i == j { *g } else { T::ZERO })
+}
+
+/// Tangent of `a.component_mul(&b)` for `a`: `ȧ ∘ b` (elementwise).
+///
+/// ```
+/// use nalgebra::Vector2;
+/// use autodiff_runtime::rules::algebra::component_mul_jvp_0;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(component_mul_jvp_0(&a, &b, &a.component_mul(&b), &Vector2::new(1.0, 0.0)), Vector2::new(3.0, 0.0));
+/// ```
+pub fn component_mul_jvp_0<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+    da: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|i, j| da[(i, j)] * b[(i, j)])
+}
+
+/// Tangent of `a.component_mul(&b)` for `b`: `a ∘ ḃ`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// use autodiff_runtime::rules::algebra::component_mul_jvp_1;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(component_mul_jvp_1(&a, &b, &a.component_mul(&b), &Vector2::new(0.0, 1.0)), Vector2::new(0.0, 2.0));
+/// ```
+pub fn component_mul_jvp_1<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+    db: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|i, j| a[(i, j)] * db[(i, j)])
+}
+
+/// Adjoint of `a.component_mul(&b)` for `a`: `ḡ ∘ b`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// use autodiff_runtime::rules::algebra::component_mul_vjp_0;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(component_mul_vjp_0(&a, &b, &a.component_mul(&b), &Vector2::new(1.0, 1.0)), b);
+/// ```
+pub fn component_mul_vjp_0<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+    g: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|i, j| g[(i, j)] * b[(i, j)])
+}
+
+/// Adjoint of `a.component_mul(&b)` for `b`: `a ∘ ḡ`.
+///
+/// ```
+/// use nalgebra::Vector2;
+/// use autodiff_runtime::rules::algebra::component_mul_vjp_1;
+/// let (a, b) = (Vector2::new(1.0, 2.0), Vector2::new(3.0, 4.0));
+/// assert_eq!(component_mul_vjp_1(&a, &b, &a.component_mul(&b), &Vector2::new(1.0, 1.0)), a);
+/// ```
+pub fn component_mul_vjp_1<T: crate::Real + nalgebra::Scalar, const R: usize, const C: usize>(
+    a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+    g: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|i, j| a[(i, j)] * g[(i, j)])
+}
