@@ -628,3 +628,22 @@ fn trace_and_component_mul() {
     let (_, t) = traced_jvp(a, v, w, Matrix2::identity(), Vector2::zeros(), Vector2::zeros());
     assert!((t - 2.0 * a.trace()).abs() < 1e-12);
 }
+
+/// Constant nalgebra values made in the body (`identity`, `zeros`) beside active ones.
+#[differentiable]
+fn damped(s: f64, v: Vector3<f64>) -> f64 {
+    let m = Matrix3::identity() * s + Matrix3::from_diagonal_element(0.5);
+    let offset = Vector3::zeros() + v;
+    (m * offset).norm_squared()
+}
+
+#[test]
+fn constant_algebra_values_made_in_the_body() {
+    let (s, v) = (1.3, Vector3::new(0.2, -0.7, 1.1));
+    let (value, (gs, gv)) = damped_grad(s, v);
+    assert_eq!(value, damped(s, v));
+    // |(s + 0.5) v|² = (s + 0.5)² |v|²
+    let k = s + 0.5;
+    assert!((gs - 2.0 * k * v.norm_squared()).abs() < 1e-12);
+    assert!((gv - 2.0 * k * k * v).norm() < 1e-12);
+}

@@ -115,6 +115,23 @@ impl Lowerer<'_> {
                         Kind::Seq(crate::kind::Seq::Tensors)
                     }
                     _ if segs.iter().any(|s| s == "Tensor") => Kind::Tensor,
+                    // `Matrix3::identity()`, `Vector3::zeros()`, `Matrix2::new(..)`: constant
+                    // nalgebra values of floats (the element type is the caller's to infer).
+                    Some(
+                        "identity" | "zeros" | "new" | "from_element" | "repeat" | "x" | "y" | "z",
+                    ) if segs.len() >= 2 && {
+                        let owner = segs[segs.len() - 2].as_str();
+                        ["Vector", "Matrix", "RowVector", "SVector", "SMatrix"]
+                            .iter()
+                            .any(|t| owner.starts_with(t))
+                            && owner
+                                .trim_start_matches(char::is_alphabetic)
+                                .chars()
+                                .all(|c| c.is_ascii_digit() || c == 'x')
+                    } =>
+                    {
+                        Kind::Algebra
+                    }
                     _ if c.args.iter().any(|a| self.infer_kind(a) == Kind::Tensor) => Kind::Tensor,
                     _ => Kind::Unknown,
                 }
