@@ -6,7 +6,7 @@
 use autodiff::prelude::*;
 
 mod common;
-use nalgebra::{Matrix2, Matrix2x3, Matrix3, Vector2, Vector3};
+use nalgebra::{Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
 
 #[differentiable]
 fn geometry(a: Vector3<f64>, b: Vector3<f64>, m: Matrix3<f64>, s: f64) -> f64 {
@@ -646,4 +646,40 @@ fn constant_algebra_values_made_in_the_body() {
     let k = s + 0.5;
     assert!((gs - 2.0 * k * v.norm_squared()).abs() < 1e-12);
     assert!((gv - 2.0 * k * k * v).norm() < 1e-12);
+}
+
+/// Indexing values computed in place or carried without annotations: `(h * x)[0]`, an array a
+/// helper returns, carried through a loop.
+#[differentiable]
+fn half_step(r: [f64; 2], k: f64) -> [f64; 2] {
+    [r[0] * k, r[1] * k * k]
+}
+
+#[differentiable]
+fn measured(x: Vector2<f64>, k: f64) -> f64 {
+    let h = RowVector2::new(1.0, 0.5);
+    let y = (h * x)[0];
+    let mut acc = half_step([x.x, x.y], k);
+    for _ in 0..3 {
+        let next = half_step(acc, k);
+        acc = next;
+    }
+    y * y + acc[0] + acc[1]
+}
+
+#[test]
+fn values_indexed_without_annotations() {
+    let f = |v: &[f64]| measured(Vector2::new(v[0], v[1]), v[2]);
+    let vjp = |v: &[f64], seed: f64, g: &mut [f64]| {
+        let (mut gx, mut gk) = (Vector2::zeros(), 0.0);
+        let value = measured_vjp(Vector2::new(v[0], v[1]), v[2], seed, &mut gx, &mut gk);
+        g[0] += gx.x;
+        g[1] += gx.y;
+        g[2] += gk;
+        value
+    };
+    let jvp = |v: &[f64], d: &[f64]| {
+        measured_jvp(Vector2::new(v[0], v[1]), v[2], Vector2::new(d[0], d[1]), d[2])
+    };
+    common::check("measured", f, vjp, jvp, &[0.4, -1.3, 0.9]);
 }

@@ -28,7 +28,6 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
             .receiver
             .as_ref()
             .is_some_and(|r| matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)))),
-        call_results: HashSet::new(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -112,8 +111,6 @@ pub struct Lowerer<'e> {
     pub pushed: HashSet<Var>,
     /// Whether the function is a method taking `&mut self`.
     pub mut_self: bool,
-    /// The values that are results of calls of differentiable functions.
-    pub call_results: HashSet<Var>,
 }
 
 impl Lowerer<'_> {
@@ -196,7 +193,6 @@ impl Lowerer<'_> {
         self.index_cache = c.index_cache.clone();
         self.depth = c.depth;
         self.pushed.retain(|v| v.0 < c.vars);
-        self.call_results.retain(|v| v.0 < c.vars);
     }
 
     /// Starts lowering a nested block (an arm, a loop body): its nodes go to a new list, and

@@ -287,9 +287,6 @@ impl<'s> Lowerer<'_> {
         let kind =
             if varied && matches!(kind, Kind::Int | Kind::Unknown) { Kind::Float } else { kind };
         let out = self.new_var("t", kind, varied);
-        if matches!(prim, Prim::Call) {
-            self.call_results.insert(out);
-        }
         self.nodes.push(Node::Op(Op { out, prim, form, args, span }));
         Operand::Var(out)
     }

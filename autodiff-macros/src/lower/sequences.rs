@@ -132,15 +132,19 @@ impl<'s> Lowerer<'_> {
             {
                 self.lower_expr(&ix.expr).var()
             }
+            // `(h * x)[0]`: an nalgebra value (or a call's result) computed in place
+            e @ (Expr::Paren(_) | Expr::Call(_) | Expr::MethodCall(_))
+                if self.local_var(e).is_none() =>
+            {
+                self.lower_expr(e).var()
+            }
             e => self.local_var(e),
         }
         .filter(|v| {
-            // A call's result of unknown type, indexed (`let v = g(x); v[0]`): a sequence, its
+            // A value of unknown type that depends on an active parameter and is indexed
+            // (`let v = g(x); v[0]`, an array a loop carries from such a call): a sequence, its
             // adjoint shaped like it (`zero_adjoint(&v)`: a `Vec` or an array alike).
-            let call_result = self.vars[v.0].varied
-                && matches!(self.vars[v.0].kind, Kind::Float | Kind::Unknown)
-                && self.call_results.contains(v);
-            if call_result {
+            if self.vars[v.0].varied && matches!(self.vars[v.0].kind, Kind::Float | Kind::Unknown) {
                 self.vars[v.0].kind = Kind::Seq(crate::kind::Seq::Array);
             }
             matches!(self.vars[v.0].kind, Kind::Seq(_) | Kind::Algebra)
