@@ -227,6 +227,24 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         );
     }
 
+    // A generic float bounded by another crate's float trait: the rules need `Real`.
+    for tp in sig.generics.type_params() {
+        let names = |b: &syn::TypeParamBound| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let bounds: Vec<String> = tp.bounds.iter().filter_map(names).collect();
+        let foreign = bounds
+            .iter()
+            .find(|b| matches!(b.as_str(), "RealField" | "ComplexField" | "Float" | "FloatCore"));
+        if let Some(foreign) = foreign.filter(|_| !bounds.iter().any(|b| b == "Real")) {
+            errors.error(
+                tp,
+                format!("`{}: {foreign}` is not a float the rules can differentiate", tp.ident),
+                format!("bound it by `autodiff::Real` instead (`{}: Real`), which `f32` and `f64` implement with the usual float methods", tp.ident),
+            );
+        }
+    }
     let mut float_generics = real_type_params(&sig.generics);
     float_generics.extend(opts.outer_floats.iter().cloned());
     let ret_kind = if is_one_of(&ret, &float_generics) { Kind::Float } else { ret_kind };

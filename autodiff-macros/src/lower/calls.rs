@@ -118,12 +118,18 @@ impl<'s> Lowerer<'_> {
             if self.errors.len() > before {
                 return Self::unit();
             }
+            // (of an nalgebra value, the nalgebra methods with rules)
+            let known: Vec<&str> = if receiver_kind == Kind::Algebra {
+                rules::ALGEBRA_METHODS.iter().map(|(r, _)| r.name).collect()
+            } else {
+                rules::METHODS.iter().map(|r| r.name).collect()
+            };
             return self.fail(
                 &mc.method,
                 format!("no derivative rule for the method `.{name}()` on a value that depends on an active parameter"),
                 format!(
                     "methods with derivatives: {}; wrap the call in `detach(..)` if no gradient should flow through it",
-                    rules::METHODS.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+                    known.join(", ")
                 ),
             );
         }
@@ -206,6 +212,16 @@ impl<'s> Lowerer<'_> {
                 args,
                 call.span(),
                 Kind::Algebra,
+            );
+        }
+        if algebra_type(&segs)
+            && call.args.iter().any(|a| rename(a, &self.env, &self.vars).mentions_varied)
+        {
+            // (its `_jvp` would be looked up on nalgebra's type: rustc's E0599)
+            return self.fail(
+                fp,
+                format!("`{}` has no derivative rule", segs.join("::")),
+                "nalgebra values are built from active entries by `VectorN::new`, `MatrixN::new`, `MatrixRxC::new` and `RowVectorN::new` (entries row by row); write a rotation from those with `sin`/`cos`, `dot` and `cross`, or give the computation a custom derivative: a function of your own with hand-written `_jvp` and `_vjp`",
             );
         }
         if self.local_var(&call.func).is_some() {
@@ -294,4 +310,27 @@ impl<'s> Lowerer<'_> {
             }
         }
     }
+}
+
+/// Whether a path names an associated function of an nalgebra type (`UnitQuaternion::..`,
+/// `Rotation3::..`, `Matrix3::..`).
+fn algebra_type(segs: &[String]) -> bool {
+    const TYPES: &[&str] = &[
+        "Vector",
+        "RowVector",
+        "Matrix",
+        "SVector",
+        "SMatrix",
+        "DVector",
+        "DMatrix",
+        "Point",
+        "Unit",
+        "Quaternion",
+        "Rotation",
+        "Isometry",
+        "Translation",
+        "Similarity",
+        "Transform",
+    ];
+    segs.len() >= 2 && TYPES.iter().any(|t| segs[segs.len() - 2].starts_with(t))
 }

@@ -1,0 +1,28 @@
+use autodiff::prelude::*;
+use nalgebra::{RealField, UnitQuaternion, Vector3};
+
+// A generic float of another crate's trait.
+#[differentiable]
+fn softplus_sum<T: RealField + Copy>(xs: &[T], beta: T) -> T {
+    let mut s = T::zero();
+    for &x in xs {
+        s += (T::one() + (beta * x).exp()).ln() / beta;
+    }
+    s
+}
+
+// An nalgebra function without a rule.
+#[differentiable]
+fn look_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
+    let q = UnitQuaternion::from_scaled_axis(omega);
+    let fwd = q * dir;
+    1.0 - fwd.dot(&Vector3::z())
+}
+
+// An nalgebra method without a rule names the nalgebra methods that have one.
+#[differentiable]
+fn det(m: nalgebra::Matrix3<f64>) -> f64 {
+    m.determinant()
+}
+
+fn main() {}
