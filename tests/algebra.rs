@@ -683,3 +683,24 @@ fn values_indexed_without_annotations() {
     };
     common::check("measured", f, vjp, jvp, &[0.4, -1.3, 0.9]);
 }
+
+/// The volume a deformation gradient scales, as continuum mechanics writes it.
+#[differentiable]
+fn log_volume(f: Matrix3<f64>, s: f64) -> f64 {
+    let j = (f * s).determinant();
+    j.ln()
+}
+
+#[test]
+fn determinants() {
+    let f = Matrix3::new(1.2, 0.1, 0.0, 0.2, 0.9, 0.3, 0.0, -0.1, 1.1);
+    let s = 1.3;
+    let (value, (gf, gs)) = log_volume_grad(f, s);
+    assert_eq!(value, log_volume(f, s));
+    // ∂ ln det(sF)/∂F = F⁻ᵀ, ∂/∂s = 3/s
+    let inv_t = f.try_inverse().expect("invertible").transpose();
+    assert!((gf - inv_t).norm() < 1e-12, "{gf} vs {inv_t}");
+    assert!((gs - 3.0 / s).abs() < 1e-12);
+    let (_, t) = log_volume_jvp(f, s, Matrix3::identity(), 0.0);
+    assert!((t - inv_t.trace()).abs() < 1e-12);
+}

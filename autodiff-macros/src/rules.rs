@@ -143,6 +143,7 @@ pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[
     (Rule { name: "normalize", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
     (Rule { name: "transpose", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, false),
     (Rule { name: "trace", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap }, true),
+    (Rule { name: "determinant", diff: ONE, reads: &[&[0, Y]], cost: Cost::Costly }, true),
     (
         Rule {
             name: "component_mul",

@@ -548,3 +548,48 @@ pub fn component_mul_vjp_1<T: crate::Real + nalgebra::Scalar, const R: usize, co
 ) -> SMatrix<T, R, C> {
     SMatrix::from_fn(|i, j| a[(i, j)] * g[(i, j)])
 }
+
+/// The cofactor matrix of `a`: `C_ij = (-1)^(i+j) det(a without row i and column j)`, which is
+/// `det(a) · a⁻ᵀ` where `a` is invertible, and defined where it is not.
+fn cofactors<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+) -> SMatrix<T, N, N> {
+    SMatrix::from_fn(|i, j| {
+        let minor = nalgebra::DMatrix::from_fn(N - 1, N - 1, |r, c| {
+            a[(r + usize::from(r >= i), c + usize::from(c >= j))]
+        });
+        let det = minor.determinant();
+        if (i + j) % 2 == 0 { det } else { -det }
+    })
+}
+
+/// Tangent of `a.determinant()`: `tr(adj(a) · ȧ)`, the cofactors weighing `ȧ`'s entries.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let (m, dm) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Matrix2::new(1.0, 0.0, 0.0, 0.0));
+/// assert_eq!(autodiff_runtime::rules::algebra::determinant_jvp(&m, &m.determinant(), &dm), 4.0);
+/// ```
+pub fn determinant_jvp<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+    _y: &T,
+    da: &SMatrix<T, N, N>,
+) -> T {
+    cofactors(a).component_mul(da).sum()
+}
+
+/// Adjoint of `a.determinant()`: `ȳ` times the cofactor matrix (`ȳ · det(a) · a⁻ᵀ`).
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let m = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// let g = autodiff_runtime::rules::algebra::determinant_vjp(&m, &m.determinant(), &1.0);
+/// assert_eq!(g, Matrix2::new(4.0, -3.0, -2.0, 1.0));
+/// ```
+pub fn determinant_vjp<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+    _y: &T,
+    g: &T,
+) -> SMatrix<T, N, N> {
+    cofactors(a) * *g
+}
