@@ -22,7 +22,7 @@ fn look_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
 // An nalgebra method without a rule names the nalgebra methods that have one.
 #[differentiable]
 fn det(m: nalgebra::Matrix3<f64>) -> f64 {
-    m.determinant()
+    m.lu().determinant()
 }
 
 fn main() {}
