@@ -1014,3 +1014,38 @@ fn items_of_constant_tables_and_unannotated_call_results() {
     assert_eq!(g, vec![3.0, -12.0, 0.0]);
     check("first_two_squares", first_two_squares, first_two_squares_vjp, first_two_squares_jvp, &x);
 }
+
+/// Dynamic time warping with a table of rows, as written with `vec![vec![..]; ..]`.
+#[differentiable]
+fn dtw(a: &[f64], b: &[f64]) -> f64 {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![f64::INFINITY; m + 1]; n + 1];
+    d[0][0] = 0.0;
+    for i in 1..=n {
+        for j in 1..=d[i].len() - 1 {
+            let cost = (a[i - 1] - b[j - 1]).powi(2);
+            d[i][j] = cost + d[i - 1][j].min(d[i][j - 1]).min(d[i - 1][j - 1]);
+        }
+    }
+    d[d.len() - 1][m]
+}
+
+#[test]
+fn dynamic_programming_tables() {
+    let (a, b) = ([0.0, 0.31, 0.97, 1.42, 0.83], [0.05, 0.52, 1.23, 0.44]);
+    let x: Vec<f64> = a.iter().chain(&b).copied().collect();
+    check(
+        "dtw",
+        |v| dtw(&v[..5], &v[5..]),
+        |v, s, g| {
+            let (ga, gb) = g.split_at_mut(5);
+            dtw_vjp(&v[..5], &v[5..], s, ga, gb)
+        },
+        |v, d| dtw_jvp(&v[..5], &v[5..], &d[..5], &d[5..]),
+        &x,
+    );
+    // a one-to-one path of equal sequences costs nothing, and so does its gradient
+    let (value, (ga, _)) = dtw_grad(&a, &a);
+    assert_eq!(value, 0.0);
+    assert!(ga.iter().all(|g| *g == 0.0));
+}

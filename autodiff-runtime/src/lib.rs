@@ -73,6 +73,20 @@ pub mod __private {
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;
 
+    /// A column of a table flattened row by row (the macro's `t[i][j]` of
+    /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check
+    /// that indexing the row would have made.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::__private::column(2, 3), 2);
+    /// assert!(std::panic::catch_unwind(|| autodiff_runtime::__private::column(3, 3)).is_err());
+    /// ```
+    #[inline(always)]
+    pub fn column(j: usize, width: usize) -> usize {
+        assert!(j < width, "index out of bounds: the len is {width} but the index is {j}");
+        j
+    }
+
     /// Calls a comparator of `Iterator::max_by`/`min_by` on two items, so that its parameter
     /// types are inferred from the items (the macro finds the selected element by index).
     ///

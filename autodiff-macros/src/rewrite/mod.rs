@@ -3,7 +3,8 @@
 //!
 //! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
-//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`;
+//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `tables`:
+//!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -18,6 +19,7 @@ mod loop_labels;
 mod loop_returns;
 mod methods;
 mod patterns;
+mod tables;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -35,6 +37,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
     components::rewrite(&mut body, &kinds);
+    tables::rewrite(&mut body, &desc.rt);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret, &desc.rt);

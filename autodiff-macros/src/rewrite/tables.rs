@@ -1,0 +1,171 @@
+//! Tables (a dynamic-programming table, a lattice of values): a local `Vec` of rows made by
+//! `vec![vec![v; m]; n]` and used only as `t[i][j]`, becomes one buffer of `n · m` elements,
+//! row by row, which lowering writes in place like any buffer:
+//!
+//! ```text
+//! let mut d = vec![vec![f64::INFINITY; m + 1]; n + 1];   =>   let __autodiff_cols_d = m + 1;
+//!                                                             let mut d = vec![f64::INFINITY; (n + 1) * __autodiff_cols_d];
+//! d[i][j] = cost + d[i - 1][j];                           =>   d[(i) * __autodiff_cols_d + (j)] = cost + d[..];
+//! d.len(), d[i].len()                                     =>   (n + 1) as first written, __autodiff_cols_d
+//! ```
+//!
+//! Any other use of the name (a row read whole, `d.push(..)`, passing `d` on) leaves the table
+//! as written. A column past a row's end panics as indexing the row would
+//! (`__private::column`), rather than reading the next row.
+
+use quote::format_ident;
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Ident, Pat, Stmt, parse_quote};
+
+/// Flattens the tables of `block` and of the blocks inside it.
+pub fn rewrite(block: &mut syn::Block, rt: &proc_macro2::TokenStream) {
+    Blocks(rt.clone()).visit_block_mut(block);
+}
+
+/// (The path of the runtime's `__private` module.)
+struct Blocks(proc_macro2::TokenStream);
+
+impl VisitMut for Blocks {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        visit_mut::visit_block_mut(self, block);
+        let mut i = 0;
+        while i < block.stmts.len() {
+            if let Some((name, value, rows, cols)) = table(&block.stmts[i])
+                && only_cells(&name, &block.stmts[i + 1..])
+            {
+                let width = format_ident!("__autodiff_cols_{}", name);
+                let (len, cell) = (quote::quote!(#rows), quote::quote!(#value));
+                let mut uses = Cells {
+                    name: name.clone(),
+                    width: width.clone(),
+                    rows: len,
+                    rt: self.0.clone(),
+                };
+                block.stmts[i + 1..].iter_mut().for_each(|s| uses.visit_stmt_mut(s));
+                let decl: [Stmt; 2] = [
+                    parse_quote!(let #width: usize = #cols;),
+                    parse_quote!(let mut #name = vec![#cell; (#rows) * #width];),
+                ];
+                block.stmts.splice(i..=i, decl);
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// `let mut name = vec![vec![value; cols]; rows];`
+fn table(stmt: &Stmt) -> Option<(Ident, Expr, Expr, Expr)> {
+    let Stmt::Local(local) = stmt else { return None };
+    let Pat::Ident(pi) = &local.pat else { return None };
+    if pi.mutability.is_none() || pi.by_ref.is_some() || pi.subpat.is_some() {
+        return None;
+    }
+    let init = local.init.as_ref().filter(|i| i.diverge.is_none())?;
+    let repeat = |e: &Expr| -> Option<(Expr, Expr)> {
+        let Expr::Macro(m) = e else { return None };
+        if !m.mac.path.is_ident("vec") {
+            return None;
+        }
+        let tokens = &m.mac.tokens;
+        match syn::parse2::<Expr>(quote::quote!([#tokens])).ok()? {
+            Expr::Repeat(r) => Some((*r.expr, *r.len)),
+            _ => None,
+        }
+    };
+    let (row, rows) = repeat(&init.expr)?;
+    let (value, cols) = repeat(&row)?;
+    let simple = |e: &Expr| crate::syntax::is_simple(e);
+    (simple(&rows) && simple(&cols) && simple(&value))
+        .then(|| (pi.ident.clone(), value, rows, cols))
+}
+
+/// Whether every use of `name` in `rest` is a cell `name[i][j]`, `name.len()` or
+/// `name[i].len()`, and no binding hides it.
+fn only_cells(name: &Ident, rest: &[Stmt]) -> bool {
+    struct Check<'n> {
+        name: &'n Ident,
+        ok: bool,
+    }
+    impl<'a> Visit<'a> for Check<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let is_name = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(self.name));
+            match e {
+                Expr::Index(outer) => {
+                    if let Expr::Index(inner) = &*outer.expr
+                        && is_name(&inner.expr)
+                    {
+                        self.visit_expr(&inner.index);
+                        self.visit_expr(&outer.index);
+                        return;
+                    }
+                }
+                Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => {
+                    if is_name(&m.receiver) {
+                        return;
+                    }
+                    if let Expr::Index(row) = &*m.receiver
+                        && is_name(&row.expr)
+                    {
+                        self.visit_expr(&row.index);
+                        return;
+                    }
+                }
+                e if is_name(e) => {
+                    self.ok = false;
+                    return;
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.ok &= p.ident != *self.name;
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            self.ok &= !crate::syntax::mentions_ident(m.tokens.clone(), self.name);
+        }
+    }
+    let mut check = Check { name, ok: true };
+    rest.iter().for_each(|s| check.visit_stmt(s));
+    check.ok
+}
+
+/// Rewrites the cells, lengths and row lengths of a flattened table.
+struct Cells {
+    name: Ident,
+    width: Ident,
+    rows: proc_macro2::TokenStream,
+    rt: proc_macro2::TokenStream,
+}
+
+impl VisitMut for Cells {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        visit_mut::visit_expr_mut(self, e);
+        let (name, width, rt) = (&self.name, &self.width, &self.rt);
+        let is_name = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(name));
+        let replacement: Option<Expr> = match &*e {
+            Expr::Index(outer) => match &*outer.expr {
+                Expr::Index(inner) if is_name(&inner.expr) => {
+                    let (i, j) = (&inner.index, &outer.index);
+                    Some(parse_quote!(#name[(#i) * #width + #rt::column(#j, #width)]))
+                }
+                _ => None,
+            },
+            Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => match &*m.receiver {
+                r if is_name(r) => {
+                    let rows = &self.rows;
+                    Some(parse_quote!((#rows)))
+                }
+                Expr::Index(row) if is_name(&row.expr) => Some(parse_quote!(#width)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(r) = replacement {
+            *e = r;
+        }
+    }
+}
