@@ -383,3 +383,30 @@ fn lengths_changed_by_a_loop_are_read_after_it() {
         assert!((gx[i] - w[i] * scale).abs() < 1e-12 && (gw[i] - x[i] * scale).abs() < 1e-12);
     }
 }
+
+#[differentiable]
+fn trimmed_mean(x: &[f64]) -> f64 {
+    let mut sorted = x.to_vec();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = sorted.len();
+    let mut s = 0.0;
+    for i in 1..n - 1 {
+        s += sorted[i];
+    }
+    let descending = {
+        let mut d = x.to_vec();
+        d.sort_unstable_by(|a, b| b.total_cmp(a));
+        d
+    };
+    s / (n - 2) as f64 + 0.1 * descending[0]
+}
+
+#[test]
+fn sorting_keeps_each_elements_adjoint_with_it() {
+    let x = [3.1, -0.4, 2.2, 5.7, 1.05, 0.3];
+    let (value, g) = trimmed_mean_grad(&x);
+    assert_eq!(value, trimmed_mean(&x));
+    // the smallest (-0.4) and largest (5.7) are trimmed; the largest also weighs 0.1
+    assert_eq!(g, vec![0.25, 0.0, 0.25, 0.1, 0.25, 0.25]);
+    check("trimmed_mean", trimmed_mean, trimmed_mean_vjp, trimmed_mean_jvp, &x);
+}

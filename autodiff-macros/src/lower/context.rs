@@ -282,6 +282,27 @@ impl syn::visit_mut::VisitMut for RenameIdent {
             p.path = self.new.clone().into();
         }
     }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // `vec![0.0; d.len()]`: its tokens are expressions too.
+        let tokens = &m.tokens;
+        if !m.path.is_ident("vec") {
+            return;
+        }
+        match syn::parse2::<syn::Expr>(quote::quote!([#tokens])) {
+            Ok(syn::Expr::Array(mut a)) => {
+                syn::visit_mut::visit_expr_array_mut(self, &mut a);
+                let elems = a.elems;
+                m.tokens = quote::quote!(#elems);
+            }
+            Ok(syn::Expr::Repeat(mut r)) => {
+                syn::visit_mut::visit_expr_repeat_mut(self, &mut r);
+                let (e, n) = (r.expr, r.len);
+                m.tokens = quote::quote!(#e; #n);
+            }
+            _ => {}
+        }
+    }
 }
 
 fn rename_in_nodes(nodes: &mut [Node], r: &mut RenameIdent) {

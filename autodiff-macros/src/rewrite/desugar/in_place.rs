@@ -1,5 +1,5 @@
 //! Methods that change a sequence of floats in place (`swap`, `reverse`, `copy_from_slice`,
-//! `extend_from_slice`) and `std::mem::swap`, element by element.
+//! `extend_from_slice`, `sort_by`) and `std::mem::swap`, element by element.
 
 use super::walk::Desugar;
 use syn::{Expr, Ident, parse_quote};
@@ -97,6 +97,52 @@ impl Desugar {
                 }
             }
         })
+    }
+
+    /// `b.sort_by(cmp)` of a sequence of floats: the permutation that sorts it found on indices
+    /// with the comparator as written (`sort_by` is stable, so it is the one sorting the values
+    /// makes), then the elements moved through a buffer of their own, so each element's adjoint
+    /// follows it:
+    ///
+    /// ```text
+    /// b.sort_by(cmp)  =>  { let mut perm: Vec<usize> = (0..b.len()).collect();
+    ///                       perm.sort_by(|&i, &j| compare(cmp, &b[i], &b[j]));
+    ///                       let mut sorted = vec![0.0; b.len()];
+    ///                       for k in 0..b.len() { sorted[k] = b[perm[k]]; }
+    ///                       for k in 0..b.len() { b[k] = sorted[k]; } }
+    /// ```
+    pub(super) fn sorted(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
+        let receiver = match &*m.receiver {
+            Expr::Reference(r) if r.mutability.is_some() => &*r.expr,
+            r => r,
+        };
+        if !self.floats.is_seq(receiver) || !crate::syntax::is_simple(receiver) {
+            return None;
+        }
+        let seq = self.seq(receiver)?;
+        if seq.offset.is_some() {
+            return None;
+        }
+        let name = seq.name.clone();
+        let (perm, sorted, k, i, j) = (
+            self.fresh("perm"),
+            self.fresh("sorted"),
+            self.fresh("k"),
+            self.fresh("i"),
+            self.fresh("j"),
+        );
+        let (method, cmp, rt) = (&m.method, &m.args[0], &self.rt);
+        Some(parse_quote!({
+            let mut #perm: ::std::vec::Vec<usize> = (0..(#name).len()).collect();
+            #perm.#method(|&#i, &#j| #rt::compare(#cmp, &#name[#i], &#name[#j]));
+            let mut #sorted = vec![0.0; (#name).len()];
+            for #k in 0..(#name).len() {
+                #sorted[#k] = #name[#perm[#k]];
+            }
+            for #k in 0..(#name).len() {
+                #name[#k] = #sorted[#k];
+            }
+        }))
     }
 }
 

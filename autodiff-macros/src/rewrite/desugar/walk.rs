@@ -260,6 +260,15 @@ impl VisitMut for Desugar {
                     *e = rewritten;
                 }
             }
+            Expr::MethodCall(m)
+                if matches!(m.method.to_string().as_str(), "sort_by" | "sort_unstable_by")
+                    && m.args.len() == 1 =>
+            {
+                if let Some(rewritten) = self.sorted(m) {
+                    *e = rewritten;
+                    visit_mut::visit_expr_mut(self, e);
+                }
+            }
             // `std::mem::swap(&mut a, &mut b)`: three assignments.
             Expr::Call(c) if is_mem_swap(&c.func) && c.args.len() == 2 => {
                 let (Some(a), Some(b)) = (mut_name(&c.args[0]), mut_name(&c.args[1])) else {
