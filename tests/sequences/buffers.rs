@@ -384,6 +384,7 @@ fn lengths_changed_by_a_loop_are_read_after_it() {
     }
 }
 
+#[allow(clippy::needless_range_loop)]
 #[differentiable]
 fn trimmed_mean(x: &[f64]) -> f64 {
     let mut sorted = x.to_vec();
