@@ -557,3 +557,36 @@ fn the_float_surface_on_generic_floats() {
     assert_eq!(value, 1.5 * 2.0 + 3.0 * 4.0);
     assert_eq!((gx, gy), (2.0f32, 1.5 + 2.0 * 3.0 * 2.0));
 }
+
+/// The Huber loss as a `match` with guards, as a statistician writes it.
+#[differentiable]
+fn huber(r: f64, delta: f64) -> f64 {
+    match r.abs() {
+        a if a <= delta => 0.5 * r * r,
+        a => delta * (a - 0.5 * delta),
+    }
+}
+
+#[test]
+fn a_match_binding_an_active_value() {
+    // quadratic inside, linear outside
+    assert_eq!(huber_grad(0.5, 1.0).1, (0.5, 0.0));
+    assert_eq!(huber_grad(-3.0, 1.0).1, (-1.0, 3.0 - 1.0));
+    check2("huber", huber, huber_vjp, huber_jvp, &[(0.5, 1.0), (-3.0, 1.0), (2.0, 0.7)]);
+}
+
+/// An inactive parameter declared `mut` is the function's own copy, written by element.
+#[differentiable(wrt(s))]
+fn shifted(mut w: [f64; 2], s: f64) -> f64 {
+    w[0] += s;
+    w[1] = w[0] * s;
+    w[0] * w[1]
+}
+
+#[test]
+fn mut_parameters_left_out_are_the_functions_own() {
+    // w0 + s, then w1 = (w0 + s) s: f = (w0 + s)² s, ∂f/∂s = 2 (w0 + s) s + (w0 + s)²
+    let (value, gs) = shifted_grad([1.5, 9.0], 0.5);
+    assert_eq!(value, shifted([1.5, 9.0], 0.5));
+    assert!((gs - (2.0 * 2.0 * 0.5 + 4.0)).abs() < 1e-15);
+}

@@ -1,10 +1,12 @@
 use autodiff::prelude::*;
 
+// Arms that destructure an active value (a `match` whose arms only bind it to names, with
+// guards, differentiates).
 #[differentiable]
-fn f(x: f64) -> f64 {
-    match x {
-        v if v > 0.0 => v,
-        _ => 0.0,
+fn f(x: f64, y: f64) -> f64 {
+    match (x, y) {
+        (a, b) if a > b => a,
+        (_, b) => b,
     }
 }
 

@@ -66,7 +66,7 @@ impl<'s> Lowerer<'_> {
                     self.errors.error(
                         &m.expr,
                         "`match` on a value that depends on an active parameter",
-                        "its bindings would be constants and lose their gradient; branch with `if`/`else` on a comparison instead",
+                        "its bindings would be constants and lose their gradient; bind the value to names only (`v if v > 0.0 => .., v => ..`), or branch with `if`/`else` on a comparison",
                     );
                     return None;
                 }

@@ -28,6 +28,7 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
             .receiver
             .as_ref()
             .is_some_and(|r| matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)))),
+        mut_params: HashSet::new(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -60,6 +61,9 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
             length: None,
         });
         cx.env.bind(&p.ident.to_string(), v, p.active);
+        if p.mutable {
+            cx.mut_params.insert(v);
+        }
         params.push(v);
     }
     let result = cx.lower_fn_body(body);
@@ -111,6 +115,9 @@ pub struct Lowerer<'e> {
     pub pushed: HashSet<Var>,
     /// Whether the function is a method taking `&mut self`.
     pub mut_self: bool,
+    /// The parameters declared `mut x: T`: the function's own copies, which it may write when
+    /// they are inactive (an active one is refused as PyTorch refuses in-place writes to leaves).
+    pub mut_params: HashSet<Var>,
 }
 
 impl Lowerer<'_> {

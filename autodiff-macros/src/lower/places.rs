@@ -253,7 +253,8 @@ impl<'s> Lowerer<'_> {
         let kind = self.vars[binding.var.0].kind;
         // A parameter written through its own name; a `let mut` copy of it (`let mut y = x;`)
         // is a local array of its own (arrays are values: a write makes a new one).
-        let own_name = self.vars[binding.var.0].ident == name.as_str();
+        let own_name = self.vars[binding.var.0].ident == name.as_str()
+            && !self.mut_params.contains(&binding.var);
         if binding.active_param || (self.vars[binding.var.0].param.is_some() && own_name) {
             self.errors.error(
                 &ix.expr,

@@ -2,7 +2,8 @@
 //! into syntax. Each pass documents its input and output shapes:
 //!
 //! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
-//!    `methods`: `x.sin_cos()` -> `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
+//!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
+//!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
 //!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `tables`:
 //!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
@@ -17,6 +18,7 @@ mod components;
 mod desugar;
 mod loop_labels;
 mod loop_returns;
+mod matches;
 mod methods;
 mod patterns;
 mod tables;
@@ -34,6 +36,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Default => None,
     };
     closures::rewrite(&mut body);
+    matches::rewrite(&mut body);
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
     components::rewrite(&mut body, &kinds);
