@@ -146,9 +146,9 @@ fn errors_name_the_problem_and_the_fix() {
         (
             quote!(),
             quote!(
-                fn f(x: f64) -> f64 {
-                    match x {
-                        v => v,
+                fn f(x: f64, y: f64) -> f64 {
+                    match (x, y) {
+                        (v, _) => v,
                     }
                 }
             ),
