@@ -221,3 +221,47 @@ fn vec_rows_left_out_of_wrt_are_data() {
     let (value, g) = rows_as_data_grad(0.5, &rows, vec![vec![1.0, 2.0], vec![0.5]]);
     assert_eq!((value, g), (0.5 * 11.5, 11.5));
 }
+
+#[differentiable]
+fn rows_iterated(w: &[Vec<f64>], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for row in w.iter() {
+        for j in 0..row.len() {
+            s += row[j] * x[j];
+        }
+    }
+    s
+}
+
+/// Logistic-style loss over feature rows left out by `wrt`, each row zipped with the weights.
+#[differentiable(wrt(weights, bias))]
+fn rows_as_features(weights: &[f64], bias: f64, features: &[Vec<f64>], labels: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (x, &y) in features.iter().zip(labels.iter()) {
+        let z: f64 = weights.iter().zip(x.iter()).map(|(w, xi)| w * xi).sum::<f64>() + bias;
+        let p = 1.0 / (1.0 + (-z).exp());
+        total -= y * p.ln() + (1.0 - y) * (1.0 - p).ln();
+    }
+    total
+}
+
+#[test]
+fn vec_rows_iterated_row_by_row() {
+    let w = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
+    let (value, (gw, gx)) = rows_iterated_grad(&w, &[0.5, -1.0]);
+    assert_eq!(value, 0.5 - 2.0 + 1.5 - 4.0);
+    assert_eq!(gw, vec![vec![0.5, -1.0], vec![0.5, -1.0]]);
+    assert_eq!(gx, vec![4.0, 6.0]);
+    let (features, labels) =
+        (vec![vec![0.5, -1.2], vec![1.5, 0.3], vec![-0.7, 0.9]], [1.0, 0.0, 1.0]);
+    check(
+        "rows_as_features",
+        |v| rows_as_features(&v[..2], v[2], &features, &labels),
+        |v, s, g| {
+            let (gw, gb) = g.split_at_mut(2);
+            rows_as_features_vjp(&v[..2], v[2], &features, &labels, s, gw, &mut gb[0])
+        },
+        |v, d| rows_as_features_jvp(&v[..2], v[2], &features, &labels, &d[..2], d[2]),
+        &[0.3, -0.2, 0.1],
+    );
+}

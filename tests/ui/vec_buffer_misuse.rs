@@ -57,10 +57,16 @@ fn copy_of_generic_elements<T: Real>(x: &[T]) -> T {
 }
 
 #[differentiable]
+fn total(r: &[f64]) -> f64 {
+    r[0] + r[1]
+}
+
+// A row passed on whole (rows are read in place: `a[i][j]`, `for row in a.iter()`).
+#[differentiable]
 fn vec_row_read_whole(a: &[Vec<f64>]) -> f64 {
     let mut s = 0.0;
-    for row in a.iter() {
-        s += row[0];
+    for i in 0..a.len() {
+        s += total(&a[i]);
     }
     s
 }

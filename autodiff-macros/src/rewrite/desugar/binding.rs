@@ -71,6 +71,7 @@ pub(super) fn as_written(item: Item, refs: &Refs) -> Option<Expr> {
             let (seq, start, len) = (&w.seq, &w.start, &w.len);
             Some(parse_quote!(&#seq[#start..#start + #len]))
         }
+        (Item::Row(e), _) => Some(parse_quote!(&#e)),
         (Item::Place(_), _) => None,
         (Item::Tuple(items), Refs::Tuple(rs)) if rs.len() == items.len() => {
             let es = items
@@ -100,6 +101,9 @@ pub(super) enum Item {
     /// An element as a place to write (`b.iter_mut()`): bound to a name that the body only
     /// dereferences, which becomes the element itself (`*v` -> `b[k]`).
     Place(Expr),
+    /// A row of `Vec` rows (`w.iter()` of `w: &[Vec<f64>]`): bound to a name that stands for
+    /// the row read in place (`row[j]` -> `w[k][j]`, `row.iter()` -> `w[k].iter()`).
+    Row(Expr),
     /// The items of `zip` and `enumerate`.
     Tuple(Vec<Item>),
 }
@@ -117,7 +121,7 @@ impl Item {
     pub(super) fn expr(self) -> Option<Expr> {
         match self {
             Item::Value(e) => Some(e),
-            Item::Window(_) | Item::Place(_) => None,
+            Item::Window(_) | Item::Place(_) | Item::Row(_) => None,
             Item::Tuple(items) => {
                 let es = items.into_iter().map(Item::expr).collect::<Option<Vec<Expr>>>()?;
                 Some(parse_quote!((#(#es),*)))
@@ -156,6 +160,12 @@ pub(super) fn bind_item(
             views.windows.push((pi.ident.clone(), *w));
             Some(Vec::new())
         }
+        (Pat::Ident(pi), Item::Row(e)) if plain(pi) && pi.mutability.is_none() => {
+            views.rows.push((pi.ident.clone(), e));
+            Some(Vec::new())
+        }
+        (Pat::Wild(_), Item::Row(_)) => Some(Vec::new()),
+        (_, Item::Row(_)) => None,
         (Pat::Ident(pi), Item::Place(e)) if plain(pi) && pi.mutability.is_none() => {
             views.places.push((pi.ident.clone(), e));
             Some(Vec::new())
@@ -189,6 +199,8 @@ pub(super) fn bind_item(
 pub(super) struct Views {
     pub(super) windows: Vec<(Ident, Window)>,
     pub(super) places: Vec<(Ident, Expr)>,
+    /// Names of rows and the row each stands for (see [`Item::Row`]).
+    pub(super) rows: Vec<(Ident, Expr)>,
     /// Names of points bound as values, borrowed where they are arguments (see [`Refs`]).
     pub(super) borrowed: Vec<Ident>,
     pub(super) ok: bool,
@@ -216,12 +228,12 @@ impl Views {
         self.windows.iter().any(|(_, w)| {
             let (seq, start, len) = (&w.seq, &w.start, &w.len);
             mentions(quote::quote!(#seq #start #len), id)
-        }) || self.places.iter().any(|(_, p)| mentions(quote::quote!(#p), id))
+        }) || self.places.iter().chain(&self.rows).any(|(_, p)| mentions(quote::quote!(#p), id))
     }
 
     pub(super) fn bound(&self, id: &Ident) -> bool {
         self.windows.iter().any(|(name, _)| name == id)
-            || self.places.iter().any(|(name, _)| name == id)
+            || self.places.iter().chain(&self.rows).any(|(name, _)| name == id)
     }
 }
 
@@ -232,6 +244,13 @@ impl VisitMut for Views {
             && let Some(place) = self.place(&u.expr)
         {
             *e = place.clone();
+            return;
+        }
+        // a row's name: the row itself, read in place
+        if let Some(id) = Self::name(e)
+            && let Some((_, row)) = self.rows.iter().find(|(name, _)| name == id)
+        {
+            *e = row.clone();
             return;
         }
         visit_mut::visit_expr_mut(self, e);

@@ -54,6 +54,14 @@ impl Desugar {
     /// (`x[a..b]`, `x[a..]`, `x[..b]`, with simple bounds).
     pub(super) fn seq(&self, e: &Expr) -> Option<Seq> {
         match e {
+            // a row `w[k]` of `Vec` rows, read in place
+            Expr::Index(ix)
+                if !matches!(&*ix.index, Expr::Range(_))
+                    && matches!(&*ix.expr, Expr::Path(p) if p.path.get_ident().is_some_and(|i| self.rows.contains(&i.to_string())))
+                    && crate::syntax::is_simple(&ix.index) =>
+            {
+                Some(Seq { name: e.clone(), offset: None, written: e.clone() })
+            }
             Expr::Path(p) => {
                 let id = p.path.get_ident()?;
                 self.seqs.contains(&id.to_string()).then(|| Seq {
@@ -80,6 +88,23 @@ impl Desugar {
                     offset: r.start.as_deref().cloned(),
                     written: e.clone(),
                 })
+            }
+            _ => None,
+        }
+    }
+
+    /// The `Vec` rows an expression iterates row by row: `w`, `&w`, `w.iter()`.
+    fn rows_of(&self, e: &Expr) -> Option<Expr> {
+        match e {
+            Expr::Path(p) => {
+                p.path.get_ident().filter(|i| self.rows.contains(&i.to_string())).map(|_| e.clone())
+            }
+            Expr::Reference(r) if r.mutability.is_none() => self.rows_of(&r.expr),
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(m.method.to_string().as_str(), "iter" | "into_iter") =>
+            {
+                self.rows_of(&m.receiver)
             }
             _ => None,
         }
@@ -120,6 +145,16 @@ impl Desugar {
                 lens: Vec::new(),
                 elem: Box::new(|k| Some(Item::Value(k.clone()))),
                 range: Some(parse_quote!((#e))),
+                keep: None,
+            });
+        }
+        // `w.iter()` of `Vec` rows: each item a row, read in place
+        if let Some(rows) = self.rows_of(e) {
+            return Some(Source {
+                refs: Refs::Leaf(true),
+                lens: vec![parse_quote!((#rows).len())],
+                elem: Box::new(move |k| Some(Item::Row(parse_quote!(#rows[#k])))),
+                range: None,
                 keep: None,
             });
         }

@@ -29,6 +29,15 @@ pub fn desugar(
         .map(|(n, _, _)| n.clone())
         .collect();
     collect_local_seqs(block, &mut seqs);
+    // `&[Vec<f64>]`, `Vec<Vec<f64>>`: iterated row by row, each row read in place (`w[k][j]`)
+    let rows = params
+        .iter()
+        .filter(|(_, k, t)| {
+            matches!(k, Kind::Seq(_))
+                && Kind::element_type(t).and_then(|e| vec_element(&e)).is_some()
+        })
+        .map(|(n, _, _)| n.clone())
+        .collect();
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
@@ -48,7 +57,7 @@ pub fn desugar(
     }
     let mut buffers = crate::syntax::element_writes(block);
     buffers.extend(copies(block));
-    let mut d = Desugar { seqs, buffers, floats, next: 0, rt: rt.clone() };
+    let mut d = Desugar { seqs, rows, buffers, floats, next: 0, rt: rt.clone() };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
         && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
@@ -130,6 +139,8 @@ pub(super) fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>)
 
 pub(super) struct Desugar {
     pub(super) seqs: HashSet<String>,
+    /// Parameters of `Vec` rows (`&[Vec<f64>]`): their rows are iterated, each read in place.
+    pub(super) rows: HashSet<String>,
     /// Names of `Vec`s written in place: written by element, or copies and collections
     /// (`x.to_vec()`, `.collect()`), which are filled element by element.
     pub(super) buffers: HashSet<String>,
