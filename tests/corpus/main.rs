@@ -30,6 +30,7 @@ mod kalman_scalar;
 mod kepler_loop;
 mod layernorm_vec;
 mod lennard_jones;
+mod logistic_regression;
 mod matrix3_det;
 mod max_by_lse;
 mod mc_european;
