@@ -445,18 +445,8 @@ fn carries_floats(ty: &Type) -> bool {
             if p.path.segments.len() == 1 && (name == "f32" || name == "f64") {
                 return true;
             }
-            const HOLDERS: &[&str] = &[
-                "Vec",
-                "Vector",
-                "RowVector",
-                "Matrix",
-                "SVector",
-                "SMatrix",
-                "DVector",
-                "DMatrix",
-                "Point",
-            ];
-            let holder = HOLDERS.iter().any(|h| name.starts_with(h));
+            // (a `Vec`, or one of nalgebra's types)
+            let holder = name == "Vec" || crate::syntax::names_algebra_type(&name);
             holder
                 && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
                     if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if carries_floats(t))))

@@ -140,6 +140,29 @@ fn condition_over<V: Scoped>(v: &mut V, cond: &mut Expr, block: &mut syn::Block)
     v.leave();
 }
 
+/// The `VisitMut` methods of a [`Scoped`] visitor for the constructs that bind names over the
+/// code they cover (`for`, match arms, `if let`, `while let`), written once.
+macro_rules! scoped_visits {
+    () => {
+        fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+            $crate::scopes::for_loop(self, f);
+        }
+
+        fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+            $crate::scopes::arm(self, arm);
+        }
+
+        fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+            $crate::scopes::if_let(self, i);
+        }
+
+        fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+            $crate::scopes::while_let(self, w);
+        }
+    };
+}
+pub(crate) use scoped_visits;
+
 #[cfg(test)]
 mod tests {
     use super::Scopes;

@@ -315,22 +315,5 @@ impl<'s> Lowerer<'_> {
 /// Whether a path names an associated function of an nalgebra type (`UnitQuaternion::..`,
 /// `Rotation3::..`, `Matrix3::..`).
 fn algebra_type(segs: &[String]) -> bool {
-    const TYPES: &[&str] = &[
-        "Vector",
-        "RowVector",
-        "Matrix",
-        "SVector",
-        "SMatrix",
-        "DVector",
-        "DMatrix",
-        "Point",
-        "Unit",
-        "Quaternion",
-        "Rotation",
-        "Isometry",
-        "Translation",
-        "Similarity",
-        "Transform",
-    ];
-    segs.len() >= 2 && TYPES.iter().any(|t| segs[segs.len() - 2].starts_with(t))
+    segs.len() >= 2 && crate::syntax::names_algebra_type(&segs[segs.len() - 2])
 }

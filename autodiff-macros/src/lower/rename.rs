@@ -251,21 +251,7 @@ impl VisitMut for Renamer<'_> {
         self.shadow.pop();
     }
 
-    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        crate::scopes::arm(self, arm);
-    }
-
-    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        crate::scopes::for_loop(self, f);
-    }
-
-    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        crate::scopes::if_let(self, i);
-    }
-
-    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        crate::scopes::while_let(self, w);
-    }
+    crate::scopes::scoped_visits!();
 
     fn visit_pat_mut(&mut self, pat: &mut Pat) {
         // Only guards and constant expressions inside patterns read locals.

@@ -1,5 +1,29 @@
 //! nalgebra's constructors as syntax shows them.
 
+/// The names nalgebra's types start with (`Vector3`, `Matrix2x3`, `UnitQuaternion`, ..).
+pub const ALGEBRA_TYPES: &[&str] = &[
+    "Vector",
+    "RowVector",
+    "Matrix",
+    "SVector",
+    "SMatrix",
+    "DVector",
+    "DMatrix",
+    "Point",
+    "Unit",
+    "Quaternion",
+    "Rotation",
+    "Isometry",
+    "Translation",
+    "Similarity",
+    "Transform",
+];
+
+/// Whether a type's name is one of nalgebra's (see [`ALGEBRA_TYPES`]).
+pub fn names_algebra_type(name: &str) -> bool {
+    ALGEBRA_TYPES.iter().any(|t| name.starts_with(t))
+}
+
 /// The shape `(rows, columns)` of the fixed-size nalgebra type whose `new` a path calls
 /// (`Vector3::new`, `Matrix2::new`, `Matrix2x3::new`, `RowVector4::new`), whose arguments are
 /// its entries row by row. `None` for any other path.

@@ -196,21 +196,7 @@ impl VisitMut for Desugar {
         self.floats.pop();
     }
 
-    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
-        crate::scopes::for_loop(self, f);
-    }
-
-    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        crate::scopes::arm(self, arm);
-    }
-
-    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        crate::scopes::if_let(self, i);
-    }
-
-    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        crate::scopes::while_let(self, w);
-    }
+    crate::scopes::scoped_visits!();
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Some(read) = self.first_or_last(e).or_else(|| self.selection(e)) {
