@@ -6,7 +6,7 @@
 use autodiff::prelude::*;
 
 mod common;
-use nalgebra::{Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
+use nalgebra::{DVector, Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
 
 #[differentiable]
 fn geometry(a: Vector3<f64>, b: Vector3<f64>, m: Matrix3<f64>, s: f64) -> f64 {
@@ -703,4 +703,46 @@ fn determinants() {
     assert!((gs - 3.0 / s).abs() < 1e-12);
     let (_, t) = log_volume_jvp(f, s, Matrix3::identity(), 0.0);
     assert!((t - inv_t.trace()).abs() < 1e-12);
+}
+
+/// nalgebra's dynamic vectors are active like slices (contract): tangent `&DVector`, adjoint
+/// `&mut DVector`, gradient `DVector`, read by index and iterated.
+#[differentiable]
+fn dynamic_energy(x: DVector<f64>, k: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        let d = x[i + 1] - x[i];
+        e += 0.5 * k * d * d;
+    }
+    e + x.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[test]
+fn dynamic_vectors_as_parameters() {
+    let x = DVector::from_vec(vec![0.3, -1.1, 0.8, 2.0]);
+    let k = 1.7;
+    let (value, (gx, gk)) = dynamic_energy_grad(x.clone(), k);
+    assert_eq!(value, dynamic_energy(x.clone(), k));
+    let mut exact = 2.0 * x.clone();
+    for i in 0..3 {
+        let d = x[i + 1] - x[i];
+        exact[i] -= k * d;
+        exact[i + 1] += k * d;
+    }
+    assert!((gx.clone() - exact).norm() < 1e-12, "{gx}");
+    let f = |v: &[f64]| dynamic_energy(DVector::from_column_slice(&v[..4]), v[4]);
+    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
+        let (mut gx, mut gk) = (DVector::zeros(4), 0.0);
+        let value =
+            dynamic_energy_vjp(DVector::from_column_slice(&v[..4]), v[4], s, &mut gx, &mut gk);
+        g[..4].iter_mut().zip(gx.iter()).for_each(|(a, b)| *a += b);
+        g[4] += gk;
+        value
+    };
+    let jvp = |v: &[f64], d: &[f64]| {
+        let dx = DVector::from_column_slice(&d[..4]);
+        dynamic_energy_jvp(DVector::from_column_slice(&v[..4]), v[4], &dx, d[4])
+    };
+    common::check("dynamic_energy", f, vjp, jvp, &[0.3, -1.1, 0.8, 2.0, 1.7]);
+    let _ = gk;
 }

@@ -129,6 +129,14 @@ impl DerivativeTypes {
                 gradient: quote::quote!(#owned),
             };
         }
+        // `DVector<E>`: tangent `&DVector<E>`, adjoint `&mut DVector<E>`, gradient `DVector<E>`
+        if crate::syntax::dynamic_vector_element(ty).is_some() {
+            return DerivativeTypes {
+                tangent: quote::quote!(&#ty),
+                adjoint: quote::quote!(&mut #ty),
+                gradient: quote::quote!(#ty),
+            };
+        }
         let elem = Kind::element_type(ty);
         match (kind, elem) {
             (Kind::Seq(Seq::Slice | Seq::Vec), Some(e)) => DerivativeTypes {
@@ -287,6 +295,12 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                             ) =>
                     {
                         Kind::of_type(&r.elem)
+                    }
+                    // `v: DVector<f64>`: active like a slice, read through `v.as_slice()`
+                    t if crate::syntax::dynamic_vector_element(t)
+                        .is_some_and(|e| Kind::of_type(&e) == Kind::Float) =>
+                    {
+                        Kind::Seq(crate::kind::Seq::Slice)
                     }
                     t => match Kind::of_type_with(t, &float_generics) {
                         Kind::Unknown => Kind::vec_rows(t, &float_generics),

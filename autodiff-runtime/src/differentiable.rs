@@ -329,6 +329,36 @@ macro_rules! impl_fixed_size {
 }
 impl_fixed_size!(f32, f64);
 
+/// nalgebra's dynamic vectors (`DVector`) of `f32`/`f64`: zeros of the same length and
+/// componentwise accumulation (a parameter's gradient in `f_grad`).
+///
+/// ```
+/// use autodiff_runtime::Differentiable;
+/// let mut g = nalgebra::DVector::from_vec(vec![1.0f64, 2.0]).zero_like();
+/// g.accumulate(nalgebra::DVector::from_vec(vec![0.5, 0.25]));
+/// assert_eq!(g.as_slice(), &[0.5, 0.25]);
+/// ```
+macro_rules! impl_dynamic_vector {
+    ($($t:ty),*) => {$(
+        impl Differentiable for nalgebra::DVector<$t> {
+            fn zero_like(&self) -> Self {
+                Self::zeros(self.len())
+            }
+            fn accumulate(&mut self, contribution: Self) {
+                *self += contribution;
+            }
+        }
+
+        impl Zeros for nalgebra::DVector<$t> {
+            type Output = Self;
+            fn zeros(&self) -> Self {
+                Self::zeros(self.len())
+            }
+        }
+    )*};
+}
+impl_dynamic_vector!(f32, f64);
+
 /// The first `len` elements of the tangent of the slice `name`: generated `f_jvp`s cut each
 /// slice's tangent to its primal's length, so that loops index both without bounds checks.
 ///

@@ -96,8 +96,33 @@ pub fn generated_items(
         })
         .map(|(p, v)| (*v, &p.ident))
         .collect();
-    let copies: Vec<TokenStream> =
+    let mut copies: Vec<TokenStream> =
         by_reference.iter().map(|(_, x)| quote!(let #x = *#x;)).collect();
+    // `v: DVector<f64>`: the body reads it, its tangent and its adjoint as slices.
+    let dynamic: Vec<(Var, &syn::Ident)> = desc
+        .params
+        .iter()
+        .zip(&f.params)
+        .filter(|(p, _)| crate::syntax::dynamic_vector_element(&p.ty).is_some())
+        .map(|(p, v)| (*v, &p.ident))
+        .collect();
+    copies.extend(dynamic.iter().map(|(_, x)| quote!(let #x = #x.as_slice();)));
+    let dynamic_tangents: Vec<TokenStream> = dynamic
+        .iter()
+        .filter(|(v, _)| active.contains(v))
+        .map(|(v, _)| {
+            let d = cx.dot(*v);
+            quote!(let #d = #d.as_slice();)
+        })
+        .collect();
+    let dynamic_adjoints: Vec<TokenStream> = dynamic
+        .iter()
+        .filter(|(v, _)| active.contains(v))
+        .map(|(v, _)| {
+            let b = cx.bar(*v);
+            quote!(let #b = #b.as_mut_slice();)
+        })
+        .collect();
     let tangent_copies = by_reference.iter().filter(|(v, _)| active.contains(v)).map(|(v, _)| {
         let d = cx.dot(*v);
         quote!(let #d = *#d;)
@@ -106,7 +131,7 @@ pub fn generated_items(
     // float sum, which ran 8% slower; on GMM they gained nothing.
     let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default(), changed };
     let fwd = forward::body(&plain);
-    let fwd = quote!(#(#copies)* #(#tangent_copies)* #(#cut_tangents)* #fwd);
+    let fwd = quote!(#(#copies)* #(#tangent_copies)* #(#dynamic_tangents)* #(#cut_tangents)* #fwd);
     let panics = |what: &str| {
         if sliced.is_empty() {
             return String::new();
@@ -144,7 +169,7 @@ pub fn generated_items(
         quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
     });
     let rev = reverse::body(&cx);
-    let rev = quote!(#(#copies)* #(#cut_adjoints)* #rev);
+    let rev = quote!(#(#copies)* #(#dynamic_adjoints)* #(#cut_adjoints)* #rev);
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]

@@ -24,6 +24,22 @@ pub fn names_algebra_type(name: &str) -> bool {
     ALGEBRA_TYPES.iter().any(|t| name.starts_with(t))
 }
 
+/// The element type `E` of `DVector<E>` (nalgebra's dynamic vector), if `ty` is one.
+pub fn dynamic_vector_element(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "DVector" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(e) => Some(e.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The shape `(rows, columns)` of the fixed-size nalgebra type whose `new` a path calls
 /// (`Vector3::new`, `Matrix2::new`, `Matrix2x3::new`, `RowVector4::new`), whose arguments are
 /// its entries row by row. `None` for any other path.

@@ -8,7 +8,7 @@ mod names;
 mod purity;
 mod writes;
 
-pub use algebra::{algebra_new_shape, names_algebra_type};
+pub use algebra::{algebra_new_shape, dynamic_vector_element, names_algebra_type};
 pub use control::{
     contains_return, find_return, is_range, leaves_loop, parenthesized_if_ambiguous,
 };
