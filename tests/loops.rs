@@ -1049,3 +1049,29 @@ fn dynamic_programming_tables() {
     assert_eq!(value, 0.0);
     assert!(ga.iter().all(|g| *g == 0.0));
 }
+
+const COEFFS: [f64; 4] = [1.0, -0.5, 0.25, -0.125];
+
+/// Reductions typed as floats over constant tables: a power series and Horner's rule.
+#[differentiable]
+fn series(x: f64) -> f64 {
+    let direct = COEFFS.iter().enumerate().map(|(i, c)| c * x.powi(i as i32)).sum::<f64>();
+    let horner = COEFFS.iter().rev().fold(0.0, |acc, &c| acc * x + c);
+    direct + horner
+}
+
+#[test]
+fn reductions_over_constant_tables() {
+    let x = 0.7;
+    let (value, g) = series_grad(x);
+    assert_eq!(value, series(x));
+    let exact: f64 = 2.0
+        * COEFFS
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, c)| i as f64 * c * x.powi(i as i32 - 1))
+            .sum::<f64>();
+    assert!((g - exact).abs() < 1e-14, "{g} vs {exact}");
+    assert!((series_jvp(x, 1.0).1 - exact).abs() < 1e-14);
+}

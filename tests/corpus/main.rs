@@ -9,6 +9,7 @@
 mod helpers;
 
 mod alias_helper;
+mod black_scholes;
 mod bouncing_ball;
 mod cholesky_logdet;
 mod chunks_product_destructure;
@@ -38,6 +39,7 @@ mod median_sort;
 mod mlp_mse;
 mod newton_cbrt;
 mod pearson;
+mod poly_const_table;
 mod projectile;
 mod recursive_match;
 mod rk4_oscillator;

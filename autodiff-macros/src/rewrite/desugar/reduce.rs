@@ -10,10 +10,19 @@ impl Desugar {
     /// `x.iter()...sum()`, `.product()`, `.fold(init, f)` as a loop.
     pub(super) fn reduction(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
         let name = m.method.to_string();
+        // A reduction typed as floats (`.sum::<f64>()`, a fold from a float literal) may read
+        // constant tables: their items are floats too.
+        let float_type = |t: &syn::GenericArgument| matches!(t, syn::GenericArgument::Type(ty) if crate::kind::Kind::of_type(ty) == crate::kind::Kind::Float);
+        let typed = m.turbofish.as_ref().is_some_and(|t| t.args.first().is_some_and(float_type))
+            || (name == "fold"
+                && matches!(m.args.first(), Some(Expr::Lit(l)) if matches!(l.lit, syn::Lit::Float(_))));
+        self.float_tables = typed;
         let src = match (name.as_str(), m.args.len()) {
-            ("sum" | "product", 0) | ("fold", 2) => self.source(&m.receiver)?,
-            _ => return None,
+            ("sum" | "product", 0) | ("fold", 2) => self.source(&m.receiver),
+            _ => None,
         };
+        self.float_tables = false;
+        let src = src?;
         let (k, acc) = (self.fresh("k"), self.fresh("acc"));
         let range = Self::range(&src);
         let index: Expr = parse_quote!(#k);

@@ -64,7 +64,9 @@ impl Desugar {
             }
             Expr::Path(p) => {
                 let id = p.path.get_ident()?;
-                self.seqs.contains(&id.to_string()).then(|| Seq {
+                // (a constant table, `COEFFS`, in a reduction typed as floats)
+                let table = self.float_tables && is_constant_name(&id.to_string());
+                (self.seqs.contains(&id.to_string()) || table).then(|| Seq {
                     name: e.clone(),
                     offset: None,
                     written: e.clone(),
@@ -377,4 +379,11 @@ impl Desugar {
         let len = Self::length(src);
         parse_quote!(0..(#len))
     }
+}
+
+/// Whether a name is written as a constant's (`COEFFS`, `GAUSS_NODES_3`).
+fn is_constant_name(name: &str) -> bool {
+    name.len() > 1
+        && name.chars().any(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }

@@ -57,7 +57,8 @@ pub fn desugar(
     }
     let mut buffers = crate::syntax::element_writes(block);
     buffers.extend(copies(block));
-    let mut d = Desugar { seqs, rows, buffers, floats, next: 0, rt: rt.clone() };
+    let mut d =
+        Desugar { seqs, rows, buffers, floats, next: 0, rt: rt.clone(), float_tables: false };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
         && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
@@ -149,6 +150,9 @@ pub(super) struct Desugar {
     pub(super) next: usize,
     /// The path of the runtime's `__private` module.
     pub(super) rt: proc_macro2::TokenStream,
+    /// Whether constant tables (`COEFFS.iter()`) count as sequences: inside a reduction typed
+    /// as floats, whose items are then floats.
+    pub(super) float_tables: bool,
 }
 
 impl Desugar {
