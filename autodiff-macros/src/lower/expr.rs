@@ -162,6 +162,11 @@ impl<'s> Lowerer<'_> {
                 "field access on a value that depends on an active parameter cannot be differentiated yet",
                 "read fields of a model parameter: `#[derive(Differentiable)]` on its struct and `wrt(model)` on the function; or pass the floats as separate parameters",
             ),
+            Expr::Struct(s) => self.fail(
+                s,
+                "a struct holding values that depend on an active parameter cannot be differentiated yet",
+                "keep its fields in local variables (`let mut x = ..; let mut v = ..;`), or return them as a tuple; a struct of parameters is a model: `#[derive(Differentiable)]` and `wrt(model)`",
+            ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
                 e,
                 "a loop used as a value cannot be differentiated here",
