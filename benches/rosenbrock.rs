@@ -74,6 +74,8 @@ fn main() {
             rosenbrock_vjp(black_box(&x), 1.0, &mut g)
         })
     });
+    // `f_grad` allocates its gradient and returns it, as a user calls it
+    group.bench_function("grad", |b| b.iter(|| rosenbrock_grad(black_box(&x))));
     group.bench_function("vjp_windows", |b| {
         b.iter(|| {
             g.fill(0.0);
@@ -91,6 +93,7 @@ fn main() {
         "rosenbrock",
         &[
             ("vjp", "hand"),
+            ("grad", "hand"),
             ("vjp_windows", "hand"),
             ("vjp", "primal"),
             ("hand", "primal"),

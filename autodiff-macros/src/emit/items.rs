@@ -188,7 +188,16 @@ pub fn generated_items(
             .collect();
         let setup = active_params.iter().zip(&locals).map(|((v, ty), local)| {
             let (id, bar, grad, adjoint) = (cx.id(*v), cx.bar(*v), &ty.gradient, &ty.adjoint);
-            quote!(let mut #local: #grad = #rt::zero_like(&#id); let #bar: #adjoint = &mut #local;)
+            // A buffer a loop adds into at two indices per iteration (`x[i]`, `x[i + 1]`): its
+            // length is hidden from the optimiser, as a caller's buffer's is in `f_vjp`, or
+            // LLVM merges the two additions into one two-lane store that the next iteration
+            // partly reloads (a store-forwarding stall; see ARCHITECTURE.md).
+            let buffer = if stencils.contains(v) {
+                quote!(::core::hint::black_box(&mut #local))
+            } else {
+                quote!(&mut #local)
+            };
+            quote!(let mut #local: #grad = #rt::zero_like(&#id); let #bar: #adjoint = #buffer;)
         });
         let gradient = match locals.as_slice() {
             [one] => quote!(#one),
