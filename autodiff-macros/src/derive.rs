@@ -113,6 +113,7 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     });
     let accumulate =
         each(&|m| quote!(#rt::Differentiable::accumulate(&mut self.#m, contribution.#m);));
+    let set_zero = each(&|m| quote!(#rt::Differentiable::set_zero(&mut self.#m);));
     let add_scaled = each(&|m| quote!(#rt::Update::add_scaled(&mut self.#m, alpha, &x.#m);));
     let scale = each(&|m| quote!(#rt::Update::scale(&mut self.#m, beta);));
     let add_squared = each(&|m| quote!(#rt::Update::add_squared(&mut self.#m, alpha, &x.#m);));
@@ -185,6 +186,9 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
             fn accumulate(&mut self, contribution: Self) {
                 #(#accumulate)*
                 let _ = contribution;
+            }
+            fn set_zero(&mut self) {
+                #(#set_zero)*
             }
         }
 

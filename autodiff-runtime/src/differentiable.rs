@@ -34,6 +34,18 @@ pub trait Differentiable: Sized {
     fn adjoint_zero(&self) -> Self {
         self.zero_like()
     }
+    /// Sets `self` to zero, reusing its storage where it can (a gradient buffer between steps:
+    /// `Param::zero_grad`).
+    ///
+    /// ```
+    /// use autodiff_runtime::{Differentiable, Tensor};
+    /// let mut g = Tensor::ones(&[2, 2]);
+    /// g.set_zero();
+    /// assert_eq!(g.to_vec::<f32>(), [0.0; 4]);
+    /// ```
+    fn set_zero(&mut self) {
+        *self = self.zero_like();
+    }
 }
 
 macro_rules! impl_float {
@@ -416,6 +428,12 @@ impl Differentiable for crate::Tensor {
         }
         let c = contribution.to_device_of(self).sum_to(self.shape()).to_dtype(self.dtype());
         self.add_in_place(&c);
+    }
+    /// In place when its storage is its own, on the CPU (no allocation per training step).
+    fn set_zero(&mut self) {
+        if !self.zero_in_place() {
+            *self = self.zero_like();
+        }
     }
 }
 

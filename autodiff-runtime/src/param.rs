@@ -48,7 +48,7 @@ impl<T: Differentiable> Param<T> {
     /// assert_eq!(p.grad, 0.0);
     /// ```
     pub fn zero_grad(&mut self) {
-        self.grad = self.value.zero_like();
+        self.grad.set_zero();
     }
 }
 

@@ -296,6 +296,17 @@ impl Tensor {
         self.try_broadcast_to(shape).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Sets every element to zero in place, when the CPU data is this handle's alone; returns
+    /// whether it did (shared or GPU data is left to the caller).
+    pub(crate) fn zero_in_place(&mut self) -> bool {
+        match std::sync::Arc::get_mut(&mut self.data) {
+            Some(Storage::F32(a)) => a.fill(0.0),
+            Some(Storage::F64(a)) => a.fill(0.0),
+            _ => return false,
+        }
+        true
+    }
+
     /// `self += other` for tensors of one shape and dtype, in place when the data is not shared.
     ///
     /// # Panics
