@@ -265,3 +265,25 @@ fn vec_rows_iterated_row_by_row() {
         &[0.3, -0.2, 0.1],
     );
 }
+
+fn row_mean(r: &[f64]) -> f64 {
+    r.iter().sum::<f64>() / r.len() as f64
+}
+
+/// Rows left out by `wrt` and passed whole to a plain function: the loop is kept as written.
+#[differentiable(wrt(s))]
+fn rows_passed_on(data: &[Vec<f64>], s: f64) -> f64 {
+    let mut total = 0.0;
+    for row in data.iter() {
+        total += row_mean(row) * s * s;
+    }
+    total
+}
+
+#[test]
+fn rows_passed_whole_to_plain_functions() {
+    let data = vec![vec![1.0, 2.0, 3.0], vec![4.0, 6.0]];
+    let (value, g) = rows_passed_on_grad(&data, 0.5);
+    assert_eq!(value, rows_passed_on(&data, 0.5));
+    assert!((g - 2.0 * 0.5 * (2.0 + 5.0)).abs() < 1e-15);
+}

@@ -246,12 +246,40 @@ impl VisitMut for Views {
             *e = place.clone();
             return;
         }
-        // a row's name: the row itself, read in place
-        if let Some(id) = Self::name(e)
-            && let Some((_, row)) = self.rows.iter().find(|(name, _)| name == id)
-        {
-            *e = row.clone();
-            return;
+        // a row's name, where the row is read in place: `row[j]`, `row.len()`, `row.iter()`,
+        // `&row` (anything else, `g(row)` say, leaves the loop as written)
+        let row_of = |e: &Expr| {
+            Self::name(e)
+                .and_then(|id| self.rows.iter().find(|(name, _)| name == id))
+                .map(|(_, r)| r.clone())
+        };
+        match e {
+            Expr::Index(ix) => {
+                if let Some(row) = row_of(&ix.expr) {
+                    *ix.expr = row;
+                }
+            }
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "len" | "is_empty" | "iter" | "into_iter"
+                ) && m.args.is_empty() =>
+            {
+                if let Some(row) = row_of(&m.receiver) {
+                    *m.receiver = row;
+                }
+            }
+            Expr::Reference(r) if r.mutability.is_none() => {
+                if let Some(row) = row_of(&r.expr) {
+                    *r.expr = row;
+                    return;
+                }
+            }
+            e if row_of(e).is_some() => {
+                self.ok = false;
+                return;
+            }
+            _ => {}
         }
         visit_mut::visit_expr_mut(self, e);
         let replacement = match e {
