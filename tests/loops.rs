@@ -1075,3 +1075,27 @@ fn reductions_over_constant_tables() {
     assert!((g - exact).abs() < 1e-14, "{g} vs {exact}");
     assert!((series_jvp(x, 1.0).1 - exact).abs() < 1e-14);
 }
+
+/// A table's dimensions are the ones it was made with, though the names in them change
+/// afterwards (a traceback's counters start as the table's size).
+#[differentiable]
+fn traced_back(a: &[f64]) -> f64 {
+    let mut n = a.len();
+    let mut t = vec![vec![0.0; 2]; n];
+    for i in 0..a.len() {
+        t[i][0] = a[i];
+        t[i][1] = a[i] * a[i];
+    }
+    n = 1;
+    t[t.len() - n][1] + t[0].len() as f64
+}
+
+#[test]
+fn table_dimensions_are_fixed_when_it_is_made() {
+    let a = [0.5, 2.0, 3.0];
+    let (value, g) = traced_back_grad(&a);
+    assert_eq!(value, traced_back(&a));
+    assert_eq!(value, 9.0 + 2.0);
+    assert_eq!(g, vec![0.0, 0.0, 6.0]);
+    assert_eq!(traced_back_jvp(&a, &[0.0, 0.0, 1.0]), (11.0, 6.0));
+}

@@ -3,10 +3,12 @@
 //! row by row, which lowering writes in place like any buffer:
 //!
 //! ```text
-//! let mut d = vec![vec![f64::INFINITY; m + 1]; n + 1];   =>   let __autodiff_cols_d = m + 1;
-//!                                                             let mut d = vec![f64::INFINITY; (n + 1) * __autodiff_cols_d];
+//! let mut d = vec![vec![f64::INFINITY; m + 1]; n + 1];   =>   let __autodiff_rows_d = n + 1;
+//!                                                             let __autodiff_cols_d = m + 1;
+//!                                                             let mut d = vec![f64::INFINITY; __autodiff_rows_d * __autodiff_cols_d];
 //! d[i][j] = cost + d[i - 1][j];                           =>   d[(i) * __autodiff_cols_d + (j)] = cost + d[..];
-//! d.len(), d[i].len()                                     =>   (n + 1) as first written, __autodiff_cols_d
+//! d.len(), d[i].len()                                     =>   __autodiff_rows_d, __autodiff_cols_d
+//!                                                             (the dimensions as they were made)
 //! ```
 //!
 //! Any other use of the name (a row read whole, `d.push(..)`, passing `d` on) leaves the table
@@ -34,21 +36,25 @@ impl VisitMut for Blocks {
             if let Some((name, value, rows, cols)) = table(&block.stmts[i])
                 && only_cells(&name, &block.stmts[i + 1..])
             {
+                // (both dimensions as they are when the table is made: the names in them may be
+                // rebound or assigned afterwards)
                 let width = format_ident!("__autodiff_cols_{}", name);
-                let (len, cell) = (quote::quote!(#rows), quote::quote!(#value));
+                let height = format_ident!("__autodiff_rows_{}", name);
+                let cell = quote::quote!(#value);
                 let mut uses = Cells {
                     name: name.clone(),
                     width: width.clone(),
-                    rows: len,
+                    rows: quote::quote!(#height),
                     rt: self.0.clone(),
                 };
                 block.stmts[i + 1..].iter_mut().for_each(|s| uses.visit_stmt_mut(s));
-                let decl: [Stmt; 2] = [
+                let decl: [Stmt; 3] = [
+                    parse_quote!(let #height: usize = #rows;),
                     parse_quote!(let #width: usize = #cols;),
-                    parse_quote!(let mut #name = vec![#cell; (#rows) * #width];),
+                    parse_quote!(let mut #name = vec![#cell; #height * #width];),
                 ];
                 block.stmts.splice(i..=i, decl);
-                i += 2;
+                i += 3;
                 continue;
             }
             i += 1;
