@@ -746,3 +746,20 @@ fn dynamic_vectors_as_parameters() {
     common::check("dynamic_energy", f, vjp, jvp, &[0.3, -1.1, 0.8, 2.0, 1.7]);
     let _ = gk;
 }
+
+/// A component written on a vector whose type is given (what the error's help suggests when
+/// the macro cannot see that a local is a vector).
+#[differentiable]
+fn typed_component(v: Vector3<f64>, a: f64) -> f64 {
+    let mut w: Vector3<f64> = v * 2.0;
+    w.z = a * v.x;
+    w.norm_squared()
+}
+
+#[test]
+fn components_of_typed_vectors() {
+    let (value, (gv, ga)) = typed_component_grad(Vector3::new(1.0, 2.0, 3.0), 0.5);
+    assert_eq!(value, 4.0 + 16.0 + 0.25);
+    assert_eq!(ga, 2.0 * 0.5 * 1.0);
+    assert_eq!(gv, Vector3::new(8.0 + 2.0 * 0.5 * 0.5, 16.0, 0.0));
+}

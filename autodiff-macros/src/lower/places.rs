@@ -163,11 +163,14 @@ impl<'s> Lowerer<'_> {
             return self.lower_store(ix, value, op);
         }
         let Expr::Path(p) = place else {
-            self.errors.error(
-                place,
-                "assignment to this place cannot be differentiated yet",
-                "assign to a local variable: `let mut y = ...; y = ...;`",
-            );
+            // `w.z = ..` of a local: a component of an nalgebra vector whose type the macro
+            // could not see, or a field of a struct
+            let help = if matches!(place, Expr::Field(_)) {
+                "a component of an nalgebra vector is written when the vector's type shows (`let mut w: Vector3<f64> = ..;` or `Vector3::new(..)`); keep a struct's fields in local variables"
+            } else {
+                "assign to a local variable: `let mut y = ...; y = ...;`"
+            };
+            self.errors.error(place, "assignment to this place cannot be differentiated yet", help);
             return;
         };
         let Some(name) = p.path.get_ident().map(ToString::to_string) else {
