@@ -335,7 +335,15 @@ impl<'s> Lowerer<'_> {
         if self.vars[buffer.0].varied || !self.varied(value) {
             return false;
         }
-        let name = self.vars[buffer.0].ident.to_string();
+        // (the name as the source writes it, not the value's version)
+        let written = match at {
+            Expr::MethodCall(m) => &*m.receiver,
+            e => e,
+        };
+        let name = match written {
+            Expr::Path(p) if p.path.get_ident().is_some() => quote::quote!(#p).to_string(),
+            _ => self.vars[buffer.0].ident.to_string(),
+        };
         self.errors.error(
             at,
             format!("`{name}` holds values that depend on an active parameter, but its element type is not known to be a float"),

@@ -33,6 +33,7 @@ impl VisitMut for Blocks {
         visit_mut::visit_block_mut(self, block);
         let mut i = 0;
         while i < block.stmts.len() {
+            let span = syn::spanned::Spanned::span(&block.stmts[i]);
             if let Some((name, value, rows, cols)) = table(&block.stmts[i])
                 && only_cells(&name, &block.stmts[i + 1..])
             {
@@ -51,7 +52,8 @@ impl VisitMut for Blocks {
                 let decl: [Stmt; 3] = [
                     parse_quote!(let #height: usize = #rows;),
                     parse_quote!(let #width: usize = #cols;),
-                    parse_quote!(let mut #name = vec![#cell; #height * #width];),
+                    // (spanned at the source's table, where errors about its values point)
+                    syn::parse_quote_spanned!(span=> let mut #name = vec![#cell; #height * #width];),
                 ];
                 block.stmts.splice(i..=i, decl);
                 i += 3;
