@@ -495,3 +495,36 @@ fn vec_field_borrowed_as_a_slice() {
     let (_, t) = slice_field_jvp(&w, &x, &direction);
     assert!((t - (1.5 - 4.0 + 3.0)).abs() < 1e-12);
 }
+
+/// A polynomial model whose coefficients are a `Vec` field, iterated as users iterate it.
+#[derive(Clone, Debug, Differentiable)]
+struct Poly {
+    coeffs: Vec<f64>,
+    scale: f64,
+}
+
+#[differentiable(wrt(p))]
+fn poly_at(p: &Poly, x: f64) -> f64 {
+    let mut s = 0.0;
+    let mut power = 1.0;
+    for c in p.coeffs.iter() {
+        s += c * power;
+        power *= x;
+    }
+    s * p.scale + p.coeffs.iter().map(|c| c * c).sum::<f64>()
+}
+
+#[test]
+fn sequence_fields_of_a_model_are_iterated() {
+    let p = Poly { coeffs: vec![1.0, -2.0, 0.5], scale: 1.5 };
+    let x = 0.7;
+    let (value, g) = poly_at_grad(&p, x);
+    assert_eq!(value, poly_at(&p, x));
+    // ∂/∂c_k = scale · x^k + 2 c_k, ∂/∂scale = Σ c_k x^k
+    for (k, (gk, ck)) in g.coeffs.iter().zip(&p.coeffs).enumerate() {
+        let exact = 1.5 * x.powi(k as i32) + 2.0 * ck;
+        assert!((gk - exact).abs() < 1e-14, "{gk} vs {exact}");
+    }
+    let series: f64 = p.coeffs.iter().enumerate().map(|(k, c)| c * x.powi(k as i32)).sum();
+    assert!((g.scale - series).abs() < 1e-14);
+}

@@ -72,6 +72,10 @@ impl Desugar {
                     written: e.clone(),
                 })
             }
+            // a field of a model, `m.weights` (read `m.weights[k]`, as lowering reads fields)
+            Expr::Field(f) if self.model_root(&f.base) => {
+                Some(Seq { name: e.clone(), offset: None, written: e.clone() })
+            }
             Expr::Reference(r) if r.mutability.is_none() => self.seq(&r.expr),
             Expr::Paren(p) => self.seq(&p.expr),
             Expr::Index(ix) => {
@@ -92,6 +96,17 @@ impl Desugar {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// Whether an expression is a model parameter or a field path of one (`m`, `m.layer`).
+    fn model_root(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => {
+                p.path.get_ident().is_some_and(|i| self.models.contains(&i.to_string()))
+            }
+            Expr::Field(f) => self.model_root(&f.base),
+            _ => false,
         }
     }
 

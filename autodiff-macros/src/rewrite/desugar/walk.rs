@@ -38,6 +38,9 @@ pub fn desugar(
         })
         .map(|(n, _, _)| n.clone())
         .collect();
+    // models named in `wrt(..)`: their sequence fields (`m.weights.iter()`) are iterated by index
+    let models =
+        params.iter().filter(|(_, k, _)| *k == Kind::Model).map(|(n, _, _)| n.clone()).collect();
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
@@ -57,8 +60,16 @@ pub fn desugar(
     }
     let mut buffers = crate::syntax::element_writes(block);
     buffers.extend(copies(block));
-    let mut d =
-        Desugar { seqs, rows, buffers, floats, next: 0, rt: rt.clone(), float_tables: false };
+    let mut d = Desugar {
+        seqs,
+        rows,
+        models,
+        buffers,
+        floats,
+        next: 0,
+        rt: rt.clone(),
+        float_tables: false,
+    };
     // `fn f(..) -> Vec<f64> { .. x.iter().map(..).collect() }`: typed by the result.
     if let Some(ret) = ret
         && let Some((syn::Stmt::Expr(tail, None), rest)) = block.stmts.split_last_mut()
@@ -142,6 +153,9 @@ pub(super) struct Desugar {
     pub(super) seqs: HashSet<String>,
     /// Parameters of `Vec` rows (`&[Vec<f64>]`): their rows are iterated, each read in place.
     pub(super) rows: HashSet<String>,
+    /// Model parameters (named in `wrt(..)`): a field iterated (`m.weights.iter()`) is read by
+    /// index, `m.weights[k]`.
+    pub(super) models: HashSet<String>,
     /// Names of `Vec`s written in place: written by element, or copies and collections
     /// (`x.to_vec()`, `.collect()`), which are filled element by element.
     pub(super) buffers: HashSet<String>,
