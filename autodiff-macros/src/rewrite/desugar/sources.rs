@@ -237,13 +237,8 @@ impl Desugar {
                 })
             }
             ("map", 1) => {
-                let Expr::Closure(c) = &m.args[0] else { return None };
-                if c.inputs.len() != 1 {
-                    return None;
-                }
+                let (pat, body) = one_argument_closure(&m.args[0])?;
                 let inner = self.source(&m.receiver)?;
-                let (pat, body) =
-                    (c.inputs[0].clone(), parenthesized_if_ambiguous((*c.body).clone()));
                 let (f, refs, range, keep) = (inner.elem, inner.refs, inner.range, inner.keep);
                 let elem: Elem = Box::new(move |k| {
                     let (lets, body) =
@@ -256,13 +251,8 @@ impl Desugar {
             }
             // `.filter(|v| pred)`: the closure receives a reference to the item.
             ("filter", 1) => {
-                let Expr::Closure(c) = &m.args[0] else { return None };
-                if c.inputs.len() != 1 {
-                    return None;
-                }
+                let (pat, body) = one_argument_closure(&m.args[0])?;
                 let inner = self.source(&m.receiver)?;
-                let (pat, body) =
-                    (c.inputs[0].clone(), parenthesized_if_ambiguous((*c.body).clone()));
                 let (f, refs) = (std::rc::Rc::new(inner.elem), inner.refs.clone());
                 let before = inner.keep;
                 let g = f.clone();
@@ -401,4 +391,14 @@ fn is_constant_name(name: &str) -> bool {
     name.len() > 1
         && name.chars().any(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The pattern and body of `|pat| body`, the body parenthesized where splicing it could
+/// re-read it (`{ .. } * v`); `None` for anything else.
+fn one_argument_closure(e: &Expr) -> Option<(syn::Pat, Expr)> {
+    let Expr::Closure(c) = e else { return None };
+    if c.inputs.len() != 1 {
+        return None;
+    }
+    Some((c.inputs[0].clone(), parenthesized_if_ambiguous((*c.body).clone())))
 }
