@@ -52,6 +52,7 @@ fn generate_impl(
     errors: &mut Errors,
 ) -> TokenStream {
     opts.outer_floats = parse::real_type_params(&block.generics);
+    opts.in_impl = true;
     let trait_impl = block.trait_.is_some();
     let mut items = TokenStream::new();
     let mut any = false;
@@ -108,7 +109,11 @@ fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors)
         return TokenStream::new();
     }
     let active = analyse::active(&f);
-    emit::generated_items(&desc, &f, &active, opts)
+    let mut items = emit::generated_items(&desc, &f, &active, opts);
+    if opts.hessian {
+        items.extend(emit::hessian_items(&desc, &f, opts, errors));
+    }
+    items
 }
 
 /// Explains why something that is not a function with a body cannot be differentiated.

@@ -21,6 +21,7 @@ mod parse;
 mod rewrite;
 mod rules;
 mod scopes;
+mod second;
 mod syntax;
 
 #[cfg(test)]

@@ -19,15 +19,19 @@ pub struct Options {
     pub vjp: Option<Ident>,
     /// The name of the gradient function.
     pub grad: Option<Ident>,
+    /// `hessian`: also generate `f_hvp` and `f_hessian` (second order).
+    pub hessian: bool,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
     /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
     /// methods of a differentiated `impl` block.
     pub outer_floats: Vec<Ident>,
+    /// Whether the function is a method or associated function of a differentiated `impl`
+    /// block (generated code calls its siblings through `Self::`).
+    pub in_impl: bool,
 }
 
-const OPTIONS_HELP: &str =
-    "the options are `wrt(a, b)`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -55,6 +59,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             "vjp" => opts.vjp = Some(meta.value()?.parse()?),
             "grad" => opts.grad = Some(meta.value()?.parse()?),
             "crate" => opts.krate = Some(meta.value()?.parse()?),
+            "hessian" => opts.hessian = true,
             _ => {
                 let name = meta.path.to_token_stream_string();
                 errors.error(

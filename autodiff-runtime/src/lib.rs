@@ -31,6 +31,7 @@ mod param;
 mod placeholder;
 mod real;
 pub mod rules;
+mod second;
 mod tape;
 mod tensor;
 mod view;
@@ -68,10 +69,12 @@ pub mod __private {
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
+    pub use crate::second::{Flat, gather, hessian_from_columns, like, set_unit};
     pub use crate::tape::push_reserved;
     pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;
+    pub use nalgebra::DMatrix;
 
     /// A column of a table flattened row by row (the macro's `t[i][j]` of
     /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check

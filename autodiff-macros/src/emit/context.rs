@@ -186,6 +186,12 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> #recv.#m(#(#rest),*))
             }
             Form::Path(p) => quote_spanned!(op.span=> #p(#(#a),*)),
+            // `g_jvp(args.., tangents..)`, a tuple of the value and its tangent
+            Form::Tangent(..) => {
+                let (callee, args) = self.companion(op, "jvp");
+                let values = args.iter().map(|o| self.argument(o));
+                quote_spanned!(op.span=> #callee(#(#values),*))
+            }
             Form::Cast(ty) => {
                 let x = &a[0];
                 quote_spanned!(op.span=> (#x as #ty))
@@ -468,7 +474,11 @@ impl Ctx<'_> {
     /// The companion of a called function or method: `g` -> `g_jvp`, `self.g` -> `self.g_vjp`.
     /// Returns the callee expression and the remaining (non-receiver) arguments.
     pub fn companion(&self, op: &Op, suffix: &str) -> (TokenStream, Vec<Operand>) {
-        match &op.form {
+        let form = match &op.form {
+            Form::Tangent(inner, _) => inner,
+            form => form,
+        };
+        match form {
             Form::Path(p) => {
                 let mut p = p.clone();
                 if let Some(last) = p.path.segments.last_mut() {

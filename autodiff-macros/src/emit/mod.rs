@@ -5,8 +5,10 @@ mod context;
 mod forward;
 mod items;
 mod reverse;
+mod second;
 mod views;
 
 pub use items::generated_items;
 #[cfg(test)]
 pub use items::plan_dump;
+pub use second::hessian_items;

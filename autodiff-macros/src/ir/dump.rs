@@ -28,6 +28,11 @@ impl Function {
                 Node::Op(op) => {
                     let what = match (op.prim, &op.form) {
                         (Prim::Rule(r), _) => r.name.to_string(),
+                        (Prim::Call, Form::Tangent(inner, _)) => match &**inner {
+                            Form::Path(p) => format!("tangent of call {}", tokens(p)),
+                            Form::Method(m) => format!("tangent of call .{m}"),
+                            _ => "tangent of call".to_string(),
+                        },
                         (Prim::Call, Form::Path(p)) => format!("call {}", tokens(p)),
                         (Prim::Call, Form::Method(m)) => format!("call .{m}"),
                         (Prim::Call, _) => "call".to_string(),

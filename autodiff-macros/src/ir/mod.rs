@@ -23,6 +23,7 @@ pub use queries::{
 pub struct Var(pub usize);
 
 /// What is known about a value.
+#[derive(Clone)]
 pub struct VarInfo {
     /// A unique name, a valid identifier: the user's name with a version (`s_1`), or `tN`.
     pub name: String,
@@ -97,6 +98,10 @@ pub enum Form {
     /// `model.a.b` (or `model.a.b[i]` with an index operand): a field of a model, read by
     /// cloning (tensors are cheap handles).
     Field(Vec<syn::Member>),
+    /// The tangent of a call, for second order (see `crate::second`): `g_jvp(args.., tangents..)`
+    /// of the call written as the inner form with its first `usize` operands, the rest being
+    /// their tangents; its adjoint calls `g_vjp` and `g_hvp`.
+    Tangent(Box<Form>, usize),
 }
 
 /// What an operation is, for differentiation.
@@ -141,6 +146,7 @@ impl Prim {
 }
 
 /// One assignment `out = prim(args)`.
+#[derive(Clone)]
 pub struct Op {
     /// The value assigned.
     pub out: Var,
@@ -155,6 +161,7 @@ pub struct Op {
 }
 
 /// How a branch chooses its arm.
+#[derive(Clone)]
 pub enum Head {
     /// `if cond { arm 0 } else { arm 1 }`
     If(syn::Expr),
@@ -163,6 +170,7 @@ pub enum Head {
 }
 
 /// One arm of a branch.
+#[derive(Clone)]
 pub struct Arm {
     /// The pattern (with its guard) of a `match` arm; `None` for `if`.
     pub pat: Option<syn::Pat>,
@@ -171,6 +179,7 @@ pub struct Arm {
 }
 
 /// A branch whose arms each yield one value per output.
+#[derive(Clone)]
 pub struct Branch {
     /// A number unique in the function.
     pub id: usize,
@@ -185,6 +194,7 @@ pub struct Branch {
 }
 
 /// How a loop iterates.
+#[derive(Clone)]
 pub enum LoopHead {
     /// `for pat in range`: an integer range (possibly `.rev()`/`.step_by(k)`), which the
     /// adjoint sweep walks backwards with `.rev()` instead of storing the indices.
@@ -208,6 +218,7 @@ pub enum LoopHead {
 }
 
 /// A variable the loop body reassigns.
+#[derive(Clone)]
 pub struct Carried {
     /// Its value before the loop.
     pub init: Operand,
@@ -219,6 +230,7 @@ pub struct Carried {
 
 /// A loop: the body yields the next value of each carried variable and, when the body can
 /// `break`, a last yield that is `false` to leave the loop.
+#[derive(Clone)]
 pub struct Loop {
     /// A number unique in the function.
     pub id: usize,
@@ -237,6 +249,7 @@ pub struct Loop {
 }
 
 /// A statement of the IR.
+#[derive(Clone)]
 pub enum Node {
     /// A primitive operation or a differentiable call.
     Op(Op),
@@ -271,6 +284,7 @@ pub enum StoreOp {
 }
 
 /// `buffer[index] op= value`.
+#[derive(Clone)]
 pub struct Store {
     /// The buffer.
     pub buffer: Var,
@@ -283,7 +297,7 @@ pub struct Store {
 }
 
 /// A sequence of statements and the values it yields.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Block {
     /// The statements in order.
     pub nodes: Vec<Node>,
@@ -292,6 +306,7 @@ pub struct Block {
 }
 
 /// A lowered function.
+#[derive(Clone)]
 pub struct Function {
     /// Every value.
     pub vars: Vec<VarInfo>,

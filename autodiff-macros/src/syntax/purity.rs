@@ -167,7 +167,8 @@ pub fn changes(e: &Expr) -> Changes {
 fn pure_function(path: &syn::Path) -> bool {
     let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     let Some(last) = segs.last() else { return false };
-    if matches!(last.as_str(), "detach" | "no_grad") {
+    // (and the runtime's helpers, which generated code calls)
+    if matches!(last.as_str(), "detach" | "no_grad") || segs.iter().any(|s| s == "__private") {
         return true;
     }
     if segs.len() == 1 {

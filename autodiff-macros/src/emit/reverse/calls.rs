@@ -75,8 +75,25 @@ impl Reverse<'_, '_> {
             buffers.push(quote!(&mut #p));
             slots.push((a.clone(), p));
         }
-        let values = args.iter().map(|a| cx.argument(a));
-        out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+        if let crate::ir::Form::Tangent(_, primal) = &op.form {
+            // The tangent `(y, ẏ) = g_jvp(a, ȧ)` with adjoints `(ȳ, ẏ̄)`: `ā += ȳ·∇g + ẏ̄·∇²g·ȧ`
+            // and `ǡ += ẏ̄·∇g`, that is `g_vjp` with `ȳ` and `g_hvp` with `ẏ̄` (second order).
+            let receiver = args.len() < op.args.len();
+            let primal = primal - usize::from(receiver);
+            let n = args[..primal].iter().filter(|a| cx.has_slot(a)).count();
+            let values: Vec<TokenStream> = args.iter().map(|a| cx.argument(a)).collect();
+            let (first, hvp) = (&values[..primal], cx.companion(op, "hvp").0);
+            let (own, tangents) = buffers.split_at(n);
+            let s = Ident::new("__seeds", Span::mixed_site());
+            out.extend(quote! {
+                let #s = #rt::Clone::clone(&#g);
+                #callee(#(#first,)* #s.0, #(#own),*);
+                #hvp(#(#values,)* #s.1, #(#tangents,)* #(#own),*);
+            });
+        } else {
+            let values = args.iter().map(|a| cx.argument(a));
+            out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+        }
         for (a, p) in slots {
             out.extend(self.contribute(&a, quote!(#p)));
         }

@@ -48,6 +48,13 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
 
 /// The body of `f_vjp` and the plan it follows.
 pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
+    let result = cx.operand(cx.f.result());
+    planned_body_returning(cx, result)
+}
+
+/// The body of `f_vjp` ending in `result` (an expression of values in scope at the end of the
+/// function's body) instead of the function's result, and the plan it follows.
+pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream, Plan) {
     let mut rev = Reverse {
         cx,
         declared: HashSet::new(),
@@ -79,7 +86,6 @@ pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
             let m = marks(*id);
             quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
         });
-    let result = cx.operand(cx.f.result());
     (quote! { #(#tapes)* #(#marks)* #code #result }, rev.plan)
 }
 

@@ -1,0 +1,194 @@
+//! What second-order code needs at run time: constants of a value's float type, and the
+//! assembly of a dense Hessian from Hessian-vector products over parameters flattened in
+//! order (DESIGN.md: a scalar is one entry, a sequence its elements in order, an nalgebra
+//! value its entries column-major).
+
+use crate::Real;
+
+/// The constant `v` in the float type of `x` (generated tangent formulas use it, so they work
+/// for `f32`, `f64` and a generic `T: Real` alike).
+///
+/// ```
+/// assert_eq!(autodiff_runtime::__private::like(&2.0f32, 0.5), 0.5f32);
+/// ```
+#[inline(always)]
+pub fn like<T: Real>(_x: &T, v: f64) -> T {
+    T::from_f64(v)
+}
+
+/// A parameter (or its tangent, or its gradient) seen as a flat list of `E`s.
+///
+/// ```
+/// use autodiff_runtime::__private::Flat;
+/// let mut v = vec![[1.0f64, 2.0], [3.0, 4.0]];
+/// assert_eq!(Flat::<f64>::flat_len(&v), 4);
+/// assert_eq!(v.flat_get(2), 3.0);
+/// v.flat_set(1, 9.0);
+/// assert_eq!(v[0][1], 9.0);
+/// ```
+pub trait Flat<E> {
+    /// How many entries.
+    fn flat_len(&self) -> usize;
+    /// Entry `i` (`i < flat_len()`).
+    fn flat_get(&self, i: usize) -> E;
+    /// Sets entry `i` (`i < flat_len()`).
+    fn flat_set(&mut self, i: usize, v: E);
+}
+
+macro_rules! impl_flat_float {
+    ($($t:ty),*) => {$(
+        impl Flat<$t> for $t {
+            fn flat_len(&self) -> usize {
+                1
+            }
+            fn flat_get(&self, _: usize) -> $t {
+                *self
+            }
+            fn flat_set(&mut self, _: usize, v: $t) {
+                *self = v;
+            }
+        }
+
+        impl<R: nalgebra::Dim, C: nalgebra::Dim, S> Flat<$t> for nalgebra::Matrix<$t, R, C, S>
+        where
+            S: nalgebra::RawStorageMut<$t, R, C> + nalgebra::IsContiguous,
+        {
+            fn flat_len(&self) -> usize {
+                self.len()
+            }
+            fn flat_get(&self, i: usize) -> $t {
+                self.as_slice()[i]
+            }
+            fn flat_set(&mut self, i: usize, v: $t) {
+                self.as_mut_slice()[i] = v;
+            }
+        }
+    )*};
+}
+impl_flat_float!(f32, f64);
+
+/// Finds the element holding flat entry `i` of a sequence of elements.
+fn locate<E, T: Flat<E>>(items: &[T], mut i: usize) -> (usize, usize) {
+    for (k, item) in items.iter().enumerate() {
+        let n = item.flat_len();
+        if i < n {
+            return (k, i);
+        }
+        i -= n;
+    }
+    panic!("flat index out of range")
+}
+
+impl<E, T: Flat<E>> Flat<E> for [T] {
+    fn flat_len(&self) -> usize {
+        self.iter().map(Flat::flat_len).sum()
+    }
+    fn flat_get(&self, i: usize) -> E {
+        let (k, j) = locate(self, i);
+        self[k].flat_get(j)
+    }
+    fn flat_set(&mut self, i: usize, v: E) {
+        let (k, j) = locate(self, i);
+        self[k].flat_set(j, v);
+    }
+}
+
+impl<E, T: Flat<E>> Flat<E> for Vec<T> {
+    fn flat_len(&self) -> usize {
+        self.as_slice().flat_len()
+    }
+    fn flat_get(&self, i: usize) -> E {
+        self.as_slice().flat_get(i)
+    }
+    fn flat_set(&mut self, i: usize, v: E) {
+        self.as_mut_slice().flat_set(i, v);
+    }
+}
+
+impl<E, T: Flat<E>, const N: usize> Flat<E> for [T; N] {
+    fn flat_len(&self) -> usize {
+        self.as_slice().flat_len()
+    }
+    fn flat_get(&self, i: usize) -> E {
+        self.as_slice().flat_get(i)
+    }
+    fn flat_set(&mut self, i: usize, v: E) {
+        self.as_mut_slice().flat_set(i, v);
+    }
+}
+
+/// Sets entry `j` of the concatenation of `parts` to one (the `j`-th unit tangent, the others
+/// being zeros).
+///
+/// ```
+/// use autodiff_runtime::__private::{Flat, set_unit};
+/// let (mut a, mut b) = (vec![0.0f64; 2], 0.0f64);
+/// set_unit::<f64>(2, &mut [&mut a, &mut b]);
+/// assert_eq!((a, b), (vec![0.0, 0.0], 1.0));
+/// ```
+pub fn set_unit<E: Real>(j: usize, parts: &mut [&mut dyn Flat<E>]) {
+    let mut j = j;
+    for p in parts.iter_mut() {
+        let n = p.flat_len();
+        if j < n {
+            p.flat_set(j, E::ONE);
+            return;
+        }
+        j -= n;
+    }
+}
+
+/// Writes the concatenation of `parts` into `out`.
+///
+/// ```
+/// use autodiff_runtime::__private::{Flat, gather};
+/// let mut out = [0.0f64; 3];
+/// gather::<f64>(&[&vec![1.0f64, 2.0], &3.0f64], &mut out);
+/// assert_eq!(out, [1.0, 2.0, 3.0]);
+/// ```
+pub fn gather<E: Real>(parts: &[&dyn Flat<E>], out: &mut [E]) {
+    let mut k = 0;
+    for p in parts {
+        for i in 0..p.flat_len() {
+            out[k] = p.flat_get(i);
+            k += 1;
+        }
+    }
+}
+
+/// The `n x n` Hessian from its columns (`column(j, out)` writes `H·eⱼ` into `out`), made
+/// exactly symmetric by averaging it with its transpose (the columns of reverse-over-forward
+/// agree with the rows up to rounding).
+///
+/// ```
+/// // f(x, y) = x²y: H = [[2y, 2x], [2x, 0]] at (1, 3)
+/// let h = autodiff_runtime::__private::hessian_from_columns::<f64>(2, |j, col| {
+///     let c = [[6.0, 2.0], [2.0, 0.0]][j];
+///     col.copy_from_slice(&c);
+/// });
+/// assert_eq!(h[(0, 1)], 2.0);
+/// assert_eq!(h, h.transpose());
+/// ```
+pub fn hessian_from_columns<E: Real>(
+    n: usize,
+    mut column: impl FnMut(usize, &mut [E]),
+) -> nalgebra::DMatrix<E> {
+    let mut h = nalgebra::DMatrix::from_element(n, n, E::ZERO);
+    let mut col = vec![E::ZERO; n];
+    for j in 0..n {
+        col.iter_mut().for_each(|c| *c = E::ZERO);
+        column(j, &mut col);
+        for (i, c) in col.iter().enumerate() {
+            h[(i, j)] = *c;
+        }
+    }
+    let half = E::from_f64(0.5);
+    for j in 0..n {
+        for i in 0..j {
+            let m = (h[(i, j)] + h[(j, i)]) * half;
+            h[(i, j)] = m;
+            h[(j, i)] = m;
+        }
+    }
+    h
+}
