@@ -1,7 +1,97 @@
-//! Second derivatives: `f_hvp` and `f_hessian` against closed forms and central differences
-//! of `f_grad`.
+//! Second derivatives: `f_hessian` against closed forms and central differences of `f_grad`,
+//! exactly symmetric; `f_hvp` equal to `H·v` and adding into its buffers like `f_vjp`.
 
 use autodiff::prelude::*;
+use nalgebra::{DMatrix, Vector3};
+
+/// Checks second derivatives of `f: R^n -> R` given through its generated functions at `x`:
+/// the Hessian against central differences of the gradient and symmetric, the gradient
+/// `f_hessian` returns equal to `f_grad`'s, and `f_hvp` (seed 2, buffers holding ones)
+/// adding `2∇f` and `2H·v` and returning `∇f·v`.
+fn check(
+    name: &str,
+    grad: impl Fn(&[f64]) -> Vec<f64>,
+    hessian: impl Fn(&[f64]) -> (f64, Vec<f64>, DMatrix<f64>),
+    hvp: impl Fn(&[f64], &[f64], f64, &mut [f64], &mut [f64]) -> (f64, f64),
+    x: &[f64],
+) {
+    let n = x.len();
+    let (value, g, h) = hessian(x);
+    assert_eq!(g, grad(x), "{name}: f_hessian's gradient");
+    assert_eq!((h.nrows(), h.ncols()), (n, n), "{name}: shape");
+    assert_eq!(h, h.transpose(), "{name}: symmetric");
+    for j in 0..n {
+        let step = 1e-5 * x[j].abs().max(1.0);
+        let (mut up, mut down) = (x.to_vec(), x.to_vec());
+        up[j] += step;
+        down[j] -= step;
+        let (gu, gd) = (grad(&up), grad(&down));
+        for i in 0..n {
+            let fd = (gu[i] - gd[i]) / (2.0 * step);
+            let tol = 1e-6 * (1.0 + fd.abs().max(h[(i, j)].abs()));
+            assert!(
+                (h[(i, j)] - fd).abs() <= tol,
+                "{name}: H[{i},{j}] = {} but central differences of the gradient give {fd}",
+                h[(i, j)]
+            );
+        }
+    }
+    let v: Vec<f64> = (0..n).map(|i| 0.4 - 0.9 * (i as f64 + 0.5).cos()).collect();
+    let (mut gb, mut hb) = (vec![1.0; n], vec![1.0; n]);
+    let (y, dy) = hvp(x, &v, 2.0, &mut gb, &mut hb);
+    assert_eq!(y.to_bits(), value.to_bits(), "{name}: f_hvp's value");
+    let hv = &h * nalgebra::DVector::from_column_slice(&v);
+    let gv: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!((dy - gv).abs() <= 1e-10 * (1.0 + gv.abs()), "{name}: directional derivative");
+    for i in 0..n {
+        assert!(
+            (gb[i] - (1.0 + 2.0 * g[i])).abs() <= 1e-12 * (1.0 + g[i].abs()),
+            "{name}: gradient added"
+        );
+        let want = 1.0 + 2.0 * hv[i];
+        assert!(
+            (hb[i] - want).abs() <= 1e-9 * (1.0 + want.abs()),
+            "{name}: H·v added: {} vs {want}",
+            hb[i]
+        );
+    }
+}
+
+/// `check` for a function of two floats.
+macro_rules! check2 {
+    ($f:ident, $grad:ident, $hessian:ident, $hvp:ident, $x:expr) => {
+        check(
+            stringify!($f),
+            |x| {
+                let (_, (a, b)) = $grad(x[0], x[1]);
+                vec![a, b]
+            },
+            |x| {
+                let (v, (a, b), h) = $hessian(x[0], x[1]);
+                (v, vec![a, b], h)
+            },
+            |x, v, seed, g, h| {
+                let (ga, gb) = g.split_at_mut(1);
+                let (ha, hb) = h.split_at_mut(1);
+                $hvp(x[0], x[1], v[0], v[1], seed, &mut ga[0], &mut gb[0], &mut ha[0], &mut hb[0])
+            },
+            &$x,
+        )
+    };
+}
+
+/// `check` for a function of one slice.
+macro_rules! check_slice {
+    ($f:ident, $grad:ident, $hessian:ident, $hvp:ident, $x:expr) => {
+        check(
+            stringify!($f),
+            |x| $grad(x).1,
+            |x| $hessian(x),
+            |x, v, seed, g, h| $hvp(x, v, seed, g, h),
+            &$x,
+        )
+    };
+}
 
 #[differentiable(hessian)]
 fn rosenbrock(x: &[f64]) -> f64 {
@@ -12,16 +102,336 @@ fn rosenbrock(x: &[f64]) -> f64 {
     s
 }
 
+#[test]
+fn rosenbrock_hessian_is_the_closed_form_tridiagonal_matrix() {
+    let x = [1.2, 0.7, -0.3, 0.9, 2.0];
+    let (_, _, h) = rosenbrock_hessian(&x);
+    let n = x.len();
+    for i in 0..n {
+        for j in 0..n {
+            let want = if i == j {
+                let mut d = 0.0;
+                if i + 1 < n {
+                    d += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+                }
+                if i > 0 {
+                    d += 200.0;
+                }
+                d
+            } else if j == i + 1 {
+                -400.0 * x[i]
+            } else if i == j + 1 {
+                -400.0 * x[j]
+            } else {
+                0.0
+            };
+            assert!((h[(i, j)] - want).abs() <= 1e-9 * want.abs().max(1.0), "H[{i},{j}]");
+        }
+    }
+    check_slice!(rosenbrock, rosenbrock_grad, rosenbrock_hessian, rosenbrock_hvp, x);
+}
+
 #[differentiable(hessian)]
-fn trig(x: f64, y: f64) -> f64 {
+fn waves(x: f64, y: f64) -> f64 {
     (x * y).sin() + x.exp() * y.ln()
 }
 
 #[test]
-fn smoke() {
-    let x = [1.2, 0.7, -0.3];
-    let (v, g, h) = rosenbrock_hessian(&x);
-    println!("{v} {g:?} {h}");
-    let (v, g, h) = trig_hessian(0.3, 1.7);
-    println!("{v} {g:?} {h}");
+fn mixed_partials_of_transcendental_functions_are_the_closed_form() {
+    let (x, y) = (0.3, 1.7);
+    let (_, _, h) = waves_hessian(x, y);
+    let fxx = -y * y * (x * y).sin() + x.exp() * y.ln();
+    let fxy = (x * y).cos() - x * y * (x * y).sin() + x.exp() / y;
+    let fyy = -x * x * (x * y).sin() - x.exp() / (y * y);
+    for (got, want) in [(h[(0, 0)], fxx), (h[(0, 1)], fxy), (h[(1, 0)], fxy), (h[(1, 1)], fyy)] {
+        assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{got} vs {want}");
+    }
+    check2!(waves, waves_grad, waves_hessian, waves_hvp, [x, y]);
+}
+
+// One function per primitive of the rule table, each with a nonzero second derivative
+// mixing both operands where it has two.
+macro_rules! primitives {
+    ($($name:ident $grad:ident $hessian:ident $hvp:ident ($a:ident, $b:ident) $body:block at $x:expr;)*) => {
+        $(
+            #[differentiable(hessian)]
+            fn $name($a: f64, $b: f64) -> f64 $body
+        )*
+        #[test]
+        fn every_primitive_has_second_derivatives_matching_differences_of_its_gradient() {
+            $(check2!($name, $grad, $hessian, $hvp, $x);)*
+        }
+    };
+}
+
+primitives! {
+    p_add p_add_grad p_add_hessian p_add_hvp (a, b) { (a + b) * (a + 2.0 + b) } at [0.4, 1.3];
+    p_sub p_sub_grad p_sub_hessian p_sub_hvp (a, b) { (a - b) * (3.0 - a - b) } at [0.4, 1.3];
+    p_mul p_mul_grad p_mul_hessian p_mul_hvp (a, b) { a * b * a * 2.0 } at [0.4, 1.3];
+    p_div p_div_grad p_div_hessian p_div_hvp (a, b) { a / b + 1.0 / (a * b) - b / 2.0 } at [0.4, 1.3];
+    p_neg p_neg_grad p_neg_hessian p_neg_hvp (a, b) { -(a * b) * -a } at [0.4, 1.3];
+    p_sin p_sin_grad p_sin_hessian p_sin_hvp (a, b) { (a * b).sin() * b } at [0.4, 1.3];
+    p_cos p_cos_grad p_cos_hessian p_cos_hvp (a, b) { (a * b).cos() + f64::cos(b) } at [0.4, 1.3];
+    p_tan p_tan_grad p_tan_hessian p_tan_hvp (a, b) { (a * b).tan() } at [0.4, 1.3];
+    p_asin p_asin_grad p_asin_hessian p_asin_hvp (a, b) { (a * b).asin() } at [0.4, 1.3];
+    p_acos p_acos_grad p_acos_hessian p_acos_hvp (a, b) { (a * b).acos() } at [0.4, 1.3];
+    p_atan p_atan_grad p_atan_hessian p_atan_hvp (a, b) { (a * b).atan() } at [0.4, 1.3];
+    p_atan2 p_atan2_grad p_atan2_hessian p_atan2_hvp (a, b) { a.atan2(b) } at [0.4, 1.3];
+    p_sinh p_sinh_grad p_sinh_hessian p_sinh_hvp (a, b) { (a * b).sinh() } at [0.4, 1.3];
+    p_cosh p_cosh_grad p_cosh_hessian p_cosh_hvp (a, b) { (a * b).cosh() } at [0.4, 1.3];
+    p_tanh p_tanh_grad p_tanh_hessian p_tanh_hvp (a, b) { (a * b).tanh() } at [0.4, 1.3];
+    p_asinh p_asinh_grad p_asinh_hessian p_asinh_hvp (a, b) { (a * b).asinh() } at [0.4, 1.3];
+    p_acosh p_acosh_grad p_acosh_hessian p_acosh_hvp (a, b) { (a * b).acosh() } at [1.4, 1.3];
+    p_atanh p_atanh_grad p_atanh_hessian p_atanh_hvp (a, b) { (a * b).atanh() } at [0.4, 1.3];
+    p_exp p_exp_grad p_exp_hessian p_exp_hvp (a, b) { (a * b).exp() } at [0.4, 1.3];
+    p_exp2 p_exp2_grad p_exp2_hessian p_exp2_hvp (a, b) { (a * b).exp2() } at [0.4, 1.3];
+    p_exp_m1 p_exp_m1_grad p_exp_m1_hessian p_exp_m1_hvp (a, b) { (a * b).exp_m1() } at [0.4, 1.3];
+    p_ln p_ln_grad p_ln_hessian p_ln_hvp (a, b) { (a * b).ln() + a.ln() * b } at [0.4, 1.3];
+    p_ln_1p p_ln_1p_grad p_ln_1p_hessian p_ln_1p_hvp (a, b) { (a * b).ln_1p() } at [0.4, 1.3];
+    p_log2 p_log2_grad p_log2_hessian p_log2_hvp (a, b) { (a * b).log2() * a } at [0.4, 1.3];
+    p_log10 p_log10_grad p_log10_hessian p_log10_hvp (a, b) { (a * b).log10() * a } at [0.4, 1.3];
+    p_log p_log_grad p_log_hessian p_log_hvp (a, b) { a.log(b + 1.0) } at [0.4, 1.3];
+    p_sqrt p_sqrt_grad p_sqrt_hessian p_sqrt_hvp (a, b) { (a * b).sqrt() } at [0.4, 1.3];
+    p_cbrt p_cbrt_grad p_cbrt_hessian p_cbrt_hvp (a, b) { (a * b).cbrt() } at [0.4, 1.3];
+    p_powi p_powi_grad p_powi_hessian p_powi_hvp (a, b) { (a * b).powi(3) + a.powi(-2) } at [0.4, 1.3];
+    p_powf p_powf_grad p_powf_hessian p_powf_hvp (a, b) { a.powf(b) + b.powf(2.5) } at [0.4, 1.3];
+    p_abs p_abs_grad p_abs_hessian p_abs_hvp (a, b) { (a - b).abs() * a } at [0.4, 1.3];
+    p_max p_max_grad p_max_hessian p_max_hvp (a, b) { a.max(b) * a } at [0.4, 1.3];
+    p_min p_min_grad p_min_hessian p_min_hvp (a, b) { a.min(b) * b } at [0.4, 1.3];
+    p_clamp p_clamp_grad p_clamp_hessian p_clamp_hvp (a, b) { (a * b).clamp(0.0, 1.0) * a + a.clamp(-b, b) * b } at [0.4, 1.3];
+    p_mul_add p_mul_add_grad p_mul_add_hessian p_mul_add_hvp (a, b) { a.mul_add(b, a * a) * b } at [0.4, 1.3];
+    p_recip p_recip_grad p_recip_hessian p_recip_hvp (a, b) { (a * b).recip() } at [0.4, 1.3];
+    p_hypot p_hypot_grad p_hypot_hessian p_hypot_hvp (a, b) { a.hypot(b) } at [0.4, 1.3];
+    p_rem_euclid p_rem_euclid_grad p_rem_euclid_hessian p_rem_euclid_hvp (a, b) { (a * 5.0).rem_euclid(b) * a } at [0.4, 1.3];
+    p_rem p_rem_grad p_rem_hessian p_rem_hvp (a, b) { ((a * 5.0) % b) * b } at [0.4, 1.3];
+    p_rounding p_rounding_grad p_rounding_hessian p_rounding_hvp (a, b) { (a * 3.0).floor() * a + b.ceil() * b + a.round() + b.trunc() + (a * b).signum() * a * b } at [0.4, 1.3];
+    p_fract p_fract_grad p_fract_hessian p_fract_hvp (a, b) { (a * 3.0).fract() * b } at [0.4, 1.3];
+    p_degrees p_degrees_grad p_degrees_hessian p_degrees_hvp (a, b) { a.to_degrees() * b.to_radians() } at [0.4, 1.3];
+}
+
+#[differentiable(hessian)]
+fn through_f32(a: f64, b: f64) -> f64 {
+    ((a * b) as f32 as f64) * a
+}
+
+#[test]
+fn casts_pass_second_derivatives_through() {
+    // f = ab·a: H = [[2b, 2a], [2a, 0]] (f32 rounding only in the values)
+    let (a, b) = (0.5, 1.5);
+    let (_, _, h) = through_f32_hessian(a, b);
+    let want = [[2.0 * b, 2.0 * a], [2.0 * a, 0.0]];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((h[(i, j)] - want[i][j]).abs() <= 1e-6, "H[{i},{j}] = {}", h[(i, j)]);
+        }
+    }
+}
+
+/// A pair potential summed over pairs within a cutoff (nested loops, a branch, an early
+/// `continue`), as a molecular-dynamics code writes it.
+#[differentiable(hessian)]
+fn pair_energy(x: &[f64], cutoff: f64) -> f64 {
+    let n = x.len() / 2;
+    let mut e = 0.0;
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let dx = x[2 * j] - x[2 * i];
+            let dy = x[2 * j + 1] - x[2 * i + 1];
+            let r2 = dx * dx + dy * dy;
+            if r2 > cutoff * cutoff {
+                continue;
+            }
+            let inv6 = 1.0 / (r2 * r2 * r2);
+            e += 4.0 * (inv6 * inv6 - inv6);
+        }
+    }
+    e
+}
+
+#[test]
+fn nested_loops_with_branches() {
+    let x = [0.0, 0.0, 1.1, 0.1, 0.2, 1.2, 3.5, 3.5];
+    check(
+        "pair_energy",
+        |x| {
+            let mut g = vec![0.0; x.len()];
+            let mut c = 0.0;
+            pair_energy_vjp(x, 2.5, 1.0, &mut g, &mut c);
+            g
+        },
+        |x| {
+            let (v, (g, _), h) = pair_energy_hessian(x, 2.5);
+            // (drop the cutoff's row and column: it is a parameter too)
+            let n = x.len();
+            (v, g, h.view((0, 0), (n, n)).into_owned())
+        },
+        |x, v, seed, g, h| {
+            let (mut cg, mut ch) = (0.0, 0.0);
+            pair_energy_hvp(x, 2.5, v, 0.0, seed, g, &mut cg, h, &mut ch)
+        },
+        &x,
+    );
+}
+
+/// A damped oscillator integrated with a `while` loop and a step that depends on the state.
+#[differentiable(hessian, wrt(k, damping))]
+fn oscillator(k: f64, damping: f64, steps: usize) -> f64 {
+    let (mut x, mut v, mut t) = (1.0, 0.0, 0usize);
+    while t < steps {
+        let a = -k * x.sin() - damping * v;
+        v += 0.05 * a;
+        x += 0.05 * v;
+        t += 1;
+    }
+    x * x + v
+}
+
+#[test]
+fn while_loops_carry_tangents() {
+    check(
+        "oscillator",
+        |p| {
+            let (_, (a, b)) = oscillator_grad(p[0], p[1], 40);
+            vec![a, b]
+        },
+        |p| {
+            let (v, (a, b), h) = oscillator_hessian(p[0], p[1], 40);
+            (v, vec![a, b], h)
+        },
+        |p, v, seed, g, h| {
+            let (ga, gb) = g.split_at_mut(1);
+            let (ha, hb) = h.split_at_mut(1);
+            oscillator_hvp(
+                p[0], p[1], 40, v[0], v[1], seed, &mut ga[0], &mut gb[0], &mut ha[0], &mut hb[0],
+            )
+        },
+        &[2.0, 0.3],
+    );
+}
+
+/// A scratch buffer filled, then read (a softmax-weighted sum).
+#[differentiable(hessian)]
+fn softmax_mean(x: &[f64]) -> f64 {
+    let mut w = vec![0.0; x.len()];
+    let mut z = 0.0;
+    for i in 0..x.len() {
+        w[i] = x[i].exp();
+        z += w[i];
+    }
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += w[i] / z * x[i] * x[i];
+    }
+    s
+}
+
+#[test]
+fn buffers_written_then_read() {
+    check_slice!(
+        softmax_mean,
+        softmax_mean_grad,
+        softmax_mean_hessian,
+        softmax_mean_hvp,
+        [0.3, -1.2, 0.8, 0.1]
+    );
+}
+
+#[differentiable(hessian)]
+fn bond(a: f64, b: f64) -> f64 {
+    let r = a - b;
+    (r * r - 1.0).powi(2) + r.sin()
+}
+
+#[differentiable(hessian)]
+fn norm_of(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// Calls of other `hessian` functions, with scalars and with a sub-slice.
+#[differentiable(hessian)]
+fn chain(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        e += bond(x[i], x[i + 1]) * x[0];
+    }
+    e + norm_of(&x[1..]) * bond(x[0], 0.5)
+}
+
+#[test]
+fn calls_of_hessian_functions() {
+    check_slice!(chain, chain_grad, chain_hessian, chain_hvp, [0.9, -0.4, 1.3, 0.2]);
+}
+
+/// `detach` and `no_grad` stop second derivatives as they stop first ones.
+#[differentiable(hessian)]
+fn stopped(x: f64, y: f64) -> f64 {
+    let scale = detach(x * y);
+    let offset = no_grad(|| y.exp());
+    scale * x * x + offset * y * x
+}
+
+#[test]
+fn detach_and_no_grad_are_constants() {
+    // with s = xy and o = e^y held constant: H = [[2s, o], [o, 0]]
+    let (x, y) = (0.7, -0.4);
+    let (_, _, h) = stopped_hessian(x, y);
+    let (s, o) = (x * y, f64::exp(y));
+    let want = [[2.0 * s, o], [o, 0.0]];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((h[(i, j)] - want[i][j]).abs() <= 1e-12, "H[{i},{j}]");
+        }
+    }
+}
+
+/// Arrays and nalgebra values flatten into the Hessian in order (a vector's entries in order).
+#[differentiable(hessian)]
+fn spring(p: [f64; 2], q: Vector3<f64>) -> f64 {
+    let d = Vector3::new(p[0], p[1], 0.5) - q;
+    let r = d.norm();
+    (r - 1.0).powi(2) + q.dot(&q) * p[0]
+}
+
+#[test]
+fn arrays_and_nalgebra_values() {
+    let flat = |x: &[f64]| ([x[0], x[1]], Vector3::new(x[2], x[3], x[4]));
+    check(
+        "spring",
+        |x| {
+            let (p, q) = flat(x);
+            let (_, (gp, gq)) = spring_grad(p, q);
+            vec![gp[0], gp[1], gq[0], gq[1], gq[2]]
+        },
+        |x| {
+            let (p, q) = flat(x);
+            let (v, (gp, gq), h) = spring_hessian(p, q);
+            (v, vec![gp[0], gp[1], gq[0], gq[1], gq[2]], h)
+        },
+        |x, v, seed, g, h| {
+            let (p, q) = flat(x);
+            let (vp, vq) = flat(v);
+            let (mut gp, mut gq, mut hp, mut hq) =
+                ([1.0; 2], Vector3::repeat(1.0), [1.0; 2], Vector3::repeat(1.0));
+            let out = spring_hvp(p, q, vp, vq, seed, &mut gp, &mut gq, &mut hp, &mut hq);
+            g.copy_from_slice(&[gp[0], gp[1], gq[0], gq[1], gq[2]]);
+            h.copy_from_slice(&[hp[0], hp[1], hq[0], hq[1], hq[2]]);
+            out
+        },
+        &[0.3, 1.1, -0.2, 0.4, 0.9],
+    );
+}
+
+/// Generic over the float type, and in `f32`.
+#[differentiable(hessian)]
+fn generic_cubic<T: Real>(x: T, y: T) -> T {
+    x * x * y + y.sin()
+}
+
+#[test]
+fn generic_and_f32_functions() {
+    let (_, _, h) = generic_cubic_hessian(0.5f64, 2.0f64);
+    assert!((h[(0, 0)] - 4.0).abs() < 1e-12 && (h[(0, 1)] - 1.0).abs() < 1e-12);
+    assert!((h[(1, 1)] + 2.0f64.sin()).abs() < 1e-12);
+    let (_, _, h32) = generic_cubic_hessian(0.5f32, 2.0f32);
+    assert!((h32[(0, 0)] - 4.0).abs() < 1e-6 && (h32[(1, 1)] + 2.0f32.sin()).abs() < 1e-6);
 }

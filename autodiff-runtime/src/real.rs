@@ -21,6 +21,7 @@ pub trait Real:
     crate::Differentiable
     + crate::GradOutput
     + crate::Zeros<Output = Self>
+    + crate::__private::Flat<Self>
     + Copy
     + PartialOrd
     + Debug

@@ -360,6 +360,11 @@ impl Builder<'_, '_> {
     fn method(&mut self, name: &str, args: Vec<Operand>) -> Option<Operand> {
         let rule = rules::method(name, args.len())
             .or_else(|| rules::algebra_method(name, args.len()).map(|(r, _)| r))?;
+        let mut args = args;
+        if let ("dot" | "cross" | "component_mul", Some(Operand::Var(v))) = (name, args.get(1)) {
+            // (nalgebra's `a.dot(&b)` takes its operand by reference)
+            args[1] = Operand::Ref(*v);
+        }
         let form = Form::Method(proc_macro2::Ident::new(name, self.op.span));
         let n = args.len();
         let out = self.push(Prim::Rule(rule), form, args);

@@ -11,7 +11,7 @@ use crate::Real;
 /// assert_eq!(dy, 2.0f32);
 /// ```
 #[inline(always)]
-pub fn cast_jvp<S: Real, D: Real>(_x: &impl Sized, _y: &impl Sized, dot: &S) -> D {
+pub fn cast_jvp<S: Real, D: Real>(_x: &impl Sized, _y: &D, dot: &S) -> D {
     D::from_f64(dot.to_f64())
 }
 
