@@ -435,3 +435,81 @@ fn generic_and_f32_functions() {
     let (_, _, h32) = generic_cubic_hessian(0.5f32, 2.0f32);
     assert!((h32[(0, 0)] - 4.0).abs() < 1e-6 && (h32[(1, 1)] + 2.0f32.sin()).abs() < 1e-6);
 }
+
+#[differentiable(hessian)]
+fn well(x: f64) -> f64 {
+    (x * x - 1.0).powi(2) + 0.3 * x.sin()
+}
+
+/// A force `-E'(x)` inside a loss: `well_grad` differentiates through `well_grad_vjp`.
+#[differentiable]
+fn force_loss(x: f64, target: f64) -> f64 {
+    let (e, de) = well_grad(x);
+    let force = -de;
+    (force - target).powi(2) + 0.1 * e
+}
+
+#[test]
+fn a_gradient_inside_a_differentiable_function() {
+    let (x, target) = (0.8, 0.5);
+    let e1 = 4.0 * x * (x * x - 1.0) + 0.3 * f64::cos(x);
+    let e2 = 12.0 * x * x - 4.0 - 0.3 * f64::sin(x);
+    let want = 2.0 * (-e1 - target) * -e2 + 0.1 * e1;
+    let (_, (dx, dt)) = force_loss_grad(x, target);
+    assert!((dx - want).abs() <= 1e-12 * want.abs().max(1.0), "{dx} vs {want}");
+    assert!((dt - -2.0 * (-e1 - target)).abs() <= 1e-12);
+    let (_, tangent) = force_loss_jvp(x, target, 1.0, 0.0);
+    assert!((tangent - want).abs() <= 1e-12 * want.abs().max(1.0));
+}
+
+#[differentiable(hessian)]
+fn inner_loss(w: f64, b: f64) -> f64 {
+    (w * 0.7 + b - 2.0).powi(2) + 0.1 * (w * b).sin()
+}
+
+/// One step of gradient descent inside an outer objective (meta-learning): the outer
+/// gradient goes through the inner gradient, so through second derivatives.
+#[differentiable]
+fn after_one_step(w: f64, b: f64, lr: f64) -> f64 {
+    let (_, (gw, gb)) = inner_loss_grad(w, b);
+    let (w1, b1) = (w - lr * gw, b - lr * gb);
+    (w1 * 1.5 + b1 - 1.0).powi(2)
+}
+
+#[test]
+fn a_gradient_step_inside_an_outer_objective() {
+    let p = [0.4, -0.2, 0.1];
+    let f = |p: &[f64]| after_one_step(p[0], p[1], p[2]);
+    let grad = |p: &[f64], g: &mut [f64]| {
+        let (_, (a, b, c)) = after_one_step_grad(p[0], p[1], p[2]);
+        for (gi, d) in g.iter_mut().zip([a, b, c]) {
+            *gi += d;
+        }
+    };
+    gradcheck(f, grad, &p).unwrap();
+}
+
+#[test]
+fn gradient_jvp_and_vjp_agree_with_the_hessian() {
+    let x = [0.9, -0.4, 1.3];
+    let (value, g, h) = rosenbrock_hessian(&x);
+    let v = [0.3, -1.0, 0.5];
+    let ((y, gy), (dy, dg)) = rosenbrock_grad_jvp(&x, &v);
+    assert_eq!((y, &gy), (value, &g));
+    let hv = &h * nalgebra::DVector::from_column_slice(&v);
+    for i in 0..3 {
+        assert!((dg[i] - hv[i]).abs() <= 1e-9 * hv[i].abs().max(1.0));
+    }
+    let gv: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!((dy - gv).abs() <= 1e-9 * gv.abs().max(1.0));
+    // x̄ += 2·∇f + H·u
+    let u = [1.0, 0.5, -2.0];
+    let mut bar = vec![1.0; 3];
+    let (y2, g2) = rosenbrock_grad_vjp(&x, (2.0, &u), &mut bar);
+    assert_eq!((y2, &g2), (value, &g));
+    let hu = &h * nalgebra::DVector::from_column_slice(&u);
+    for i in 0..3 {
+        let want = 1.0 + 2.0 * g[i] + hu[i];
+        assert!((bar[i] - want).abs() <= 1e-9 * want.abs().max(1.0), "{} vs {want}", bar[i]);
+    }
+}

@@ -69,7 +69,7 @@ pub mod __private {
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
-    pub use crate::second::{Flat, gather, hessian_from_columns, like, set_unit};
+    pub use crate::second::{Flat, add_scaled, gather, hessian_from_columns, like, set_unit};
     pub use crate::tape::push_reserved;
     pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;

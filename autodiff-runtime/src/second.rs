@@ -192,3 +192,16 @@ pub fn hessian_from_columns<E: Real>(
     }
     h
 }
+
+/// `bar += s · g`, entry by entry (`f_grad_vjp`: the gradient's share of the value's seed).
+///
+/// ```
+/// let mut bar = vec![1.0f64, 1.0];
+/// autodiff_runtime::__private::add_scaled::<f64>(&mut bar[..], 2.0, &vec![0.5, 3.0]);
+/// assert_eq!(bar, [2.0, 7.0]);
+/// ```
+pub fn add_scaled<E: Real, B: Flat<E> + ?Sized, G: Flat<E> + ?Sized>(bar: &mut B, s: E, g: &G) {
+    for i in 0..bar.flat_len() {
+        bar.flat_set(i, bar.flat_get(i) + s * g.flat_get(i));
+    }
+}

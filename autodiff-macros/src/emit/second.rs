@@ -179,5 +179,131 @@ pub fn hessian_items(
     if active_params.is_empty() {
         return hvp_item;
     }
-    quote!(#hvp_item #hessian_item)
+    let grad_items = gradient_derivatives(desc, &active_params, &cx, &call_prefix, &grad, &hvp);
+    quote!(#hvp_item #hessian_item #grad_items)
+}
+
+/// `f_grad_jvp` and `f_grad_vjp`: `f_grad` as a function with a tuple result `(R, G)` and
+/// derivatives (contract), both from `f_hvp` (the Hessian is symmetric), so differentiable
+/// code may call `f_grad` (a force `-∇E` inside a loss).
+fn gradient_derivatives(
+    desc: &FnDesc,
+    active_params: &[(&crate::parse::ParamDesc, crate::ir::Var, crate::ir::Var)],
+    cx: &Ctx<'_>,
+    call_prefix: &TokenStream,
+    grad: &Ident,
+    hvp: &Ident,
+) -> TokenStream {
+    let rt = &cx.rt;
+    let sig = &desc.item.sig;
+    let vis = &desc.item.vis;
+    let generics = &sig.generics;
+    let where_clause = &generics.where_clause;
+    let ret = &desc.ret;
+    let receiver = desc.receiver.as_ref().map(|r| quote!(#r,));
+    let params: Vec<TokenStream> = desc
+        .params
+        .iter()
+        .map(|p| {
+            let (id, ty) = (&p.ident, &p.ty);
+            let mutable = p.mutable.then(|| quote!(mut));
+            quote!(#mutable #id: #ty)
+        })
+        .collect();
+    let copies: Vec<TokenStream> = desc
+        .params
+        .iter()
+        .map(|p| {
+            let x = &p.ident;
+            quote!(#rt::Clone::clone(&#x))
+        })
+        .collect();
+    let one = active_params.len() == 1;
+    let g_ty = |f: &dyn Fn(&crate::parse::ParamDesc) -> TokenStream| {
+        let tys: Vec<TokenStream> = active_params.iter().map(|(p, _, _)| f(p)).collect();
+        if one { tys[0].clone() } else { quote!((#(#tys),*)) }
+    };
+    let gradient = g_ty(&|p| p.derivative_types.gradient.clone());
+    // a gradient's seed: `&[E]` for a `Vec`, else the gradient's own type
+    let is_vec =
+        |p: &crate::parse::ParamDesc| p.derivative_types.gradient.to_string().contains("Vec <");
+    let seed_ty = g_ty(&|p| {
+        if is_vec(p) {
+            p.derivative_types.tangent.clone()
+        } else {
+            p.derivative_types.gradient.clone()
+        }
+    });
+    let tangents: Vec<TokenStream> = active_params
+        .iter()
+        .map(|(p, _, _)| {
+            let d = format_ident!("{}_dot", p.ident, span = Span::mixed_site());
+            let ty = &p.derivative_types.tangent;
+            quote!(#d: #ty)
+        })
+        .collect();
+    let dots: Vec<Ident> = active_params
+        .iter()
+        .map(|(p, _, _)| format_ident!("{}_dot", p.ident, span = Span::mixed_site()))
+        .collect();
+    let bars: Vec<Ident> = active_params
+        .iter()
+        .map(|(p, _, _)| format_ident!("{}_bar", p.ident, span = Span::mixed_site()))
+        .collect();
+    let adjoints = active_params.iter().zip(&bars).map(|((p, _, _), b)| {
+        let ty = &p.derivative_types.adjoint;
+        quote!(#b: #ty)
+    });
+    let xs: Vec<&Ident> = active_params.iter().map(|(p, _, _)| &p.ident).collect();
+    let local =
+        |prefix: &str, x: &Ident| format_ident!("__{}_{}", prefix, x, span = Span::mixed_site());
+    let gs: Vec<Ident> = xs.iter().map(|x| local("grad", x)).collect();
+    let hs: Vec<Ident> = xs.iter().map(|x| local("product", x)).collect();
+    let pack = |ids: &[Ident]| if one { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
+    let (g_out, h_out) = (pack(&gs), pack(&hs));
+    let name = &sig.ident;
+    let grad_jvp = format_ident!("{}_jvp", grad, span = grad.span());
+    let grad_vjp = format_ident!("{}_vjp", grad, span = grad.span());
+    let seed = Ident::new("seed", Span::mixed_site());
+    // the seed's parts, as tangents of `f_hvp`
+    let parts: Vec<Ident> = xs.iter().map(|x| local("seed", x)).collect();
+    let unpack = if one {
+        let p = &parts[0];
+        quote!(let #p = #seed.1;)
+    } else {
+        quote!(let (#(#parts),*) = #seed.1;)
+    };
+    let part_args = active_params.iter().zip(&parts).map(|((p, _, _), s)| {
+        let tangent_ref = p.derivative_types.tangent.to_string().starts_with('&');
+        if tangent_ref && !is_vec(p) { quote!(&#s) } else { quote!(#s) }
+    });
+    let unit = quote!(<#ret as #rt::GradOutput>::unit_seed());
+    let jvp_doc = format!(
+        " Forward mode of `{grad}` (from `{hvp}`): its value and gradient, and their derivatives along the tangents."
+    );
+    let vjp_doc = format!(
+        " Reverse mode of `{grad}` (from `{hvp}`, the Hessian of `{name}` being symmetric): ADDS the seed's value part times the gradient plus the Hessian times its gradient part into the buffers."
+    );
+    quote! {
+        #[doc = #jvp_doc]
+        #[allow(unused, clippy::all, non_snake_case)]
+        #[inline]
+        #vis fn #grad_jvp #generics (#receiver #(#params,)* #(#tangents),*) -> ((#ret, #gradient), (#ret, #gradient)) #where_clause {
+            #(let mut #gs = #rt::zero_like(&#xs);)*
+            #(let mut #hs = #rt::zero_like(&#xs);)*
+            let (value, tangent) = #call_prefix #hvp(#(#copies,)* #(#dots,)* #unit, #(&mut #gs,)* #(&mut #hs),*);
+            ((value, #g_out), (tangent, #h_out))
+        }
+
+        #[doc = #vjp_doc]
+        #[allow(unused, clippy::all, non_snake_case)]
+        #[inline]
+        #vis fn #grad_vjp #generics (#receiver #(#params,)* #seed: (#ret, #seed_ty), #(#adjoints),*) -> (#ret, #gradient) #where_clause {
+            #unpack
+            #(let mut #gs = #rt::zero_like(&#xs);)*
+            let (value, _) = #call_prefix #hvp(#(#copies,)* #(#part_args,)* #unit, #(&mut #gs,)* #(&mut *#bars),*);
+            #(#rt::add_scaled::<#ret, _, _>(&mut *#bars, #seed.0, &#gs);)*
+            (value, #g_out)
+        }
+    }
 }

@@ -7,29 +7,74 @@
 //! ```
 //!
 //! Only names and `_` inside the pattern (no `..`, no nested patterns): anything else is left
-//! as written, and lowering reports it.
+//! as written, and lowering reports it. A tuple pattern with tuples inside is split into one
+//! `let` per level (`let (v, (a, b)) = g(x);`, as of `g_grad` with two parameters):
+//!
+//! ```text
+//! let (v, (a, b)) = e;   =>   let (v, __autodiff_tuple0) = e; let (a, b) = __autodiff_tuple0;
+//! ```
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Pat, Stmt, parse_quote};
 
 /// Rewrites the array patterns of the `let`s of `block`.
 pub fn rewrite(block: &mut syn::Block) {
-    ArrayLets.visit_block_mut(block);
+    ArrayLets { tuples: 0 }.visit_block_mut(block);
 }
 
-struct ArrayLets;
+struct ArrayLets {
+    /// How many nested tuple patterns were named so far.
+    tuples: usize,
+}
 
 impl VisitMut for ArrayLets {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         visit_mut::visit_block_mut(self, block);
         let mut stmts = Vec::new();
         for stmt in std::mem::take(&mut block.stmts) {
-            match split(&stmt) {
-                Some(lets) => stmts.extend(lets),
-                None => stmts.push(stmt),
-            }
+            self.flatten(stmt, &mut stmts);
         }
         block.stmts = stmts;
+    }
+}
+
+impl ArrayLets {
+    /// `stmt`, its nested tuple patterns split level by level, its array patterns element by
+    /// element.
+    fn flatten(&mut self, stmt: Stmt, out: &mut Vec<Stmt>) {
+        if let Some((outer, inner)) = self.unnest(&stmt) {
+            self.flatten(outer, out);
+            for s in inner {
+                self.flatten(s, out);
+            }
+            return;
+        }
+        match split(&stmt) {
+            Some(lets) => out.extend(lets),
+            None => out.push(stmt),
+        }
+    }
+
+    /// `let (v, (a, b)) = e;` as `let (v, t) = e;` and `let (a, b) = t;`.
+    fn unnest(&mut self, stmt: &Stmt) -> Option<(Stmt, Vec<Stmt>)> {
+        let Stmt::Local(local) = stmt else { return None };
+        let Pat::Tuple(tuple) = &local.pat else { return None };
+        local.init.as_ref().filter(|i| i.diverge.is_none())?;
+        let nested = |p: &Pat| matches!(p, Pat::Tuple(_) | Pat::Paren(_));
+        if !tuple.elems.iter().any(nested) {
+            return None;
+        }
+        let mut outer = local.clone();
+        let mut inner = Vec::new();
+        if let Pat::Tuple(t) = &mut outer.pat {
+            for p in t.elems.iter_mut().filter(|p| nested(p)) {
+                let name = quote::format_ident!("__autodiff_tuple{}", self.tuples);
+                self.tuples += 1;
+                let pat = std::mem::replace(p, parse_quote!(#name));
+                inner.push(parse_quote!(let #pat = #name;));
+            }
+        }
+        Some((Stmt::Local(outer), inner))
     }
 }
 

@@ -143,3 +143,15 @@ fn a_closure_body_that_begins_with_a_block_keeps_its_meaning() {
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_nested_tuple_pattern_is_split_level_by_level() {
+    let got = rewritten(quote! {
+        fn f(w: f64, b: f64) -> f64 { let (v, (gw, (gb, _))) = g_grad(w, b); v * gw + gb }
+    });
+    let expected = squash(
+        "{ let (v, __autodiff_tuple0) = g_grad(w, b); let (gw, __autodiff_tuple1) = __autodiff_tuple0;
+           let (gb, _) = __autodiff_tuple1; v * gw + gb }",
+    );
+    assert_eq!(got, expected);
+}
