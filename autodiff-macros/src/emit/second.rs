@@ -17,6 +17,14 @@ pub fn hessian_items(
     opts: &Options,
     errors: &mut Errors,
 ) -> TokenStream {
+    if desc.ret_kind == Kind::Tensor {
+        errors.error(
+            &desc.ret,
+            "`hessian` does not support tensor functions yet",
+            "second derivatives are for functions of floats, arrays, slices, `Vec`s and nalgebra values; tensor functions have `f_jvp`, `f_vjp` and `f_grad`",
+        );
+        return TokenStream::new();
+    }
     if desc.ret_kind != Kind::Float {
         errors.error(
             &desc.ret,

@@ -289,7 +289,7 @@ impl Tx {
         let kind = self.vars[op.out.0].kind;
         let tangent = match op.prim {
             Prim::Call => {
-                self.call(op, nodes);
+                self.call(op, nodes, errors);
                 return;
             }
             Prim::Rule(rule) => {
@@ -343,7 +343,21 @@ impl Tx {
 
     /// `y = g(a)` -> `t = g_jvp(a, ȧ); y = t.0; ẏ = t.1`, a tangent for every argument the
     /// callee takes one for (zero for inactive ones).
-    fn call(&mut self, op: &Op, nodes: &mut Vec<Node>) {
+    fn call(&mut self, op: &Op, nodes: &mut Vec<Node>, errors: &mut Errors) {
+        let callee = match &op.form {
+            Form::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Form::Method(m) => Some(m.to_string()),
+            _ => None,
+        };
+        if let Some(name) = callee.filter(|n| n.ends_with("_grad")) {
+            errors.error(
+                op.span,
+                format!("`hessian` would need third derivatives to differentiate `{name}` twice"),
+                "leave `hessian` out of this function (its gradient and `f_vjp` still differentiate through the call), or compute the gradient's derivative another way",
+            );
+            self.problems += 1;
+            return;
+        }
         let receiver = usize::from(matches!(op.form, Form::Method(_)));
         let mut args = op.args.clone();
         for a in &op.args[receiver..] {

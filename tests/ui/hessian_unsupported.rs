@@ -1,0 +1,30 @@
+use autodiff::prelude::*;
+use nalgebra::Matrix2;
+
+#[differentiable(hessian)]
+fn pair(x: f64) -> (f64, f64) {
+    (x * x, x.sin())
+}
+
+#[differentiable(hessian)]
+fn area(m: Matrix2<f64>) -> f64 {
+    m.determinant() * 2.0
+}
+
+#[differentiable(hessian)]
+fn energy(x: f64) -> f64 {
+    x.powi(4)
+}
+
+#[differentiable(hessian)]
+fn force_squared(x: f64) -> f64 {
+    let (_, g) = energy_grad(x);
+    g * g
+}
+
+#[differentiable(hessian)]
+fn layer(x: &Tensor) -> Tensor {
+    x.relu().sum()
+}
+
+fn main() {}
