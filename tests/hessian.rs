@@ -513,3 +513,52 @@ fn gradient_jvp_and_vjp_agree_with_the_hessian() {
         assert!((bar[i] - want).abs() <= 1e-9 * want.abs().max(1.0), "{} vs {want}", bar[i]);
     }
 }
+
+/// A function with hand-written derivatives, second order included: `softplus(x) = ln(1 + eˣ)`,
+/// `σ(x)` its derivative, `σ(x)(1 - σ(x))` its second.
+fn softplus(x: f64) -> f64 {
+    x.exp().ln_1p()
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[allow(dead_code)]
+fn softplus_jvp(x: f64, x_dot: f64) -> (f64, f64) {
+    (softplus(x), sigmoid(x) * x_dot)
+}
+
+fn softplus_vjp(x: f64, seed: f64, x_bar: &mut f64) -> f64 {
+    *x_bar += seed * sigmoid(x);
+    softplus(x)
+}
+
+fn softplus_hvp(x: f64, x_dot: f64, seed: f64, x_bar: &mut f64, x_bar_dot: &mut f64) -> (f64, f64) {
+    let s = sigmoid(x);
+    *x_bar += seed * s;
+    *x_bar_dot += seed * s * (1.0 - s) * x_dot;
+    (softplus(x), s * x_dot)
+}
+
+#[differentiable(hessian)]
+fn smooth_hinge(a: f64, b: f64) -> f64 {
+    softplus(a * b - 1.0) * a
+}
+
+#[test]
+fn hand_written_second_derivatives_of_a_callee() {
+    let (a, b) = (0.8, 1.9);
+    let (_, _, h) = smooth_hinge_hessian(a, b);
+    let u = a * b - 1.0;
+    let (s, ds) = (sigmoid(u), sigmoid(u) * (1.0 - sigmoid(u)));
+    // ∂f/∂a = sp(u) + abσ(u): f_aa = bσ + bσ + ab²σ', f_ab = aσ + aσ + a²bσ'
+    let faa = 2.0 * b * s + a * b * b * ds;
+    let fab = 2.0 * a * s + a * a * b * ds;
+    // d/db f = a² σ(u); d/db of that = a³ σ'(u)
+    let fbb = a * a * a * ds;
+    for (got, want) in [(h[(0, 0)], faa), (h[(0, 1)], fab), (h[(1, 1)], fbb)] {
+        assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{got} vs {want}");
+    }
+    check2!(smooth_hinge, smooth_hinge_grad, smooth_hinge_hessian, smooth_hinge_hvp, [a, b]);
+}
