@@ -1,7 +1,8 @@
 //! The ADBench GMM objective (d = 10, k = 25, n = 1000): our reverse-mode gradient and forward
 //! directional derivative against the primal and a hand-written analytic gradient, in one run.
 //! `cargo bench --bench gmm` prints the ratios (DESIGN.md: gradient at most 1.1x hand-written
-//! and 3x the primal; JAX's jit(grad) runs in 0.41x a scalar-loop hand-written gradient).
+//! and 3x the primal; JAX's jit(grad) runs in 0.41x a scalar-loop hand-written gradient), and
+//! the Hessian-vector product `f_hvp` against `f_vjp` (issue: at most 3x).
 
 #[path = "common/gmm.rs"]
 mod gmm;
@@ -69,10 +70,45 @@ fn main() {
             gmm_objective_jvp(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, &va, &vm, &vq)
         })
     });
+    let (mut ha, mut hm, mut hq) =
+        (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+    group.bench_function("hvp", |b| {
+        b.iter(|| {
+            for buffer in [&mut ga, &mut gm, &mut gq, &mut ha, &mut hm, &mut hq] {
+                buffer.fill(0.0);
+            }
+            gmm::gmm_objective_hvp(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                &va,
+                &vm,
+                &vq,
+                1.0,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+                &mut ha,
+                &mut hm,
+                &mut hq,
+            )
+        })
+    });
     group.finish();
     c.final_summary();
     ratios::print_ratios(
         "gmm",
-        &[("vjp", "hand"), ("vjp", "primal"), ("hand", "primal"), ("jvp", "primal")],
+        &[
+            ("vjp", "hand"),
+            ("vjp", "primal"),
+            ("hand", "primal"),
+            ("jvp", "primal"),
+            ("hvp", "vjp"),
+        ],
     );
 }

@@ -54,3 +54,39 @@ fn gmm_gradient_matches_finite_differences_and_the_closed_form() {
     let dot: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
     assert!((tangent - dot).abs() <= 1e-9 * dot.abs().max(1.0), "{tangent} vs {dot}");
 }
+
+#[test]
+fn gmm_hessian_matches_differences_of_its_gradient() {
+    let (d, k, n, gamma, m) = (2, 3, 5, 0.7, 1);
+    let (alphas, means, icf, x) = gmm_input(d, k, n);
+    let (value, (ga, gm, gq), h) =
+        gmm::gmm_objective_hessian(&alphas, &means, &icf, &x, d, k, gamma, m);
+    assert_eq!(value.to_bits(), gmm_objective(&alphas, &means, &icf, &x, d, k, gamma, m).to_bits());
+    let sizes = [alphas.len(), means.len(), icf.len()];
+    let total: usize = sizes.iter().sum();
+    assert_eq!((h.nrows(), h.ncols(), ga.len() + gm.len() + gq.len()), (total, total, total));
+    assert_eq!(h, h.transpose());
+    let params: Vec<f64> = [alphas, means, icf].concat();
+    let gradient = |p: &[f64]| -> Vec<f64> {
+        let (a, rest) = p.split_at(sizes[0]);
+        let (mu, q) = rest.split_at(sizes[1]);
+        let (mut ga, mut gm, mut gq) =
+            (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
+        gmm_objective_vjp(a, mu, q, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
+        [ga, gm, gq].concat()
+    };
+    for j in 0..total {
+        let (mut up, mut down) = (params.clone(), params.clone());
+        up[j] += 1e-5;
+        down[j] -= 1e-5;
+        let (gu, gd) = (gradient(&up), gradient(&down));
+        for i in 0..total {
+            let fd = (gu[i] - gd[i]) / 2e-5;
+            assert!(
+                (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                "H[{i},{j}] = {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
+}

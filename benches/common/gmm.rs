@@ -18,7 +18,7 @@ use autodiff::prelude::*;
 
 /// The objective; `d` is the dimension, `k` the number of components, `x` holds n points.
 #[allow(clippy::too_many_arguments)]
-#[differentiable(wrt(alphas, means, icf))]
+#[differentiable(wrt(alphas, means, icf), hessian)]
 pub fn gmm_objective(
     alphas: &[f64],
     means: &[f64],

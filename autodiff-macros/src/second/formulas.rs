@@ -44,6 +44,15 @@ pub(super) fn tangent(
         },
         "neg" => d[0].iter().map(|a| b.neg(a.clone())).collect(),
         // (left and right kept in place: matrices do not commute)
+        // `x * x`: `ẏ = x·(ẋ + ẋ)`, one product (as `square_jvp`)
+        "mul"
+            if matches!((&op.args[0], &op.args[1]), (Operand::Var(a), Operand::Var(c)) if a == c)
+                && b.tx.kind(&op.args[0]) == Kind::Float =>
+        {
+            let dx = d[0].clone()?;
+            let twice = b.bin("+", dx.clone(), dx);
+            vec![b.bin("*", x(0), twice)]
+        }
         "mul" => {
             let mut t = Vec::new();
             if let Some(a) = &d[0] {
