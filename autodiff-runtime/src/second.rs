@@ -197,7 +197,7 @@ pub fn hessian_from_columns<E: Real>(
 ///
 /// ```
 /// let mut bar = vec![1.0f64, 1.0];
-/// autodiff_runtime::__private::add_scaled::<f64>(&mut bar[..], 2.0, &vec![0.5, 3.0]);
+/// autodiff_runtime::__private::add_scaled::<f64, _, _>(&mut bar[..], 2.0, &vec![0.5, 3.0]);
 /// assert_eq!(bar, [2.0, 7.0]);
 /// ```
 pub fn add_scaled<E: Real, B: Flat<E> + ?Sized, G: Flat<E> + ?Sized>(bar: &mut B, s: E, g: &G) {
