@@ -102,30 +102,38 @@ fn rosenbrock(x: &[f64]) -> f64 {
     s
 }
 
+/// Rosenbrock's Hessian in closed form: tridiagonal.
+fn rosenbrock_closed_form(x: &[f64]) -> DMatrix<f64> {
+    let n = x.len();
+    DMatrix::from_fn(n, n, |i, j| {
+        if i == j {
+            let mut d = 0.0;
+            if i + 1 < n {
+                d += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+            }
+            if i > 0 {
+                d += 200.0;
+            }
+            d
+        } else if j == i + 1 {
+            -400.0 * x[i]
+        } else if i == j + 1 {
+            -400.0 * x[j]
+        } else {
+            0.0
+        }
+    })
+}
+
 #[test]
 fn rosenbrock_hessian_is_the_closed_form_tridiagonal_matrix() {
     let x = [1.2, 0.7, -0.3, 0.9, 2.0];
     let (_, _, h) = rosenbrock_hessian(&x);
-    let n = x.len();
-    for i in 0..n {
-        for j in 0..n {
-            let want = if i == j {
-                let mut d = 0.0;
-                if i + 1 < n {
-                    d += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
-                }
-                if i > 0 {
-                    d += 200.0;
-                }
-                d
-            } else if j == i + 1 {
-                -400.0 * x[i]
-            } else if i == j + 1 {
-                -400.0 * x[j]
-            } else {
-                0.0
-            };
-            assert!((h[(i, j)] - want).abs() <= 1e-9 * want.abs().max(1.0), "H[{i},{j}]");
+    let want = rosenbrock_closed_form(&x);
+    for i in 0..x.len() {
+        for j in 0..x.len() {
+            let w = want[(i, j)];
+            assert!((h[(i, j)] - w).abs() <= 1e-9 * w.abs().max(1.0), "H[{i},{j}]");
         }
     }
     check_slice!(rosenbrock, rosenbrock_grad, rosenbrock_hessian, rosenbrock_hvp, x);
@@ -490,9 +498,10 @@ fn a_gradient_step_inside_an_outer_objective() {
 }
 
 #[test]
-fn gradient_jvp_and_vjp_agree_with_the_hessian() {
+fn gradient_jvp_and_vjp_are_the_closed_form_hessian_products() {
     let x = [0.9, -0.4, 1.3];
-    let (value, g, h) = rosenbrock_hessian(&x);
+    let (value, g) = rosenbrock_grad(&x);
+    let h = rosenbrock_closed_form(&x);
     let v = [0.3, -1.0, 0.5];
     let ((y, gy), (dy, dg)) = rosenbrock_grad_jvp(&x, &v);
     assert_eq!((y, &gy), (value, &g));
@@ -561,4 +570,112 @@ fn hand_written_second_derivatives_of_a_callee() {
         assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "{got} vs {want}");
     }
     check2!(smooth_hinge, smooth_hinge_grad, smooth_hinge_hessian, smooth_hinge_hvp, [a, b]);
+}
+
+/// A Lennard-Jones cluster as a physicist writes it: positions as points, the parameters left
+/// out with `wrt`. The Hessian flattens the points point by point.
+#[differentiable(hessian, wrt(pos))]
+fn cluster_energy(pos: &[[f64; 3]], eps: f64, sigma: f64) -> f64 {
+    let mut e = 0.0;
+    for i in 0..pos.len() {
+        for j in i + 1..pos.len() {
+            let dx = pos[i][0] - pos[j][0];
+            let dy = pos[i][1] - pos[j][1];
+            let dz = pos[i][2] - pos[j][2];
+            let r2 = dx * dx + dy * dy + dz * dz;
+            let s6 = (sigma * sigma / r2).powi(3);
+            e += 4.0 * eps * (s6 * s6 - s6);
+        }
+    }
+    e
+}
+
+#[test]
+fn a_cluster_of_points_flattens_point_by_point() {
+    let points = |x: &[f64]| -> Vec<[f64; 3]> { x.chunks(3).map(|c| [c[0], c[1], c[2]]).collect() };
+    let flat = |g: Vec<[f64; 3]>| -> Vec<f64> { g.into_iter().flatten().collect() };
+    check(
+        "cluster_energy",
+        |x| flat(cluster_energy_grad(&points(x), 1.0, 1.0).1),
+        |x| {
+            let (v, g, h) = cluster_energy_hessian(&points(x), 1.0, 1.0);
+            (v, flat(g), h)
+        },
+        |x, v, seed, g, h| {
+            let (mut gp, mut hp) = (points(g), points(h));
+            let out = cluster_energy_hvp(&points(x), 1.0, 1.0, &points(v), seed, &mut gp, &mut hp);
+            g.copy_from_slice(&flat(gp));
+            h.copy_from_slice(&flat(hp));
+            out
+        },
+        &[0.0, 0.0, 0.0, 1.1, 0.0, 0.1, 0.0, 1.2, -0.1],
+    );
+}
+
+/// The standard normal CDF (a tanh approximation) and a Black-Scholes call price, as a quant
+/// writes them; its gamma is the second derivative in the spot.
+#[differentiable(hessian)]
+fn norm_cdf(x: f64) -> f64 {
+    0.5 * (1.0 + (0.7978845608 * (x + 0.044715 * x.powi(3))).tanh())
+}
+
+#[differentiable(hessian)]
+fn call_price(spot: f64, strike: f64, vol: f64, t: f64, r: f64) -> f64 {
+    let sqrt_t = t.sqrt();
+    let d1 = ((spot / strike).ln() + (r + 0.5 * vol * vol) * t) / (vol * sqrt_t);
+    let d2 = d1 - vol * sqrt_t;
+    spot * norm_cdf(d1) - strike * (-r * t).exp() * norm_cdf(d2)
+}
+
+#[test]
+fn gamma_and_vanna_of_a_call_match_differences_of_its_greeks() {
+    let p = [100.0, 95.0, 0.2, 1.0, 0.03];
+    let greeks = |p: &[f64]| {
+        let (_, (ds, dk, dv, dt, dr)) = call_price_grad(p[0], p[1], p[2], p[3], p[4]);
+        [ds, dk, dv, dt, dr]
+    };
+    let (_, _, h) = call_price_hessian(p[0], p[1], p[2], p[3], p[4]);
+    assert_eq!(h, h.transpose());
+    for j in 0..5 {
+        let step = 1e-5 * p[j];
+        let (mut up, mut down) = (p, p);
+        up[j] += step;
+        down[j] -= step;
+        let (gu, gd) = (greeks(&up), greeks(&down));
+        for i in 0..5 {
+            let fd = (gu[i] - gd[i]) / (2.0 * step);
+            assert!(
+                (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                "H[{i},{j}] = {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
+    // gamma is positive and of the textbook size φ(d1)/(Sσ√T) ≈ 0.0175 here
+    assert!(h[(0, 0)] > 0.015 && h[(0, 0)] < 0.02, "gamma {}", h[(0, 0)]);
+}
+
+/// A method of an `impl` block, `self` inactive: a pendulum's Lagrangian.
+pub struct Pendulum {
+    pub g: f64,
+    pub l: f64,
+}
+
+#[differentiable(hessian)]
+impl Pendulum {
+    pub fn lagrangian(&self, theta: f64, omega: f64) -> f64 {
+        0.5 * self.l * self.l * omega * omega - self.g * self.l * (1.0 - theta.cos())
+    }
+}
+
+#[test]
+fn methods_of_impl_blocks_have_hessians() {
+    let p = Pendulum { g: 9.81, l: 2.0 };
+    let (_, _, h) = p.lagrangian_hessian(0.3, 1.0);
+    let want = [[-p.g * p.l * f64::cos(0.3), 0.0], [0.0, p.l * p.l]];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert!((h[(i, j)] - want[i][j]).abs() <= 1e-12, "H[{i},{j}]");
+        }
+    }
 }

@@ -117,6 +117,19 @@ pub struct DerivativeTypes {
     pub adjoint: TokenStream,
     /// Of its gradient in `f_grad`.
     pub gradient: TokenStream,
+    /// Whether the tangent is a reference (`&[f]`, `&Vector3<f>`) rather than a value.
+    pub tangent_by_reference: bool,
+    /// Whether the gradient is a `Vec` (of a slice or `Vec` parameter): as part of a result,
+    /// its tangent and seed are slices.
+    pub gradient_is_vec: bool,
+}
+
+impl DerivativeTypes {
+    /// The type of a seed for this gradient as part of a result (`f_grad_vjp`'s seed): `&[E]`
+    /// for a `Vec`, else the gradient's own type.
+    pub fn seed(&self) -> &TokenStream {
+        if self.gradient_is_vec { &self.tangent } else { &self.gradient }
+    }
 }
 
 impl DerivativeTypes {
@@ -132,6 +145,8 @@ impl DerivativeTypes {
                 tangent: quote::quote!(#ty),
                 adjoint: quote::quote!(&mut #owned),
                 gradient: quote::quote!(#owned),
+                tangent_by_reference: true,
+                gradient_is_vec: false,
             };
         }
         // `DVector<E>`: tangent `&DVector<E>`, adjoint `&mut DVector<E>`, gradient `DVector<E>`
@@ -140,6 +155,8 @@ impl DerivativeTypes {
                 tangent: quote::quote!(&#ty),
                 adjoint: quote::quote!(&mut #ty),
                 gradient: quote::quote!(#ty),
+                tangent_by_reference: true,
+                gradient_is_vec: false,
             };
         }
         let elem = Kind::element_type(ty);
@@ -148,6 +165,8 @@ impl DerivativeTypes {
                 tangent: quote::quote!(&[#e]),
                 adjoint: quote::quote!(&mut [#e]),
                 gradient: quote::quote!(::std::vec::Vec<#e>),
+                tangent_by_reference: true,
+                gradient_is_vec: true,
             },
             (Kind::Tensor | Kind::Model, _) => {
                 let owned = match ty {
@@ -158,12 +177,16 @@ impl DerivativeTypes {
                     tangent: quote::quote!(#ty),
                     adjoint: quote::quote!(&mut #owned),
                     gradient: quote::quote!(#owned),
+                    tangent_by_reference: matches!(ty, Type::Reference(_)),
+                    gradient_is_vec: false,
                 }
             }
             _ => DerivativeTypes {
                 tangent: quote::quote!(#ty),
                 adjoint: quote::quote!(&mut #ty),
                 gradient: quote::quote!(#ty),
+                tangent_by_reference: matches!(ty, Type::Reference(_)),
+                gradient_is_vec: false,
             },
         }
     }

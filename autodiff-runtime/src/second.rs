@@ -93,28 +93,25 @@ impl<E, T: Flat<E>> Flat<E> for [T] {
     }
 }
 
-impl<E, T: Flat<E>> Flat<E> for Vec<T> {
-    fn flat_len(&self) -> usize {
-        self.as_slice().flat_len()
-    }
-    fn flat_get(&self, i: usize) -> E {
-        self.as_slice().flat_get(i)
-    }
-    fn flat_set(&mut self, i: usize, v: E) {
-        self.as_mut_slice().flat_set(i, v);
-    }
+/// `Vec`s and arrays are flat as their slices.
+macro_rules! flat_as_slice {
+    ($($ty:ty $(, const $n:ident)?;)*) => {$(
+        impl<E, T: Flat<E> $(, const $n: usize)?> Flat<E> for $ty {
+            fn flat_len(&self) -> usize {
+                self.as_slice().flat_len()
+            }
+            fn flat_get(&self, i: usize) -> E {
+                self.as_slice().flat_get(i)
+            }
+            fn flat_set(&mut self, i: usize, v: E) {
+                self.as_mut_slice().flat_set(i, v);
+            }
+        }
+    )*};
 }
-
-impl<E, T: Flat<E>, const N: usize> Flat<E> for [T; N] {
-    fn flat_len(&self) -> usize {
-        self.as_slice().flat_len()
-    }
-    fn flat_get(&self, i: usize) -> E {
-        self.as_slice().flat_get(i)
-    }
-    fn flat_set(&mut self, i: usize, v: E) {
-        self.as_mut_slice().flat_set(i, v);
-    }
+flat_as_slice! {
+    Vec<T>;
+    [T; N], const N;
 }
 
 /// Sets entry `j` of the concatenation of `parts` to one (the `j`-th unit tangent, the others

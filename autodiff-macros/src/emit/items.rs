@@ -30,22 +30,8 @@ pub fn generated_items(
     let views = super::views::views(f, active);
     let changed = crate::analyse::changed_in_place(f);
     let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed: changed.clone() };
-    let sig = &desc.item.sig;
-    let name = &sig.ident;
-    let vis = &desc.item.vis;
-    let generics = &sig.generics;
-    let where_clause = &generics.where_clause;
-    let ret = &desc.ret;
-    let receiver = desc.receiver.as_ref().map(|r| quote!(#r,));
-    let params: Vec<TokenStream> = desc
-        .params
-        .iter()
-        .map(|p| {
-            let (id, ty) = (&p.ident, &p.ty);
-            let mutable = p.mutable.then(|| quote!(mut));
-            quote!(#mutable #id: #ty)
-        })
-        .collect();
+    let Signature { name, vis, generics, where_clause, ret, receiver, params, .. } =
+        Signature::of(desc);
     let active_params: Vec<(Var, &DerivativeTypes)> = desc
         .params
         .iter()
@@ -84,54 +70,28 @@ pub fn generated_items(
         let (d, name) = (cx.dot(*v), x.to_string());
         quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);)
     });
-    // `v: &Vector3<f64>`, `a: &[f64; 3]`: the value (and its tangent) copied in; the body reads
-    // it by value.
-    let by_reference: Vec<(Var, &syn::Ident)> = desc
+    let tangent_names: Vec<(usize, Ident)> = desc
         .params
         .iter()
+        .enumerate()
         .zip(&f.params)
-        .filter(|(p, _)| {
-            matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
-                && matches!(p.ty, syn::Type::Reference(_))
-        })
-        .map(|(p, v)| (*v, &p.ident))
+        .filter(|((_, p), _)| p.active)
+        .map(|((i, _), v)| (i, cx.dot(*v)))
         .collect();
-    let mut copies: Vec<TokenStream> =
-        by_reference.iter().map(|(_, x)| quote!(let #x = *#x;)).collect();
-    // `v: DVector<f64>`: the body reads it, its tangent and its adjoint as slices.
-    let dynamic: Vec<(Var, &syn::Ident)> = desc
+    let adjoint_names: Vec<(usize, Ident)> = desc
         .params
         .iter()
+        .enumerate()
         .zip(&f.params)
-        .filter(|(p, _)| crate::syntax::dynamic_vector_element(&p.ty).is_some())
-        .map(|(p, v)| (*v, &p.ident))
+        .filter(|((_, p), _)| p.active)
+        .map(|((i, _), v)| (i, cx.bar(*v)))
         .collect();
-    copies.extend(dynamic.iter().map(|(_, x)| quote!(let #x = #x.as_slice();)));
-    let dynamic_tangents: Vec<TokenStream> = dynamic
-        .iter()
-        .filter(|(v, _)| active.contains(v))
-        .map(|(v, _)| {
-            let d = cx.dot(*v);
-            quote!(let #d = #d.as_slice();)
-        })
-        .collect();
-    let dynamic_adjoints: Vec<TokenStream> = dynamic
-        .iter()
-        .filter(|(v, _)| active.contains(v))
-        .map(|(v, _)| {
-            let b = cx.bar(*v);
-            quote!(let #b = #b.as_mut_slice();)
-        })
-        .collect();
-    let tangent_copies = by_reference.iter().filter(|(v, _)| active.contains(v)).map(|(v, _)| {
-        let d = cx.dot(*v);
-        quote!(let #d = *#d;)
-    });
     // Forward mode reads without views: on Rosenbrock they let LLVM vectorise its in-order
     // float sum, which ran 8% slower; on GMM they gained nothing.
     let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default(), changed };
     let fwd = forward::body(&plain);
-    let fwd = quote!(#(#copies)* #(#tangent_copies)* #(#dynamic_tangents)* #(#cut_tangents)* #fwd);
+    let reading = reading_prologue(desc, &tangent_names, &[]);
+    let fwd = quote!(#reading #(#cut_tangents)* #fwd);
     let panics = |what: &str| {
         if sliced.is_empty() {
             return String::new();
@@ -169,7 +129,8 @@ pub fn generated_items(
         quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
     });
     let rev = reverse::body(&cx);
-    let rev = quote!(#(#copies)* #(#dynamic_adjoints)* #(#cut_adjoints)* #rev);
+    let reading = reading_prologue(desc, &[], &adjoint_names);
+    let rev = quote!(#reading #(#cut_adjoints)* #rev);
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]
@@ -203,13 +164,7 @@ pub fn generated_items(
             [one] => quote!(#one),
             many => quote!((#(#many),*)),
         };
-        let g_ty = match active_params.as_slice() {
-            [(_, ty)] => ty.gradient.clone(),
-            many => {
-                let tys = many.iter().map(|(_, ty)| &ty.gradient);
-                quote!((#(#tys),*))
-            }
-        };
+        let g_ty = gradient_type(desc, |ty| &ty.gradient);
         let grad_doc =
             format!(" Value and gradient of `{name}` with respect to {}.", list(desc, ""));
         quote! {
@@ -229,8 +184,111 @@ pub fn generated_items(
     quote!(#jvp_item #vjp_item #grad_item)
 }
 
+/// What every generated function repeats of `f`'s signature.
+pub(super) struct Signature<'d> {
+    pub name: &'d Ident,
+    pub vis: &'d syn::Visibility,
+    pub generics: &'d syn::Generics,
+    pub where_clause: &'d Option<syn::WhereClause>,
+    pub ret: &'d syn::Type,
+    /// `&self,` for a method.
+    pub receiver: Option<TokenStream>,
+    /// `x: X` (`mut x: X` when `f` takes it `mut`), for each typed parameter.
+    pub params: Vec<TokenStream>,
+    /// `Clone::clone(&x)` for each typed parameter: the arguments of a call of another
+    /// generated function of `f` (which may be made more than once).
+    pub arguments: Vec<TokenStream>,
+}
+
+impl Signature<'_> {
+    pub fn of(desc: &FnDesc) -> Signature<'_> {
+        let sig = &desc.item.sig;
+        let rt = &desc.rt;
+        Signature {
+            name: &sig.ident,
+            vis: &desc.item.vis,
+            generics: &sig.generics,
+            where_clause: &sig.generics.where_clause,
+            ret: &desc.ret,
+            receiver: desc.receiver.as_ref().map(|r| quote!(#r,)),
+            params: desc
+                .params
+                .iter()
+                .map(|p| {
+                    let (id, ty) = (&p.ident, &p.ty);
+                    let mutable = p.mutable.then(|| quote!(mut));
+                    quote!(#mutable #id: #ty)
+                })
+                .collect(),
+            arguments: desc
+                .params
+                .iter()
+                .map(|p| {
+                    let x = &p.ident;
+                    quote!(#rt::Clone::clone(&#x))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How a body reads its parameters: `&Vector3<f64>` and `&[f64; 3]` by value (`let v = *v;`,
+/// and so their tangents), `DVector`s as slices (and their tangents and adjoint buffers).
+/// `tangents` and `adjoints` name those of parameter `i` of `desc`.
+pub(super) fn reading_prologue(
+    desc: &FnDesc,
+    tangents: &[(usize, Ident)],
+    adjoints: &[(usize, Ident)],
+) -> TokenStream {
+    let by_reference = |p: &crate::parse::ParamDesc| {
+        matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
+            && matches!(p.ty, syn::Type::Reference(_))
+    };
+    let dynamic =
+        |p: &crate::parse::ParamDesc| crate::syntax::dynamic_vector_element(&p.ty).is_some();
+    let mut out = TokenStream::new();
+    for p in &desc.params {
+        let x = &p.ident;
+        if by_reference(p) {
+            out.extend(quote!(let #x = *#x;));
+        }
+        if dynamic(p) {
+            out.extend(quote!(let #x = #x.as_slice();));
+        }
+    }
+    for (i, d) in tangents {
+        if by_reference(&desc.params[*i]) {
+            out.extend(quote!(let #d = *#d;));
+        }
+        if dynamic(&desc.params[*i]) {
+            out.extend(quote!(let #d = #d.as_slice();));
+        }
+    }
+    for (i, b) in adjoints {
+        if dynamic(&desc.params[*i]) {
+            out.extend(quote!(let #b = #b.as_mut_slice();));
+        }
+    }
+    out
+}
+
+/// The type of `f_grad`'s gradient (`G`), or of another value with one part per active
+/// parameter (`part` of its derivative types): the part itself for one active parameter, a
+/// tuple of them in parameter order for several.
+pub(super) fn gradient_type(
+    desc: &FnDesc,
+    part: impl Fn(&DerivativeTypes) -> &TokenStream,
+) -> TokenStream {
+    let parts: Vec<&TokenStream> =
+        desc.params.iter().filter(|p| p.active).map(|p| part(&p.derivative_types)).collect();
+    match parts.as_slice() {
+        [one] => (*one).clone(),
+        many => quote!((#(#many),*)),
+    }
+}
+
 /// "`x_dot`, `y_dot`" for the active parameters.
-fn list(desc: &FnDesc, suffix: &str) -> String {
+pub(super) fn list(desc: &FnDesc, suffix: &str) -> String {
     let names: Vec<String> =
         desc.params.iter().filter(|p| p.active).map(|p| format!("`{}{suffix}`", p.ident)).collect();
     if names.is_empty() { "no parameter".into() } else { names.join(", ") }

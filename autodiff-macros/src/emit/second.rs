@@ -1,16 +1,26 @@
-//! `f_hvp` and `f_hessian` (with `#[differentiable(hessian)]`): reverse mode of the tangent
-//! function that [`crate::second`] builds (reverse over forward).
+//! `f_hvp`, `f_hessian`, `f_grad_jvp` and `f_grad_vjp` (with `#[differentiable(hessian)]`):
+//! reverse mode of the tangent function that [`crate::second`] builds (reverse over forward).
 
 use super::context::Ctx;
+use super::items::{Signature, gradient_type, list, reading_prologue};
 use super::reverse;
 use crate::diagnostics::Errors;
-use crate::ir::Function;
-use crate::kind::{Kind, Seq};
-use crate::parse::{FnDesc, Options};
+use crate::ir::{Function, Var};
+use crate::kind::Kind;
+use crate::parse::{FnDesc, Options, ParamDesc};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-/// `f_hvp` and `f_hessian`, or nothing (and an error) when `f` cannot have them.
+/// An active parameter of `f`: its description, its position, its value in the tangent
+/// function and its tangent parameter there.
+struct Active<'d> {
+    desc: &'d ParamDesc,
+    index: usize,
+    value: Var,
+    dot: Var,
+}
+
+/// The second-order items, or nothing (and an error) when `f` cannot have them.
 pub fn hessian_items(
     desc: &FnDesc,
     f: &Function,
@@ -39,79 +49,48 @@ pub fn hessian_items(
     let views = super::views::views(g, &active);
     let changed = crate::analyse::changed_in_place(g);
     let cx = Ctx { f: g, rt: desc.rt.clone(), active: &active, views, changed };
-    let rt = &cx.rt;
     let (value, tangent) = (cx.operand(&t.value), cx.operand(g.result()));
     let (body, _) = reverse::planned_body_returning(&cx, quote!((#value, #tangent)));
-
-    let sig = &desc.item.sig;
-    let name = &sig.ident;
-    let vis = &desc.item.vis;
-    let generics = &sig.generics;
-    let where_clause = &generics.where_clause;
-    let ret = &desc.ret;
-    let receiver = desc.receiver.as_ref().map(|r| quote!(#r,));
-    let params: Vec<TokenStream> = desc
-        .params
-        .iter()
-        .map(|p| {
-            let (id, ty) = (&p.ident, &p.ty);
-            let mutable = p.mutable.then(|| quote!(mut));
-            quote!(#mutable #id: #ty)
-        })
-        .collect();
-    // (each active parameter: its description, its value in `g`, its tangent parameter in `g`)
-    let active_params: Vec<_> = t
+    let actives: Vec<Active<'_>> = t
         .dots
         .iter()
-        .filter_map(|(p, d)| f.var(*p).param.map(|i| (&desc.params[i], *p, *d)))
+        .filter_map(|&(value, dot)| {
+            f.var(value).param.map(|index| Active { desc: &desc.params[index], index, value, dot })
+        })
         .collect();
-    let tangents = active_params.iter().map(|(p, _, d)| {
-        let (id, ty) = (cx.id(*d), &p.derivative_types.tangent);
+
+    let sig = Signature::of(desc);
+    let Signature { name, vis, generics, where_clause, ret, receiver, params, .. } = &sig;
+    let tangents = actives.iter().map(|a| {
+        let (id, ty) = (cx.id(a.dot), &a.desc.derivative_types.tangent);
         quote!(#id: #ty)
     });
-    let gradients = active_params.iter().map(|(p, _, d)| {
-        let (bar, ty) = (cx.bar(*d), &p.derivative_types.adjoint);
-        quote!(#bar: #ty)
-    });
-    let products = active_params.iter().map(|(p, v, _)| {
-        let (bar, ty) = (cx.bar(*v), &p.derivative_types.adjoint);
-        quote!(#bar: #ty)
-    });
-    // The body reads `&Vector3`/`&[f; N]` parameters by value, `DVector`s as slices.
-    let mut prologue = TokenStream::new();
-    for (i, p) in desc.params.iter().enumerate() {
-        let x = &p.ident;
-        let pair = active_params.iter().find(|(q, _, _)| std::ptr::eq(*q, &desc.params[i]));
-        let by_ref = matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
-            && matches!(p.ty, syn::Type::Reference(_));
-        let dynamic = crate::syntax::dynamic_vector_element(&p.ty).is_some();
-        if by_ref {
-            prologue.extend(quote!(let #x = *#x;));
-            if let Some((_, _, d)) = pair {
-                let d = cx.id(*d);
-                prologue.extend(quote!(let #d = *#d;));
-            }
-        }
-        if dynamic {
-            prologue.extend(quote!(let #x = #x.as_slice();));
-            if let Some((_, v, d)) = pair {
-                let (dd, gb, hb) = (cx.id(*d), cx.bar(*d), cx.bar(*v));
-                prologue.extend(quote! {
-                    let #dd = #dd.as_slice();
-                    let #gb = #gb.as_mut_slice();
-                    let #hb = #hb.as_mut_slice();
-                });
-            }
-        }
-    }
+    // `x_bar` (of the contract) receives the adjoint of the tangent, `seed·∇f`; `x_bar_dot`
+    // the adjoint of the value, `seed·∇²f·v`.
+    let gradient_bars: Vec<(usize, Ident)> =
+        actives.iter().map(|a| (a.index, cx.bar(a.dot))).collect();
+    let product_bars: Vec<(usize, Ident)> =
+        actives.iter().map(|a| (a.index, cx.bar(a.value))).collect();
+    let adjoint = |bars: &[(usize, Ident)]| -> Vec<TokenStream> {
+        bars.iter()
+            .map(|(i, b)| {
+                let ty = &desc.params[*i].derivative_types.adjoint;
+                quote!(#b: #ty)
+            })
+            .collect()
+    };
+    let (gradients, products) = (adjoint(&gradient_bars), adjoint(&product_bars));
+    let tangent_names: Vec<(usize, Ident)> =
+        actives.iter().map(|a| (a.index, cx.id(a.dot).clone())).collect();
+    let all_bars = [gradient_bars.as_slice(), product_bars.as_slice()].concat();
+    let prologue = reading_prologue(desc, &tangent_names, &all_bars);
     let items = &f.items;
     let allow = quote!(#[allow(unused, clippy::all, non_snake_case)] #[inline]);
     let seed = Ident::new("seed", Span::mixed_site());
     let hvp = format_ident!("{}_hvp", name, span = name.span());
-    let names = active_params.iter().map(|(p, _, _)| format!("`{}`", p.ident)).collect::<Vec<_>>();
-    let names = names.join(", ");
+    let names = list(desc, "");
     let hvp_doc = format!(
-        " Hessian-vector product of `{name}` (forward over reverse): returns its value and its directional derivative along the tangents of {names}; ADDS `seed` times its gradient into the first buffers and `seed` times the Hessian times the tangents into the second ones."
+        " Hessian-vector product of `{name}` (one forward and one reverse sweep): returns its value and its directional derivative along the tangents of {names}; ADDS `seed` times its gradient into the first buffers and `seed` times the Hessian times the tangents into the second ones."
     );
     let hvp_item = quote! {
         #[doc = #hvp_doc]
@@ -122,73 +101,84 @@ pub fn hessian_items(
             #body
         }
     };
+    if actives.is_empty() {
+        return hvp_item;
+    }
+    let calls = Calls {
+        sig: &sig,
+        rt: &desc.rt,
+        prefix: if desc.receiver.is_some() {
+            quote!(self.)
+        } else if opts.in_impl {
+            quote!(Self::)
+        } else {
+            TokenStream::new()
+        },
+        grad: opts
+            .grad
+            .clone()
+            .unwrap_or_else(|| format_ident!("{}_grad", name, span = name.span())),
+        hvp,
+    };
+    let hessian_item = hessian(desc, &actives, &calls);
+    let gradient_items = gradient_derivatives(desc, &actives, &calls);
+    quote!(#hvp_item #hessian_item #gradient_items)
+}
 
-    // f_hessian: the value and gradient from `f_grad`, the Hessian column by column from
-    // `f_hvp` along unit tangents.
-    let call_prefix = if desc.receiver.is_some() {
-        quote!(self.)
-    } else if opts.in_impl {
-        quote!(Self::)
-    } else {
-        TokenStream::new()
-    };
-    let grad =
-        opts.grad.clone().unwrap_or_else(|| format_ident!("{}_grad", name, span = name.span()));
+/// What the items built on `f_hvp` call.
+struct Calls<'s, 'd> {
+    sig: &'s Signature<'d>,
+    rt: &'s TokenStream,
+    /// `self.`, `Self::` or nothing.
+    prefix: TokenStream,
+    grad: Ident,
+    hvp: Ident,
+}
+
+/// A local of generated code named after a parameter.
+fn local(prefix: &str, p: &ParamDesc) -> Ident {
+    format_ident!("__{}_{}", prefix, p.ident, span = Span::mixed_site())
+}
+
+/// `f_hessian`: the value and gradient from `f_grad`, the Hessian column by column from
+/// `f_hvp` along unit tangents.
+fn hessian(desc: &FnDesc, actives: &[Active<'_>], calls: &Calls<'_, '_>) -> TokenStream {
+    let Calls { sig, rt, prefix, grad, hvp } = calls;
+    let Signature { name, vis, generics, where_clause, ret, receiver, params, arguments } = sig;
     let hessian = format_ident!("{}_hessian", name, span = name.span());
-    let copies: Vec<TokenStream> = desc
-        .params
-        .iter()
-        .map(|p| {
-            let x = &p.ident;
-            quote!(#rt::Clone::clone(&#x))
-        })
-        .collect();
-    let local = |prefix: &str, p: &crate::parse::ParamDesc| {
-        format_ident!("__{}_{}", prefix, p.ident, span = Span::mixed_site())
-    };
-    let units: Vec<Ident> = active_params.iter().map(|(p, _, _)| local("unit", p)).collect();
-    let grads: Vec<Ident> = active_params.iter().map(|(p, _, _)| local("grad", p)).collect();
-    let cols: Vec<Ident> = active_params.iter().map(|(p, _, _)| local("column", p)).collect();
-    let xs: Vec<&Ident> = active_params.iter().map(|(p, _, _)| &p.ident).collect();
-    let unit_args = active_params.iter().zip(&units).map(|((p, _, _), u)| {
-        if p.derivative_types.tangent.to_string().starts_with('&') {
+    let units: Vec<Ident> = actives.iter().map(|a| local("unit", a.desc)).collect();
+    let grads: Vec<Ident> = actives.iter().map(|a| local("grad", a.desc)).collect();
+    let cols: Vec<Ident> = actives.iter().map(|a| local("column", a.desc)).collect();
+    let xs: Vec<&Ident> = actives.iter().map(|a| &a.desc.ident).collect();
+    let unit_args = actives.iter().zip(&units).map(|(a, u)| {
+        if a.desc.derivative_types.tangent_by_reference {
             quote!(&#u)
         } else {
             quote!(#rt::Clone::clone(&#u))
         }
     });
-    let g_ty = match active_params.as_slice() {
-        [(p, _, _)] => p.derivative_types.gradient.clone(),
-        many => {
-            let tys = many.iter().map(|(p, _, _)| &p.derivative_types.gradient);
-            quote!((#(#tys),*))
-        }
-    };
-    let hessian_doc = format!(
-        " Value, gradient and Hessian of `{name}` with respect to {names} (flattened in order), the Hessian exactly symmetric, from one `{hvp}` per column."
+    let g_ty = gradient_type(desc, |ty| &ty.gradient);
+    let doc = format!(
+        " Value, gradient and Hessian of `{name}` with respect to {} (flattened in order), the Hessian exactly symmetric, from one `{hvp}` per column.",
+        list(desc, "")
     );
-    let hessian_item = quote! {
-        #[doc = #hessian_doc]
-        #allow
+    quote! {
+        #[doc = #doc]
+        #[allow(unused, clippy::all, non_snake_case)]
         #vis fn #hessian #generics (#receiver #(#params),*) -> (#ret, #g_ty, #rt::DMatrix<#ret>) #where_clause {
-            let (value, gradient) = #call_prefix #grad(#(#copies),*);
+            let (value, gradient) = #prefix #grad(#(#arguments),*);
             let n = 0 #(+ #rt::Flat::<#ret>::flat_len(&#rt::zero_like(&#xs)))*;
             let hessian = #rt::hessian_from_columns::<#ret>(n, |j, column| {
                 #(let mut #units = #rt::zero_like(&#xs);)*
                 #rt::set_unit::<#ret>(j, &mut [#(&mut #units as &mut dyn #rt::Flat<#ret>),*]);
                 #(let mut #grads = #rt::zero_like(&#xs);)*
                 #(let mut #cols = #rt::zero_like(&#xs);)*
-                #call_prefix #hvp(#(#copies,)* #(#unit_args,)* <#ret as #rt::GradOutput>::unit_seed(), #(&mut #grads,)* #(&mut #cols),*);
+                #prefix #hvp(#(#arguments,)* #(#unit_args,)* <#ret as #rt::GradOutput>::unit_seed(), #(&mut #grads,)* #(&mut #cols),*);
                 #rt::gather::<#ret>(&[#(&#cols as &dyn #rt::Flat<#ret>),*], column);
             });
             (value, gradient, hessian)
         }
-    };
-    if active_params.is_empty() {
-        return hvp_item;
     }
-    let grad_items = gradient_derivatives(desc, &active_params, &cx, &call_prefix, &grad, &hvp);
-    quote!(#hvp_item #hessian_item #grad_items)
 }
 
 /// `f_grad_jvp` and `f_grad_vjp`: `f_grad` as a function with a tuple result `(R, G)` and
@@ -196,95 +186,46 @@ pub fn hessian_items(
 /// code may call `f_grad` (a force `-∇E` inside a loss).
 fn gradient_derivatives(
     desc: &FnDesc,
-    active_params: &[(&crate::parse::ParamDesc, crate::ir::Var, crate::ir::Var)],
-    cx: &Ctx<'_>,
-    call_prefix: &TokenStream,
-    grad: &Ident,
-    hvp: &Ident,
+    actives: &[Active<'_>],
+    calls: &Calls<'_, '_>,
 ) -> TokenStream {
-    let rt = &cx.rt;
-    let sig = &desc.item.sig;
-    let vis = &desc.item.vis;
-    let generics = &sig.generics;
-    let where_clause = &generics.where_clause;
-    let ret = &desc.ret;
-    let receiver = desc.receiver.as_ref().map(|r| quote!(#r,));
-    let params: Vec<TokenStream> = desc
-        .params
+    let Calls { sig, rt, prefix, grad, hvp } = calls;
+    let Signature { name, vis, generics, where_clause, ret, receiver, params, arguments } = sig;
+    let gradient = gradient_type(desc, |ty| &ty.gradient);
+    let seed_ty = gradient_type(desc, |ty| ty.seed());
+    let dots: Vec<Ident> = actives
         .iter()
-        .map(|p| {
-            let (id, ty) = (&p.ident, &p.ty);
-            let mutable = p.mutable.then(|| quote!(mut));
-            quote!(#mutable #id: #ty)
-        })
+        .map(|a| format_ident!("{}_dot", a.desc.ident, span = Span::mixed_site()))
         .collect();
-    let copies: Vec<TokenStream> = desc
-        .params
-        .iter()
-        .map(|p| {
-            let x = &p.ident;
-            quote!(#rt::Clone::clone(&#x))
-        })
-        .collect();
-    let one = active_params.len() == 1;
-    let g_ty = |f: &dyn Fn(&crate::parse::ParamDesc) -> TokenStream| {
-        let tys: Vec<TokenStream> = active_params.iter().map(|(p, _, _)| f(p)).collect();
-        if one { tys[0].clone() } else { quote!((#(#tys),*)) }
-    };
-    let gradient = g_ty(&|p| p.derivative_types.gradient.clone());
-    // a gradient's seed: `&[E]` for a `Vec`, else the gradient's own type
-    let is_vec =
-        |p: &crate::parse::ParamDesc| p.derivative_types.gradient.to_string().contains("Vec <");
-    let seed_ty = g_ty(&|p| {
-        if is_vec(p) {
-            p.derivative_types.tangent.clone()
-        } else {
-            p.derivative_types.gradient.clone()
-        }
+    let tangents = actives.iter().zip(&dots).map(|(a, d)| {
+        let ty = &a.desc.derivative_types.tangent;
+        quote!(#d: #ty)
     });
-    let tangents: Vec<TokenStream> = active_params
+    let bars: Vec<Ident> = actives
         .iter()
-        .map(|(p, _, _)| {
-            let d = format_ident!("{}_dot", p.ident, span = Span::mixed_site());
-            let ty = &p.derivative_types.tangent;
-            quote!(#d: #ty)
-        })
+        .map(|a| format_ident!("{}_bar", a.desc.ident, span = Span::mixed_site()))
         .collect();
-    let dots: Vec<Ident> = active_params
-        .iter()
-        .map(|(p, _, _)| format_ident!("{}_dot", p.ident, span = Span::mixed_site()))
-        .collect();
-    let bars: Vec<Ident> = active_params
-        .iter()
-        .map(|(p, _, _)| format_ident!("{}_bar", p.ident, span = Span::mixed_site()))
-        .collect();
-    let adjoints = active_params.iter().zip(&bars).map(|((p, _, _), b)| {
-        let ty = &p.derivative_types.adjoint;
+    let adjoints = actives.iter().zip(&bars).map(|(a, b)| {
+        let ty = &a.desc.derivative_types.adjoint;
         quote!(#b: #ty)
     });
-    let xs: Vec<&Ident> = active_params.iter().map(|(p, _, _)| &p.ident).collect();
-    let local =
-        |prefix: &str, x: &Ident| format_ident!("__{}_{}", prefix, x, span = Span::mixed_site());
-    let gs: Vec<Ident> = xs.iter().map(|x| local("grad", x)).collect();
-    let hs: Vec<Ident> = xs.iter().map(|x| local("product", x)).collect();
+    let xs: Vec<&Ident> = actives.iter().map(|a| &a.desc.ident).collect();
+    let gs: Vec<Ident> = actives.iter().map(|a| local("grad", a.desc)).collect();
+    let hs: Vec<Ident> = actives.iter().map(|a| local("product", a.desc)).collect();
+    // the seed's gradient part, one per parameter, as tangents of `f_hvp`
+    let parts: Vec<Ident> = actives.iter().map(|a| local("seed", a.desc)).collect();
+    let one = actives.len() == 1;
     let pack = |ids: &[Ident]| if one { quote!(#(#ids)*) } else { quote!((#(#ids),*)) };
-    let (g_out, h_out) = (pack(&gs), pack(&hs));
-    let name = &sig.ident;
-    let grad_jvp = format_ident!("{}_jvp", grad, span = grad.span());
-    let grad_vjp = format_ident!("{}_vjp", grad, span = grad.span());
-    let seed = Ident::new("seed", Span::mixed_site());
-    // the seed's parts, as tangents of `f_hvp`
-    let parts: Vec<Ident> = xs.iter().map(|x| local("seed", x)).collect();
-    let unpack = if one {
-        let p = &parts[0];
-        quote!(let #p = #seed.1;)
-    } else {
-        quote!(let (#(#parts),*) = #seed.1;)
-    };
-    let part_args = active_params.iter().zip(&parts).map(|((p, _, _), s)| {
-        let tangent_ref = p.derivative_types.tangent.to_string().starts_with('&');
-        if tangent_ref && !is_vec(p) { quote!(&#s) } else { quote!(#s) }
+    let (g_out, h_out, parts_pattern) = (pack(&gs), pack(&hs), pack(&parts));
+    let part_args = actives.iter().zip(&parts).map(|(a, s)| {
+        let types = &a.desc.derivative_types;
+        if types.tangent_by_reference && !types.gradient_is_vec { quote!(&#s) } else { quote!(#s) }
     });
+    let (grad_jvp, grad_vjp) = (
+        format_ident!("{}_jvp", grad, span = grad.span()),
+        format_ident!("{}_vjp", grad, span = grad.span()),
+    );
+    let seed = Ident::new("seed", Span::mixed_site());
     let unit = quote!(<#ret as #rt::GradOutput>::unit_seed());
     let jvp_doc = format!(
         " Forward mode of `{grad}` (from `{hvp}`): its value and gradient, and their derivatives along the tangents."
@@ -299,7 +240,7 @@ fn gradient_derivatives(
         #vis fn #grad_jvp #generics (#receiver #(#params,)* #(#tangents),*) -> ((#ret, #gradient), (#ret, #gradient)) #where_clause {
             #(let mut #gs = #rt::zero_like(&#xs);)*
             #(let mut #hs = #rt::zero_like(&#xs);)*
-            let (value, tangent) = #call_prefix #hvp(#(#copies,)* #(#dots,)* #unit, #(&mut #gs,)* #(&mut #hs),*);
+            let (value, tangent) = #prefix #hvp(#(#arguments,)* #(#dots,)* #unit, #(&mut #gs,)* #(&mut #hs),*);
             ((value, #g_out), (tangent, #h_out))
         }
 
@@ -307,9 +248,9 @@ fn gradient_derivatives(
         #[allow(unused, clippy::all, non_snake_case)]
         #[inline]
         #vis fn #grad_vjp #generics (#receiver #(#params,)* #seed: (#ret, #seed_ty), #(#adjoints),*) -> (#ret, #gradient) #where_clause {
-            #unpack
+            let #parts_pattern = #seed.1;
             #(let mut #gs = #rt::zero_like(&#xs);)*
-            let (value, _) = #call_prefix #hvp(#(#copies,)* #(#part_args,)* #unit, #(&mut #gs,)* #(&mut *#bars),*);
+            let (value, _) = #prefix #hvp(#(#arguments,)* #(#part_args,)* #unit, #(&mut #gs,)* #(&mut *#bars),*);
             #(#rt::add_scaled::<#ret, _, _>(&mut *#bars, #seed.0, &#gs);)*
             (value, #g_out)
         }

@@ -48,6 +48,23 @@ pub struct VarInfo {
     pub length: Option<Var>,
 }
 
+impl VarInfo {
+    /// A local value of the macro's own, named `name` (a unique, valid identifier).
+    pub fn local(name: String, kind: Kind, varied: bool) -> VarInfo {
+        VarInfo {
+            ident: Ident::new(&name, Span::mixed_site()),
+            name,
+            kind,
+            varied,
+            ty: None,
+            param: None,
+            buffer: false,
+            scoped: false,
+            length: None,
+        }
+    }
+}
+
 /// An operation's input: a value, or a constant emitted as written.
 #[derive(Clone)]
 pub enum Operand {

@@ -147,18 +147,7 @@ impl Lowerer<'_> {
     /// A new value named after `base`.
     pub fn new_var(&mut self, base: &str, kind: Kind, varied: bool) -> Var {
         let name = self.unique_name(base);
-        let ident = Ident::new(&name, Span::mixed_site());
-        self.push_var(VarInfo {
-            name,
-            ident,
-            kind,
-            varied,
-            ty: None,
-            param: None,
-            buffer: false,
-            scoped: false,
-            length: None,
-        })
+        self.push_var(VarInfo::local(name, kind, varied))
     }
 
     /// Gives a value created for an expression the name of the source variable it is bound to.

@@ -178,8 +178,9 @@ pub(super) fn tangent(
             let Some(da) = &d[0] else { return None };
             let (rt, a, n) = (b.tx.rt.clone(), b.tx.expr(&x(0)), b.tx.expr(&x(1)));
             let uses = op.args.iter().filter_map(Operand::var).collect::<Vec<_>>();
-            let nm1 = b.tx.opaque(b.nodes, quote!(#n - 1), uses.clone(), Kind::Int);
+            let nm1 = Operand::Var(b.tx.opaque(b.nodes, quote!(#n - 1), uses.clone(), Kind::Int));
             let nf = b.tx.opaque(b.nodes, quote!(#rt::like(&#a, (#n) as f64)), uses, Kind::Float);
+            let nf = Operand::Var(nf);
             let pow = b.method("powi", vec![x(0), nm1])?;
             let partial = b.bin("*", nf, pow);
             vec![b.bin("*", partial, da.clone())]
@@ -328,7 +329,7 @@ fn piecewise(
             uses.clone(),
             Kind::Float,
         );
-        terms.push(b.bin("*", c, dk.clone()));
+        terms.push(b.bin("*", Operand::Var(c), dk.clone()));
     }
     b.sum(terms)
 }
@@ -391,7 +392,7 @@ impl Builder<'_, '_> {
         let (rt, x) = (self.tx.rt.clone(), self.tx.expr(of));
         let lit = proc_macro2::Literal::f64_suffixed(v);
         let uses = of.var().into_iter().collect();
-        self.tx.opaque(self.nodes, quote!(#rt::like(&#x, #lit)), uses, Kind::Float)
+        Operand::Var(self.tx.opaque(self.nodes, quote!(#rt::like(&#x, #lit)), uses, Kind::Float))
     }
 
     /// The sum of the terms (`None` for none).

@@ -97,17 +97,7 @@ impl Tx {
     /// A new value of `kind`.
     fn new_var(&mut self, kind: Kind, varied: bool) -> Var {
         let name = format!("__d{}", self.vars.len());
-        self.vars.push(VarInfo {
-            ident: proc_macro2::Ident::new(&name, Span::mixed_site()),
-            name,
-            kind,
-            varied,
-            ty: None,
-            param: None,
-            buffer: false,
-            scoped: false,
-            length: None,
-        });
+        self.vars.push(VarInfo::local(name, kind, varied));
         Var(self.vars.len() - 1)
     }
 
@@ -149,11 +139,11 @@ impl Tx {
         expr: TokenStream,
         uses: Vec<Var>,
         kind: Kind,
-    ) -> Operand {
+    ) -> Var {
         let out = self.new_var(kind, false);
         let expr = syn::parse2(expr).unwrap_or_else(|e| syn::Expr::Verbatim(e.to_compile_error()));
         nodes.push(Node::Opaque { out, expr, uses });
-        Operand::Var(out)
+        out
     }
 
     /// A zero tangent shaped like `o`.
@@ -166,8 +156,8 @@ impl Tx {
         let z =
             self.opaque(nodes, quote!(#rt::zero_like(&#x)), o.var().into_iter().collect(), kind);
         match o {
-            Operand::Ref(_) => Operand::Ref(z.var().unwrap_or(Var(0))),
-            _ => z,
+            Operand::Ref(_) => Operand::Ref(z),
+            _ => Operand::Var(z),
         }
     }
 
