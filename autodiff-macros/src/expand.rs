@@ -110,6 +110,9 @@ fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors)
     }
     let active = analyse::active(&f);
     let mut items = emit::generated_items(&desc, &f, &active, opts);
+    if opts.graph {
+        items.extend(emit::graph_item(&desc, &f, &active));
+    }
     if opts.hessian {
         items.extend(emit::hessian_items(&desc, &f, opts, errors));
     }

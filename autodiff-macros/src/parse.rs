@@ -21,6 +21,8 @@ pub struct Options {
     pub grad: Option<Ident>,
     /// `hessian`: also generate `f_hvp` and `f_hessian` (second order).
     pub hessian: bool,
+    /// `graph`: also generate `f_graph()`, the computation as DOT text.
+    pub graph: bool,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
     /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
@@ -31,7 +33,7 @@ pub struct Options {
     pub in_impl: bool,
 }
 
-const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -60,6 +62,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             "grad" => opts.grad = Some(meta.value()?.parse()?),
             "crate" => opts.krate = Some(meta.value()?.parse()?),
             "hessian" => opts.hessian = true,
+            "graph" => opts.graph = true,
             _ => {
                 let name = meta.path.to_token_stream_string();
                 errors.error(

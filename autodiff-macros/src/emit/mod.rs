@@ -3,11 +3,13 @@
 
 mod context;
 mod forward;
+mod graph;
 mod items;
 mod reverse;
 mod second;
 mod views;
 
+pub use graph::graph_item;
 pub use items::generated_items;
 #[cfg(test)]
 pub use items::plan_dump;

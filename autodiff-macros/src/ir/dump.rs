@@ -145,7 +145,8 @@ impl Function {
     }
 }
 
-fn tokens(t: &impl ToTokens) -> String {
+/// Source text of tokens, spaced like source (`f64::sin`, `x.len()`).
+pub fn tokens(t: &impl ToTokens) -> String {
     let mut s = t.to_token_stream().to_string();
     // Make token spacing read like source: `f64 :: sin` -> `f64::sin`, `x . len ()` -> `x.len()`.
     for (from, to) in

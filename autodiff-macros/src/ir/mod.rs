@@ -13,6 +13,7 @@ use proc_macro2::{Ident, Span};
 mod dump;
 mod queries;
 
+pub use dump::tokens;
 pub use queries::{
     BufferEvent, branch_inner, buffer_events, defined_within, definitions, loop_inner, read_within,
     reads,
