@@ -5,6 +5,7 @@ mod ba;
 mod det;
 mod gmm;
 mod ht;
+mod kmeans;
 mod llsq;
 mod lse;
 mod lstm;
@@ -13,7 +14,7 @@ mod ode;
 use serde_json::Value;
 
 /// The modules this tool defines.
-pub const MODULES: &[&str] = &["ba", "det", "gmm", "ht", "llsq", "lse", "lstm", "ode"];
+pub const MODULES: &[&str] = &["ba", "det", "gmm", "ht", "kmeans", "llsq", "lse", "lstm", "ode"];
 
 /// Evaluates `module.function` on `input`: its output and the time of each run.
 pub fn evaluate(module: &str, function: &str, input: &Value) -> Result<(Value, Vec<u64>), String> {
@@ -22,6 +23,7 @@ pub fn evaluate(module: &str, function: &str, input: &Value) -> Result<(Value, V
         "det" => det::evaluate(function, input),
         "gmm" => gmm::evaluate(function, input),
         "ht" => ht::evaluate(function, input),
+        "kmeans" => kmeans::evaluate(function, input),
         "llsq" => llsq::evaluate(function, input),
         "lse" => lse::evaluate(function, input),
         "lstm" => lstm::evaluate(function, input),
