@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 gb=$(cd "${1:?usage: run.sh GRADBENCH_CHECKOUT [EVAL...]}" && pwd)
 shift
 evals=("$@")
-[ ${#evals[@]} -gt 0 ] || evals=(llsq lse det gmm)
+[ ${#evals[@]} -gt 0 ] || evals=(llsq lse det gmm ba ode lstm ht kmeans)
 runs=${RUNS:-$gb/runs}
 mkdir -p "$runs"
 
