@@ -39,6 +39,7 @@ fn softplus<T: Real>(z: T) -> T {
 }
 
 #[differentiable(graph)]
+#[allow(clippy::needless_range_loop)] // indexed, as people write it
 fn total<T: Real>(w: &[T], bias: T) -> T {
     let mut s = bias;
     for i in 0..w.len() {
@@ -191,4 +192,59 @@ fn methods_get_an_associated_graph_function() {
     let spring = Spring { k: 4.0 };
     let (e, g) = spring.energy_grad(3.0, 1.0);
     assert_eq!((e, g), (8.0, (8.0, -8.0)));
+}
+
+/// The node ids declared in `dot`.
+fn node_ids(dot: &str) -> Vec<&str> {
+    dot.lines()
+        .map(str::trim)
+        .filter(|l| !l.contains("->") && l.contains(" [label="))
+        .filter_map(|l| l.split(' ').next())
+        .collect()
+}
+
+#[test]
+fn every_graph_renders_with_every_node() {
+    let graphs =
+        [wave_graph(), wave_both_graph(), damped_graph(), total_graph(), Spring::energy_graph()];
+    for dot in graphs {
+        let svg = autodiff::graph::to_svg(dot).unwrap_or_else(|e| panic!("{e} in\n{dot}"));
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        let ids = node_ids(dot);
+        assert!(ids.len() >= 5, "{dot}");
+        for id in ids {
+            assert!(svg.contains(&format!("<title>{id}</title>")), "{id} not drawn:\n{dot}");
+        }
+        let clusters = dot.matches("subgraph cluster_").count();
+        assert_eq!(svg.matches("<g class=\"cluster\">").count(), clusters);
+    }
+}
+
+#[test]
+fn the_reverse_sweep_runs_from_the_seed_to_the_active_parameters() {
+    let back = autodiff::graph::adjoint(wave_graph()).expect("f_graph's text reads");
+    // seed -> add' -> add' -> (mul' -> sin' ->) x_bar; the constant c has no adjoint.
+    assert!(back.contains("result [label=\"seed\""), "{back}");
+    assert!(back.contains("p0 [label=\"x_bar\""), "{back}");
+    assert!(!back.contains("p1 ["), "c is constant:\n{back}");
+    for (from, to) in [("result", "n5"), ("n5", "n4"), ("n4", "n3"), ("n3", "n2"), ("n2", "p0")] {
+        assert!(edge(&back, from, to), "{from} -> {to} in\n{back}");
+    }
+    assert!(edge(&back, "n4", "p0"), "x's second use: {back}");
+
+    let back = autodiff::graph::adjoint(damped_graph()).expect("reads");
+    for (id, name) in [("p0", "x0"), ("p1", "k")] {
+        assert!(attributes(&back, id).contains(&format!("label=\"{name}_bar\"")), "{back}");
+    }
+    assert!(back.contains("for _ in 0..steps, backwards"), "{back}");
+    assert!(!back.contains("dt = 0.1"), "constants have no adjoint:\n{back}");
+    let svg = autodiff::graph::to_svg(&back).expect("draws");
+    assert!(svg.contains(">x0_bar</text>"));
+}
+
+#[test]
+fn text_that_is_not_dot_is_an_error_naming_the_line() {
+    let err = autodiff::graph::to_svg("digraph {\n  a -> b [label=\"x\"\n}").unwrap_err();
+    assert!(matches!(err, autodiff::Error::Graph { line: 3, .. }), "{err}");
+    assert!(err.to_string().contains("line 3"), "{err}");
 }

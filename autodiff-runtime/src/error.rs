@@ -4,7 +4,7 @@ use crate::Device;
 use core::fmt;
 
 /// A run-time error of a tensor operation (the `try_` forms return it; the operators panic
-/// with its message).
+/// with its message), or DOT text that [`graph::to_svg`](crate::graph::to_svg) cannot read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// Two shapes that the operation cannot combine.
@@ -84,6 +84,13 @@ pub enum Error {
         /// NVRTC's log.
         log: String,
     },
+    /// DOT text that [`graph::to_svg`](crate::graph::to_svg) cannot read.
+    Graph {
+        /// The 1-based line where the text stops making sense.
+        line: usize,
+        /// What was wrong there.
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -119,6 +126,7 @@ impl fmt::Display for Error {
             Error::KernelCompile { device, file, log } => {
                 write!(f, "kernels/{file} did not compile for {device}:\n{log}")
             }
+            Error::Graph { line, message } => write!(f, "DOT text, line {line}: {message}"),
         }
     }
 }

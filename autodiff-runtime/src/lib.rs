@@ -3,7 +3,8 @@
 //! Users depend on the facade crate `autodiff`, which re-exports everything here. The pieces:
 //! [`rules`] (the derivative of every primitive), [`Differentiable`] (zero adjoints and
 //! gradient accumulation), [`Param`] and the optimisers in [`optim`], [`detach`]/[`no_grad`],
-//! and [`gradcheck`]/[`jacobian`]/[`jacobian_fwd`].
+//! [`gradcheck`]/[`jacobian`]/[`jacobian_fwd`], and [`graph::to_svg`] (DOT text, such as
+//! `#[differentiable(graph)]` writes, drawn as SVG without Graphviz).
 //!
 //! ```
 //! use autodiff_runtime::{rules, Param, Sgd};
@@ -24,6 +25,7 @@ mod device;
 mod differentiable;
 mod error;
 mod grad_mode;
+pub mod graph;
 pub mod loss;
 pub mod nn;
 pub mod optim;

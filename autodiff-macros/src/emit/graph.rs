@@ -112,7 +112,7 @@ impl Graph<'_> {
     }
 
     /// An edge into `to` from the node holding `from` (a constant operand gets a node of its
-    /// own), dashed when the value carries no derivative.
+    /// own), dashed when the value carries no derivative (or `attrs` says so).
     fn edge_from(&mut self, from: &Operand, to: &str, attrs: &str) {
         let (tail, value) = match from {
             Operand::Var(v) | Operand::Ref(v) => match self.defs.get(v) {
@@ -169,8 +169,11 @@ impl Graph<'_> {
                 Node::Op(op) => {
                     let id = format!("n{}", op.out.0);
                     self.node(&id, &op_name(op.prim, &op.form), Some(op.out), None);
-                    for arg in &op.args {
-                        self.edge_from(arg, &id, "");
+                    for (k, arg) in op.args.iter().enumerate() {
+                        // No derivative flows into an operand the operation is constant in
+                        // (`x.signum()`, an index).
+                        let attrs = if op.prim.differentiable(k) { "" } else { "style=dashed" };
+                        self.edge_from(arg, &id, attrs);
                     }
                     self.defs.insert(op.out, id);
                 }
