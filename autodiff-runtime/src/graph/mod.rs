@@ -1,5 +1,5 @@
 //! Graphviz DOT text drawn as SVG, in pure Rust: [`to_svg`]; and the reverse sweep of a graph
-//! that `f_graph()` wrote: [`adjoint`].
+//! that `f_graph()` wrote: [`adjoint`](fn@adjoint).
 //!
 //! Made for the DOT text that `#[differentiable(graph)]` writes (`f_graph()`), and it reads
 //! reasonable hand-written DOT too, with no Graphviz installed. The drawing is top to bottom:

@@ -4,8 +4,8 @@
 //! the clusters (parents before their children), the edges, the nodes. Every cluster, edge and
 //! node is a `<g>` whose `<title>` (a hover tooltip) holds its DOT id.
 
-use super::dot::{Attrs, Graph};
-use super::layout::{Align, Drawing, EdgeGeom, Pt, Shape, Text, attr, number};
+use super::dot::{Attrs, Graph, attr, number};
+use super::layout::{Align, Drawing, EdgeGeom, Pt, Shape, Text};
 use std::fmt::Write as _;
 
 const FONT_FAMILY: &str = "Helvetica, Arial, sans-serif";
