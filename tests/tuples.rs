@@ -130,3 +130,119 @@ fn tuple_accumulators_and_destructured_arrays() {
         &[0.0, 1.3, 1.9, 2.0],
     );
 }
+
+/// A tuple result holding a `Vec`: the mean and the centred values, as a statistician splits
+/// a sample.
+#[differentiable]
+fn centred(x: &[f64]) -> (f64, Vec<f64>) {
+    let n = x.len() as f64;
+    let mut mean = 0.0;
+    for i in 0..x.len() {
+        mean += x[i] / n;
+    }
+    let mut c: Vec<f64> = Vec::new();
+    for i in 0..x.len() {
+        c.push(x[i] - mean);
+    }
+    (mean, c)
+}
+
+/// Its caller: the sample's spread around the mean plus a pull of the mean towards 1.
+#[differentiable]
+fn centred_spread(x: &[f64]) -> f64 {
+    let (mean, c) = centred(x);
+    let mut s = (mean - 1.0).powi(2);
+    for i in 0..c.len() {
+        s += c[i] * c[i] * (i as f64 + 1.0);
+    }
+    s
+}
+
+#[test]
+fn a_tuple_result_holding_a_vec_is_seeded_by_a_slice() {
+    let x = [0.5, 2.0, -1.0];
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    // forward: along v, the tangent of the mean is mean(v), of c_i it is v_i − mean(v)
+    let v = [1.0, -2.0, 0.5];
+    let mv = v.iter().sum::<f64>() / n;
+    let ((mean, c), (dm, dc)) = centred_jvp(&x, &v);
+    assert!((mean - m).abs() < 1e-15 && c.len() == 3);
+    assert!((dm - mv).abs() < 1e-15);
+    for i in 0..3 {
+        assert!((dc[i] - (v[i] - mv)).abs() < 1e-15, "{dc:?}");
+    }
+    // reverse, seed (w0, w): x̄_i = w0/n + w_i − Σw/n
+    let (w0, w) = (2.0, [1.0, 0.0, -3.0]);
+    let mut xb = [0.0; 3];
+    let (value_mean, value_c) = centred_vjp(&x, (w0, &w[..]), &mut xb);
+    assert_eq!((value_mean, value_c), (mean, c));
+    let sw = w.iter().sum::<f64>();
+    for i in 0..3 {
+        let exact = w0 / n + w[i] - sw / n;
+        assert!((xb[i] - exact).abs() < 1e-15, "{xb:?}");
+    }
+    // a caller destructures it: checked against finite differences and forward mode
+    common::check("centred_spread", centred_spread, centred_spread_vjp, centred_spread_jvp, &x);
+}
+
+/// A potential whose gradient (a `Vec`) is used inside another differentiable function: the
+/// squared force, as in force matching.
+#[differentiable(hessian)]
+fn chain_energy(x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..x.len() - 1 {
+        e += (x[i + 1] - x[i] - 1.0).powi(2) + 0.1 * x[i].powi(4);
+    }
+    e
+}
+
+#[differentiable]
+fn squared_force(x: &[f64]) -> f64 {
+    let (_, g) = chain_energy_grad(x);
+    let mut s = 0.0;
+    for i in 0..g.len() {
+        s += g[i] * g[i];
+    }
+    s
+}
+
+#[test]
+fn a_gradient_returned_as_a_vec_differentiates_in_a_caller() {
+    let x = [0.3, 1.1, 2.6, 2.9];
+    common::check("squared_force", squared_force, squared_force_vjp, squared_force_jvp, &x);
+    // closed form: ∂/∂x Σ g_i² = 2 H g
+    let (_, g, h) = chain_energy_hessian(&x);
+    let (_, grad) = squared_force_grad(&x);
+    for i in 0..4 {
+        let exact: f64 = (0..4).map(|j| 2.0 * h[(i, j)] * g[j]).sum();
+        assert!((grad[i] - exact).abs() < 1e-10 * (1.0 + exact.abs()), "{grad:?}");
+    }
+}
+
+/// A tuple result holding an array: a length and a unit direction.
+#[differentiable]
+fn length_and_direction(v: [f64; 2]) -> (f64, [f64; 2]) {
+    let r = (v[0] * v[0] + v[1] * v[1]).sqrt();
+    (r, [v[0] / r, v[1] / r])
+}
+
+#[differentiable]
+fn tilt(v: [f64; 2]) -> f64 {
+    let (r, u) = length_and_direction(v);
+    r * u[1] + u[0]
+}
+
+#[test]
+fn a_tuple_result_holding_an_array_is_seeded_by_an_array() {
+    let v = [3.0, 4.0];
+    // seed (0, [1, 0]): the gradient of u0 = v0 / r is (v1², -v0 v1) / r³
+    let mut vb = [0.0; 2];
+    let (r, u) = length_and_direction_vjp(v, (0.0, [1.0, 0.0]), &mut vb);
+    assert_eq!((r, u), (5.0, [0.6, 0.8]));
+    assert!((vb[0] - 16.0 / 125.0).abs() < 1e-15 && (vb[1] + 12.0 / 125.0).abs() < 1e-15);
+    // tilt = v1 + v0 / r: ∂/∂v0 = 1/r − v0²/r³, ∂/∂v1 = 1 − v0 v1 / r³
+    let (_, g) = tilt_grad(v);
+    assert!((g[0] - (0.2 - 9.0 / 125.0)).abs() < 1e-15, "{g:?}");
+    assert!((g[1] - (1.0 - 12.0 / 125.0)).abs() < 1e-15, "{g:?}");
+}

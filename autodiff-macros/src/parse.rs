@@ -247,13 +247,17 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
     };
     let ret_kind = Kind::of_type(&ret);
     if let Type::Tuple(t) = &ret
-        && let Some(seq) = t.elems.iter().find(|e| matches!(Kind::of_type(e), Kind::Seq(_)))
+        && let Some(seq) = t.elems.iter().find(|e| {
+            matches!(
+                Kind::of_type(e),
+                Kind::Seq(crate::kind::Seq::Slice | crate::kind::Seq::Tensors)
+            )
+        })
     {
-        // (the contract's seed for such an element is a slice, `&[E]`)
         errors.error(
             seq,
-            "a tuple result holding a sequence cannot be differentiated yet",
-            "return the sequence and the other values from separate functions, or a tuple of floats, arrays and nalgebra values",
+            "this element of a tuple result cannot be differentiated",
+            "return floats, arrays, `Vec`s of floats, nalgebra values or tensors in the tuple",
         );
     }
     if matches!(ret_kind, Kind::Int | Kind::Bool)

@@ -34,6 +34,7 @@ mod placeholder;
 mod real;
 pub mod rules;
 mod second;
+mod seed;
 mod tape;
 mod tensor;
 mod view;
@@ -49,6 +50,7 @@ pub use grad_mode::{detach, no_grad};
 pub use optim::{Adam, Sgd};
 pub use param::Param;
 pub use real::Real;
+pub use seed::{AsSeed, as_seed};
 pub use tensor::{DType, Element, Tensor};
 
 /// What most programs need: `use autodiff_runtime::prelude::*;`.
@@ -72,6 +74,7 @@ pub mod __private {
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
     pub use crate::second::{Flat, add_scaled, gather, hessian_from_columns, like, set_unit};
+    pub use crate::seed::as_seed;
     pub use crate::tape::push_reserved;
     pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;

@@ -216,7 +216,11 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
-            Form::Tuple => quote_spanned!(op.span=> (#(#a,)*)),
+            // (cloned: a `Vec` element is still read by the adjoint sweep)
+            Form::Tuple => {
+                let rt = &self.rt;
+                quote_spanned!(op.span=> (#(#rt::Clone::clone(&#a),)*))
+            }
             Form::Element(k) => {
                 let (rt, t, k) = (&self.rt, &a[0], syn::Index::from(*k));
                 quote_spanned!(op.span=> #rt::Clone::clone(&#t.#k))

@@ -130,12 +130,13 @@ pub fn generated_items(
     });
     let rev = reverse::body(&cx);
     let reading = reading_prologue(desc, &[], &adjoint_names);
-    let rev = quote!(#reading #(#cut_adjoints)* #rev);
+    let (seed_ty, owned_seed) = tuple_seed(desc, &seed);
+    let rev = quote!(#reading #(#cut_adjoints)* #owned_seed #rev);
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]
         #allow
-        #vis fn #vjp #generics (#receiver #(#params,)* #seed: #ret, #(#buffers),*) -> #ret #where_clause {
+        #vis fn #vjp #generics (#receiver #(#params,)* #seed: #seed_ty, #(#buffers),*) -> #ret #where_clause {
             #(#items)*
             #rev
         }
@@ -182,6 +183,27 @@ pub fn generated_items(
         TokenStream::new()
     };
     quote!(#jvp_item #vjp_item #grad_item)
+}
+
+/// The type of `f_vjp`'s seed and the statement that makes the adjoint of the result from it:
+/// the result's type, except that a tuple result's `Vec<E>` elements are seeded by `&[E]`
+/// (DESIGN.md), copied into a `Vec` for the body.
+fn tuple_seed(desc: &FnDesc, seed: &Ident) -> (TokenStream, TokenStream) {
+    let ret = &desc.ret;
+    let syn::Type::Tuple(t) = ret else { return (quote!(#ret), TokenStream::new()) };
+    let is_vec = |e: &syn::Type| matches!(Kind::of_type(e), Kind::Seq(Seq::Vec));
+    if !t.elems.iter().any(is_vec) {
+        return (quote!(#ret), TokenStream::new());
+    }
+    let types = t.elems.iter().map(|e| match Kind::element_type(e) {
+        Some(el) if is_vec(e) => quote!(&[#el]),
+        _ => quote!(#e),
+    });
+    let owned = t.elems.iter().enumerate().map(|(k, e)| {
+        let k = syn::Index::from(k);
+        if is_vec(e) { quote!(#seed.#k.to_vec()) } else { quote!(#seed.#k) }
+    });
+    (quote!((#(#types,)*)), quote!(let #seed = (#(#owned,)*);))
 }
 
 /// What every generated function repeats of `f`'s signature.

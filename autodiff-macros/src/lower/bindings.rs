@@ -150,6 +150,8 @@ impl<'s> Lowerer<'_> {
     /// Element `k` of the tuple `t` (`t.k`).
     pub fn element(&mut self, t: Var, k: usize, span: proc_macro2::Span) -> Operand {
         use crate::ir::{Form, Prim};
+        // (what is destructured is a tuple: a call's result, whose seed is built for one)
+        self.vars[t.0].kind = Kind::Tuple;
         let args = vec![Operand::Var(t)];
         self.push_op(Prim::Element, Form::Element(k), args, span, Kind::Unknown)
     }

@@ -92,7 +92,13 @@ impl Reverse<'_, '_> {
             });
         } else {
             let values = args.iter().map(|a| cx.argument(a));
-            out.extend(quote!(#callee(#(#values,)* #rt::Clone::clone(&#g), #(#buffers),*);));
+            // A tuple result's seed holds `&[E]` for a `Vec` (DESIGN.md).
+            let seed = if cx.f.var(op.out).kind == Kind::Tuple {
+                quote!(#rt::as_seed(&#g))
+            } else {
+                quote!(#rt::Clone::clone(&#g))
+            };
+            out.extend(quote!(#callee(#(#values,)* #seed, #(#buffers),*);));
         }
         for (a, p) in slots {
             out.extend(self.contribute(&a, quote!(#p)));
