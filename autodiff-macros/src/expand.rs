@@ -101,9 +101,20 @@ fn generate_impl(
 
 /// The generated items of one function.
 fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors) -> TokenStream {
-    let Some(desc) = parse::function(item_fn, opts, errors) else { return TokenStream::new() };
-    let body = rewrite::rewrite(&desc);
-    let f = lower::lower(&desc, &body, errors);
+    let Some(mut desc) = parse::function(item_fn, opts, errors) else { return TokenStream::new() };
+    let mut body = rewrite::rewrite(&desc);
+    let mut first = Errors::default();
+    let (mut f, untyped) = lower::lower_noting(&desc, &body, &mut first);
+    // `let mut b = Vec::new();` then `b.push(active float)`: again, with `b: Vec<E>`.
+    let float = rewrite::buffer_types::float_type(&desc);
+    match float.filter(|_| !untyped.is_empty()) {
+        Some(elem) => {
+            rewrite::buffer_types::annotate(&mut desc.item.block, &untyped, &elem);
+            body = rewrite::rewrite(&desc);
+            f = lower::lower(&desc, &body, errors);
+        }
+        None => errors.extend(first),
+    }
     check::check(&f, errors);
     if !errors.is_empty() {
         return TokenStream::new();

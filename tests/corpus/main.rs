@@ -34,6 +34,7 @@ mod lennard_jones;
 mod logistic_regression;
 mod matrix3_det;
 mod max_by_lse;
+mod mc_asian;
 mod mc_european;
 mod median_sort;
 mod mlp_mse;

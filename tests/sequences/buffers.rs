@@ -353,6 +353,52 @@ fn buffers_without_a_type_annotation() {
     assert_eq!(g, vec![2.0 + 4.0, 4.0, 6.0]);
 }
 
+// `Vec::new()` and `Vec::with_capacity(n)` without a type, pushed active floats (and, beside
+// them, indices): the float buffers differentiate, the index buffer stays data.
+#[differentiable]
+fn pushed_without_types(x: &[f64], scale: f64) -> f64 {
+    let mut scaled = Vec::new();
+    let mut kept = Vec::with_capacity(x.len());
+    let mut positive = Vec::new();
+    for i in 0..x.len() {
+        scaled.push(x[i] * scale);
+        if x[i] > 0.0 {
+            positive.push(i);
+            kept.push(x[i].exp());
+        }
+    }
+    let mut s = 0.0;
+    for i in 0..scaled.len() {
+        s += scaled[i] * scaled[i];
+    }
+    for k in 0..kept.len() {
+        s += kept[k] * positive[k] as f64;
+    }
+    s
+}
+
+#[test]
+fn buffers_pushed_without_a_type_annotation() {
+    let (x, scale) = ([0.5, -1.0, 2.0], 1.5);
+    // s = Σ (x_i c)² + Σ_{x_i > 0} i e^{x_i}
+    let (value, (gx, gc)) = pushed_without_types_grad(&x, scale);
+    let exact = x.iter().map(|v| (v * scale).powi(2)).sum::<f64>() + 2.0 * 2f64.exp();
+    assert!((value - exact).abs() < 1e-12);
+    let gx_exact =
+        [2.0 * 0.5 * scale * scale, -2.0 * scale * scale, 4.0 * scale * scale + 2.0 * 2f64.exp()];
+    for i in 0..3 {
+        assert!((gx[i] - gx_exact[i]).abs() < 1e-12, "{gx:?}");
+    }
+    assert!((gc - 2.0 * scale * x.iter().map(|v| v * v).sum::<f64>()).abs() < 1e-12);
+    check_fn!(
+        pushed_without_types,
+        pushed_without_types_vjp,
+        pushed_without_types_jvp,
+        |p| (&p[0..3], p[3]),
+        &[0.5, -1.0, 2.0, 1.5]
+    );
+}
+
 /// A length read after a loop that changes it (a push, an extend): not computed before the
 /// loop when its adjoint runs inside it.
 #[differentiable]

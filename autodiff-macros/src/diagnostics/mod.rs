@@ -59,6 +59,11 @@ impl Errors {
         self.errors.truncate(len);
     }
 
+    /// Records the errors of `other` after these.
+    pub fn extend(&mut self, other: Errors) {
+        self.errors.extend(other.errors);
+    }
+
     /// Whether nothing went wrong.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()

@@ -61,7 +61,7 @@ impl<'s> Lowerer<'_> {
                     // for `seed`.
                     let (kind, ident) = (info.kind, info.ident.clone());
                     let copy = self.new_var(&pi.ident.to_string(), kind, false);
-                    self.vars[copy.0].ty = ty;
+                    self.vars[copy.0].ty = ty.clone();
                     self.nodes.push(Node::Opaque { out: copy, expr: syn::parse_quote!(#ident), uses: vec![v] });
                     v = copy;
                 }
@@ -76,6 +76,9 @@ impl<'s> Lowerer<'_> {
                 // (storing an active value into it is an error, below).
                 let data = self.vars[v.0].kind == Kind::Unknown && !self.vars[v.0].varied;
                 if pi.mutability.is_some() && fresh && (vec || data) && written {
+                    if data && ty.is_none() && crate::rewrite::buffer_types::is_empty_vec(&init.expr) {
+                        self.untyped.insert(v, crate::rewrite::buffer_types::key(&pi.ident));
+                    }
                     self.vars[v.0].buffer = true;
                     self.vars[v.0].scoped = self.depth > 0;
                     if vec {

@@ -11,6 +11,16 @@ use std::collections::{HashMap, HashSet};
 /// Lowers `body`, the rewritten body of `desc`, into the IR. Problems go to `errors`; the IR
 /// is then incomplete and must not be emitted.
 pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function {
+    lower_noting(desc, body, errors).0
+}
+
+/// [`lower`], and the untyped buffers that received active floats: lowered again with them
+/// annotated, they differentiate (see [`crate::rewrite::buffer_types`]).
+pub fn lower_noting(
+    desc: &FnDesc,
+    body: &syn::Block,
+    errors: &mut Errors,
+) -> (Function, crate::rewrite::buffer_types::Untyped) {
     let mut cx = Lowerer {
         vars: Vec::new(),
         env: Env::default(),
@@ -29,6 +39,8 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
             .as_ref()
             .is_some_and(|r| matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)))),
         mut_params: HashSet::new(),
+        untyped: HashMap::new(),
+        promote: Vec::new(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -68,7 +80,13 @@ pub fn lower(desc: &FnDesc, body: &syn::Block, errors: &mut Errors) -> Function 
     }
     let result = cx.lower_fn_body(body);
     let nodes = std::mem::take(&mut cx.nodes);
-    Function { vars: cx.vars, params, body: Block { nodes, yields: vec![result] }, items: cx.items }
+    let f = Function {
+        vars: cx.vars,
+        params,
+        body: Block { nodes, yields: vec![result] },
+        items: cx.items,
+    };
+    (f, cx.promote)
 }
 
 /// What [`Lowerer::checkpoint`] saves.
@@ -118,6 +136,10 @@ pub struct Lowerer<'e> {
     /// The parameters declared `mut x: T`: the function's own copies, which it may write when
     /// they are inactive (an active one is refused as PyTorch refuses in-place writes to leaves).
     pub mut_params: HashSet<Var>,
+    /// Buffers declared `let mut b = Vec::new();` without a type, with where they are declared.
+    pub untyped: HashMap<Var, (String, String)>,
+    /// Those of them that received an active float.
+    pub promote: crate::rewrite::buffer_types::Untyped,
 }
 
 impl Lowerer<'_> {

@@ -13,4 +13,4 @@ mod places; // assignments and element writes
 mod rename; // names in expressions kept as written
 mod sequences; // reading elements and sub-slices
 
-pub use context::lower;
+pub use context::{lower, lower_noting};

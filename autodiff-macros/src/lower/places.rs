@@ -335,6 +335,12 @@ impl<'s> Lowerer<'_> {
         if self.vars[buffer.0].varied || !self.varied(value) {
             return false;
         }
+        let float = value.var().is_some_and(|v| self.vars[v.0].kind == Kind::Float);
+        if let Some(key) = self.untyped.get(&buffer).filter(|_| float)
+            && !self.promote.contains(key)
+        {
+            self.promote.push(key.clone());
+        }
         // (the name as the source writes it, not the value's version)
         let written = match at {
             Expr::MethodCall(m) => &*m.receiver,

@@ -13,6 +13,7 @@
 //! 4. `desugar`: iterator forms over sequences of floats, in-place methods and copies -> index
 //!    loops and buffers.
 
+pub mod buffer_types;
 mod closures;
 mod components;
 mod desugar;

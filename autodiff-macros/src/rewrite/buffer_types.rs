@@ -1,0 +1,106 @@
+//! Untyped buffers of floats: `let mut path = Vec::new();` (or `Vec::with_capacity(n)`,
+//! `vec![]`) later pushed active floats into. Lowering cannot tell such a buffer from one of
+//! indices when it meets the `let`, so it notes the buffers that then receive an active float
+//! ([`Untyped`]), and the pipeline lowers again with them annotated as `Vec<E>`, `E` being
+//! the float type of the active parameters (when they have one).
+//!
+//! ```text
+//! let mut path = Vec::with_capacity(n); .. path.push(s);   (s: f64, active)
+//!     => let mut path: Vec<f64> = Vec::with_capacity(n); .. path.push(s);
+//! ```
+
+use crate::kind::Kind;
+use crate::parse::FnDesc;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Pat, Stmt};
+
+/// The `let`s of untyped buffers found to receive active floats: the name and where the
+/// source wrote it.
+pub type Untyped = Vec<(String, String)>;
+
+/// Where `ident` is written, as a key that survives the rewrite stage's copies.
+pub fn key(ident: &proc_macro2::Ident) -> (String, String) {
+    (ident.to_string(), format!("{:?}", ident.span()))
+}
+
+/// Whether `init` makes an empty `Vec` of elements yet unknown.
+pub fn is_empty_vec(init: &Expr) -> bool {
+    match init {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let s: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let s: Vec<&str> = s.iter().map(String::as_str).collect();
+                matches!(s.as_slice(), ["Vec", "new" | "with_capacity"])
+            }
+            _ => false,
+        },
+        Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
+        _ => false,
+    }
+}
+
+/// The one float type of `desc`'s active parameters (`f64` of `x: &[f64]`, `T` of `x: T`),
+/// if they agree on one.
+pub fn float_type(desc: &FnDesc) -> Option<syn::Type> {
+    let mut found: Option<syn::Type> = None;
+    for p in desc.params.iter().filter(|p| p.active) {
+        let Some(t) = float_of(&p.ty, p.kind) else { continue };
+        match &found {
+            Some(f) if quote::quote!(#f).to_string() != quote::quote!(#t).to_string() => {
+                return None;
+            }
+            _ => found = Some(t),
+        }
+    }
+    found
+}
+
+fn float_of(ty: &syn::Type, kind: Kind) -> Option<syn::Type> {
+    match ty {
+        syn::Type::Reference(r) => float_of(&r.elem, kind),
+        syn::Type::Paren(p) => float_of(&p.elem, kind),
+        syn::Type::Slice(s) => float_of(&s.elem, Kind::Float),
+        syn::Type::Array(a) => float_of(&a.elem, Kind::Float),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if kind == Kind::Float && p.path.get_ident().is_some() {
+                return Some(ty.clone());
+            }
+            let last = p.path.segments.last()?;
+            match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
+                    syn::GenericArgument::Type(t) => float_of(t, Kind::Float),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Annotates the `let`s `untyped` names as `Vec<elem>`.
+pub fn annotate(body: &mut syn::Block, untyped: &Untyped, elem: &syn::Type) {
+    struct Annotate<'u> {
+        untyped: &'u Untyped,
+        elem: &'u syn::Type,
+    }
+    impl VisitMut for Annotate<'_> {
+        fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+            if let Stmt::Local(local) = stmt
+                && let Pat::Ident(pi) = &local.pat
+                && self.untyped.contains(&key(&pi.ident))
+                && local.init.as_ref().is_some_and(|i| is_empty_vec(&i.expr))
+            {
+                let elem = self.elem;
+                local.pat = Pat::Type(syn::PatType {
+                    attrs: Vec::new(),
+                    pat: Box::new(Pat::Ident(pi.clone())),
+                    colon_token: Default::default(),
+                    ty: Box::new(syn::parse_quote!(Vec<#elem>)),
+                });
+            }
+            syn::visit_mut::visit_stmt_mut(self, stmt);
+        }
+    }
+    Annotate { untyped, elem }.visit_block_mut(body);
+}
