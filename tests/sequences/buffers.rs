@@ -355,6 +355,7 @@ fn buffers_without_a_type_annotation() {
 
 // `Vec::new()` and `Vec::with_capacity(n)` without a type, pushed active floats (and, beside
 // them, indices): the float buffers differentiate, the index buffer stays data.
+#[allow(clippy::needless_range_loop)]
 #[differentiable]
 fn pushed_without_types(x: &[f64], scale: f64) -> f64 {
     let mut scaled = Vec::new();
