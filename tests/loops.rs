@@ -1099,3 +1099,81 @@ fn table_dimensions_are_fixed_when_it_is_made() {
     assert_eq!(g, vec![0.0, 0.0, 6.0]);
     assert_eq!(traced_back_jvp(&a, &[0.0, 0.0, 1.0]), (11.0, 6.0));
 }
+
+/// Distance to the nearest of the centres `c` (points on a line, as a 1-d k-means writes it):
+/// only the nearest centre's distance has an adjoint, and the adjoint of every other distance
+/// loop is skipped (it would add zeros).
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(c))]
+fn nearest_centres(c: &[f64], points: &[f64], dims: usize) -> f64 {
+    let mut total = 0.0;
+    for i in 0..points.len() {
+        let mut best = f64::INFINITY;
+        for j in 0..c.len() {
+            let mut dist = 0.0;
+            for _ in 0..dims {
+                dist += (c[j] - points[i]).powi(2);
+            }
+            if dist < best {
+                best = dist;
+            }
+        }
+        total += best;
+    }
+    total
+}
+
+/// The same with the distance summed by a `while` loop, whose adjoint pops a tape: never
+/// skipped.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(c))]
+fn nearest_centres_while(c: &[f64], points: &[f64], dims: usize) -> f64 {
+    let mut total = 0.0;
+    for i in 0..points.len() {
+        let mut best = f64::INFINITY;
+        for j in 0..c.len() {
+            let mut dist = 0.0;
+            let mut m = 0;
+            while m < dims {
+                dist += (c[j] - points[i]).powi(2) * (1.0 + m as f64);
+                m += 1;
+            }
+            if dist < best {
+                best = dist;
+            }
+        }
+        total += best;
+    }
+    total
+}
+
+#[test]
+fn only_the_nearest_distance_carries_a_gradient() {
+    let points: [f64; 5] = [0.1, 0.9, 2.2, 2.0, -0.5];
+    let c: [f64; 3] = [0.0, 2.5, 1.0];
+    // closed form: ∂/∂c_j = dims · Σ_{i nearest j} 2 (c_j − p_i)
+    let dims = 3;
+    let mut exact = [0.0; 3];
+    for p in points {
+        let j = (0..3).min_by(|&a, &b| (c[a] - p).abs().total_cmp(&(c[b] - p).abs())).unwrap();
+        exact[j] += dims as f64 * 2.0 * (c[j] - p);
+    }
+    let (_, g) = nearest_centres_grad(&c, &points, dims);
+    for j in 0..3 {
+        assert!((g[j] - exact[j]).abs() < 1e-12, "{g:?} vs {exact:?}");
+    }
+    check(
+        "nearest_centres",
+        |x| nearest_centres(x, &points, dims),
+        |x, s, g| nearest_centres_vjp(x, &points, dims, s, g),
+        |x, d| nearest_centres_jvp(x, &points, dims, d),
+        &c,
+    );
+    check(
+        "nearest_centres_while",
+        |x| nearest_centres_while(x, &points, dims),
+        |x, s, g| nearest_centres_while_vjp(x, &points, dims, s, g),
+        |x, d| nearest_centres_while_jvp(x, &points, dims, d),
+        &c,
+    );
+}

@@ -1,6 +1,18 @@
 //! [`Differentiable`]: what every value that carries a derivative can do, and the two free
 //! functions generated code calls, [`zero_like`] and [`accumulate`].
 
+/// Whether an adjoint is zero: reverse mode skips the adjoint of a loop whose results' adjoints
+/// all are (it would add nothing).
+///
+/// ```
+/// assert!(autodiff_runtime::__private::is_zero(&0.0f64));
+/// assert!(!autodiff_runtime::__private::is_zero(&f32::NAN));
+/// ```
+#[inline(always)]
+pub fn is_zero<T: Differentiable + PartialEq>(adjoint: &T) -> bool {
+    *adjoint == adjoint.zero_like()
+}
+
 /// A value that has tangents and adjoints of its own type.
 ///
 /// Generated code never names a type: an adjoint starts as [`zero_like`] of its primal and

@@ -2,6 +2,7 @@
 
 use super::{expansion, squash};
 use crate::expand::dump;
+use proc_macro2::TokenStream;
 use quote::quote;
 
 /// EXPANSION.md example 1: the reverse sweep of straight-line code keeps nothing beyond the
@@ -311,4 +312,37 @@ fn a_mean_fuses_its_loop() {
     assert!(vjp.contains("rules::square_vjp(&e,&"), "{vjp}");
     assert!(!vjp.contains("mul_vjp_1(&e"), "{vjp}");
     assert!(out.contains("rules::square_jvp(&e,&e_dot)"), "{out}");
+}
+
+/// The adjoint of a distance loop inside a `min` runs only for the distance that won: it is
+/// skipped when its result's adjoint is zero; a loop whose adjoint pops a tape never is.
+#[test]
+fn loops_whose_result_adjoints_are_zero_are_skipped() {
+    let nearest = |inner: TokenStream| {
+        expansion(
+            quote!(wrt(c)),
+            quote! {
+                fn f(c: &[f64], p: &[f64], d: usize) -> f64 {
+                    let mut total = 0.0;
+                    for i in 0..p.len() {
+                        let mut best = f64::INFINITY;
+                        for j in 0..c.len() {
+                            let mut dist = 0.0;
+                            #inner
+                            if dist < best { best = dist; }
+                        }
+                        total += best;
+                    }
+                    total
+                }
+            },
+        )
+    };
+    let ranged = nearest(quote!(for _ in 0..d {
+        dist += (c[j] - p[i]).powi(2);
+    }));
+    assert!(ranged.contains("if!(::autodiff::__private::is_zero(&"), "{ranged}");
+    let popped =
+        nearest(quote!(let mut m = 0; while m < d { dist += (c[j] - p[i]).powi(2); m += 1; }));
+    assert!(!popped.contains("is_zero"), "{popped}");
 }

@@ -9,6 +9,7 @@ use crate::ir::{
     Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
     read_within, reads,
 };
+use crate::kind::Kind;
 use crate::syntax::observes;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -103,7 +104,11 @@ impl Reverse<'_, '_> {
                 let views = self.view_decls(lp);
                 if taped.is_empty() {
                     self.plan.set_loop(lp.id, Strategy::Backwards, None);
-                    quote!(#views for #pat in (#iter).rev() { #recompute #iteration })
+                    let adjoint = quote!(for #pat in (#iter).rev() { #recompute #iteration });
+                    match self.zero_skip(lp, &carries) {
+                        Some(nonzero) => quote!(#views if #nonzero { #adjoint }),
+                        None => quote!(#views #adjoint),
+                    }
                 } else {
                     let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
                     self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped));
@@ -140,6 +145,35 @@ impl Reverse<'_, '_> {
         out.extend(code);
         out.extend(self.loop_epilogue(lp, &carries));
         out
+    }
+
+    /// The condition under which the adjoint of `lp` (walked backwards, no tape) can change
+    /// anything: one of the adjoints of its float results is not zero. Everything its adjoint
+    /// adds is linear in those when it writes no active buffer, so when they are all zero
+    /// (the distances to every centroid but the nearest one, in a `min` over a loop) the
+    /// adjoint is skipped. `None` when that does not hold, or when a loop inside keeps a tape
+    /// (its adjoint must pop what its forward sweep pushed).
+    pub(super) fn zero_skip(&self, lp: &Loop, carries: &[Option<Ident>]) -> Option<TokenStream> {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let ks: Vec<&Ident> = carries.iter().flatten().collect();
+        let floats = lp
+            .carried
+            .iter()
+            .zip(carries)
+            .all(|(c, k)| k.is_none() || cx.f.var(c.out).kind == Kind::Float);
+        if ks.is_empty() || !floats || self.writes_active_buffer(&lp.body) {
+            return None;
+        }
+        let mut inner = Vec::new();
+        nested_loops(&lp.body, &mut inner);
+        let untaped = inner.iter().all(|id| {
+            self.plan
+                .loops
+                .get(id)
+                .is_some_and(|l| l.tape.is_none() && l.strategy != Strategy::Marked)
+        });
+        untaped.then(|| quote!(!(#(#rt::is_zero(&#ks))&&*)))
     }
 
     /// The views taken before a loop's adjoint (of sequences and adjoint buffers), with the
@@ -318,5 +352,19 @@ pub(super) fn costly(node: &Node) -> bool {
         },
         Node::Branch(br) => br.arms.iter().any(|a| a.body.nodes.iter().any(costly)),
         _ => false,
+    }
+}
+
+/// The ids of the loops inside `b`, at any depth.
+fn nested_loops(b: &Block, out: &mut Vec<usize>) {
+    for node in &b.nodes {
+        match node {
+            Node::Loop(lp) => {
+                out.push(lp.id);
+                nested_loops(&lp.body, out);
+            }
+            Node::Branch(br) => br.arms.iter().for_each(|a| nested_loops(&a.body, out)),
+            Node::Op(_) | Node::Opaque { .. } | Node::Store(_) => {}
+        }
     }
 }
