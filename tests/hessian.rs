@@ -679,3 +679,61 @@ fn methods_of_impl_blocks_have_hessians() {
         }
     }
 }
+
+/// A model (one struct of parameters) with second derivatives: a small regression whose
+/// fields are differentiated twice, one of them skipped (a constant it reads).
+#[derive(Clone, Differentiable)]
+struct Quadratic {
+    a: f64,
+    w: Vec<f64>,
+    #[autodiff(skip)]
+    scale: f64,
+}
+
+#[differentiable(hessian, wrt(m))]
+fn fit(m: &Quadratic, xs: &[f64], ys: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for i in 0..xs.len() {
+        let pred = m.a * xs[i] * xs[i] + m.w[0] * xs[i] + m.w[1] * m.scale;
+        let a = m.a;
+        loss += (pred - ys[i]).powi(2) + 0.1 * a.powi(4);
+    }
+    loss
+}
+
+#[test]
+fn a_model_has_a_hessian_over_its_fields_in_order() {
+    let m = Quadratic { a: 0.7, w: vec![-0.3, 1.2], scale: 2.0 };
+    let (xs, ys) = ([0.5, -1.0, 2.0], [1.0, 0.5, 3.0]);
+    let (value, g, h) = fit_hessian(&m, &xs, &ys);
+    assert_eq!(value, fit(&m, &xs, &ys));
+    assert_eq!(h.shape(), (3, 3), "a, w[0], w[1]: the skipped scale is not a parameter");
+    // closed form: r_i = a x² + w0 x + w1 s − y; ∂r = (x², x, s); H = 2 Σ ∂r ∂rᵀ + 1.2·n·a² e_a e_aᵀ
+    let mut exact = [[0.0; 3]; 3];
+    let mut grad = [0.0; 3];
+    for (x, y) in xs.iter().zip(ys) {
+        let d = [x * x, *x, m.scale];
+        let r = m.a * x * x + m.w[0] * x + m.w[1] * m.scale - y;
+        for i in 0..3 {
+            grad[i] += 2.0 * r * d[i];
+            for j in 0..3 {
+                exact[i][j] += 2.0 * d[i] * d[j];
+            }
+        }
+        grad[0] += 0.4 * m.a.powi(3);
+        exact[0][0] += 1.2 * m.a * m.a;
+    }
+    assert!((g.a - grad[0]).abs() < 1e-12 && (g.w[0] - grad[1]).abs() < 1e-12);
+    assert!((g.w[1] - grad[2]).abs() < 1e-12, "{:?}", g.w);
+    assert_eq!(g.scale, m.scale, "a skipped field's gradient keeps its data");
+    for i in 0..3 {
+        for j in 0..3 {
+            assert!(
+                (h[(i, j)] - exact[i][j]).abs() < 1e-10,
+                "H[{i}][{j}] = {} vs {}",
+                h[(i, j)],
+                exact[i][j]
+            );
+        }
+    }
+}

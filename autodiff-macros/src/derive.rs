@@ -173,11 +173,14 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
             }
         }
     };
+    let flat_impl = flat(&input.generics, name, &fields, &rt);
     quote! {
         #[allow(dead_code, non_snake_case)]
         impl #impl_generics #name #ty_generics #where_clause {
             #(#skips)*
         }
+
+        #flat_impl
 
         impl #impl_generics #rt::Differentiable for #name #ty_generics #differentiable_where {
             fn zero_like(&self) -> Self {
@@ -200,6 +203,58 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
         }
 
         #update_impl
+    }
+}
+
+/// `Flat<E>` (second order: a model's entries in a Hessian's rows): the fields not skipped,
+/// in declaration order, each flattened by its own `Flat`. Implemented whenever every such
+/// field's type is `Flat<E>` (not for tensors).
+fn flat(
+    generics: &syn::Generics,
+    name: &syn::Ident,
+    fields: &[Field],
+    rt: &TokenStream,
+) -> TokenStream {
+    let mut with_e = generics.clone();
+    with_e.params.push(syn::parse_quote!(__E));
+    let (impl_generics, _, _) = with_e.split_for_impl();
+    let (_, ty_generics, where_clause) = generics.split_for_impl();
+    let mut predicates: Vec<TokenStream> =
+        where_clause.map(|w| w.predicates.iter().map(|p| quote!(#p)).collect()).unwrap_or_default();
+    let kept: Vec<&Field> = fields.iter().filter(|f| !f.skip).collect();
+    for f in &kept {
+        let ty = &f.ty;
+        predicates.push(quote!(#ty: #rt::Flat<__E>));
+    }
+    let members: Vec<&syn::Member> = kept.iter().map(|f| &f.member).collect();
+    quote! {
+        impl #impl_generics #rt::Flat<__E> for #name #ty_generics where #(#predicates),* {
+            fn flat_len(&self) -> usize {
+                0 #(+ #rt::Flat::<__E>::flat_len(&self.#members))*
+            }
+            fn flat_get(&self, i: usize) -> __E {
+                let mut i = i;
+                #(
+                    let n = #rt::Flat::<__E>::flat_len(&self.#members);
+                    if i < n {
+                        return #rt::Flat::<__E>::flat_get(&self.#members, i);
+                    }
+                    i -= n;
+                )*
+                ::core::panic!("entry {} of a model with fewer entries", i)
+            }
+            fn flat_set(&mut self, i: usize, v: __E) {
+                let mut i = i;
+                #(
+                    let n = #rt::Flat::<__E>::flat_len(&self.#members);
+                    if i < n {
+                        return #rt::Flat::<__E>::flat_set(&mut self.#members, i, v);
+                    }
+                    i -= n;
+                )*
+                let _ = v;
+            }
+        }
     }
 }
 

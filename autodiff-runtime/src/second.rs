@@ -26,6 +26,11 @@ pub fn like<T: Real>(_x: &T, v: f64) -> T {
 /// v.flat_set(1, 9.0);
 /// assert_eq!(v[0][1], 9.0);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be flattened into the rows of a Hessian of `{E}`",
+    label = "not a parameter `f_hessian` can flatten",
+    note = "`f_hessian` takes floats, arrays, slices, `Vec`s, nalgebra values and `#[derive(Differentiable)]` structs of those (not tensors); `f_hvp` needs none of this"
+)]
 pub trait Flat<E> {
     /// How many entries.
     fn flat_len(&self) -> usize;

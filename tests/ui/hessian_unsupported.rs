@@ -27,4 +27,16 @@ fn layer(x: &Tensor) -> Tensor {
     x.relu().sum()
 }
 
+#[derive(Clone, Differentiable)]
+struct Weights {
+    w: Vec<f64>,
+}
+
+// A model's field borrowed whole as a slice.
+#[differentiable(hessian, wrt(m))]
+fn weighted(m: &Weights, x: &[f64]) -> f64 {
+    let w: &[f64] = &m.w;
+    w[0] * x[0] + w[1] * x[1]
+}
+
 fn main() {}

@@ -186,6 +186,11 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> #recv.#m(#(#rest),*))
             }
             Form::Path(p) => quote_spanned!(op.span=> #p(#(#a),*)),
+            // The field of a model's tangent: zero for a skipped field (second order).
+            Form::Tangent(..) if matches!(op.prim, crate::ir::Prim::Field) => {
+                let (rt, place, skipped) = (&self.rt, self.place(op, &a[0]), self.skipped(op));
+                quote_spanned!(op.span=> if #skipped { #rt::zero_like(&#place) } else { #rt::Clone::clone(&#place) })
+            }
             // `g_jvp(args.., tangents..)`, a tuple of the value and its tangent
             Form::Tangent(..) => {
                 let (callee, args) = self.companion(op, "jvp");
@@ -240,7 +245,7 @@ impl Ctx<'_> {
     /// The place a field read `op` reads in `whole`, the model or its tangent or adjoint:
     /// `whole.a.b`, or `whole.a.b[i]`.
     pub fn place(&self, op: &Op, whole: &TokenStream) -> TokenStream {
-        let Form::Field(path) = &op.form else {
+        let Some(path) = op.form.field_path() else {
             return quote!(compile_error!("internal error: a field read without a path"));
         };
         let indices = op.args.iter().skip(1).map(|i| self.operand(i));
@@ -251,7 +256,7 @@ impl Ctx<'_> {
     /// `m.__autodiff_skips_a() || m.a.__autodiff_skips_b()` (methods `#[derive(Differentiable)]`
     /// writes, constant for the optimiser). Such a field has no tangent and takes no adjoint.
     pub fn skipped(&self, op: &Op) -> TokenStream {
-        let Form::Field(path) = &op.form else { return quote!(false) };
+        let Some(path) = op.form.field_path() else { return quote!(false) };
         if path.is_empty() {
             return quote!(false);
         }

@@ -118,8 +118,22 @@ pub enum Form {
     Field(Vec<syn::Member>),
     /// The tangent of a call, for second order (see `crate::second`): `g_jvp(args.., tangents..)`
     /// of the call written as the inner form with its first `usize` operands, the rest being
-    /// their tangents; its adjoint calls `g_vjp` and `g_hvp`.
+    /// their tangents; its adjoint calls `g_vjp` and `g_hvp`. Of a `Form::Field` (with a
+    /// `Prim::Field`, operand 0 being the model's tangent): the field of the tangent, zero
+    /// when the field is `#[autodiff(skip)]`.
     Tangent(Box<Form>, usize),
+}
+
+impl Form {
+    /// The path of a field read (`Form::Field`), or of the read of a field's tangent (a
+    /// `Form::Tangent` of one, second order).
+    pub fn field_path(&self) -> Option<&[syn::Member]> {
+        match self {
+            Form::Field(path) => Some(path),
+            Form::Tangent(inner, _) => inner.field_path(),
+            _ => None,
+        }
+    }
 }
 
 /// What an operation is, for differentiation.

@@ -44,7 +44,7 @@ pub fn tangent(f: &Function, rt: &TokenStream, errors: &mut Errors) -> Option<Ta
         if !info.varied {
             continue;
         }
-        if matches!(info.kind, Kind::Tensor | Kind::Model) {
+        if info.kind == Kind::Tensor {
             errors.error(
                 &info.ident,
                 format!("`hessian` cannot differentiate `{}` twice yet", info.ident),
@@ -298,13 +298,21 @@ impl Tx {
                 }
             }
             Prim::Field => {
-                errors.error(
-                    op.span,
-                    "`hessian` cannot differentiate a model's fields twice yet",
-                    "pass the values as floats, slices or arrays, or leave `hessian` out",
-                );
-                self.problems += 1;
-                return;
+                if kind == Kind::Seq(Seq::Slice) {
+                    errors.error(
+                        op.span,
+                        "`hessian` cannot differentiate a model's field borrowed as a slice yet",
+                        "read its elements where they are used (`m.w[i]`), or leave `hessian` out",
+                    );
+                    self.problems += 1;
+                    return;
+                }
+                nodes.push(Node::Op(op.clone()));
+                let Some(model) = self.tangent(&op.args[0]) else { return };
+                let mut args = op.args.clone();
+                args[0] = model;
+                let form = Form::Tangent(Box::new(op.form.clone()), 0);
+                self.push(nodes, op.prim, form, args, kind, op.span)
             }
             Prim::Index | Prim::Slice | Prim::Element => {
                 nodes.push(Node::Op(op.clone()));
