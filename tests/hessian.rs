@@ -695,8 +695,7 @@ fn fit(m: &Quadratic, xs: &[f64], ys: &[f64]) -> f64 {
     let mut loss = 0.0;
     for i in 0..xs.len() {
         let pred = m.a * xs[i] * xs[i] + m.w[0] * xs[i] + m.w[1] * m.scale;
-        let a = m.a;
-        loss += (pred - ys[i]).powi(2) + 0.1 * a.powi(4);
+        loss += (pred - ys[i]).powi(2) + 0.1 * m.a.powi(4);
     }
     loss
 }

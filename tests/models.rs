@@ -528,3 +528,29 @@ fn sequence_fields_of_a_model_are_iterated() {
     let series: f64 = p.coeffs.iter().enumerate().map(|(k, c)| c * x.powi(k as i32)).sum();
     assert!((g.scale - series).abs() < 1e-14);
 }
+
+/// A physicist's model of floats, calling float methods on its fields directly.
+#[derive(Clone, Debug, Differentiable)]
+struct Pendulum {
+    length: f64,
+    angle: f64,
+}
+
+#[differentiable(wrt(p))]
+fn bob_height(p: &Pendulum, g: f64) -> f64 {
+    -p.length * p.angle.cos() + 0.5 * g * p.length.powi(2) + p.angle.sin().abs().sqrt()
+}
+
+#[test]
+fn float_methods_on_a_models_fields() {
+    let (p, g) = (Pendulum { length: 1.3, angle: 0.4 }, 9.81);
+    let (value, grad) = bob_height_grad(&p, g);
+    let (l, a) = (p.length, p.angle);
+    assert!((value - (-l * a.cos() + 0.5 * g * l * l + a.sin().sqrt())).abs() < 1e-12);
+    // ∂/∂l = −cos a + g l; ∂/∂a = l sin a + cos a / (2 √sin a)
+    assert!((grad.length - (-a.cos() + g * l)).abs() < 1e-12, "{grad:?}");
+    assert!((grad.angle - (l * a.sin() + a.cos() / (2.0 * a.sin().sqrt()))).abs() < 1e-12);
+    let direction = Pendulum { length: 0.2, angle: -0.5 };
+    let (_, d) = bob_height_jvp(&p, g, &direction);
+    assert!((d - (0.2 * grad.length - 0.5 * grad.angle)).abs() < 1e-12);
+}

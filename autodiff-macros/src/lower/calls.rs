@@ -58,7 +58,7 @@ impl<'s> Lowerer<'_> {
         }
         let operands = 1 + mc.args.len();
         let receiver_kind = match self.model_field(&mc.receiver) {
-            Some(_) => field_receiver_kind(&name, operands),
+            Some(_) => field_receiver_kind(&name, operands, self.scalar_function),
             None => self.infer_kind(&mc.receiver),
         };
         // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.

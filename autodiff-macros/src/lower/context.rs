@@ -32,6 +32,8 @@ pub fn lower_noting(
         index_cache: HashMap::new(),
         depth: 0,
         any_active: desc.params.iter().any(|p| p.active),
+        scalar_function: desc.ret_kind == Kind::Float
+            && desc.params.iter().all(|p| p.kind != Kind::Tensor),
         element_writes: crate::syntax::element_writes(body),
         pushed: HashSet::new(),
         mut_self: desc
@@ -126,6 +128,9 @@ pub struct Lowerer<'e> {
     pub depth: usize,
     /// Whether the function has an active parameter.
     pub any_active: bool,
+    /// Whether it has a float result and no tensor parameter: a model's field it calls a
+    /// method on is a float when floats have that method.
+    pub scalar_function: bool,
     /// The names written element by element somewhere in the body (`b[i] = ..`, `b[i] += ..`,
     /// `b.push(..)`): a `let mut` `Vec` of one of these names is a buffer.
     pub element_writes: HashSet<String>,

@@ -78,7 +78,7 @@ impl Lowerer<'_> {
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = match self.model_field(&mc.receiver) {
-                    Some(_) => field_receiver_kind(&name, 1 + mc.args.len()),
+                    Some(_) => field_receiver_kind(&name, 1 + mc.args.len(), self.scalar_function),
                     None => self.infer_kind(&mc.receiver),
                 };
                 if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
@@ -155,11 +155,13 @@ pub(super) const TENSOR_FLOAT_METHODS: &[&str] =
     &["tanh", "exp", "ln", "sin", "cos", "sqrt", "powi", "powf", "abs"];
 
 /// The kind of a model's field used as the receiver of `.name()`: a float when only floats have
-/// the method (`m.a.max(x)`, `m.b.recip()`), else a tensor (a tensor cannot be read by value, so
-/// a receiver is the likelier tensor).
-pub(super) fn field_receiver_kind(name: &str, operands: usize) -> Kind {
-    let float_only = rules::method(name, operands).is_some()
+/// the method (`m.a.max(x)`, `m.b.recip()`), or when floats have it and the function is one of
+/// floats (`scalar_function`: a float result, no tensor parameter; `m.a.powi(4)`), else a
+/// tensor (a tensor cannot be read by value, so a receiver is the likelier tensor).
+pub(super) fn field_receiver_kind(name: &str, operands: usize, scalar_function: bool) -> Kind {
+    let float = rules::method(name, operands).is_some();
+    let float_only = float
         && rules::tensor_method(name, operands).is_none()
         && !TENSOR_FLOAT_METHODS.contains(&name);
-    if float_only { Kind::Float } else { Kind::Tensor }
+    if float_only || (float && scalar_function) { Kind::Float } else { Kind::Tensor }
 }
