@@ -13,6 +13,7 @@ mod black_scholes;
 mod bouncing_ball;
 mod cholesky_logdet;
 mod chunks_product_destructure;
+mod closure_shadowing;
 mod continue_labeled_break;
 mod conv1d_relu;
 mod dtw;

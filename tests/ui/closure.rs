@@ -12,12 +12,14 @@ fn passed(x: f64) -> f64 {
     integrate(|t| t * x, 0.0, 1.0)
 }
 
-// A name the closure reads is bound again before its call: inlining would read the new one.
+// A name the closure reads is assigned before its call: inlining would read the new value.
+// (Bound again by a `let`, it is renamed after the closure instead: that compiles.)
 #[differentiable]
-fn shadowed(x: f64) -> f64 {
-    let scale = |t: f64| t * x;
-    let x = 3.0;
-    scale(x)
+fn assigned(x: f64) -> f64 {
+    let mut y = x;
+    let scale = move |t: f64| t * y;
+    y = 3.0;
+    scale(y)
 }
 
 // Kept as a value.

@@ -32,6 +32,9 @@ impl VisitMut for Blocks {
         visit_mut::visit_block_mut(self, block);
         let mut i = 0;
         while i < block.stmts.len() {
+            if let Some((_, closure)) = closure_binding(&block.stmts[i]) {
+                rename_shadowing(&closure, &mut block.stmts[i + 1..]);
+            }
             if let Some((name, closure)) = closure_binding(&block.stmts[i])
                 && inlinable(&name, &closure, &block.stmts[i + 1..])
             {
@@ -86,6 +89,89 @@ fn inlinable(name: &str, closure: &syn::ExprClosure, rest: &[Stmt]) -> bool {
         }
         free.iter().all(|n| !bound.contains(n) && !changed.contains(n))
     })
+}
+
+/// `let gain = gain * gain;` after a closure that reads `gain`: the closure keeps the value it
+/// captured, so the new binding is renamed (`gain__shadow1`) with every later use of it, and the
+/// closure can be inlined. Only a plain `let` of the block itself, and only when no later
+/// statement binds the name again or names it inside a macro (where no rewrite reaches).
+///
+/// ```text
+/// let f = |u: f64| gain * u;   let gain = gain * gain;   f(x) + gain
+///     => let f = |u: f64| gain * u;   let gain__shadow1 = gain * gain;   f(x) + gain__shadow1
+/// ```
+fn rename_shadowing(closure: &syn::ExprClosure, rest: &mut [Stmt]) {
+    let free = free_names(closure);
+    for k in 0..rest.len() {
+        let Stmt::Local(local) = &rest[k] else { continue };
+        let Pat::Ident(pi) = strip_type(&local.pat) else { continue };
+        let name = pi.ident.to_string();
+        if !free.contains(&name) || pi.by_ref.is_some() || pi.subpat.is_some() {
+            continue;
+        }
+        let ident = pi.ident.clone();
+        let later = &rest[k + 1..];
+        let rebound = later.iter().any(|s| {
+            let mut exprs = Exprs(Vec::new());
+            exprs.visit_stmt(s);
+            let in_let =
+                matches!(s, Stmt::Local(l) if crate::syntax::pattern_names(&l.pat).contains(&name));
+            in_let || exprs.0.iter().any(|e| bound_names(e).contains(&name))
+        });
+        let in_macro = later.iter().any(|s| {
+            let mut m = Macros(&ident, false);
+            m.visit_stmt(s);
+            m.1
+        });
+        if rebound || in_macro {
+            continue;
+        }
+        let fresh = syn::Ident::new(&format!("{name}__shadow{k}"), ident.span());
+        if let Stmt::Local(local) = &mut rest[k]
+            && let Pat::Ident(pi) = strip_type_mut(&mut local.pat)
+        {
+            pi.ident = fresh.clone();
+        }
+        let mut rename = Rename { from: name, to: fresh };
+        rest[k + 1..].iter_mut().for_each(|s| rename.visit_stmt_mut(s));
+    }
+}
+
+fn strip_type(p: &Pat) -> &Pat {
+    match p {
+        Pat::Type(t) => &t.pat,
+        p => p,
+    }
+}
+
+fn strip_type_mut(p: &mut Pat) -> &mut Pat {
+    match p {
+        Pat::Type(t) => &mut t.pat,
+        p => p,
+    }
+}
+
+/// Whether a macro's tokens name an identifier.
+struct Macros<'i>(&'i syn::Ident, bool);
+
+impl<'a> Visit<'a> for Macros<'_> {
+    fn visit_macro(&mut self, m: &'a syn::Macro) {
+        self.1 |= crate::syntax::mentions_ident(m.tokens.clone(), self.0);
+    }
+}
+
+/// Replaces the name `from` by `to` where an expression reads it.
+struct Rename {
+    from: String,
+    to: syn::Ident,
+}
+
+impl VisitMut for Rename {
+    fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
+        if p.qself.is_none() && p.path.is_ident(&self.from) {
+            p.path = self.to.clone().into();
+        }
+    }
 }
 
 /// The top-level expressions of a statement (a `let`'s value, an expression statement).

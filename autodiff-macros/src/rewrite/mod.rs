@@ -1,7 +1,8 @@
 //! Stage 2, rewrite: the function body -> the same body in the forms lowering knows, syntax
 //! into syntax. Each pass documents its input and output shapes:
 //!
-//! 1. `closures`: local closures called in the body -> their bodies inlined at the calls;
+//! 1. `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
+//!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
 //!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `tables`:
@@ -16,6 +17,7 @@
 pub mod buffer_types;
 mod closures;
 mod components;
+mod deferred;
 mod desugar;
 mod loop_labels;
 mod loop_returns;
@@ -36,6 +38,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Type(_, t) => Some(&**t),
         syn::ReturnType::Default => None,
     };
+    deferred::rewrite(&mut body);
     closures::rewrite(&mut body);
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);

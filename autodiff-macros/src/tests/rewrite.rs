@@ -155,3 +155,39 @@ fn a_nested_tuple_pattern_is_split_level_by_level() {
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_let_assigned_at_the_end_of_every_arm_takes_the_if_as_its_value() {
+    let got = rewritten(quote! {
+        fn f(x: f64) -> f64 {
+            let y;
+            if x > 0.0 { y = x.sin(); } else if x < -1.0 { let t = x * 2.0; y = t; } else { y = 0.5; }
+            y * x
+        }
+    });
+    let expected = squash(
+        "{ let y = if x > 0.0 { x.sin() } else if x < -1.0 { let t = x * 2.0; t } else { 0.5 }; y * x }",
+    );
+    assert_eq!(got, expected);
+    // without an `else`, or read before it is assigned: left for lowering to report
+    let kept = rewritten(quote! {
+        fn f(x: f64) -> f64 { let y; if x > 0.0 { y = x; } y }
+    });
+    assert!(kept.contains("lety;"), "{kept}");
+}
+
+#[test]
+fn a_name_a_closure_captured_and_then_shadowed_is_renamed_after_it() {
+    let got = rewritten(quote! {
+        fn f(gain: f64, x: f64) -> f64 {
+            let response = |u: f64| gain * u;
+            let gain = gain * gain;
+            response(x) + gain
+        }
+    });
+    let expected = squash(
+        "{ let gain__shadow0 = gain * gain;
+           ({ let __autodiff_arg0 = x; let u: f64 = __autodiff_arg0; gain * u }) + gain__shadow0 }",
+    );
+    assert_eq!(got, expected);
+}
