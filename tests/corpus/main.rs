@@ -10,6 +10,7 @@ mod helpers;
 
 mod alias_helper;
 mod black_scholes;
+mod bond_curve_closure;
 mod bouncing_ball;
 mod cholesky_logdet;
 mod chunks_product_destructure;

@@ -32,7 +32,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 c,
                 "this closure cannot be inlined where it is called",
-                "call it only by name (`scale(2.0)`, not passed on or stored), with no `return` or `?` in its body, before any name it reads is bound again or assigned: then each call is replaced by its body",
+                "call it only by name (`scale(2.0)`, not passed on or stored), with no `?` in its body and `return` only as a guard (`if t < lo { return lo; }` at the top of its body), before any name it reads is assigned: then each call is replaced by its body",
             );
             return;
         }

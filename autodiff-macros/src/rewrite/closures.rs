@@ -34,6 +34,14 @@ impl VisitMut for Blocks {
         while i < block.stmts.len() {
             if let Some((_, closure)) = closure_binding(&block.stmts[i]) {
                 rename_shadowing(&closure, &mut block.stmts[i + 1..]);
+                if has_own_exit(&closure.body)
+                    && let Some(body) = guards_to_arms(&closure.body)
+                    && let Stmt::Local(local) = &mut block.stmts[i]
+                    && let Some(init) = &mut local.init
+                    && let Expr::Closure(c) = &mut *init.expr
+                {
+                    *c.body = body;
+                }
             }
             if let Some((name, closure)) = closure_binding(&block.stmts[i])
                 && inlinable(&name, &closure, &block.stmts[i + 1..])
@@ -89,6 +97,52 @@ fn inlinable(name: &str, closure: &syn::ExprClosure, rest: &[Stmt]) -> bool {
         }
         free.iter().all(|n| !bound.contains(n) && !changed.contains(n))
     })
+}
+
+/// A closure body whose `return`s are guards (`if t <= lo { return a; }` at the top of its
+/// block, or a last `return b;`) -> the same as one `if`/`else` chain, which can be inlined.
+/// `None` if a `return` is anywhere else.
+///
+/// ```text
+/// { if t <= lo { return a; } let w = ..; w * b }  =>  { if t <= lo { a } else { let w = ..; w * b } }
+/// ```
+fn guards_to_arms(body: &Expr) -> Option<Expr> {
+    let Expr::Block(b) = body else { return None };
+    let block = arms_of(&b.block.stmts)?;
+    let out = Expr::Block(syn::ExprBlock { attrs: b.attrs.clone(), label: None, block });
+    (!has_own_exit(&out)).then_some(out)
+}
+
+/// The statements as a block whose guards became arms.
+fn arms_of(stmts: &[Stmt]) -> Option<syn::Block> {
+    let mut out: Vec<Stmt> = Vec::new();
+    for (k, stmt) in stmts.iter().enumerate() {
+        match stmt {
+            Stmt::Expr(Expr::Return(r), _) if k + 1 == stmts.len() => {
+                let value = r.expr.as_deref().cloned()?;
+                out.push(Stmt::Expr(value, None));
+                return Some(parse_quote!({ #(#out)* }));
+            }
+            Stmt::Expr(Expr::If(guard), _) if guard.else_branch.is_none() => {
+                let Some((Stmt::Expr(Expr::Return(r), _), before)) =
+                    guard.then_branch.stmts.split_last()
+                else {
+                    out.push(stmt.clone());
+                    continue;
+                };
+                let value = r.expr.as_deref().cloned()?;
+                let cond = &guard.cond;
+                let rest = arms_of(&stmts[k + 1..])?;
+                out.push(Stmt::Expr(
+                    parse_quote!(if #cond { #(#before)* #value } else #rest),
+                    None,
+                ));
+                return Some(parse_quote!({ #(#out)* }));
+            }
+            s => out.push(s.clone()),
+        }
+    }
+    Some(parse_quote!({ #(#out)* }))
 }
 
 /// `let gain = gain * gain;` after a closure that reads `gain`: the closure keeps the value it

@@ -191,3 +191,23 @@ fn a_name_a_closure_captured_and_then_shadowed_is_renamed_after_it() {
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_closure_with_guard_returns_is_inlined_as_an_if_chain() {
+    let got = rewritten(quote! {
+        fn f(x: f64, lo: f64) -> f64 {
+            let clamp = |t: f64| -> f64 {
+                if t <= lo { return lo; }
+                let s = t * 2.0;
+                if s > 10.0 { return 10.0; }
+                s
+            };
+            clamp(x)
+        }
+    });
+    let expected = squash(
+        "{ { let __autodiff_arg0 = x; let t: f64 = __autodiff_arg0;
+             { if t <= lo { lo } else { let s = t * 2.0; if s > 10.0 { 10.0 } else { s } } } } }",
+    );
+    assert_eq!(got, expected);
+}
