@@ -43,6 +43,7 @@ mod mlp_mse;
 mod newton_cbrt;
 mod pearson;
 mod poly_const_table;
+mod portfolio_fnmut;
 mod projectile;
 mod recursive_match;
 mod rk4_oscillator;

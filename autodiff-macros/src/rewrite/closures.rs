@@ -337,7 +337,17 @@ impl VisitMut for Calls {
             }
         });
         let args = c.args.iter();
+        // A body that assigns (`|v| total += v`) is a statement: the call's value is `()`.
+        let assigns = match &*self.closure.body {
+            Expr::Assign(_) => true,
+            Expr::Binary(b) => crate::syntax::is_compound(&b.op),
+            _ => false,
+        };
         let body = crate::syntax::parenthesized_if_ambiguous((*self.closure.body).clone());
-        *e = parse_quote!({ #(let #temps = #args;)* #(#params)* #body });
+        *e = if assigns {
+            parse_quote!({ #(let #temps = #args;)* #(#params)* #body; })
+        } else {
+            parse_quote!({ #(let #temps = #args;)* #(#params)* #body })
+        };
     }
 }

@@ -211,3 +211,30 @@ fn a_closure_with_guard_returns_is_inlined_as_an_if_chain() {
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_closure_that_adds_into_a_local_is_inlined_as_a_statement() {
+    let got = rewritten(quote! {
+        fn f(x: f64) -> f64 {
+            let mut total = 0.0;
+            let mut add = |v: f64| total += v;
+            add(x * x);
+            total
+        }
+    });
+    let expected = squash(
+        "{ let mut total = 0.0; { let __autodiff_arg0 = x * x; let v: f64 = __autodiff_arg0; total += v; }; total }",
+    );
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_let_typed_as_a_float_types_its_sum_over_a_constant_table() {
+    let got = rewritten(quote! {
+        fn f(w: &[f64]) -> f64 {
+            let r: f64 = w.iter().zip(RATES.iter()).map(|(a, b)| a * b).sum();
+            r
+        }
+    });
+    assert!(got.contains("RATES[") && !got.contains(".sum"), "{got}");
+}

@@ -196,6 +196,17 @@ impl VisitMut for Desugar {
     /// is bound (for [`FloatNames`]) after its value.
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         let names = self.floats.of_let_names(l);
+        // `let r: f64 = ...sum();` is `...sum::<f64>()`: a reduction typed as floats.
+        if let (Pat::Type(pt), Some(init)) = (&l.pat, &mut l.init)
+            && crate::kind::Kind::of_type(&pt.ty) == crate::kind::Kind::Float
+            && let Expr::MethodCall(m) = &mut *init.expr
+            && (m.method == "sum" || m.method == "product")
+            && m.turbofish.is_none()
+            && m.args.is_empty()
+        {
+            let ty = &pt.ty;
+            m.turbofish = Some(syn::parse_quote!(::<#ty>));
+        }
         match (&l.pat, &mut l.init) {
             (Pat::Type(pt), Some(init)) if matches!(&*init.expr, Expr::MethodCall(m) if m.method == "collect" && m.turbofish.is_none()) =>
             {
