@@ -9,6 +9,7 @@
 mod helpers;
 
 mod alias_helper;
+mod bezier_nested_array;
 mod black_scholes;
 mod bond_curve_closure;
 mod bouncing_ball;

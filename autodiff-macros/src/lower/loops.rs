@@ -187,7 +187,11 @@ impl<'s> Lowerer<'_> {
                 .map(|((n, init), (forced, forced_kind))| {
                     let kind = forced_kind.unwrap_or_else(|| self.kind(init));
                     let varied = self.varied(init) || *forced;
-                    self.new_var(n, kind, varied)
+                    let phi = self.new_var(n, kind, varied);
+                    if let Some(from) = init.var() {
+                        self.inherit_array_type(from, phi);
+                    }
+                    phi
                 })
                 .collect();
             self.env.push();
@@ -250,6 +254,7 @@ impl<'s> Lowerer<'_> {
                 let info = &self.vars[phi.0];
                 let (kind, varied) = (info.kind, info.varied);
                 let out = self.new_var(n, kind, varied);
+                self.inherit_array_type(*phi, out);
                 self.env.assign(n, out);
                 items.push(Carried { init, phi: *phi, out });
             }

@@ -317,6 +317,7 @@ impl<'s> Lowerer<'_> {
             kind,
         );
         if let Operand::Var(v) = array {
+            self.inherit_array_type(binding.var, v);
             self.rename_var(v, &name);
             self.vars[v.0].varied |= self.vars[binding.var.0].varied;
             self.env.assign(&name, v);

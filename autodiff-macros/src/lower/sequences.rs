@@ -88,6 +88,14 @@ impl<'s> Lowerer<'_> {
         self.element_kind(seq) == Kind::Algebra
     }
 
+    /// Gives `to`, a new value of the array `from` (its next value in a loop, after a write),
+    /// `from`'s array type: reading its rows then knows they are arrays (`[[f64; 2]; 4]`).
+    pub(super) fn inherit_array_type(&mut self, from: Var, to: Var) {
+        if let Some(ty @ syn::Type::Array(_)) = &self.vars[from.0].ty {
+            self.vars[to.0].ty = Some(ty.clone());
+        }
+    }
+
     /// The kind of a sequence's elements, by its declared type: points (`&[Vector3<f64>]`),
     /// rows (`&[[f64; 3]]`, `Vec<Vec<f64>>`), and otherwise floats.
     pub(super) fn element_kind(&self, seq: Var) -> Kind {

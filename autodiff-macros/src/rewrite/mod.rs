@@ -5,7 +5,8 @@
 //!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
-//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `tables`:
+//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `nested_writes`: `a[i][j] = e`
+//!    of a local array of arrays -> a write of the row; `tables`:
 //!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
@@ -23,6 +24,7 @@ mod loop_labels;
 mod loop_returns;
 mod matches;
 mod methods;
+mod nested_writes;
 mod patterns;
 mod tables;
 
@@ -44,6 +46,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
     components::rewrite(&mut body, &kinds);
+    nested_writes::rewrite(&mut body, &kinds);
     tables::rewrite(&mut body, &desc.rt);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);

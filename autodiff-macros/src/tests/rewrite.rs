@@ -238,3 +238,20 @@ fn a_let_typed_as_a_float_types_its_sum_over_a_constant_table() {
     });
     assert!(got.contains("RATES[") && !got.contains(".sum"), "{got}");
 }
+
+#[test]
+fn an_element_of_a_row_of_a_local_array_of_arrays_is_written_through_its_row() {
+    let got = rewritten(quote! {
+        fn f(ctrl: [[f64; 2]; 4], t: f64) -> f64 {
+            let mut pts = ctrl;
+            pts[1][0] += t;
+            pts[1][0]
+        }
+    });
+    let expected = squash(
+        "{ let mut pts = ctrl;
+           { let mut __autodiff_row = pts[1]; __autodiff_row[0] += t; pts[1] = __autodiff_row; }
+           pts[1][0] }",
+    );
+    assert_eq!(got, expected);
+}
