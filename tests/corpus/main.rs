@@ -34,6 +34,7 @@ mod kalman_scalar;
 mod kepler_loop;
 mod layernorm_vec;
 mod lennard_jones;
+mod local_struct_state;
 mod logistic_regression;
 mod matrix3_det;
 mod max_by_lse;

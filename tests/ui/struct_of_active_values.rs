@@ -5,10 +5,16 @@ struct Particle {
     v: f64,
 }
 
+fn energy(p: &Particle) -> f64 {
+    p.x * p.x + p.v * p.v
+}
+
+// Used only through its fields (`p.x + p.v`), a local struct differentiates; passed on whole,
+// it cannot.
 #[differentiable]
 fn fall(x0: f64, v0: f64) -> f64 {
     let p = Particle { x: x0, v: v0 };
-    p.x + p.v
+    energy(&p) + p.x
 }
 
 fn main() {}

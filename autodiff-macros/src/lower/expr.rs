@@ -165,7 +165,7 @@ impl<'s> Lowerer<'_> {
             Expr::Struct(s) => self.fail(
                 s,
                 "a struct holding values that depend on an active parameter cannot be differentiated yet",
-                "keep its fields in local variables (`let mut x = ..; let mut v = ..;`), or return them as a tuple; a struct of parameters is a model: `#[derive(Differentiable)]` and `wrt(model)`",
+                "use the struct only through its fields (`p.x`, `p.v += ..`) in the block that makes it, which then become locals of their own; it cannot be passed on whole, returned or have methods called; a struct of parameters is a model: `#[derive(Differentiable)]` and `wrt(model)`",
             ),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.fail(
                 e,

@@ -1,7 +1,8 @@
 //! Stage 2, rewrite: the function body -> the same body in the forms lowering knows, syntax
 //! into syntax. Each pass documents its input and output shapes:
 //!
-//! 1. `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
+//! 1. `struct_fields`: a local struct literal used only through its fields -> a local per
+//!    field; `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
 //!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
@@ -26,6 +27,7 @@ mod matches;
 mod methods;
 mod nested_writes;
 mod patterns;
+mod struct_fields;
 mod tables;
 
 use crate::kind::Kind;
@@ -41,6 +43,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Default => None,
     };
     deferred::rewrite(&mut body);
+    struct_fields::rewrite(&mut body);
     closures::rewrite(&mut body);
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);

@@ -255,3 +255,22 @@ fn an_element_of_a_row_of_a_local_array_of_arrays_is_written_through_its_row() {
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn a_local_struct_used_through_its_fields_becomes_a_local_per_field() {
+    let got = rewritten(quote! {
+        fn f(x0: f64, v0: f64) -> f64 {
+            let mut p = Particle { x: x0, v: v0 };
+            p.v += -p.x * 0.1;
+            p.x + p.v.abs()
+        }
+    });
+    let expected =
+        squash("{ let mut p__x = x0; let mut p__v = v0; p__v += -p__x * 0.1; p__x + p__v.abs() }");
+    assert_eq!(got, expected);
+    // passed on whole: left as written
+    let kept = rewritten(quote! {
+        fn f(x0: f64) -> f64 { let p = P { x: x0 }; g(&p) }
+    });
+    assert!(kept.contains("P{x:x0}"), "{kept}");
+}
