@@ -590,3 +590,34 @@ fn mut_parameters_left_out_are_the_functions_own() {
     assert_eq!(value, shifted([1.5, 9.0], 0.5));
     assert!((gs - (2.0 * 2.0 * 0.5 + 4.0)).abs() < 1e-15);
 }
+
+/// Local structs used through their fields, as game and physics code keeps state: a nested
+/// literal (`Body { pos: Vec2 { .. }, .. }`) and one made anew in each step of a loop.
+struct Vec2 {
+    x: f64,
+    y: f64,
+}
+
+struct Body {
+    pos: Vec2,
+    speed: f64,
+}
+
+#[differentiable]
+fn thrown(angle: f64, speed: f64) -> f64 {
+    let mut b = Body { pos: Vec2 { x: 0.0, y: 1.0 }, speed };
+    let dt = 0.05;
+    let mut vy = b.speed * angle.sin();
+    for _ in 0..20 {
+        let step = Vec2 { x: b.speed * angle.cos() * dt, y: vy * dt };
+        b.pos.x += step.x;
+        b.pos.y += step.y;
+        vy -= 9.81 * dt;
+    }
+    b.pos.x * b.pos.y
+}
+
+#[test]
+fn local_structs_used_through_their_fields() {
+    check2("thrown", thrown, thrown_vjp, thrown_jvp, &[(0.7, 5.0), (1.1, 3.5)]);
+}
