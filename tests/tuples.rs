@@ -246,3 +246,19 @@ fn a_tuple_result_holding_an_array_is_seeded_by_an_array() {
     assert!((g[0] - (0.2 - 9.0 / 125.0)).abs() < 1e-15, "{g:?}");
     assert!((g[1] - (1.0 - 12.0 / 125.0)).abs() < 1e-15, "{g:?}");
 }
+
+/// A `Vec` parameter returned inside the tuple (its tangent is a slice, returned as a `Vec`).
+#[differentiable]
+fn area_and_sides(sides: Vec<f64>) -> (f64, Vec<f64>) {
+    (sides[0] * sides[1], sides)
+}
+
+#[test]
+fn a_vec_parameter_returned_in_a_tuple() {
+    let ((a, s), (da, ds)) = area_and_sides_jvp(vec![2.0, 3.0], &[1.0, -1.0]);
+    assert_eq!((a, s), (6.0, vec![2.0, 3.0]));
+    assert_eq!((da, ds), (3.0 - 2.0, vec![1.0, -1.0]));
+    let mut bar = [0.0; 2];
+    area_and_sides_vjp(vec![2.0, 3.0], (1.0, &[0.5, 0.25][..]), &mut bar);
+    assert_eq!(bar, [3.0 + 0.5, 2.0 + 0.25]);
+}

@@ -34,12 +34,12 @@ fn copies_and_extends(x: &[f64]) -> f64 {
     b[0] + d[0]
 }
 
-// Untyped, and the active parameters have no one float type to give it.
+// Untyped, and what it receives is not a float (an untyped buffer of floats differentiates).
 #[differentiable]
-fn active_value_into_untyped_buffer(x: &[f64], y: f32) -> f64 {
+fn active_value_into_untyped_buffer(x: &[f64]) -> f64 {
     let mut b = Vec::new();
-    b.push(x[0] * 2.0);
-    b[0] + y as f64
+    b.push(nalgebra::Vector2::new(x[0], x[1]));
+    b[0].x
 }
 
 #[differentiable]

@@ -19,6 +19,15 @@ pub fn body(cx: &Ctx<'_>) -> TokenStream {
     let result = cx.operand(cx.f.result());
     // The result's tangent is returned by value, whatever its kind.
     let tangent = match cx.f.result() {
+        // (a `Vec` parameter returned: its tangent is a slice)
+        Operand::Var(v)
+            if cx.f.var(*v).varied
+                && cx.f.var(*v).param.is_some()
+                && cx.f.var(*v).kind == Kind::Seq(Seq::Vec) =>
+        {
+            let d = cx.dot(*v);
+            quote!(#d.to_vec())
+        }
         Operand::Var(v) if cx.f.var(*v).varied => {
             let d = cx.dot(*v);
             quote!(#d)
@@ -118,6 +127,11 @@ fn owned_tangent(cx: &Ctx<'_>, o: &Operand) -> TokenStream {
         {
             let d = cx.dot(*v);
             quote!(#rt::Clone::clone(&#d))
+        }
+        // a `Vec` parameter's tangent is a slice (`(y, x)` of `x: Vec<f64>`)
+        Operand::Var(v) if cx.f.var(*v).kind == Kind::Seq(Seq::Vec) => {
+            let d = cx.dot(*v);
+            quote!(#d.to_vec())
         }
         o => tangent(cx, o),
     }

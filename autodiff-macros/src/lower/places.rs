@@ -354,7 +354,7 @@ impl<'s> Lowerer<'_> {
         self.errors.error(
             at,
             format!("`{name}` holds values that depend on an active parameter, but its element type is not known to be a float"),
-            format!("give it a float type: `let mut {name}: Vec<f64> = ..`"),
+            format!("give it its type: `let mut {name}: Vec<f64> = ..` (`Vec<Vector3<f64>>` for points)"),
         );
         true
     }

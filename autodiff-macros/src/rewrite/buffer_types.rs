@@ -39,12 +39,15 @@ pub fn is_empty_vec(init: &Expr) -> bool {
     }
 }
 
-/// The one float type of `desc`'s active parameters (`f64` of `x: &[f64]`, `T` of `x: T`),
-/// if they agree on one.
+/// The one float type of `desc`'s active parameters (`f64` of `x: &[f64]`, `T` of `x: T`)
+/// and of its result when that is a float, if they agree on one (a function of `f32`s
+/// returning `f64` may push either: no guess is made).
 pub fn float_type(desc: &FnDesc) -> Option<syn::Type> {
     let mut found: Option<syn::Type> = None;
-    for p in desc.params.iter().filter(|p| p.active) {
-        let Some(t) = float_of(&p.ty, p.kind) else { continue };
+    let result = (desc.ret_kind == Kind::Float).then(|| (desc.ret.clone(), Kind::Float));
+    let params = desc.params.iter().filter(|p| p.active).map(|p| (p.ty.clone(), p.kind));
+    for (ty, kind) in params.chain(result) {
+        let Some(t) = float_of(&ty, kind) else { continue };
         match &found {
             Some(f) if quote::quote!(#f).to_string() != quote::quote!(#t).to_string() => {
                 return None;

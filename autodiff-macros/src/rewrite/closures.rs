@@ -21,11 +21,14 @@ use syn::{Expr, Pat, Stmt, parse_quote};
 
 /// Inlines the local closures of `block` and of the blocks inside it.
 pub fn rewrite(block: &mut syn::Block) {
-    Blocks.visit_block_mut(block);
+    Blocks { renamed: 0 }.visit_block_mut(block);
 }
 
 /// Visits every block, innermost first, inlining the closures its statements bind.
-struct Blocks;
+/// (`renamed`: how many bindings were renamed, so each new name is unique in the function.)
+struct Blocks {
+    renamed: usize,
+}
 
 impl VisitMut for Blocks {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -33,7 +36,7 @@ impl VisitMut for Blocks {
         let mut i = 0;
         while i < block.stmts.len() {
             if let Some((_, closure)) = closure_binding(&block.stmts[i]) {
-                rename_shadowing(&closure, &mut block.stmts[i + 1..]);
+                rename_shadowing(&closure, &mut block.stmts[i + 1..], &mut self.renamed);
                 if has_own_exit(&closure.body)
                     && let Some(body) = guards_to_arms(&closure.body)
                     && let Stmt::Local(local) = &mut block.stmts[i]
@@ -43,17 +46,26 @@ impl VisitMut for Blocks {
                     *c.body = body;
                 }
             }
-            if let Some((name, closure)) = closure_binding(&block.stmts[i])
-                && inlinable(&name, &closure, &block.stmts[i + 1..])
-            {
-                let mut calls = Calls { name, closure };
-                block.stmts[i + 1..].iter_mut().for_each(|s| calls.visit_stmt_mut(s));
-                block.stmts.remove(i);
-                continue;
+            if let Some((name, closure)) = closure_binding(&block.stmts[i]) {
+                // The closure's scope ends where a later `let` binds its name again.
+                let end = block.stmts[i + 1..]
+                    .iter()
+                    .position(|s| {
+                        matches!(s, Stmt::Local(l) if crate::syntax::pattern_names(&l.pat).contains(&name))
+                    })
+                    .map_or(block.stmts.len(), |k| i + 1 + k);
+                if inlinable(&name, &closure, &block.stmts[i + 1..end]) {
+                    let mut calls = Calls { name, closure };
+                    block.stmts[i + 1..end].iter_mut().for_each(|s| calls.visit_stmt_mut(s));
+                    block.stmts.remove(i);
+                    continue;
+                }
             }
             i += 1;
         }
     }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `let name = |params| body;` (also `move`): the name and the closure.
@@ -154,7 +166,7 @@ fn arms_of(stmts: &[Stmt]) -> Option<syn::Block> {
 /// let f = |u: f64| gain * u;   let gain = gain * gain;   f(x) + gain
 ///     => let f = |u: f64| gain * u;   let gain__shadow1 = gain * gain;   f(x) + gain__shadow1
 /// ```
-fn rename_shadowing(closure: &syn::ExprClosure, rest: &mut [Stmt]) {
+fn rename_shadowing(closure: &syn::ExprClosure, rest: &mut [Stmt], renamed: &mut usize) {
     let free = free_names(closure);
     for k in 0..rest.len() {
         let Stmt::Local(local) = &rest[k] else { continue };
@@ -180,7 +192,8 @@ fn rename_shadowing(closure: &syn::ExprClosure, rest: &mut [Stmt]) {
         if rebound || in_macro {
             continue;
         }
-        let fresh = syn::Ident::new(&format!("{name}__shadow{k}"), ident.span());
+        *renamed += 1;
+        let fresh = syn::Ident::new(&format!("{name}__shadow{renamed}"), ident.span());
         if let Stmt::Local(local) = &mut rest[k]
             && let Pat::Ident(pi) = strip_type_mut(&mut local.pat)
         {
@@ -221,6 +234,9 @@ struct Rename {
 }
 
 impl VisitMut for Rename {
+    // (a nested `fn` has names of its own)
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
     fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
         if p.qself.is_none() && p.path.is_ident(&self.from) {
             p.path = self.to.clone().into();
@@ -338,12 +354,26 @@ impl VisitMut for Calls {
         });
         let args = c.args.iter();
         // A body that assigns (`|v| total += v`) is a statement: the call's value is `()`.
-        let assigns = match &*self.closure.body {
+        let assignment = |e: &Expr| match e {
             Expr::Assign(_) => true,
             Expr::Binary(b) => crate::syntax::is_compound(&b.op),
             _ => false,
         };
-        let body = crate::syntax::parenthesized_if_ambiguous((*self.closure.body).clone());
+        // (`|v| total += v`, `|v| { total += v }`)
+        let assigns = match &*self.closure.body {
+            Expr::Block(b) => {
+                matches!(b.block.stmts.last(), Some(Stmt::Expr(e, None)) if assignment(e))
+            }
+            e => assignment(e),
+        };
+        let mut body = (*self.closure.body).clone();
+        if let Expr::Block(b) = &mut body
+            && let Some(Stmt::Expr(_, semi @ None)) = b.block.stmts.last_mut()
+            && assigns
+        {
+            *semi = Some(Default::default());
+        }
+        let body = crate::syntax::parenthesized_if_ambiguous(body);
         *e = if assigns {
             parse_quote!({ #(let #temps = #args;)* #(#params)* #body; })
         } else {

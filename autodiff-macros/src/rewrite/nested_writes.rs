@@ -7,8 +7,9 @@
 //! ```
 //!
 //! A name is rewritten only when every `let` (and parameter) that binds it holds an array of
-//! arrays, by its type, a copy of such a parameter, or an array expression of arrays: a
-//! `Vec<Vec<f64>>` (whose rows cannot be copied out) is left alone.
+//! arrays, by its type or as a copy of such a parameter (`let mut a = [[0.0; 2]; 3];` needs
+//! its type, `[[f64; 2]; 3]`, for lowering to read its rows): a `Vec<Vec<f64>>` (whose rows
+//! cannot be copied out) is left alone.
 
 use std::collections::HashMap;
 use syn::visit::Visit;
@@ -46,11 +47,6 @@ impl Lets {
         match e {
             Expr::Path(p) => {
                 p.path.get_ident().is_some_and(|i| self.0.get(&i.to_string()) == Some(&true))
-            }
-            Expr::Repeat(r) => matches!(&*r.expr, Expr::Repeat(_) | Expr::Array(_)),
-            Expr::Array(a) => {
-                !a.elems.is_empty()
-                    && a.elems.iter().all(|e| matches!(e, Expr::Array(_) | Expr::Repeat(_)))
             }
             Expr::Paren(p) => self.holds_nested(&p.expr),
             _ => false,

@@ -18,10 +18,17 @@ use syn::{Expr, Member, Pat, Stmt, parse_quote};
 
 /// Splits the local structs of `block` and of the blocks inside it.
 pub fn rewrite(block: &mut syn::Block) {
-    Blocks.visit_block_mut(block);
+    let mut names = Idents(std::collections::HashSet::new());
+    names.visit_block(block);
+    Blocks { taken: names.0, next: 0 }.visit_block_mut(block);
 }
 
-struct Blocks;
+/// (`taken`: every identifier the source wrote, which a field's local must not be; `next`: the
+/// count of temporaries made.)
+struct Blocks {
+    taken: std::collections::HashSet<String>,
+    next: usize,
+}
 
 impl VisitMut for Blocks {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
@@ -30,25 +37,57 @@ impl VisitMut for Blocks {
         while i < block.stmts.len() {
             if let Some((name, mutable, fields)) = struct_let(&block.stmts[i])
                 && only_fields(&name, &fields, &block.stmts[i + 1..])
-            {
-                let locals: Vec<Stmt> = fields
+                && fields
                     .iter()
-                    .map(|(field, value)| {
-                        let local = local_name(&name, field);
-                        if mutable {
-                            parse_quote!(let mut #local = #value;)
-                        } else {
-                            parse_quote!(let #local = #value;)
-                        }
-                    })
-                    .collect();
+                    .all(|(f, _)| !self.taken.contains(&local_name(&name, f).to_string()))
+            {
+                // The values first, into temporaries, then the locals: a value may read a
+                // field of an outer struct of the same name (`let p = P { x: p.x + p.v, .. }`),
+                // which becomes a local of the same name as this one's.
+                // (only values that name the struct: a nested literal stays one, to be split)
+                let mut stmts: Vec<Stmt> = Vec::new();
+                let mut temps: Vec<Expr> = Vec::new();
+                for (_, value) in &fields {
+                    let mut names = Idents(std::collections::HashSet::new());
+                    names.visit_expr(value);
+                    if names.0.contains(&name.to_string()) {
+                        self.next += 1;
+                        let t =
+                            syn::Ident::new(&format!("__autodiff_field{}", self.next), name.span());
+                        stmts.push(parse_quote!(let #t = #value;));
+                        temps.push(parse_quote!(#t));
+                    } else {
+                        temps.push(value.clone());
+                    }
+                }
+                for ((field, _), t) in fields.iter().zip(&temps) {
+                    // (not added to `taken`: a struct of the same name in an inner block gets
+                    // locals of the same names, which shadow these as its name shadowed)
+                    let local = local_name(&name, field);
+                    stmts.push(if mutable {
+                        parse_quote!(let mut #local = #t;)
+                    } else {
+                        parse_quote!(let #local = #t;)
+                    });
+                }
                 let mut rename = Fields { name: name.clone() };
                 block.stmts[i + 1..].iter_mut().for_each(|s| rename.visit_stmt_mut(s));
-                block.stmts.splice(i..=i, locals);
+                block.stmts.splice(i..=i, stmts);
                 continue; // (a field's own struct literal is split next)
             }
             i += 1;
         }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Every identifier in some code.
+struct Idents(std::collections::HashSet<String>);
+
+impl<'a> Visit<'a> for Idents {
+    fn visit_ident(&mut self, i: &'a syn::Ident) {
+        self.0.insert(i.to_string());
     }
 }
 
@@ -123,6 +162,9 @@ struct Fields {
 }
 
 impl VisitMut for Fields {
+    // (a nested `fn` has names of its own)
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Expr::Field(f) = e
             && matches!(&*f.base, Expr::Path(p) if p.path.is_ident(&self.name))

@@ -186,8 +186,8 @@ fn a_name_a_closure_captured_and_then_shadowed_is_renamed_after_it() {
         }
     });
     let expected = squash(
-        "{ let gain__shadow0 = gain * gain;
-           ({ let __autodiff_arg0 = x; let u: f64 = __autodiff_arg0; gain * u }) + gain__shadow0 }",
+        "{ let gain__shadow1 = gain * gain;
+           ({ let __autodiff_arg0 = x; let u: f64 = __autodiff_arg0; gain * u }) + gain__shadow1 }",
     );
     assert_eq!(got, expected);
 }
