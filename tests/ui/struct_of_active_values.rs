@@ -17,4 +17,13 @@ fn fall(x0: f64, v0: f64) -> f64 {
     energy(&p) + p.x
 }
 
+struct Pair(f64, f64);
+
+// A tuple struct of active values.
+#[differentiable]
+fn paired(a: f64, b: f64) -> f64 {
+    let p = Pair(a, b);
+    p.0 * p.1
+}
+
 fn main() {}

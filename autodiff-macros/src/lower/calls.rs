@@ -231,6 +231,17 @@ impl<'s> Lowerer<'_> {
                 problems::CALL_A_NAMED_FUNCTION,
             );
         }
+        // `Pair(a, b)`, `Some(x)`: a tuple struct or an enum variant (names start upper-case)
+        // holding active values (its `_vjp` would be looked up: rustc's error).
+        if last.starts_with(|c: char| c.is_ascii_uppercase())
+            && call.args.iter().any(|a| rename(a, &self.env, &self.vars).mentions_varied)
+        {
+            return self.fail(
+                call,
+                format!("`{}(..)` holding values that depend on an active parameter cannot be differentiated yet", segs.join("::")),
+                "keep the values in locals of their own (or a tuple `(a, b)`); a struct used only through its named fields (`let p = P { x, v }; p.x`) differentiates",
+            );
+        }
         let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();
         if !args.iter().any(|a| self.varied(a)) {
             // Only inactive arguments (`Vec::with_capacity(x.len())`): a constant.
