@@ -698,3 +698,27 @@ fn review_findings_differentiate_correctly() {
     let (_, (gg0, gx)) = shadowed_twice_grad(0.7, -0.4);
     assert!((gg0 - (-0.4 + -0.4 + 3.0)).abs() < 1e-12 && (gx - (0.7 + 1.7)).abs() < 1e-12);
 }
+
+/// A local struct whose fields are also read in assertions and prints.
+#[differentiable]
+fn checked_particle(x0: f64, v0: f64) -> f64 {
+    let mut p = State { x: x0, v: v0 };
+    for _ in 0..10 {
+        p.v -= 0.1 * p.x;
+        p.x += 0.1 * p.v;
+        debug_assert!(p.x.is_finite(), "x = {}", p.x);
+    }
+    assert!(p.v.abs() < 1e6);
+    p.x * p.v
+}
+
+#[test]
+fn local_struct_fields_read_in_macros() {
+    check2(
+        "checked_particle",
+        checked_particle,
+        checked_particle_vjp,
+        checked_particle_jvp,
+        &[(0.7, -0.4)],
+    );
+}

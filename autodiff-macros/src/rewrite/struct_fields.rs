@@ -147,7 +147,24 @@ fn only_fields(name: &syn::Ident, fields: &[(syn::Ident, Expr)], rest: &[Stmt]) 
             self.ok &= p.ident != *self.name; // bound again
         }
         fn visit_macro(&mut self, m: &'v syn::Macro) {
-            self.ok &= !crate::syntax::mentions_ident(m.tokens.clone(), self.name);
+            // `assert!(p.x > 0.0)`, `println!("{}", p.v)`: arguments that are expressions are
+            // checked as code; a format string naming the struct (`"{p:?}"`) uses it whole.
+            match macro_arguments(m) {
+                Some(args) => {
+                    let (whole, formatted) =
+                        (format!("{{{}}}", self.name), format!("{{{}:", self.name));
+                    for a in &args {
+                        if let Expr::Lit(l) = a
+                            && let syn::Lit::Str(text) = &l.lit
+                        {
+                            let text = text.value();
+                            self.ok &= !text.contains(&whole) && !text.contains(&formatted);
+                        }
+                        self.visit_expr(a);
+                    }
+                }
+                None => self.ok &= !crate::syntax::mentions_ident(m.tokens.clone(), self.name),
+            }
         }
         fn visit_item(&mut self, _: &'v syn::Item) {}
     }
@@ -165,6 +182,16 @@ impl VisitMut for Fields {
     // (a nested `fn` has names of its own)
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if !crate::syntax::mentions_ident(m.tokens.clone(), &self.name) {
+            return;
+        }
+        if let Some(mut args) = macro_arguments(m) {
+            args.iter_mut().for_each(|a| self.visit_expr_mut(a));
+            m.tokens = quote::quote!(#(#args),*);
+        }
+    }
+
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Expr::Field(f) = e
             && matches!(&*f.base, Expr::Path(p) if p.path.is_ident(&self.name))
@@ -176,4 +203,12 @@ impl VisitMut for Fields {
         }
         visit_mut::visit_expr_mut(self, e);
     }
+}
+
+/// A macro's arguments when they are expressions separated by commas (`assert!`,
+/// `assert_eq!`, `println!`, ..).
+fn macro_arguments(m: &syn::Macro) -> Option<Vec<Expr>> {
+    use syn::parse::Parser as _;
+    let parser = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
+    parser.parse2(m.tokens.clone()).ok().map(|p| p.into_iter().collect())
 }

@@ -274,3 +274,23 @@ fn a_local_struct_used_through_its_fields_becomes_a_local_per_field() {
     });
     assert!(kept.contains("P{x:x0}"), "{kept}");
 }
+
+#[test]
+fn a_split_structs_fields_read_in_a_macro_are_renamed_there_too() {
+    let got = rewritten(quote! {
+        fn f(x0: f64) -> f64 {
+            let p = P { x: x0 };
+            assert!(p.x > 0.0, "x = {}", p.x);
+            p.x
+        }
+    });
+    assert!(
+        got.contains("assert!(p__x>0.0,\\\"x = {}\\\",p__x)") || got.contains("p__x>0.0"),
+        "{got}"
+    );
+    // a format string naming the struct uses it whole: left as written
+    let kept = rewritten(quote! {
+        fn f(x0: f64) -> f64 { let p = P { x: x0 }; println!("{p:?}"); p.x }
+    });
+    assert!(kept.contains("P{x:x0}"), "{kept}");
+}
