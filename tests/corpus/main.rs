@@ -45,6 +45,7 @@ mod mlp_mse;
 mod newton_cbrt;
 mod pearson;
 mod poly_const_table;
+mod polygon_tuple_helper;
 mod portfolio_fnmut;
 mod projectile;
 mod recursive_match;

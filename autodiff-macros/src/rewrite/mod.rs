@@ -2,7 +2,7 @@
 //! into syntax. Each pass documents its input and output shapes:
 //!
 //! 1. `struct_fields`: a local struct literal used only through its fields -> a local per
-//!    field; `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
+//!    field; `tuple_vecs`: a `Vec` of tuples collected and read by index -> a `Vec` per element; `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
 //!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
@@ -29,6 +29,7 @@ mod nested_writes;
 mod patterns;
 mod struct_fields;
 mod tables;
+mod tuple_vecs;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -44,6 +45,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     };
     deferred::rewrite(&mut body);
     struct_fields::rewrite(&mut body);
+    tuple_vecs::rewrite(&mut body);
     closures::rewrite(&mut body);
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);

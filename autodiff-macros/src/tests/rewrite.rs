@@ -294,3 +294,20 @@ fn a_split_structs_fields_read_in_a_macro_are_renamed_there_too() {
     });
     assert!(kept.contains("P{x:x0}"), "{kept}");
 }
+
+#[test]
+fn a_vec_of_tuples_read_by_index_becomes_a_vec_per_element() {
+    let got = rewritten(quote! {
+        fn f(r: &[f64]) -> f64 {
+            let pts: Vec<(f64, f64)> = r.iter().map(|&v| (v.cos(), v.sin())).collect();
+            let (x, y) = pts[1];
+            x * y + pts.len() as f64
+        }
+    });
+    assert!(got.contains("letmutpts__0:Vec<f64>=Vec::new();"), "{got}");
+    assert!(
+        got.contains("pts__0.push(__autodiff_tuple.0);pts__1.push(__autodiff_tuple.1);"),
+        "{got}"
+    );
+    assert!(!got.contains("pts[") && !got.contains("pts.len"), "{got}");
+}
