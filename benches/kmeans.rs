@@ -5,33 +5,14 @@
 //! `f_hvp` (the Hessian's diagonal in one product with a tangent of ones) against the primal
 //! and against a hand-written gradient that assigns each point to its centroid.
 
+#[path = "common/kmeans.rs"]
+mod kmeans;
 #[path = "common/ratios.rs"]
 mod ratios;
 
-use autodiff::prelude::*;
 use criterion::Criterion;
+use kmeans::{cost, cost_hvp, cost_vjp};
 use std::hint::black_box;
-
-/// The objective as written by hand.
-#[differentiable(hessian, wrt(centroids))]
-fn cost(centroids: &[f64], points: &[f64], k: usize, d: usize) -> f64 {
-    let mut total = 0.0;
-    for p in points.chunks_exact(d) {
-        let mut best = f64::INFINITY;
-        for j in 0..k {
-            let mut dist = 0.0;
-            for l in 0..d {
-                let diff = centroids[j * d + l] - p[l];
-                dist += diff * diff;
-            }
-            if dist < best {
-                best = dist;
-            }
-        }
-        total += best;
-    }
-    total
-}
 
 /// The gradient by hand: find each point's nearest centroid, add `2 (c - p)` to it.
 fn hand_gradient(centroids: &[f64], points: &[f64], k: usize, d: usize, grad: &mut [f64]) -> f64 {

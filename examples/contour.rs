@@ -11,6 +11,8 @@
 //! `target/plots`).
 
 use autodiff::prelude::*;
+use plotters::chart::MeshStyle;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::{HashMap, VecDeque};
@@ -178,6 +180,42 @@ fn tinted(style: TextStyle<'static>, colour: RGBColor) -> TextStyle<'static> {
     TextStyle { color: colour.to_backend_color(), ..style }
 }
 
+/// A chart of the pictures: SVG, `f64` on both axes.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The axes' style every chart shares: their names, label fonts, a faint grid; the caller
+/// adds its own labels and draws.
+fn axes<'a, 'b, 'c>(
+    chart: &'c mut Chart<'a, 'b>,
+    x: &'c str,
+    y: &'c str,
+    font_size: u32,
+) -> MeshStyle<'a, 'c, RangedCoordf64, RangedCoordf64, SVGBackend<'b>> {
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x)
+        .y_desc(y)
+        .axis_desc_style(font(font_size + 3))
+        .label_style(font(font_size))
+        .bold_line_style(BLACK.mix(0.08))
+        .light_line_style(TRANSPARENT);
+    mesh
+}
+
+/// The legend every chart shares, at `position`.
+fn legend<'a>(
+    chart: &mut Chart<'a, 'a>,
+    position: SeriesLabelPosition,
+) -> Result<(), Box<dyn Error>> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(font(15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.5))
+        .draw()?;
+    Ok(())
+}
+
 /// Contours of the bowl at these levels; their square roots are evenly spaced.
 const LEVELS: [f64; 9] = [1.0, 4.0, 9.0, 16.0, 25.0, 36.0, 49.0, 64.0, 81.0];
 
@@ -200,16 +238,11 @@ fn draw_bowl(file: &Path, path: &[(f64, f64)], lr: f64) -> Result<(), Box<dyn Er
         .x_label_area_size(label_bottom)
         .y_label_area_size(label_left)
         .build_cartesian_2d(-6.0..4.0, -6.0..4.0)?;
-    chart
-        .configure_mesh()
-        .x_desc("x0")
-        .y_desc("x1")
+    axes(&mut chart, "x0", "x1", 17)
         .axis_desc_style(font(20))
         .label_style(font(15))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(TRANSPARENT)
         .draw()?;
 
     // Contour lines, from dark blue (low) to light teal (high), each labelled with its level
@@ -265,13 +298,7 @@ fn draw_bowl(file: &Path, path: &[(f64, f64)], lr: f64) -> Result<(), Box<dyn Er
         .label(format!("end ({:.1e}, {:.1e}); the minimum is f = 0 at (0, 0)", end.0, end.1))
         .legend(|(x, y)| Cross::new((x, y), 6, BLACK.stroke_width(2)));
 
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.5))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present()?;
     Ok(())
 }
@@ -324,16 +351,7 @@ fn draw_wiggle(file: &Path, paths: &[Vec<(f64, f64)>]) -> Result<(), Box<dyn Err
         .x_label_area_size(45)
         .y_label_area_size(60)
         .build_cartesian_2d(-2.0..2.0, -0.8..5.4)?;
-    chart
-        .configure_mesh()
-        .x_desc("θ")
-        .y_desc("objective")
-        .axis_desc_style(font(17))
-        .label_style(font(14))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(TRANSPARENT)
-        .y_labels(6)
-        .draw()?;
+    axes(&mut chart, "θ", "objective", 14).y_labels(6).draw()?;
     let curve = |(a, b): (f64, f64)| {
         (0..=1000).map(move |i| a + (b - a) * f64::from(i) / 1000.0).map(|t| (t, wiggle(t)))
     };
@@ -361,16 +379,7 @@ fn draw_wiggle(file: &Path, paths: &[Vec<(f64, f64)>]) -> Result<(), Box<dyn Err
         .x_label_area_size(45)
         .y_label_area_size(60)
         .build_cartesian_2d(zx.0..zx.1, zy.0..zy.1)?;
-    chart
-        .configure_mesh()
-        .x_desc("θ")
-        .y_desc("objective")
-        .axis_desc_style(font(17))
-        .label_style(font(14))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(TRANSPARENT)
-        .y_label_formatter(&value_label)
-        .draw()?;
+    axes(&mut chart, "θ", "objective", 14).y_label_formatter(&value_label).draw()?;
     chart
         .draw_series(LineSeries::new(curve(zx), BLACK.stroke_width(1)))?
         .label("objective")
@@ -394,13 +403,7 @@ fn draw_wiggle(file: &Path, paths: &[Vec<(f64, f64)>]) -> Result<(), Box<dyn Err
             (-6, 14),
             anchored(15, HPos::Right, VPos::Top),
         )])?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .label_font(font(15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.5))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
 
     // Right: the objective after each step.
     let steps = paths[0].len() - 1;
@@ -411,14 +414,7 @@ fn draw_wiggle(file: &Path, paths: &[Vec<(f64, f64)>]) -> Result<(), Box<dyn Err
         .x_label_area_size(45)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..steps as f64, zy.0..zy.1)?;
-    chart
-        .configure_mesh()
-        .x_desc("step")
-        .y_desc("objective θ·cos(4θ) + 2|θ|")
-        .axis_desc_style(font(17))
-        .label_style(font(14))
-        .bold_line_style(BLACK.mix(0.08))
-        .light_line_style(TRANSPARENT)
+    axes(&mut chart, "step", "objective θ·cos(4θ) + 2|θ|", 14)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_label_formatter(&value_label)
         .draw()?;
@@ -459,13 +455,7 @@ fn draw_wiggle(file: &Path, paths: &[Vec<(f64, f64)>]) -> Result<(), Box<dyn Err
         (steps as f64, LOCAL_MIN.1),
         anchored(15, HPos::Right, VPos::Bottom),
     )])?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.5))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
 
     root.present()?;
     Ok(())

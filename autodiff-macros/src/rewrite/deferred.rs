@@ -7,7 +7,6 @@
 //!     => let y = if c { a } else if d { s += 1.0; b } else { e };
 //! ```
 
-use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt};
 
@@ -87,12 +86,7 @@ fn arm_value(block: &syn::Block, name: &syn::Ident) -> Option<syn::Block> {
     {
         return None;
     }
-    let named = before.iter().any(|s| {
-        let mut m = Mentions { name, found: false };
-        m.visit_stmt(s);
-        m.found
-    });
-    if named {
+    if before.iter().any(|s| mentions(s, name)) {
         return None;
     }
     let mut out = block.clone();
@@ -101,23 +95,7 @@ fn arm_value(block: &syn::Block, name: &syn::Ident) -> Option<syn::Block> {
     Some(out)
 }
 
-fn mentions(e: &Expr, name: &syn::Ident) -> bool {
-    let mut m = Mentions { name, found: false };
-    m.visit_expr(e);
-    m.found
-}
-
-/// Whether code names an identifier (in an expression or a macro's tokens).
-struct Mentions<'n> {
-    name: &'n syn::Ident,
-    found: bool,
-}
-
-impl<'a> Visit<'a> for Mentions<'_> {
-    fn visit_ident(&mut self, i: &'a syn::Ident) {
-        self.found |= i == self.name;
-    }
-    fn visit_macro(&mut self, m: &'a syn::Macro) {
-        self.found |= crate::syntax::mentions_ident(m.tokens.clone(), self.name);
-    }
+/// Whether code names `name` anywhere (macros' tokens included).
+fn mentions(code: &impl quote::ToTokens, name: &syn::Ident) -> bool {
+    crate::syntax::mentions_ident(code.to_token_stream(), name)
 }
