@@ -2,10 +2,14 @@
 //! directional derivative against the primal and a hand-written analytic gradient, in one run.
 //! `cargo bench --bench gmm` prints the ratios (DESIGN.md: gradient at most 1.1x hand-written
 //! and 3x the primal; JAX's jit(grad) runs in 0.41x a scalar-loop hand-written gradient), and
-//! the Hessian-vector product `f_hvp` against `f_vjp` (issue: at most 3x).
+//! the Hessian-vector product `f_hvp` against `f_vjp` (issue: at most 3x). The same objective
+//! written with reused scratch buffers (`common/gmm_natural.rs`, as ADBench's C++ is written)
+//! against a hand-written gradient in the same style.
 
 #[path = "common/gmm.rs"]
 mod gmm;
+#[path = "common/gmm_natural.rs"]
+mod gmm_natural;
 #[path = "common/ratios.rs"]
 mod ratios;
 
@@ -70,6 +74,50 @@ fn main() {
             gmm_objective_jvp(black_box(&alphas), &means, &icf, &x, d, k, gamma, m, &va, &vm, &vq)
         })
     });
+    group.bench_function("natural_primal", |b| {
+        b.iter(|| gmm_natural::gmm_natural(black_box(&alphas), &means, &icf, &x, d, k, gamma, m))
+    });
+    group.bench_function("natural_hand", |b| {
+        b.iter(|| {
+            ga.fill(0.0);
+            gm.fill(0.0);
+            gq.fill(0.0);
+            gmm_natural::gmm_natural_gradient_hand(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+            )
+        })
+    });
+    group.bench_function("natural_vjp", |b| {
+        b.iter(|| {
+            ga.fill(0.0);
+            gm.fill(0.0);
+            gq.fill(0.0);
+            gmm_natural::gmm_natural_vjp(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                1.0,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+            )
+        })
+    });
     let (mut ha, mut hm, mut hq) =
         (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
     group.bench_function("hvp", |b| {
@@ -109,6 +157,9 @@ fn main() {
             ("hand", "primal"),
             ("jvp", "primal"),
             ("hvp", "vjp"),
+            ("natural_vjp", "natural_hand"),
+            ("natural_vjp", "natural_primal"),
+            ("natural_hand", "natural_primal"),
         ],
     );
 }

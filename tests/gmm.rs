@@ -1,9 +1,12 @@
 //! The ADBench Gaussian-mixture objective (benches/common/gmm.rs) differentiated by the macro:
 //! its gradient against central finite differences and against the hand-written analytic
-//! gradient, and forward mode against reverse mode.
+//! gradient, and forward mode against reverse mode; the same objective written with reused
+//! scratch buffers (benches/common/gmm_natural.rs) against the hand-written gradient.
 
 #[path = "../benches/common/gmm.rs"]
 mod gmm;
+#[path = "../benches/common/gmm_natural.rs"]
+mod gmm_natural;
 
 use autodiff::prelude::*;
 use gmm::{gmm_gradient_hand, gmm_input, gmm_objective, gmm_objective_jvp, gmm_objective_vjp};
@@ -87,6 +90,42 @@ fn gmm_hessian_matches_differences_of_its_gradient() {
                 "H[{i},{j}] = {} vs {fd}",
                 h[(i, j)]
             );
+        }
+    }
+}
+
+/// Scratch buffers rewritten for every (point, component) pair, a running index into the
+/// packed triangle, a per-point buffer of log-densities: the gradient is the hand-written one.
+#[test]
+fn gmm_with_scratch_buffers_has_the_hand_written_gradient() {
+    for (d, k, n, gamma, m) in [(3, 4, 7, 1.3, 2), (1, 2, 3, 0.5, 0), (5, 3, 4, 1.0, 1)] {
+        let (alphas, means, icf, x) = gmm_input(d, k, n);
+        let primal = gmm_objective(&alphas, &means, &icf, &x, d, k, gamma, m);
+        let natural = gmm_natural::gmm_natural(&alphas, &means, &icf, &x, d, k, gamma, m);
+        assert!((primal - natural).abs() <= 1e-10 * primal.abs().max(1.0), "{primal} vs {natural}");
+        let (mut ga, mut gm, mut gq) =
+            (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+        let value = gmm_natural::gmm_natural_vjp(
+            &alphas, &means, &icf, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq,
+        );
+        assert_eq!(value.to_bits(), natural.to_bits());
+        let (mut ha, mut hm, mut hq) =
+            (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+        gmm_gradient_hand(&alphas, &means, &icf, &x, d, k, gamma, m, &mut ha, &mut hm, &mut hq);
+        for (ours, hand) in
+            [&ga, &gm, &gq].into_iter().flatten().zip([&ha, &hm, &hq].into_iter().flatten())
+        {
+            assert!((ours - hand).abs() <= 1e-9 * hand.abs().max(1.0), "{ours} vs {hand}");
+        }
+        // the bench's baseline in the same style is the same gradient
+        let (mut na, mut nm, mut nq) =
+            (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+        let value = gmm_natural::gmm_natural_gradient_hand(
+            &alphas, &means, &icf, &x, d, k, gamma, m, &mut na, &mut nm, &mut nq,
+        );
+        assert!((value - natural).abs() <= 1e-10 * natural.abs().max(1.0));
+        for (hand, other) in [ha, hm, hq].iter().flatten().zip([na, nm, nq].iter().flatten()) {
+            assert!((hand - other).abs() <= 1e-9 * hand.abs().max(1.0), "{hand} vs {other}");
         }
     }
 }

@@ -1177,3 +1177,134 @@ fn only_the_nearest_distance_carries_a_gradient() {
         &c,
     );
 }
+
+// Scratch buffers: each iteration fills a buffer before reading it. Reverse mode runs each
+// iteration again before its adjoint instead of taping every read of the buffer. (Index loops
+// on purpose: that is how such code is written.)
+
+#[differentiable(wrt(x, mu))]
+#[allow(clippy::needless_range_loop)]
+fn scratch_distances(x: &[f64], mu: &[f64], d: usize, k: usize) -> f64 {
+    let mut xc = vec![0.0; d];
+    let mut s = 0.0;
+    for c in 0..k {
+        for j in 0..d {
+            xc[j] = x[j] - mu[c * d + j];
+        }
+        let mut q = 0.0;
+        for j in 0..d {
+            q += xc[j] * xc[j];
+        }
+        s = s * 0.5 + q.sqrt();
+    }
+    s
+}
+
+/// A hidden layer filled per sample, and per unit a second scratch buffer inside it: both
+/// loops run each iteration again, the inner one inside the outer one's run.
+#[differentiable(wrt(w))]
+#[allow(clippy::needless_range_loop)]
+fn nested_scratch(w: &[f64], x: &[f64], d: usize, n: usize) -> f64 {
+    let mut h = vec![0.0; d];
+    let mut z = vec![0.0; d];
+    let mut total = 0.0;
+    for t in 0..n {
+        for j in 0..d {
+            h[j] = (w[j] * x[t * d + j]).tanh();
+        }
+        let mut lse = 0.0;
+        for c in 0..d {
+            for j in 0..d {
+                z[j] = h[j] * w[(c + j) % d];
+            }
+            let mut e = 0.0;
+            for j in 0..d {
+                if z[j] > 0.0 {
+                    e += z[j].exp();
+                } else {
+                    e += 1.0 + z[j];
+                }
+            }
+            lse += e.ln();
+        }
+        total = total * 0.9 + lse;
+    }
+    total
+}
+
+/// A packed lower triangle applied in place with a running index, as ADBench's `Qtimesx`:
+/// the loop adding into `qx` replays forwards.
+#[differentiable(wrt(l, x))]
+#[allow(clippy::needless_range_loop, clippy::manual_memcpy)]
+fn packed_triangle(l: &[f64], x: &[f64], d: usize) -> f64 {
+    let mut qx = vec![0.0; d];
+    for j in 0..d {
+        qx[j] = x[j];
+    }
+    let mut idx = 0;
+    for i in 0..d {
+        for j in i + 1..d {
+            qx[j] -= l[idx] * x[i];
+            idx += 1;
+        }
+    }
+    let mut s = 0.0;
+    for j in 0..d {
+        s += qx[j].sin();
+    }
+    s
+}
+
+#[test]
+fn scratch_buffers_filled_in_every_iteration() {
+    let (d, k) = (3, 4);
+    let p: Vec<f64> = (0..d + k * d).map(|i| (i as f64 * 0.77).sin()).collect();
+    let split = |p: &[f64]| (p[..d].to_vec(), p[d..].to_vec());
+    check(
+        "scratch distances",
+        |p| {
+            let (x, mu) = split(p);
+            scratch_distances(&x, &mu, d, k)
+        },
+        |p, s, g| {
+            let (x, mu) = split(p);
+            let (gx, gmu) = g.split_at_mut(d);
+            scratch_distances_vjp(&x, &mu, d, k, s, gx, gmu)
+        },
+        |p, v| {
+            let ((x, mu), (vx, vmu)) = (split(p), split(v));
+            scratch_distances_jvp(&x, &mu, d, k, &vx, &vmu)
+        },
+        &p,
+    );
+    let (d, n) = (4, 3);
+    let x: Vec<f64> = (0..n * d).map(|i| (i as f64 * 0.41).cos()).collect();
+    let w: Vec<f64> = (0..d).map(|i| 0.5 + 0.3 * (i as f64).sin()).collect();
+    check(
+        "nested scratch",
+        |w| nested_scratch(w, &x, d, n),
+        |w, s, g| nested_scratch_vjp(w, &x, d, n, s, g),
+        |w, v| nested_scratch_jvp(w, &x, d, n, v),
+        &w,
+    );
+    let d = 4;
+    let p: Vec<f64> = (0..d * (d - 1) / 2 + d).map(|i| 0.3 * (i as f64 * 1.3).sin()).collect();
+    let split = |p: &[f64]| (p[..d * (d - 1) / 2].to_vec(), p[d * (d - 1) / 2..].to_vec());
+    check(
+        "packed triangle",
+        |p| {
+            let (l, x) = split(p);
+            packed_triangle(&l, &x, d)
+        },
+        |p, s, g| {
+            let (l, x) = split(p);
+            let (gl, gx) = g.split_at_mut(d * (d - 1) / 2);
+            packed_triangle_vjp(&l, &x, d, s, gl, gx)
+        },
+        |p, v| {
+            let ((l, x), (vl, vx)) = (split(p), split(v));
+            packed_triangle_jvp(&l, &x, d, &vl, &vx)
+        },
+        &p,
+    );
+}

@@ -4,6 +4,10 @@
 //! adjoints. Also the definitions and reads of nested code, which reverse mode needs to decide
 //! what to keep and what to recompute.
 
+mod private;
+
+pub use private::iteration_private;
+
 use crate::ir::{Block, BufferEvent, Function, Node, Operand, Prim, Var, buffer_events, reads};
 use quote::ToTokens;
 use std::collections::{HashMap, HashSet};
@@ -82,8 +86,15 @@ fn block(b: &Block, useful: &mut HashSet<Var>) {
 /// so reverse mode may recompute it instead of recording it (a table of `exp(q)` filled once,
 /// then read in a loop).
 pub fn frozen_buffers(f: &Function) -> HashSet<Var> {
+    frozen_in(f, &f.body)
+}
+
+/// The buffers `b` never writes after it first reads them: within one run of `b` (one
+/// iteration of a loop run again by reverse mode), their reads give the same value whenever
+/// they run.
+pub fn frozen_in(f: &Function, b: &Block) -> HashSet<Var> {
     let (mut read, mut thawed) = (HashSet::new(), HashSet::new());
-    buffer_events(f, &f.body, &mut |e| match e {
+    buffer_events(f, b, &mut |e| match e {
         BufferEvent::Read(v) => {
             read.insert(v);
         }

@@ -181,3 +181,81 @@ fn plans_of_loops() {
     });
     assert_eq!(drawn, "loop 0: backwards, tape (s_1, z)\n");
 }
+
+/// A loop whose body fills a scratch buffer before reading it runs each iteration again before
+/// its adjoint (`rerun`): the buffer's reads are recomputed, not taped, and only the carried
+/// value goes on the tape. A loop that only adds into a buffer it does not read, carrying an
+/// index, replays forwards. Reads the analysis cannot prove written in the same iteration (an
+/// element the fill leaves out, a range ending elsewhere, a draw from a generator) keep the
+/// taping strategies.
+#[test]
+fn plans_of_loops_with_scratch_buffers() {
+    let plan = |item| {
+        let dump = ir(item);
+        dump.split("plan:\n").nth(1).unwrap_or_default().to_string()
+    };
+    let scratch = plan(quote! {
+        fn f(x: &[f64], mu: &[f64], d: usize, k: usize) -> f64 {
+            let mut xc = vec![0.0; d];
+            let mut s = 0.0;
+            for c in 0..k {
+                for j in 0..d { xc[j] = x[j] - mu[c * d + j]; }
+                let mut q = 0.0;
+                for j in 0..d { q += xc[j] * xc[j]; }
+                s = s * 0.5 + q.sqrt();
+            }
+            s
+        }
+    });
+    assert_eq!(scratch, "loop 0: backwards\nloop 1: backwards\nloop 2: rerun, tape (s_1)\n");
+    let triangle = plan(quote! {
+        fn f(l: &[f64], x: &[f64], d: usize) -> f64 {
+            let mut qx = vec![0.0; d];
+            let mut idx = 0;
+            for i in 0..d {
+                for j in i + 1..d { qx[j] += l[idx] * x[i]; idx += 1; }
+            }
+            let mut s = 0.0;
+            for j in 0..d { s += qx[j] * qx[j]; }
+            s
+        }
+    });
+    assert_eq!(triangle, "loop 0: replay\nloop 1: backwards, tape (idx_1)\nloop 2: backwards\n");
+    let left_out = plan(quote! {
+        fn f(x: &[f64], d: usize, k: usize) -> f64 {
+            let mut b = vec![0.0; d];
+            let mut s = 0.0;
+            for c in 0..k {
+                for j in 1..d { b[j] = x[j] * c as f64; }
+                for j in 0..d { s += b[j] * b[j]; }
+            }
+            s
+        }
+    });
+    assert!(!left_out.contains("rerun"), "{left_out}");
+    let other_end = plan(quote! {
+        fn f(x: &[f64], d: usize, k: usize) -> f64 {
+            let mut b = vec![0.0; d];
+            let mut s = 0.0;
+            let m = d - 1;
+            for c in 0..k {
+                for j in 0..m { b[j] = x[j] * c as f64; }
+                for j in 0..d { s += b[j] * b[j]; }
+            }
+            s
+        }
+    });
+    assert!(!other_end.contains("rerun"), "{other_end}");
+    let drawn = plan(quote! {
+        fn f(x: &[f64], d: usize, k: usize, rng: &mut Rng) -> f64 {
+            let mut b = vec![0.0; d];
+            let mut s = 0.0;
+            for _ in 0..k {
+                for j in 0..d { b[j] = x[j] * rng.normal(); }
+                for j in 0..d { s += b[j] * b[j]; }
+            }
+            s
+        }
+    });
+    assert!(!drawn.contains("rerun"), "{drawn}");
+}

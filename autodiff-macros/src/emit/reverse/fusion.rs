@@ -4,6 +4,7 @@
 use super::super::context::Ctx;
 use super::Reverse;
 use super::plan::Strategy;
+use super::sweep::Sweep;
 use crate::ir::{Block, Loop, LoopHead, Node, Operand, Prim, Var, definitions, loop_inner, reads};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -144,16 +145,16 @@ impl Reverse<'_, '_> {
 
         // Forward code (what branches hand over is known now).
         let mut before: TokenStream =
-            body.nodes[..li].iter().map(|n| self.forward_node(n, true)).collect();
+            body.nodes[..li].iter().map(|n| self.forward_node(n, Sweep::Record)).collect();
         for (n, _) in tail.iter().zip(&hoisted).filter(|(_, h)| **h) {
-            before.extend(self.forward_node(n, true));
+            before.extend(self.forward_node(n, Sweep::Record));
         }
         let mut fused_loop = TokenStream::new();
         for c in &lp.carried {
             let (o, init) = (cx.id(c.out), cx.owned(&c.init));
             fused_loop.extend(quote!(let mut #o = #init;));
         }
-        let mut rest = self.forward(&lp.body, true);
+        let mut rest = self.forward(&lp.body, Sweep::Record);
         rest.extend(iteration);
         for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
             let (o, v) = (cx.id(c.out), cx.operand(y));
@@ -165,7 +166,7 @@ impl Reverse<'_, '_> {
             .iter()
             .zip(&hoisted)
             .filter(|(_, h)| !**h)
-            .map(|(n, _)| self.forward_node(n, true))
+            .map(|(n, _)| self.forward_node(n, Sweep::Record))
             .collect();
         Some(
             quote! { #before #flow_adjoint #prologue #fused_loop #after #rest_adjoint #epilogue #before_adjoint },

@@ -4,6 +4,7 @@
 
 use super::branches::head_observes;
 use super::plan::Strategy;
+use super::sweep::Sweep;
 use super::{Reverse, carry, marks, slot, tape};
 use crate::ir::{
     Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
@@ -56,6 +57,9 @@ impl Reverse<'_, '_> {
         if !self.loop_has_adjoint(lp) {
             return TokenStream::new();
         }
+        if let Some(code) = self.rerun(lp) {
+            return code;
+        }
         let cx = self.cx;
         let rt = &cx.rt;
         let (mut out, carries) = self.loop_prologue(lp);
@@ -82,14 +86,17 @@ impl Reverse<'_, '_> {
             }
         }
         // A loop that only accumulates, and would tape nothing but values it carries without
-        // differentiating them (`power *= t`), replays forwards instead: each iteration runs its
-        // primal again, then its adjoint (the carried adjoint never changes). No tape.
+        // differentiating them (`power *= t`, an index `idx += 1`), replays forwards instead:
+        // each iteration runs its primal again, then its adjoint (the carried adjoint never
+        // changes). No tape. It may add into buffers it does not read (`b[j] += w * x[i]`): no
+        // iteration's adjoint then changes what another one reads, and the replay leaves those
+        // additions out.
         let replay = backwards
             && !taped.is_empty()
             && recorded_values.is_empty()
             && taped.iter().all(|v| !cx.active.contains(v))
             && self.only_accumulates(lp)
-            && lp.body.nodes.iter().all(|n| !self.recorded(n));
+            && lp.body.nodes.iter().all(|n| !self.recorded(n) || self.adds_unread(lp, n));
         if replay {
             out.extend(self.replay(lp, iteration));
             out.extend(self.loop_epilogue(lp, &carries));
@@ -210,9 +217,24 @@ impl Reverse<'_, '_> {
             updates.extend(quote!(#o = #v;));
         }
         let phis = cx.loop_starts(lp, false);
-        let primal = self.forward(&lp.body, true);
+        let kept = lp.body.nodes.iter().filter(|n| !matches!(n, Node::Store(_)));
+        let primal: TokenStream = kept.map(|n| self.forward_node(n, Sweep::Record)).collect();
         let views = self.view_decls(lp);
         quote!({ #starts #views for #pat in #iter { #phis #primal #adjoint #updates } })
+    }
+
+    /// Whether `node` adds into (or subtracts from) a buffer that the body of `lp` never reads.
+    fn adds_unread(&self, lp: &Loop, node: &Node) -> bool {
+        let Node::Store(st) = node else { return false };
+        let mut read = false;
+        crate::ir::buffer_events(self.cx.f, &lp.body, &mut |e| {
+            if let crate::ir::BufferEvent::Read(v) | crate::ir::BufferEvent::Passed(v, _) = e {
+                read |= v == st.buffer;
+            }
+        });
+        matches!(st.op, crate::ir::StoreOp::Add | crate::ir::StoreOp::Sub)
+            && !read
+            && !lp.uses.contains(&st.buffer)
     }
 
     /// Before a loop's adjoint: the adjoints carried from one iteration back to the previous
@@ -332,7 +354,7 @@ impl Reverse<'_, '_> {
         let mut code = TokenStream::new();
         for (node, keep) in body.nodes.iter().zip(keep) {
             if keep {
-                code.extend(self.forward_node(node, true));
+                code.extend(self.forward_node(node, Sweep::Record));
             }
         }
         let here: HashSet<Var> = body.nodes.iter().flat_map(definitions).collect();

@@ -29,7 +29,8 @@ mod calls; // a call's `_vjp`, adding into the caller's buffers
 mod fusion; // an accumulation loop's adjoint inside the forward loop
 mod loops; // loops backwards: recompute, tape, replay
 pub mod plan; // how each loop's adjoint runs and what it tapes
-mod sweep; // the forward sweep, keeping what the adjoint reads
+mod rerun; // a loop with scratch buffers: each iteration run again before its adjoint
+mod sweep; // the forward sweep, keeping what the adjoint reads (or plain)
 
 use super::context::Ctx;
 use crate::analyse::frozen_buffers;
@@ -39,6 +40,7 @@ use plan::{Plan, Strategy};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use sweep::Sweep;
 
 /// The body of `f_vjp`: the seed's identifier is `seed`, parameter adjoints are `&mut` buffers
 /// named by [`Ctx::bar`].
@@ -73,7 +75,7 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
         Some(code) => code,
         None => {
             let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
-            let forward = rev.forward(&cx.f.body, true);
+            let forward = rev.forward(&cx.f.body, Sweep::Record);
             quote!(#forward #adjoint)
         }
     };

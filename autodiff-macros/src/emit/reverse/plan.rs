@@ -6,6 +6,7 @@
 //! ```text
 //! loop 0: backwards, tape (y)      a range walked with `.rev()`, popping `y` each iteration
 //! loop 1: fused                    its adjoint runs inside the forward loop
+//! loop 2: rerun, tape (s_1)        backwards, each iteration run again before its adjoint
 //! branch 0 arm 1: hands over (a)
 //! ```
 
@@ -28,6 +29,11 @@ pub enum Strategy {
     /// Popping back to the tape's length when this run started (a loop of unknown trip count
     /// inside another loop: its forward sweep pushes that length as a mark).
     Marked,
+    /// The range again with `.rev()`, running each iteration's primal again (recording what
+    /// its adjoint needs, in tapes one iteration long) before its adjoint: a body whose
+    /// scratch buffers each iteration fills before reading them. The forward sweep runs the
+    /// body plain and tapes only the carried values.
+    Rerun,
 }
 
 /// One loop's plan.
@@ -56,6 +62,11 @@ impl Plan {
     /// What one iteration of loop `id` pushes, if it has a tape.
     pub fn tape(&self, id: usize) -> Option<&[Ident]> {
         self.loops.get(&id).and_then(|l| l.tape.as_deref())
+    }
+
+    /// Whether loop `id`'s adjoint runs each iteration again (its forward sweep runs plain).
+    pub fn reruns(&self, id: usize) -> bool {
+        self.loops.get(&id).is_some_and(|l| l.strategy == Strategy::Rerun)
     }
 
     /// Whether loop `id` pops back to marks.

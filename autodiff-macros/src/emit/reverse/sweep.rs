@@ -8,14 +8,36 @@ use crate::syntax::observes;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+/// What a forward sweep keeps for the adjoint sweep.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sweep {
+    /// Branches hand over what their arms' adjoints read; loops push their tapes.
+    Record,
+    /// Inside a loop body, which its adjoint recomputes: only branches the adjoint cannot
+    /// recompute hand over their values; loops push their tapes.
+    Body,
+    /// Inside the body of a loop whose adjoint runs each iteration again (the rerun strategy):
+    /// nothing, that run records what the adjoint needs.
+    Plain,
+}
+
+impl Sweep {
+    /// The sweep of a loop body inside this one.
+    fn min_body(self) -> Sweep {
+        match self {
+            Sweep::Plain => Sweep::Plain,
+            Sweep::Record | Sweep::Body => Sweep::Body,
+        }
+    }
+}
+
 impl Reverse<'_, '_> {
-    /// The forward sweep. `record`: branches hand over what their arms' adjoints read and loops
-    /// push their tapes; otherwise (inside a loop body, which its adjoint recomputes) plain.
-    pub(super) fn forward(&self, block: &Block, record: bool) -> TokenStream {
-        block.nodes.iter().map(|n| self.forward_node(n, record)).collect()
+    /// The forward sweep of `block`.
+    pub(super) fn forward(&self, block: &Block, sweep: Sweep) -> TokenStream {
+        block.nodes.iter().map(|n| self.forward_node(n, sweep)).collect()
     }
 
-    pub(super) fn forward_node(&self, node: &Node, record: bool) -> TokenStream {
+    pub(super) fn forward_node(&self, node: &Node, sweep: Sweep) -> TokenStream {
         let cx = self.cx;
         let rt = &cx.rt;
         match node {
@@ -29,8 +51,13 @@ impl Reverse<'_, '_> {
             }
             Node::Store(st) => cx.store(st, None),
             Node::Branch(br) => {
-                let keeps =
-                    (record || self.recorded(node) || costly(node)) && self.branch_has_adjoint(br);
+                let keeps = match sweep {
+                    Sweep::Record => self.branch_has_adjoint(br),
+                    Sweep::Body => {
+                        (self.recorded(node) || costly(node)) && self.branch_has_adjoint(br)
+                    }
+                    Sweep::Plain => false,
+                };
                 let mut pattern: Vec<Ident> = br.outs.iter().map(|v| cx.id(*v).clone()).collect();
                 if keeps {
                     pattern.extend((0..br.arms.len()).map(|k| slot(br, k)));
@@ -41,7 +68,8 @@ impl Reverse<'_, '_> {
                     .enumerate()
                     .map(|(k, arm)| {
                         // A kept branch's nested branches hand over their values too.
-                        let code = self.forward(&arm.body, record || keeps);
+                        let code =
+                            self.forward(&arm.body, if keeps { Sweep::Record } else { sweep });
                         // Tensors yielded are copies (handles): the value may be read again.
                         let mut values: Vec<TokenStream> =
                             arm.body.yields.iter().map(|y| cx.owned(y)).collect();
@@ -70,10 +98,13 @@ impl Reverse<'_, '_> {
                     out.extend(quote!(let mut #o = #init;));
                 }
                 // A loop records its tape wherever it runs in the forward sweep (its adjoint never
-                // runs it again); its body runs plain, since its adjoint recomputes it.
-                let taped = self.plan.tape(lp.id).map(<[Ident]>::to_vec);
+                // runs it again); its body runs as the body of a loop, since its adjoint
+                // recomputes it, or plain when the adjoint runs each iteration again.
+                let taped =
+                    self.plan.tape(lp.id).map(<[Ident]>::to_vec).filter(|_| sweep != Sweep::Plain);
                 let t = tape(lp.id);
-                let mut rest = self.forward(&lp.body, false);
+                let body = if self.plan.reruns(lp.id) { Sweep::Plain } else { sweep.min_body() };
+                let mut rest = self.forward(&lp.body, body);
                 if let Some(fields) = &taped {
                     if self.plan.marked(lp.id) {
                         let m = marks(lp.id);

@@ -1,0 +1,131 @@
+//! The adjoint of a loop whose iterations use scratch buffers: each iteration is run again,
+//! backwards, right before its adjoint, instead of taping what the body reads back from
+//! buffers it overwrites (a checkpoint per iteration, in the language of Griewank's book).
+//!
+//! ```text
+//! forward sweep                        adjoint sweep
+//! for c in 0..k {                      for c in (0..k).rev() {
+//!     xc[j] = x[j] - mu[c*d + j]  ∀j       (pop the carried values, if any)
+//!     .. reads of xc ..                    xc[j] = x[j] - mu[c*d + j]  ∀j   recording, as the
+//!     push(carried values)                 .. reads of xc ..               forward sweep would
+//! }                                        adjoint of the body
+//!                                      }
+//! ```
+//!
+//! It is chosen when the body reads buffers from outside it that each iteration writes before
+//! reading ([`crate::analyse::iteration_private`]): within one run of the body such a buffer
+//! is frozen, so loops inside recompute their reads of it instead of taping them, and their
+//! tapes (if any) hold one iteration. Everything else the body reads must hold the same values
+//! when the iteration runs again: frozen buffers, values assigned once, nothing that observes
+//! being run twice.
+
+use super::Reverse;
+use super::branches::head_observes;
+use super::plan::Strategy;
+use super::sweep::Sweep;
+use crate::ir::{
+    Block, BufferEvent, Loop, LoopHead, Node, Operand, Var, buffer_events, defined_within,
+    read_within,
+};
+use crate::syntax::observes;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+use std::collections::HashSet;
+
+impl Reverse<'_, '_> {
+    /// The adjoint of `lp` by running each iteration again, when that is sound and saves tapes.
+    pub(super) fn rerun(&mut self, lp: &Loop) -> Option<TokenStream> {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let LoopHead::Range { pat, iter } = &lp.head else { return None };
+        if observes(iter) || lp.exits || lp.uses.iter().any(|v| self.changing(*v)) {
+            return None;
+        }
+        let private = crate::analyse::iteration_private(cx.f, lp)?;
+        if private.is_empty() || !self.runs_again_alike(lp, &private) {
+            return None;
+        }
+
+        // Within one run of the body, its own buffers are frozen as well.
+        let region = crate::analyse::frozen_in(cx.f, &lp.body);
+        let outer = self.frozen.clone();
+        self.frozen.extend(region);
+        let (mut out, carries) = self.loop_prologue(lp);
+        let (iteration, _) = self.loop_iteration(lp, &carries);
+        let again = self.forward(&lp.body, Sweep::Record);
+        self.frozen = outer;
+
+        // The iteration reads, from outside the body, its carried values (taped) and the rest.
+        let mut inner = HashSet::new();
+        defined_within(&lp.body, &mut inner);
+        inner.extend(lp.bound.iter().copied());
+        let mut reads = HashSet::new();
+        read_within(&lp.body, &mut reads);
+        let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
+        let mut taped: Vec<Var> = reads.iter().copied().filter(|v| phis.contains(v)).collect();
+        taped.sort();
+        for v in reads.iter().chain(&lp.uses).filter(|v| !inner.contains(v) && !phis.contains(v)) {
+            self.read(&Operand::Var(*v));
+        }
+        let taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
+        let pop = if taped.is_empty() {
+            self.plan.set_loop(lp.id, Strategy::Rerun, None);
+            TokenStream::new()
+        } else {
+            let t = super::tape(lp.id);
+            let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
+            self.plan.set_loop(lp.id, Strategy::Rerun, Some(taped));
+            pop
+        };
+        let views = self.view_decls(lp);
+        out.extend(quote!(#views for #pat in (#iter).rev() { #pop #again #iteration }));
+        out.extend(self.loop_epilogue(lp, &carries));
+        Some(out)
+    }
+
+    /// Whether running an iteration of `lp` again gives the values it gave: nothing in it
+    /// observes being run (a generator's draw, state changed in place), and every buffer from
+    /// outside that it reads is frozen or written by the body itself before it is read.
+    fn runs_again_alike(&self, lp: &Loop, private: &HashSet<Var>) -> bool {
+        let cx = self.cx;
+        let mut local = HashSet::new();
+        defined_within(&lp.body, &mut local);
+        let mut alike = self.repeatable(&lp.body);
+        buffer_events(cx.f, &lp.body, &mut |e| {
+            if let BufferEvent::Read(v) | BufferEvent::Passed(v, _) = e
+                && !local.contains(&v)
+                && !private.contains(&v)
+                && !self.frozen.contains(&v)
+            {
+                alike = false;
+            }
+        });
+        alike
+    }
+
+    /// Whether code run twice does the same: no expression that observes being run, no state
+    /// changed in place.
+    fn repeatable(&self, b: &Block) -> bool {
+        let changed = |vs: &[Var]| vs.iter().any(|v| self.cx.changed.contains(v));
+        b.nodes.iter().all(|node| match node {
+            Node::Op(op) => {
+                !op.args.iter().filter_map(Operand::var).any(|v| self.cx.changed.contains(&v))
+            }
+            Node::Store(_) => true,
+            Node::Opaque { expr, uses, .. } => !observes(expr) && !changed(uses),
+            Node::Branch(br) => {
+                !head_observes(br)
+                    && !changed(&br.uses)
+                    && br.arms.iter().all(|a| self.repeatable(&a.body))
+            }
+            Node::Loop(inner) => {
+                let head = match &inner.head {
+                    LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. } => observes(iter),
+                    LoopHead::While(cond) => observes(cond),
+                    LoopHead::Loop => false,
+                };
+                !head && !changed(&inner.uses) && self.repeatable(&inner.body)
+            }
+        })
+    }
+}
