@@ -75,7 +75,7 @@ pub mod __private {
     pub use crate::rules;
     pub use crate::second::{Flat, add_scaled, gather, hessian_from_columns, like, set_unit};
     pub use crate::seed::as_seed;
-    pub use crate::tape::push_reserved;
+    pub use crate::tape::{keep, push_reserved, restore};
     pub use crate::view::{view, view_mut};
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;

@@ -23,7 +23,13 @@ use std::collections::{HashMap, HashSet};
 /// not, or when the body changes a buffer from outside in a way the analysis does not follow
 /// (a push, a method such as `fill`, a call it is passed to): running an iteration again would
 /// then not give the values it gave.
-pub fn iteration_private(f: &Function, lp: &Loop) -> Option<HashSet<Var>> {
+///
+/// `constants`: a read at a constant index (`b[0]` after `for j in 0..k { b[j] = .. }`) counts
+/// as covered when every write of `b` in the loop fills `0..k` for the same `k`, which the
+/// loop does not change: then every iteration writes `b[0]` before reading it, or none writes
+/// it at all (`k == 0`: the read sees the value from before the loop in every iteration, which
+/// is all an adjoint run in another order needs, but not a run again after later code).
+pub fn iteration_private(f: &Function, lp: &Loop, constants: bool) -> Option<HashSet<Var>> {
     let mut local = HashSet::new();
     crate::ir::defined_within(&lp.body, &mut local);
     let mut written = HashSet::new();
@@ -31,7 +37,13 @@ pub fn iteration_private(f: &Function, lp: &Loop) -> Option<HashSet<Var>> {
         return None;
     }
     let mut read = HashSet::new();
-    let locals = local.iter().map(|v| f.var(*v).ident.to_string()).collect();
+    let locals: HashSet<String> = local.iter().map(|v| f.var(*v).ident.to_string()).collect();
+    let mut uniform = HashMap::new();
+    if constants {
+        let mut fills = HashMap::new();
+        filled_whole(&lp.body, &locals, &mut fills);
+        uniform = fills.into_iter().filter_map(|(b, end)| Some((b, end?))).collect();
+    }
     let mut cx = Coverage {
         f,
         written: &written,
@@ -40,6 +52,7 @@ pub fn iteration_private(f: &Function, lp: &Loop) -> Option<HashSet<Var>> {
         whole: HashMap::new(),
         elements: HashSet::new(),
         ranges: HashMap::new(),
+        uniform: &uniform,
     };
     cx.block(&lp.body).then_some(read)
 }
@@ -81,6 +94,9 @@ struct Coverage<'a> {
     elements: HashSet<(Var, Var)>,
     /// The end `n` of the range each enclosing range loop's index runs over.
     ranges: HashMap<Var, String>,
+    /// The buffers every write of which in the loop fills `0..n`, with that `n` (the loop does
+    /// not change it).
+    uniform: &'a HashMap<Var, String>,
 }
 
 impl Coverage<'_> {
@@ -176,7 +192,16 @@ impl Coverage<'_> {
 
     /// Whether reading `buffer` at `index` reads an element written before in this iteration.
     fn covers(&mut self, buffer: Var, index: &Operand) -> bool {
-        let Some(i) = index.var() else { return false };
+        let Some(i) = index.var() else {
+            let filled = self
+                .uniform
+                .get(&buffer)
+                .is_some_and(|end| self.whole.get(&buffer).is_some_and(|ends| ends.contains(end)));
+            if filled {
+                self.read.insert(buffer);
+            }
+            return filled;
+        };
         let by_range = self
             .ranges
             .get(&i)
@@ -216,6 +241,55 @@ fn stable(e: &syn::Expr, locals: &HashSet<String>) -> bool {
                     if p.path.get_ident().is_some_and(|i| !locals.contains(&i.to_string())))
         }
         _ => false,
+    }
+}
+
+/// Per buffer written in `b`: the end `n` when every write fills `0..n` whole (a range loop
+/// with the write at the top of its body, at the loop's index) for one `n` naming nothing in
+/// `locals`; `None` when some write is another kind.
+fn filled_whole(b: &Block, locals: &HashSet<String>, out: &mut HashMap<Var, Option<String>>) {
+    for node in &b.nodes {
+        match node {
+            Node::Store(st) => note(out, st.buffer, None),
+            Node::Op(_) | Node::Opaque { .. } => {}
+            Node::Branch(br) => br.arms.iter().for_each(|a| filled_whole(&a.body, locals, out)),
+            Node::Loop(inner) => {
+                let fill = index_range(inner, locals)
+                    .filter(|(_, from_zero, end)| {
+                        *from_zero
+                            && !inner.exits
+                            && !end
+                                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                                .any(|word| locals.contains(word))
+                    })
+                    .map(|(i, _, end)| (i, end));
+                let mut rest = HashMap::new();
+                for node in &inner.body.nodes {
+                    match (node, &fill) {
+                        (Node::Store(st), Some((i, end)))
+                            if st.op == StoreOp::Set && st.index.var() == Some(*i) =>
+                        {
+                            note(out, st.buffer, Some(end.clone()));
+                        }
+                        _ => {
+                            let one = Block { nodes: vec![node.clone()], yields: Vec::new() };
+                            filled_whole(&one, locals, &mut rest);
+                        }
+                    }
+                }
+                for (buffer, _) in rest {
+                    note(out, buffer, None);
+                }
+            }
+        }
+    }
+}
+
+/// Records a write of `buffer` filling `0..end` (`None`: another kind of write).
+fn note(out: &mut HashMap<Var, Option<String>>, buffer: Var, end: Option<String>) {
+    let entry = out.entry(buffer).or_insert_with(|| end.clone());
+    if *entry != end {
+        *entry = None;
     }
 }
 

@@ -182,9 +182,10 @@ fn plans_of_loops() {
     assert_eq!(drawn, "loop 0: backwards, tape (s_1, z)\n");
 }
 
-/// A loop whose body fills a scratch buffer before reading it runs each iteration again before
-/// its adjoint (`rerun`): the buffer's reads are recomputed, not taped, and only the carried
-/// value goes on the tape. A loop that only adds into a buffer it does not read, carrying an
+/// A loop whose body fills a scratch buffer before reading it keeps the buffer's contents per
+/// iteration (`keeps`), or, when the body writes it again after reading it, runs each
+/// iteration again before its adjoint (`rerun`): either way its reads are recomputed, not
+/// taped. A loop that only adds into a buffer it does not read, carrying an
 /// index, replays forwards. Reads the analysis cannot prove written in the same iteration (an
 /// element the fill leaves out, a range ending elsewhere, a draw from a generator) keep the
 /// taping strategies.
@@ -207,7 +208,28 @@ fn plans_of_loops_with_scratch_buffers() {
             s
         }
     });
-    assert_eq!(scratch, "loop 0: backwards\nloop 1: backwards\nloop 2: rerun, tape (s_1)\n");
+    assert_eq!(
+        scratch,
+        "loop 0: backwards\nloop 1: backwards\nloop 2: backwards, tape (q_3), keeps (xc)\n"
+    );
+    let rewritten = plan(quote! {
+        fn f(x: &[f64], mu: &[f64], d: usize, k: usize) -> f64 {
+            let mut b = vec![0.0; d];
+            let mut s = 0.0;
+            for c in 0..k {
+                for j in 0..d { b[j] = x[j] * mu[c]; }
+                for j in 0..d { b[j] = b[j].sin(); }
+                let mut q = 0.0;
+                for j in 0..d { q += b[j] * b[j]; }
+                s = s * 0.5 + q;
+            }
+            s
+        }
+    });
+    assert_eq!(
+        rewritten,
+        "loop 0: backwards\nloop 1: backwards, tape (t_4)\nloop 2: backwards, tape (t_7, t_6)\nloop 3: rerun, tape (s_1)\n"
+    );
     let triangle = plan(quote! {
         fn f(l: &[f64], x: &[f64], d: usize) -> f64 {
             let mut qx = vec![0.0; d];
@@ -220,7 +242,7 @@ fn plans_of_loops_with_scratch_buffers() {
             s
         }
     });
-    assert_eq!(triangle, "loop 0: replay\nloop 1: backwards, tape (idx_1)\nloop 2: backwards\n");
+    assert_eq!(triangle, "loop 0: replay\nloop 1: backwards, tape (idx_1)\nloop 2: fused\n");
     let left_out = plan(quote! {
         fn f(x: &[f64], d: usize, k: usize) -> f64 {
             let mut b = vec![0.0; d];

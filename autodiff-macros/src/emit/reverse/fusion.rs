@@ -5,7 +5,9 @@ use super::super::context::Ctx;
 use super::Reverse;
 use super::plan::Strategy;
 use super::sweep::Sweep;
-use crate::ir::{Block, Loop, LoopHead, Node, Operand, Prim, Var, definitions, loop_inner, reads};
+use crate::ir::{
+    Block, BufferEvent, Loop, LoopHead, Node, Operand, Prim, Var, definitions, loop_inner, reads,
+};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::HashSet;
@@ -77,7 +79,7 @@ impl Reverse<'_, '_> {
         if !matches!(lp.head, LoopHead::Range { .. }) || lp.exits || !self.loop_has_adjoint(lp) {
             return None;
         }
-        if !self.only_accumulates(lp) {
+        if !self.only_accumulates(lp) || !self.buffers_apart(lp, &body.nodes[li + 1..]) {
             return None;
         }
         // The operations after the loop that its results flow through (closed: whatever reads
@@ -130,10 +132,12 @@ impl Reverse<'_, '_> {
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| **f) {
             flow_adjoint.extend(self.node(node));
         }
+        // The adjoints of the buffers from before the loop: its iterations add into them.
+        let mut buffers = self.buffer_adjoints(&body.nodes[..li]);
         let (prologue, carries) = self.loop_prologue(lp);
         let (iteration, _) = self.loop_iteration(lp, &carries);
         self.plan.set_loop(lp.id, Strategy::Fused, None);
-        let mut rest_adjoint = TokenStream::new();
+        let mut rest_adjoint = self.buffer_adjoints(tail);
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| !**f) {
             rest_adjoint.extend(self.node(node));
         }
@@ -168,10 +172,84 @@ impl Reverse<'_, '_> {
             .filter(|(_, h)| !**h)
             .map(|(n, _)| self.forward_node(n, Sweep::Record))
             .collect();
+        buffers.extend(flow_adjoint);
         Some(
-            quote! { #before #flow_adjoint #prologue #fused_loop #after #rest_adjoint #epilogue #before_adjoint },
+            quote! { #before #buffers #prologue #fused_loop #after #rest_adjoint #epilogue #before_adjoint },
         )
     }
+
+    /// The adjoints (zeros) of the active buffers that `nodes` define, declared before the
+    /// adjoint code that adds into them.
+    fn buffer_adjoints(&mut self, nodes: &[Node]) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
+        let mut out = TokenStream::new();
+        for v in nodes.iter().flat_map(definitions) {
+            if cx.f.var(v).buffer && cx.active.contains(&v) && !self.declared.contains(&v) {
+                let (bar, id) = (cx.bar(v), cx.id(v));
+                out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
+                self.read(&Operand::Var(v));
+                self.declared.insert(v);
+            }
+        }
+        out
+    }
+
+    /// Whether a loop's adjoint may run before the adjoints of the code after it (`tail`)
+    /// as far as buffers go, and each iteration's adjoint right after its primal: the tail
+    /// neither reads a buffer the loop writes (its adjoint would add into that buffer's
+    /// adjoint after the loop's adjoint read it) nor writes one the loop reads (its adjoint
+    /// would take the loop's additions for its own); nothing after the loop pushes (a
+    /// buffer's adjoint is as long as the buffer when the loop runs); and every buffer the
+    /// loop both writes and reads is filled in each iteration before it is read
+    /// ([`crate::analyse::iteration_private`]), so no iteration's adjoint reads what another
+    /// one adds.
+    fn buffers_apart(&self, lp: &Loop, tail: &[Node]) -> bool {
+        let f = self.cx.f;
+        let mut local = HashSet::new();
+        crate::ir::defined_within(&lp.body, &mut local);
+        let (mut written, mut read) = (HashSet::new(), HashSet::new());
+        crate::ir::buffer_events(f, &lp.body, &mut |e| match e {
+            BufferEvent::Write(v) => {
+                written.insert(v);
+            }
+            BufferEvent::Read(v) => {
+                read.insert(v);
+            }
+            BufferEvent::Passed(v, _) => {
+                // a callee may write it
+                written.insert(v);
+                read.insert(v);
+            }
+        });
+        // Only adjoints matter: an inactive buffer has none, and each iteration's adjoint reads
+        // the primal values its own primal left.
+        let active = |v: &Var| self.cx.active.contains(v);
+        written.retain(|v| !local.contains(v) && active(v));
+        read.retain(|v| active(v));
+        if written.is_empty() && read.is_empty() {
+            return true;
+        }
+        let mut apart = crate::analyse::iteration_private(f, lp, true).is_some();
+        let tail = Block { nodes: tail.to_vec(), yields: Vec::new() };
+        crate::ir::buffer_events(f, &tail, &mut |e| match e {
+            BufferEvent::Read(v) => apart &= !written.contains(&v),
+            BufferEvent::Write(v) | BufferEvent::Passed(v, _) => {
+                apart &= !written.contains(&v) && !read.contains(&v);
+            }
+        });
+        apart && !pushes(&tail)
+    }
+}
+
+/// Whether code pushes into a buffer.
+fn pushes(b: &Block) -> bool {
+    b.nodes.iter().any(|n| match n {
+        Node::Store(st) => st.op == crate::ir::StoreOp::Push,
+        Node::Branch(br) => br.arms.iter().any(|a| pushes(&a.body)),
+        Node::Loop(inner) => pushes(&inner.body),
+        Node::Op(_) | Node::Opaque { .. } => false,
+    })
 }
 
 /// Which of the nodes after a loop may run before it: simple inactive expressions

@@ -7,8 +7,8 @@ use super::plan::Strategy;
 use super::sweep::Sweep;
 use super::{Reverse, carry, marks, slot, tape};
 use crate::ir::{
-    Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
-    read_within, reads,
+    Block, Function, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions,
+    loop_inner, read_within, reads,
 };
 use crate::kind::Kind;
 use crate::syntax::observes;
@@ -57,22 +57,30 @@ impl Reverse<'_, '_> {
         if !self.loop_has_adjoint(lp) {
             return TokenStream::new();
         }
-        if let Some(code) = self.rerun(lp) {
-            return code;
-        }
         let cx = self.cx;
         let rt = &cx.rt;
-        let (mut out, carries) = self.loop_prologue(lp);
-        let (iteration, reads) = self.loop_iteration(lp, &carries);
-
-        // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
-        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
         // A range walked backwards evaluates its head again in the adjoint sweep: not when the
         // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
         // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
         let backwards = matches!(&lp.head, LoopHead::Range { iter, .. } if !observes(iter))
             && !lp.exits
             && !lp.uses.iter().any(|v| self.changing(*v));
+        // Scratch buffers the body fills before it reads them: kept whole per iteration, or
+        // else each iteration run again (see rerun.rs), rather than each read taped.
+        let kept = if backwards { self.keepable(lp) } else { Vec::new() };
+        if kept.is_empty()
+            && let Some(code) = self.rerun(lp)
+        {
+            return code;
+        }
+        let outer = self.frozen.clone();
+        self.frozen.extend(kept.iter().copied());
+        let (mut out, carries) = self.loop_prologue(lp);
+        let (iteration, reads) = self.loop_iteration(lp, &carries);
+
+        // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
+        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
+        self.frozen = outer;
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
         let mut taped: Vec<Var> = needed
             .iter()
@@ -109,17 +117,25 @@ impl Reverse<'_, '_> {
             LoopHead::Range { pat, iter } if backwards => {
                 lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
                 let views = self.view_decls(lp);
-                if taped.is_empty() {
+                let mut restore = TokenStream::new();
+                for (j, b) in kept.iter().enumerate() {
+                    let (b, k) = (cx.id(*b), kept_values(lp.id, j));
+                    restore.extend(quote!(#rt::restore(&mut #b, &mut #k);));
+                }
+                if taped.is_empty() && kept.is_empty() {
                     self.plan.set_loop(lp.id, Strategy::Backwards, None);
                     let adjoint = quote!(for #pat in (#iter).rev() { #recompute #iteration });
                     match self.zero_skip(lp, &carries) {
                         Some(nonzero) => quote!(#views if #nonzero { #adjoint }),
                         None => quote!(#views #adjoint),
                     }
+                } else if taped.is_empty() {
+                    self.plan.set_loop(lp.id, Strategy::Backwards, None);
+                    quote!(#views for #pat in (#iter).rev() { #restore #recompute #iteration })
                 } else {
                     let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
                     self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped));
-                    quote!(#views for #pat in (#iter).rev() { #pop #recompute #iteration })
+                    quote!(#views for #pat in (#iter).rev() { #pop #restore #recompute #iteration })
                 }
             }
             _ => {
@@ -149,9 +165,52 @@ impl Reverse<'_, '_> {
                 }
             }
         };
+        for b in &kept {
+            self.read(&Operand::Var(*b));
+        }
+        self.plan.keep(lp.id, kept.iter().map(|b| cx.id(*b).clone()).collect());
         out.extend(code);
         out.extend(self.loop_epilogue(lp, &carries));
         out
+    }
+
+    /// The buffers from outside `lp` that its body writes, element by element, and reads, and
+    /// never writes after it first read them in an iteration: each read sees what the
+    /// iteration left in the buffer, so keeping the contents at the end of each iteration
+    /// (and putting them back before its adjoint) replaces taping every read. Not a buffer
+    /// the body pushes into, changes by a method or passes to a call, nor one viewed whole
+    /// before the loop (the view would hold it while it is put back).
+    fn keepable(&self, lp: &Loop) -> Vec<Var> {
+        let f = self.cx.f;
+        let mut local = HashSet::new();
+        crate::ir::defined_within(&lp.body, &mut local);
+        let (mut stored, mut read, mut other) = (HashSet::new(), HashSet::new(), HashSet::new());
+        stores(f, &lp.body, &mut stored, &mut other);
+        crate::ir::buffer_events(f, &lp.body, &mut |e| match e {
+            crate::ir::BufferEvent::Read(v) => {
+                read.insert(v);
+            }
+            crate::ir::BufferEvent::Passed(v, _) => {
+                other.insert(v);
+            }
+            crate::ir::BufferEvent::Write(_) => {}
+        });
+        let frozen = crate::analyse::frozen_in(f, &lp.body);
+        let viewed: HashSet<Var> =
+            self.cx.views.loops.get(&lp.id).into_iter().flatten().map(|v| v.seq).collect();
+        let mut kept: Vec<Var> = stored
+            .into_iter()
+            .filter(|b| {
+                !local.contains(b)
+                    && read.contains(b)
+                    && frozen.contains(b)
+                    && !viewed.contains(b)
+                    && !self.frozen.contains(b)
+            })
+            .filter(|b| !other.contains(b))
+            .collect();
+        kept.sort();
+        kept
     }
 
     /// The condition under which the adjoint of `lp` (walked backwards, no tape) can change
@@ -375,6 +434,35 @@ pub(super) fn costly(node: &Node) -> bool {
         Node::Branch(br) => br.arms.iter().any(|a| a.body.nodes.iter().any(costly)),
         _ => false,
     }
+}
+
+/// The buffers `b` writes by element stores into `stored`; those it pushes into or changes by
+/// a method (`fill`, `swap`) into `other`.
+fn stores(f: &Function, b: &Block, stored: &mut HashSet<Var>, other: &mut HashSet<Var>) {
+    for node in &b.nodes {
+        match node {
+            Node::Store(st) if st.op == crate::ir::StoreOp::Push => {
+                other.insert(st.buffer);
+            }
+            Node::Store(st) => {
+                stored.insert(st.buffer);
+            }
+            Node::Opaque { expr, uses, .. } => {
+                let changed = |v: &&Var| {
+                    f.var(**v).buffer && crate::syntax::mutates_buffer(expr, &f.var(**v).ident)
+                };
+                other.extend(uses.iter().filter(changed));
+            }
+            Node::Branch(br) => br.arms.iter().for_each(|a| stores(f, &a.body, stored, other)),
+            Node::Loop(inner) => stores(f, &inner.body, stored, other),
+            Node::Op(_) => {}
+        }
+    }
+}
+
+/// Where loop `id` keeps the contents of its `j`-th kept buffer, one iteration after another.
+pub(super) fn kept_values(id: usize, j: usize) -> Ident {
+    quote::format_ident!("__kept{}_{}", id, j, span = proc_macro2::Span::mixed_site())
 }
 
 /// The ids of the loops inside `b`, at any depth.

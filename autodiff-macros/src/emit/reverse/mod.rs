@@ -66,12 +66,11 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
         frozen: frozen_buffers(cx.f),
         slices: crate::analyse::slices_read_once(cx.f),
         depth: 0,
+        in_iteration: false,
     };
     let seed = Ident::new("seed", Span::mixed_site());
     let rt = &cx.rt;
-    let fusable =
-        !cx.f.vars.iter().enumerate().any(|(i, info)| info.buffer && cx.active.contains(&Var(i)));
-    let code = match fusable.then(|| rev.fused(&cx.f.body, &seed)).flatten() {
+    let code = match rev.fused(&cx.f.body, &seed) {
         Some(code) => code,
         None => {
             let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
@@ -88,7 +87,13 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
             let m = marks(*id);
             quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
         });
-    (quote! { #(#tapes)* #(#marks)* #code #result }, rev.plan)
+    let kept = rev.plan.loops.iter().flat_map(|(id, l)| {
+        (0..l.kept.len()).map(|j| {
+            let k = loops::kept_values(*id, j);
+            quote!(let mut #k = #rt::Vec::new();)
+        })
+    });
+    (quote! { #(#tapes)* #(#marks)* #(#kept)* #code #result }, rev.plan)
 }
 
 fn tape(id: usize) -> Ident {
@@ -125,6 +130,10 @@ struct Reverse<'c, 'a> {
     frozen: HashSet<Var>,
     /// How many loops enclose the adjoint code being written.
     depth: usize,
+    /// Whether that code runs within one iteration's forward code (a fused loop's, or one run
+    /// again): tapes pushed there are popped before the next iteration, so they stay short
+    /// and nothing inside needs to run again to avoid them.
+    in_iteration: bool,
 }
 
 impl Reverse<'_, '_> {

@@ -7,6 +7,7 @@
 //! loop 0: backwards, tape (y)      a range walked with `.rev()`, popping `y` each iteration
 //! loop 1: fused                    its adjoint runs inside the forward loop
 //! loop 2: rerun, tape (s_1)        backwards, each iteration run again before its adjoint
+//! loop 3: backwards, keeps (xc)    the scratch buffer `xc` kept per iteration, put back
 //! branch 0 arm 1: hands over (a)
 //! ```
 
@@ -42,6 +43,9 @@ pub struct LoopPlan {
     pub strategy: Strategy,
     /// What one iteration pushes, if the loop has a tape (possibly nothing but the count).
     pub tape: Option<Vec<Ident>>,
+    /// The scratch buffers whose contents each iteration keeps at its end, put back before its
+    /// adjoint (which then reads them instead of taping each read).
+    pub kept: Vec<Ident>,
 }
 
 /// The plan of one function's reverse mode.
@@ -56,7 +60,19 @@ pub struct Plan {
 impl Plan {
     /// Records a loop's plan.
     pub fn set_loop(&mut self, id: usize, strategy: Strategy, tape: Option<Vec<Ident>>) {
-        self.loops.insert(id, LoopPlan { strategy, tape });
+        self.loops.insert(id, LoopPlan { strategy, tape, kept: Vec::new() });
+    }
+
+    /// Records the buffers loop `id` keeps (see [`LoopPlan::kept`]).
+    pub fn keep(&mut self, id: usize, kept: Vec<Ident>) {
+        if let Some(l) = self.loops.get_mut(&id) {
+            l.kept = kept;
+        }
+    }
+
+    /// The buffers loop `id` keeps.
+    pub fn kept(&self, id: usize) -> &[Ident] {
+        self.loops.get(&id).map_or(&[], |l| &l.kept)
     }
 
     /// What one iteration of loop `id` pushes, if it has a tape.
@@ -82,9 +98,13 @@ impl Plan {
         let mut out = String::new();
         for (id, l) in &self.loops {
             let strategy = format!("{:?}", l.strategy).to_lowercase();
+            let kept = match l.kept.is_empty() {
+                true => String::new(),
+                false => format!(", keeps ({})", names(&l.kept)),
+            };
             let _ = match &l.tape {
-                Some(t) => writeln!(out, "loop {id}: {strategy}, tape ({})", names(t)),
-                None => writeln!(out, "loop {id}: {strategy}"),
+                Some(t) => writeln!(out, "loop {id}: {strategy}, tape ({}){kept}", names(t)),
+                None => writeln!(out, "loop {id}: {strategy}{kept}"),
             };
         }
         for ((id, arm), saved) in &self.arms {

@@ -38,10 +38,14 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let rt = &cx.rt;
         let LoopHead::Range { pat, iter } = &lp.head else { return None };
-        if observes(iter) || lp.exits || lp.uses.iter().any(|v| self.changing(*v)) {
+        if self.in_iteration
+            || observes(iter)
+            || lp.exits
+            || lp.uses.iter().any(|v| self.changing(*v))
+        {
             return None;
         }
-        let private = crate::analyse::iteration_private(cx.f, lp)?;
+        let private = crate::analyse::iteration_private(cx.f, lp, false)?;
         if private.is_empty() || !self.runs_again_alike(lp, &private) {
             return None;
         }
@@ -51,7 +55,9 @@ impl Reverse<'_, '_> {
         let outer = self.frozen.clone();
         self.frozen.extend(region);
         let (mut out, carries) = self.loop_prologue(lp);
+        self.in_iteration = true;
         let (iteration, _) = self.loop_iteration(lp, &carries);
+        self.in_iteration = false;
         let again = self.forward(&lp.body, Sweep::Record);
         self.frozen = outer;
 

@@ -131,6 +131,12 @@ impl Reverse<'_, '_> {
                         quote!(#t.push(#entry);)
                     });
                 }
+                if sweep != Sweep::Plain {
+                    for (j, b) in self.plan.kept(lp.id).iter().enumerate() {
+                        let k = super::loops::kept_values(lp.id, j);
+                        rest.extend(quote!(#rt::keep(&mut #k, &#b);));
+                    }
+                }
                 for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
                     let (o, v) = (cx.id(c.out), cx.operand(y));
                     rest.extend(quote!(#o = #v;));
