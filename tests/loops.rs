@@ -1308,3 +1308,80 @@ fn scratch_buffers_filled_in_every_iteration() {
         &p,
     );
 }
+
+/// A fill whose range shrinks from one iteration to the next (`0..m - i`): a read at a constant
+/// index is not written in every iteration, so the loop must not run its iterations' adjoints
+/// out of order (found by review: fused, it gave half the gradient).
+#[differentiable(wrt(x))]
+fn shrinking_fill(x: &[f64], m: usize) -> f64 {
+    let mut b = vec![0.0; m + 2];
+    let mut s = 0.0;
+    for i in 0..m {
+        for j in 0..m - i {
+            b[j] = x[i] * (j as f64 + 1.0);
+        }
+        s += b[1] * b[1];
+    }
+    s
+}
+
+/// Discounted returns over a shrinking horizon, and a fill whose length is carried.
+#[differentiable(wrt(r))]
+fn shrinking_returns(r: &[f64], t_max: usize) -> f64 {
+    let mut g = vec![0.0; t_max + 2];
+    let mut loss = 0.0;
+    for t in 0..t_max {
+        for k in 0..t_max - t {
+            g[k] = r[t + k] * 0.9;
+        }
+        loss += (g[0] + 0.5 * g[1]).powi(2);
+    }
+    loss
+}
+
+#[differentiable(wrt(x))]
+fn carried_fill_length(x: &[f64], m: usize) -> f64 {
+    let mut b = vec![0.0; m + 2];
+    let mut s = 0.0;
+    let mut len = m;
+    for i in 0..m {
+        for j in 0..len {
+            b[j] = x[i].sin() + j as f64;
+        }
+        s += b[1] * x[i];
+        len -= 1;
+    }
+    s
+}
+
+#[test]
+fn fills_that_change_their_range_between_iterations() {
+    // f = 8 x0² for m = 2: the gradient is 16 x0
+    let (_, g) = shrinking_fill_grad(&[0.3, 0.7], 2);
+    assert!((g[0] - 4.8).abs() < 1e-12 && g[1] == 0.0, "{g:?}");
+    for m in [1, 2, 4, 5] {
+        let x: Vec<f64> = (0..m).map(|i| 0.3 + 0.4 * (i as f64 * 0.9).sin()).collect();
+        check(
+            &format!("shrinking fill {m}"),
+            |x| shrinking_fill(x, m),
+            |x, s, g| shrinking_fill_vjp(x, m, s, g),
+            |x, v| shrinking_fill_jvp(x, m, v),
+            &x,
+        );
+        let r: Vec<f64> = (0..m + 1).map(|i| (i as f64 * 0.7).cos()).collect();
+        check(
+            &format!("shrinking returns {m}"),
+            |r| shrinking_returns(r, m),
+            |r, s, g| shrinking_returns_vjp(r, m, s, g),
+            |r, v| shrinking_returns_jvp(r, m, v),
+            &r,
+        );
+        check(
+            &format!("carried fill length {m}"),
+            |x| carried_fill_length(x, m),
+            |x, s, g| carried_fill_length_vjp(x, m, s, g),
+            |x, v| carried_fill_length_jvp(x, m, v),
+            &x,
+        );
+    }
+}

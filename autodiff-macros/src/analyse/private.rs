@@ -40,8 +40,12 @@ pub fn iteration_private(f: &Function, lp: &Loop, constants: bool) -> Option<Has
     let locals: HashSet<String> = local.iter().map(|v| f.var(*v).ident.to_string()).collect();
     let mut uniform = HashMap::new();
     if constants {
+        // The same `n` in every iteration: it names nothing the loop binds, not even its index
+        // or the values it carries (`0..m - i`, `0..len` with `len -= 1` are not).
+        let bound: HashSet<String> =
+            crate::ir::loop_inner(lp).iter().map(|v| f.var(*v).ident.to_string()).collect();
         let mut fills = HashMap::new();
-        filled_whole(&lp.body, &locals, &mut fills);
+        filled_whole(&lp.body, &bound, &mut fills);
         uniform = fills.into_iter().filter_map(|(b, end)| Some((b, end?))).collect();
     }
     let mut cx = Coverage {
@@ -246,7 +250,7 @@ fn stable(e: &syn::Expr, locals: &HashSet<String>) -> bool {
 
 /// Per buffer written in `b`: the end `n` when every write fills `0..n` whole (a range loop
 /// with the write at the top of its body, at the loop's index) for one `n` naming nothing in
-/// `locals`; `None` when some write is another kind.
+/// `locals` (what the loop binds); `None` when some write is another kind.
 fn filled_whole(b: &Block, locals: &HashSet<String>, out: &mut HashMap<Var, Option<String>>) {
     for node in &b.nodes {
         match node {

@@ -218,7 +218,7 @@ impl Reverse<'_, '_> {
     /// adds is linear in those when it writes no active buffer, so when they are all zero
     /// (the distances to every centroid but the nearest one, in a `min` over a loop) the
     /// adjoint is skipped. `None` when that does not hold, or when a loop inside keeps a tape
-    /// (its adjoint must pop what its forward sweep pushed).
+    /// or a buffer's contents (its adjoint must pop what its forward sweep pushed).
     pub(super) fn zero_skip(&self, lp: &Loop, carries: &[Option<Ident>]) -> Option<TokenStream> {
         let cx = self.cx;
         let rt = &cx.rt;
@@ -234,10 +234,9 @@ impl Reverse<'_, '_> {
         let mut inner = Vec::new();
         nested_loops(&lp.body, &mut inner);
         let untaped = inner.iter().all(|id| {
-            self.plan
-                .loops
-                .get(id)
-                .is_some_and(|l| l.tape.is_none() && l.strategy != Strategy::Marked)
+            self.plan.loops.get(id).is_some_and(|l| {
+                l.tape.is_none() && l.kept.is_empty() && l.strategy != Strategy::Marked
+            })
         });
         untaped.then(|| quote!(!(#(#rt::is_zero(&#ks))&&*)))
     }
