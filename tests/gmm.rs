@@ -129,3 +129,40 @@ fn gmm_with_scratch_buffers_has_the_hand_written_gradient() {
         }
     }
 }
+
+/// Second order through the scratch buffers: the Hessian of the naturally written objective
+/// against central differences of its gradient.
+#[test]
+fn gmm_with_scratch_buffers_has_the_hessian_of_its_gradient() {
+    let (d, k, n, gamma, m) = (2, 3, 4, 0.7, 1);
+    let (alphas, means, icf, x) = gmm_input(d, k, n);
+    let (value, _, h) =
+        gmm_natural::gmm_natural_hessian(&alphas, &means, &icf, &x, d, k, gamma, m);
+    let primal = gmm_natural::gmm_natural(&alphas, &means, &icf, &x, d, k, gamma, m);
+    assert_eq!(value.to_bits(), primal.to_bits());
+    let sizes = [alphas.len(), means.len(), icf.len()];
+    let total: usize = sizes.iter().sum();
+    let params: Vec<f64> = [alphas, means, icf].concat();
+    let gradient = |p: &[f64]| -> Vec<f64> {
+        let (a, rest) = p.split_at(sizes[0]);
+        let (mu, q) = rest.split_at(sizes[1]);
+        let (mut ga, mut gm, mut gq) =
+            (vec![0.0; sizes[0]], vec![0.0; sizes[1]], vec![0.0; sizes[2]]);
+        gmm_natural::gmm_natural_vjp(a, mu, q, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
+        [ga, gm, gq].concat()
+    };
+    for j in 0..total {
+        let (mut up, mut down) = (params.clone(), params.clone());
+        up[j] += 1e-5;
+        down[j] -= 1e-5;
+        let (gu, gd) = (gradient(&up), gradient(&down));
+        for i in 0..total {
+            let fd = (gu[i] - gd[i]) / 2e-5;
+            assert!(
+                (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                "H[{i},{j}] = {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
+}

@@ -13,7 +13,7 @@ use autodiff::prelude::*;
 /// The objective written with scratch buffers; same arguments and value as
 /// `gmm::gmm_objective`.
 #[allow(clippy::too_many_arguments)]
-#[differentiable(wrt(alphas, means, icf))]
+#[differentiable(wrt(alphas, means, icf), hessian)]
 pub fn gmm_natural(
     alphas: &[f64],
     means: &[f64],
