@@ -136,8 +136,7 @@ fn gmm_with_scratch_buffers_has_the_hand_written_gradient() {
 fn gmm_with_scratch_buffers_has_the_hessian_of_its_gradient() {
     let (d, k, n, gamma, m) = (2, 3, 4, 0.7, 1);
     let (alphas, means, icf, x) = gmm_input(d, k, n);
-    let (value, _, h) =
-        gmm_natural::gmm_natural_hessian(&alphas, &means, &icf, &x, d, k, gamma, m);
+    let (value, _, h) = gmm_natural::gmm_natural_hessian(&alphas, &means, &icf, &x, d, k, gamma, m);
     let primal = gmm_natural::gmm_natural(&alphas, &means, &icf, &x, d, k, gamma, m);
     assert_eq!(value.to_bits(), primal.to_bits());
     let sizes = [alphas.len(), means.len(), icf.len()];

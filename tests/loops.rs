@@ -1313,6 +1313,7 @@ fn scratch_buffers_filled_in_every_iteration() {
 /// index is not written in every iteration, so the loop must not run its iterations' adjoints
 /// out of order (found by review: fused, it gave half the gradient).
 #[differentiable(wrt(x))]
+#[allow(clippy::needless_range_loop)]
 fn shrinking_fill(x: &[f64], m: usize) -> f64 {
     let mut b = vec![0.0; m + 2];
     let mut s = 0.0;
@@ -1327,6 +1328,7 @@ fn shrinking_fill(x: &[f64], m: usize) -> f64 {
 
 /// Discounted returns over a shrinking horizon, and a fill whose length is carried.
 #[differentiable(wrt(r))]
+#[allow(clippy::needless_range_loop)]
 fn shrinking_returns(r: &[f64], t_max: usize) -> f64 {
     let mut g = vec![0.0; t_max + 2];
     let mut loss = 0.0;
@@ -1340,6 +1342,7 @@ fn shrinking_returns(r: &[f64], t_max: usize) -> f64 {
 }
 
 #[differentiable(wrt(x))]
+#[allow(clippy::needless_range_loop)]
 fn carried_fill_length(x: &[f64], m: usize) -> f64 {
     let mut b = vec![0.0; m + 2];
     let mut s = 0.0;
