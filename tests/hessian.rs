@@ -736,3 +736,56 @@ fn a_model_has_a_hessian_over_its_fields_in_order() {
         }
     }
 }
+
+/// `determinant`'s second derivatives: its tangent is `cofactors(m) · ṁ`, and the cofactor
+/// matrix has its own rules. det [[a, b], [c, d]] = ad - bc: the only second partials are
+/// `∂²/∂a∂d = 1` and `∂²/∂b∂c = -1` (entries column-major: a, c, b, d).
+#[differentiable(hessian)]
+fn twice_area(m: nalgebra::Matrix2<f64>) -> f64 {
+    m.determinant() * 2.0
+}
+
+/// A 3 x 3 determinant inside a nonlinear function (a volume's log).
+#[differentiable(hessian)]
+fn log_volume(m: nalgebra::Matrix3<f64>, s: f64) -> f64 {
+    (m.determinant() * s).ln() + m.trace() * s
+}
+
+#[test]
+fn determinants_have_second_derivatives() {
+    let m = nalgebra::Matrix2::new(1.0, 2.0, 3.0, 5.0);
+    let (value, _, h) = twice_area_hessian(m);
+    assert_eq!(value, 2.0 * (5.0 - 6.0));
+    let mut want = DMatrix::zeros(4, 4);
+    (want[(0, 3)], want[(3, 0)], want[(1, 2)], want[(2, 1)]) = (2.0, 2.0, -2.0, -2.0);
+    assert_eq!(h, want);
+    let flat = |x: &[f64]| (nalgebra::Matrix3::from_column_slice(&x[..9]), x[9]);
+    let entries = |m: nalgebra::Matrix3<f64>, s: f64| {
+        let mut g = m.as_slice().to_vec();
+        g.push(s);
+        g
+    };
+    check(
+        "log volume",
+        |x| {
+            let (m, s) = flat(x);
+            let (_, (gm, gs)) = log_volume_grad(m, s);
+            entries(gm, gs)
+        },
+        |x| {
+            let (m, s) = flat(x);
+            let (v, (gm, gs), h) = log_volume_hessian(m, s);
+            (v, entries(gm, gs), h)
+        },
+        |x, v, seed, g, h| {
+            let ((m, s), (vm, vs)) = (flat(x), flat(v));
+            let (mut gm, mut gs) = (nalgebra::Matrix3::repeat(1.0), 1.0);
+            let (mut hm, mut hs) = (nalgebra::Matrix3::repeat(1.0), 1.0);
+            let out = log_volume_hvp(m, s, vm, vs, seed, &mut gm, &mut gs, &mut hm, &mut hs);
+            g.copy_from_slice(&entries(gm, gs));
+            h.copy_from_slice(&entries(hm, hs));
+            out
+        },
+        &[2.0, 0.3, -0.4, 0.1, 1.5, 0.2, 0.5, -0.3, 1.2, 0.8],
+    );
+}

@@ -132,6 +132,11 @@ pub static REM: Rule = Rule { name: "rem", diff: TWO, reads: &[&[], &[0, 1]], co
 pub static NEG: Rule = Rule { name: "neg", diff: ONE, reads: &[&[]], cost: Cost::Cheap };
 /// `as f32` / `as f64` of a float (the operand is read for its type).
 pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]], cost: Cost::Cheap };
+/// `rules::algebra::cofactors(m)`, the cofactor matrix: not a method users write, but what the
+/// tangent of `determinant` is made of (`ẏ = cofactors(m) · ṁ`), so that second order can
+/// differentiate it.
+pub static COFACTORS: Rule =
+    Rule { name: "cofactors", diff: ONE, reads: &[&[0, Y]], cost: Cost::Costly };
 
 /// Methods of nalgebra vectors and matrices, differentiated by `rules::algebra` (which reads
 /// every operand): their names and whether the result is a float (else a vector or matrix).

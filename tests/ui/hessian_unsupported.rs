@@ -1,14 +1,8 @@
 use autodiff::prelude::*;
-use nalgebra::Matrix2;
 
 #[differentiable(hessian)]
 fn pair(x: f64) -> (f64, f64) {
     (x * x, x.sin())
-}
-
-#[differentiable(hessian)]
-fn area(m: Matrix2<f64>) -> f64 {
-    m.determinant() * 2.0
 }
 
 #[differentiable(hessian)]

@@ -93,6 +93,13 @@ pub(super) fn tangent(
             }
             t
         }
+        // ẏ = Σ C ⊙ ȧ, C the cofactor matrix (a rule of its own, differentiated by the runtime)
+        "determinant" => {
+            let rt = b.tx.rt.clone();
+            let path: syn::ExprPath = syn::parse_quote!(#rt::rules::algebra::cofactors);
+            let c = b.push(Prim::Rule(&rules::COFACTORS), Form::Path(path), vec![x(0)]);
+            vec![b.method("dot", vec![c, d[0].clone()?])?]
+        }
         "transpose" | "trace" => {
             d[0].iter().map(|a| b.method(rule.name, vec![a.clone()])).collect::<Option<_>>()?
         }

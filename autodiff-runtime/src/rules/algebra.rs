@@ -550,16 +550,104 @@ pub fn component_mul_vjp_1<T: crate::Real + nalgebra::Scalar, const R: usize, co
 }
 
 /// The cofactor matrix of `a`: `C_ij = (-1)^(i+j) det(a without row i and column j)`, which is
-/// `det(a) · a⁻ᵀ` where `a` is invertible, and defined where it is not.
-fn cofactors<T: crate::Real + nalgebra::RealField, const N: usize>(
+/// `det(a) · a⁻ᵀ` where `a` is invertible, and defined where it is not. The tangent of
+/// `determinant` is `C · ȧ` (summed), so second derivatives of `determinant` differentiate this.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let c = autodiff_runtime::rules::algebra::cofactors(Matrix2::new(1.0, 2.0, 3.0, 4.0));
+/// assert_eq!(c, Matrix2::new(4.0, -3.0, -2.0, 1.0));
+/// ```
+pub fn cofactors<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: SMatrix<T, N, N>,
+) -> SMatrix<T, N, N> {
+    SMatrix::from_fn(|i, j| signed(i + j, minor_det(&a, &[i], &[j])))
+}
+
+/// `v` for an even `parity`, `-v` for an odd one.
+fn signed<T: crate::Real + nalgebra::RealField>(parity: usize, v: T) -> T {
+    if parity % 2 == 0 { v } else { -v }
+}
+
+/// The determinant of `a` without the given rows and columns (distinct, as many of each); 1
+/// for nothing left.
+fn minor_det<T: crate::Real + nalgebra::RealField, const N: usize>(
     a: &SMatrix<T, N, N>,
+    rows: &[usize],
+    cols: &[usize],
+) -> T {
+    let n = N - rows.len();
+    if n == 0 {
+        return T::one();
+    }
+    let kept = |skip: &[usize]| (0..N).filter(|r| !skip.contains(r)).collect::<Vec<_>>();
+    let (kr, kc) = (kept(rows), kept(cols));
+    nalgebra::DMatrix::from_fn(n, n, |r, c| a[(kr[r], kc[c])]).determinant()
+}
+
+/// `∂C_ij / ∂a_kl`: zero in row `i` or column `j` of `a` (the minor leaves them out); otherwise
+/// the cofactor of the minor at `a_kl`'s place in it.
+fn cofactor_partial<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+    (i, j): (usize, usize),
+    (k, l): (usize, usize),
+) -> T {
+    if k == i || l == j {
+        return T::zero();
+    }
+    // the place of a_kl in the minor without row i and column j
+    let (kk, ll) = (k - usize::from(k > i), l - usize::from(l > j));
+    signed(i + j + kk + ll, minor_det(a, &[i, k], &[j, l]))
+}
+
+/// Tangent of [`cofactors`]: `Ċ_ij = Σ_kl ∂C_ij/∂a_kl · ȧ_kl`.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let (a, da) = (Matrix2::new(1.0, 2.0, 3.0, 4.0), Matrix2::new(1.0, 0.0, 0.0, 0.0));
+/// let y = autodiff_runtime::rules::algebra::cofactors(a);
+/// // C = [[d, -c], [-b, a]]: only C_11 moves with a_00
+/// let dc = autodiff_runtime::rules::algebra::cofactors_jvp(&a, &y, &da);
+/// assert_eq!(dc, Matrix2::new(0.0, 0.0, 0.0, 1.0));
+/// ```
+pub fn cofactors_jvp<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+    _y: &SMatrix<T, N, N>,
+    da: &SMatrix<T, N, N>,
 ) -> SMatrix<T, N, N> {
     SMatrix::from_fn(|i, j| {
-        let minor = nalgebra::DMatrix::from_fn(N - 1, N - 1, |r, c| {
-            a[(r + usize::from(r >= i), c + usize::from(c >= j))]
-        });
-        let det = minor.determinant();
-        if (i + j) % 2 == 0 { det } else { -det }
+        let mut d = T::zero();
+        for k in 0..N {
+            for l in 0..N {
+                d += cofactor_partial(a, (i, j), (k, l)) * da[(k, l)];
+            }
+        }
+        d
+    })
+}
+
+/// Adjoint of [`cofactors`]: `ā_kl = Σ_ij ḡ_ij ∂C_ij/∂a_kl`.
+///
+/// ```
+/// use nalgebra::Matrix2;
+/// let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// let y = autodiff_runtime::rules::algebra::cofactors(a);
+/// let g = autodiff_runtime::rules::algebra::cofactors_vjp(&a, &y, &Matrix2::new(0.0, 0.0, 0.0, 1.0));
+/// assert_eq!(g, Matrix2::new(1.0, 0.0, 0.0, 0.0));
+/// ```
+pub fn cofactors_vjp<T: crate::Real + nalgebra::RealField, const N: usize>(
+    a: &SMatrix<T, N, N>,
+    _y: &SMatrix<T, N, N>,
+    g: &SMatrix<T, N, N>,
+) -> SMatrix<T, N, N> {
+    SMatrix::from_fn(|k, l| {
+        let mut d = T::zero();
+        for i in 0..N {
+            for j in 0..N {
+                d += g[(i, j)] * cofactor_partial(a, (i, j), (k, l));
+            }
+        }
+        d
     })
 }
 
@@ -575,7 +663,7 @@ pub fn determinant_jvp<T: crate::Real + nalgebra::RealField, const N: usize>(
     _y: &T,
     da: &SMatrix<T, N, N>,
 ) -> T {
-    cofactors(a).component_mul(da).sum()
+    cofactors(*a).component_mul(da).sum()
 }
 
 /// Adjoint of `a.determinant()`: `ȳ` times the cofactor matrix (`ȳ · det(a) · a⁻ᵀ`).
@@ -591,5 +679,5 @@ pub fn determinant_vjp<T: crate::Real + nalgebra::RealField, const N: usize>(
     _y: &T,
     g: &T,
 ) -> SMatrix<T, N, N> {
-    cofactors(a) * *g
+    cofactors(*a) * *g
 }
