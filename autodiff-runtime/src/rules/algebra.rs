@@ -566,7 +566,7 @@ pub fn cofactors<T: crate::Real + nalgebra::RealField, const N: usize>(
 
 /// `v` for an even `parity`, `-v` for an odd one.
 fn signed<T: crate::Real + nalgebra::RealField>(parity: usize, v: T) -> T {
-    if parity % 2 == 0 { v } else { -v }
+    if parity.is_multiple_of(2) { v } else { -v }
 }
 
 /// The determinant of `a` without the given rows and columns (distinct, as many of each); 1
