@@ -18,6 +18,13 @@ pub fn check(f: &Function, errors: &mut Errors) {
             "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
         );
     }
+    for (v, span) in buffers_written_after_slices(f) {
+        errors.error(
+            span,
+            format!("a sub-slice of the buffer `{}`, which is written after it", f.var(v).ident),
+            "take sub-slices of a buffer after its last write (or index the buffer itself, `b[a + i]`)",
+        );
+    }
     let passed_from_loops = |v: &Var| from_loops.iter().any(|(o, _)| o == v);
     for (v, span) in
         buffers_written_after_calls(f).into_iter().filter(|(v, _)| !passed_from_loops(v))
@@ -47,6 +54,56 @@ pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)
         }
         BufferEvent::Read(_) => {}
     });
+    out
+}
+
+/// Buffers written after a sub-slice of them is taken (`&b[a..c]`), with the sub-slice's span:
+/// reverse mode takes the sub-slice again where its adjoint reads it, and must see the values it
+/// saw. A write in a loop that also takes the sub-slice counts (the next iteration writes after).
+pub fn buffers_written_after_slices(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+    fn walk(
+        f: &Function,
+        b: &Block,
+        sliced: &mut Vec<(Var, proc_macro2::Span)>,
+        out: &mut Vec<(Var, proc_macro2::Span)>,
+    ) {
+        for node in &b.nodes {
+            match node {
+                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Slice) => {
+                    if let Some(v) = op.args[0].var().filter(|v| f.var(*v).buffer) {
+                        sliced.push((v, op.span));
+                    }
+                }
+                Node::Store(st) => written(st.buffer, sliced, out),
+                Node::Opaque { expr, uses, .. } => {
+                    for v in uses.iter().copied().filter(|v| f.var(*v).buffer) {
+                        if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
+                            written(v, sliced, out);
+                        }
+                    }
+                }
+                Node::Branch(br) => br.arms.iter().for_each(|a| walk(f, &a.body, sliced, out)),
+                Node::Loop(lp) => {
+                    walk(f, &lp.body, sliced, out);
+                    walk(f, &lp.body, sliced, out);
+                }
+                Node::Op(_) => {}
+            }
+        }
+    }
+    fn written(
+        v: Var,
+        sliced: &[(Var, proc_macro2::Span)],
+        out: &mut Vec<(Var, proc_macro2::Span)>,
+    ) {
+        if let Some((_, span)) = sliced.iter().find(|(s, _)| *s == v)
+            && !out.iter().any(|(o, _)| *o == v)
+        {
+            out.push((v, *span));
+        }
+    }
+    let mut out = Vec::new();
+    walk(f, &f.body, &mut Vec::new(), &mut out);
     out
 }
 

@@ -25,6 +25,7 @@ mod f32_falloff;
 mod garch_enumerate;
 mod gauss_seidel;
 mod heat_equation;
+mod hmm_forward;
 mod huber_match;
 mod impl_method;
 mod iter_adapters;

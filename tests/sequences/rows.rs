@@ -287,3 +287,39 @@ fn rows_passed_whole_to_plain_functions() {
     assert_eq!(value, rows_passed_on(&data, 0.5));
     assert!((g - 2.0 * 0.5 * (2.0 + 5.0)).abs() < 1e-15);
 }
+
+/// A local table whose rows are read whole once it is filled (`t.last().unwrap()`, `&t[i]`,
+/// `t[i].iter()`): sub-slices of the buffer after its last write.
+#[allow(clippy::needless_range_loop)] // a table filled by index, as dynamic programming is
+#[differentiable]
+fn table_rows_read_whole(x: &[f64], n: usize) -> f64 {
+    let s = x.len();
+    let mut t = vec![vec![0.0; s]; n];
+    for j in 0..s {
+        t[0][j] = x[j];
+    }
+    for i in 1..n {
+        for j in 0..s {
+            t[i][j] = (t[i - 1][j] * 0.5 + x[(j + 1) % s]).sin();
+        }
+    }
+    let last = t.last().unwrap();
+    let m = last.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let first = &t[0];
+    let middle: f64 = t[n / 2].iter().map(|v| v * v).sum();
+    m + last.iter().map(|a| (a - m).exp()).sum::<f64>().ln() + first[1] * middle
+}
+
+#[test]
+fn rows_of_a_filled_table_read_whole() {
+    let x = [0.3, -0.7, 0.9, 0.1];
+    for n in [1, 2, 5] {
+        check(
+            &format!("table rows {n}"),
+            |x| table_rows_read_whole(x, n),
+            |x, s, g| table_rows_read_whole_vjp(x, n, s, g),
+            |x, v| table_rows_read_whole_jvp(x, n, v),
+            &x,
+        );
+    }
+}

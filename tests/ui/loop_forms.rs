@@ -72,9 +72,13 @@ fn window_used_whole(x: &[f64]) -> f64 {
 #[differentiable]
 fn sub_slice_of_a_buffer(x: &[f64]) -> f64 {
     let mut b: Vec<f64> = vec![0.0; 3];
-    b[0] = x[0];
-    let head = &b[0..2];
-    head[0] * head[1]
+    let mut s = 0.0;
+    for i in 0..3 {
+        b[i] = x[i];
+        let head = &b[0..2];
+        s += head[0] * head[1];
+    }
+    s
 }
 
 #[differentiable]

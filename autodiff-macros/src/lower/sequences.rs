@@ -23,20 +23,14 @@ impl<'s> Lowerer<'_> {
         Some(index)
     }
 
-    /// `&seq[a..b]` (also `a..`, `..b`, `..`): a sub-slice, borrowed, at inactive bounds.
+    /// `&seq[a..b]` (also `a..`, `..b`, `..`): a sub-slice, borrowed, at inactive bounds. Of a
+    /// buffer only after its last write (checked in `check.rs`).
     pub(super) fn lower_sub_slice(
         &mut self,
         seq: Var,
         r: &'s syn::ExprRange,
         ix: &'s syn::ExprIndex,
     ) -> Operand {
-        if self.vars[seq.0].buffer {
-            return self.fail(
-                ix,
-                "a sub-slice of a buffer written in place cannot be differentiated yet",
-                "index the buffer itself (`b[a + i]`), or take sub-slices of parameters and of values never written",
-            );
-        }
         if matches!(r.limits, syn::RangeLimits::Closed(_)) {
             return self.fail(
                 r,

@@ -11,8 +11,10 @@
 //!                                                             (the dimensions as they were made)
 //! ```
 //!
-//! Any other use of the name (a row read whole, `d.push(..)`, passing `d` on) leaves the table
-//! as written. A column past a row's end panics as indexing the row would
+//! A row read whole (`d.last().unwrap()`, `d.first().unwrap()`, `&d[i]`, `d[i].iter()`) becomes
+//! the sub-slice of the buffer holding it (`&d[i * cols..(i + 1) * cols]`: reverse mode allows it
+//! after the buffer's last write). Any other use of the name (`d.push(..)`, passing `d` on)
+//! leaves the table as written. A column past a row's end panics as indexing the row would
 //! (`__private::column`), rather than reading the next row.
 
 use quote::format_ident;
@@ -121,6 +123,14 @@ fn only_cells(name: &Ident, rest: &[Stmt]) -> bool {
                         return;
                     }
                 }
+                // a row read whole: `t.last().unwrap()`, `t.first().unwrap()`, `&t[i]`,
+                // `t[i].iter()`
+                e if row_of(e, self.name).is_some() => {
+                    if let Some(Row::At(i)) = row_of(e, self.name) {
+                        self.visit_expr(i);
+                    }
+                    return;
+                }
                 e if is_name(e) => {
                     self.ok = false;
                     return;
@@ -141,6 +151,45 @@ fn only_cells(name: &Ident, rest: &[Stmt]) -> bool {
     check.ok
 }
 
+/// A row of table `name` read whole.
+enum Row<'e> {
+    First,
+    Last,
+    /// `&t[i]` or `t[i].iter()`
+    At(&'e Expr),
+}
+
+/// The row `e` reads whole, if it is one of `t.first().unwrap()`, `t.last().unwrap()`,
+/// `&t[i]` (shared) or `t[i].iter()`.
+fn row_of<'e>(e: &'e Expr, name: &Ident) -> Option<Row<'e>> {
+    let is_name = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(name));
+    match e {
+        Expr::MethodCall(u) if u.method == "unwrap" && u.args.is_empty() => match &*u.receiver {
+            Expr::MethodCall(m) if m.args.is_empty() && is_name(&m.receiver) => {
+                match m.method.to_string().as_str() {
+                    "first" => Some(Row::First),
+                    "last" => Some(Row::Last),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+        Expr::Reference(r) if r.mutability.is_none() => match &*r.expr {
+            Expr::Index(ix) if is_name(&ix.expr) && !matches!(*ix.index, Expr::Range(_)) => {
+                Some(Row::At(&ix.index))
+            }
+            _ => None,
+        },
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => match &*m.receiver {
+            Expr::Index(ix) if is_name(&ix.expr) && !matches!(*ix.index, Expr::Range(_)) => {
+                Some(Row::At(&ix.index))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Rewrites the cells, lengths and row lengths of a flattened table.
 struct Cells {
     name: Ident,
@@ -154,6 +203,21 @@ impl VisitMut for Cells {
         visit_mut::visit_expr_mut(self, e);
         let (name, width, rt) = (&self.name, &self.width, &self.rt);
         let is_name = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(name));
+        let rows = &self.rows;
+        // a row read whole: the sub-slice of the flat buffer holding it
+        let row = match row_of(e, name) {
+            Some(Row::First) => Some(quote::quote!(0..#width)),
+            Some(Row::Last) => Some(quote::quote!((#rows - 1) * #width..(#rows) * #width)),
+            Some(Row::At(i)) => Some(quote::quote!((#i) * #width..(#i + 1) * #width)),
+            None => None,
+        };
+        if let Some(range) = row {
+            *e = match &*e {
+                Expr::MethodCall(m) if m.method == "iter" => parse_quote!(#name[#range].iter()),
+                _ => parse_quote!(&#name[#range]),
+            };
+            return;
+        }
         let replacement: Option<Expr> = match &*e {
             Expr::Index(outer) => match &*outer.expr {
                 Expr::Index(inner) if is_name(&inner.expr) => {
