@@ -290,7 +290,7 @@ fn rows_passed_whole_to_plain_functions() {
 
 /// A local table whose rows are read whole once it is filled (`t.last().unwrap()`, `&t[i]`,
 /// `t[i].iter()`): sub-slices of the buffer after its last write.
-#[allow(clippy::needless_range_loop)] // a table filled by index, as dynamic programming is
+#[allow(clippy::needless_range_loop, clippy::manual_memcpy)] // a table filled by index, as dynamic programming is
 #[differentiable]
 fn table_rows_read_whole(x: &[f64], n: usize) -> f64 {
     let s = x.len();
