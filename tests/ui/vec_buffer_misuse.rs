@@ -72,4 +72,13 @@ fn vec_row_read_whole(a: &[Vec<f64>]) -> f64 {
     s
 }
 
+// A table written element by element and also grown: not a table the macro flattens.
+#[differentiable]
+fn table_grown(x: &[f64]) -> f64 {
+    let mut t = vec![vec![0.0; 2]; 2];
+    t.push(vec![0.0; 2]);
+    t[0][1] = x[0];
+    t[0][1] * x[1]
+}
+
 fn main() {}

@@ -246,11 +246,28 @@ impl<'s> Lowerer<'_> {
         };
         let binding = target.as_ref().and_then(|n| self.env.lookup(n).cloned());
         let Some((name, binding)) = target.zip(binding) else {
-            self.errors.error(
-                &ix.expr,
-                "only local arrays can be written element by element",
-                "declare the buffer in the function: `let mut y = [0.0; 3];`",
-            );
+            // `t[i][j] = ..` of a local `Vec` of rows that some other use kept from being a table
+            let table = match &*ix.expr {
+                Expr::Index(row) => match &*row.expr {
+                    Expr::Path(p) => {
+                        p.path.get_ident().filter(|n| self.env.lookup(&n.to_string()).is_some())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            match table {
+                Some(t) => self.errors.error(
+                    &ix.expr,
+                    format!("`{t}[i][j] = ..` writes a table, but `{t}` is also used another way"),
+                    format!("a `vec![vec![..; m]; n]` table is written in place when its other uses are `{t}[i][j]`, `{t}.len()`, `{t}[i].len()` and rows read whole once filled (`&{t}[i]`, `{t}[i].iter()`, `{t}.last().unwrap()`); or use one flat buffer `vec![0.0; n * m]` indexed `{t}[i * m + j]`"),
+                ),
+                None => self.errors.error(
+                    &ix.expr,
+                    "only local arrays can be written element by element",
+                    "declare the buffer in the function: `let mut y = [0.0; 3];`",
+                ),
+            }
             return;
         };
         let kind = self.vars[binding.var.0].kind;
