@@ -20,35 +20,6 @@ use std::hint::black_box;
 #[path = "common/two_layer.rs"]
 mod two_layer;
 
-/// PyTorch's median seconds per case, by name, from `benches/cuda_torch.py`.
-fn torch_times() -> Vec<(String, f64)> {
-    // from the repository's root (where the bench runs when carried to a GPU machine), else
-    // where it was built
-    let here = std::path::Path::new("benches/cuda_torch.py");
-    let script = if here.exists() {
-        here.to_path_buf()
-    } else {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/cuda_torch.py")
-    };
-    match std::process::Command::new("python3").arg(&script).output() {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let (name, secs) = l.split_once(' ')?;
-                Some((name.to_string(), secs.trim().parse().ok()?))
-            })
-            .collect(),
-        Ok(out) => {
-            println!("PyTorch comparison skipped: {}", String::from_utf8_lossy(&out.stderr));
-            Vec::new()
-        }
-        Err(e) => {
-            println!("PyTorch comparison skipped: python3 did not start: {e}");
-            Vec::new()
-        }
-    }
-}
-
 fn main() {
     let device = match Device::cuda(0) {
         Ok(d) => d,
@@ -81,7 +52,7 @@ fn main() {
     group.finish();
     c.final_summary();
 
-    let torch = torch_times();
+    let torch = ratios::python_times("cuda_torch.py", "PyTorch");
     let theirs = |name: &str| torch.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
     let peak = theirs("copy").map(|s| 8.0 * n as f64 / s);
     println!("\ncuda: ours against PyTorch on the same GPU (median times of this run)");

@@ -1,7 +1,9 @@
 //! SEEDS S13: one training step of the two-layer net (N = 64, D_in = 1000, H = 100, D_out = 10,
 //! Linear-ReLU-Linear, summed squared error, Adam): forward, gradient and update, with the
 //! gradient from `#[differentiable]` against the same step with the gradient written by hand
-//! on the same tensor kernels. `cargo bench --bench two_layer` prints the ratio.
+//! on the same tensor kernels. `cargo bench --bench two_layer` prints the ratio, and the ratios
+//! to JAX on the CPU (`benches/two_layer_jax.py`: one jit per step, and 500 steps in one jit)
+//! where Python with JAX is installed (`AUTODIFF_PYTHON=path/to/python` picks the interpreter).
 
 #[path = "common/ratios.rs"]
 mod ratios;
@@ -60,4 +62,15 @@ fn main() {
     group.finish();
     c.final_summary();
     ratios::print_ratios("two_layer", &[("ours", "hand")]);
+    let jax = ratios::python_times("two_layer_jax.py", "JAX");
+    if let Some(ours) = ratios::median_ns("two_layer", "ours").map(|ns| ns * 1e-9) {
+        for (name, theirs) in jax {
+            println!(
+                "  ours / JAX ({name:>4})  = {:.3}   ({:.0} us / {:.0} us)",
+                ours / theirs,
+                ours * 1e6,
+                theirs * 1e6
+            );
+        }
+    }
 }

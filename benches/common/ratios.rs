@@ -29,3 +29,38 @@ pub fn print_ratios(group: &str, pairs: &[(&str, &str)]) {
         }
     }
 }
+
+/// Median seconds per case, by name, that a Python script of `benches/` prints (`name seconds`
+/// per line), run with `$AUTODIFF_PYTHON` or `python3`; empty, saying why, when it cannot run
+/// (the library it times is not installed, no Python).
+#[allow(dead_code)] // not every bench compares with Python
+pub fn python_times(script: &str, what: &str) -> Vec<(String, f64)> {
+    // from the repository's root (where a bench runs when carried to another machine), else
+    // where it was built
+    let here = std::path::Path::new("benches").join(script);
+    let script = if here.exists() {
+        here
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join(script)
+    };
+    let python = std::env::var("AUTODIFF_PYTHON").unwrap_or_else(|_| "python3".into());
+    match std::process::Command::new(&python).arg(&script).output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (name, secs) = l.split_once(' ')?;
+                Some((name.to_string(), secs.trim().parse().ok()?))
+            })
+            .collect(),
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err.lines().last().unwrap_or("");
+            println!("{what} comparison skipped ({python} {}): {last}", script.display());
+            Vec::new()
+        }
+        Err(e) => {
+            println!("{what} comparison skipped: {python} did not start: {e}");
+            Vec::new()
+        }
+    }
+}
