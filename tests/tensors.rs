@@ -116,6 +116,40 @@ fn adam_follows_its_formula() {
     }
 }
 
+/// Adam on `f32` tensors (one fused pass on the CPU, in `f32`) against its formula in `f64`,
+/// over many steps and elements of both signs, to `f32` precision.
+#[test]
+fn adam_on_f32_tensors_follows_its_formula() {
+    let n = 37;
+    let start: Vec<f32> = (0..n).map(|i| (i as f32 * 0.7).sin()).collect();
+    let mut p = Param::new(Tensor::from_vec(start.clone(), &[n]));
+    let mut opt = Adam::new(0.05);
+    let (b1, b2, eps, lr) = (0.9f64, 0.999f64, 1e-8f64, 0.05f64);
+    let (mut m, mut v) = (vec![0.0f64; n], vec![0.0f64; n]);
+    let mut expected: Vec<f64> = start.iter().map(|&x| f64::from(x)).collect();
+    for t in 1..=40 {
+        let grads: Vec<f32> = (0..n).map(|i| ((i * t) as f32 * 0.31).cos() * 2.0 - 0.5).collect();
+        p.grad = Tensor::from_vec(grads.clone(), &[n]);
+        opt.step(&mut [&mut p]);
+        for i in 0..n {
+            let g = f64::from(grads[i]);
+            m[i] = b1 * m[i] + (1.0 - b1) * g;
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+            let (mh, vh) = (m[i] / (1.0 - b1.powi(t as i32)), v[i] / (1.0 - b2.powi(t as i32)));
+            expected[i] -= lr * mh / (vh.sqrt() + eps);
+        }
+        let got = p.value.to_vec::<f32>();
+        for i in 0..n {
+            assert!(
+                (f64::from(got[i]) - expected[i]).abs() <= 2e-5 * (1.0 + expected[i].abs()),
+                "step {t}, element {i}: {} vs {}",
+                got[i],
+                expected[i]
+            );
+        }
+    }
+}
+
 #[path = "../benches/common/regression.rs"]
 mod regression;
 

@@ -153,7 +153,8 @@ macro_rules! impl_fixed_size {
 }
 impl_fixed_size!(f32, f64);
 
-/// Tensors update in place; on a GPU through the kernels of `kernels/optim.cu`, where an
+/// Tensors update in place: Adam on `f32` CPU tensors in one pass; on a GPU through the
+/// kernels of `kernels/optim.cu`, where an
 /// error (a gradient on another device that cannot be moved, the device out of memory) panics
 /// with its message.
 impl Update for crate::Tensor {
@@ -192,6 +193,10 @@ impl Update for crate::Tensor {
     ) {
         #[cfg(feature = "cuda")]
         if crate::cuda::adam(self, (m, v), grad, betas, steps) {
+            return;
+        }
+        // `f32` on the CPU: one pass (the steps below make five, allocating for `scale`)
+        if self.adam_fused(m, v, grad, betas, steps) {
             return;
         }
         adam_in_steps(self, m, v, grad, betas, steps);

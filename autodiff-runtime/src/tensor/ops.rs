@@ -329,6 +329,41 @@ impl Tensor {
         }
     }
 
+    /// Adam's whole update of `f32` tensors on the CPU in one pass, in `f32` (as PyTorch
+    /// computes it): `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g²`,
+    /// `self -= step · m / (√(v / bias2) + eps)`. False, changing nothing, for anything else
+    /// (other dtypes, a gradient of another shape, GPU tensors), which the caller updates in
+    /// steps.
+    pub(crate) fn adam_fused(
+        &mut self,
+        m: &mut Tensor,
+        v: &mut Tensor,
+        grad: &Tensor,
+        (b1, b2): (f64, f64),
+        (step, bias2, eps): (f64, f64, f64),
+    ) -> bool {
+        let same = |t: &Tensor| t.shape == self.shape && t.slice::<f32>().is_some();
+        if !(same(m) && same(v) && same(grad) && self.slice::<f32>().is_some()) {
+            return false;
+        }
+        let Some(g) = grad.slice::<f32>() else { return false };
+        let (Storage::F32(p), Storage::F32(m), Storage::F32(v)) = (
+            std::sync::Arc::make_mut(&mut self.data),
+            std::sync::Arc::make_mut(&mut m.data),
+            std::sync::Arc::make_mut(&mut v.data),
+        ) else {
+            return false;
+        };
+        let (b1, b2, step, bias2, eps) =
+            (b1 as f32, b2 as f32, step as f32, bias2 as f32, eps as f32);
+        for (((p, m), v), g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
+            *m = b1 * *m + (1.0 - b1) * g;
+            *v = b2 * *v + (1.0 - b2) * g * g;
+            *p -= step * *m / ((*v / bias2).sqrt() + eps);
+        }
+        true
+    }
+
     /// `self[i] = f(self[i], a[i], b[i])` in place (computed in `f64`); `a` and `b` broadcast to
     /// `self`'s shape.
     ///
