@@ -1388,3 +1388,49 @@ fn fills_that_change_their_range_between_iterations() {
         );
     }
 }
+
+/// A physicist's chain of springs as usually written: the initial state copied without a type
+/// and left out of `wrt(..)`, forces into a scratch buffer each step, symplectic Euler.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(k))]
+fn chain_energy(x0: &[f64], k: f64, steps: usize, dt: f64) -> f64 {
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut v = vec![0.0; n];
+    let mut f = vec![0.0; n];
+    for _ in 0..steps {
+        for i in 0..n {
+            f[i] = 0.0;
+        }
+        for i in 1..n {
+            let d = x[i] - x[i - 1] - 1.0;
+            f[i] -= k * d;
+            f[i - 1] += k * d;
+        }
+        for i in 0..n {
+            v[i] += dt * f[i];
+            x[i] += dt * v[i];
+        }
+    }
+    let mut e = 0.0;
+    for i in 0..n {
+        e += 0.5 * v[i] * v[i];
+    }
+    e
+}
+
+#[test]
+fn a_copied_initial_state_and_a_force_buffer() {
+    let x0 = [0.0, 1.1, 2.05, 2.9, 4.2];
+    for steps in [0, 1, 50] {
+        let (value, g) = chain_energy_grad(&x0, 3.0, steps, 0.01);
+        assert_eq!(value, chain_energy(&x0, 3.0, steps, 0.01));
+        let h = 1e-6;
+        let fd = (chain_energy(&x0, 3.0 + h, steps, 0.01)
+            - chain_energy(&x0, 3.0 - h, steps, 0.01))
+            / (2.0 * h);
+        assert!((fd - g).abs() <= 1e-6 * (1.0 + g.abs()), "{steps} steps: {g} vs {fd}");
+        let (_, tangent) = chain_energy_jvp(&x0, 3.0, steps, 0.01, 1.0);
+        assert!((tangent - g).abs() <= 1e-12 * (1.0 + g.abs()), "{tangent} vs {g}");
+    }
+}

@@ -8,7 +8,8 @@
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
 //!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `nested_writes`: `a[i][j] = e`
 //!    of a local array of arrays -> a write of the row; `tables`:
-//!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`;
+//!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`; `typed_copies`:
+//!    `let x = x0.to_vec();` of a sequence parameter -> `let x: Vec<E> = ..`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -30,6 +31,7 @@ mod patterns;
 mod struct_fields;
 mod tables;
 mod tuple_vecs;
+mod typed_copies;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -53,6 +55,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     components::rewrite(&mut body, &kinds);
     nested_writes::rewrite(&mut body, &kinds);
     tables::rewrite(&mut body, &desc.rt);
+    typed_copies::rewrite(&mut body, &kinds);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret, &desc.rt);

@@ -1,0 +1,100 @@
+//! A copy of a sequence parameter bound without a type (`let mut x = x0.to_vec();`, also
+//! `.to_owned()`) gets the type the parameter's declaration gives it
+//! (`let mut x: Vec<f64> = x0.to_vec();` for `x0: &[f64]`). Lowering then knows the copy holds
+//! floats even when the parameter is left out of `wrt(..)` (a simulation's initial state) and
+//! later writes make the copy depend on an active parameter; without it, that was an error asking
+//! for the annotation.
+
+use crate::kind::Kind;
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, parse_quote};
+
+/// Types the copies of `block`; `params` are the parameters' names, kinds and types.
+pub fn rewrite(block: &mut syn::Block, params: &[(String, Kind, syn::Type)]) {
+    // a name bound again anywhere in the body may not be the parameter where it is copied
+    let mut bound = Bound(Vec::new());
+    bound.visit_block(block);
+    let sequences: Vec<(String, syn::Type)> = params
+        .iter()
+        .filter(|(n, k, _)| matches!(k, Kind::Seq(_)) && !bound.0.contains(n))
+        .filter_map(|(n, _, t)| Some((n.clone(), Kind::element_type(t)?)))
+        .collect();
+    if !sequences.is_empty() {
+        Copies(&sequences).visit_block_mut(block);
+    }
+}
+
+/// The names patterns bind.
+struct Bound(Vec<String>);
+
+impl<'a> Visit<'a> for Bound {
+    fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+        self.0.push(p.ident.to_string());
+        syn::visit::visit_pat_ident(self, p);
+    }
+}
+
+/// The parameters' names with their element types.
+struct Copies<'p>(&'p [(String, syn::Type)]);
+
+impl VisitMut for Copies<'_> {
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        visit_mut::visit_local_mut(self, l);
+        let Pat::Ident(pi) = &l.pat else { return };
+        let Some(init) = &l.init else { return };
+        let Expr::MethodCall(m) = &*init.expr else { return };
+        if !(m.method == "to_vec" || m.method == "to_owned") || !m.args.is_empty() {
+            return;
+        }
+        let Expr::Path(p) = &*m.receiver else { return };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else { return };
+        if let Some((_, elem)) = self.0.iter().find(|(n, _)| *n == name) {
+            l.pat = Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(Pat::Ident(pi.clone())),
+                colon_token: Default::default(),
+                ty: Box::new(parse_quote!(Vec<#elem>)),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn copies_of_sequence_parameters_get_their_type() {
+        let mut body: syn::Block = syn::parse_quote!({
+            let mut x = x0.to_vec();
+            let y = w.to_owned();
+            let z = x0.iter().map(|v| v * 2.0).collect::<Vec<f64>>();
+            x[0] + y[0] + z[0]
+        });
+        let params = [
+            (
+                "x0".into(),
+                crate::kind::Kind::of_type(&syn::parse_quote!(&[f64])),
+                syn::parse_quote!(&[f64]),
+            ),
+            (
+                "w".into(),
+                crate::kind::Kind::of_type(&syn::parse_quote!(Vec<f32>)),
+                syn::parse_quote!(Vec<f32>),
+            ),
+        ];
+        super::rewrite(&mut body, &params);
+        let out = quote!(#body).to_string();
+        assert!(out.contains("let mut x : Vec < f64 > = x0 . to_vec ()"), "{out}");
+        assert!(out.contains("let y : Vec < f32 > = w . to_owned ()"), "{out}");
+        // a parameter bound again is left alone
+        let mut shadowed: syn::Block = syn::parse_quote!({
+            let x0 = [1.0, 2.0];
+            let x = x0.to_vec();
+            x[0]
+        });
+        super::rewrite(&mut shadowed, &params);
+        assert!(!quote!(#shadowed).to_string().contains("Vec < f64 >"));
+    }
+}
