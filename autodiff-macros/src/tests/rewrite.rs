@@ -101,7 +101,7 @@ fn a_copy_and_an_in_place_method_become_element_writes() {
         fn f(x: &[f64]) -> f64 { let mut b = x.to_vec(); b.reverse(); b[0] }
     });
     let expected = squash(
-        "{ let mut b = {
+        "{ let mut b: Vec<f64> = {
                let mut __autodiff_collected2 = vec![0.0; (x).len()];
                for __autodiff_k1 in 0..((x).len()) { __autodiff_collected2[__autodiff_k1] = x[__autodiff_k1]; }
                __autodiff_collected2
