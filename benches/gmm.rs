@@ -118,6 +118,35 @@ fn main() {
             )
         })
     });
+    let (mut na, mut nm, mut nq) =
+        (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
+    group.bench_function("natural_hvp", |b| {
+        b.iter(|| {
+            for buffer in [&mut ga, &mut gm, &mut gq, &mut na, &mut nm, &mut nq] {
+                buffer.fill(0.0);
+            }
+            gmm_natural::gmm_natural_hvp(
+                black_box(&alphas),
+                &means,
+                &icf,
+                &x,
+                d,
+                k,
+                gamma,
+                m,
+                &va,
+                &vm,
+                &vq,
+                1.0,
+                &mut ga,
+                &mut gm,
+                &mut gq,
+                &mut na,
+                &mut nm,
+                &mut nq,
+            )
+        })
+    });
     let (mut ha, mut hm, mut hq) =
         (vec![0.0; alphas.len()], vec![0.0; means.len()], vec![0.0; icf.len()]);
     group.bench_function("hvp", |b| {
@@ -160,6 +189,7 @@ fn main() {
             ("natural_vjp", "natural_hand"),
             ("natural_vjp", "natural_primal"),
             ("natural_hand", "natural_primal"),
+            ("natural_hvp", "natural_vjp"),
         ],
     );
 }
