@@ -789,3 +789,24 @@ fn determinants_have_second_derivatives() {
         &[2.0, 0.3, -0.4, 0.1, 1.5, 0.2, 0.5, -0.3, 1.2, 0.8],
     );
 }
+
+/// Parameters named like the locals of the generated `f_hessian` (`n`, `value`, `j`, `column`)
+/// are the caller's (found by review: `n` took the number of entries).
+#[differentiable(hessian, wrt(x))]
+fn named_like_locals(x: &[f64], n: usize, value: f64, j: usize, column: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        s += x[i % x.len()].powi(3) * value;
+    }
+    s + x[j] * x[j] * column
+}
+
+#[test]
+fn parameters_named_like_the_generated_locals() {
+    let x = [0.5, -0.7, 1.3];
+    let (_, _, h) = named_like_locals_hessian(&x, 1, 2.0, 2, 3.0);
+    // s = 2 x0³ (n = 1) + 3 x2²: the diagonal is (12 x0, 0, 6)
+    let mut want = DMatrix::zeros(3, 3);
+    (want[(0, 0)], want[(2, 2)]) = (12.0 * 0.5, 6.0);
+    assert!((&h - &want).abs().max() < 1e-12, "{h}");
+}

@@ -338,3 +338,16 @@ fn tensors_leave_loops_by_return_and_break() {
         close(&g.to_vec::<f64>(), &numeric, "w");
     }
 }
+
+/// Adam on `f32` with a huge gradient still moves the parameter (`√v / √bias2`, as PyTorch
+/// computes it; `√(v / bias2)` overflowed to infinity first).
+#[test]
+fn adam_on_f32_takes_huge_gradients() {
+    let mut p = Param::new(Tensor::from_vec(vec![-2.0f32], &[1]));
+    p.grad = Tensor::from_vec(vec![-2e19f32], &[1]);
+    let mut opt = Adam::new(0.01);
+    opt.step(&mut [&mut p]);
+    // the first step of Adam moves by lr (m̂ / √v̂ = ±1)
+    let moved = p.value.to_vec::<f32>()[0];
+    assert!((moved - (-1.99)).abs() < 1e-6, "{moved}");
+}

@@ -18,10 +18,10 @@ pub fn check(f: &Function, errors: &mut Errors) {
             "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
         );
     }
-    for (v, span) in buffers_written_after_slices(f) {
+    for (_, span) in buffers_written_after_slices(f) {
         errors.error(
             span,
-            format!("a sub-slice of the buffer `{}`, which is written after it", f.var(v).ident),
+            "a sub-slice of a buffer that is written after it",
             "take sub-slices of a buffer after its last write (or index the buffer itself, `b[a + i]`)",
         );
     }

@@ -95,6 +95,37 @@ pub mod __private {
         j
     }
 
+    /// A row of a flattened table read whole (the macro's `&t[i]` of
+    /// `vec![vec![v; width]; rows]` is `&t[row(i, rows) * width..(row(i, rows) + 1) * width]`):
+    /// `i`, after the check that indexing the table would have made.
+    ///
+    /// ```
+    /// assert_eq!(autodiff_runtime::__private::row(1, 2), 1);
+    /// assert!(std::panic::catch_unwind(|| autodiff_runtime::__private::row(2, 2)).is_err());
+    /// ```
+    #[inline(always)]
+    pub fn row(i: usize, rows: usize) -> usize {
+        assert!(i < rows, "index out of bounds: the len is {rows} but the index is {i}");
+        i
+    }
+
+    /// The row `t.first().unwrap()` (`last`: `t.last().unwrap()`) reads of a flattened table
+    /// with `rows` rows, panicking as `unwrap` of `None` does when it has none.
+    ///
+    /// ```
+    /// use autodiff_runtime::__private::end_row;
+    /// assert_eq!((end_row(3, false), end_row(3, true)), (0, 2));
+    /// assert!(std::panic::catch_unwind(|| end_row(0, true)).is_err());
+    /// ```
+    #[inline(always)]
+    pub fn end_row(rows: usize, last: bool) -> usize {
+        match (rows, last) {
+            (0, _) => panic!("called `Option::unwrap()` on a `None` value"),
+            (_, false) => 0,
+            (_, true) => rows - 1,
+        }
+    }
+
     /// Calls a comparator of `Iterator::max_by`/`min_by` on two items, so that its parameter
     /// types are inferred from the items (the macro finds the selected element by index).
     ///

@@ -323,3 +323,54 @@ fn rows_of_a_filled_table_read_whole() {
         );
     }
 }
+
+/// A rolling two-row table (`t[i & 1]`) read whole at an index with a bitwise operator, and a
+/// row read at a shifted index (found by review: the row's end was `i & 1 + 1`).
+#[allow(clippy::needless_range_loop, clippy::manual_memcpy)]
+#[differentiable]
+fn rolling_rows(x: &[f64], n: usize) -> f64 {
+    let m = x.len();
+    let mut t = vec![vec![0.0; m]; 2];
+    for j in 0..m {
+        t[0][j] = x[j];
+    }
+    for i in 1..=n {
+        for j in 0..m {
+            t[i & 1][j] =
+                (t[(i - 1) & 1][j] * 0.9 + x[(j + i) % m] * t[(i - 1) & 1][(j + 1) % m]).tanh();
+        }
+    }
+    let last: f64 = t[n & 1].iter().map(|v| v * v).sum();
+    let row = &t[(n + 2) >> 2 & 1];
+    last + row[0] * row[m - 1]
+}
+
+/// `t.first().unwrap()` of a table without rows panics, as in the function as written.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn first_row_sum(x: &[f64], rows: usize) -> f64 {
+    let mut t = vec![vec![0.0; 2]; rows];
+    for i in 0..rows {
+        t[i][0] = x[0] * i as f64;
+        t[i][1] = x[1];
+    }
+    let first = t.first().unwrap();
+    first[0] + first[1]
+}
+
+#[test]
+fn rows_at_computed_indices() {
+    let x = [0.3, -0.7, 0.9, 0.1];
+    for n in [0, 1, 2, 3, 4, 5] {
+        check(
+            &format!("rolling rows {n}"),
+            |x| rolling_rows(x, n),
+            |x, s, g| rolling_rows_vjp(x, n, s, g),
+            |x, v| rolling_rows_jvp(x, n, v),
+            &x,
+        );
+    }
+    assert_eq!(first_row_sum_grad(&[2.0, 3.0], 2).1, vec![0.0, 1.0]);
+    assert!(std::panic::catch_unwind(|| first_row_sum(&[2.0, 3.0], 0)).is_err());
+    assert!(std::panic::catch_unwind(|| first_row_sum_grad(&[2.0, 3.0], 0)).is_err());
+}

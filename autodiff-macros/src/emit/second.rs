@@ -162,21 +162,24 @@ fn hessian(desc: &FnDesc, actives: &[Active<'_>], calls: &Calls<'_, '_>) -> Toke
         " Value, gradient and Hessian of `{name}` with respect to {} (flattened in order), the Hessian exactly symmetric, from one `{hvp}` per column.",
         list(desc, "")
     );
+    // (the macro's own names, which the user's arguments cannot mean: a parameter `n` or `value`)
+    let [value, gradient, n, h, j, column] = ["value", "gradient", "n", "hessian", "j", "column"]
+        .map(|s| Ident::new(s, Span::mixed_site()));
     quote! {
         #[doc = #doc]
         #[allow(unused, clippy::all, non_snake_case)]
         #vis fn #hessian #generics (#receiver #(#params),*) -> (#ret, #g_ty, #rt::DMatrix<#ret>) #where_clause {
-            let (value, gradient) = #prefix #grad(#(#arguments),*);
-            let n = 0 #(+ #rt::Flat::<#ret>::flat_len(&#rt::zero_like(&#xs)))*;
-            let hessian = #rt::hessian_from_columns::<#ret>(n, |j, column| {
+            let (#value, #gradient) = #prefix #grad(#(#arguments),*);
+            let #n = 0 #(+ #rt::Flat::<#ret>::flat_len(&#rt::zero_like(&#xs)))*;
+            let #h = #rt::hessian_from_columns::<#ret>(#n, |#j, #column| {
                 #(let mut #units = #rt::zero_like(&#xs);)*
-                #rt::set_unit::<#ret>(j, &mut [#(&mut #units as &mut dyn #rt::Flat<#ret>),*]);
+                #rt::set_unit::<#ret>(#j, &mut [#(&mut #units as &mut dyn #rt::Flat<#ret>),*]);
                 #(let mut #grads = #rt::zero_like(&#xs);)*
                 #(let mut #cols = #rt::zero_like(&#xs);)*
                 #prefix #hvp(#(#arguments,)* #(#unit_args,)* <#ret as #rt::GradOutput>::unit_seed(), #(&mut #grads,)* #(&mut #cols),*);
-                #rt::gather::<#ret>(&[#(&#cols as &dyn #rt::Flat<#ret>),*], column);
+                #rt::gather::<#ret>(&[#(&#cols as &dyn #rt::Flat<#ret>),*], #column);
             });
-            (value, gradient, hessian)
+            (#value, #gradient, #h)
         }
     }
 }

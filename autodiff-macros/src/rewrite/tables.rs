@@ -12,8 +12,9 @@
 //! ```
 //!
 //! A row read whole (`d.last().unwrap()`, `d.first().unwrap()`, `&d[i]`, `d[i].iter()`) becomes
-//! the sub-slice of the buffer holding it (`&d[i * cols..(i + 1) * cols]`: reverse mode allows it
-//! after the buffer's last write). Any other use of the name (`d.push(..)`, passing `d` on)
+//! the sub-slice of the buffer holding it (`&d[r * cols..(r + 1) * cols]`, `r` the row checked
+//! against the table's rows by `__private::row`/`end_row`: reverse mode allows it after the
+//! buffer's last write). Any other use of the name (`d.push(..)`, passing `d` on)
 //! leaves the table as written. A column past a row's end panics as indexing the row would
 //! (`__private::column`), rather than reading the next row.
 
@@ -205,12 +206,14 @@ impl VisitMut for Cells {
         let is_name = |e: &Expr| matches!(e, Expr::Path(p) if p.path.is_ident(name));
         let rows = &self.rows;
         // a row read whole: the sub-slice of the flat buffer holding it
+        // (the row checked against the table's rows, as indexing the table or `unwrap` would)
         let row = match row_of(e, name) {
-            Some(Row::First) => Some(quote::quote!(0..#width)),
-            Some(Row::Last) => Some(quote::quote!((#rows - 1) * #width..(#rows) * #width)),
-            Some(Row::At(i)) => Some(quote::quote!((#i) * #width..(#i + 1) * #width)),
+            Some(Row::First) => Some(quote::quote!(#rt::end_row(#rows, false))),
+            Some(Row::Last) => Some(quote::quote!(#rt::end_row(#rows, true))),
+            Some(Row::At(i)) => Some(quote::quote!(#rt::row(#i, #rows))),
             None => None,
         };
+        let row = row.map(|r| quote::quote!((#r) * #width..((#r) + 1) * #width));
         if let Some(range) = row {
             *e = match &*e {
                 Expr::MethodCall(m) if m.method == "iter" => parse_quote!(#name[#range].iter()),

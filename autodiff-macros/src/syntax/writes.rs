@@ -150,6 +150,13 @@ pub fn is_simple(e: &Expr) -> bool {
             };
             m.args.len() == arity && is_simple(&m.receiver) && m.args.iter().all(is_simple)
         }
+        // the runtime's row checks that the table rewrite writes (`__private::row(i, rows)`)
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p)
+                if p.path.segments.iter().any(|s| s.ident == "__private")
+                    && p.path.segments.last().is_some_and(|s| s.ident == "row" || s.ident == "end_row"))
+                && c.args.iter().all(|a| is_simple(a) || matches!(a, Expr::Lit(_)))
+        }
         _ => false,
     }
 }

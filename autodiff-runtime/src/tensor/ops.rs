@@ -331,7 +331,7 @@ impl Tensor {
 
     /// Adam's whole update of `f32` tensors on the CPU in one pass, in `f32` (as PyTorch
     /// computes it): `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g²`,
-    /// `self -= step · m / (√(v / bias2) + eps)`. False, changing nothing, for anything else
+    /// `self -= step · m / (√v / √bias2 + eps)`. False, changing nothing, for anything else
     /// (other dtypes, a gradient of another shape, GPU tensors), which the caller updates in
     /// steps.
     pub(crate) fn adam_fused(
@@ -354,12 +354,13 @@ impl Tensor {
         ) else {
             return false;
         };
-        let (b1, b2, step, bias2, eps) =
-            (b1 as f32, b2 as f32, step as f32, bias2 as f32, eps as f32);
+        // `√v / √bias2` (PyTorch's order): `v / bias2` overflows `f32` first for huge gradients
+        let (b1, b2, step, root2, eps) =
+            (b1 as f32, b2 as f32, step as f32, bias2.sqrt() as f32, eps as f32);
         for (((p, m), v), g) in p.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()).zip(g) {
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
-            *p -= step * *m / ((*v / bias2).sqrt() + eps);
+            *p -= step * *m / (v.sqrt() / root2 + eps);
         }
         true
     }
