@@ -330,3 +330,52 @@ impl<'ast> syn::visit::Visit<'ast> for ElementReads<'_> {
         self.whole |= named || m.tokens.to_string().contains(&self.buffer.to_string());
     }
 }
+
+/// Whether every iteration of `lp` writes all of buffer `b`: a range loop `for i in 0..n` at
+/// the top of the body stores `b[i]` at the top of its own, `n` being the length `b` was made
+/// with (`vec![v; n]`, `[v; n]`, as written) or `b.len()`. Keeping such a buffer's contents per
+/// iteration costs what the iteration's own writes cost (a buffer written at a few places and
+/// kept whole would cost its length per iteration).
+pub fn fills_whole(f: &Function, lp: &Loop, b: Var) -> bool {
+    let Some(made) = made_with_length(&f.body, b) else { return false };
+    let own = format!("{} . len ()", f.var(b).ident);
+    let locals = HashSet::new();
+    lp.body.nodes.iter().any(|node| {
+        let Node::Loop(fill) = node else { return false };
+        let Some((i, true, end)) = index_range(fill, &locals) else { return false };
+        !fill.exits
+            && (end == made || end == own)
+            && fill.body.nodes.iter().any(|n| {
+                matches!(n, Node::Store(st)
+                    if st.buffer == b && st.op == StoreOp::Set && st.index.var() == Some(i))
+            })
+    })
+}
+
+/// The length a buffer was made with, as text: `n` of `vec![v; n]` or `[v; n]`.
+fn made_with_length(block: &Block, b: Var) -> Option<String> {
+    for node in &block.nodes {
+        let found = match node {
+            Node::Opaque { out, expr, .. } if *out == b => {
+                let repeat = match expr {
+                    syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                        let tokens = &m.mac.tokens;
+                        syn::parse2::<syn::Expr>(quote::quote!([#tokens])).ok()
+                    }
+                    e => Some(e.clone()),
+                };
+                match repeat {
+                    Some(syn::Expr::Repeat(r)) => return Some(r.len.to_token_stream().to_string()),
+                    _ => return None,
+                }
+            }
+            Node::Branch(br) => br.arms.iter().find_map(|a| made_with_length(&a.body, b)),
+            Node::Loop(inner) => made_with_length(&inner.body, b),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}

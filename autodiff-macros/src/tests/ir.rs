@@ -243,6 +243,19 @@ fn plans_of_loops_with_scratch_buffers() {
         }
     });
     assert_eq!(triangle, "loop 0: replay\nloop 1: backwards, tape (idx_1)\nloop 2: fused\n");
+    // a large buffer written at one place per iteration is not kept whole per iteration
+    let sparse = plan(quote! {
+        fn f(x: &[f64], n: usize, k: usize) -> f64 {
+            let mut grid = vec![0.0; n];
+            let mut s = 0.0;
+            for c in 0..k {
+                grid[c % n] = x[c % x.len()] * 2.0;
+                s += grid[c % n] * grid[c % n];
+            }
+            s
+        }
+    });
+    assert!(!sparse.contains("keeps"), "{sparse}");
     let left_out = plan(quote! {
         fn f(x: &[f64], d: usize, k: usize) -> f64 {
             let mut b = vec![0.0; d];

@@ -177,7 +177,9 @@ impl Reverse<'_, '_> {
     /// The buffers from outside `lp` that its body writes, element by element, and reads, and
     /// never writes after it first read them in an iteration: each read sees what the
     /// iteration left in the buffer, so keeping the contents at the end of each iteration
-    /// (and putting them back before its adjoint) replaces taping every read. Not a buffer
+    /// (and putting them back before its adjoint) replaces taping every read. Only a buffer
+    /// each iteration fills whole ([`crate::analyse::fills_whole`]): keeping a large buffer
+    /// written at a few places would cost its length per iteration. Not a buffer
     /// the body pushes into, changes by a method or passes to a call, nor one viewed whole
     /// before the loop (the view would hold it while it is put back).
     fn keepable(&self, lp: &Loop) -> Vec<Var> {
@@ -206,6 +208,7 @@ impl Reverse<'_, '_> {
                     && frozen.contains(b)
                     && !viewed.contains(b)
                     && !self.frozen.contains(b)
+                    && crate::analyse::fills_whole(f, lp, *b)
             })
             .filter(|b| !other.contains(b))
             .collect();
