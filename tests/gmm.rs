@@ -78,20 +78,7 @@ fn gmm_hessian_matches_differences_of_its_gradient() {
         gmm_objective_vjp(a, mu, q, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
         [ga, gm, gq].concat()
     };
-    for j in 0..total {
-        let (mut up, mut down) = (params.clone(), params.clone());
-        up[j] += 1e-5;
-        down[j] -= 1e-5;
-        let (gu, gd) = (gradient(&up), gradient(&down));
-        for i in 0..total {
-            let fd = (gu[i] - gd[i]) / 2e-5;
-            assert!(
-                (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
-                "H[{i},{j}] = {} vs {fd}",
-                h[(i, j)]
-            );
-        }
-    }
+    hessian_matches_differences(&h, &params, gradient);
 }
 
 /// Scratch buffers rewritten for every (point, component) pair, a running index into the
@@ -140,7 +127,6 @@ fn gmm_with_scratch_buffers_has_the_hessian_of_its_gradient() {
     let primal = gmm_natural::gmm_natural(&alphas, &means, &icf, &x, d, k, gamma, m);
     assert_eq!(value.to_bits(), primal.to_bits());
     let sizes = [alphas.len(), means.len(), icf.len()];
-    let total: usize = sizes.iter().sum();
     let params: Vec<f64> = [alphas, means, icf].concat();
     let gradient = |p: &[f64]| -> Vec<f64> {
         let (a, rest) = p.split_at(sizes[0]);
@@ -150,8 +136,19 @@ fn gmm_with_scratch_buffers_has_the_hessian_of_its_gradient() {
         gmm_natural::gmm_natural_vjp(a, mu, q, &x, d, k, gamma, m, 1.0, &mut ga, &mut gm, &mut gq);
         [ga, gm, gq].concat()
     };
+    hessian_matches_differences(&h, &params, gradient);
+}
+
+/// Each column of `h` against central differences of `gradient` at `params`.
+fn hessian_matches_differences(
+    h: &nalgebra::DMatrix<f64>,
+    params: &[f64],
+    gradient: impl Fn(&[f64]) -> Vec<f64>,
+) {
+    let total = params.len();
+    assert_eq!((h.nrows(), h.ncols()), (total, total));
     for j in 0..total {
-        let (mut up, mut down) = (params.clone(), params.clone());
+        let (mut up, mut down) = (params.to_vec(), params.to_vec());
         up[j] += 1e-5;
         down[j] -= 1e-5;
         let (gu, gd) = (gradient(&up), gradient(&down));

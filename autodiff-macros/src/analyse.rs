@@ -6,7 +6,7 @@
 
 mod private;
 
-pub use private::{fills_whole, iteration_private};
+pub use private::{buffer_writes, fills_whole, iteration_private};
 
 use crate::ir::{Block, BufferEvent, Function, Node, Operand, Prim, Var, buffer_events, reads};
 use quote::ToTokens;

@@ -41,69 +41,40 @@ pub fn check(f: &Function, errors: &mut Errors) {
 /// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
 /// that also passes the buffer on counts (the next iteration writes after this one's call).
 pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    let mut passed: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    buffer_events(f, &f.body, &mut |e| match e {
-        BufferEvent::Passed(v, span) => passed.push((v, span)),
-        BufferEvent::Write(v) => {
-            if let Some((_, span)) = passed.iter().find(|(p, _)| *p == v)
-                && !out.iter().any(|(o, _)| *o == v)
-            {
-                out.push((v, *span));
-            }
-        }
-        BufferEvent::Read(_) => {}
-    });
-    out
+    written_after(f, |e| match e {
+        BufferEvent::Passed(v, span) => Some((*v, *span)),
+        _ => None,
+    })
 }
 
 /// Buffers written after a sub-slice of them is taken (`&b[a..c]`), with the sub-slice's span:
 /// reverse mode takes the sub-slice again where its adjoint reads it, and must see the values it
 /// saw. A write in a loop that also takes the sub-slice counts (the next iteration writes after).
 pub fn buffers_written_after_slices(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    fn walk(
-        f: &Function,
-        b: &Block,
-        sliced: &mut Vec<(Var, proc_macro2::Span)>,
-        out: &mut Vec<(Var, proc_macro2::Span)>,
-    ) {
-        for node in &b.nodes {
-            match node {
-                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Slice) => {
-                    if let Some(v) = op.args[0].var().filter(|v| f.var(*v).buffer) {
-                        sliced.push((v, op.span));
-                    }
-                }
-                Node::Store(st) => written(st.buffer, sliced, out),
-                Node::Opaque { expr, uses, .. } => {
-                    for v in uses.iter().copied().filter(|v| f.var(*v).buffer) {
-                        if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
-                            written(v, sliced, out);
-                        }
-                    }
-                }
-                Node::Branch(br) => br.arms.iter().for_each(|a| walk(f, &a.body, sliced, out)),
-                Node::Loop(lp) => {
-                    walk(f, &lp.body, sliced, out);
-                    walk(f, &lp.body, sliced, out);
-                }
-                Node::Op(_) => {}
-            }
-        }
-    }
-    fn written(
-        v: Var,
-        sliced: &[(Var, proc_macro2::Span)],
-        out: &mut Vec<(Var, proc_macro2::Span)>,
-    ) {
-        if let Some((_, span)) = sliced.iter().find(|(s, _)| *s == v)
+    written_after(f, |e| match e {
+        BufferEvent::Sliced(v, span) => Some((*v, *span)),
+        _ => None,
+    })
+}
+
+/// The buffers written after an event `mark` picks out (in program order, a loop's next
+/// iteration after its last), each with the span of its first such event.
+fn written_after(
+    f: &Function,
+    mark: impl Fn(&BufferEvent) -> Option<(Var, proc_macro2::Span)>,
+) -> Vec<(Var, proc_macro2::Span)> {
+    let mut marked: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    buffer_events(f, &f.body, &mut |e| {
+        if let Some(m) = mark(&e) {
+            marked.push(m);
+        } else if let BufferEvent::Write(v) = e
+            && let Some((_, span)) = marked.iter().find(|(p, _)| *p == v)
             && !out.iter().any(|(o, _)| *o == v)
         {
             out.push((v, *span));
         }
-    }
-    let mut out = Vec::new();
-    walk(f, &f.body, &mut Vec::new(), &mut out);
+    });
     out
 }
 

@@ -32,10 +32,11 @@ use std::collections::{HashMap, HashSet};
 pub fn iteration_private(f: &Function, lp: &Loop, constants: bool) -> Option<HashSet<Var>> {
     let mut local = HashSet::new();
     crate::ir::defined_within(&lp.body, &mut local);
-    let mut written = HashSet::new();
-    if !writes(f, &lp.body, &local, &mut written) {
+    let (stored, other) = buffer_writes(f, &lp.body);
+    if other.iter().any(|v| !local.contains(v)) {
         return None;
     }
+    let written: HashSet<Var> = stored.into_iter().filter(|v| !local.contains(v)).collect();
     let mut read = HashSet::new();
     let locals: HashSet<String> = local.iter().map(|v| f.var(*v).ident.to_string()).collect();
     let mut uniform = HashMap::new();
@@ -61,26 +62,34 @@ pub fn iteration_private(f: &Function, lp: &Loop, constants: bool) -> Option<Has
     cx.block(&lp.body).then_some(read)
 }
 
-/// Collects the buffers from outside (not in `local`) that `b` writes with stores; false when
-/// it changes one any other way.
-fn writes(f: &Function, b: &Block, local: &HashSet<Var>, out: &mut HashSet<Var>) -> bool {
-    let outside = |v: &Var| f.var(*v).buffer && !local.contains(v);
-    b.nodes.iter().all(|node| match node {
-        Node::Store(st) if outside(&st.buffer) => {
-            out.insert(st.buffer);
-            st.op != StoreOp::Push
+/// The buffers `b` (nested code included) writes element by element (`b[i] = ..`, `+=`, `-=`),
+/// and those it changes another way: a push, a method such as `fill`, a call it is passed to.
+pub fn buffer_writes(f: &Function, b: &Block) -> (HashSet<Var>, HashSet<Var>) {
+    fn walk(f: &Function, b: &Block, stored: &mut HashSet<Var>, other: &mut HashSet<Var>) {
+        let buffer = |v: &Var| f.var(*v).buffer;
+        for node in &b.nodes {
+            match node {
+                Node::Store(st) if st.op == StoreOp::Push => {
+                    other.insert(st.buffer);
+                }
+                Node::Store(st) => {
+                    stored.insert(st.buffer);
+                }
+                Node::Op(op) if matches!(op.prim, Prim::Call) => {
+                    other.extend(op.args.iter().filter_map(Operand::var).filter(buffer));
+                }
+                Node::Op(_) => {}
+                Node::Opaque { expr, uses, .. } => other.extend(uses.iter().filter(|v| {
+                    buffer(v) && crate::syntax::mutates_buffer(expr, &f.var(**v).ident)
+                })),
+                Node::Branch(br) => br.arms.iter().for_each(|a| walk(f, &a.body, stored, other)),
+                Node::Loop(inner) => walk(f, &inner.body, stored, other),
+            }
         }
-        Node::Store(_) => true,
-        Node::Op(op) => {
-            !matches!(op.prim, Prim::Call)
-                || !op.args.iter().filter_map(Operand::var).any(|v| outside(&v))
-        }
-        Node::Opaque { expr, uses, .. } => !uses
-            .iter()
-            .any(|v| outside(v) && crate::syntax::mutates_buffer(expr, &f.var(*v).ident)),
-        Node::Branch(br) => br.arms.iter().all(|a| writes(f, &a.body, local, out)),
-        Node::Loop(inner) => writes(f, &inner.body, local, out),
-    })
+    }
+    let (mut stored, mut other) = (HashSet::new(), HashSet::new());
+    walk(f, b, &mut stored, &mut other);
+    (stored, other)
 }
 
 /// What is known to be written at a point of one iteration.

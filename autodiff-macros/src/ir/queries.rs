@@ -86,9 +86,12 @@ pub enum BufferEvent {
     Write(Var),
     /// The buffer is passed to a function, in the call at this span.
     Passed(Var, proc_macro2::Span),
+    /// A sub-slice of the buffer is taken (`&b[a..c]`, after its read), at this span.
+    Sliced(Var, proc_macro2::Span),
 }
 
-/// Calls `event` for each read, write and call argument of a buffer in `b`, in program order.
+/// Calls `event` for each read, write, call argument and sub-slice of a buffer in `b`, in
+/// program order.
 /// A loop body is walked twice: its second iteration comes after its first.
 pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
     let buffer = |v: &Var| f.var(*v).buffer;
@@ -101,6 +104,11 @@ pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent
                     if matches!(op.prim, crate::ir::Prim::Call) {
                         event(BufferEvent::Passed(v, op.span));
                     }
+                }
+                if let (crate::ir::Prim::Slice, Some(v)) = (op.prim, op.args[0].var())
+                    && buffer(&v)
+                {
+                    event(BufferEvent::Sliced(v, op.span));
                 }
             }
             Node::Opaque { expr, uses, .. } => {

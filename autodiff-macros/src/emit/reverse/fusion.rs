@@ -221,6 +221,7 @@ impl Reverse<'_, '_> {
                 written.insert(v);
                 read.insert(v);
             }
+            BufferEvent::Sliced(..) => {}
         });
         // Only adjoints matter: an inactive buffer has none, and each iteration's adjoint reads
         // the primal values its own primal left.
@@ -237,6 +238,7 @@ impl Reverse<'_, '_> {
             BufferEvent::Write(v) | BufferEvent::Passed(v, _) => {
                 apart &= !written.contains(&v) && !read.contains(&v);
             }
+            BufferEvent::Sliced(..) => {}
         });
         apart && !pushes(&tail)
     }

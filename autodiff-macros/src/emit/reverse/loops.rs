@@ -7,8 +7,8 @@ use super::plan::Strategy;
 use super::sweep::Sweep;
 use super::{Reverse, carry, marks, slot, tape};
 use crate::ir::{
-    Block, Function, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions,
-    loop_inner, read_within, reads,
+    Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
+    read_within, reads,
 };
 use crate::kind::Kind;
 use crate::syntax::observes;
@@ -186,16 +186,12 @@ impl Reverse<'_, '_> {
         let f = self.cx.f;
         let mut local = HashSet::new();
         crate::ir::defined_within(&lp.body, &mut local);
-        let (mut stored, mut read, mut other) = (HashSet::new(), HashSet::new(), HashSet::new());
-        stores(f, &lp.body, &mut stored, &mut other);
-        crate::ir::buffer_events(f, &lp.body, &mut |e| match e {
-            crate::ir::BufferEvent::Read(v) => {
+        let (stored, other) = crate::analyse::buffer_writes(f, &lp.body);
+        let mut read = HashSet::new();
+        crate::ir::buffer_events(f, &lp.body, &mut |e| {
+            if let crate::ir::BufferEvent::Read(v) = e {
                 read.insert(v);
             }
-            crate::ir::BufferEvent::Passed(v, _) => {
-                other.insert(v);
-            }
-            crate::ir::BufferEvent::Write(_) => {}
         });
         let frozen = crate::analyse::frozen_in(f, &lp.body);
         let viewed: HashSet<Var> =
@@ -435,30 +431,6 @@ pub(super) fn costly(node: &Node) -> bool {
         },
         Node::Branch(br) => br.arms.iter().any(|a| a.body.nodes.iter().any(costly)),
         _ => false,
-    }
-}
-
-/// The buffers `b` writes by element stores into `stored`; those it pushes into or changes by
-/// a method (`fill`, `swap`) into `other`.
-fn stores(f: &Function, b: &Block, stored: &mut HashSet<Var>, other: &mut HashSet<Var>) {
-    for node in &b.nodes {
-        match node {
-            Node::Store(st) if st.op == crate::ir::StoreOp::Push => {
-                other.insert(st.buffer);
-            }
-            Node::Store(st) => {
-                stored.insert(st.buffer);
-            }
-            Node::Opaque { expr, uses, .. } => {
-                let changed = |v: &&Var| {
-                    f.var(**v).buffer && crate::syntax::mutates_buffer(expr, &f.var(**v).ident)
-                };
-                other.extend(uses.iter().filter(changed));
-            }
-            Node::Branch(br) => br.arms.iter().for_each(|a| stores(f, &a.body, stored, other)),
-            Node::Loop(inner) => stores(f, &inner.body, stored, other),
-            Node::Op(_) => {}
-        }
     }
 }
 

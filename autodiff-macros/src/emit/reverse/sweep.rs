@@ -23,7 +23,7 @@ pub(super) enum Sweep {
 
 impl Sweep {
     /// The sweep of a loop body inside this one.
-    fn min_body(self) -> Sweep {
+    fn loop_body(self) -> Sweep {
         match self {
             Sweep::Plain => Sweep::Plain,
             Sweep::Record | Sweep::Body => Sweep::Body,
@@ -103,7 +103,7 @@ impl Reverse<'_, '_> {
                 let taped =
                     self.plan.tape(lp.id).map(<[Ident]>::to_vec).filter(|_| sweep != Sweep::Plain);
                 let t = tape(lp.id);
-                let body = if self.plan.reruns(lp.id) { Sweep::Plain } else { sweep.min_body() };
+                let body = if self.plan.reruns(lp.id) { Sweep::Plain } else { sweep.loop_body() };
                 let mut rest = self.forward(&lp.body, body);
                 if let Some(fields) = &taped {
                     if self.plan.marked(lp.id) {
