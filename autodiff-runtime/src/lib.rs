@@ -73,7 +73,9 @@ pub mod __private {
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
-    pub use crate::second::{Flat, add_scaled, gather, hessian_from_columns, like, set_unit};
+    pub use crate::second::{
+        Flat, Like, add_scaled, gather, hessian_from_columns, like, set_unit, unit_like,
+    };
     pub use crate::seed::as_seed;
     pub use crate::tape::{keep, push_reserved, restore};
     pub use crate::view::{view, view_mut};

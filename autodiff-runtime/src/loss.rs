@@ -1,5 +1,6 @@
-//! Losses: `mse`, `mse_sum`, `bce_with_logits` and `cross_entropy`, each differentiable (their `_jvp`/`_vjp`
-//! companions exist), so a `#[differentiable]` function can call them.
+//! Losses: `mse`, `mse_sum`, `bce_with_logits` and `cross_entropy`, each differentiable twice
+//! (their `_jvp`, `_vjp` and `_hvp` companions exist), so a `#[differentiable]` function, with
+//! `hessian` too, can call them.
 
 use crate::Tensor;
 use autodiff_macros::differentiable;
@@ -11,7 +12,7 @@ use autodiff_macros::differentiable;
 /// let (p, t) = (Tensor::from_vec(vec![1.0f32, 3.0], &[2]), Tensor::zeros(&[2]));
 /// assert_eq!(loss::mse(&p, &t).item::<f32>(), 5.0);
 /// ```
-#[differentiable(crate = crate)]
+#[differentiable(crate = crate, hessian)]
 pub fn mse(pred: &Tensor, target: &Tensor) -> Tensor {
     let d = pred - target;
     (&d * &d).mean()
@@ -24,7 +25,7 @@ pub fn mse(pred: &Tensor, target: &Tensor) -> Tensor {
 /// let (p, t) = (Tensor::from_vec(vec![1.0f32, 3.0], &[2]), Tensor::zeros(&[2]));
 /// assert_eq!(loss::mse_sum(&p, &t).item::<f32>(), 10.0);
 /// ```
-#[differentiable(crate = crate)]
+#[differentiable(crate = crate, hessian)]
 pub fn mse_sum(pred: &Tensor, target: &Tensor) -> Tensor {
     let d = pred - target;
     (&d * &d).sum()
@@ -81,6 +82,49 @@ pub fn bce_with_logits_vjp(
     targets_bar: &mut Tensor,
 ) -> Tensor {
     reverse(bce_with_logits_partials(logits, targets), seed, logits_bar, targets_bar)
+}
+
+/// Second order of [`bce_with_logits`] (for `#[differentiable(hessian)]` callers): its value and
+/// tangent as [`bce_with_logits_jvp`], `seed` times its gradient ADDED into the tangents'
+/// buffers as [`bce_with_logits_vjp`], and `seed` times the Hessian times the tangents into the
+/// values' buffers: `(σ(z)(1 - σ(z)) ż - ẏ) / n` for the logits, `-ż / n` for the targets.
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::ones(&[2]));
+/// let zeros = || (Tensor::zeros(&[2]), Tensor::zeros(&[2]));
+/// let ((mut gz, mut gy), (mut hz, mut hy)) = (zeros(), zeros());
+/// loss::bce_with_logits_hvp(&z, &y, &Tensor::ones(&[2]), &Tensor::zeros(&[2]),
+///     Tensor::scalar(1.0f32), &mut gz, &mut gy, &mut hz, &mut hy);
+/// assert_eq!((hz.to_vec::<f32>(), hy.to_vec::<f32>()), (vec![0.125, 0.125], vec![-0.5, -0.5]));
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn bce_with_logits_hvp(
+    logits: &Tensor,
+    targets: &Tensor,
+    logits_dot: &Tensor,
+    targets_dot: &Tensor,
+    seed: Tensor,
+    logits_dot_bar: &mut Tensor,
+    targets_dot_bar: &mut Tensor,
+    logits_bar: &mut Tensor,
+    targets_bar: &mut Tensor,
+) -> (Tensor, Tensor) {
+    use crate::Differentiable;
+    use crate::differentiable::wanted;
+    let p = bce_with_logits_partials(logits, targets);
+    let n = p.n;
+    let sigma = logits.sigmoid();
+    let out = forward(bce_with_logits_partials(logits, targets), logits_dot, targets_dot);
+    reverse(p, seed.clone(), logits_dot_bar, targets_dot_bar);
+    if wanted(logits_bar) {
+        let curvature = &(&sigma * &(1.0 - &sigma)) * logits_dot;
+        logits_bar.accumulate(&(&(&curvature - targets_dot) * &seed) / n);
+    }
+    if wanted(targets_bar) {
+        targets_bar.accumulate(&(&(-logits_dot) * &seed) / n);
+    }
+    out
 }
 
 /// `log_softmax` over the last dimension, stably: `z - m - ln Σ e^(z - m)` with `m` the maximum.
@@ -175,6 +219,58 @@ pub fn cross_entropy_vjp(
     targets_bar: &mut Tensor,
 ) -> Tensor {
     reverse(cross_entropy_partials(logits, targets), seed, logits_bar, targets_bar)
+}
+
+/// Second order of [`cross_entropy`] (for `#[differentiable(hessian)]` callers): its value and
+/// tangent as [`cross_entropy_jvp`], `seed` times its gradient ADDED into the tangents' buffers
+/// as [`cross_entropy_vjp`], and `seed` times the Hessian times the tangents into the values'
+/// buffers. Per row, with `p = softmax(z)`, `m = Σ_c y_c` and `⟨p, ż⟩ = Σ_c p_c ż_c`:
+/// `(m p (ż - ⟨p, ż⟩) + p Σ_c ẏ_c - ẏ) / n` for the logits, `-(ż - ⟨p, ż⟩) / n` for the targets.
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::from_vec(vec![1.0f32, 0.0], &[2]));
+/// let zeros = || (Tensor::zeros(&[2]), Tensor::zeros(&[2]));
+/// let ((mut gz, mut gy), (mut hz, mut hy)) = (zeros(), zeros());
+/// loss::cross_entropy_hvp(&z, &y, &Tensor::from_vec(vec![1.0f32, 0.0], &[2]), &Tensor::zeros(&[2]),
+///     Tensor::scalar(1.0f32), &mut gz, &mut gy, &mut hz, &mut hy);
+/// // p = (1/2, 1/2), ⟨p, ż⟩ = 1/2: the logits get p (ż - 1/2) = (1/4, -1/4)
+/// assert_eq!(hz.to_vec::<f32>(), [0.25, -0.25]);
+/// assert_eq!(hy.to_vec::<f32>(), [-0.5, 0.5]);
+/// ```
+#[track_caller]
+#[allow(clippy::too_many_arguments)]
+pub fn cross_entropy_hvp(
+    logits: &Tensor,
+    targets: &Tensor,
+    logits_dot: &Tensor,
+    targets_dot: &Tensor,
+    seed: Tensor,
+    logits_dot_bar: &mut Tensor,
+    targets_dot_bar: &mut Tensor,
+    logits_bar: &mut Tensor,
+    targets_bar: &mut Tensor,
+) -> (Tensor, Tensor) {
+    use crate::Differentiable;
+    use crate::differentiable::wanted;
+    let out = forward(cross_entropy_partials(logits, targets), logits_dot, targets_dot);
+    let p = cross_entropy_partials(logits, targets);
+    let n = p.n;
+    let last = logits.shape().len().saturating_sub(1);
+    let probs = log_softmax_of(logits, targets).exp();
+    // `ż - ⟨p, ż⟩`, each row centred on its mean under `p`
+    let centred = logits_dot - &(&probs * logits_dot).sum_dim(last, true);
+    reverse(p, seed.clone(), logits_dot_bar, targets_dot_bar);
+    if wanted(logits_bar) {
+        let mass = targets.sum_dim(last, true);
+        let curvature = &(&probs * &centred) * &mass;
+        let mixed = &(&probs * &targets_dot.sum_dim(last, true)) - targets_dot;
+        logits_bar.accumulate(&(&(&curvature + &mixed) * &seed) / n);
+    }
+    if wanted(targets_bar) {
+        targets_bar.accumulate(&(&(-&centred) * &seed) / n);
+    }
+    out
 }
 
 /// [`cross_entropy`]'s value and partial derivatives, from one log-softmax.

@@ -104,6 +104,48 @@ pub fn linear_vjp(
     y
 }
 
+/// Second order of [`linear`] (for `#[differentiable(hessian)]` callers): returns its value and
+/// tangent as [`linear_jvp`] does, ADDS `g W`, `gᵀ x` and `g` summed over the rows into the
+/// tangents' buffers (`g` the seed of the tangent, as [`linear_vjp`]) and the bilinear part,
+/// `g Ẇ` and `gᵀ ẋ`, into the values' buffers (the bias enters linearly: nothing).
+///
+/// ```
+/// use autodiff_runtime::{nn, Tensor};
+/// let (x, w, b) = (Tensor::ones(&[1, 2]), Tensor::ones(&[1, 2]), Tensor::zeros(&[1]));
+/// let (dx, dw, db) = (Tensor::zeros(&[1, 2]), Tensor::full(&[1, 2], 3.0f32), Tensor::zeros(&[1]));
+/// let z = || (Tensor::zeros(&[1, 2]), Tensor::zeros(&[1, 2]), Tensor::zeros(&[1]));
+/// let ((mut gx, mut gw, mut gb), (mut hx, mut hw, mut hb)) = (z(), z());
+/// let (_, d) = nn::linear_hvp(&x, &w, &b, &dx, &dw, &db, Tensor::ones(&[1, 1]),
+///     &mut gx, &mut gw, &mut gb, &mut hx, &mut hw, &mut hb);
+/// assert_eq!(d.to_vec::<f32>(), [6.0]);
+/// assert_eq!((gw.to_vec::<f32>(), hx.to_vec::<f32>()), (vec![1.0, 1.0], vec![3.0, 3.0]));
+/// ```
+#[track_caller]
+#[allow(clippy::too_many_arguments)]
+pub fn linear_hvp(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    x_dot: &Tensor,
+    weight_dot: &Tensor,
+    bias_dot: &Tensor,
+    seed: Tensor,
+    x_dot_bar: &mut Tensor,
+    weight_dot_bar: &mut Tensor,
+    bias_dot_bar: &mut Tensor,
+    x_bar: &mut Tensor,
+    weight_bar: &mut Tensor,
+    _bias_bar: &mut Tensor,
+) -> (Tensor, Tensor) {
+    let out = linear_jvp(x, weight, bias, x_dot, weight_dot, bias_dot);
+    linear_vjp(x, weight, bias, seed.clone(), x_dot_bar, weight_dot_bar, bias_dot_bar);
+    // `ẏ = ẋ Wᵀ + x Ẇᵀ + ḃ`: its adjoint through `x` is `g Ẇ`, through `W` is `gᵀ ẋ`, which
+    // are `linear_vjp`'s with `ẋ` for `x` and `Ẇ` for `W`.
+    let mut no_bias = crate::differentiable::discard_like(bias);
+    linear_vjp(x_dot, weight_dot, bias, seed, x_bar, weight_bar, &mut no_bias);
+    out
+}
+
 /// A fully connected layer: `weight` is `outputs × inputs`, `bias` has `outputs` entries, both
 /// drawn uniformly from `±1/√inputs` as PyTorch's `nn.Linear` does.
 ///

@@ -6,14 +6,77 @@
 use crate::Real;
 
 /// The constant `v` in the float type of `x` (generated tangent formulas use it, so they work
-/// for `f32`, `f64` and a generic `T: Real` alike).
+/// for `f32`, `f64` and a generic `T: Real` alike); for a tensor, the `f64` scalar that tensor
+/// arithmetic takes (it keeps the tensor's dtype).
 ///
 /// ```
-/// assert_eq!(autodiff_runtime::__private::like(&2.0f32, 0.5), 0.5f32);
+/// use autodiff_runtime::{Tensor, __private::like};
+/// assert_eq!(like(&2.0f32, 0.5), 0.5f32);
+/// assert_eq!(like(&Tensor::ones(&[2]), 0.5), 0.5f64);
 /// ```
 #[inline(always)]
-pub fn like<T: Real>(_x: &T, v: f64) -> T {
-    T::from_f64(v)
+pub fn like<T: Like + ?Sized>(x: &T, v: f64) -> T::Constant {
+    x.constant(v)
+}
+
+/// One, shaped like `y`: the seed at which a piecewise linear rule's tangent is its partial
+/// derivative (`relu`'s step, `abs`'s sign), for floats and tensors alike.
+///
+/// ```
+/// use autodiff_runtime::{Tensor, __private::unit_like};
+/// assert_eq!(unit_like(&3.0f64), 1.0);
+/// assert_eq!(unit_like(&Tensor::zeros(&[2])).to_vec::<f32>(), [1.0, 1.0]);
+/// ```
+#[inline(always)]
+pub fn unit_like<T: Like>(y: &T) -> T::Owned {
+    y.unit()
+}
+
+/// What a constant of a value's type is (see [`like`]).
+pub trait Like {
+    /// The type of a constant in arithmetic with this value.
+    type Constant;
+    /// The value's own type (a tensor for a reference to one).
+    type Owned;
+    /// The constant `v`.
+    fn constant(&self, v: f64) -> Self::Constant;
+    /// One, shaped like this value.
+    fn unit(&self) -> Self::Owned;
+}
+
+impl<T: Real> Like for T {
+    type Constant = T;
+    type Owned = T;
+    #[inline(always)]
+    fn constant(&self, v: f64) -> T {
+        T::from_f64(v)
+    }
+    #[inline(always)]
+    fn unit(&self) -> T {
+        T::ONE
+    }
+}
+
+impl Like for crate::Tensor {
+    type Constant = f64;
+    type Owned = crate::Tensor;
+    fn constant(&self, v: f64) -> f64 {
+        v
+    }
+    fn unit(&self) -> crate::Tensor {
+        self.full_like(self.shape(), 1.0)
+    }
+}
+
+impl Like for &crate::Tensor {
+    type Constant = f64;
+    type Owned = crate::Tensor;
+    fn constant(&self, v: f64) -> f64 {
+        v
+    }
+    fn unit(&self) -> crate::Tensor {
+        (**self).unit()
+    }
 }
 
 /// A parameter (or its tangent, or its gradient) seen as a flat list of `E`s.

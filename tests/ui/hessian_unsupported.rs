@@ -16,11 +16,6 @@ fn force_squared(x: f64) -> f64 {
     g * g
 }
 
-#[differentiable(hessian)]
-fn layer(x: &Tensor) -> Tensor {
-    x.relu().sum()
-}
-
 #[derive(Clone, Differentiable)]
 struct Weights {
     w: Vec<f64>,

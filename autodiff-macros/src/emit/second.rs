@@ -27,19 +27,11 @@ pub fn hessian_items(
     opts: &Options,
     errors: &mut Errors,
 ) -> TokenStream {
-    if desc.ret_kind == Kind::Tensor {
+    if !matches!(desc.ret_kind, Kind::Float | Kind::Tensor) {
         errors.error(
             &desc.ret,
-            "`hessian` does not support tensor functions yet",
-            "second derivatives are for functions of floats, arrays, slices, `Vec`s and nalgebra values; tensor functions have `f_jvp`, `f_vjp` and `f_grad`",
-        );
-        return TokenStream::new();
-    }
-    if desc.ret_kind != Kind::Float {
-        errors.error(
-            &desc.ret,
-            "`hessian` needs a function with a float result",
-            "second derivatives are of a scalar function: return `f32`, `f64` or a `T: Real`",
+            "`hessian` needs a function with a float or tensor result",
+            "second derivatives are of a scalar function: return `f32`, `f64`, a `T: Real` or a one-element `Tensor` (a loss)",
         );
         return TokenStream::new();
     }
@@ -101,7 +93,11 @@ pub fn hessian_items(
             #body
         }
     };
-    if actives.is_empty() {
+    // Tensor functions have `f_hvp` only: a dense Hessian over tensor parameters is what
+    // Hessian-vector products exist to avoid.
+    let tensors = desc.ret_kind == Kind::Tensor
+        || actives.iter().any(|a| f.var(a.value).kind == Kind::Tensor);
+    if actives.is_empty() || tensors {
         return hvp_item;
     }
     let calls = Calls {

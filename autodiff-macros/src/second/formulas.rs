@@ -100,6 +100,51 @@ pub(super) fn tangent(
             let c = b.push(Prim::Rule(&rules::COFACTORS), Form::Path(path), vec![x(0)]);
             vec![b.method("dot", vec![c, d[0].clone()?])?]
         }
+        // tensors: `ȧ·b + a·ḃ` as `mul`, kept in order
+        "matmul" => {
+            let mut t = Vec::new();
+            if let Some(a) = &d[0] {
+                t.push(b.method("matmul", vec![a.clone(), x(1)])?);
+            }
+            if let Some(c) = &d[1] {
+                t.push(b.method("matmul", vec![x(0), c.clone()])?);
+            }
+            t
+        }
+        // linear in the tensor: the same operation of its tangent (dims, shapes as written)
+        "sum" | "mean" | "sum_dim" | "narrow" | "select" | "t" | "clone" | "reshape"
+            if b.tx.kind(&op.args[0]) == Kind::Tensor =>
+        {
+            let mut args = op.args.clone();
+            args[0] = d[0].clone()?;
+            vec![b.method(rule.name, args)?]
+        }
+        // the tangent at each slice's maximum: `(w ⊙ ẋ).sum_dim(..)`, `w` where it is
+        "max_dim" => {
+            let da = d[0].clone()?;
+            let (rt, xv, dim, keep, yv) = (
+                b.tx.rt.clone(),
+                b.tx.expr(&x(0)),
+                b.tx.expr(&x(1)),
+                b.tx.expr(&x(2)),
+                b.tx.expr(&y),
+            );
+            let mut uses: Vec<_> = op.args.iter().filter_map(Operand::var).collect();
+            uses.push(op.out);
+            let expr = quote!(#rt::rules::tensor::max_dim_weights(&#xv, #dim, #keep, &#yv));
+            let w = Operand::Var(b.tx.opaque(b.nodes, expr, uses, Kind::Tensor));
+            let picked = b.bin("*", w, da);
+            vec![b.method("sum_dim", vec![picked, x(1), x(2)])?]
+        }
+        // y = aᵖ of a tensor, `p` a float constant: ∂a = p·aᵖ⁻¹
+        "powf" if b.tx.kind(&op.args[0]) == Kind::Tensor => {
+            let da = d[0].clone()?;
+            let (p, uses) = (b.tx.expr(&x(1)), x(1).var().into_iter().collect());
+            let pm1 = Operand::Var(b.tx.opaque(b.nodes, quote!(#p - 1.0), uses, Kind::Float));
+            let pow = b.method("powf", vec![x(0), pm1])?;
+            let partial = b.bin("*", x(1), pow);
+            vec![b.bin("*", partial, da)]
+        }
         "transpose" | "trace" => {
             d[0].iter().map(|a| b.method(rule.name, vec![a.clone()])).collect::<Option<_>>()?
         }
@@ -287,6 +332,11 @@ pub(super) fn tangent(
                     let yy = b.bin("*", y.clone(), y);
                     b.neg(yy)
                 }
+                "sigmoid" => {
+                    let one = b.like(&y, 1.0);
+                    let rest = b.bin("-", one, y.clone());
+                    b.bin("*", y, rest)
+                }
                 _ => return piecewise(&mut b, rule, &d, &y),
             };
             vec![b.bin("*", partial, da)]
@@ -304,6 +354,7 @@ fn piecewise(
 ) -> Option<Operand> {
     const PIECEWISE: &[&str] = &[
         "abs",
+        "relu",
         "max",
         "min",
         "clamp",
@@ -326,15 +377,17 @@ fn piecewise(
     let yv = b.tx.expr(y);
     let mut uses: Vec<_> = b.op.args.iter().filter_map(Operand::var).collect();
     uses.push(b.op.out);
+    let kind = b.tx.kind(y);
+    let module = if kind == Kind::Tensor { quote!(rules::tensor) } else { quote!(rules) };
     let mut terms = Vec::new();
     for (k, dk) in d.iter().enumerate() {
         let Some(dk) = dk else { continue };
         let f = proc_macro2::Ident::new(&rule.function("jvp", k), b.op.span);
         let c = b.tx.opaque(
             b.nodes,
-            quote!(#rt::rules::#f(#(&#args,)* &#yv, &#rt::like(&#yv, 1.0))),
+            quote!(#rt::#module::#f(#(&#args,)* &#yv, &#rt::unit_like(&#yv))),
             uses.clone(),
-            Kind::Float,
+            kind,
         );
         terms.push(b.bin("*", Operand::Var(c), dk.clone()));
     }
@@ -375,7 +428,11 @@ impl Builder<'_, '_> {
 
     /// `a.name(rest..)`, a method of the rule table.
     fn method(&mut self, name: &str, args: Vec<Operand>) -> Option<Operand> {
-        let rule = rules::method(name, args.len())
+        let tensor = args.first().is_some_and(|a| self.tx.kind(a) == Kind::Tensor);
+        let rule = tensor
+            .then(|| rules::tensor_method(name, args.len()))
+            .flatten()
+            .or_else(|| rules::method(name, args.len()))
             .or_else(|| rules::algebra_method(name, args.len()).map(|(r, _)| r))?;
         let mut args = args;
         if let ("dot" | "cross" | "component_mul", Some(Operand::Var(v))) = (name, args.get(1)) {

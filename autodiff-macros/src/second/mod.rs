@@ -44,14 +44,6 @@ pub fn tangent(f: &Function, rt: &TokenStream, errors: &mut Errors) -> Option<Ta
         if !info.varied {
             continue;
         }
-        if info.kind == Kind::Tensor {
-            errors.error(
-                &info.ident,
-                format!("`hessian` cannot differentiate `{}` twice yet", info.ident),
-                "second derivatives support floats, arrays, slices, `Vec`s and nalgebra values; leave this parameter out with `wrt(..)`",
-            );
-            return None;
-        }
         let d = tx.fresh(p);
         tx.vars[d.0].param = Some(params.len());
         if info.kind == Kind::Seq(Seq::Vec) {
@@ -362,7 +354,8 @@ impl Tx {
             if !self.has_slot(a) {
                 continue;
             }
-            let sequence = matches!(self.kind(a), Kind::Seq(Seq::Slice | Seq::Vec));
+            // (callees take sequences and tensors by reference; a parameter's tangent is one)
+            let sequence = matches!(self.kind(a), Kind::Seq(Seq::Slice | Seq::Vec) | Kind::Tensor);
             let t = match (self.tangent(a), a) {
                 (Some(Operand::Var(d)), Operand::Var(v))
                     if sequence && self.vars[v.0].param.is_none() =>

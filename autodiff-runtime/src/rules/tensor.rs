@@ -404,6 +404,20 @@ pub fn max_dim_jvp<X: TensorOperand, D: TensorOperand>(
     (&w * &d.to_tensor()).sum_dim(*dim, *keepdim)
 }
 
+/// Where `x.max_dim(dim, keepdim)` takes its values: 1 at the maximum of each slice (shared
+/// among ties), 0 elsewhere, shaped like `x`; the tangent of the maximum is
+/// `(w ⊙ ẋ).sum_dim(dim, keepdim)` (second-order code differentiates that).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::max_dim_weights, Tensor};
+/// let x = Tensor::from_vec(vec![1.0f32, 5.0, 3.0, 4.0], &[2, 2]);
+/// let w = max_dim_weights(&x, 1, false, &x.max_dim(1, false));
+/// assert_eq!(w.to_vec::<f32>(), [0.0, 1.0, 0.0, 1.0]);
+/// ```
+pub fn max_dim_weights(x: &Tensor, dim: usize, keepdim: bool, y: &Tensor) -> Tensor {
+    argmax_weights(x, dim, &kept(x, dim, keepdim, y))
+}
+
 /// Adjoint of `x.max_dim(d, keepdim)`: `g` at the maximum of each slice (shared among ties).
 ///
 /// ```

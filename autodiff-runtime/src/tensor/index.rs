@@ -227,6 +227,33 @@ impl Tensor {
         y
     }
 
+    /// Second order of [`Tensor::cat`] (for `#[differentiable(hessian)]` callers): the value
+    /// and tangent of [`Tensor::cat_jvp`], `seed`'s slices ADDED into `parts_dot_bar` as
+    /// [`Tensor::cat_vjp`] does; a concatenation is linear, so `parts_bar` gets nothing.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let parts = [Tensor::ones(&[1]), Tensor::ones(&[2])];
+    /// let mut dot_bars = [Tensor::zeros(&[1]), Tensor::zeros(&[2])];
+    /// let mut bars = [Tensor::zeros(&[1]), Tensor::zeros(&[2])];
+    /// let seed = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], &[3]);
+    /// let (_, t) = Tensor::cat_hvp(&parts, 0, &parts, seed, &mut dot_bars, &mut bars);
+    /// assert_eq!((t.to_vec::<f32>(), dot_bars[1].to_vec::<f32>()), (vec![1.0; 3], vec![2.0, 3.0]));
+    /// assert_eq!(bars[1].to_vec::<f32>(), [0.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn cat_hvp(
+        parts: &[Tensor],
+        dim: usize,
+        parts_dot: &[Tensor],
+        seed: Tensor,
+        parts_dot_bar: &mut [Tensor],
+        _parts_bar: &mut [Tensor],
+    ) -> (Tensor, Tensor) {
+        Tensor::cat_vjp(parts, dim, seed, parts_dot_bar);
+        Tensor::cat_jvp(parts, dim, parts_dot)
+    }
+
     /// Coordinate grids from 1-d tensors, with matrix (`ij`) indexing as PyTorch's default:
     /// the `k`-th result has shape `(len_0, len_1, ..)` and varies along dimension `k`.
     ///
@@ -306,5 +333,31 @@ impl Tensor {
             bar.accumulate(summed.reshape(&[along[k]]));
         }
         grids
+    }
+
+    /// Second order of [`Tensor::meshgrid`] (for `#[differentiable(hessian)]` callers): the
+    /// grids and their tangents as [`Tensor::meshgrid_jvp`], the seeds summed into
+    /// `axes_dot_bar` as [`Tensor::meshgrid_vjp`] does; grids are linear in the axes, so
+    /// `axes_bar` gets nothing.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let axes = [Tensor::arange(0.0, 2.0, 1.0), Tensor::arange(0.0, 3.0, 1.0)];
+    /// let zeros = || [Tensor::zeros(&[2]), Tensor::zeros(&[3])];
+    /// let (mut dot_bars, mut bars) = (zeros(), zeros());
+    /// let seeds = vec![Tensor::ones(&[2, 3]), Tensor::scalar(2.0f32)];
+    /// Tensor::meshgrid_hvp(&axes, &axes, seeds, &mut dot_bars, &mut bars);
+    /// assert_eq!(dot_bars[1].to_vec::<f32>(), [4.0, 4.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn meshgrid_hvp(
+        axes: &[Tensor],
+        axes_dot: &[Tensor],
+        seeds: Vec<Tensor>,
+        axes_dot_bar: &mut [Tensor],
+        _axes_bar: &mut [Tensor],
+    ) -> (Vec<Tensor>, Vec<Tensor>) {
+        Tensor::meshgrid_vjp(axes, seeds, axes_dot_bar);
+        Tensor::meshgrid_jvp(axes, axes_dot)
     }
 }
