@@ -722,3 +722,25 @@ fn local_struct_fields_read_in_macros() {
         &[(0.7, -0.4)],
     );
 }
+
+// A copy of an array parameter under its own name (`let mut x = x;`, what the error for
+// writing into the parameter suggests under another name), written twice.
+#[differentiable]
+fn shadowing_copy(x: [f64; 2], y: f64) -> f64 {
+    let mut x = x;
+    x[0] *= y;
+    x[0] = x[0] * x[1];
+    x[0].sin() + x[1]
+}
+
+#[test]
+fn a_copy_of_an_array_parameter_under_its_own_name() {
+    let (_, (gx, gy)) = shadowing_copy_grad([0.3, 1.5], 2.0);
+    // sin(x0 x1 y) + x1
+    let c = (0.3f64 * 2.0 * 1.5).cos();
+    assert!((gx[0] - 3.0 * c).abs() < 1e-12, "{gx:?}");
+    assert!((gx[1] - (0.6 * c + 1.0)).abs() < 1e-12, "{gx:?}");
+    assert!((gy - 0.45 * c).abs() < 1e-12, "{gy}");
+    let (_, t) = shadowing_copy_jvp([0.3, 1.5], 2.0, [1.0, -1.0], 0.5);
+    assert!((t - (gx[0] - gx[1] + 0.5 * gy)).abs() < 1e-12);
+}

@@ -74,7 +74,7 @@ pub fn lower_noting(
             scoped: false,
             length: None,
         });
-        cx.env.bind(&p.ident.to_string(), v, p.active);
+        cx.env.bind_param(&p.ident.to_string(), v, p.active);
         if p.mutable {
             cx.mut_params.insert(v);
         }

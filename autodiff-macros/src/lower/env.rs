@@ -13,6 +13,8 @@ pub struct Binding {
     pub var: Var,
     /// Whether it is an active parameter, which must not be assigned to.
     pub active_param: bool,
+    /// Whether it is a parameter's own binding (not a `let` of the same name).
+    pub param: bool,
 }
 
 /// Nested scopes of bindings, innermost last.
@@ -34,7 +36,13 @@ impl Env {
 
     /// Declares `name` in the innermost scope (shadowing any outer one).
     pub fn bind(&mut self, name: &str, var: Var, active_param: bool) {
-        self.scopes.bind(name, Binding { name: name.to_string(), var, active_param });
+        self.scopes.bind(name, Binding { name: name.to_string(), var, active_param, param: false });
+    }
+
+    /// Declares a parameter (`active`: one we differentiate with respect to).
+    pub fn bind_param(&mut self, name: &str, var: Var, active: bool) {
+        self.scopes
+            .bind(name, Binding { name: name.to_string(), var, active_param: active, param: true });
     }
 
     /// The binding `name` refers to here.

@@ -271,11 +271,13 @@ impl<'s> Lowerer<'_> {
             return;
         };
         let kind = self.vars[binding.var.0].kind;
-        // A parameter written through its own name; a `let mut` copy of it (`let mut y = x;`)
-        // is a local array of its own (arrays are values: a write makes a new one).
-        let own_name = self.vars[binding.var.0].ident == name.as_str()
+        // A parameter written through its own binding; a `let mut` copy of it (`let mut y = x;`,
+        // also `let mut x = x;`) is a local array of its own (arrays are values: a write makes
+        // a new one).
+        let own = binding.param
+            && self.vars[binding.var.0].param.is_some()
             && !self.mut_params.contains(&binding.var);
-        if binding.active_param || (self.vars[binding.var.0].param.is_some() && own_name) {
+        if binding.active_param || own {
             self.errors.error(
                 &ix.expr,
                 format!("cannot write into the parameter `{name}`"),
