@@ -4,20 +4,12 @@
 
 use crate::diagnostics::Errors;
 use crate::ir::{Block, BufferEvent, Function, Node, Operand, Var, buffer_events, definitions};
-use std::collections::HashSet;
 
-/// Reports what the lowered `f` must not do: buffers passed to a function from inside a loop
-/// that declares them, or written after a call they were passed to (the callee's adjoint,
-/// run in the reverse sweep, would read the buffer as it is by then).
+/// Reports what the lowered `f` must not do: buffers written after a call they were passed to
+/// (the callee's adjoint, run in the reverse sweep, would read the buffer as it is by then) or
+/// after a sub-slice of them was taken. (A buffer declared inside a loop and passed to a
+/// function is checked once reverse mode has chosen how the loop runs: [`loop_buffers_refused`].)
 pub fn check(f: &Function, errors: &mut Errors) {
-    let from_loops = buffers_passed_from_loops(f);
-    for (v, span) in &from_loops {
-        errors.error(
-            *span,
-            format!("the buffer `{}` is declared inside a loop and passed to a function", f.var(*v).ident),
-            "declare the buffer before the loop and pass it on after the loop, or pass its elements (`g(b[0], b[1])`)",
-        );
-    }
     for (_, span) in buffers_written_after_slices(f) {
         errors.error(
             span,
@@ -25,10 +17,7 @@ pub fn check(f: &Function, errors: &mut Errors) {
             "take sub-slices of a buffer after its last write (or index the buffer itself, `b[a + i]`)",
         );
     }
-    let passed_from_loops = |v: &Var| from_loops.iter().any(|(o, _)| o == v);
-    for (v, span) in
-        buffers_written_after_calls(f).into_iter().filter(|(v, _)| !passed_from_loops(v))
-    {
+    for (v, span) in buffers_written_after_calls(f) {
         errors.error(
             span,
             format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
@@ -68,6 +57,9 @@ fn written_after(
     buffer_events(f, &f.body, &mut |e| {
         if let Some(m) = mark(&e) {
             marked.push(m);
+        } else if let BufferEvent::Declared(v) = e {
+            // a new buffer (the next iteration's): what was passed on is not written
+            marked.retain(|(p, _)| *p != v);
         } else if let BufferEvent::Write(v) = e
             && let Some((_, span)) = marked.iter().find(|(p, _)| *p == v)
             && !out.iter().any(|(o, _)| *o == v)
@@ -78,38 +70,78 @@ fn written_after(
     out
 }
 
-/// Buffers declared inside a loop body (at any depth) and passed to a function, with the call's
-/// span. The callee's adjoint runs in the loop's adjoint, where such a buffer is not the one
-/// the call saw (the adjoint has it as declared, before its writes).
-pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
+/// Buffers declared inside a loop body and passed to a function, with the call's span and
+/// the innermost loop declaring them. The callee's adjoint runs in that loop's adjoint, which
+/// must have the buffer as the call saw it: so the loop's adjoint must run each iteration again
+/// (rerun) or right after its primal (fused); else the buffer is as declared, before its writes.
+pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span, usize)> {
     fn walk(
         f: &Function,
         b: &Block,
-        in_loop: bool,
-        local: &mut HashSet<Var>,
-        out: &mut Vec<(Var, proc_macro2::Span)>,
+        in_loop: Option<usize>,
+        local: &mut Vec<(Var, usize)>,
+        out: &mut Vec<(Var, proc_macro2::Span, usize)>,
     ) {
         for node in &b.nodes {
-            if in_loop {
-                local.extend(definitions(node).into_iter().filter(|v| f.var(*v).buffer));
+            if let Some(id) = in_loop {
+                local.extend(
+                    definitions(node).into_iter().filter(|v| f.var(*v).buffer).map(|v| (v, id)),
+                );
             }
             match node {
                 Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
                     for v in op.args.iter().filter_map(Operand::var) {
-                        if local.contains(&v) && !out.iter().any(|(o, _)| *o == v) {
-                            out.push((v, op.span));
+                        if let Some((_, id)) = local.iter().find(|(l, _)| *l == v)
+                            && !out.iter().any(|(o, _, _)| *o == v)
+                        {
+                            out.push((v, op.span, *id));
                         }
                     }
                 }
                 Node::Branch(br) => {
                     br.arms.iter().for_each(|a| walk(f, &a.body, in_loop, local, out))
                 }
-                Node::Loop(lp) => walk(f, &lp.body, true, local, out),
+                Node::Loop(lp) => walk(f, &lp.body, Some(lp.id), local, out),
                 _ => {}
             }
         }
     }
     let mut out = Vec::new();
-    walk(f, &f.body, false, &mut HashSet::new(), &mut out);
+    walk(f, &f.body, None, &mut Vec::new(), &mut out);
     out
+}
+
+/// The buffers of [`buffers_passed_from_loops`] whose loop's adjoint, as reverse mode planned
+/// it (`strategy` of a loop id, `None` for a loop without adjoint), neither runs each
+/// iteration again nor right after its primal, each with the call's span.
+pub fn loop_buffers_refused(
+    f: &Function,
+    strategy: impl Fn(usize) -> Option<crate::emit::Strategy>,
+) -> Vec<(Var, proc_macro2::Span)> {
+    use crate::emit::Strategy;
+    buffers_passed_from_loops(f)
+        .into_iter()
+        .filter(|(_, _, id)| {
+            strategy(*id).is_some_and(|s| !matches!(s, Strategy::Fused | Strategy::Rerun))
+        })
+        .map(|(v, span, _)| (v, span))
+        .collect()
+}
+
+/// Reports [`loop_buffers_refused`].
+pub fn report_loop_buffers(
+    f: &Function,
+    refused: &[(Var, proc_macro2::Span)],
+    errors: &mut Errors,
+) {
+    for (v, span) in refused {
+        errors.error(
+            *span,
+            format!(
+                "the buffer `{}` is declared inside a loop whose iterations cannot be run again, and passed to a function",
+                f.var(*v).ident
+            ),
+            "the call's adjoint needs the buffer as the call saw it: a `for` loop without `break` whose body changes no state outside it runs each iteration again for that; or pass the buffer's elements (`g(b[0], b[1])`)",
+        );
+    }
 }

@@ -120,7 +120,10 @@ fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors)
         return TokenStream::new();
     }
     let active = analyse::active(&f);
-    let mut items = emit::generated_items(&desc, &f, &active, opts);
+    let mut items = emit::generated_items(&desc, &f, &active, opts, errors);
+    if !errors.is_empty() {
+        return TokenStream::new();
+    }
     if opts.graph {
         items.extend(emit::graph_item(&desc, &f, &active));
     }

@@ -458,3 +458,96 @@ fn sorting_keeps_each_elements_adjoint_with_it() {
     assert_eq!(g, vec![0.25, 0.0, 0.25, 0.1, 0.25, 0.25]);
     check("trimmed_mean", trimmed_mean, trimmed_mean_vjp, trimmed_mean_jvp, &x);
 }
+
+#[differentiable(hessian)]
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let m = v.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+// A buffer made inside a loop, filled, then handed to a helper: a per-point vector of
+// log-densities for a mixture's log-likelihood, as a statistician writes it. The helper's
+// adjoint needs the buffer as it saw it; the loop runs fused (an accumulation) ...
+#[differentiable(wrt(means, log_sigmas), hessian)]
+fn mixture_loglik(means: &[f64], log_sigmas: &[f64], data: &[f64]) -> f64 {
+    let k = means.len();
+    let mut total = 0.0;
+    for &x in data {
+        let mut comps = vec![0.0; k];
+        for j in 0..k {
+            let z = (x - means[j]) / log_sigmas[j].exp();
+            comps[j] = -0.5 * z * z - log_sigmas[j];
+        }
+        total += log_sum_exp(&comps);
+    }
+    total
+}
+
+// ... or runs each iteration again before its adjoint (a product is no accumulation), also
+// inside another loop.
+#[differentiable(wrt(means, log_sigmas), hessian)]
+fn mixture_product(means: &[f64], log_sigmas: &[f64], data: &[f64], rounds: usize) -> f64 {
+    let k = means.len();
+    let mut total = 1.0;
+    for r in 0..rounds {
+        for &x in data {
+            let mut comps = vec![0.0; k];
+            for j in 0..k {
+                let z = (x * (r + 1) as f64 - means[j]) / log_sigmas[j].exp();
+                comps[j] = -0.5 * z * z - log_sigmas[j];
+            }
+            total = total * (0.1 * log_sum_exp(&comps)).tanh();
+        }
+    }
+    total
+}
+
+#[test]
+fn buffers_made_in_a_loop_and_passed_to_a_helper() {
+    let (means, log_sigmas, data) = ([-1.0, 0.5, 2.0], [0.1, -0.3, 0.4], [0.3, -1.7, 2.2, 0.9]);
+    let p: Vec<f64> = [means.as_slice(), &log_sigmas].concat();
+    check_fn!(
+        mixture_loglik,
+        mixture_loglik_vjp,
+        mixture_loglik_jvp,
+        |v| (&v[..3], &v[3..6], &data),
+        &p
+    );
+    for rounds in [0, 1, 2] {
+        check_fn!(
+            mixture_product,
+            mixture_product_vjp,
+            mixture_product_jvp,
+            |v| (&v[..3], &v[3..6], &data, rounds),
+            &p
+        );
+    }
+    // second order: the Hessian against central differences of the gradient
+    let grad = |q: &[f64]| {
+        let (_, (gm, gs)) = mixture_product_grad(&q[..3], &q[3..], &data, 2);
+        [gm, gs].concat()
+    };
+    let (_, _, h) = mixture_product_hessian(&p[..3], &p[3..], &data, 2);
+    let (_, _, h1) = mixture_loglik_hessian(&p[..3], &p[3..], &data);
+    let grad1 = |q: &[f64]| {
+        let (_, (gm, gs)) = mixture_loglik_grad(&q[..3], &q[3..], &data);
+        [gm, gs].concat()
+    };
+    for (h, grad) in [(h, &grad as &dyn Fn(&[f64]) -> Vec<f64>), (h1, &grad1)] {
+        for j in 0..6 {
+            let step = 1e-5;
+            let (mut up, mut down) = (p.clone(), p.clone());
+            up[j] += step;
+            down[j] -= step;
+            let (gu, gd) = (grad(&up), grad(&down));
+            for i in 0..6 {
+                let fd = (gu[i] - gd[i]) / (2.0 * step);
+                assert!(
+                    (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                    "H[{i},{j}] = {} vs {fd}",
+                    h[(i, j)]
+                );
+            }
+        }
+    }
+}

@@ -17,10 +17,21 @@ fn f(x: &[f64]) -> f64 {
         local.truncate(0);
         total += x[i];
     }
+    total
+}
+
+// A buffer made in a loop and passed to a call, in a loop that may stop early: its
+// iterations cannot be run again for the call's adjoint.
+#[differentiable]
+fn early_exit(x: &[f64]) -> f64 {
+    let mut total = 1.0;
     for i in 0..x.len() {
         let mut row: Vec<f64> = vec![0.0; 2];
         row[0] = x[i];
-        total += helper(&row);
+        total = total * helper(&row);
+        if total > 10.0 {
+            break;
+        }
     }
     total
 }

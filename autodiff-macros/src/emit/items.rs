@@ -26,6 +26,7 @@ pub fn generated_items(
     f: &Function,
     active: &HashSet<Var>,
     opts: &Options,
+    errors: &mut crate::diagnostics::Errors,
 ) -> TokenStream {
     let views = super::views::views(f, active);
     let changed = crate::analyse::changed_in_place(f);
@@ -128,7 +129,9 @@ pub fn generated_items(
         let (b, name) = (cx.bar(*v), x.to_string());
         quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
     });
-    let rev = reverse::body(&cx);
+    let (rev, plan) = reverse::planned_body(&cx);
+    let refused = crate::check::loop_buffers_refused(f, |id| plan.strategy(id));
+    crate::check::report_loop_buffers(f, &refused, errors);
     let reading = reading_prologue(desc, &[], &adjoint_names);
     let (seed_ty, owned_seed) = tuple_seed(desc, &seed);
     let rev = quote!(#reading #(#cut_adjoints)* #owned_seed #rev);

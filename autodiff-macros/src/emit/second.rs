@@ -42,7 +42,12 @@ pub fn hessian_items(
     let changed = crate::analyse::changed_in_place(g);
     let cx = Ctx { f: g, rt: desc.rt.clone(), active: &active, views, changed };
     let (value, tangent) = (cx.operand(&t.value), cx.operand(g.result()));
-    let (body, _) = reverse::planned_body_returning(&cx, quote!((#value, #tangent)));
+    let (body, plan) = reverse::planned_body_returning(&cx, quote!((#value, #tangent)));
+    let refused = crate::check::loop_buffers_refused(g, |id| plan.strategy(id));
+    if !refused.is_empty() {
+        crate::check::report_loop_buffers(g, &refused, errors);
+        return TokenStream::new();
+    }
     let actives: Vec<Active<'_>> = t
         .dots
         .iter()

@@ -88,10 +88,13 @@ pub enum BufferEvent {
     Passed(Var, proc_macro2::Span),
     /// A sub-slice of the buffer is taken (`&b[a..c]`, after its read), at this span.
     Sliced(Var, proc_macro2::Span),
+    /// The buffer is made (`let mut b = vec![0.0; n];`): in a loop, each iteration's is a new
+    /// one, which no write of another iteration touches.
+    Declared(Var),
 }
 
-/// Calls `event` for each read, write, call argument and sub-slice of a buffer in `b`, in
-/// program order.
+/// Calls `event` for each declaration, read, write, call argument and sub-slice of a buffer in
+/// `b`, in program order.
 /// A loop body is walked twice: its second iteration comes after its first.
 pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent)) {
     let buffer = |v: &Var| f.var(*v).buffer;
@@ -111,13 +114,16 @@ pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent
                     event(BufferEvent::Sliced(v, op.span));
                 }
             }
-            Node::Opaque { expr, uses, .. } => {
+            Node::Opaque { out, expr, uses } => {
                 for v in uses.iter().copied().filter(buffer) {
                     event(if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
                         BufferEvent::Write(v)
                     } else {
                         BufferEvent::Read(v)
                     });
+                }
+                if buffer(out) {
+                    event(BufferEvent::Declared(*out));
                 }
             }
             Node::Branch(br) => {

@@ -182,6 +182,12 @@ fn plans_of_loops() {
     assert_eq!(drawn, "loop 0: backwards, tape (s_1, z)\n");
 }
 
+/// The reverse-mode plan in the IR dump of `item`.
+fn plan(item: proc_macro2::TokenStream) -> String {
+    let dump = ir(item);
+    dump.split("plan:\n").nth(1).unwrap_or_default().to_string()
+}
+
 /// A loop whose body fills a scratch buffer before reading it keeps the buffer's contents per
 /// iteration (`keeps`), or, when the body writes it again after reading it, runs each
 /// iteration again before its adjoint (`rerun`): either way its reads are recomputed, not
@@ -191,10 +197,6 @@ fn plans_of_loops() {
 /// taping strategies.
 #[test]
 fn plans_of_loops_with_scratch_buffers() {
-    let plan = |item| {
-        let dump = ir(item);
-        dump.split("plan:\n").nth(1).unwrap_or_default().to_string()
-    };
     let scratch = plan(quote! {
         fn f(x: &[f64], mu: &[f64], d: usize, k: usize) -> f64 {
             let mut xc = vec![0.0; d];
@@ -293,4 +295,45 @@ fn plans_of_loops_with_scratch_buffers() {
         }
     });
     assert!(!drawn.contains("rerun"), "{drawn}");
+}
+
+/// A buffer a loop makes and passes to a call: the call's adjoint needs it as the call saw it,
+/// so the loop runs fused or each iteration again; otherwise (a `break`) it is an error.
+#[test]
+fn plans_of_loops_passing_their_own_buffers_to_calls() {
+    let body = |step: proc_macro2::TokenStream, exit: proc_macro2::TokenStream| {
+        quote! {
+            fn f(mu: &[f64], data: &[f64]) -> f64 {
+                let k = mu.len();
+                let mut total = 0.0;
+                for &x in data {
+                    let mut comps = vec![0.0; k];
+                    for j in 0..k { comps[j] = (x - mu[j]).sin(); }
+                    #step
+                    #exit
+                }
+                total
+            }
+        }
+    };
+    let sum = plan(body(quote!(total += lse(&comps);), quote!()));
+    assert_eq!(sum, "loop 0: backwards\nloop 1: fused\n");
+    let product = plan(body(quote!(total = total * lse(&comps);), quote!()));
+    assert_eq!(product, "loop 0: backwards\nloop 1: rerun, tape (total_1)\n");
+    let errors = super::errors(
+        quote!(),
+        body(
+            quote!(total = total * lse(&comps);),
+            quote!(if total > 3.0 {
+                break;
+            }),
+        ),
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "the buffer `comps` is declared inside a loop whose iterations cannot be run again"
+        ),
+        "{errors:?}"
+    );
 }

@@ -221,7 +221,7 @@ impl Reverse<'_, '_> {
                 written.insert(v);
                 read.insert(v);
             }
-            BufferEvent::Sliced(..) => {}
+            BufferEvent::Sliced(..) | BufferEvent::Declared(..) => {}
         });
         // Only adjoints matter: an inactive buffer has none, and each iteration's adjoint reads
         // the primal values its own primal left.
@@ -238,7 +238,7 @@ impl Reverse<'_, '_> {
             BufferEvent::Write(v) | BufferEvent::Passed(v, _) => {
                 apart &= !written.contains(&v) && !read.contains(&v);
             }
-            BufferEvent::Sliced(..) => {}
+            BufferEvent::Sliced(..) | BufferEvent::Declared(..) => {}
         });
         apart && !pushes(&tail)
     }

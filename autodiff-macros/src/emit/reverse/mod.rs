@@ -36,19 +36,15 @@ use super::context::Ctx;
 use crate::analyse::frozen_buffers;
 use crate::ir::{Block, Branch, Form, Loop, Node, Operand, Prim, Var, definitions};
 use crate::kind::Kind;
-use plan::{Plan, Strategy};
+use plan::Plan;
+pub use plan::Strategy;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use sweep::Sweep;
 
-/// The body of `f_vjp`: the seed's identifier is `seed`, parameter adjoints are `&mut` buffers
-/// named by [`Ctx::bar`].
-pub fn body(cx: &Ctx<'_>) -> TokenStream {
-    planned_body(cx).0
-}
-
-/// The body of `f_vjp` and the plan it follows.
+/// The body of `f_vjp` and the plan it follows: the seed's identifier is `seed`, parameter
+/// adjoints are `&mut` buffers named by [`Ctx::bar`].
 pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
     let result = cx.operand(cx.f.result());
     planned_body_returning(cx, result)

@@ -75,6 +75,11 @@ impl Plan {
         self.loops.get(&id).map_or(&[], |l| &l.kept)
     }
 
+    /// How loop `id`'s adjoint runs (`None` for a loop without adjoint).
+    pub fn strategy(&self, id: usize) -> Option<Strategy> {
+        self.loops.get(&id).map(|l| l.strategy)
+    }
+
     /// What one iteration of loop `id` pushes, if it has a tape.
     pub fn tape(&self, id: usize) -> Option<&[Ident]> {
         self.loops.get(&id).and_then(|l| l.tape.as_deref())

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! It is chosen when the body reads buffers from outside it that each iteration writes before
-//! reading ([`crate::analyse::iteration_private`]): within one run of the body such a buffer
+//! reading ([`crate::analyse::iteration_private`]), or passes a buffer it declares to a call
+//! (whose adjoint needs the buffer as the call saw it): within one run of the body such a buffer
 //! is frozen, so loops inside recompute their reads of it instead of taping them, and their
 //! tapes (if any) hold one iteration. Everything else the body reads must hold the same values
 //! when the iteration runs again: frozen buffers, values assigned once, nothing that observes
@@ -46,7 +47,11 @@ impl Reverse<'_, '_> {
             return None;
         }
         let private = crate::analyse::iteration_private(cx.f, lp, false)?;
-        if private.is_empty() || !self.runs_again_alike(lp, &private) {
+        // (a buffer the body declares and passes to a call: the call's adjoint needs it as the
+        // call saw it, which running the iteration again rebuilds)
+        let passes_own =
+            crate::check::buffers_passed_from_loops(cx.f).iter().any(|(_, _, id)| *id == lp.id);
+        if (private.is_empty() && !passes_own) || !self.runs_again_alike(lp, &private) {
             return None;
         }
 
