@@ -20,13 +20,16 @@ fn close(a: &Tensor, b: &Tensor, what: &str) {
     }
 }
 
+/// `hvp(p, v) -> (gradient, H·v)` of a function of tensors.
+type Hvp<'a> = &'a dyn Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>);
+
 /// `gradient(p)` and `hvp(p, v) -> (gradient, H·v)` of a function of tensors: the gradient
 /// `f_hvp` adds must be the gradient, and `H·v` the central difference of the gradient along
 /// `v`.
 fn check_hvp(
     what: &str,
     gradient: &dyn Fn(&[Tensor]) -> Vec<Tensor>,
-    hvp: &dyn Fn(&[Tensor], &[Tensor]) -> (Vec<Tensor>, Vec<Tensor>),
+    hvp: Hvp<'_>,
     p: &[Tensor],
     v: &[Tensor],
 ) {

@@ -496,7 +496,7 @@ fn mixture_product(means: &[f64], log_sigmas: &[f64], data: &[f64], rounds: usiz
                 let z = (x * (r + 1) as f64 - means[j]) / log_sigmas[j].exp();
                 comps[j] = -0.5 * z * z - log_sigmas[j];
             }
-            total = total * (0.1 * log_sum_exp(&comps)).tanh();
+            total *= (0.1 * log_sum_exp(&comps)).tanh();
         }
     }
     total
