@@ -418,3 +418,43 @@ fn hvp_of_f32_tensors() {
         assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
+
+/// A power with an active exponent (a learned temperature, a generalised mean).
+#[differentiable(hessian)]
+fn generalised_mean(x: &Tensor, p: f64) -> Tensor {
+    x.powf(p).mean().powf(1.0 / p)
+}
+
+#[test]
+fn powers_with_an_active_exponent() {
+    let x = Tensor::from_vec(vec![2.0, 0.5, 1.5, 3.0], &[4]);
+    let f = |x: &Tensor, p: f64| generalised_mean(x, p).item::<f64>();
+    let (_, (_, gp)) = generalised_mean_grad(&x, 3.0);
+    let h = 1e-6;
+    let fd = (f(&x, 3.0 + h) - f(&x, 3.0 - h)) / (2.0 * h);
+    assert!((gp - fd).abs() < 1e-7 * (1.0 + fd.abs()), "d/dp {gp} vs {fd}");
+    let (_, t) = generalised_mean_jvp(&x, 3.0, &zeros(&x), 1.0);
+    assert!((t.item::<f64>() - gp).abs() < 1e-12, "forward mode along p");
+    let p = [x, Tensor::scalar(3.0f64)];
+    let v = [t64(&[4], 90), Tensor::scalar(0.7f64)];
+    let gradient = |p: &[Tensor]| {
+        let (_, (gx, gp)) = generalised_mean_grad(&p[0], p[1].item::<f64>());
+        vec![gx, Tensor::scalar(gp)]
+    };
+    let hvp = |p: &[Tensor], v: &[Tensor]| {
+        let (mut gx, mut hx, mut gp, mut hp) = (zeros(&p[0]), zeros(&p[0]), 0.0, 0.0);
+        generalised_mean_hvp(
+            &p[0],
+            p[1].item::<f64>(),
+            &v[0],
+            v[1].item::<f64>(),
+            Tensor::scalar(1.0f64),
+            &mut gx,
+            &mut gp,
+            &mut hx,
+            &mut hp,
+        );
+        (vec![gx, Tensor::scalar(gp)], vec![hx, Tensor::scalar(hp)])
+    };
+    check_hvp("generalised mean", &gradient, &hvp, &p, &v);
+}

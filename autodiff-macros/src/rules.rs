@@ -203,7 +203,7 @@ pub static TENSOR_METHODS: &[Rule] = &[
     Rule { name: "t", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
     Rule { name: "clone", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
     Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]], cost: Cost::Cheap },
-    Rule { name: "powf", diff: &[true, false], reads: &[&[0, 1, Y], &[]], cost: Cost::Costly },
+    Rule { name: "powf", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Costly },
 ];
 
 /// Looks up a tensor method by name and number of operands.

@@ -136,15 +136,6 @@ pub(super) fn tangent(
             let picked = b.bin("*", w, da);
             vec![b.method("sum_dim", vec![picked, x(1), x(2)])?]
         }
-        // y = aᵖ of a tensor, `p` a float constant: ∂a = p·aᵖ⁻¹
-        "powf" if b.tx.kind(&op.args[0]) == Kind::Tensor => {
-            let da = d[0].clone()?;
-            let (p, uses) = (b.tx.expr(&x(1)), x(1).var().into_iter().collect());
-            let pm1 = Operand::Var(b.tx.opaque(b.nodes, quote!(#p - 1.0), uses, Kind::Float));
-            let pow = b.method("powf", vec![x(0), pm1])?;
-            let partial = b.bin("*", x(1), pow);
-            vec![b.bin("*", partial, da)]
-        }
         "transpose" | "trace" => {
             d[0].iter().map(|a| b.method(rule.name, vec![a.clone()])).collect::<Option<_>>()?
         }
@@ -208,7 +199,7 @@ pub(super) fn tangent(
             }
             t
         }
-        "powf" if op.args.iter().all(|a| b.tx.kind(a) != Kind::Tensor) => {
+        "powf" => {
             // y = aᵖ: ∂a = p·aᵖ⁻¹, ∂p = y·ln a
             let mut t = Vec::new();
             if let Some(da) = &d[0] {

@@ -265,26 +265,68 @@ pub fn powi_vjp<X: TensorOperand>(x: &X, n: &i32, _y: &Tensor, g: &Tensor) -> X:
     x.reduce(g * &(&x.to_tensor().powi(n - 1) * f64::from(*n)))
 }
 
-/// Tangent of `x.powf(p)` (`p` a constant): `p x^(p-1) dx`.
+/// Tangent of `x.powf(p)` in `x`: `p x^(p-1) dx` (0 where `p = 0`, as PyTorch).
 ///
 /// ```
-/// use autodiff_runtime::{rules::tensor::powf_jvp, Tensor};
+/// use autodiff_runtime::{rules::tensor::powf_jvp_0, Tensor};
 /// let x = Tensor::full(&[1], 4.0f32);
-/// assert_eq!(powf_jvp(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+/// assert_eq!(powf_jvp_0(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
 /// ```
-pub fn powf_jvp<X: TensorOperand, D: TensorOperand>(x: &X, p: &f64, _y: &Tensor, d: &D) -> Tensor {
-    &d.to_tensor() * &(&x.to_tensor().powf(p - 1.0) * *p)
+pub fn powf_jvp_0<X: TensorOperand, D: TensorOperand>(x: &X, p: &f64, y: &Tensor, d: &D) -> Tensor {
+    &d.to_tensor() * &powf_dx(&x.to_tensor(), *p, y)
 }
 
-/// Adjoint of `x.powf(p)`: `p x^(p-1) g`.
+/// Adjoint of `x.powf(p)` in `x`: `p x^(p-1) g` (0 where `p = 0`, as PyTorch).
 ///
 /// ```
-/// use autodiff_runtime::{rules::tensor::powf_vjp, Tensor};
+/// use autodiff_runtime::{rules::tensor::powf_vjp_0, Tensor};
 /// let x = Tensor::full(&[1], 4.0f32);
-/// assert_eq!(powf_vjp(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
+/// assert_eq!(powf_vjp_0(&x, &0.5, &x.powf(0.5), &Tensor::ones(&[1])).item::<f32>(), 0.25);
 /// ```
-pub fn powf_vjp<X: TensorOperand>(x: &X, p: &f64, _y: &Tensor, g: &Tensor) -> X::Adjoint {
-    x.reduce(g * &(&x.to_tensor().powf(p - 1.0) * *p))
+pub fn powf_vjp_0<X: TensorOperand>(x: &X, p: &f64, y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g * &powf_dx(&x.to_tensor(), *p, y))
+}
+
+/// Tangent of `x.powf(p)` in the exponent: `y ln x dp` (0 where `x = 0` and `p ≥ 0`, as
+/// PyTorch).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powf_jvp_1, Tensor};
+/// let x = Tensor::from_vec(vec![2.0f64, 0.0], &[2]);
+/// let t = powf_jvp_1(&x, &3.0, &x.powf(3.0), &1.0);
+/// assert_eq!(t.to_vec::<f64>(), [8.0 * 2f64.ln(), 0.0]);
+/// ```
+pub fn powf_jvp_1<X: TensorOperand>(x: &X, p: &f64, y: &Tensor, d: &f64) -> Tensor {
+    &powf_dp(&x.to_tensor(), *p, y) * *d
+}
+
+/// Adjoint of `x.powf(p)` in the exponent: `Σ g y ln x` (0 where `x = 0` and `p ≥ 0`, as
+/// PyTorch).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::powf_vjp_1, Tensor};
+/// let x = Tensor::from_vec(vec![2.0f64, 0.0], &[2]);
+/// assert_eq!(powf_vjp_1(&x, &3.0, &x.powf(3.0), &Tensor::ones(&[2])), 8.0 * 2f64.ln());
+/// ```
+pub fn powf_vjp_1<X: TensorOperand>(x: &X, p: &f64, y: &Tensor, g: &Tensor) -> f64 {
+    let t = &(g * &powf_dp(&x.to_tensor(), *p, y)).sum();
+    t.to_dtype(crate::DType::F64).item::<f64>()
+}
+
+/// `∂(xᵖ)/∂x = p x^(p-1)`, 0 everywhere when `p = 0`.
+fn powf_dx(x: &Tensor, p: f64, y: &Tensor) -> Tensor {
+    if p == 0.0 { y.full_like(y.shape(), 0.0) } else { &x.powf(p - 1.0) * p }
+}
+
+/// `∂(xᵖ)/∂p = y ln x`, 0 where `x = 0` and `p ≥ 0` (where `y ln x` would be `0 · -∞`).
+fn powf_dp(x: &Tensor, p: f64, y: &Tensor) -> Tensor {
+    if p >= 0.0 {
+        // `ln` of 1 where `x = 0`
+        let at_zero = 1.0 - &x.abs().sign();
+        y * &(x + &at_zero).ln()
+    } else {
+        y * &x.ln()
+    }
 }
 
 /// Tangent of `x.sum()`: the sum of the tangent.
