@@ -351,3 +351,34 @@ fn adam_on_f32_takes_huge_gradients() {
     let moved = p.value.to_vec::<f32>()[0];
     assert!((moved - (-1.99)).abs() < 1e-6, "{moved}");
 }
+
+#[differentiable]
+fn weighted_sum(a: &Tensor, w: &Tensor) -> Tensor {
+    (a * w).sum()
+}
+
+// Borrows of constant tensors made in the body (`&c`, `&Tensor::ones(..)`, a rebound input)
+// handed to calls and operators, as people write them.
+#[differentiable(wrt(w, b))]
+fn constants_borrowed(w: &Tensor, b: &Tensor, x: &Tensor) -> Tensor {
+    let c = Tensor::ones(&[3]).to_dtype(DType::F64);
+    let x = x * 2.0;
+    let y = nn::linear(&x, w, b);
+    weighted_sum(&c, &y.select(0, 0))
+        + weighted_sum(&Tensor::ones(&[3]).to_dtype(DType::F64), b)
+        + (&c - &y).powi(2).sum()
+}
+
+#[test]
+fn borrows_of_constant_tensors_are_passed_on() {
+    let (w, b, x) = (
+        Tensor::randn(&[3, 2], 40).to_dtype(DType::F64),
+        Tensor::randn(&[3], 41).to_dtype(DType::F64),
+        Tensor::randn(&[2, 2], 42).to_dtype(DType::F64),
+    );
+    let (_, (gw, gb)) = constants_borrowed_grad(&w, &b, &x);
+    let f_w = |t: &Tensor| constants_borrowed(t, &b, &x).item::<f64>();
+    let f_b = |t: &Tensor| constants_borrowed(&w, t, &x).item::<f64>();
+    close(&gw.to_vec(), &numeric_gradient(&f_w, &w), "d/dw");
+    close(&gb.to_vec(), &numeric_gradient(&f_b, &b), "d/db");
+}
