@@ -458,3 +458,54 @@ fn powers_with_an_active_exponent() {
     };
     check_hvp("generalised mean", &gradient, &hvp, &p, &v);
 }
+
+/// A tensor loss taken out as a float (`.item::<f64>()`) and used in float arithmetic.
+#[differentiable(hessian, wrt(w, s))]
+fn loss_as_float(w: &Tensor, x: &Tensor, s: f64) -> f64 {
+    let l = loss::mse(&x.matmul(w).tanh(), &x.narrow(1, 0, 1)).item::<f64>();
+    l.sqrt() * s + (w.clone() * w).sum().item::<f64>() * s * s
+}
+
+#[test]
+fn tensors_taken_out_as_floats() {
+    let (w, x) = (t64(&[3, 1], 91), t64(&[4, 3], 92));
+    let f = |w: &Tensor, s: f64| loss_as_float(w, &x, s);
+    let (value, (gw, gs)) = loss_as_float_grad(&w, &x, 0.8);
+    assert_eq!(value, f(&w, 0.8));
+    let h = 1e-6;
+    let fd = (f(&w, 0.8 + h) - f(&w, 0.8 - h)) / (2.0 * h);
+    assert!((gs - fd).abs() < 1e-7 * (1.0 + fd.abs()), "d/ds {gs} vs {fd}");
+    let wv = w.to_vec::<f64>();
+    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
+        let (mut up, mut down) = (wv.clone(), wv.clone());
+        up[i] += h;
+        down[i] -= h;
+        let fd = (f(&Tensor::from_vec(up, &[3, 1]), 0.8)
+            - f(&Tensor::from_vec(down, &[3, 1]), 0.8))
+            / (2.0 * h);
+        assert!((g - fd).abs() < 1e-7 * (1.0 + fd.abs()), "d/dw{i} {g} vs {fd}");
+    }
+    let p = [w, Tensor::scalar(0.8f64)];
+    let v = [t64(&[3, 1], 93), Tensor::scalar(-0.4f64)];
+    let gradient = |p: &[Tensor]| {
+        let (_, (gw, gs)) = loss_as_float_grad(&p[0], &x, p[1].item::<f64>());
+        vec![gw, Tensor::scalar(gs)]
+    };
+    let hvp = |p: &[Tensor], v: &[Tensor]| {
+        let (mut gw, mut hw, mut gs, mut hs) = (zeros(&p[0]), zeros(&p[0]), 0.0, 0.0);
+        loss_as_float_hvp(
+            &p[0],
+            &x,
+            p[1].item::<f64>(),
+            &v[0],
+            v[1].item::<f64>(),
+            1.0,
+            &mut gw,
+            &mut gs,
+            &mut hw,
+            &mut hs,
+        );
+        (vec![gw, Tensor::scalar(gs)], vec![hw, Tensor::scalar(hs)])
+    };
+    check_hvp("loss as float", &gradient, &hvp, &p, &v);
+}

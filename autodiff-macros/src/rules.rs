@@ -204,6 +204,8 @@ pub static TENSOR_METHODS: &[Rule] = &[
     Rule { name: "clone", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
     Rule { name: "reshape", diff: &[true, false], reads: &[&[0, 1, Y], &[]], cost: Cost::Cheap },
     Rule { name: "powf", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Costly },
+    // `x.item::<E>()`, called as `rules::tensor::item::<E>(&x)`: the element as a float
+    Rule { name: "item", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
 ];
 
 /// Looks up a tensor method by name and number of operands.

@@ -16,4 +16,11 @@ fn loss(model: &Model, x: &Tensor) -> Tensor {
     model.forward(x).sum()
 }
 
+// `.item()` of an active tensor without its element type
+#[differentiable]
+fn squared_sum(w: &Tensor) -> f64 {
+    let v: f64 = w.sum().item();
+    v * v
+}
+
 fn main() {}

@@ -19,6 +19,9 @@ impl<'s> Lowerer<'_> {
         uses: Vec<Var>,
     ) -> Operand {
         let name = mc.method.to_string();
+        if name == "item" && mc.args.is_empty() && self.infer_kind(&mc.receiver) == Kind::Tensor {
+            return self.lower_item(mc);
+        }
         if mc.turbofish.is_some() {
             return self.fail(
                 &mc.method,
@@ -106,7 +109,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 &mc.method,
                 format!("a method of a model, `.{name}()`, cannot be differentiated"),
-                format!("write it as a #[differentiable] function that takes the model as a parameter: `{name}(model, ..)`"),
+                format!("write it as a #[differentiable] function that takes the model as a parameter, differentiable in all its arguments (no `wrt(..)`: a differentiated call passes a tangent for each): `{name}(model, ..)`"),
             );
         }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
@@ -143,6 +146,31 @@ impl<'s> Lowerer<'_> {
         self.check_call_args(&args[1..], mc.args.iter());
         let kind = self.call_result_kind(&args[1..]);
         self.push_op(Prim::Call, Form::Method(mc.method.clone()), args, mc.span(), kind)
+    }
+
+    /// `x.item::<E>()` of a tensor that depends on an active parameter: the one element as a
+    /// float, differentiable (`rules::tensor::item::<E>(&x)`).
+    fn lower_item(&mut self, mc: &'s syn::ExprMethodCall) -> Operand {
+        let element = mc.turbofish.as_ref().and_then(|t| match t.args.first() {
+            Some(syn::GenericArgument::Type(ty)) if t.args.len() == 1 => Some(ty.clone()),
+            _ => None,
+        });
+        let Some(element) = element else {
+            return self.fail(
+                mc,
+                "`.item()` of a tensor that depends on an active parameter needs its element type",
+                "name it: `.item::<f64>()` (or `::<f32>`)",
+            );
+        };
+        let x = match self.lower_borrowed(&mc.receiver) {
+            Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
+            c => c,
+        };
+        let (Some(rule), rt) = (rules::tensor_method("item", 1), &self.rt) else {
+            return Self::unit();
+        };
+        let path: syn::ExprPath = syn::parse_quote!(#rt::rules::tensor::item::<#element>);
+        self.push_op(Prim::Rule(rule), Form::Path(path), vec![x], mc.span(), Kind::Float)
     }
 
     pub(super) fn lower_call(

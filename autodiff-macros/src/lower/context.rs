@@ -43,6 +43,7 @@ pub fn lower_noting(
         mut_params: HashSet::new(),
         untyped: HashMap::new(),
         promote: Vec::new(),
+        rt: desc.rt.clone(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -145,6 +146,8 @@ pub struct Lowerer<'e> {
     pub untyped: HashMap<Var, (String, String)>,
     /// Those of them that received an active float.
     pub promote: crate::rewrite::buffer_types::Untyped,
+    /// The path of the runtime (for functions lowering calls by path).
+    pub rt: proc_macro2::TokenStream,
 }
 
 impl Lowerer<'_> {

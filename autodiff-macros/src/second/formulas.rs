@@ -79,6 +79,18 @@ pub(super) fn tangent(
             };
             vec![b.bin("/", num, x(1))]
         }
+        // the tangent's one element
+        "item" => {
+            let a = match d[0].clone()? {
+                Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
+                c => c,
+            };
+            let out = b.push(Prim::Rule(rule), op.form.clone(), vec![a]);
+            if let Some(v) = out.var() {
+                b.tx.vars[v.0].kind = Kind::Float;
+            }
+            vec![out]
+        }
         "cast" => d[0]
             .iter()
             .map(|a| b.push(Prim::Rule(&rules::CAST), op.form.clone(), vec![a.clone()]))

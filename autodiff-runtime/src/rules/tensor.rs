@@ -329,6 +329,46 @@ fn powf_dp(x: &Tensor, p: f64, y: &Tensor) -> Tensor {
     }
 }
 
+/// `x.item::<E>()` as a function: the form differentiable code calls (the value of a
+/// one-element tensor as a float, so tensor code and float code mix).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::item, Tensor};
+/// assert_eq!(item::<f64>(&Tensor::full(&[1, 1], 2.5f32)), 2.5);
+/// ```
+#[track_caller]
+pub fn item<E: crate::tensor::Element>(x: &Tensor) -> E {
+    x.item::<E>()
+}
+
+/// Tangent of `x.item::<E>()`: the tangent's one element.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::item_jvp, Tensor};
+/// let x = Tensor::scalar(1.0f64);
+/// assert_eq!(item_jvp(&x, &1.0f64, &Tensor::scalar(3.0f32)), 3.0f64);
+/// ```
+#[track_caller]
+pub fn item_jvp<X: TensorOperand, E: crate::tensor::Element, D: TensorOperand>(
+    _x: &X,
+    _y: &E,
+    d: &D,
+) -> E {
+    d.to_tensor().item::<E>()
+}
+
+/// Adjoint of `x.item::<E>()`: `g` in the one element, shaped (and typed) like `x`.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::item_vjp, Tensor};
+/// let x = Tensor::zeros(&[1, 1]);
+/// assert_eq!(item_vjp(&x, &0.0f64, &2.0f64).to_vec::<f32>(), [2.0]);
+/// ```
+pub fn item_vjp<X: TensorOperand, E: crate::tensor::Element>(x: &X, _y: &E, g: &E) -> X::Adjoint {
+    let t = x.to_tensor();
+    x.reduce(t.full_like(t.shape(), g.to_f64()))
+}
+
 /// Tangent of `x.sum()`: the sum of the tangent.
 ///
 /// ```
