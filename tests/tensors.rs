@@ -382,3 +382,42 @@ fn borrows_of_constant_tensors_are_passed_on() {
     close(&gw.to_vec(), &numeric_gradient(&f_w, &w), "d/dw");
     close(&gb.to_vec(), &numeric_gradient(&f_b, &b), "d/db");
 }
+
+// A tensor carried through a loop whose shape changes each iteration: a sequence of hidden
+// states that grows (`cat`), a window that shrinks (`narrow`).
+#[differentiable]
+fn growing_and_shrinking(w: &Tensor, x0: &Tensor, steps: usize) -> Tensor {
+    let mut h = x0.clone();
+    let mut seq = h.clone();
+    for _ in 0..steps {
+        h = h.matmul(w).tanh();
+        seq = Tensor::cat(&[seq, h.clone()], 0);
+    }
+    let mut window = seq.clone();
+    for _ in 0..steps {
+        window = window.narrow(0, 1, window.shape()[0] - 1) * 1.5;
+    }
+    (seq.clone() * seq).sum() + window.sin().sum()
+}
+
+#[test]
+fn tensors_that_change_shape_in_a_loop() {
+    let (w, x0) = (
+        Tensor::randn(&[2, 2], 50).to_dtype(DType::F64),
+        Tensor::randn(&[1, 2], 51).to_dtype(DType::F64),
+    );
+    for steps in [0, 1, 3] {
+        let (_, (gw, gx)) = growing_and_shrinking_grad(&w, &x0, steps);
+        let f_w = |t: &Tensor| growing_and_shrinking(t, &x0, steps).item::<f64>();
+        let f_x = |t: &Tensor| growing_and_shrinking(&w, t, steps).item::<f64>();
+        close(&gw.to_vec(), &numeric_gradient(&f_w, &w), &format!("d/dw, {steps} steps"));
+        close(&gx.to_vec(), &numeric_gradient(&f_x, &x0), &format!("d/dx0, {steps} steps"));
+        let (dw, dx) = (
+            Tensor::randn(&[2, 2], 52).to_dtype(DType::F64),
+            Tensor::randn(&[1, 2], 53).to_dtype(DType::F64),
+        );
+        let (_, t) = growing_and_shrinking_jvp(&w, &x0, steps, &dw, &dx);
+        let expected = (&gw * &dw).sum().item::<f64>() + (&gx * &dx).sum().item::<f64>();
+        close(&[t.item::<f64>()], &[expected], "forward mode");
+    }
+}

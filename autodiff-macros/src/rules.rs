@@ -233,6 +233,11 @@ pub static INACTIVE_METHODS: &[&str] = &[
     "ge",
     "len",
     "is_empty",
+    // of tensors
+    "shape",
+    "numel",
+    "dtype",
+    "device",
 ];
 
 /// Looks up a float method or function by name and number of operands.

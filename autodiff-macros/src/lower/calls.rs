@@ -95,7 +95,11 @@ impl<'s> Lowerer<'_> {
             );
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {
-            let kind = if matches!(name.as_str(), "len") { Kind::Int } else { Kind::Bool };
+            let kind = match name.as_str() {
+                "len" | "numel" => Kind::Int,
+                "shape" | "dtype" | "device" => Kind::Unknown,
+                _ => Kind::Bool,
+            };
             return self.opaque(renamed, uses, kind);
         }
         if name == "to_vec" && rename(&mc.receiver, &self.env, &self.vars).mentions_varied {

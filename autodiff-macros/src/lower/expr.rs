@@ -261,6 +261,8 @@ impl<'s> Lowerer<'_> {
                 .into_iter()
                 .all(|b| b.as_deref().is_none_or(|b| self.inactive_value(b))),
             Expr::Paren(p) => self.inactive_value(&p.expr),
+            // `t.shape()[0]`
+            Expr::Index(ix) => self.inactive_value(&ix.expr) && self.inactive_value(&ix.index),
             // `(0..x.len()).size_hint().0`
             Expr::Field(f) => self.inactive_value(&f.base),
             Expr::Cast(c) => self.inactive_value(&c.expr),

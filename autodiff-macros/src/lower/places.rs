@@ -370,6 +370,14 @@ impl<'s> Lowerer<'_> {
             Expr::Path(p) if p.path.get_ident().is_some() => quote::quote!(#p).to_string(),
             _ => self.vars[buffer.0].ident.to_string(),
         };
+        if value.var().is_some_and(|v| self.vars[v.0].kind == Kind::Tensor) {
+            self.errors.error(
+                at,
+                format!("`{name}` collects tensors that depend on an active parameter: a `Vec` of tensors cannot be differentiated yet"),
+                "carry the sequence as one tensor and grow it, `seq = Tensor::cat(&[seq, h.clone()], 0);`, or build an array of the tensors, `[a, b, c]`",
+            );
+            return true;
+        }
         self.errors.error(
             at,
             format!("`{name}` holds values that depend on an active parameter, but its element type is not known to be a float"),

@@ -338,10 +338,22 @@ impl Reverse<'_, '_> {
         self.reads.push(BTreeSet::new());
         self.depth += 1;
         let mut iteration = TokenStream::new();
+        let mut body_reads = HashSet::new();
+        read_within(&lp.body, &mut body_reads);
         for (c, k) in lp.carried.iter().zip(carries) {
             if let (Some(k), true) = (k, cx.active.contains(&c.phi)) {
+                // The carried value's adjoint starts at zero shaped like the value: for a
+                // tensor, the value itself (its shape may change from one iteration to the
+                // next: a sequence that grows), which the body reads anyway; else the adjoint
+                // carried in.
                 let bar = cx.bar(c.phi);
-                iteration.extend(quote!(let mut #bar = #rt::zero_adjoint(&#k);));
+                let like = if cx.f.var(c.phi).kind == Kind::Tensor && body_reads.contains(&c.phi) {
+                    self.read(&Operand::Var(c.phi));
+                    cx.id(c.phi)
+                } else {
+                    k
+                };
+                iteration.extend(quote!(let mut #bar = #rt::zero_adjoint(&#like);));
                 self.declared.insert(c.phi);
             }
         }

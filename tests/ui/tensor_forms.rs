@@ -23,4 +23,16 @@ fn squared_sum(w: &Tensor) -> f64 {
     v * v
 }
 
+// a `Vec` of tensors filled by `push`
+#[differentiable]
+fn states(w: &Tensor, x0: &Tensor) -> Tensor {
+    let mut h = x0.clone();
+    let mut outs: Vec<Tensor> = Vec::new();
+    for _ in 0..3 {
+        h = h.matmul(w).tanh();
+        outs.push(h.clone());
+    }
+    Tensor::cat(&outs, 0).sum()
+}
+
 fn main() {}
