@@ -84,14 +84,20 @@ fn hvp_of_elementwise_functions_and_products() {
 }
 
 /// Piecewise and shape operations beside a float parameter: `relu`, `abs`, `max_dim`,
-/// `sum_dim`, `narrow`, `select`, `powf`, `mean`.
+/// `sum_dim`, `narrow`, `select`, `powf`, `mean`, and `ln`, `sqrt`, `cos`, `sin`, `/`.
 #[differentiable(hessian)]
 fn shapes(x: &Tensor, s: f64) -> Tensor {
     let r = (x * s).relu() + x.abs() * x;
     let m = r.max_dim(1, false) * s;
     let c = (x * x).sum_dim(0, true).narrow(1, 1, 2);
     let row = x.select(0, 1).powf(3.0);
-    m.sum() + c.mean() * s + row.sum() + (x.exp() * s * s).mean()
+    let positive = x * x + 0.5;
+    m.sum()
+        + c.mean() * s
+        + row.sum()
+        + (x.exp() * s * s).mean()
+        + (positive.ln() * positive.sqrt()).sum() * s
+        - (positive.cos() / positive.sin()).mean()
 }
 
 #[test]

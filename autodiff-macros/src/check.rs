@@ -112,18 +112,16 @@ pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span, u
 }
 
 /// The buffers of [`buffers_passed_from_loops`] whose loop's adjoint, as reverse mode planned
-/// it (`strategy` of a loop id, `None` for a loop without adjoint), neither runs each
-/// iteration again nor right after its primal, each with the call's span.
+/// it, does not have them as the calls saw them (`rebuilt(id)`: whether loop `id`'s adjoint
+/// runs each iteration again or right after its primal, `None` for a loop without adjoint),
+/// each with the call's span.
 pub fn loop_buffers_refused(
     f: &Function,
-    strategy: impl Fn(usize) -> Option<crate::emit::Strategy>,
+    rebuilt: impl Fn(usize) -> Option<bool>,
 ) -> Vec<(Var, proc_macro2::Span)> {
-    use crate::emit::Strategy;
     buffers_passed_from_loops(f)
         .into_iter()
-        .filter(|(_, _, id)| {
-            strategy(*id).is_some_and(|s| !matches!(s, Strategy::Fused | Strategy::Rerun))
-        })
+        .filter(|(_, _, id)| rebuilt(*id) == Some(false))
         .map(|(v, span, _)| (v, span))
         .collect()
 }

@@ -130,7 +130,7 @@ pub fn generated_items(
         quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);)
     });
     let (rev, plan) = reverse::planned_body(&cx);
-    let refused = crate::check::loop_buffers_refused(f, |id| plan.strategy(id));
+    let refused = crate::check::loop_buffers_refused(f, |id| plan.rebuilds_iterations(id));
     crate::check::report_loop_buffers(f, &refused, errors);
     let reading = reading_prologue(desc, &[], &adjoint_names);
     let (seed_ty, owned_seed) = tuple_seed(desc, &seed);

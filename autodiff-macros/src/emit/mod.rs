@@ -13,5 +13,4 @@ pub use graph::graph_item;
 pub use items::generated_items;
 #[cfg(test)]
 pub use items::plan_dump;
-pub use reverse::Strategy;
 pub use second::hessian_items;

@@ -43,7 +43,7 @@ pub fn hessian_items(
     let cx = Ctx { f: g, rt: desc.rt.clone(), active: &active, views, changed };
     let (value, tangent) = (cx.operand(&t.value), cx.operand(g.result()));
     let (body, plan) = reverse::planned_body_returning(&cx, quote!((#value, #tangent)));
-    let refused = crate::check::loop_buffers_refused(g, |id| plan.strategy(id));
+    let refused = crate::check::loop_buffers_refused(g, |id| plan.rebuilds_iterations(id));
     if !refused.is_empty() {
         crate::check::report_loop_buffers(g, &refused, errors);
         return TokenStream::new();

@@ -75,9 +75,11 @@ impl Plan {
         self.loops.get(&id).map_or(&[], |l| &l.kept)
     }
 
-    /// How loop `id`'s adjoint runs (`None` for a loop without adjoint).
-    pub fn strategy(&self, id: usize) -> Option<Strategy> {
-        self.loops.get(&id).map(|l| l.strategy)
+    /// Whether loop `id`'s adjoint has each iteration's own buffers as the iteration left them:
+    /// it runs right after the iteration's primal (fused) or runs the iteration again (rerun).
+    /// `None` for a loop without adjoint.
+    pub fn rebuilds_iterations(&self, id: usize) -> Option<bool> {
+        self.loops.get(&id).map(|l| matches!(l.strategy, Strategy::Fused | Strategy::Rerun))
     }
 
     /// What one iteration of loop `id` pushes, if it has a tape.
