@@ -23,6 +23,8 @@ pub struct Options {
     pub hessian: bool,
     /// `graph`: also generate `f_graph()`, the computation as DOT text.
     pub graph: bool,
+    /// `batch`: also generate `f_jvp_batch`, forward mode along several tangents at once.
+    pub batch: bool,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
     /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
@@ -33,7 +35,7 @@ pub struct Options {
     pub in_impl: bool,
 }
 
-const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `batch`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -63,6 +65,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             "crate" => opts.krate = Some(meta.value()?.parse()?),
             "hessian" => opts.hessian = true,
             "graph" => opts.graph = true,
+            "batch" => opts.batch = true,
             _ => {
                 let name = meta.path.to_token_stream_string();
                 errors.error(

@@ -123,3 +123,38 @@ pub fn jacobian_fwd(
     }
     rows
 }
+
+/// The `m × n` Jacobian of a function `R^n → R^m`, `N` columns per call of its batch forward
+/// mode: `jvp(x, directions)` returns `J d` for each of the `N` directions (as a generated
+/// `f_jvp_batch`'s tangents, `#[differentiable(batch)]`). The last call pads with zero
+/// directions. Same result as [`jacobian_fwd`], with `n / N` primal evaluations instead of `n`.
+///
+/// ```
+/// use autodiff_runtime::jacobian_fwd_batch;
+/// let jvp = |x: &[f64], d: [&[f64]; 2]| d.map(|d| vec![d[0] * x[1] + x[0] * d[1], d[0] + d[1]]);
+/// assert_eq!(jacobian_fwd_batch(jvp, &[2.0, 3.0], 2), vec![vec![3.0, 2.0], vec![1.0, 1.0]]);
+/// ```
+pub fn jacobian_fwd_batch<const N: usize>(
+    jvp: impl Fn(&[f64], [&[f64]; N]) -> [Vec<f64>; N],
+    x: &[f64],
+    m: usize,
+) -> Vec<Vec<f64>> {
+    let n = x.len();
+    let mut rows = vec![vec![0.0; n]; m];
+    let mut directions = vec![vec![0.0; n]; N];
+    for first in (0..n).step_by(N.max(1)) {
+        for (k, d) in directions.iter_mut().enumerate() {
+            d.iter_mut().for_each(|v| *v = 0.0);
+            if first + k < n {
+                d[first + k] = 1.0;
+            }
+        }
+        let columns = jvp(x, std::array::from_fn(|k| directions[k].as_slice()));
+        for (k, column) in columns.into_iter().enumerate().filter(|(k, _)| first + k < n) {
+            for (row, value) in rows.iter_mut().zip(column) {
+                row[first + k] = value;
+            }
+        }
+    }
+    rows
+}

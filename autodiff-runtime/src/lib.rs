@@ -39,7 +39,7 @@ mod tape;
 mod tensor;
 mod view;
 
-pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd};
+pub use check::{GradcheckError, gradcheck, jacobian, jacobian_fwd, jacobian_fwd_batch};
 pub use device::Device;
 pub use differentiable::{
     Accumulate, Differentiable, GradOutput, Zeros, accumulate, cut_to_length, cut_to_length_mut,
@@ -58,7 +58,7 @@ pub mod prelude {
     pub use crate::optim::{Adam, Sgd};
     pub use crate::{
         DType, Device, Differentiable, Error, GradcheckError, Param, Real, Tensor, detach,
-        gradcheck, jacobian, jacobian_fwd, no_grad,
+        gradcheck, jacobian, jacobian_fwd, jacobian_fwd_batch, no_grad,
     };
     pub use crate::{loss, nn};
 }

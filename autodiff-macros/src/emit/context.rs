@@ -78,7 +78,6 @@ impl Ctx<'_> {
     /// A write into a buffer (and, in forward mode, into its tangent).
     pub fn store(&self, st: &crate::ir::Store, tangent: Option<TokenStream>) -> TokenStream {
         use crate::ir::StoreOp;
-        let rt = &self.rt;
         let (b, i, v) = (self.id(st.buffer), self.operand(&st.index), self.operand(&st.value));
         let mut out = match st.op {
             StoreOp::Set => quote!(#b[#i] = #v;),
@@ -88,16 +87,29 @@ impl Ctx<'_> {
         };
         if let Some(t) = tangent {
             let d = self.dot(st.buffer);
-            out.extend(match st.op {
-                StoreOp::Set => quote!(#d[#i] = #t;),
-                StoreOp::Add => quote!(#rt::accumulate(&mut #d[#i], #t);),
-                StoreOp::Sub => {
-                    quote!(#rt::accumulate(&mut #d[#i], #rt::rules::neg_jvp(&(), &(), &#t));)
-                }
-                StoreOp::Push => quote!(#d.push(#t);),
-            });
+            out.extend(self.store_tangent(st, quote!(#d), t));
         }
         out
+    }
+
+    /// The tangent half of a write into a buffer: into `d`, the buffer's tangent (or one
+    /// direction's, in batch forward mode), the value's tangent `t`.
+    pub fn store_tangent(
+        &self,
+        st: &crate::ir::Store,
+        d: TokenStream,
+        t: TokenStream,
+    ) -> TokenStream {
+        use crate::ir::StoreOp;
+        let (rt, i) = (&self.rt, self.operand(&st.index));
+        match st.op {
+            StoreOp::Set => quote!(#d[#i] = #t;),
+            StoreOp::Add => quote!(#rt::accumulate(&mut #d[#i], #t);),
+            StoreOp::Sub => {
+                quote!(#rt::accumulate(&mut #d[#i], #rt::rules::neg_jvp(&(), &(), &#t));)
+            }
+            StoreOp::Push => quote!(#d.push(#t);),
+        }
     }
 
     /// An owned copy of a tensor value (a cheap handle), for places that take ownership while
@@ -281,7 +293,7 @@ impl Ctx<'_> {
         rule: &Rule,
         mode: &str,
         k: usize,
-        seed: &Ident,
+        seed: &impl quote::ToTokens,
     ) -> TokenStream {
         let rt = &self.rt;
         let f = Ident::new(&rule.function(mode, k), op.span);

@@ -110,6 +110,70 @@ pub fn generated_items(
             #fwd
         }
     };
+    let unbatched = desc
+        .params
+        .iter()
+        .find(|p| p.active && matches!(p.kind, Kind::Tensor | Kind::Model))
+        .map(|p| p.ident.span())
+        .or_else(|| {
+            (desc.ret_kind == Kind::Tensor).then(|| syn::spanned::Spanned::span(&desc.ret))
+        });
+    if let (true, Some(span)) = (opts.batch, unbatched) {
+        errors.error(
+            span,
+            "`batch` does not support tensors or models yet",
+            "forward mode along several directions is for floats, arrays, slices, `Vec`s and nalgebra values; call `f_jvp` once per direction",
+        );
+    }
+    let batch_item = if opts.batch && unbatched.is_none() {
+        let n = Ident::new("__N", Span::mixed_site());
+        let batch = format_ident!("{}_batch", jvp, span = jvp.span());
+        let tangents = active_params.iter().map(|(v, ty)| {
+            let (d, ty) = (cx.dot(*v), &ty.tangent);
+            quote!(#d: [#ty; #n])
+        });
+        let mut generics = generics.clone();
+        generics.params.push(syn::parse_quote!(const #n: usize));
+        let (generics, where_clause) = (&generics, &generics.where_clause);
+        // the prologue's conversions and cuts, for every direction
+        let converted = tangent_names.iter().map(|(i, d)| {
+            let p = &desc.params[*i];
+            let by_reference = matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
+                && matches!(p.ty, syn::Type::Reference(_));
+            if by_reference {
+                quote!(let #d = #d.map(|__t| *__t);)
+            } else if crate::syntax::dynamic_vector_element(&p.ty).is_some() {
+                quote!(let #d = #d.map(|__t| __t.as_slice());)
+            } else {
+                TokenStream::new()
+            }
+        });
+        let values = reading_prologue(desc, &[], &[]);
+        let cut = sliced.iter().map(|(v, x)| {
+            let (d, name) = (cx.dot(*v), x.to_string());
+            quote!(let #d = #d.map(|__t| #rt::cut_to_length(__t, #x.len(), #name));)
+        });
+        let body = forward::batch_body(&plain, &n);
+        let doc = format!(
+            " Forward mode of `{name}` along `N` directions at once (one primal, `N` tangents): its value and its directional derivative along each direction; the `k`-th direction is the `k`-th element of each of the arrays of tangents of {}.{}",
+            list(desc, "_dot"),
+            panics("tangent")
+        );
+        quote! {
+            #[doc = #doc]
+            #allow
+            #vis fn #batch #generics (#receiver #(#params,)* #(#tangents),*) -> (#ret, [#ret; #n]) #where_clause {
+                #(#items)*
+                #values
+                #(#converted)*
+                #(#cut)*
+                #body
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
+    let jvp_item = quote!(#jvp_item #batch_item);
 
     let seed = Ident::new("seed", Span::mixed_site());
     let buffers: Vec<TokenStream> = active_params
