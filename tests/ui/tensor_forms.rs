@@ -35,4 +35,10 @@ fn states(w: &Tensor, x0: &Tensor) -> Tensor {
     Tensor::cat(&outs, 0).sum()
 }
 
+// forward mode along several directions, of a tensor function
+#[differentiable(batch)]
+fn total(x: &Tensor) -> Tensor {
+    x.sum()
+}
+
 fn main() {}
