@@ -75,26 +75,35 @@ fn written_after(
 /// must have the buffer as the call saw it: so the loop's adjoint must run each iteration again
 /// (rerun) or right after its primal (fused); else the buffer is as declared, before its writes.
 pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span, usize)> {
+    // `local`: (a buffer or a sub-slice of one, the buffer, the loop declaring it)
     fn walk(
         f: &Function,
         b: &Block,
         in_loop: Option<usize>,
-        local: &mut Vec<(Var, usize)>,
+        local: &mut Vec<(Var, Var, usize)>,
         out: &mut Vec<(Var, proc_macro2::Span, usize)>,
     ) {
         for node in &b.nodes {
             if let Some(id) = in_loop {
                 local.extend(
-                    definitions(node).into_iter().filter(|v| f.var(*v).buffer).map(|v| (v, id)),
+                    definitions(node).into_iter().filter(|v| f.var(*v).buffer).map(|v| (v, v, id)),
                 );
             }
             match node {
+                // `&c[a..b]`: passing it on passes the buffer
+                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Slice) => {
+                    if let Some(&(_, root, id)) =
+                        op.args[0].var().and_then(|v| local.iter().find(|(l, _, _)| *l == v))
+                    {
+                        local.push((op.out, root, id));
+                    }
+                }
                 Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
                     for v in op.args.iter().filter_map(Operand::var) {
-                        if let Some((_, id)) = local.iter().find(|(l, _)| *l == v)
-                            && !out.iter().any(|(o, _, _)| *o == v)
+                        if let Some(&(_, root, id)) = local.iter().find(|(l, _, _)| *l == v)
+                            && !out.iter().any(|(o, _, _)| *o == root)
                         {
-                            out.push((v, op.span, *id));
+                            out.push((root, op.span, id));
                         }
                     }
                 }

@@ -551,3 +551,35 @@ fn buffers_made_in_a_loop_and_passed_to_a_helper() {
         }
     }
 }
+
+#[differentiable]
+fn sum_of_squares(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum()
+}
+
+// Sub-slices of a buffer made in the loop, handed to helpers in a loop that is no sum: each
+// iteration is run again for the helpers' adjoints, as for the buffer itself.
+#[differentiable(wrt(w))]
+fn sub_slices_in_a_product(w: &[f64], x: &[f64]) -> f64 {
+    let mut total = 1.0;
+    for i in 0..x.len() {
+        let mut c = vec![0.0; 3];
+        for j in 0..3 {
+            c[j] = w[j] * x[i];
+        }
+        total = total * sum_of_squares(&c[..2]) + sum_of_squares(&c[1..]);
+    }
+    total
+}
+
+#[test]
+fn sub_slices_of_buffers_made_in_a_loop_passed_to_helpers() {
+    let x = [0.3, -1.7, 0.8];
+    check_fn!(
+        sub_slices_in_a_product,
+        sub_slices_in_a_product_vjp,
+        sub_slices_in_a_product_jvp,
+        |v| (&v[..3], &x),
+        &[0.7, -0.3, 1.1]
+    );
+}

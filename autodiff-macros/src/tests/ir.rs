@@ -336,4 +336,17 @@ fn plans_of_loops_passing_their_own_buffers_to_calls() {
         ),
         "{errors:?}"
     );
+    // a sub-slice passed on passes the buffer
+    let errors = super::errors(
+        quote!(),
+        body(
+            quote!(total = total * lse(&comps[1..]);),
+            quote!(if total > 3.0 {
+                break;
+            }),
+        ),
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let product = plan(body(quote!(total = total * lse(&comps[1..]);), quote!()));
+    assert_eq!(product, "loop 0: backwards\nloop 1: rerun, tape (total_1)\n");
 }
