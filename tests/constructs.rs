@@ -744,3 +744,34 @@ fn a_copy_of_an_array_parameter_under_its_own_name() {
     let (_, t) = shadowing_copy_jvp([0.3, 1.5], 2.0, [1.0, -1.0], 0.5);
     assert!((t - (gx[0] - gx[1] + 0.5 * gy)).abs() < 1e-12);
 }
+
+// What the error for an array changed in place suggests: a swap by elements, or a buffer.
+#[differentiable]
+fn swapped_by_elements(x: [f64; 3], k: f64) -> f64 {
+    let mut x = x;
+    x[0] *= k;
+    let t = x[0];
+    x[0] = x[2];
+    x[2] = t;
+    x[0] + 2.0 * x[1] + 3.0 * x[2]
+}
+
+#[differentiable]
+fn swapped_in_a_buffer(x: [f64; 3], k: f64) -> f64 {
+    let mut y = x.to_vec();
+    y[0] *= k;
+    y.swap(0, 2);
+    y.reverse();
+    y[0] + 2.0 * y[1] + 3.0 * y[2]
+}
+
+#[test]
+fn arrays_swapped_as_the_error_suggests() {
+    // x0 k lands in the last place (weight 3) after the swap: d/dx = (3k, 2, 1), d/dk = 3 x0
+    let (x, k) = ([0.5, -0.3, 0.8], 1.3);
+    let (_, (gx, gk)) = swapped_by_elements_grad(x, k);
+    assert_eq!((gx, gk), ([3.0 * k, 2.0, 1.0], 3.0 * x[0]));
+    // swapped then reversed: x0 k back in front (weight 1)
+    let (_, (gx, gk)) = swapped_in_a_buffer_grad(x, k);
+    assert_eq!((gx, gk), ([k, 2.0, 3.0], x[0]));
+}

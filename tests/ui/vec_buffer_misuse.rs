@@ -92,4 +92,13 @@ fn table_grown(x: &[f64]) -> f64 {
     t[0][1] * x[1]
 }
 
+// An array value changed in place by a method
+#[differentiable]
+fn swapped(x: [f64; 3], k: f64) -> f64 {
+    let mut y = x;
+    y[0] *= k;
+    y.swap(0, 2);
+    y[0] + 2.0 * y[2]
+}
+
 fn main() {}

@@ -131,11 +131,27 @@ impl<'s> Lowerer<'_> {
                         && r.uses.contains(&Var(*i))
                         && crate::syntax::mutates_buffer(&r.expr, &v.ident)
                 });
+                // `y.swap(0, 2)` of an array value (`let mut y = x;`): arrays are values, each
+                // write a new one, so a change in place would go unseen
+                let changed_value = self.vars.iter().enumerate().find(|(i, v)| {
+                    !v.buffer
+                        && v.varied
+                        && matches!(v.kind, Kind::Seq(_) | Kind::Algebra)
+                        && r.uses.contains(&Var(*i))
+                        && crate::syntax::mutates_buffer(&r.expr, &v.ident)
+                });
                 if let Some((_, v)) = changed_buffer {
                     self.errors.error(
                         e,
                         format!("this changes the buffer `{}` in a way that cannot be differentiated", v.ident),
                         "write its elements with `b[i] = ..`, `b[i] += ..` or `b.push(..)`, or fill a new buffer",
+                    );
+                } else if let Some((_, v)) = changed_value {
+                    let y = &v.ident;
+                    self.errors.error(
+                        e,
+                        format!("this changes the array `{y}` in place, which cannot be differentiated"),
+                        format!("write its elements (a swap: `let t = {y}[i]; {y}[i] = {y}[j]; {y}[j] = t;`), or make it a buffer, `let mut {y} = x.to_vec();`, whose `swap`, `reverse` and `copy_from_slice` differentiate"),
                     );
                 } else if r.mutates_local {
                     self.errors.error(
