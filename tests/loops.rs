@@ -1434,3 +1434,30 @@ fn a_copied_initial_state_and_a_force_buffer() {
         assert!((tangent - g).abs() <= 1e-12 * (1.0 + g.abs()), "{tangent} vs {g}");
     }
 }
+
+// An accumulator read right after it grows (a running sum whose squares are summed): the
+// running sum's adjoint grows with every later use, so the loop is no plain accumulation.
+#[differentiable(wrt(w))]
+fn running_sum_of_squares(w: &[f64], x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    let mut other = 0.0;
+    for i in 0..x.len() {
+        total += w[0] * x[i];
+        other += total * total + w[1] * total.sin();
+    }
+    other
+}
+
+#[test]
+fn an_accumulator_read_after_it_grows() {
+    for n in [0, 1, 4] {
+        let x: Vec<f64> = (0..n).map(|i| 0.3 * i as f64 - 0.5).collect();
+        check(
+            &format!("running sum of squares, {n} terms"),
+            |w| running_sum_of_squares(w, &x),
+            |w, s, g| running_sum_of_squares_vjp(w, &x, s, g),
+            |w, d| running_sum_of_squares_jvp(w, &x, d),
+            &[0.7, -0.3],
+        );
+    }
+}

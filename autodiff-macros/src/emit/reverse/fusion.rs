@@ -39,7 +39,7 @@ impl Reverse<'_, '_> {
     }
 
     /// Whether every active value a loop carries only accumulates (`s = s + t`, `s = s - t`,
-    /// `s` read nowhere else in the body): then the adjoint carried between iterations never
+    /// `s` read nowhere else in the body, before or after): then the adjoint carried between iterations never
     /// changes, and the iterations' adjoints may run in any order.
     pub(super) fn only_accumulates(&self, lp: &Loop) -> bool {
         let cx = self.cx;
@@ -61,7 +61,9 @@ impl Reverse<'_, '_> {
                 Prim::Rule(r) if std::ptr::eq(r, &crate::rules::SUB) => is_phi(&def.args[0]),
                 _ => false,
             };
-            accumulates && count_reads(&lp.body, c.phi) == 1
+            // (the new value read in the body, `total += t; other += total * total;`, makes
+            // the carried adjoint grow with every later iteration's use)
+            accumulates && count_reads(&lp.body, c.phi) == 1 && count_reads(&lp.body, next) == 1
         })
     }
 
