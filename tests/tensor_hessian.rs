@@ -515,3 +515,35 @@ fn tensors_taken_out_as_floats() {
     };
     check_hvp("loss as float", &gradient, &hvp, &p, &v);
 }
+
+/// Tensors made from an active float, second order.
+#[differentiable(hessian)]
+fn made_of_floats(w: &Tensor, s: f64) -> Tensor {
+    ((w * &Tensor::scalar(s)).exp() + Tensor::full(&[3], s) * w * w).sum()
+}
+
+#[test]
+fn hvp_of_tensors_made_of_floats() {
+    let p = [Tensor::from_vec(vec![0.5, 1.2, 0.3], &[3]), Tensor::scalar(0.8f64)];
+    let v = [t64(&[3], 95), Tensor::scalar(-0.6f64)];
+    let gradient = |p: &[Tensor]| {
+        let (_, (gw, gs)) = made_of_floats_grad(&p[0], p[1].item::<f64>());
+        vec![gw, Tensor::scalar(gs)]
+    };
+    let hvp = |p: &[Tensor], v: &[Tensor]| {
+        let (mut gw, mut hw, mut gs, mut hs) = (zeros(&p[0]), zeros(&p[0]), 0.0, 0.0);
+        made_of_floats_hvp(
+            &p[0],
+            p[1].item::<f64>(),
+            &v[0],
+            v[1].item::<f64>(),
+            Tensor::scalar(1.0f64),
+            &mut gw,
+            &mut gs,
+            &mut hw,
+            &mut hs,
+        );
+        (vec![gw, Tensor::scalar(gs)], vec![hw, Tensor::scalar(hs)])
+    };
+    check_hvp("made of floats", &gradient, &hvp, &p, &v);
+}

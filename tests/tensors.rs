@@ -421,3 +421,28 @@ fn tensors_that_change_shape_in_a_loop() {
         close(&[t.item::<f64>()], &[expected], "forward mode");
     }
 }
+
+// Floats taken out of tensors (`.item::<f64>()`, then float methods), tensors made from
+// active floats (`Tensor::full`, `Tensor::scalar`).
+#[differentiable]
+fn floats_and_tensors(w: &Tensor, s: f64) -> f64 {
+    let n = w.sum().item::<f64>();
+    let u = (w.clone() * w).mean().item::<f64>().sqrt();
+    let made = (w * &Tensor::scalar(s)).sum() + (Tensor::full(&[3], s) * w).sum();
+    n.exp() + u / n + n.max(0.1) * s + made.item::<f64>().powf(2.0)
+}
+
+#[test]
+fn floats_taken_out_of_tensors_and_tensors_made_of_floats() {
+    let w = Tensor::from_vec(vec![0.5, 1.2, 0.3], &[3]);
+    let (value, (gw, gs)) = floats_and_tensors_grad(&w, 0.8);
+    assert_eq!(value, floats_and_tensors(&w, 0.8));
+    let h = 1e-6;
+    let fd = (floats_and_tensors(&w, 0.8 + h) - floats_and_tensors(&w, 0.8 - h)) / (2.0 * h);
+    close(&[gs], &[fd], "d/ds");
+    close(&gw.to_vec(), &numeric_gradient(&|t| floats_and_tensors(t, 0.8), &w), "d/dw");
+    let (_, t) =
+        floats_and_tensors_jvp(&w, 0.8, &Tensor::from_vec(vec![1.0, 0.0, -1.0], &[3]), 0.5);
+    let expected = gw.to_vec::<f64>()[0] - gw.to_vec::<f64>()[2] + 0.5 * gs;
+    close(&[t], &[expected], "forward mode");
+}

@@ -206,6 +206,9 @@ pub static TENSOR_METHODS: &[Rule] = &[
     Rule { name: "powf", diff: TWO, reads: &[&[0, 1, Y], &[0, 1, Y]], cost: Cost::Costly },
     // `x.item::<E>()`, called as `rules::tensor::item::<E>(&x)`: the element as a float
     Rule { name: "item", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
+    // `Tensor::full(shape, v)` and `Tensor::scalar(v)` of an active float `v`
+    Rule { name: "full", diff: &[false, true], reads: &[&[], &[0, 1, Y]], cost: Cost::Cheap },
+    Rule { name: "scalar", diff: ONE, reads: &[&[0, Y]], cost: Cost::Cheap },
 ];
 
 /// Looks up a tensor method by name and number of operands.

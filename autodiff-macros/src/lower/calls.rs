@@ -235,6 +235,16 @@ impl<'s> Lowerer<'_> {
                 ),
             );
         }
+        // `Tensor::full(shape, v)`, `Tensor::scalar(v)` of an active `v`: tensors of it.
+        if segs.len() >= 2
+            && segs[segs.len() - 2] == "Tensor"
+            && let Some(rule) = rules::tensor_method(&last, call.args.len())
+                .filter(|r| matches!(r.name, "full" | "scalar"))
+        {
+            let args = call.args.iter().map(|a| self.lower_expr(a)).collect();
+            let form = Form::Path(fp.clone());
+            return self.push_op(Prim::Rule(rule), form, args, call.span(), Kind::Tensor);
+        }
         // `Vector3::new(a, b, c)`, `Matrix2::new(c, -s, s, c)`: entries row by row.
         if crate::syntax::algebra_new_shape(&fp.path).is_some() {
             let args = call.args.iter().map(|a| self.lower_expr(a)).collect();

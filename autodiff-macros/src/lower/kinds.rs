@@ -81,11 +81,17 @@ impl Lowerer<'_> {
                     Some(_) => field_receiver_kind(&name, 1 + mc.args.len(), self.scalar_function),
                     None => self.infer_kind(&mc.receiver),
                 };
+                // `t.item::<f64>()`: a float
+                if receiver == Kind::Tensor && name == "item" {
+                    return Kind::Float;
+                }
                 if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
                     return Kind::Tensor;
                 }
-                if name == "len" {
+                if matches!(name.as_str(), "len" | "numel") {
                     Kind::Int
+                } else if matches!(name.as_str(), "shape" | "dtype" | "device") {
+                    Kind::Unknown
                 } else if rules::INACTIVE_METHODS.contains(&name.as_str()) {
                     Kind::Bool
                 } else if matches!(name.as_str(), "clone" | "to_owned") {

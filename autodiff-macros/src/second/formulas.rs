@@ -79,6 +79,17 @@ pub(super) fn tangent(
             };
             vec![b.bin("/", num, x(1))]
         }
+        // linear in the value: the same tensor of its tangent
+        "full" | "scalar" => {
+            let k = op.args.len() - 1;
+            let mut args = op.args.clone();
+            args[k] = d[k].clone()?;
+            let out = b.push(Prim::Rule(rule), op.form.clone(), args);
+            if let Some(v) = out.var() {
+                b.tx.vars[v.0].kind = Kind::Tensor;
+            }
+            vec![out]
+        }
         // the tangent's one element
         "item" => {
             let a = match d[0].clone()? {

@@ -329,6 +329,58 @@ fn powf_dp(x: &Tensor, p: f64, y: &Tensor) -> Tensor {
     }
 }
 
+/// Tangent of `Tensor::full(shape, v)` in `v`: the tangent everywhere.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::full_jvp, Tensor};
+/// let y = Tensor::full(&[2], 3.0f64);
+/// assert_eq!(full_jvp(&[2usize], &3.0f64, &y, &0.5f64).to_vec::<f64>(), [0.5, 0.5]);
+/// ```
+pub fn full_jvp<S: ?Sized, E: crate::tensor::Element>(
+    _shape: &S,
+    _v: &E,
+    y: &Tensor,
+    d: &E,
+) -> Tensor {
+    y.full_like(y.shape(), d.to_f64())
+}
+
+/// Adjoint of `Tensor::full(shape, v)` in `v`: the adjoint's sum.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::full_vjp, Tensor};
+/// let y = Tensor::full(&[2], 3.0f64);
+/// assert_eq!(full_vjp(&[2usize], &3.0f64, &y, &Tensor::ones(&[2])), 2.0f64);
+/// ```
+pub fn full_vjp<S: ?Sized, E: crate::tensor::Element>(
+    _shape: &S,
+    _v: &E,
+    y: &Tensor,
+    g: &Tensor,
+) -> E {
+    expand(y, g.clone()).sum().to_dtype(E::DTYPE).item::<E>()
+}
+
+/// Tangent of `Tensor::scalar(v)`: the tangent as a scalar tensor.
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::scalar_jvp, Tensor};
+/// assert_eq!(scalar_jvp(&3.0f32, &Tensor::scalar(3.0f32), &0.5f32).item::<f32>(), 0.5);
+/// ```
+pub fn scalar_jvp<E: crate::tensor::Element>(_v: &E, _y: &Tensor, d: &E) -> Tensor {
+    Tensor::scalar(*d)
+}
+
+/// Adjoint of `Tensor::scalar(v)`: the adjoint's sum (it may have been broadcast).
+///
+/// ```
+/// use autodiff_runtime::{rules::tensor::scalar_vjp, Tensor};
+/// assert_eq!(scalar_vjp(&3.0f64, &Tensor::scalar(3.0f64), &Tensor::scalar(2.0f64)), 2.0f64);
+/// ```
+pub fn scalar_vjp<E: crate::tensor::Element>(_v: &E, y: &Tensor, g: &Tensor) -> E {
+    expand(y, g.clone()).sum().to_dtype(E::DTYPE).item::<E>()
+}
+
 /// `x.item::<E>()` as a function: the form differentiable code calls (the value of a
 /// one-element tensor as a float, so tensor code and float code mix).
 ///
