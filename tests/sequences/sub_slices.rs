@@ -156,3 +156,33 @@ fn views_of_ranges_that_do_not_start_at_zero() {
     let z: Vec<f64> = (0..10).map(|i| 0.5 * (i as f64 * 1.3).cos() + 0.2).collect();
     check_fn!(triangles, triangles_vjp, triangles_jvp, |v| (&v[..4], &v[4..]), &z);
 }
+
+#[differentiable]
+fn squares_summed(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum()
+}
+
+// A buffer borrowed whole into a name (`let r: &[f64] = &c;`, `let q = &c;`, a closure's
+// parameter) and passed on or read through it.
+#[differentiable]
+fn borrowed_whole(w: &[f64]) -> f64 {
+    let mut c = vec![0.0; 3];
+    for j in 0..3 {
+        c[j] = w[j] * 2.0;
+    }
+    let r: &[f64] = &c;
+    let q = &c;
+    let norm = |v: &[f64]| squares_summed(v);
+    squares_summed(r) + r[1] * q[2] + norm(&c) + q.len() as f64
+}
+
+#[test]
+fn buffers_borrowed_whole_into_names() {
+    check_fn!(
+        borrowed_whole,
+        borrowed_whole_vjp,
+        borrowed_whole_jvp,
+        |v| (&v[..3]),
+        &[0.3, -0.7, 1.1]
+    );
+}

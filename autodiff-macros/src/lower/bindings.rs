@@ -198,6 +198,29 @@ impl<'s> Lowerer<'_> {
                 self.vars[v.0].kind = Kind::Seq(crate::kind::Seq::Slice);
                 v
             }
+            // `let r: &[f64] = &c;` of a buffer: the whole of it as a sub-slice (`&c[..]`), so
+            // that `r` stays a borrow where it is passed on
+            Operand::Ref(v)
+                if self.vars[v.0].buffer
+                    && self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec)
+                    && ty.as_ref().is_none_or(|t| matches!(t, syn::Type::Reference(_))) =>
+            {
+                use crate::ir::{Form, Prim};
+                let id = self.vars[v.0].ident.clone();
+                let end = self.opaque(syn::parse_quote!(#id.len()), vec![v], Kind::Int);
+                let start = Operand::Const(syn::parse_quote!(0));
+                let span = proc_macro2::Span::call_site();
+                let kind = Kind::Seq(crate::kind::Seq::Slice);
+                let whole =
+                    self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(v), start, end], span, kind);
+                match whole {
+                    Operand::Var(w) => {
+                        self.rename_var(w, name);
+                        w
+                    }
+                    _ => v,
+                }
+            }
             Operand::Var(v) | Operand::Ref(v) => v,
         }
     }
