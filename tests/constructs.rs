@@ -775,3 +775,68 @@ fn arrays_swapped_as_the_error_suggests() {
     let (_, (gx, gk)) = swapped_in_a_buffer_grad(x, k);
     assert_eq!((gx, gk), ([k, 2.0, 3.0], x[0]));
 }
+
+// Copies of `Vec` and array parameters as people write them: moved or copied under the same
+// name or another (`let mut x = x;`, `let mut y = x;`), then written, swapped, or changed
+// through `iter_mut()`; a local array given its type and swapped.
+#[differentiable]
+fn moved_vec(x: Vec<f64>, k: f64) -> f64 {
+    let mut x = x;
+    x[0] *= k;
+    x[0] + x[1]
+}
+
+#[differentiable]
+fn moved_and_swapped(x: Vec<f64>, k: f64) -> f64 {
+    let mut y = x;
+    y[0] *= k;
+    y.swap(0, 1);
+    y[0] + 2.0 * y[1]
+}
+
+#[differentiable]
+fn copied_array_scaled(x: [f64; 3], k: f64) -> f64 {
+    let mut y = x;
+    for v in y.iter_mut() {
+        *v = *v * k;
+    }
+    y[0] + y[2]
+}
+
+#[differentiable]
+fn copied_array_swapped(x: [f64; 3], k: f64) -> f64 {
+    let mut y = x;
+    y[0] *= k;
+    y.swap(0, 2);
+    y[0] + 2.0 * y[1] + 3.0 * y[2]
+}
+
+#[differentiable]
+fn typed_local_array_swapped(x: [f64; 3], k: f64) -> f64 {
+    let mut a: [f64; 3] = [x[0] * k, x[1], x[2]];
+    a.swap(0, 2);
+    a[0] + 2.0 * a[1] + 3.0 * a[2]
+}
+
+// What the error for an untyped copy of a local array changed in place suggests
+#[differentiable]
+fn typed_copy_of_a_local_array_swapped(x: [f64; 3], k: f64) -> f64 {
+    let a = [x[0] * k, x[1], x[2]];
+    let mut y: [f64; 3] = a;
+    y.swap(0, 2);
+    y[0] + 2.0 * y[1] + 3.0 * y[2]
+}
+
+#[test]
+fn copies_of_sequence_parameters_written_in_place() {
+    assert_eq!(moved_vec_grad(vec![1.0, 2.0], 3.0).1, (vec![3.0, 1.0], 1.0));
+    // (x0 k) lands second, weight 2
+    assert_eq!(moved_and_swapped_grad(vec![1.0, 2.0], 3.0).1, (vec![6.0, 1.0], 2.0));
+    assert_eq!(copied_array_scaled_grad([1.0, 2.0, 4.0], 3.0).1, ([3.0, 0.0, 3.0], 5.0));
+    let (x, k) = ([0.5, -0.3, 0.8], 1.3);
+    assert_eq!(copied_array_swapped_grad(x, k).1, ([3.0 * k, 2.0, 1.0], 3.0 * x[0]));
+    assert_eq!(typed_local_array_swapped_grad(x, k).1, ([3.0 * k, 2.0, 1.0], 3.0 * x[0]));
+    assert_eq!(typed_copy_of_a_local_array_swapped_grad(x, k).1, ([3.0 * k, 2.0, 1.0], 3.0 * x[0]));
+    let (_, t) = copied_array_swapped_jvp(x, k, [1.0, 1.0, 1.0], 1.0);
+    assert!((t - (3.0 * k + 3.0 + 3.0 * x[0])).abs() < 1e-12);
+}

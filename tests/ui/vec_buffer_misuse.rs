@@ -95,8 +95,8 @@ fn table_grown(x: &[f64]) -> f64 {
 // An array value changed in place by a method
 #[differentiable]
 fn swapped(x: [f64; 3], k: f64) -> f64 {
-    let mut y = x;
-    y[0] *= k;
+    let a = [x[0] * k, x[1], x[2]];
+    let mut y = a;
     y.swap(0, 2);
     y[0] + 2.0 * y[2]
 }

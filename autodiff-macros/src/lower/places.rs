@@ -147,11 +147,20 @@ impl<'s> Lowerer<'_> {
                         "write its elements with `b[i] = ..`, `b[i] += ..` or `b.push(..)`, or fill a new buffer",
                     );
                 } else if let Some((_, v)) = changed_value {
-                    let y = &v.ident;
+                    // (the name the statement changes, which may be a copy of `v`'s)
+                    let y = match e {
+                        Expr::MethodCall(m) => match &*m.receiver {
+                            Expr::Path(p) if p.path.get_ident().is_some() => {
+                                quote::quote!(#p).to_string()
+                            }
+                            _ => v.ident.to_string(),
+                        },
+                        _ => v.ident.to_string(),
+                    };
                     self.errors.error(
                         e,
                         format!("this changes the array `{y}` in place, which cannot be differentiated"),
-                        format!("write its elements (a swap: `let t = {y}[i]; {y}[i] = {y}[j]; {y}[j] = t;`), or make it a buffer, `let mut {y} = x.to_vec();`, whose `swap`, `reverse` and `copy_from_slice` differentiate"),
+                        format!("give it its type, `let mut {y}: [f64; N] = ..;` (a typed array is written in place: its `swap`, `reverse` and `copy_from_slice` differentiate), or write its elements (a swap: `let t = {y}[i]; {y}[i] = {y}[j]; {y}[j] = t;`)"),
                     );
                 } else if r.mutates_local {
                     self.errors.error(

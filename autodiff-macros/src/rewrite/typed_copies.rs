@@ -1,5 +1,6 @@
 //! A copy of a sequence parameter bound without a type (`let mut x = x0.to_vec();`, also
-//! `.to_owned()`) gets the type the parameter's declaration gives it
+//! `.to_owned()`, and `let mut y = x;` of a `Vec` or array parameter, a move made a copy)
+//! gets the type the parameter's declaration gives it
 //! (`let mut x: Vec<f64> = x0.to_vec();` for `x0: &[f64]`). Lowering then knows the copy holds
 //! floats even when the parameter is left out of `wrt(..)` (a simulation's initial state) and
 //! later writes make the copy depend on an active parameter; without it, that was an error asking
@@ -13,15 +14,81 @@ use syn::{Expr, Pat, parse_quote};
 /// Types the copies of `block`; `params` are the parameters' names, kinds and types.
 pub fn rewrite(block: &mut syn::Block, params: &[(String, Kind, syn::Type)]) {
     // a name bound again anywhere in the body may not be the parameter where it is copied
+    // (but for one copy of itself at the top, `let mut x = x;`, which binds it to the copy)
     let mut bound = Bound(Vec::new());
     bound.visit_block(block);
+    let own_copies = self_copies(block);
     let sequences: Vec<(String, syn::Type)> = params
         .iter()
-        .filter(|(n, k, _)| matches!(k, Kind::Seq(_)) && !bound.0.contains(n))
+        .filter(|(n, k, _)| {
+            let times = bound.0.iter().filter(|b| *b == n).count();
+            matches!(k, Kind::Seq(_)) && (times == 0 || (times == 1 && own_copies.contains(n)))
+        })
         .filter_map(|(n, _, t)| Some((n.clone(), Kind::element_type(t)?)))
         .collect();
     if !sequences.is_empty() {
         Copies(&sequences).visit_block_mut(block);
+    }
+    // `let mut y = x;` of a `Vec` parameter moves it, of an array parameter copies it: a `Vec`
+    // becomes a copy (`x.to_vec()`, a buffer written in place), an array gets its type
+    let moved: Vec<(String, syn::Type)> = params
+        .iter()
+        .filter(|(n, k, _)| {
+            let times = bound.0.iter().filter(|b| *b == n).count();
+            matches!(k, Kind::Seq(crate::kind::Seq::Vec | crate::kind::Seq::Array))
+                && (times == 0 || (times == 1 && own_copies.contains(n)))
+        })
+        .map(|(n, _, t)| (n.clone(), t.clone()))
+        .collect();
+    if !moved.is_empty() {
+        Moves(&moved).visit_block_mut(block);
+    }
+}
+
+/// The names the block's own statements copy into themselves: `let [mut] x = x;`.
+fn self_copies(block: &syn::Block) -> Vec<String> {
+    block
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Local(l) => {
+                let Pat::Ident(pi) = &l.pat else { return None };
+                let init = l.init.as_ref()?;
+                let Expr::Path(p) = &*init.expr else { return None };
+                p.path.is_ident(&pi.ident).then(|| pi.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `Vec` and array parameters' names with their types.
+struct Moves<'p>(&'p [(String, syn::Type)]);
+
+impl VisitMut for Moves<'_> {
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        visit_mut::visit_local_mut(self, l);
+        let Pat::Ident(pi) = &l.pat else { return };
+        if pi.mutability.is_none() {
+            return;
+        }
+        let Some(init) = &mut l.init else { return };
+        let Expr::Path(p) = &*init.expr else { return };
+        let Some(name) = p.path.get_ident().cloned() else { return };
+        let Some((_, ty)) = self.0.iter().find(|(n, _)| name == n) else { return };
+        let ty = if matches!(Kind::of_type(ty), Kind::Seq(crate::kind::Seq::Vec)) {
+            *init.expr = parse_quote!(#name.to_vec());
+            let Some(elem) = Kind::element_type(ty) else { return };
+            parse_quote!(Vec<#elem>)
+        } else {
+            ty.clone()
+        };
+        l.pat = Pat::Type(syn::PatType {
+            attrs: Vec::new(),
+            pat: Box::new(Pat::Ident(pi.clone())),
+            colon_token: Default::default(),
+            ty: Box::new(ty),
+        });
     }
 }
 
@@ -96,5 +163,23 @@ mod tests {
         });
         super::rewrite(&mut shadowed, &params);
         assert!(!quote!(#shadowed).to_string().contains("Vec < f64 >"));
+        // a `Vec` parameter moved (into itself too) becomes a copy, an array gets its type
+        let mut moved: syn::Block = syn::parse_quote!({
+            let mut w = w;
+            let mut a = p;
+            w[0] + a[0]
+        });
+        let params = [
+            params[1].clone(),
+            (
+                "p".into(),
+                crate::kind::Kind::of_type(&syn::parse_quote!([f64; 3])),
+                syn::parse_quote!([f64; 3]),
+            ),
+        ];
+        super::rewrite(&mut moved, &params);
+        let out = quote!(#moved).to_string();
+        assert!(out.contains("let mut w : Vec < f32 > = w . to_vec ()"), "{out}");
+        assert!(out.contains("let mut a : [f64 ; 3] = p"), "{out}");
     }
 }

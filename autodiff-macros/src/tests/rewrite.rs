@@ -249,7 +249,7 @@ fn an_element_of_a_row_of_a_local_array_of_arrays_is_written_through_its_row() {
         }
     });
     let expected = squash(
-        "{ let mut pts = ctrl;
+        "{ let mut pts: [[f64; 2]; 4] = ctrl;
            { let mut __autodiff_row = pts[1]; __autodiff_row[0] += t; pts[1] = __autodiff_row; }
            pts[1][0] }",
     );
