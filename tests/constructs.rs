@@ -746,6 +746,7 @@ fn a_copy_of_an_array_parameter_under_its_own_name() {
 }
 
 // What the error for an array changed in place suggests: a swap by elements, or a buffer.
+#[allow(clippy::manual_swap)]
 #[differentiable]
 fn swapped_by_elements(x: [f64; 3], k: f64) -> f64 {
     let mut x = x;

@@ -1437,6 +1437,7 @@ fn a_copied_initial_state_and_a_force_buffer() {
 
 // An accumulator read right after it grows (a running sum whose squares are summed): the
 // running sum's adjoint grows with every later use, so the loop is no plain accumulation.
+#[allow(clippy::needless_range_loop)]
 #[differentiable(wrt(w))]
 fn running_sum_of_squares(w: &[f64], x: &[f64]) -> f64 {
     let mut total = 0.0;

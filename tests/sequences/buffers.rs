@@ -559,6 +559,7 @@ fn sum_of_squares(v: &[f64]) -> f64 {
 
 // Sub-slices of a buffer made in the loop, handed to helpers in a loop that is no sum: each
 // iteration is run again for the helpers' adjoints, as for the buffer itself.
+#[allow(clippy::needless_range_loop)]
 #[differentiable(wrt(w))]
 fn sub_slices_in_a_product(w: &[f64], x: &[f64]) -> f64 {
     let mut total = 1.0;
