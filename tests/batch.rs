@@ -116,3 +116,41 @@ fn jacobians_from_batches_equal_those_from_single_directions() {
         }
     }
 }
+
+#[differentiable(batch)]
+fn dot_ref(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+// Constant borrowed arguments of a batch callee: an array literal, a local array, an nalgebra
+// value (each direction borrows one zero).
+#[differentiable(batch)]
+fn constants_passed_on(p: [f64; 3], f: nalgebra::Vector3<f64>) -> f64 {
+    let c = [1.0, 2.0, 3.0];
+    let o = nalgebra::Vector3::new(1.0, 0.5, -0.2);
+    dot_ref(&[1.0, 2.0, 3.0], &p) + dot_ref(&c, &p) + moment(&o, &f)
+}
+
+#[differentiable(batch)]
+fn moment(r: &nalgebra::Vector3<f64>, f: &nalgebra::Vector3<f64>) -> f64 {
+    r.cross(f).norm()
+}
+
+#[test]
+fn constant_borrowed_arguments_of_batch_callees() {
+    let (p, f) = ([0.3, -0.2, 0.9], nalgebra::Vector3::new(0.3, 1.0, 0.2));
+    let dp = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.5, 0.5]];
+    let df =
+        [nalgebra::Vector3::x(), nalgebra::Vector3::z(), nalgebra::Vector3::new(1.0, -1.0, 2.0)];
+    let (v, t) = constants_passed_on_jvp_batch(p, f, dp, df);
+    assert_eq!(v, constants_passed_on(p, f));
+    for k in 0..3 {
+        close(t[k], constants_passed_on_jvp(p, f, dp[k], df[k]).1, "constants passed on");
+    }
+}
+
+#[test]
+#[should_panic(expected = "a batch of no directions")]
+fn a_jacobian_from_batches_of_no_direction_panics() {
+    jacobian_fwd_batch(|x, d: [&[f64]; 0]| sequences_jvp_batch(x, 0.9, 1, d, []).1, &[0.5, 1.0], 3);
+}

@@ -129,6 +129,10 @@ pub fn jacobian_fwd(
 /// `f_jvp_batch`'s tangents, `#[differentiable(batch)]`). The last call pads with zero
 /// directions. Same result as [`jacobian_fwd`], with `n / N` primal evaluations instead of `n`.
 ///
+/// # Panics
+///
+/// If `N` is 0 (no direction: no column could be computed).
+///
 /// ```
 /// use autodiff_runtime::jacobian_fwd_batch;
 /// let jvp = |x: &[f64], d: [&[f64]; 2]| d.map(|d| vec![d[0] * x[1] + x[0] * d[1], d[0] + d[1]]);
@@ -139,10 +143,11 @@ pub fn jacobian_fwd_batch<const N: usize>(
     x: &[f64],
     m: usize,
 ) -> Vec<Vec<f64>> {
+    assert!(N > 0, "jacobian_fwd_batch: a batch of no directions computes no column");
     let n = x.len();
     let mut rows = vec![vec![0.0; n]; m];
     let mut directions = vec![vec![0.0; n]; N];
-    for first in (0..n).step_by(N.max(1)) {
+    for first in (0..n).step_by(N) {
         for (k, d) in directions.iter_mut().enumerate() {
             d.iter_mut().for_each(|v| *v = 0.0);
             if first + k < n {

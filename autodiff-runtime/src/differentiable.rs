@@ -213,6 +213,66 @@ impl<S: Zeros + ?Sized> Zeros for &S {
     }
 }
 
+/// One zero tangent (from [`zero_like`]) borrowed `N` times, as the callee's parameter takes
+/// it (`T`, inferred from the call): an array's zero as the array or as a slice, a `Vec`'s as a
+/// slice, anything else as itself. Batch forward code hands it to every direction.
+///
+/// ```
+/// use autodiff_runtime::__private::zeros_as;
+/// let z = [0.0f64; 2];
+/// let as_slices: [&[f64]; 3] = zeros_as(&z);
+/// let as_arrays: [&[f64; 2]; 3] = zeros_as(&z);
+/// let of_vec: [&[f64]; 2] = zeros_as(&vec![0.0; 4]);
+/// assert_eq!((as_slices[2].len(), as_arrays[0].len(), of_vec[1].len()), (2, 2, 4));
+/// ```
+#[doc(hidden)]
+#[inline(always)]
+pub fn zeros_as<Z: ZeroAs<T> + ?Sized, T: ?Sized, const N: usize>(zero: &Z) -> [&T; N] {
+    [zero.zero_as(); N]
+}
+
+/// See [`zeros_as`].
+#[doc(hidden)]
+pub trait ZeroAs<T: ?Sized> {
+    /// The borrow.
+    fn zero_as(&self) -> &T;
+}
+
+impl<T> ZeroAs<[T]> for Vec<T> {
+    fn zero_as(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T, const N: usize> ZeroAs<[T; N]> for [T; N] {
+    fn zero_as(&self) -> &[T; N] {
+        self
+    }
+}
+
+impl<T, const N: usize> ZeroAs<[T]> for [T; N] {
+    fn zero_as(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T, R, C, S> ZeroAs<Self> for nalgebra::Matrix<T, R, C, S> {
+    fn zero_as(&self) -> &Self {
+        self
+    }
+}
+
+macro_rules! zero_as_itself {
+    ($($t:ty),*) => {$(
+        impl ZeroAs<$t> for $t {
+            fn zero_as(&self) -> &$t {
+                self
+            }
+        }
+    )*};
+}
+zero_as_itself!(f32, f64, crate::Tensor);
+
 /// A zero shaped like `value`: the starting point of every adjoint and of constant tangents.
 /// For a slice it is a `Vec` of zeros.
 ///

@@ -68,7 +68,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::differentiable::{
         Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
-        cut_to_length_mut, discard_like, is_zero, value, wanted, zero_adjoint, zero_like,
+        cut_to_length_mut, discard_like, is_zero, value, wanted, zero_adjoint, zero_like, zeros_as,
     };
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};

@@ -231,6 +231,14 @@ impl Fw<'_, '_> {
         }
     }
 
+    /// One zero `z`, borrowed by every direction as the callee's parameter takes it (the array
+    /// of borrows typed by the callee: an array literal's zero is a slice's where the callee
+    /// takes a slice).
+    fn borrowed_each(&self, z: &Ident) -> TokenStream {
+        let rt = &self.cx.rt;
+        quote!(#rt::zeros_as(&#z))
+    }
+
     /// The tangents a call takes for its arguments in batch code: for each, the array of its
     /// directions' (zeros made once before the call, borrowed by every direction).
     fn batch_call_tangents(&self, args: &[Operand]) -> (TokenStream, Vec<TokenStream>) {
@@ -243,17 +251,26 @@ impl Fw<'_, '_> {
             let seq = a
                 .var()
                 .is_some_and(|v| matches!(cx.f.var(v).kind, Kind::Seq(Seq::Slice | Seq::Vec)));
+            let z = format_ident!("__zero{}", j, span = Span::mixed_site());
             out.push(match (varied, a) {
                 (true, Operand::Var(v) | Operand::Ref(v)) if seq => {
                     let d = self.place(*v);
                     self.each(quote!(&#d[..]))
                 }
                 (true, _) => self.each(self.tangent(a)),
-                (false, _) if self.by_ref(a) || matches!(a, Operand::Ref(_)) => {
-                    let z = format_ident!("__zero{}", j, span = Span::mixed_site());
-                    let x = cx.operand(a);
+                // a borrowed zero, made once: of a slice or `Vec` as a slice, of an array or
+                // an nalgebra value as itself
+                (false, Operand::Var(v) | Operand::Ref(v))
+                    if self.by_ref(a) || matches!(a, Operand::Ref(_)) =>
+                {
+                    let x = cx.id(*v);
                     setup.extend(quote!(let #z = #rt::zero_like(&#x);));
-                    self.each(quote!(&#z[..]))
+                    self.borrowed_each(&z)
+                }
+                (false, Operand::Const(syn::Expr::Reference(r))) => {
+                    let x = &r.expr;
+                    setup.extend(quote!(let #z = #rt::zero_like(&(#x));));
+                    self.borrowed_each(&z)
                 }
                 (false, _) => self.each(self.tangent(a)),
             });

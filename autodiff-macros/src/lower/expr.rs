@@ -38,11 +38,11 @@ impl<'s> Lowerer<'_> {
             if let Some(v) = self.local_var(e) {
                 return Operand::Var(v);
             }
-            // `&c` of a constant tensor: a borrow of the tensor, as of an active one (an opaque
-            // value would be taken for an owned tensor, and borrowed again)
+            // `&c` of a constant tensor or nalgebra value: a borrow of it, as of an active one
+            // (an opaque value would be taken for an owned one, and borrowed again)
             if let Expr::Reference(rf) = e
                 && rf.mutability.is_none()
-                && self.infer_kind(&rf.expr) == Kind::Tensor
+                && matches!(self.infer_kind(&rf.expr), Kind::Tensor | Kind::Algebra)
             {
                 return match self.lower_expr(&rf.expr) {
                     Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
