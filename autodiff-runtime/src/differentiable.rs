@@ -222,7 +222,8 @@ impl<S: Zeros + ?Sized> Zeros for &S {
 /// let z = [0.0f64; 2];
 /// let as_slices: [&[f64]; 3] = zeros_as(&z);
 /// let as_arrays: [&[f64; 2]; 3] = zeros_as(&z);
-/// let of_vec: [&[f64]; 2] = zeros_as(&vec![0.0; 4]);
+/// let v = vec![0.0; 4];
+/// let of_vec: [&[f64]; 2] = zeros_as(&v);
 /// assert_eq!((as_slices[2].len(), as_arrays[0].len(), of_vec[1].len()), (2, 2, 4));
 /// ```
 #[doc(hidden)]
