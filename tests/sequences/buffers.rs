@@ -552,7 +552,7 @@ fn buffers_made_in_a_loop_and_passed_to_a_helper() {
     }
 }
 
-#[differentiable]
+#[differentiable(hessian)]
 fn sum_of_squares(v: &[f64]) -> f64 {
     v.iter().map(|a| a * a).sum()
 }
@@ -583,4 +583,55 @@ fn sub_slices_of_buffers_made_in_a_loop_passed_to_helpers() {
         |v| (&v[..3], &x),
         &[0.7, -0.3, 1.1]
     );
+}
+
+// A copy of a buffer filled before the loop, made in each iteration, changed at one place and
+// passed on, with second derivatives: the buffer's tangent is made from its length, which is
+// no read of its contents (it left the buffer "thawed" and the loop unable to run again).
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(w), hessian)]
+fn copies_changed_and_passed_on(w: &[f64], x: &[f64]) -> f64 {
+    let k = w.len();
+    let mut base = vec![0.0; k];
+    for j in 0..k {
+        base[j] = w[j].sin();
+    }
+    let mut total = 1.0;
+    for i in 0..x.len() {
+        let mut c = base.clone();
+        c[i % k] = c[i % k] * x[i] * total;
+        total = sum_of_squares(&c) * 0.5;
+    }
+    total
+}
+
+#[test]
+fn copies_of_a_buffer_changed_and_passed_on_have_hessians() {
+    let (w, x) = ([0.7, -0.3, 1.1], [0.3, -1.7, 0.8, 1.2]);
+    check_fn!(
+        copies_changed_and_passed_on,
+        copies_changed_and_passed_on_vjp,
+        copies_changed_and_passed_on_jvp,
+        |v| (&v[..3], &x),
+        &w
+    );
+    let (_, _, h) = copies_changed_and_passed_on_hessian(&w, &x);
+    let step = 1e-5;
+    for j in 0..3 {
+        let (mut up, mut down) = (w, w);
+        up[j] += step;
+        down[j] -= step;
+        let (gu, gd) = (
+            copies_changed_and_passed_on_grad(&up, &x).1,
+            copies_changed_and_passed_on_grad(&down, &x).1,
+        );
+        for i in 0..3 {
+            let fd = (gu[i] - gd[i]) / (2.0 * step);
+            assert!(
+                (h[(i, j)] - fd).abs() <= 1e-5 * (1.0 + fd.abs()),
+                "H[{i},{j}] = {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
 }

@@ -115,7 +115,12 @@ pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent
                 }
             }
             Node::Opaque { out, expr, uses } => {
-                for v in uses.iter().copied().filter(buffer) {
+                // `zero_like(&b)` reads only `b`'s length (second order makes a buffer's
+                // tangent so, before the buffer's first write)
+                let shape_only = matches!(expr, syn::Expr::Call(c)
+                    if matches!(&*c.func, syn::Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "zero_like")));
+                for v in uses.iter().copied().filter(buffer).filter(|_| !shape_only) {
                     event(if crate::syntax::mutates_buffer(expr, &f.var(v).ident) {
                         BufferEvent::Write(v)
                     } else {
