@@ -17,6 +17,11 @@ use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, Sub, S
 /// assert_eq!(half(3.0f32), 1.5);
 /// assert_eq!(half(3.0f64).to_f64(), 1.5);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is used where the derivative rules expect a float",
+    label = "taken for a float (`f32`, `f64` or a `T: Real`)",
+    note = "the macro cannot see types: a value it could not tell (a call's result bound without a type) is taken for a float; bind it with its type, e.g. `let a: Vector3<f64> = accel(r);`"
+)]
 pub trait Real:
     crate::Differentiable
     + crate::GradOutput
