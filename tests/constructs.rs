@@ -841,3 +841,19 @@ fn copies_of_sequence_parameters_written_in_place() {
     let (_, t) = copied_array_swapped_jvp(x, k, [1.0, 1.0, 1.0], 1.0);
     assert!((t - (3.0 * k + 3.0 + 3.0 * x[0])).abs() < 1e-12);
 }
+
+// A `Vec` result that depends on no active parameter (its tangent is zeros shaped like it).
+#[differentiable]
+fn constant_vec_result(x: f64, v: &[f64]) -> Vec<f64> {
+    let c = detach(x);
+    vec![c * 2.0; v.len()]
+}
+
+#[test]
+fn a_constant_vec_result_has_zero_derivatives() {
+    let (y, t) = constant_vec_result_jvp(1.5, &[1.0, 2.0], 1.0, &[1.0, 1.0]);
+    assert_eq!((y, t), (vec![3.0, 3.0], vec![0.0, 0.0]));
+    let (mut gx, mut gv) = (0.0, vec![0.0; 2]);
+    let y = constant_vec_result_vjp(1.5, &[1.0, 2.0], vec![1.0, 1.0], &mut gx, &mut gv);
+    assert_eq!((y, gx, gv), (vec![3.0, 3.0], 0.0, vec![0.0, 0.0]));
+}

@@ -115,7 +115,9 @@ impl Fw<'_, '_> {
                 self.each(quote!(#rt::zero_like(&#x)))
             }
         };
-        quote! { #code (#result, #tangent) }
+        // (the tangent first: a zero tangent borrows the result, which the tuple moves)
+        let t = Ident::new("__tangent", Span::mixed_site());
+        quote! { #code let #t = #tangent; (#result, #t) }
     }
 
     /// The tangent of a value a branch or a loop body yields: owned, like the value itself (a
