@@ -857,3 +857,27 @@ fn a_constant_vec_result_has_zero_derivatives() {
     let y = constant_vec_result_vjp(1.5, &[1.0, 2.0], vec![1.0, 1.0], &mut gx, &mut gv);
     assert_eq!((y, gx, gv), (vec![3.0, 3.0], 0.0, vec![0.0, 0.0]));
 }
+
+// A `Vec` parameter returned from one arm and copied and changed in the other.
+#[differentiable]
+fn pick_or_double(x: Vec<f64>, flag: bool) -> Vec<f64> {
+    if flag {
+        x
+    } else {
+        let mut y = x.clone();
+        y[0] *= 2.0;
+        y
+    }
+}
+
+#[test]
+fn a_vec_parameter_returned_from_a_branch() {
+    assert_eq!(pick_or_double_jvp(vec![1.0, 2.0], true, &[1.0, 1.0]).1, vec![1.0, 1.0]);
+    assert_eq!(pick_or_double_jvp(vec![1.0, 2.0], false, &[1.0, 1.0]).1, vec![2.0, 1.0]);
+    for (flag, expected) in [(true, [1.0, 1.0]), (false, [2.0, 1.0])] {
+        let mut g = vec![0.0; 2];
+        let y = pick_or_double_vjp(vec![1.0, 2.0], flag, vec![1.0, 1.0], &mut g);
+        assert_eq!(y, pick_or_double(vec![1.0, 2.0], flag));
+        assert_eq!(g, expected);
+    }
+}

@@ -125,6 +125,16 @@ impl Ctx<'_> {
                     _ => quote!(#rt::Clone::clone(&#id)),
                 }
             }
+            // a `Vec` parameter taken by value (`if c { x } else { .. }`): the generated code
+            // reads it again
+            Operand::Var(v)
+                if self.f.var(*v).param.is_some()
+                    && self.f.var(*v).kind == Kind::Seq(Seq::Vec)
+                    && !matches!(self.f.var(*v).ty, Some(syn::Type::Reference(_))) =>
+            {
+                let id = self.id(*v);
+                quote!(#rt::Clone::clone(&#id))
+            }
             o => self.operand(o),
         }
     }

@@ -136,6 +136,14 @@ impl Fw<'_, '_> {
                     self.each(quote!(#rt::zero_like(&#x)))
                 }
             }
+            // a `Vec` parameter's tangent is a slice: yielded as a `Vec`, as the value is
+            Operand::Var(v)
+                if cx.f.var(*v).varied
+                    && cx.f.var(*v).param.is_some()
+                    && cx.f.var(*v).kind == Kind::Seq(Seq::Vec) =>
+            {
+                self.each(self.owned_tangent(o))
+            }
             // (a float's, an array's: copied whole)
             Operand::Var(v) if self.batch.is_some() && cx.f.var(*v).varied && !self.by_ref(o) => {
                 let d = cx.dot(*v);
