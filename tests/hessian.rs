@@ -810,3 +810,44 @@ fn parameters_named_like_the_generated_locals() {
     (want[(0, 0)], want[(2, 2)]) = (12.0 * 0.5, 6.0);
     assert!((&h - &want).abs().max() < 1e-12, "{h}");
 }
+
+// Points where the first-order rules have guards (`powi(0)`'s derivative is 0 everywhere,
+// `norm`'s is 0 at the zero vector): second order is finite there too, not `0 · ∞`.
+#[differentiable(hessian)]
+fn polynomial_at_rest(x: f64, c: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (k, ck) in c.iter().enumerate() {
+        s += ck * x.powi(k as i32);
+    }
+    s
+}
+
+#[differentiable(hessian)]
+fn cubed_norm(v: nalgebra::Vector3<f64>) -> f64 {
+    v.norm() * v.norm_squared()
+}
+
+#[test]
+fn second_derivatives_at_the_guarded_points_of_first_order_rules() {
+    // Σ c_k x^k at 0: f'' = 2 c_2 (the x^0 term's derivative is 0, not 0 · 0⁻¹)
+    let c = [0.5, 0.0, 1.0, 0.3, 0.05];
+    let (_, _, h) = polynomial_at_rest_hessian(0.0, &c);
+    assert_eq!(h[(0, 0)], 2.0);
+    assert!(h.iter().all(|v| v.is_finite()), "{h}");
+    let (_, _, h) = polynomial_at_rest_hessian(0.7, &c);
+    let exact = 2.0 + 6.0 * 0.3 * 0.7 + 12.0 * 0.05 * 0.49;
+    assert!((h[(0, 0)] - exact).abs() < 1e-12, "{} vs {exact}", h[(0, 0)]);
+    // |v|³ at 0: its Hessian is 0; away from 0 it is 3(|v| I + v vᵀ/|v|)
+    let (_, g, h) = cubed_norm_hessian(nalgebra::Vector3::zeros());
+    assert_eq!(g, nalgebra::Vector3::zeros());
+    assert!(h.iter().all(|x| *x == 0.0), "{h}");
+    let v = nalgebra::Vector3::new(0.3, -0.4, 1.2);
+    let (_, _, h) = cubed_norm_hessian(v);
+    let n = v.norm();
+    let exact = (nalgebra::Matrix3::identity() * n + v * v.transpose() / n) * 3.0;
+    for i in 0..3 {
+        for j in 0..3 {
+            assert!((h[(i, j)] - exact[(i, j)]).abs() < 1e-12, "H[{i},{j}]");
+        }
+    }
+}

@@ -446,3 +446,18 @@ fn floats_taken_out_of_tensors_and_tensors_made_of_floats() {
     let expected = gw.to_vec::<f64>()[0] - gw.to_vec::<f64>()[2] + 0.5 * gs;
     close(&[t], &[expected], "forward mode");
 }
+
+// `x.powi(0)` of a tensor at 0: its derivative is 0 (as the float rule's), not `0 · 0⁻¹`.
+#[differentiable]
+fn powers_at_zero(x: &Tensor) -> Tensor {
+    (x.powi(0) + x.powi(2)).sum()
+}
+
+#[test]
+fn tensor_powi_zero_at_zero() {
+    let x = Tensor::from_vec(vec![0.0, 1.0], &[2]);
+    let (_, g) = powers_at_zero_grad(&x);
+    assert_eq!(g.to_vec::<f64>(), [0.0, 2.0]);
+    let (_, t) = powers_at_zero_jvp(&x, &Tensor::from_vec(vec![1.0, 1.0], &[2]));
+    assert_eq!(t.item::<f64>(), 2.0);
+}

@@ -138,6 +138,11 @@ pub static CAST: Rule = Rule { name: "cast", diff: ONE, reads: &[&[0]], cost: Co
 pub static COFACTORS: Rule =
     Rule { name: "cofactors", diff: ONE, reads: &[&[0, Y]], cost: Cost::Costly };
 
+/// `rules::recip_or_zero(x)`: `1 / x`, 0 at 0. Not a method users write: second-order code
+/// divides by it where the first-order rule has a guard at 0 (`norm`, `normalize`).
+pub static RECIP_OR_ZERO: Rule =
+    Rule { name: "recip_or_zero", diff: ONE, reads: &[&[Y]], cost: Cost::Cheap };
+
 /// Methods of nalgebra vectors and matrices, differentiated by `rules::algebra` (which reads
 /// every operand): their names and whether the result is a float (else a vector or matrix).
 pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[

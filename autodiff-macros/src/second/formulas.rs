@@ -244,7 +244,9 @@ pub(super) fn tangent(
             let Some(da) = &d[0] else { return None };
             let (rt, a, n) = (b.tx.rt.clone(), b.tx.expr(&x(0)), b.tx.expr(&x(1)));
             let uses = op.args.iter().filter_map(Operand::var).collect::<Vec<_>>();
-            let nm1 = Operand::Var(b.tx.opaque(b.nodes, quote!(#n - 1), uses.clone(), Kind::Int));
+            // (`n = 0`: the partial is `0 · x⁰`, not `0 · x⁻¹`, which is NaN at 0)
+            let nm1 = quote!(if #n == 0 { 0 } else { #n - 1 });
+            let nm1 = Operand::Var(b.tx.opaque(b.nodes, nm1, uses.clone(), Kind::Int));
             let nf = b.tx.opaque(b.nodes, quote!(#rt::like(&#a, (#n) as f64)), uses, Kind::Float);
             let nf = Operand::Var(nf);
             let pow = b.method("powi", vec![x(0), nm1])?;
@@ -263,9 +265,10 @@ pub(super) fn tangent(
             vec![b.bin("/", d[0].clone()?, den)]
         }
         "norm" => {
-            // ẏ = a·ȧ / y
+            // ẏ = a·ȧ / y (0 at a = 0, as the first-order rule)
             let ad = b.method("dot", vec![x(0), d[0].clone()?])?;
-            vec![b.bin("/", ad, y)]
+            let inv = b.recip_or_zero(y);
+            vec![b.bin("*", ad, inv)]
         }
         "norm_squared" => {
             let ad = b.method("dot", vec![x(0), d[0].clone()?])?;
@@ -279,7 +282,8 @@ pub(super) fn tangent(
             let yd = b.method("dot", vec![y.clone(), da.clone()])?;
             let along = b.bin("*", y, yd);
             let num = b.bin("-", da, along);
-            vec![b.bin("/", num, n)]
+            let inv = b.recip_or_zero(n);
+            vec![b.bin("*", num, inv)]
         }
         name => {
             let da = d[0].clone()?;
@@ -463,6 +467,13 @@ impl Builder<'_, '_> {
             self.tx.vars[v.0].kind = Kind::Float;
         }
         Some(out)
+    }
+
+    /// `rules::recip_or_zero(x)`: `1 / x`, 0 at 0.
+    fn recip_or_zero(&mut self, x: Operand) -> Operand {
+        let rt = self.tx.rt.clone();
+        let path: syn::ExprPath = syn::parse_quote!(#rt::rules::recip_or_zero);
+        self.push(Prim::Rule(&rules::RECIP_OR_ZERO), Form::Path(path), vec![x])
     }
 
     /// The constant `v` of the float type of `of` (an inactive value).

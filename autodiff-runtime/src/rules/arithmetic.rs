@@ -136,6 +136,30 @@ partial!(
     -(y * y)
 );
 partial!(
+    "recip_or_zero(x)",
+    "-y² (0 at x = 0, where y is 0)",
+    "let x = 1.5f64; let y = autodiff_runtime::rules::recip_or_zero(x);",
+    (x: _),
+    y: T,
+    recip_or_zero_jvp,
+    recip_or_zero_vjp,
+    -(y * y)
+);
+
+/// `1 / x`, but 0 at `x = 0`: not a method users write, but what second-order code divides by
+/// where the first-order rule has a guard (`norm`'s derivative `a / |a|` is 0 at `a = 0`), so
+/// that the tangent is 0 there too instead of `0 / 0`.
+///
+/// ```
+/// use autodiff_runtime::rules::recip_or_zero;
+/// assert_eq!((recip_or_zero(4.0f64), recip_or_zero(0.0f64)), (0.25, 0.0));
+/// ```
+#[inline(always)]
+pub fn recip_or_zero<T: crate::Real>(x: T) -> T {
+    if x == T::ZERO { T::ZERO } else { T::ONE / x }
+}
+
+partial!(
     "a.mul_add(b, c) = a·b + c",
     "b",
     "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",

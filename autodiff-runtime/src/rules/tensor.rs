@@ -250,8 +250,14 @@ unary_rules! {
 /// let x = Tensor::full(&[1], 3.0f32);
 /// assert_eq!(powi_jvp(&x, &2, &x.powi(2), &Tensor::ones(&[1])).item::<f32>(), 6.0);
 /// ```
-pub fn powi_jvp<X: TensorOperand, D: TensorOperand>(x: &X, n: &i32, _y: &Tensor, d: &D) -> Tensor {
-    &d.to_tensor() * &(&x.to_tensor().powi(n - 1) * f64::from(*n))
+pub fn powi_jvp<X: TensorOperand, D: TensorOperand>(x: &X, n: &i32, y: &Tensor, d: &D) -> Tensor {
+    &d.to_tensor() * &powi_dx(&x.to_tensor(), *n, y)
+}
+
+/// `∂(xⁿ)/∂x = n xⁿ⁻¹`, 0 everywhere when `n = 0` (as the float rule: `0 · x⁻¹` at `x = 0`
+/// would be NaN).
+fn powi_dx(x: &Tensor, n: i32, y: &Tensor) -> Tensor {
+    if n == 0 { y.full_like(y.shape(), 0.0) } else { &x.powi(n - 1) * f64::from(n) }
 }
 
 /// Adjoint of `x.powi(n)`: `n x^(n-1) g`.
@@ -261,8 +267,8 @@ pub fn powi_jvp<X: TensorOperand, D: TensorOperand>(x: &X, n: &i32, _y: &Tensor,
 /// let x = Tensor::full(&[1], 3.0f32);
 /// assert_eq!(powi_vjp(&x, &2, &x.powi(2), &Tensor::ones(&[1])).item::<f32>(), 6.0);
 /// ```
-pub fn powi_vjp<X: TensorOperand>(x: &X, n: &i32, _y: &Tensor, g: &Tensor) -> X::Adjoint {
-    x.reduce(g * &(&x.to_tensor().powi(n - 1) * f64::from(*n)))
+pub fn powi_vjp<X: TensorOperand>(x: &X, n: &i32, y: &Tensor, g: &Tensor) -> X::Adjoint {
+    x.reduce(g * &powi_dx(&x.to_tensor(), *n, y))
 }
 
 /// Tangent of `x.powf(p)` in `x`: `p x^(p-1) dx` (0 where `p = 0`, as PyTorch).

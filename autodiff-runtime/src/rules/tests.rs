@@ -63,6 +63,7 @@ fn elementary_functions_match_finite_differences() {
         unary!(to_radians, to_radians_jvp, to_radians_vjp, [p]);
         unary!(abs, abs_jvp, abs_vjp, [p]);
         unary!(recip, recip_jvp, recip_vjp, [p]);
+        unary!(recip_or_zero, recip_or_zero_jvp, recip_or_zero_vjp, [p]);
         unary!(fract, fract_jvp, fract_vjp, [p]);
         unary!(floor, floor_jvp, floor_vjp, [p]);
         unary!(ceil, ceil_jvp, ceil_vjp, [p]);
