@@ -63,7 +63,15 @@ fn elementary_functions_match_finite_differences() {
         unary!(to_radians, to_radians_jvp, to_radians_vjp, [p]);
         unary!(abs, abs_jvp, abs_vjp, [p]);
         unary!(recip, recip_jvp, recip_vjp, [p]);
-        unary!(recip_or_zero, recip_or_zero_jvp, recip_or_zero_vjp, [p]);
+        check(
+            "recip_or_zero",
+            |x| recip_or_zero(x[0]),
+            &[(
+                |x, y, d| recip_or_zero_jvp(&x[0], &y, &d),
+                |x, y, g| recip_or_zero_vjp(&x[0], &y, &g),
+            )],
+            &[&[p]],
+        );
         unary!(fract, fract_jvp, fract_vjp, [p]);
         unary!(floor, floor_jvp, floor_vjp, [p]);
         unary!(ceil, ceil_jvp, ceil_vjp, [p]);
