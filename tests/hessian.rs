@@ -851,3 +851,44 @@ fn second_derivatives_at_the_guarded_points_of_first_order_rules() {
         }
     }
 }
+
+fn uniform(state: &mut u64) -> f64 {
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ((*state >> 11) as f64) / ((1u64 << 53) as f64)
+}
+
+// A Monte Carlo price drawing from `&mut` state: `f_hvp` (one run, one draw per path) exists;
+// `f_hessian`, which runs the function once per column, does not.
+#[differentiable(hessian, wrt(s, vol))]
+fn mc_price(s: f64, vol: f64, paths: usize, seed: &mut u64) -> f64 {
+    let mut total = 0.0;
+    for _ in 0..paths {
+        let u: f64 = uniform(seed);
+        let z = (u - 0.5) * 3.4;
+        total += (s * (vol * z - 0.5 * vol * vol).exp() - 1.0).max(0.0);
+    }
+    total / paths as f64
+}
+
+#[test]
+fn hvp_with_a_generator_passed_by_mut() {
+    let (s, vol) = (1.0, 0.2);
+    let grad = |vol: f64| {
+        let mut seed = 7u64;
+        mc_price_grad(s, vol, 200, &mut seed).1
+    };
+    let (mut gs, mut gv, mut hs, mut hv) = (0.0, 0.0, 0.0, 0.0);
+    let mut seed = 7u64;
+    mc_price_hvp(s, vol, 200, &mut seed, 0.0, 1.0, 1.0, &mut gs, &mut gv, &mut hs, &mut hv);
+    let mut again = 7u64;
+    (0..200).for_each(|_| {
+        uniform(&mut again);
+    });
+    assert_eq!(seed, again, "one draw per path");
+    assert_eq!((gs, gv), grad(vol));
+    let h = 1e-6;
+    let (up, down) = (grad(vol + h), grad(vol - h));
+    let fd = ((up.0 - down.0) / (2.0 * h), (up.1 - down.1) / (2.0 * h));
+    assert!((hs - fd.0).abs() < 1e-5 * (1.0 + fd.0.abs()), "{hs} vs {}", fd.0);
+    assert!((hv - fd.1).abs() < 1e-5 * (1.0 + fd.1.abs()), "{hv} vs {}", fd.1);
+}

@@ -102,7 +102,14 @@ pub fn hessian_items(
     // Hessian-vector products exist to avoid.
     let tensors = desc.ret_kind == Kind::Tensor
         || actives.iter().any(|a| f.var(a.value).kind == Kind::Tensor);
-    if actives.is_empty() || tensors {
+    // `&mut` state (a generator): `f_hessian` and `f_grad_jvp`/`f_grad_vjp` run `f` several
+    // times on one argument list, which state taken by `&mut` cannot be (nor should it advance
+    // once per column); `f_hvp` runs once
+    let mut_state = desc
+        .params
+        .iter()
+        .any(|p| matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some()));
+    if actives.is_empty() || tensors || mut_state {
         return hvp_item;
     }
     let calls = Calls {
