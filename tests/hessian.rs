@@ -892,3 +892,29 @@ fn hvp_with_a_generator_passed_by_mut() {
     assert!((hs - fd.0).abs() < 1e-5 * (1.0 + fd.0.abs()), "{hs} vs {}", fd.0);
     assert!((hv - fd.1).abs() < 1e-5 * (1.0 + fd.1.abs()), "{hv} vs {}", fd.1);
 }
+
+#[differentiable(hessian)]
+fn powers_at_zero(x: f64, p: f64) -> f64 {
+    let mut s = x.powf(p) + x * p;
+    for k in 0..5 {
+        s += x.powf(k as f64);
+    }
+    s
+}
+
+#[test]
+fn powf_second_derivatives_at_a_zero_base() {
+    // at (0, 2.5): ∂²/∂x² = p(p-1)x^(p-2) + Σ k(k-1)x^(k-2) = 0 + 2, ∂²/∂x∂p = 1 (the limit of
+    // x^(p-1)(1 + p ln x) is 0), ∂²/∂p² = x^p ln²x → 0
+    let (_, _, h) = powers_at_zero_hessian(0.0, 2.5);
+    assert_eq!((h[(0, 0)], h[(0, 1)], h[(1, 0)], h[(1, 1)]), (2.0, 1.0, 1.0, 0.0), "{h}");
+    // away from 0, against the closed form
+    let (x, p) = (0.7f64, 2.5f64);
+    let (_, _, h) = powers_at_zero_hessian(x, p);
+    let xx = p * (p - 1.0) * x.powf(p - 2.0) + 2.0 + 6.0 * x + 12.0 * x * x;
+    let xp = x.powf(p - 1.0) * (1.0 + p * x.ln()) + 1.0;
+    let pp = x.powf(p) * x.ln() * x.ln();
+    for (got, want) in [(h[(0, 0)], xx), (h[(0, 1)], xp), (h[(1, 1)], pp)] {
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+}

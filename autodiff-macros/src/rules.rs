@@ -143,6 +143,11 @@ pub static COFACTORS: Rule =
 pub static RECIP_OR_ZERO: Rule =
     Rule { name: "recip_or_zero", diff: ONE, reads: &[&[Y]], cost: Cost::Cheap };
 
+/// `rules::ln_or_zero(x)`: `ln x`, 0 at 0. Not a method users write: second-order code takes it
+/// where the first-order rule is masked at 0 (`powf`'s derivative in its exponent, `y · ln a`).
+pub static LN_OR_ZERO: Rule =
+    Rule { name: "ln_or_zero", diff: ONE, reads: &[&[0]], cost: Cost::Costly };
+
 /// Methods of nalgebra vectors and matrices, differentiated by `rules::algebra` (which reads
 /// every operand): their names and whether the result is a float (else a vector or matrix).
 pub static ALGEBRA_METHODS: &[(Rule, bool)] = &[

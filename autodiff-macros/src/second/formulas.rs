@@ -223,17 +223,26 @@ pub(super) fn tangent(
             t
         }
         "powf" => {
-            // y = aᵖ: ∂a = p·aᵖ⁻¹, ∂p = y·ln a
+            // y = aᵖ: ∂a = p·aᵖ⁻¹, ∂p = y·ln a, with the first-order rules' guards: ∂a is
+            // 0 when p = 0 (a constant p: `0 · a⁰`, not `0 · a⁻¹`, NaN at a = 0), ∂p is 0 at
+            // a = 0 (`ln_or_zero`)
             let mut t = Vec::new();
             if let Some(da) = &d[0] {
-                let one = b.like(&y, 1.0);
-                let pm1 = b.bin("-", x(1), one);
+                let pm1 = if b.tx.varied(&x(1)) {
+                    let one = b.like(&y, 1.0);
+                    b.bin("-", x(1), one)
+                } else {
+                    let (rt, p) = (b.tx.rt.clone(), b.tx.expr(&x(1)));
+                    let guard = quote!(if #p == #rt::like(&#p, 0.0) { #p } else { #p - #rt::like(&#p, 1.0) });
+                    let uses = x(1).var().into_iter().collect();
+                    Operand::Var(b.tx.opaque(b.nodes, guard, uses, b.tx.kind(&x(1))))
+                };
                 let pow = b.method("powf", vec![x(0), pm1])?;
                 let partial = b.bin("*", x(1), pow);
                 t.push(b.bin("*", partial, da.clone()));
             }
             if let Some(dp) = &d[1] {
-                let ln = b.method("ln", vec![x(0)])?;
+                let ln = b.guarded(&rules::LN_OR_ZERO, x(0));
                 let partial = b.bin("*", y, ln);
                 t.push(b.bin("*", partial, dp.clone()));
             }
@@ -471,9 +480,14 @@ impl Builder<'_, '_> {
 
     /// `rules::recip_or_zero(x)`: `1 / x`, 0 at 0.
     fn recip_or_zero(&mut self, x: Operand) -> Operand {
-        let rt = self.tx.rt.clone();
-        let path: syn::ExprPath = syn::parse_quote!(#rt::rules::recip_or_zero);
-        self.push(Prim::Rule(&rules::RECIP_OR_ZERO), Form::Path(path), vec![x])
+        self.guarded(&rules::RECIP_OR_ZERO, x)
+    }
+
+    /// `rules::<name>(x)` of a guarded rule (`recip_or_zero`, `ln_or_zero`).
+    fn guarded(&mut self, rule: &'static Rule, x: Operand) -> Operand {
+        let (rt, name) = (self.tx.rt.clone(), proc_macro2::Ident::new(rule.name, self.op.span));
+        let path: syn::ExprPath = syn::parse_quote!(#rt::rules::#name);
+        self.push(Prim::Rule(rule), Form::Path(path), vec![x])
     }
 
     /// The constant `v` of the float type of `of` (an inactive value).

@@ -160,6 +160,30 @@ pub fn recip_or_zero<T: crate::Real>(x: T) -> T {
 }
 
 partial!(
+    "ln_or_zero(x)",
+    "1 / x (0 at x = 0)",
+    "let x = 1.5f64; let y = autodiff_runtime::rules::ln_or_zero(x);",
+    (x: T),
+    y: _,
+    ln_or_zero_jvp,
+    ln_or_zero_vjp,
+    recip_or_zero(x)
+);
+
+/// `ln x`, but 0 at `x = 0`: not a method users write, but what second-order code multiplies by
+/// where the first-order rule is masked (`powf`'s derivative in its exponent, `y · ln a`, is 0
+/// at `a = 0`), so that the tangent is 0 there too instead of `0 · -∞`.
+///
+/// ```
+/// use autodiff_runtime::rules::ln_or_zero;
+/// assert_eq!((ln_or_zero(1.0f64), ln_or_zero(0.0f64)), (0.0, 0.0));
+/// ```
+#[inline(always)]
+pub fn ln_or_zero<T: crate::Real>(x: T) -> T {
+    if x == T::ZERO { T::ZERO } else { x.ln() }
+}
+
+partial!(
     "a.mul_add(b, c) = a·b + c",
     "b",
     "let (a, b, c) = (1.5f64, -0.5f64, 2.0f64); let y = a.mul_add(b, c);",

@@ -63,6 +63,17 @@ fn elementary_functions_match_finite_differences() {
         unary!(to_radians, to_radians_jvp, to_radians_vjp, [p]);
         unary!(abs, abs_jvp, abs_vjp, [p]);
         unary!(recip, recip_jvp, recip_vjp, [p]);
+        if p > 0.0 {
+            check(
+                "ln_or_zero",
+                |x| ln_or_zero(x[0]),
+                &[(
+                    |x, y, d| ln_or_zero_jvp(&x[0], &y, &d),
+                    |x, y, g| ln_or_zero_vjp(&x[0], &y, &g),
+                )],
+                &[&[p]],
+            );
+        }
         check(
             "recip_or_zero",
             |x| recip_or_zero(x[0]),
