@@ -242,7 +242,12 @@ pub(super) fn tangent(
                 t.push(b.bin("*", partial, da.clone()));
             }
             if let Some(dp) = &d[1] {
-                let ln = b.guarded(&rules::LN_OR_ZERO, x(0));
+                // (of a tensor base, `ln` itself: the guarded rule is of floats)
+                let ln = if b.tx.kind(&x(0)) == Kind::Tensor {
+                    b.method("ln", vec![x(0)])?
+                } else {
+                    b.guarded(&rules::LN_OR_ZERO, x(0))
+                };
                 let partial = b.bin("*", y, ln);
                 t.push(b.bin("*", partial, dp.clone()));
             }
