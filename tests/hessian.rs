@@ -918,3 +918,52 @@ fn powf_second_derivatives_at_a_zero_base() {
         assert!((got - want).abs() < 1e-12, "{got} vs {want}");
     }
 }
+
+// Helpers returning an nalgebra value or an array, called from a `hessian` function: they get
+// `f_hvp` (with a seed of their result's type).
+#[differentiable(hessian)]
+fn acceleration(r: Vector3<f64>, gm: f64) -> Vector3<f64> {
+    r * (-gm / r.norm().powi(3))
+}
+
+#[differentiable(hessian)]
+fn product_and_wave(r: [f64; 2], k: f64) -> [f64; 2] {
+    [r[0] * r[1] * k, (r[0] * k).sin()]
+}
+
+#[differentiable(hessian)]
+fn kick_energy(r: Vector3<f64>, v: Vector3<f64>, gm: f64, q: [f64; 2]) -> f64 {
+    let a: Vector3<f64> = acceleration(r, gm);
+    let p: [f64; 2] = product_and_wave(q, gm);
+    (v + a * 0.1).norm_squared() + p[0] * p[1]
+}
+
+#[test]
+fn helpers_returning_vectors_and_arrays_in_hessians() {
+    let unpack = |p: &[f64]| {
+        (Vector3::new(p[0], p[1], p[2]), Vector3::new(p[3], p[4], p[5]), p[6], [p[7], p[8]])
+    };
+    let grad = |p: &[f64]| {
+        let (r, v, gm, q) = unpack(p);
+        let (_, (gr, gv, gg, gq)) = kick_energy_grad(r, v, gm, q);
+        [gr.as_slice(), gv.as_slice(), &[gg], &gq].concat()
+    };
+    let point = [1.0, 0.5, -0.3, 0.2, 0.1, 0.4, 1.3, 0.4, -0.8];
+    let (r, v, gm, q) = unpack(&point);
+    let (_, _, h) = kick_energy_hessian(r, v, gm, q);
+    let step = 1e-5;
+    for j in 0..9 {
+        let (mut up, mut down) = (point, point);
+        up[j] += step;
+        down[j] -= step;
+        let (gu, gd) = (grad(&up), grad(&down));
+        for i in 0..9 {
+            let fd = (gu[i] - gd[i]) / (2.0 * step);
+            assert!(
+                (h[(i, j)] - fd).abs() < 1e-5 * (1.0 + fd.abs()),
+                "H[{i},{j}] = {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
+}

@@ -27,11 +27,14 @@ pub fn hessian_items(
     opts: &Options,
     errors: &mut Errors,
 ) -> TokenStream {
-    if !matches!(desc.ret_kind, Kind::Float | Kind::Tensor) {
+    // (a helper's nalgebra or array result: `f_hvp` only, with a seed of the result's type, so
+    // that `hessian` functions may call it)
+    let vector = matches!(desc.ret_kind, Kind::Algebra | Kind::Seq(crate::kind::Seq::Array));
+    if !matches!(desc.ret_kind, Kind::Float | Kind::Tensor) && !vector {
         errors.error(
             &desc.ret,
-            "`hessian` needs a function with a float or tensor result",
-            "second derivatives are of a scalar function: return `f32`, `f64`, a `T: Real` or a one-element `Tensor` (a loss)",
+            "`hessian` needs a function with a float, tensor, nalgebra or array result",
+            "second derivatives are of a scalar function (`f32`, `f64`, a `T: Real`, a one-element `Tensor`); a helper returning an nalgebra value or an array gets `f_hvp`; return the parts of a tuple from helpers of their own",
         );
         return TokenStream::new();
     }
@@ -109,7 +112,7 @@ pub fn hessian_items(
         .params
         .iter()
         .any(|p| matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_some()));
-    if actives.is_empty() || tensors || mut_state {
+    if actives.is_empty() || tensors || mut_state || vector {
         return hvp_item;
     }
     let calls = Calls {
