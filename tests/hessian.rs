@@ -967,3 +967,10 @@ fn helpers_returning_vectors_and_arrays_in_hessians() {
         }
     }
 }
+
+#[test]
+#[should_panic(expected = "the tangent of `x` has 2 entries but `x` has 3")]
+fn a_short_tangent_of_f_hvp_names_the_parameter() {
+    let (mut g, mut h) = (vec![0.0; 3], vec![0.0; 3]);
+    rosenbrock_hvp(&[1.0, 2.0, 3.0], &[1.0, 0.0], 1.0, &mut g, &mut h);
+}

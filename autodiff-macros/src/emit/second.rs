@@ -83,7 +83,25 @@ pub fn hessian_items(
     let tangent_names: Vec<(usize, Ident)> =
         actives.iter().map(|a| (a.index, cx.id(a.dot).clone())).collect();
     let all_bars = [gradient_bars.as_slice(), product_bars.as_slice()].concat();
-    let prologue = reading_prologue(desc, &tangent_names, &all_bars);
+    let mut prologue = reading_prologue(desc, &tangent_names, &all_bars);
+    // Slices' tangents and buffers cut to their primal's length, as in `f_jvp` and `f_vjp`
+    // (a shorter one panics naming the parameter)
+    let rt = &desc.rt;
+    let stencils = crate::analyse::read_at_two_indices(g);
+    for a in actives.iter().filter(|a| {
+        matches!(a.desc.kind, Kind::Seq(crate::kind::Seq::Slice | crate::kind::Seq::Vec))
+    }) {
+        let (x, name) = (&a.desc.ident, a.desc.ident.to_string());
+        let d = cx.id(a.dot);
+        prologue.extend(quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);));
+        // (buffers a loop adds into at two indices per iteration, `x[i]` and `x[i + 1]`, keep
+        // their length hidden from the optimiser: see `f_vjp`)
+        for (v, b) in [(a.dot, cx.bar(a.dot)), (a.value, cx.bar(a.value))] {
+            if !stencils.contains(&v) {
+                prologue.extend(quote!(let #b = #rt::cut_to_length_mut(#b, #x.len(), #name);));
+            }
+        }
+    }
     let items = &f.items;
     let allow = quote!(#[allow(unused, clippy::all, non_snake_case)] #[inline]);
     let seed = Ident::new("seed", Span::mixed_site());
