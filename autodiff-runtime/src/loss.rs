@@ -61,7 +61,7 @@ pub fn bce_with_logits_jvp(
     logits_dot: &Tensor,
     targets_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    forward(bce_with_logits_partials(logits, targets), logits_dot, targets_dot)
+    forward(&bce_with_logits_partials(logits, targets), logits_dot, targets_dot)
 }
 
 /// Reverse mode of [`bce_with_logits`]: ADDS `seed · (sigmoid(z) - y) / n` into `logits_bar`
@@ -81,7 +81,7 @@ pub fn bce_with_logits_vjp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> Tensor {
-    reverse(bce_with_logits_partials(logits, targets), seed, logits_bar, targets_bar)
+    reverse(&bce_with_logits_partials(logits, targets), &seed, logits_bar, targets_bar)
 }
 
 /// Second order of [`bce_with_logits`] (for `#[differentiable(hessian)]` callers): its value and
@@ -110,20 +110,15 @@ pub fn bce_with_logits_hvp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> (Tensor, Tensor) {
-    use crate::Differentiable;
-    use crate::differentiable::wanted;
     let p = bce_with_logits_partials(logits, targets);
-    let n = p.n;
-    let sigma = logits.sigmoid();
-    let out = forward(bce_with_logits_partials(logits, targets), logits_dot, targets_dot);
-    reverse(p, seed.clone(), logits_dot_bar, targets_dot_bar);
-    if wanted(logits_bar) {
-        let curvature = &(&sigma * &(1.0 - &sigma)) * logits_dot;
-        logits_bar.accumulate(&(&(&curvature - targets_dot) * &seed) / n);
-    }
-    if wanted(targets_bar) {
-        targets_bar.accumulate(&(&(-logits_dot) * &seed) / n);
-    }
+    let out = forward(&p, logits_dot, targets_dot);
+    reverse(&p, &seed, logits_dot_bar, targets_dot_bar);
+    // σ(z)(1 - σ(z)) from the partial σ(z) - y
+    add_part(logits_bar, &seed, p.n, || {
+        let sigma = &p.logits + targets;
+        &(&(&sigma * &(1.0 - &sigma)) * logits_dot) - targets_dot
+    });
+    add_part(targets_bar, &seed, p.n, || -logits_dot);
     out
 }
 
@@ -197,7 +192,7 @@ pub fn cross_entropy_jvp(
     logits_dot: &Tensor,
     targets_dot: &Tensor,
 ) -> (Tensor, Tensor) {
-    forward(cross_entropy_partials(logits, targets), logits_dot, targets_dot)
+    forward(&cross_entropy_partials(logits, targets), logits_dot, targets_dot)
 }
 
 /// Reverse mode of [`cross_entropy`]: ADDS `seed · (softmax(z) Σ_c y_c - y) / n` into
@@ -218,7 +213,7 @@ pub fn cross_entropy_vjp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> Tensor {
-    reverse(cross_entropy_partials(logits, targets), seed, logits_bar, targets_bar)
+    reverse(&cross_entropy_partials(logits, targets), &seed, logits_bar, targets_bar)
 }
 
 /// Second order of [`cross_entropy`] (for `#[differentiable(hessian)]` callers): its value and
@@ -251,25 +246,20 @@ pub fn cross_entropy_hvp(
     logits_bar: &mut Tensor,
     targets_bar: &mut Tensor,
 ) -> (Tensor, Tensor) {
-    use crate::Differentiable;
-    use crate::differentiable::wanted;
-    let out = forward(cross_entropy_partials(logits, targets), logits_dot, targets_dot);
     let p = cross_entropy_partials(logits, targets);
-    let n = p.n;
+    let out = forward(&p, logits_dot, targets_dot);
+    reverse(&p, &seed, logits_dot_bar, targets_dot_bar);
     let last = logits.shape().len().saturating_sub(1);
-    let probs = log_softmax_of(logits, targets).exp();
+    // p = softmax(z), from the partial -log_softmax(z)
+    let probs = (-&p.targets).exp();
     // `ż - ⟨p, ż⟩`, each row centred on its mean under `p`
     let centred = logits_dot - &(&probs * logits_dot).sum_dim(last, true);
-    reverse(p, seed.clone(), logits_dot_bar, targets_dot_bar);
-    if wanted(logits_bar) {
-        let mass = targets.sum_dim(last, true);
-        let curvature = &(&probs * &centred) * &mass;
+    add_part(logits_bar, &seed, p.n, || {
+        let curvature = &(&probs * &centred) * &targets.sum_dim(last, true);
         let mixed = &(&probs * &targets_dot.sum_dim(last, true)) - targets_dot;
-        logits_bar.accumulate(&(&(&curvature + &mixed) * &seed) / n);
-    }
-    if wanted(targets_bar) {
-        targets_bar.accumulate(&(&(-&centred) * &seed) / n);
-    }
+        &curvature + &mixed
+    });
+    add_part(targets_bar, &seed, p.n, || -&centred);
     out
 }
 
@@ -300,22 +290,29 @@ struct Partials {
 }
 
 /// Forward mode from the partials: `Σ (∂z · ż + ∂y · ẏ) / n`.
-fn forward(p: Partials, logits_dot: &Tensor, targets_dot: &Tensor) -> (Tensor, Tensor) {
+fn forward(p: &Partials, logits_dot: &Tensor, targets_dot: &Tensor) -> (Tensor, Tensor) {
     let d = &(&(&p.logits * logits_dot).sum() + &(&p.targets * targets_dot).sum()) / p.n;
-    (p.value, d)
+    (p.value.clone(), d)
 }
 
 /// Reverse mode from the partials: ADDS `seed · ∂ / n` into each wanted buffer. The seed
 /// multiplies first: an `f32` seed (the unit seed) divided by `n` would round the adjoint of an
 /// `f64` loss to `f32`.
-fn reverse(p: Partials, seed: Tensor, logits_bar: &mut Tensor, targets_bar: &mut Tensor) -> Tensor {
+fn reverse(
+    p: &Partials,
+    seed: &Tensor,
+    logits_bar: &mut Tensor,
+    targets_bar: &mut Tensor,
+) -> Tensor {
+    add_part(logits_bar, seed, p.n, || p.logits.clone());
+    add_part(targets_bar, seed, p.n, || p.targets.clone());
+    p.value.clone()
+}
+
+/// ADDS `seed · part / n` into `bar` when the caller wants it (`part` is computed only then).
+fn add_part(bar: &mut Tensor, seed: &Tensor, n: f64, part: impl FnOnce() -> Tensor) {
     use crate::Differentiable;
-    use crate::differentiable::wanted;
-    if wanted(logits_bar) {
-        logits_bar.accumulate(&(&p.logits * &seed) / p.n);
+    if crate::differentiable::wanted(bar) {
+        bar.accumulate(&(&part() * seed) / n);
     }
-    if wanted(targets_bar) {
-        targets_bar.accumulate(&(&p.targets * &seed) / p.n);
-    }
-    p.value
 }
