@@ -53,8 +53,15 @@ fn each_direction_equals_forward_mode_along_it() {
     let (x, y) = (0.7, 1.3);
     let (v, t) = scalars_jvp_batch(x, y, [1.0, 0.0, 0.5], [0.0, 1.0, -2.0]);
     assert_eq!(v, scalars(x, y));
+    let h = 1e-6;
     for (k, (dx, dy)) in [(1.0, 0.0), (0.0, 1.0), (0.5, -2.0)].into_iter().enumerate() {
         close(t[k], scalars_jvp(x, y, dx, dy).1, "scalars");
+        let fd = (scalars(x + h * dx, y + h * dy) - scalars(x - h * dx, y - h * dy)) / (2.0 * h);
+        assert!(
+            (t[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+            "scalars, direction {k}: {} vs {fd}",
+            t[k]
+        );
     }
     let (p, q) = ([0.3, -1.1, 0.8], [2.0, 0.5]);
     let dirs_p = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
@@ -62,6 +69,17 @@ fn each_direction_equals_forward_mode_along_it() {
     let (_, t) = arrays_jvp_batch(p, &q, dirs_p, [&dirs_q[0], &dirs_q[1]]);
     for k in 0..2 {
         close(t[k], arrays_jvp(p, &q, dirs_p[k], &dirs_q[k]).1, "arrays");
+        let shift = |s: f64| {
+            let pp: [f64; 3] = std::array::from_fn(|i| p[i] + s * dirs_p[k][i]);
+            let qq: [f64; 2] = std::array::from_fn(|i| q[i] + s * dirs_q[k][i]);
+            arrays(pp, &qq)
+        };
+        let fd = (shift(h) - shift(-h)) / (2.0 * h);
+        assert!(
+            (t[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+            "arrays, direction {k}: {} vs {fd}",
+            t[k]
+        );
     }
 }
 
@@ -144,8 +162,15 @@ fn constant_borrowed_arguments_of_batch_callees() {
         [nalgebra::Vector3::x(), nalgebra::Vector3::z(), nalgebra::Vector3::new(1.0, -1.0, 2.0)];
     let (v, t) = constants_passed_on_jvp_batch(p, f, dp, df);
     assert_eq!(v, constants_passed_on(p, f));
+    let h = 1e-6;
     for k in 0..3 {
         close(t[k], constants_passed_on_jvp(p, f, dp[k], df[k]).1, "constants passed on");
+        let shift = |s: f64| {
+            let pp: [f64; 3] = std::array::from_fn(|i| p[i] + s * dp[k][i]);
+            constants_passed_on(pp, f + df[k] * s)
+        };
+        let fd = (shift(h) - shift(-h)) / (2.0 * h);
+        assert!((t[k] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "direction {k}: {} vs {fd}", t[k]);
     }
 }
 

@@ -141,18 +141,7 @@ pub fn report_loop_buffers(
     refused: &[(Var, proc_macro2::Span)],
     errors: &mut Errors,
 ) {
-    // one error per call (second order passes a buffer's tangent beside it: the buffer, the
-    // value first made, is the one to name)
-    let mut refused = refused.to_vec();
-    refused.sort_by_key(|(v, _)| v.0);
-    let mut seen: Vec<String> = Vec::new();
-    refused.retain(|(_, span)| {
-        let at = format!("{span:?}");
-        let new = !seen.contains(&at);
-        seen.push(at);
-        new
-    });
-    for (v, span) in &refused {
+    for (v, span) in refused {
         errors.error(
             *span,
             format!(

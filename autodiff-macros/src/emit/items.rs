@@ -138,11 +138,9 @@ pub fn generated_items(
         // the prologue's conversions and cuts, for every direction
         let converted = tangent_names.iter().map(|(i, d)| {
             let p = &desc.params[*i];
-            let by_reference = matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
-                && matches!(p.ty, syn::Type::Reference(_));
-            if by_reference {
+            if read_by_reference(p) {
                 quote!(let #d = #d.map(|__t| *__t);)
-            } else if crate::syntax::dynamic_vector_element(&p.ty).is_some() {
+            } else if read_dynamic(p) {
                 quote!(let #d = #d.map(|__t| __t.as_slice());)
             } else {
                 TokenStream::new()
@@ -321,6 +319,18 @@ impl Signature<'_> {
     }
 }
 
+/// Whether the body reads a parameter (and its tangent) by value though it is passed by
+/// reference: an array or nalgebra value behind `&`.
+fn read_by_reference(p: &crate::parse::ParamDesc) -> bool {
+    matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
+        && matches!(p.ty, syn::Type::Reference(_))
+}
+
+/// Whether the body reads a parameter (and its tangent and adjoint) as a slice: a `DVector`.
+fn read_dynamic(p: &crate::parse::ParamDesc) -> bool {
+    crate::syntax::dynamic_vector_element(&p.ty).is_some()
+}
+
 /// How a body reads its parameters: `&Vector3<f64>` and `&[f64; 3]` by value (`let v = *v;`,
 /// and so their tangents), `DVector`s as slices (and their tangents and adjoint buffers).
 /// `tangents` and `adjoints` name those of parameter `i` of `desc`.
@@ -329,12 +339,7 @@ pub(super) fn reading_prologue(
     tangents: &[(usize, Ident)],
     adjoints: &[(usize, Ident)],
 ) -> TokenStream {
-    let by_reference = |p: &crate::parse::ParamDesc| {
-        matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
-            && matches!(p.ty, syn::Type::Reference(_))
-    };
-    let dynamic =
-        |p: &crate::parse::ParamDesc| crate::syntax::dynamic_vector_element(&p.ty).is_some();
+    let (by_reference, dynamic) = (read_by_reference, read_dynamic);
     let mut out = TokenStream::new();
     for p in &desc.params {
         let x = &p.ident;

@@ -46,7 +46,10 @@ pub fn hessian_items(
     let cx = Ctx { f: g, rt: desc.rt.clone(), active: &active, views, changed };
     let (value, tangent) = (cx.operand(&t.value), cx.operand(g.result()));
     let (body, plan) = reverse::planned_body_returning(&cx, quote!((#value, #tangent)));
-    let refused = crate::check::loop_buffers_refused(g, |id| plan.rebuilds_iterations(id));
+    // (the tangent function keeps f's values' numbers: its new ones, the buffers' tangents,
+    // are passed beside the buffers and named by them)
+    let mut refused = crate::check::loop_buffers_refused(g, |id| plan.rebuilds_iterations(id));
+    refused.retain(|(v, _)| v.0 < f.vars.len());
     if !refused.is_empty() {
         crate::check::report_loop_buffers(g, &refused, errors);
         return TokenStream::new();

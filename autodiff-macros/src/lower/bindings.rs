@@ -205,15 +205,7 @@ impl<'s> Lowerer<'_> {
                     && self.vars[v.0].kind == Kind::Seq(crate::kind::Seq::Vec)
                     && ty.as_ref().is_none_or(|t| matches!(t, syn::Type::Reference(_))) =>
             {
-                use crate::ir::{Form, Prim};
-                let id = self.vars[v.0].ident.clone();
-                let end = self.opaque(syn::parse_quote!(#id.len()), vec![v], Kind::Int);
-                let start = Operand::Const(syn::parse_quote!(0));
-                let span = proc_macro2::Span::call_site();
-                let kind = Kind::Seq(crate::kind::Seq::Slice);
-                let whole =
-                    self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(v), start, end], span, kind);
-                match whole {
+                match self.sub_slice(v, None, None, proc_macro2::Span::call_site()) {
                     Operand::Var(w) => {
                         self.rename_var(w, name);
                         w

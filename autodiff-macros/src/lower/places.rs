@@ -148,15 +148,7 @@ impl<'s> Lowerer<'_> {
                     );
                 } else if let Some((_, v)) = changed_value {
                     // (the name the statement changes, which may be a copy of `v`'s)
-                    let y = match e {
-                        Expr::MethodCall(m) => match &*m.receiver {
-                            Expr::Path(p) if p.path.get_ident().is_some() => {
-                                quote::quote!(#p).to_string()
-                            }
-                            _ => v.ident.to_string(),
-                        },
-                        _ => v.ident.to_string(),
-                    };
+                    let y = written_name(e, &v.ident);
                     self.errors.error(
                         e,
                         format!("this changes the array `{y}` in place, which cannot be differentiated"),
@@ -387,14 +379,7 @@ impl<'s> Lowerer<'_> {
             self.promote.push(key.clone());
         }
         // (the name as the source writes it, not the value's version)
-        let written = match at {
-            Expr::MethodCall(m) => &*m.receiver,
-            e => e,
-        };
-        let name = match written {
-            Expr::Path(p) if p.path.get_ident().is_some() => quote::quote!(#p).to_string(),
-            _ => self.vars[buffer.0].ident.to_string(),
-        };
+        let name = written_name(at, &self.vars[buffer.0].ident);
         if value.var().is_some_and(|v| self.vars[v.0].kind == Kind::Tensor) {
             self.errors.error(
                 at,
@@ -409,6 +394,19 @@ impl<'s> Lowerer<'_> {
             format!("give it its type: `let mut {name}: Vec<f64> = ..` (`Vec<Vector3<f64>>` for points)"),
         );
         true
+    }
+}
+
+/// The name a statement or method call changes as the source writes it (`y` of `y.swap(..)`),
+/// else `fallback` (the name of the value it changes, which may be another's copy).
+fn written_name(e: &Expr, fallback: &proc_macro2::Ident) -> String {
+    let written = match e {
+        Expr::MethodCall(m) => &*m.receiver,
+        e => e,
+    };
+    match written {
+        Expr::Path(p) if p.path.get_ident().is_some() => quote::quote!(#p).to_string(),
+        _ => fallback.to_string(),
     }
 }
 

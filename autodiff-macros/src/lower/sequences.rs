@@ -38,31 +38,31 @@ impl<'s> Lowerer<'_> {
                 "write it half-open: `a..b + 1`",
             );
         }
-        let start = match &r.start {
-            Some(e) => match self.lower_inactive_index(e) {
-                Some(o) => o,
-                None => return Self::unit(),
-            },
-            None => Operand::Const(syn::parse_quote!(0)),
+        let mut bound = |e: &'s Option<Box<Expr>>| match e {
+            Some(e) => self.lower_inactive_index(e).map(Some),
+            None => Some(None),
         };
-        let end = match &r.end {
-            Some(e) => match self.lower_inactive_index(e) {
-                Some(o) => o,
-                None => return Self::unit(),
-            },
-            None => {
-                let id = self.vars[seq.0].ident.clone();
-                self.opaque(syn::parse_quote!(#id.len()), vec![seq], Kind::Int)
-            }
-        };
+        let Some(start) = bound(&r.start) else { return Self::unit() };
+        let Some(end) = bound(&r.end) else { return Self::unit() };
+        self.sub_slice(seq, start, end, ix.span())
+    }
+
+    /// The sub-slice `&seq[start..end]` (from 0, to the end, where a bound is `None`).
+    pub(super) fn sub_slice(
+        &mut self,
+        seq: Var,
+        start: Option<Operand>,
+        end: Option<Operand>,
+        span: proc_macro2::Span,
+    ) -> Operand {
+        let start = start.unwrap_or_else(|| Operand::Const(syn::parse_quote!(0)));
+        let end = end.unwrap_or_else(|| {
+            let id = self.vars[seq.0].ident.clone();
+            self.opaque(syn::parse_quote!(#id.len()), vec![seq], Kind::Int)
+        });
         let kind = Kind::Seq(crate::kind::Seq::Slice);
-        let slice = self.push_op(
-            Prim::Slice,
-            Form::Slice,
-            vec![Operand::Var(seq), start, end],
-            ix.span(),
-            kind,
-        );
+        let slice =
+            self.push_op(Prim::Slice, Form::Slice, vec![Operand::Var(seq), start, end], span, kind);
         // (its elements are the sequence's: points, rows)
         if let Operand::Var(v) = slice
             && let Some(e) = self.vars[seq.0].ty.as_ref().and_then(Kind::element_type)

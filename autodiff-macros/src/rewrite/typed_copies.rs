@@ -18,12 +18,13 @@ pub fn rewrite(block: &mut syn::Block, params: &[(String, Kind, syn::Type)]) {
     let mut bound = Bound(Vec::new());
     bound.visit_block(block);
     let own_copies = self_copies(block);
+    let still_the_parameter = |n: &String| {
+        let times = bound.0.iter().filter(|b| *b == n).count();
+        times == 0 || (times == 1 && own_copies.contains(n))
+    };
     let sequences: Vec<(String, syn::Type)> = params
         .iter()
-        .filter(|(n, k, _)| {
-            let times = bound.0.iter().filter(|b| *b == n).count();
-            matches!(k, Kind::Seq(_)) && (times == 0 || (times == 1 && own_copies.contains(n)))
-        })
+        .filter(|(n, k, _)| matches!(k, Kind::Seq(_)) && still_the_parameter(n))
         .filter_map(|(n, _, t)| Some((n.clone(), Kind::element_type(t)?)))
         .collect();
     if !sequences.is_empty() {
@@ -34,9 +35,8 @@ pub fn rewrite(block: &mut syn::Block, params: &[(String, Kind, syn::Type)]) {
     let moved: Vec<(String, syn::Type)> = params
         .iter()
         .filter(|(n, k, _)| {
-            let times = bound.0.iter().filter(|b| *b == n).count();
             matches!(k, Kind::Seq(crate::kind::Seq::Vec | crate::kind::Seq::Array))
-                && (times == 0 || (times == 1 && own_copies.contains(n)))
+                && still_the_parameter(n)
         })
         .map(|(n, _, t)| (n.clone(), t.clone()))
         .collect();

@@ -84,11 +84,7 @@ pub(super) fn tangent(
             let k = op.args.len() - 1;
             let mut args = op.args.clone();
             args[k] = d[k].clone()?;
-            let out = b.push(Prim::Rule(rule), op.form.clone(), args);
-            if let Some(v) = out.var() {
-                b.tx.vars[v.0].kind = Kind::Tensor;
-            }
-            vec![out]
+            vec![b.push_kind(Prim::Rule(rule), op.form.clone(), args, Kind::Tensor)]
         }
         // the tangent's one element
         "item" => {
@@ -96,11 +92,7 @@ pub(super) fn tangent(
                 Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
                 c => c,
             };
-            let out = b.push(Prim::Rule(rule), op.form.clone(), vec![a]);
-            if let Some(v) = out.var() {
-                b.tx.vars[v.0].kind = Kind::Float;
-            }
-            vec![out]
+            vec![b.push_kind(Prim::Rule(rule), op.form.clone(), vec![a], Kind::Float)]
         }
         "cast" => d[0]
             .iter()
@@ -434,11 +426,17 @@ struct Builder<'t, 'n> {
 }
 
 impl Builder<'_, '_> {
+    /// A new operation, of the kind its operands join to.
     fn push(&mut self, prim: Prim, form: Form, args: Vec<Operand>) -> Operand {
         let kind = args.iter().map(|a| self.tx.kind(a)).fold(Kind::Unknown, |k, a| match k {
             Kind::Unknown => a,
             k => k.join(a),
         });
+        self.push_kind(prim, form, args, kind)
+    }
+
+    /// A new operation of `kind` (a float from a tensor, a tensor from a float).
+    fn push_kind(&mut self, prim: Prim, form: Form, args: Vec<Operand>, kind: Kind) -> Operand {
         self.tx.push(self.nodes, prim, form, args, kind, self.op.span)
     }
 

@@ -364,6 +364,11 @@ pub fn full_vjp<S: ?Sized, E: crate::tensor::Element>(
     y: &Tensor,
     g: &Tensor,
 ) -> E {
+    summed(y, g)
+}
+
+/// The adjoint `g` of a tensor `y` made of one float, summed into that float's type.
+fn summed<E: crate::tensor::Element>(y: &Tensor, g: &Tensor) -> E {
     expand(y, g.clone()).sum().to_dtype(E::DTYPE).item::<E>()
 }
 
@@ -384,7 +389,7 @@ pub fn scalar_jvp<E: crate::tensor::Element>(_v: &E, _y: &Tensor, d: &E) -> Tens
 /// assert_eq!(scalar_vjp(&3.0f64, &Tensor::scalar(3.0f64), &Tensor::scalar(2.0f64)), 2.0f64);
 /// ```
 pub fn scalar_vjp<E: crate::tensor::Element>(_v: &E, y: &Tensor, g: &Tensor) -> E {
-    expand(y, g.clone()).sum().to_dtype(E::DTYPE).item::<E>()
+    summed(y, g)
 }
 
 /// `x.item::<E>()` as a function: the form differentiable code calls (the value of a
