@@ -25,6 +25,9 @@ pub struct Options {
     pub graph: bool,
     /// `batch`: also generate `f_jvp_batch`, forward mode along several tangents at once.
     pub batch: bool,
+    /// `split`: also generate `f_pullback`, reverse mode in split mode (a function taking
+    /// `&mut` state gets it without asking).
+    pub split: bool,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
     /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
@@ -35,7 +38,7 @@ pub struct Options {
     pub in_impl: bool,
 }
 
-const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `batch`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `batch`, `split`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -66,6 +69,7 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             "hessian" => opts.hessian = true,
             "graph" => opts.graph = true,
             "batch" => opts.batch = true,
+            "split" => opts.split = true,
             _ => {
                 let name = meta.path.to_token_stream_string();
                 errors.error(

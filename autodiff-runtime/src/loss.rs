@@ -12,7 +12,7 @@ use autodiff_macros::differentiable;
 /// let (p, t) = (Tensor::from_vec(vec![1.0f32, 3.0], &[2]), Tensor::zeros(&[2]));
 /// assert_eq!(loss::mse(&p, &t).item::<f32>(), 5.0);
 /// ```
-#[differentiable(crate = crate, hessian)]
+#[differentiable(crate = crate, hessian, split)]
 pub fn mse(pred: &Tensor, target: &Tensor) -> Tensor {
     let d = pred - target;
     (&d * &d).mean()
@@ -25,7 +25,7 @@ pub fn mse(pred: &Tensor, target: &Tensor) -> Tensor {
 /// let (p, t) = (Tensor::from_vec(vec![1.0f32, 3.0], &[2]), Tensor::zeros(&[2]));
 /// assert_eq!(loss::mse_sum(&p, &t).item::<f32>(), 10.0);
 /// ```
-#[differentiable(crate = crate, hessian)]
+#[differentiable(crate = crate, hessian, split)]
 pub fn mse_sum(pred: &Tensor, target: &Tensor) -> Tensor {
     let d = pred - target;
     (&d * &d).sum()
@@ -82,6 +82,26 @@ pub fn bce_with_logits_vjp(
     targets_bar: &mut Tensor,
 ) -> Tensor {
     reverse(&bce_with_logits_partials(logits, targets), &seed, logits_bar, targets_bar)
+}
+
+/// Reverse mode of [`bce_with_logits`] in split mode: its value and a pullback that ADDS into
+/// the buffers as [`bce_with_logits_vjp`] does, from partials computed once (a
+/// `#[differentiable]` caller calls this instead of computing the loss again in its adjoint).
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::ones(&[2]));
+/// let (value, pullback) = loss::bce_with_logits_pullback(&z, &y);
+/// let (mut gz, mut gy) = (Tensor::zeros(&[2]), Tensor::zeros(&[2]));
+/// pullback(Tensor::scalar(1.0f32), &mut gz, &mut gy);
+/// assert!((value.item::<f32>() - 2f32.ln()).abs() < 1e-6);
+/// assert_eq!(gz.to_vec::<f32>(), [-0.25, -0.25]);
+/// ```
+pub fn bce_with_logits_pullback(
+    logits: &Tensor,
+    targets: &Tensor,
+) -> (Tensor, impl FnOnce(Tensor, &mut Tensor, &mut Tensor) + use<>) {
+    split(bce_with_logits_partials(logits, targets))
 }
 
 /// Second order of [`bce_with_logits`] (for `#[differentiable(hessian)]` callers): its value and
@@ -216,6 +236,25 @@ pub fn cross_entropy_vjp(
     reverse(&cross_entropy_partials(logits, targets), &seed, logits_bar, targets_bar)
 }
 
+/// Reverse mode of [`cross_entropy`] in split mode: its value and a pullback that ADDS into
+/// the buffers as [`cross_entropy_vjp`] does, from partials computed once.
+///
+/// ```
+/// use autodiff_runtime::{loss, Tensor};
+/// let (z, y) = (Tensor::zeros(&[2]), Tensor::from_vec(vec![1.0f32, 0.0], &[2]));
+/// let (_, pullback) = loss::cross_entropy_pullback(&z, &y);
+/// let (mut gz, mut gy) = (Tensor::zeros(&[2]), Tensor::zeros(&[2]));
+/// pullback(Tensor::scalar(1.0f32), &mut gz, &mut gy);
+/// assert_eq!(gz.to_vec::<f32>(), [-0.5, 0.5]);
+/// ```
+#[track_caller]
+pub fn cross_entropy_pullback(
+    logits: &Tensor,
+    targets: &Tensor,
+) -> (Tensor, impl FnOnce(Tensor, &mut Tensor, &mut Tensor) + use<>) {
+    split(cross_entropy_partials(logits, targets))
+}
+
 /// Second order of [`cross_entropy`] (for `#[differentiable(hessian)]` callers): its value and
 /// tangent as [`cross_entropy_jvp`], `seed` times its gradient ADDED into the tangents' buffers
 /// as [`cross_entropy_vjp`], and `seed` times the Hessian times the tangents into the values'
@@ -307,6 +346,14 @@ fn reverse(
     add_part(logits_bar, seed, p.n, || p.logits.clone());
     add_part(targets_bar, seed, p.n, || p.targets.clone());
     p.value.clone()
+}
+
+/// Split mode from the partials: the value, and a pullback doing [`reverse`] later.
+fn split(p: Partials) -> (Tensor, impl FnOnce(Tensor, &mut Tensor, &mut Tensor) + use<>) {
+    let value = p.value.clone();
+    (value, move |seed: Tensor, logits_bar: &mut Tensor, targets_bar: &mut Tensor| {
+        reverse(&p, &seed, logits_bar, targets_bar);
+    })
 }
 
 /// ADDS `seed · part / n` into `bar` when the caller wants it (`part` is computed only then).

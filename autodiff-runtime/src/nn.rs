@@ -85,12 +85,28 @@ pub fn linear_vjp(
     weight_bar: &mut Tensor,
     bias_bar: &mut Tensor,
 ) -> Tensor {
+    let y = linear(x, weight, bias);
+    linear_adjoint(x, weight, &y, seed, x_bar, weight_bar, bias_bar);
+    y
+}
+
+/// ADDS the adjoints of [`linear`]'s operands into the wanted buffers, `y` being its value
+/// (of which only the shape, data type and device are read).
+fn linear_adjoint(
+    x: &Tensor,
+    weight: &Tensor,
+    y: &Tensor,
+    seed: Tensor,
+    x_bar: &mut Tensor,
+    weight_bar: &mut Tensor,
+    bias_bar: &mut Tensor,
+) {
     use crate::Differentiable;
     use crate::differentiable::wanted;
-    let y = linear(x, weight, bias);
-    let ((rows, _), outputs) = (linear_shapes(x, weight, bias), weight.shape()[0]);
+    let rows: usize = x.shape().split_last().map_or(1, |(_, lead)| lead.iter().product());
+    let outputs = weight.shape()[0];
     let g =
-        seed.to_device_of(&y).broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
+        seed.to_device_of(y).broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
     if wanted(x_bar) {
         x_bar.accumulate(g.matmul_t(weight, false, false).reshape(x.shape()));
     }
@@ -101,7 +117,35 @@ pub fn linear_vjp(
     if wanted(bias_bar) {
         bias_bar.accumulate(g.sum_dim(0, false));
     }
-    y
+}
+
+/// Reverse mode of [`linear`] in split mode: its value and a pullback that ADDS into the
+/// buffers as [`linear_vjp`] does, without computing the product again (a `#[differentiable]`
+/// caller calls this instead of [`linear_vjp`]; the pullback holds `x` and `weight`, which are
+/// handles).
+///
+/// ```
+/// use autodiff_runtime::{nn, Tensor};
+/// let (x, w, b) = (Tensor::ones(&[1, 2]), Tensor::ones(&[1, 2]), Tensor::zeros(&[1]));
+/// let (y, pullback) = nn::linear_pullback(&x, &w, &b);
+/// let (mut gx, mut gw, mut gb) = (Tensor::zeros(&[1, 2]), Tensor::zeros(&[1, 2]), Tensor::zeros(&[1]));
+/// pullback(Tensor::ones(&[1, 1]), &mut gx, &mut gw, &mut gb);
+/// assert_eq!(y.to_vec::<f32>(), [2.0]);
+/// assert_eq!((gx.to_vec::<f32>(), gw.to_vec::<f32>(), gb.to_vec::<f32>()), (vec![1.0, 1.0], vec![1.0, 1.0], vec![1.0]));
+/// ```
+#[track_caller]
+pub fn linear_pullback(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+) -> (Tensor, impl FnOnce(Tensor, &mut Tensor, &mut Tensor, &mut Tensor) + use<>) {
+    let y = linear(x, weight, bias);
+    let (x, weight, like) = (x.clone(), weight.clone(), y.clone());
+    let pullback =
+        move |seed: Tensor, x_bar: &mut Tensor, weight_bar: &mut Tensor, bias_bar: &mut Tensor| {
+            linear_adjoint(&x, &weight, &like, seed, x_bar, weight_bar, bias_bar);
+        };
+    (y, pullback)
 }
 
 /// Second order of [`linear`] (for `#[differentiable(hessian)]` callers): returns its value and

@@ -1,5 +1,7 @@
 //! Shared by the integration tests: checking a function of a slice of floats.
 
+#![allow(dead_code)]
+
 use autodiff::prelude::*;
 
 /// Checks `f: R^n -> R`, given as closures over slices, at `x`: `f_vjp`'s value and gradient
@@ -30,4 +32,11 @@ pub fn check(
         "{name}: adjoint identity {} vs {dot}",
         2.0 * tangent
     );
+}
+
+/// The central difference `(f(x + h) - f(x - h)) / 2h` with `h = 1e-6 · max(1, |x|)`.
+#[allow(dead_code)]
+pub fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6 * x.abs().max(1.0);
+    (f(x + h) - f(x - h)) / (2.0 * h)
 }

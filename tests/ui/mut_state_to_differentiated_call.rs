@@ -14,16 +14,31 @@ fn noisy(x: f64, rng: &mut Rng) -> f64 {
     x * rng.normal()
 }
 
-// `noisy_vjp` would draw again: refused until calls keep their forward results.
+// A free function handed `&mut` state runs once, in split mode: accepted.
 #[differentiable]
 fn passed_on(x: f64, rng: &mut Rng) -> f64 {
     noisy(x, rng) * 2.0
 }
 
-#[differentiable]
-fn borrowed_here(x: f64, seed: u64) -> f64 {
+// Its `_hvp` would run it again.
+#[differentiable(hessian)]
+fn twice(x: f64, seed: u64) -> f64 {
     let mut rng = Rng(seed);
-    noisy(x, &mut rng) + x
+    noisy(x, &mut rng) * x
+}
+
+pub struct Sampler;
+
+#[differentiable]
+impl Sampler {
+    fn draw(&self, x: f64, rng: &mut Rng) -> f64 {
+        x * rng.normal()
+    }
+
+    // Methods have no split form: `draw_vjp` would draw again.
+    fn twice_drawn(&self, x: f64, rng: &mut Rng) -> f64 {
+        self.draw(x, rng) + x
+    }
 }
 
 fn main() {}

@@ -174,13 +174,9 @@ pub fn generated_items(
     let jvp_item = quote!(#jvp_item #batch_item);
 
     let seed = Ident::new("seed", Span::mixed_site());
-    let buffers: Vec<TokenStream> = active_params
-        .iter()
-        .map(|(v, ty)| {
-            let (b, ty) = (cx.bar(*v), &ty.adjoint);
-            quote!(#b: #ty)
-        })
-        .collect();
+    let buffer_types: Vec<(Ident, &TokenStream)> =
+        active_params.iter().map(|(v, ty)| (cx.bar(*v), &ty.adjoint)).collect();
+    let buffers: Vec<TokenStream> = buffer_types.iter().map(|(b, ty)| quote!(#b: #ty)).collect();
     let vjp_doc = format!(
         " Reverse mode of `{name}`: returns its value and ADDS `seed` times its gradient into {} (gradient accumulation).{}",
         list(desc, "_bar"),
@@ -194,9 +190,22 @@ pub fn generated_items(
     let (rev, plan) = reverse::planned_body(&cx);
     let refused = crate::check::loop_buffers_refused(f, |id| plan.rebuilds_iterations(id));
     crate::check::report_loop_buffers(f, &refused, errors);
-    let reading = reading_prologue(desc, &[], &adjoint_names);
+    let reading = reading_prologue(desc, &[], &[]);
     let (seed_ty, owned_seed) = tuple_seed(desc, &seed);
-    let rev = quote!(#reading #(#cut_adjoints)* #owned_seed #rev);
+    let converted = derivative_prologue(desc, &[], &adjoint_names);
+    let adjoint_prologue = quote!(#converted #(#cut_adjoints)* #owned_seed);
+    let rev = quote!(#reading #adjoint_prologue #rev);
+    let pullback_item = if super::pullback::wanted(desc, opts) {
+        let adjoints = super::pullback::Adjoints {
+            seed: &seed,
+            seed_ty: &seed_ty,
+            buffers: &buffer_types,
+            prologue: &adjoint_prologue,
+        };
+        super::pullback::item(desc, &cx, &adjoints, errors)
+    } else {
+        TokenStream::new()
+    };
 
     let vjp_item = quote! {
         #[doc = #vjp_doc]
@@ -247,13 +256,13 @@ pub fn generated_items(
     } else {
         TokenStream::new()
     };
-    quote!(#jvp_item #vjp_item #grad_item)
+    quote!(#jvp_item #vjp_item #pullback_item #grad_item)
 }
 
 /// The type of `f_vjp`'s seed and the statement that makes the adjoint of the result from it:
 /// the result's type, except that a tuple result's `Vec<E>` elements are seeded by `&[E]`
 /// (DESIGN.md), copied into a `Vec` for the body.
-fn tuple_seed(desc: &FnDesc, seed: &Ident) -> (TokenStream, TokenStream) {
+pub(super) fn tuple_seed(desc: &FnDesc, seed: &Ident) -> (TokenStream, TokenStream) {
     let ret = &desc.ret;
     let syn::Type::Tuple(t) = ret else { return (quote!(#ret), TokenStream::new()) };
     let is_vec = |e: &syn::Type| matches!(Kind::of_type(e), Kind::Seq(Seq::Vec));
@@ -350,6 +359,18 @@ pub(super) fn reading_prologue(
             out.extend(quote!(let #x = #x.as_slice();));
         }
     }
+    out.extend(derivative_prologue(desc, tangents, adjoints));
+    out
+}
+
+/// The part of [`reading_prologue`] that reads tangents and adjoint buffers.
+pub(super) fn derivative_prologue(
+    desc: &FnDesc,
+    tangents: &[(usize, Ident)],
+    adjoints: &[(usize, Ident)],
+) -> TokenStream {
+    let (by_reference, dynamic) = (read_by_reference, read_dynamic);
+    let mut out = TokenStream::new();
     for (i, d) in tangents {
         if by_reference(&desc.params[*i]) {
             out.extend(quote!(let #d = *#d;));

@@ -5,6 +5,7 @@ mod context;
 mod forward;
 mod graph;
 mod items;
+mod pullback;
 mod reverse;
 mod second;
 mod views;

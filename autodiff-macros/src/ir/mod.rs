@@ -190,6 +190,11 @@ pub struct Op {
     pub args: Vec<Operand>,
     /// Where the source wrote it.
     pub span: Span,
+    /// For a call in split mode: the value holding its pullback. Reverse mode's forward sweep
+    /// binds `(out, pullback) = g_pullback(args)` and the adjoint calls the pullback instead
+    /// of `g_vjp`, so the callee runs once (DESIGN.md: a callee handed `&mut` state; the
+    /// runtime's layers and losses, whose adjoints would compute their products again).
+    pub pullback: Option<Var>,
 }
 
 /// How a branch chooses its arm.

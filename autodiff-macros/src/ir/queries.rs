@@ -34,7 +34,7 @@ pub fn loop_inner(lp: &Loop) -> HashSet<Var> {
 /// loop's results, iteration values and bound names.
 pub fn definitions(node: &Node) -> Vec<Var> {
     match node {
-        Node::Op(op) => vec![op.out],
+        Node::Op(op) => op.pullback.into_iter().chain([op.out]).collect(),
         Node::Opaque { out, .. } => vec![*out],
         Node::Branch(br) => br.outs.clone(),
         Node::Loop(lp) => {

@@ -5,7 +5,7 @@ use super::context::Lowerer;
 use super::kinds::field_receiver_kind;
 use super::rename::rename;
 use crate::diagnostics::problems;
-use crate::ir::{Form, Operand, Prim, Var};
+use crate::ir::{Form, Node, Operand, Prim, Var};
 use crate::kind::Kind;
 use crate::rules;
 use syn::Expr;
@@ -290,7 +290,11 @@ impl<'s> Lowerer<'_> {
             let kind = self.infer_kind(&Expr::Call(call.clone()));
             return self.opaque(renamed, uses, kind);
         }
-        if self.refuse_mut_state(call.args.iter()) {
+        // A callee handed `&mut` state runs once: in split mode (its `_pullback`). An
+        // associated function called through `Self::` has none (generated methods are joint).
+        let mut_state = call.args.iter().any(|e| self.holds_mut_state(e));
+        let through_self = fp.path.segments.first().is_some_and(|s| s.ident == "Self");
+        if through_self && self.refuse_mut_state(call.args.iter()) {
             return Self::unit();
         }
         self.check_call_args(&args, call.args.iter());
@@ -302,7 +306,15 @@ impl<'s> Lowerer<'_> {
         } else {
             self.call_result_kind(&args)
         };
-        self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind)
+        let split = mut_state || crate::syntax::runtime_split_callee(&fp.path);
+        let out = self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind);
+        if split {
+            let pullback = self.new_var("pullback", Kind::Unknown, false);
+            if let Some(Node::Op(op)) = self.nodes.last_mut() {
+                op.pullback = Some(pullback);
+            }
+        }
+        out
     }
 
     /// What a call of a differentiable function returns, as far as syntax shows: a tensor when
@@ -311,10 +323,10 @@ impl<'s> Lowerer<'_> {
         if args.iter().any(|a| self.kind(a) == Kind::Tensor) { Kind::Tensor } else { Kind::Unknown }
     }
 
-    /// A differentiated call's adjoint runs the callee again (its `_vjp` recomputes it), so a
-    /// callee handed `&mut` state (a random number generator) would change it a second time:
-    /// refused, each such argument an error (DESIGN.md: "Nothing runs twice that can observe
-    /// it"). Returns whether there was one.
+    /// A method's adjoint runs the callee again (its `_vjp` recomputes it; only free functions
+    /// have a split form), so a method handed `&mut` state (a random number generator) would
+    /// change it a second time: refused, each such argument an error (DESIGN.md: "Nothing runs
+    /// twice that can observe it"). Returns whether there was one.
     pub(super) fn refuse_mut_state<'a>(&mut self, exprs: impl Iterator<Item = &'a Expr>) -> bool {
         let mut refused = false;
         let held: Vec<&Expr> = exprs.filter(|e| self.holds_mut_state(e)).collect();
@@ -322,7 +334,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 e,
                 "a differentiated call cannot be handed `&mut` state: its adjoint would run the callee again and change the state a second time",
-                "take what the callee needs from the state before the call and pass the values: `let z: f64 = rng.normal(); g(x, z)`",
+                "a method (or a function called through `Self::`) has no split form, which would run it once: make it a free function taking the state (`fn g(x: f64, rng: &mut Rng)`), or take what it needs from the state before the call and pass the values: `let z: f64 = rng.normal(); g(x, z)`",
             );
             refused = true;
         }
@@ -350,6 +362,10 @@ impl<'s> Lowerer<'_> {
         exprs: impl Iterator<Item = &'a Expr>,
     ) {
         for (a, e) in args.iter().zip(exprs) {
+            // `&mut` state is inactive data (DESIGN.md)
+            if self.holds_mut_state(e) {
+                continue;
+            }
             if a.var().is_some_and(|v| self.vars[v.0].buffer) {
                 // Allowed when nothing writes the buffer afterwards (checked after lowering).
                 continue;

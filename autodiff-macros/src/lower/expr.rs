@@ -305,7 +305,7 @@ impl<'s> Lowerer<'_> {
         let kind =
             if varied && matches!(kind, Kind::Int | Kind::Unknown) { Kind::Float } else { kind };
         let out = self.new_var("t", kind, varied);
-        self.nodes.push(Node::Op(Op { out, prim, form, args, span }));
+        self.nodes.push(Node::Op(Op { out, prim, form, args, span, pullback: None }));
         Operand::Var(out)
     }
 

@@ -176,6 +176,29 @@ impl<'s> Lowerer<'_> {
         value: &'s Expr,
         op: Option<&syn::BinOp>,
     ) {
+        // `*calls += 1`, `out[i] = ..`, `state.k = ..` of `&mut` state: inactive data the
+        // function may write (DESIGN.md), the statement kept as written.
+        if place_root(place).is_some_and(|root| self.holds_mut_state(root)) {
+            let (l, r) =
+                (rename(place, &self.env, &self.vars), rename(value, &self.env, &self.vars));
+            if r.mentions_varied {
+                self.errors.error(
+                    value,
+                    "a value that depends on an active parameter cannot be written into `&mut` state: its derivative would be lost",
+                    "write `detach(..)` of it to store the value without its derivative, or return it",
+                );
+                return;
+            }
+            let (left, right) = (&l.expr, &r.expr);
+            let stmt: Expr = match op {
+                Some(op) => syn::parse_quote!(#left #op #right),
+                None => syn::parse_quote!(#left = #right),
+            };
+            let mut uses = l.uses;
+            uses.extend(r.uses);
+            self.opaque(stmt, uses, Kind::Unknown);
+            return;
+        }
         if let Expr::Index(ix) = place {
             return self.lower_store(ix, value, op);
         }
@@ -449,4 +472,16 @@ fn inline_captures(format: &str) -> Vec<String> {
         rest = &rest[end..];
     }
     out
+}
+
+/// The name a place is rooted at: `x` of `*x`, `x[i]`, `x.f`, `(*x).f[i]`.
+fn place_root(place: &Expr) -> Option<&Expr> {
+    match place {
+        Expr::Path(_) => Some(place),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_root(&u.expr),
+        Expr::Index(ix) => place_root(&ix.expr),
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Paren(p) => place_root(&p.expr),
+        _ => None,
+    }
 }

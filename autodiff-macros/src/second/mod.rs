@@ -348,6 +348,18 @@ impl Tx {
             self.problems += 1;
             return;
         }
+        // A callee handed `&mut` state runs once (split mode); its `_hvp` would run it again.
+        let runtime =
+            matches!(&op.form, Form::Path(p) if crate::syntax::runtime_split_callee(&p.path));
+        if op.pullback.is_some() && !runtime {
+            errors.error(
+                op.span,
+                "`hessian` cannot differentiate twice a call handed `&mut` state: its `_hvp` would run the callee again",
+                "take what the callee needs from the state before the call and pass the values (`let z: f64 = rng.normal(); g(x, z)`), or leave `hessian` out (`f_vjp` runs the callee once)",
+            );
+            self.problems += 1;
+            return;
+        }
         let receiver = usize::from(matches!(op.form, Form::Method(_)));
         let mut args = op.args.clone();
         for a in &op.args[receiver..] {
@@ -379,6 +391,7 @@ impl Tx {
             form: Form::Element(0),
             args: vec![pair.clone()],
             span: op.span,
+            pullback: None,
         }));
         let d = self.fresh(op.out);
         self.vars[d.0].kind = kind;
@@ -388,6 +401,7 @@ impl Tx {
             form: Form::Element(1),
             args: vec![pair],
             span: op.span,
+            pullback: None,
         }));
         self.dot.insert(op.out, d);
     }
@@ -419,7 +433,7 @@ impl Tx {
     ) -> Operand {
         let varied = args.iter().any(|a| self.varied(a));
         let out = self.new_var(kind, varied);
-        nodes.push(Node::Op(Op { out, prim, form, args, span }));
+        nodes.push(Node::Op(Op { out, prim, form, args, span, pullback: None }));
         Operand::Var(out)
     }
 }

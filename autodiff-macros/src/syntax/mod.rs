@@ -12,6 +12,6 @@ pub use algebra::{algebra_new_shape, dynamic_vector_element, names_algebra_type}
 pub use control::{
     contains_return, find_return, is_range, leaves_loop, parenthesized_if_ambiguous,
 };
-pub use names::{bound_names, mentions_ident, pattern_names};
+pub use names::{bound_names, mentions_ident, pattern_names, runtime_split_callee};
 pub use purity::{changes, observes, pattern_observes};
 pub use writes::{CHANGING_METHODS, element_writes, is_compound, is_simple, mutates_buffer};

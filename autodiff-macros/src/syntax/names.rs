@@ -34,3 +34,23 @@ pub fn mentions_ident(tokens: proc_macro2::TokenStream, id: &proc_macro2::Ident)
         _ => false,
     })
 }
+
+/// The runtime's functions whose adjoint would compute their forward products again: their
+/// calls (`nn::linear(..)`, `loss::mse(..)`, written with their module) run in split mode,
+/// through the `_pullback` the runtime gives each.
+///
+/// ```text
+/// nn::linear, autodiff::loss::cross_entropy   -> true
+/// linear, my::linear, nn::relu                -> false
+/// ```
+pub fn runtime_split_callee(path: &syn::Path) -> bool {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segs.as_slice() {
+        [.., module, f] => match module.as_str() {
+            "nn" => f == "linear",
+            "loss" => matches!(f.as_str(), "mse" | "mse_sum" | "bce_with_logits" | "cross_entropy"),
+            _ => false,
+        },
+        _ => false,
+    }
+}

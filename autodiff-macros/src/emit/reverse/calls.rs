@@ -15,7 +15,11 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let rt = &cx.rt;
         let mut out = TokenStream::new();
-        op.args.iter().for_each(|a| self.read(a));
+        // In split mode the pullback holds what the adjoint needs of the arguments.
+        match op.pullback {
+            Some(pb) => self.read(&Operand::Var(pb)),
+            None => op.args.iter().for_each(|a| self.read(a)),
+        }
         let (callee, args) = cx.companion(op, "vjp");
         let mut buffers = Vec::new();
         let mut slots = Vec::new();
@@ -63,6 +67,7 @@ impl Reverse<'_, '_> {
             }
             let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
             self.parts += 1;
+            self.read(a);
             let x = cx.operand(a);
             // The callee computes no adjoint for an inactive tensor argument.
             let tensor = a.var().is_some_and(|v| cx.f.var(v).kind == Kind::Tensor);
@@ -91,14 +96,22 @@ impl Reverse<'_, '_> {
                 #hvp(#(#values,)* #s.1, #(#tangents,)* #(#own),*);
             });
         } else {
-            let values = args.iter().map(|a| cx.argument(a));
             // A tuple result's seed holds `&[E]` for a `Vec` (DESIGN.md).
             let seed = if cx.f.var(op.out).kind == Kind::Tuple {
                 quote!(#rt::as_seed(&#g))
             } else {
                 quote!(#rt::Clone::clone(&#g))
             };
-            out.extend(quote!(#callee(#(#values,)* #seed, #(#buffers),*);));
+            match op.pullback {
+                Some(pb) => {
+                    let pb = cx.id(pb);
+                    out.extend(quote!(#pb(#seed, #(#buffers),*);));
+                }
+                None => {
+                    let values = args.iter().map(|a| cx.argument(a));
+                    out.extend(quote!(#callee(#(#values,)* #seed, #(#buffers),*);));
+                }
+            }
         }
         for (a, p) in slots {
             out.extend(self.contribute(&a, quote!(#p)));

@@ -20,8 +20,8 @@ impl Reverse<'_, '_> {
     /// Whether the forward sweep records a node wherever it runs, rather than its enclosing
     /// loop's adjoint running it again: loops, writes into buffers and reads from them (a buffer
     /// read again later may hold something else), expressions that could observe being run
-    /// twice (`rng.normal()`, see [`observes`]), and branches holding any of those or choosing
-    /// their arm by such an expression.
+    /// twice (`rng.normal()`, see [`observes`]), calls in split mode, and branches holding any
+    /// of those or choosing their arm by such an expression.
     pub(super) fn recorded(&self, node: &Node) -> bool {
         let changing = |v: &Var| self.changing(*v);
         let buffer_read = |op: &crate::ir::Op| {
@@ -29,7 +29,8 @@ impl Reverse<'_, '_> {
         };
         match node {
             Node::Loop(_) | Node::Store(_) => true,
-            Node::Op(op) => buffer_read(op),
+            // (a call in split mode runs once: its pullback and value go on the tape)
+            Node::Op(op) => buffer_read(op) || op.pullback.is_some(),
             Node::Opaque { uses, expr, .. } => uses.iter().any(changing) || observes(expr),
             Node::Branch(br) => {
                 br.uses.iter().any(changing)

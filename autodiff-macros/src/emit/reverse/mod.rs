@@ -53,19 +53,8 @@ pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
 /// The body of `f_vjp` ending in `result` (an expression of values in scope at the end of the
 /// function's body) instead of the function's result, and the plan it follows.
 pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream, Plan) {
-    let mut rev = Reverse {
-        cx,
-        declared: HashSet::new(),
-        reads: vec![BTreeSet::new()],
-        plan: Plan::default(),
-        parts: 0,
-        frozen: frozen_buffers(cx.f),
-        slices: crate::analyse::slices_read_once(cx.f),
-        depth: 0,
-        in_iteration: false,
-    };
+    let mut rev = Reverse::new(cx);
     let seed = Ident::new("seed", Span::mixed_site());
-    let rt = &cx.rt;
     let code = match rev.fused(&cx.f.body, &seed) {
         Some(code) => code,
         None => {
@@ -74,22 +63,21 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
             quote!(#forward #adjoint)
         }
     };
-    let tapes = rev.plan.loops.iter().filter(|(_, l)| l.tape.is_some()).map(|(id, _)| {
-        let t = tape(*id);
-        quote!(let mut #t = #rt::Vec::new();)
-    });
-    let marks =
-        rev.plan.loops.iter().filter(|(_, l)| l.strategy == Strategy::Marked).map(|(id, _)| {
-            let m = marks(*id);
-            quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
-        });
-    let kept = rev.plan.loops.iter().flat_map(|(id, l)| {
-        (0..l.kept.len()).map(|j| {
-            let k = loops::kept_values(*id, j);
-            quote!(let mut #k = #rt::Vec::new();)
-        })
-    });
-    (quote! { #(#tapes)* #(#marks)* #(#kept)* #code #result }, rev.plan)
+    let decls = rev.tape_declarations();
+    (quote! { #decls #code #result }, rev.plan)
+}
+
+/// The two halves of `f_pullback`'s body (split mode): the forward sweep (declaring the tapes
+/// it fills) and the adjoint sweep, which reads `seed` and the parameters' adjoint buffers and
+/// runs later, in the pullback. No loop is fused: the seed is not known during the forward
+/// sweep.
+pub fn split_body(cx: &Ctx<'_>) -> (TokenStream, TokenStream, Plan) {
+    let mut rev = Reverse::new(cx);
+    let seed = Ident::new("seed", Span::mixed_site());
+    let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
+    let forward = rev.forward(&cx.f.body, Sweep::Record);
+    let decls = rev.tape_declarations();
+    (quote!(#decls #forward), adjoint, rev.plan)
 }
 
 fn tape(id: usize) -> Ident {
@@ -130,9 +118,77 @@ struct Reverse<'c, 'a> {
     /// again): tapes pushed there are popped before the next iteration, so they stay short
     /// and nothing inside needs to run again to avoid them.
     in_iteration: bool,
+    /// The pullbacks of calls in split mode: moved, not cloned, onto tapes and out of arms
+    /// (each is called once).
+    pullbacks: HashSet<Ident>,
+}
+
+/// The identifiers of the pullbacks of `cx`'s calls in split mode.
+fn pullbacks(cx: &Ctx<'_>) -> HashSet<Ident> {
+    fn walk(b: &Block, cx: &Ctx<'_>, out: &mut HashSet<Ident>) {
+        for node in &b.nodes {
+            match node {
+                Node::Op(op) => out.extend(op.pullback.map(|p| cx.id(p).clone())),
+                Node::Branch(br) => br.arms.iter().for_each(|a| walk(&a.body, cx, out)),
+                Node::Loop(lp) => walk(&lp.body, cx, out),
+                Node::Opaque { .. } | Node::Store(_) => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(&cx.f.body, cx, &mut out);
+    out
+}
+
+impl<'c, 'a> Reverse<'c, 'a> {
+    fn new(cx: &'c Ctx<'a>) -> Self {
+        Reverse {
+            cx,
+            declared: HashSet::new(),
+            reads: vec![BTreeSet::new()],
+            plan: Plan::default(),
+            parts: 0,
+            frozen: frozen_buffers(cx.f),
+            slices: crate::analyse::slices_read_once(cx.f),
+            depth: 0,
+            in_iteration: false,
+            pullbacks: pullbacks(cx),
+        }
+    }
+
+    /// The declarations of the tapes, marks and kept buffers the plan uses, once per call.
+    fn tape_declarations(&self) -> TokenStream {
+        let rt = &self.cx.rt;
+        let loops = &self.plan.loops;
+        let tapes = loops.iter().filter(|(_, l)| l.tape.is_some()).map(|(id, _)| {
+            let t = tape(*id);
+            quote!(let mut #t = #rt::Vec::new();)
+        });
+        let marks = loops.iter().filter(|(_, l)| l.strategy == Strategy::Marked).map(|(id, _)| {
+            let m = marks(*id);
+            quote!(let mut #m: #rt::Vec<usize> = #rt::Vec::new();)
+        });
+        let kept = loops.iter().flat_map(|(id, l)| {
+            (0..l.kept.len()).map(|j| {
+                let k = loops::kept_values(*id, j);
+                quote!(let mut #k = #rt::Vec::new();)
+            })
+        });
+        quote!(#(#tapes)* #(#marks)* #(#kept)*)
+    }
 }
 
 impl Reverse<'_, '_> {
+    /// What goes on a tape or out of an arm for the value `id`: a copy (tensors are handles),
+    /// or the pullback itself.
+    pub(super) fn kept_copy(&self, id: &Ident) -> TokenStream {
+        let rt = &self.cx.rt;
+        match self.pullbacks.contains(id) {
+            true => quote!(#id),
+            false => quote!(#rt::Clone::clone(&#id)),
+        }
+    }
+
     pub(super) fn read(&mut self, o: &Operand) {
         if let (Some(v), Some(reads)) = (o.var(), self.reads.last_mut()) {
             reads.insert(v);

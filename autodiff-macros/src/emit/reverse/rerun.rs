@@ -114,13 +114,19 @@ impl Reverse<'_, '_> {
         alike
     }
 
-    /// Whether code run twice does the same: no expression that observes being run, no state
-    /// changed in place.
+    /// Whether code run twice does the same: no expression that observes being run, no call in
+    /// split mode, no state changed in place.
     fn repeatable(&self, b: &Block) -> bool {
         let changed = |vs: &[Var]| vs.iter().any(|v| self.cx.changed.contains(v));
         b.nodes.iter().all(|node| match node {
+            // (a call in split mode runs once)
             Node::Op(op) => {
-                !op.args.iter().filter_map(Operand::var).any(|v| self.cx.changed.contains(&v))
+                op.pullback.is_none()
+                    && !op
+                        .args
+                        .iter()
+                        .filter_map(Operand::var)
+                        .any(|v| self.cx.changed.contains(&v))
             }
             Node::Store(_) => true,
             Node::Opaque { expr, uses, .. } => !observes(expr) && !changed(uses),

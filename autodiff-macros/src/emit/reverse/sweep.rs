@@ -45,6 +45,13 @@ impl Reverse<'_, '_> {
                 let (b, expr) = (cx.binding(*v), cx.inactive(*v, expr));
                 quote!(let #b = #expr;)
             }
+            // A call in split mode: its value and its pullback, for the adjoint.
+            Node::Op(op) if let Some(pullback) = op.pullback => {
+                let (b, pb) = (cx.binding(op.out), cx.id(pullback));
+                let (callee, args) = cx.companion(op, "pullback");
+                let args = args.iter().map(|a| cx.argument(a));
+                quote!(let (#b, #pb) = #callee(#(#args),*);)
+            }
             Node::Op(op) => {
                 let (b, primal) = (cx.binding(op.out), cx.primal(op));
                 quote!(let #b = #primal;)
@@ -79,8 +86,8 @@ impl Reverse<'_, '_> {
                             let saved =
                                 self.plan.arms.get(&(br.id, k)).cloned().unwrap_or_default();
                             let kept = format_ident!("__keep", span = Span::mixed_site());
-                            keep =
-                                quote!(let #kept = #rt::Some((#(#rt::Clone::clone(&#saved),)*)););
+                            let saved = saved.iter().map(|v| self.kept_copy(v));
+                            keep = quote!(let #kept = #rt::Some((#(#saved,)*)););
                             for j in 0..br.arms.len() {
                                 values.push(if j == k { quote!(#kept) } else { quote!(#rt::None) });
                             }
@@ -121,7 +128,8 @@ impl Reverse<'_, '_> {
                         }
                         _ => false,
                     };
-                    let entry = quote!((#(#rt::Clone::clone(&#fields),)*));
+                    let fields = fields.iter().map(|v| self.kept_copy(v));
+                    let entry = quote!((#(#fields,)*));
                     // An integer range's size hint is its trip count: the reserve above holds
                     // every push, and a push without a growth path (a call) keeps the loop's
                     // values in registers.

@@ -1,0 +1,178 @@
+//! `f_pullback`: reverse mode in split mode (DESIGN.md). It runs the forward sweep and returns
+//! the value with a pullback: a closure owning what the adjoint sweep reads (the forward
+//! sweep's values and tapes, the parameters it borrows) that ADDS `seed` times the gradient
+//! into the buffers it is handed, as JAX's `vjp` returns its residuals in a closure. A caller
+//! in reverse mode keeps the pullback for its own adjoint instead of calling `f_vjp`, which
+//! would run `f` again: a callee handed `&mut` state (a random number generator) runs once.
+//!
+//! ```text
+//! fn f(x: &[f64], rng: &mut Rng) -> f64
+//!   => fn f_pullback<'l0>(x: &'l0 [f64], rng: &mut Rng)
+//!          -> (f64, impl FnOnce(f64, &mut [f64]) + use<'l0>)
+//! ```
+//!
+//! The pullback borrows the shared parameters (their lifetimes are named and captured) but not
+//! the `&mut` ones, so the caller may use its state again before calling the pullback.
+
+use super::context::Ctx;
+use super::items::{Signature, reading_prologue};
+use super::reverse;
+use crate::parse::{FnDesc, Options};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use std::collections::HashSet;
+use syn::visit_mut::{self, VisitMut};
+
+/// What `f_vjp` and `f_pullback` share of the adjoint sweep's inputs.
+pub struct Adjoints<'a> {
+    /// The seed's name.
+    pub seed: &'a Ident,
+    /// The seed's type.
+    pub seed_ty: &'a TokenStream,
+    /// Each active parameter's adjoint buffer and its type.
+    pub buffers: &'a [(Ident, &'a TokenStream)],
+    /// What the adjoint sweep does first with them (views as slices, cuts to length).
+    pub prologue: &'a TokenStream,
+}
+
+/// Whether `f` gets `f_pullback`: with `split`, or when it takes `&mut` state (its callers
+/// need it); not a method (its callers call `_vjp`).
+pub fn wanted(desc: &FnDesc, opts: &Options) -> bool {
+    desc.receiver.is_none()
+        && !opts.in_impl
+        && (opts.split || desc.params.iter().any(|p| mutable_reference(&p.ty)))
+}
+
+fn mutable_reference(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
+}
+
+/// The `f_pullback` item.
+pub fn item(
+    desc: &FnDesc,
+    cx: &Ctx<'_>,
+    adjoints: &Adjoints<'_>,
+    errors: &mut crate::diagnostics::Errors,
+) -> TokenStream {
+    let Signature { name, vis, generics, where_clause, ret, .. } = Signature::of(desc);
+    let (forward, adjoint, plan) = reverse::split_body(cx);
+    let refused = crate::check::loop_buffers_refused(cx.f, |id| plan.rebuilds_iterations(id));
+    crate::check::report_loop_buffers(cx.f, &refused, errors);
+
+    // Name the elided lifetimes of the parameters the pullback may borrow.
+    let mut namer = Namer::default();
+    let mut in_mutable = HashSet::new();
+    let mut in_shared = HashSet::new();
+    let params: Vec<TokenStream> = desc
+        .params
+        .iter()
+        .map(|p| {
+            let mut ty = p.ty.clone();
+            if mutable_reference(&ty) {
+                lifetimes_of(&ty, &mut in_mutable);
+            } else {
+                namer.visit_type_mut(&mut ty);
+                lifetimes_of(&ty, &mut in_shared);
+            }
+            let (id, mutable) = (&p.ident, p.mutable.then(|| quote!(mut)));
+            quote!(#mutable #id: #ty)
+        })
+        .collect();
+    let mut generics = generics.clone();
+    for lt in namer.named.iter().rev() {
+        generics.params.insert(0, syn::parse_quote!(#lt));
+    }
+    // Everything but the lifetimes only `&mut` parameters have (`impl Trait` parameters cannot
+    // be named: then everything).
+    let captured: Vec<TokenStream> = generics
+        .params
+        .iter()
+        .filter_map(|g| match g {
+            syn::GenericParam::Lifetime(l) => {
+                let name = l.lifetime.ident.to_string();
+                let only_mutable = in_mutable.contains(&name) && !in_shared.contains(&name);
+                let lt = &l.lifetime;
+                (!only_mutable).then(|| quote!(#lt))
+            }
+            syn::GenericParam::Type(syn::TypeParam { ident, .. })
+            | syn::GenericParam::Const(syn::ConstParam { ident, .. }) => Some(quote!(#ident)),
+        })
+        .collect();
+    let impl_trait = desc.params.iter().any(|p| matches!(p.ty, syn::Type::ImplTrait(_)));
+    let bounds = if impl_trait { TokenStream::new() } else { quote!(+ use<#(#captured),*>) };
+
+    let rt = &cx.rt;
+    let Adjoints { seed, seed_ty, buffers, prologue } = adjoints;
+    let (bars, types): (Vec<&Ident>, Vec<&TokenStream>) =
+        buffers.iter().map(|(b, ty)| (b, *ty)).unzip();
+    let items = &cx.f.items;
+    let reading = reading_prologue(desc, &[], &[]);
+    let result = cx.operand(cx.f.result());
+    let value = Ident::new("__value", Span::mixed_site());
+    let pullback = format_ident!("{}_pullback", name, span = name.span());
+    let doc = format!(
+        " Reverse mode of `{name}` in split mode: runs `{name}` once and returns its value and a pullback, which ADDS `seed` times its gradient into {} when called (it owns what it needs; `{name}_vjp` would run `{name}` again).",
+        super::items::list(desc, "_bar"),
+    );
+    let (generics_params, where_clause) = (&generics, where_clause);
+    quote! {
+        #[doc = #doc]
+        #[allow(unused, clippy::all, non_snake_case)]
+        #vis fn #pullback #generics_params (#(#params),*)
+            -> (#ret, impl ::core::ops::FnOnce(#seed_ty, #(#types),*) #bounds)
+            #where_clause
+        {
+            #(#items)*
+            #reading
+            #forward
+            let #value = #rt::Clone::clone(&#result);
+            (#value, move |#seed: #seed_ty, #(#bars: #types),*| { #prologue #adjoint })
+        }
+    }
+}
+
+/// Names each elided lifetime of a type (`&T`, `'_`), outside function types and trait bounds
+/// (whose elided lifetimes are their own).
+#[derive(Default)]
+struct Namer {
+    named: Vec<syn::Lifetime>,
+}
+
+impl Namer {
+    fn fresh(&mut self) -> syn::Lifetime {
+        let lt =
+            syn::Lifetime::new(&format!("'__autodiff_l{}", self.named.len()), Span::call_site());
+        self.named.push(lt.clone());
+        lt
+    }
+}
+
+impl VisitMut for Namer {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(self.fresh());
+        }
+        visit_mut::visit_type_reference_mut(self, r);
+    }
+
+    fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+        if l.ident == "_" {
+            *l = self.fresh();
+        }
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
+    fn visit_type_impl_trait_mut(&mut self, _: &mut syn::TypeImplTrait) {}
+    fn visit_type_trait_object_mut(&mut self, _: &mut syn::TypeTraitObject) {}
+}
+
+/// The names of the lifetimes a type mentions.
+fn lifetimes_of(ty: &syn::Type, out: &mut HashSet<String>) {
+    struct Lifetimes<'o>(&'o mut HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Lifetimes<'_> {
+        fn visit_lifetime(&mut self, l: &'a syn::Lifetime) {
+            self.0.insert(l.ident.to_string());
+        }
+    }
+    syn::visit::Visit::visit_type(&mut Lifetimes(out), ty);
+}

@@ -1,0 +1,173 @@
+//! Calls in split mode: a differentiable callee handed `&mut` state runs once per call of its
+//! caller's `_vjp`/`_grad` (its `_pullback` keeps what its adjoint needs), and the gradient is
+//! the derivative along the same random stream (checked against central differences over a
+//! generator started from the same seed).
+
+use autodiff::prelude::*;
+
+mod common;
+use common::central_difference;
+
+/// A counter that tells how often it was drawn from.
+pub struct Counter(f64);
+
+impl Counter {
+    pub fn tick(&mut self) -> f64 {
+        self.0 += 1.0;
+        self.0
+    }
+}
+
+#[differentiable]
+fn scaled_draw(a: f64, c: &mut Counter) -> f64 {
+    a * c.tick()
+}
+
+/// `s = Π a·z_k` with `z = 1, 2`: `2a²`.
+#[differentiable]
+fn two_draws(a: f64, c: &mut Counter) -> f64 {
+    let mut s = 1.0;
+    for _ in 0..2 {
+        s *= scaled_draw(a, c);
+    }
+    s
+}
+
+#[test]
+fn a_callee_handed_state_runs_once_per_gradient() {
+    let mut c = Counter(0.0);
+    let (v, g) = two_draws_grad(3.0, &mut c);
+    assert_eq!(v, 18.0);
+    assert_eq!(g, 12.0); // d(2a²)/da at 3
+    assert_eq!(c.0, 2.0, "two draws, as the primal makes");
+
+    let mut c = Counter(0.0);
+    let mut a_bar = 0.0;
+    let v = two_draws_vjp(3.0, &mut c, 2.0, &mut a_bar);
+    assert_eq!((v, a_bar, c.0), (18.0, 24.0, 2.0));
+
+    let mut c = Counter(0.0);
+    let (v, d) = two_draws_jvp(3.0, &mut c, 1.0);
+    assert_eq!((v, d, c.0), (18.0, 12.0, 2.0));
+}
+
+#[test]
+fn the_pullback_is_the_split_form_of_vjp() {
+    let mut c = Counter(4.0);
+    let (v, pullback) = scaled_draw_pullback(2.0, &mut c);
+    assert_eq!((v, c.0), (10.0, 5.0));
+    // the state may be used again before the pullback runs
+    assert_eq!(c.tick(), 6.0);
+    let mut a_bar = 1.0;
+    pullback(3.0, &mut a_bar);
+    assert_eq!(a_bar, 1.0 + 3.0 * 5.0);
+}
+
+/// A linear congruential generator with a uniform draw in [0, 1).
+#[derive(Clone)]
+pub struct Lcg(u64);
+
+impl Lcg {
+    pub fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A standard normal draw (Box–Muller, one of the pair).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform().max(1e-12), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// One path of geometric Brownian motion, in `steps` steps over one year: its end value.
+#[differentiable]
+fn path_end(s0: f64, sigma: f64, rate: f64, steps: usize, rng: &mut Lcg) -> f64 {
+    let dt = 1.0 / steps as f64;
+    let mut s = s0;
+    for _ in 0..steps {
+        let z = rng.normal();
+        s *= ((rate - 0.5 * sigma * sigma) * dt + sigma * dt.sqrt() * z).exp();
+    }
+    s
+}
+
+/// A European call by Monte Carlo, written as a quant would: a helper per path.
+#[differentiable(wrt(s0, sigma))]
+fn call_price(s0: f64, sigma: f64, strike: f64, paths: usize, rng: &mut Lcg) -> f64 {
+    let rate = 0.02;
+    let mut total = 0.0;
+    for _ in 0..paths {
+        let end = path_end(s0, sigma, rate, 8, rng);
+        if end > strike {
+            total += end - strike;
+        }
+    }
+    (-rate).exp() * total / paths as f64
+}
+
+#[test]
+fn monte_carlo_greeks_through_a_helper_match_differences_along_the_same_stream() {
+    let (s0, sigma, strike, paths) = (100.0, 0.25, 105.0, 200);
+    let mut rng = Lcg(7);
+    let (price, (delta, vega)) = call_price_grad(s0, sigma, strike, paths, &mut rng);
+    let mut fresh = Lcg(7);
+    let primal = call_price(s0, sigma, strike, paths, &mut fresh);
+    assert_eq!(price, primal);
+    assert_eq!(rng.0, fresh.0, "the gradient draws exactly what the price draws");
+    let fd_delta = central_difference(|s| call_price(s, sigma, strike, paths, &mut Lcg(7)), s0);
+    let fd_vega = central_difference(|v| call_price(s0, v, strike, paths, &mut Lcg(7)), sigma);
+    assert!((delta - fd_delta).abs() < 1e-5 * (1.0 + fd_delta.abs()), "{delta} vs {fd_delta}");
+    assert!((vega - fd_vega).abs() < 1e-5 * (1.0 + fd_vega.abs()), "{vega} vs {fd_vega}");
+    assert!(delta > 0.0 && vega > 0.0);
+}
+
+/// A callee in one arm of a branch: its pullback is handed over from the arm taken.
+#[differentiable]
+fn noisy_branch(x: f64, rng: &mut Lcg) -> f64 {
+    if x > 0.0 { scaled_normal(x, rng) * x } else { x * x }
+}
+
+#[differentiable]
+fn scaled_normal(x: f64, rng: &mut Lcg) -> f64 {
+    x * rng.normal()
+}
+
+#[test]
+fn a_callee_in_a_branch_arm_runs_once() {
+    for x in [-1.5, 0.7] {
+        let mut rng = Lcg(3);
+        let (v, g) = noisy_branch_grad(x, &mut rng);
+        let mut fresh = Lcg(3);
+        assert_eq!(v, noisy_branch(x, &mut fresh));
+        assert_eq!(rng.0, fresh.0);
+        let fd = central_difference(|x| noisy_branch(x, &mut Lcg(3)), x);
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "{g} vs {fd} at {x}");
+    }
+}
+
+/// A callee counting its calls in a `&mut usize`: counted once, as by the primal.
+#[differentiable(wrt(x))]
+fn counted_cubes(x: &[f64], calls: &mut usize) -> f64 {
+    *calls += 1;
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += v * v * v;
+    }
+    s
+}
+
+#[differentiable(wrt(x))]
+fn cubes_twice(x: &[f64], calls: &mut usize) -> f64 {
+    2.0 * counted_cubes(x, calls)
+}
+
+#[test]
+fn a_callee_counting_its_calls_counts_once() {
+    let x = [1.0, 2.0, 3.0];
+    let mut calls = 0;
+    let (v, g) = cubes_twice_grad(&x, &mut calls);
+    assert_eq!(v, 72.0);
+    assert_eq!(g, vec![6.0, 24.0, 54.0]);
+    assert_eq!(calls, 1);
+}
