@@ -330,7 +330,7 @@ impl Signature<'_> {
 
 /// Whether the body reads a parameter (and its tangent) by value though it is passed by
 /// reference: an array or nalgebra value behind `&`.
-fn read_by_reference(p: &crate::parse::ParamDesc) -> bool {
+pub(super) fn read_by_reference(p: &crate::parse::ParamDesc) -> bool {
     matches!(p.kind, Kind::Algebra | Kind::Seq(Seq::Array))
         && matches!(p.ty, syn::Type::Reference(_))
 }

@@ -59,20 +59,37 @@ pub fn item(
     let refused = crate::check::loop_buffers_refused(cx.f, |id| plan.rebuilds_iterations(id));
     crate::check::report_loop_buffers(cx.f, &refused, errors);
 
-    // Name the elided lifetimes of the parameters the pullback may borrow.
+    let rt = &cx.rt;
+    let Adjoints { seed, seed_ty, buffers, prologue } = adjoints;
+    let (bars, types): (Vec<&Ident>, Vec<&TokenStream>) =
+        buffers.iter().map(|(b, ty)| (b, *ty)).unzip();
+    let closure = quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #prologue #adjoint });
+
+    // The pullback borrows the shared parameters its code names (or all of them, when it holds
+    // a callee's pullback, which may borrow any): their lifetimes are named and captured. Not
+    // `&mut` parameters, nor arrays and nalgebra values behind `&`, which are read by value.
+    let named = idents_in(&closure);
+    let holds_pullbacks = named.iter().any(|n| n.starts_with("pullback"));
     let mut namer = Namer::default();
-    let mut in_mutable = HashSet::new();
-    let mut in_shared = HashSet::new();
+    let (mut in_captured, mut in_other) = (HashSet::new(), HashSet::new());
     let params: Vec<TokenStream> = desc
         .params
         .iter()
         .map(|p| {
             let mut ty = p.ty.clone();
-            if mutable_reference(&ty) {
-                lifetimes_of(&ty, &mut in_mutable);
-            } else {
+            let borrowed = !mutable_reference(&ty)
+                && !super::items::read_by_reference(p)
+                && (holds_pullbacks || named.contains(&p.ident.to_string()));
+            if borrowed {
                 namer.visit_type_mut(&mut ty);
-                lifetimes_of(&ty, &mut in_shared);
+                lifetimes_of(&ty, &mut in_captured);
+            } else if let syn::Type::Reference(r) = &mut ty
+                && super::items::read_by_reference(p)
+            {
+                // (copied at once: a lifetime of its own, so that a caller's local may be lent)
+                r.lifetime = None;
+            } else {
+                lifetimes_of(&ty, &mut in_other);
             }
             let (id, mutable) = (&p.ident, p.mutable.then(|| quote!(mut)));
             quote!(#mutable #id: #ty)
@@ -82,29 +99,23 @@ pub fn item(
     for lt in namer.named.iter().rev() {
         generics.params.insert(0, syn::parse_quote!(#lt));
     }
-    // Everything but the lifetimes only `&mut` parameters have (`impl Trait` parameters cannot
-    // be named: then everything).
     let captured: Vec<TokenStream> = generics
         .params
         .iter()
         .filter_map(|g| match g {
             syn::GenericParam::Lifetime(l) => {
                 let name = l.lifetime.ident.to_string();
-                let only_mutable = in_mutable.contains(&name) && !in_shared.contains(&name);
                 let lt = &l.lifetime;
-                (!only_mutable).then(|| quote!(#lt))
+                (in_captured.contains(&name) || !in_other.contains(&name)).then(|| quote!(#lt))
             }
             syn::GenericParam::Type(syn::TypeParam { ident, .. })
             | syn::GenericParam::Const(syn::ConstParam { ident, .. }) => Some(quote!(#ident)),
         })
         .collect();
+    // (`impl Trait` parameters cannot be named in `use<..>`: then everything is captured)
     let impl_trait = desc.params.iter().any(|p| matches!(p.ty, syn::Type::ImplTrait(_)));
     let bounds = if impl_trait { TokenStream::new() } else { quote!(+ use<#(#captured),*>) };
 
-    let rt = &cx.rt;
-    let Adjoints { seed, seed_ty, buffers, prologue } = adjoints;
-    let (bars, types): (Vec<&Ident>, Vec<&TokenStream>) =
-        buffers.iter().map(|(b, ty)| (b, *ty)).unzip();
     let items = &cx.f.items;
     let reading = reading_prologue(desc, &[], &[]);
     let result = cx.operand(cx.f.result());
@@ -126,7 +137,7 @@ pub fn item(
             #reading
             #forward
             let #value = #rt::Clone::clone(&#result);
-            (#value, move |#seed: #seed_ty, #(#bars: #types),*| { #prologue #adjoint })
+            (#value, #closure)
         }
     }
 }
@@ -175,4 +186,22 @@ fn lifetimes_of(ty: &syn::Type, out: &mut HashSet<String>) {
         }
     }
     syn::visit::Visit::visit_type(&mut Lifetimes(out), ty);
+}
+
+/// The identifiers in generated code, as text.
+fn idents_in(tokens: &TokenStream) -> HashSet<String> {
+    fn walk(tokens: TokenStream, out: &mut HashSet<String>) {
+        for t in tokens {
+            match t {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    walk(tokens.clone(), &mut out);
+    out
 }

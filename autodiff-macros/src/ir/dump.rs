@@ -52,10 +52,14 @@ impl Function {
                         (Prim::Field, _) => "field".to_string(),
                     };
                     let args: Vec<String> = op.args.iter().map(|a| self.operand(a)).collect();
+                    // a call in split mode: `(y, pullback) = call g(..)`
+                    let out_name = match op.pullback {
+                        Some(p) => format!("({}, {})", self.var(op.out).name, self.var(p).name),
+                        None => self.var(op.out).name.clone(),
+                    };
                     let _ = writeln!(
                         out,
-                        "{pad}{} = {what}({}){}",
-                        self.var(op.out).name,
+                        "{pad}{out_name} = {what}({}){}",
                         args.join(", "),
                         self.mark(op.out)
                     );

@@ -182,6 +182,32 @@ fn plans_of_loops() {
     assert_eq!(drawn, "loop 0: backwards, tape (s_1, z)\n");
 }
 
+/// A call handed `&mut` state runs in split mode: the forward sweep binds its value and its
+/// pullback, which a loop tapes (moved) and a branch arm hands over, so that nothing runs the
+/// callee again. The runtime's layers and losses are called in split mode too.
+#[test]
+fn calls_in_split_mode_keep_their_pullbacks() {
+    let dump = ir(quote! {
+        fn f(a: f64, rng: &mut Rng) -> f64 {
+            let mut s = 1.0;
+            for _ in 0..3 { s = s * draw(a, rng); }
+            if a > 0.0 { s * draw(a, rng) } else { s }
+        }
+    });
+    assert!(dump.contains("(t, pullback) = call draw(a, rng) [varied]"), "{dump}");
+    let plan = dump.split("plan:\n").nth(1).unwrap_or_default();
+    let kept = "loop 0: backwards, tape (s_1, t, pullback)\nbranch 1 arm 0: hands over (t_2, pullback_1)\nbranch 1 arm 1: hands over ()\n";
+    assert_eq!(plan, kept);
+    let layer = ir(quote! {
+        fn f(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor { nn::linear(x, w, b).relu().sum() }
+    });
+    assert!(layer.contains("pullback) = call nn::linear(x, w, b)"), "{layer}");
+    let joint = ir(quote! {
+        fn f(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor { my::linear(x, w, b).sum() }
+    });
+    assert!(!joint.contains("pullback"), "{joint}");
+}
+
 /// The reverse-mode plan in the IR dump of `item`.
 fn plan(item: proc_macro2::TokenStream) -> String {
     let dump = ir(item);
