@@ -107,12 +107,15 @@ fn linear_adjoint(
     let outputs = weight.shape()[0];
     let g =
         seed.to_device_of(y).broadcast_to(y.shape()).to_dtype(y.dtype()).reshape(&[rows, outputs]);
-    if wanted(x_bar) {
+    // (straight into the buffers when they take the product as it is: no product allocated)
+    if wanted(x_bar) && !x_bar.add_matmul_t(&g, weight, false, false) {
         x_bar.accumulate(g.matmul_t(weight, false, false).reshape(x.shape()));
     }
     if wanted(weight_bar) {
         let x2 = x.reshape(&[rows, weight.shape()[1]]);
-        weight_bar.accumulate(g.matmul_t(&x2, true, false));
+        if !weight_bar.add_matmul_t(&g, &x2, true, false) {
+            weight_bar.accumulate(g.matmul_t(&x2, true, false));
+        }
     }
     if wanted(bias_bar) {
         bias_bar.accumulate(g.sum_dim(0, false));

@@ -8,38 +8,38 @@ use crate::Error;
 ///
 /// We call `matrixmultiply` directly rather than through nalgebra views: nalgebra's path for
 /// small matrices indexes strided (transposed) views past their end.
-pub(crate) trait Gemm: Element + Copy {
-    /// `c = op(a) op(b)` with `op(a)` `m × k` and `op(b)` `k × n` read through the strides.
+pub(crate) trait Gemm: Element + Copy + Default {
+    /// `c = op(a) op(b) + beta c` with `op(a)` `m × k` and `op(b)` `k × n` read through the
+    /// strides, `c` row-major `m × n`.
     #[allow(clippy::too_many_arguments)]
-    fn gemm(
+    fn gemm_into(
         a: &[Self],
         sa: (usize, usize),
         b: &[Self],
         sb: (usize, usize),
-        m: usize,
-        k: usize,
-        n: usize,
-    ) -> Vec<Self>;
+        mkn: (usize, usize, usize),
+        c: &mut [Self],
+        beta: Self,
+    );
 }
 
 macro_rules! impl_gemm {
     ($t:ty, $kernel:path) => {
         impl Gemm for $t {
-            fn gemm(
+            fn gemm_into(
                 a: &[Self],
                 sa: (usize, usize),
                 b: &[Self],
                 sb: (usize, usize),
-                m: usize,
-                k: usize,
-                n: usize,
-            ) -> Vec<Self> {
-                let mut c = vec![0.0; m * n];
+                (m, k, n): (usize, usize, usize),
+                c: &mut [Self],
+                beta: Self,
+            ) {
                 let last = |rows: usize, cols: usize, (rs, cs): (usize, usize)| {
                     if rows == 0 || cols == 0 { 0 } else { (rows - 1) * rs + (cols - 1) * cs + 1 }
                 };
                 assert!(
-                    a.len() >= last(m, k, sa) && b.len() >= last(k, n, sb),
+                    a.len() >= last(m, k, sa) && b.len() >= last(k, n, sb) && c.len() == m * n,
                     "matmul kernel: operand data shorter than its shape"
                 );
                 // SAFETY: the assertion above keeps every strided read inside `a` and `b`, and
@@ -56,13 +56,12 @@ macro_rules! impl_gemm {
                         b.as_ptr(),
                         sb.0 as isize,
                         sb.1 as isize,
-                        0.0,
+                        beta,
                         c.as_mut_ptr(),
                         n as isize,
                         1,
                     );
                 }
-                c
             }
         }
     };
@@ -81,9 +80,23 @@ fn matmul_views<E: Gemm>(
     ta: bool,
     tb: bool,
 ) -> Vec<E> {
+    let mut c = vec![E::default(); m * n];
+    matmul_views_into(a, b, (m, k, n), (ta, tb), &mut c, E::default());
+    c
+}
+
+/// [`matmul_views`] into `c`: `c = op(a) op(b) + beta c`.
+fn matmul_views_into<E: Gemm>(
+    a: &[E],
+    b: &[E],
+    (m, k, n): (usize, usize, usize),
+    (ta, tb): (bool, bool),
+    c: &mut [E],
+    beta: E,
+) {
     let sa = if ta { (1, m) } else { (k, 1) };
     let sb = if tb { (1, k) } else { (n, 1) };
-    E::gemm(a, sa, b, sb, m, k, n)
+    E::gemm_into(a, sa, b, sb, (m, k, n), c, beta);
 }
 
 impl Tensor {
@@ -132,6 +145,32 @@ impl Tensor {
 }
 
 impl Tensor {
+    /// `self += op(a) op(b)` in place (`op` transposing when asked) for 2-d CPU tensors of one
+    /// float type, when the product has `self`'s shape and `self`'s storage is its own: what
+    /// [`crate::nn::linear`]'s adjoint adds into a weight's gradient, without allocating the
+    /// product. Returns whether it did; otherwise nothing changed.
+    pub(crate) fn add_matmul_t(&mut self, a: &Tensor, b: &Tensor, ta: bool, tb: bool) -> bool {
+        let (&[r0, c0], &[r1, c1]) = (a.shape.as_slice(), b.shape.as_slice()) else {
+            return false;
+        };
+        let (m, k) = if ta { (c0, r0) } else { (r0, c0) };
+        let (k1, n) = if tb { (c1, r1) } else { (r1, c1) };
+        if k != k1 || self.shape != [m, n] || self.discard {
+            return false;
+        }
+        let Some(data) = std::sync::Arc::get_mut(&mut self.data) else { return false };
+        match (data, &*a.data, &*b.data) {
+            (Storage::F32(c), Storage::F32(x), Storage::F32(y)) => {
+                matmul_views_into(x, y, (m, k, n), (ta, tb), c, 1.0);
+            }
+            (Storage::F64(c), Storage::F64(x), Storage::F64(y)) => {
+                matmul_views_into(x, y, (m, k, n), (ta, tb), c, 1.0);
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Matrix product: `(m, k) @ (k, n)`, or batched `(b, m, k) @ (b, k, n)` (a 2-d right
     /// operand is shared by every batch).
     ///
@@ -324,5 +363,33 @@ impl Tensor {
             }
             _ => Tensor::from_vec(parts.iter().flat_map(|p| p.to_vec::<f32>()).collect(), shape),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `add_matmul_t` ADDS `op(a) op(b)` into its own storage, for each transposition, and
+    /// leaves a shared or misshapen buffer alone (its callers then add a product).
+    #[test]
+    fn add_matmul_t_adds_the_product_in_place_or_does_nothing() {
+        let a = Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+        let b = Tensor::from_vec(vec![1.0f64, 0.5, -1.0, 2.0, 0.0, 1.0], &[3, 2]);
+        for (ta, tb) in [(false, false), (true, true)] {
+            let (x, y) = if ta { (a.t(), b.t()) } else { (a.clone(), b.clone()) };
+            let mut c = Tensor::from_vec(vec![10.0f64, 20.0, 30.0, 40.0], &[2, 2]);
+            assert!(c.add_matmul_t(&x, &y, ta, tb));
+            // a·b = [[-1, 7.5], [-1, 18]]
+            assert_eq!(c.to_vec::<f64>(), [9.0, 27.5, 29.0, 58.0]);
+        }
+        let mut shared = Tensor::from_vec(vec![1.0f64; 4], &[2, 2]);
+        let other = shared.clone();
+        assert!(!shared.add_matmul_t(&a, &b, false, false));
+        assert_eq!((shared.to_vec::<f64>(), other.to_vec::<f64>()), (vec![1.0; 4], vec![1.0; 4]));
+        let mut wrong = Tensor::from_vec(vec![0.0f64; 6], &[3, 2]);
+        assert!(!wrong.add_matmul_t(&a, &b, false, false));
+        let mut mixed = Tensor::from_vec(vec![0.0f32; 4], &[2, 2]);
+        assert!(!mixed.add_matmul_t(&a, &b, false, false));
     }
 }
