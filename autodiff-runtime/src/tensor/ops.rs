@@ -627,24 +627,6 @@ impl Neg for Tensor {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn broadcasting_follows_numpy() {
-        assert_eq!(broadcast_shape(&[2, 3], &[3]), Some(vec![2, 3]));
-        assert_eq!(broadcast_shape(&[2, 1], &[1, 3]), Some(vec![2, 3]));
-        assert_eq!(broadcast_shape(&[4, 1, 3], &[2, 1]), Some(vec![4, 2, 3]));
-        assert_eq!(broadcast_shape(&[], &[2]), Some(vec![2]));
-        assert_eq!(broadcast_shape(&[2], &[3]), None);
-        let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2, 1]);
-        let b = Tensor::from_vec(vec![10.0f32, 20.0, 30.0], &[3]);
-        assert_eq!((&a + &b).to_vec::<f32>(), [11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
-        assert_eq!((&b - &a).to_vec::<f32>(), [9.0, 19.0, 29.0, 8.0, 18.0, 28.0]);
-    }
-}
-
 /// Adam's step on `f32` data in one pass (see [`Tensor::adam_fused`]); `k` holds `β₁`, `β₂`,
 /// the step size, `√(1 - β₂ᵗ)` and `ε`.
 #[inline(always)]
@@ -666,4 +648,22 @@ fn adam_f32(p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], k: [f32; 5])
 #[target_feature(enable = "avx2")]
 unsafe fn adam_avx2(p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32], k: [f32; 5]) {
     adam_f32(p, m, v, g, k);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy() {
+        assert_eq!(broadcast_shape(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[2, 1], &[1, 3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shape(&[4, 1, 3], &[2, 1]), Some(vec![4, 2, 3]));
+        assert_eq!(broadcast_shape(&[], &[2]), Some(vec![2]));
+        assert_eq!(broadcast_shape(&[2], &[3]), None);
+        let a = Tensor::from_vec(vec![1.0f32, 2.0], &[2, 1]);
+        let b = Tensor::from_vec(vec![10.0f32, 20.0, 30.0], &[3]);
+        assert_eq!((&a + &b).to_vec::<f32>(), [11.0, 21.0, 31.0, 12.0, 22.0, 32.0]);
+        assert_eq!((&b - &a).to_vec::<f32>(), [9.0, 19.0, 29.0, 8.0, 18.0, 28.0]);
+    }
 }
