@@ -98,7 +98,10 @@ pub fn buffers_passed_from_loops(f: &Function) -> Vec<(Var, proc_macro2::Span, u
                         local.push((op.out, root, id));
                     }
                 }
-                Node::Op(op) if matches!(op.prim, crate::ir::Prim::Call) => {
+                // (a call in split mode: its pullback holds what its adjoint reads)
+                Node::Op(op)
+                    if matches!(op.prim, crate::ir::Prim::Call) && op.pullback.is_none() =>
+                {
                     for v in op.args.iter().filter_map(Operand::var) {
                         if let Some(&(_, root, id)) = local.iter().find(|(l, _, _)| *l == v)
                             && !out.iter().any(|(o, _, _)| *o == root)

@@ -79,9 +79,11 @@ pub mod __private {
     pub use crate::seed::as_seed;
     pub use crate::tape::{keep, push_reserved, restore};
     pub use crate::view::{view, view_mut};
+    pub use core::borrow::Borrow;
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;
     pub use nalgebra::DMatrix;
+    pub use std::borrow::ToOwned;
 
     /// A column of a table flattened row by row (the macro's `t[i][j]` of
     /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check

@@ -27,6 +27,12 @@ fn twice(x: f64, seed: u64) -> f64 {
     noisy(x, &mut rng) * x
 }
 
+// A pullback cannot hold a pullback of its own type.
+#[differentiable]
+fn walk(x: f64, depth: usize, rng: &mut Rng) -> f64 {
+    if depth == 0 { x } else { walk(x + 0.1 * rng.normal(), depth - 1, rng) }
+}
+
 pub struct Sampler;
 
 #[differentiable]

@@ -43,6 +43,14 @@ pub fn wanted(desc: &FnDesc, opts: &Options) -> bool {
         && (opts.split || desc.params.iter().any(|p| mutable_reference(&p.ty)))
 }
 
+/// Whether the pullback owns a copy of a parameter rather than borrowing it: a tensor, a
+/// model, a slice or a `Vec` behind a shared reference.
+fn ownable(p: &crate::parse::ParamDesc) -> bool {
+    use crate::kind::{Kind, Seq};
+    matches!(&p.ty, syn::Type::Reference(r) if r.mutability.is_none())
+        && matches!(p.kind, Kind::Tensor | Kind::Model | Kind::Seq(Seq::Slice | Seq::Vec))
+}
+
 fn mutable_reference(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
 }
@@ -55,6 +63,22 @@ pub fn item(
     errors: &mut crate::diagnostics::Errors,
 ) -> TokenStream {
     let Signature { name, vis, generics, where_clause, ret, .. } = Signature::of(desc);
+    // A recursive call in split mode would make the pullback's type contain itself.
+    let mut recursive = Vec::new();
+    crate::ir::each_op(&cx.f.body, &mut |op| {
+        if let (Some(_), crate::ir::Form::Path(p)) = (op.pullback, &op.form)
+            && p.path.is_ident(name)
+        {
+            recursive.push(op.span);
+        }
+    });
+    for span in recursive {
+        errors.error(
+            span,
+            format!("`{name}` calls itself handing on `&mut` state, which reverse mode cannot run once yet"),
+            "loop instead of recursing, or take what the call needs from the state first and pass the values (`let z: f64 = rng.normal(); f(x, z, ..)`)",
+        );
+    }
     let (forward, adjoint, plan) = reverse::split_body(cx);
     let refused = crate::check::loop_buffers_refused(cx.f, |id| plan.rebuilds_iterations(id));
     crate::check::report_loop_buffers(cx.f, &refused, errors);
@@ -63,7 +87,25 @@ pub fn item(
     let Adjoints { seed, seed_ty, buffers, prologue } = adjoints;
     let (bars, types): (Vec<&Ident>, Vec<&TokenStream>) =
         buffers.iter().map(|(b, ty)| (b, *ty)).unzip();
-    let closure = quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #prologue #adjoint });
+    // Tensors, models, slices and `Vec`s behind `&` that the adjoint reads are owned by the
+    // pullback (tensors and models are handles; a slice is copied once): it borrows nothing
+    // of them, so a caller may lend it a local.
+    let body_names = idents_in(&quote!(#prologue #adjoint));
+    let (mut owned, mut lent) = (TokenStream::new(), TokenStream::new());
+    let mut owned_params = HashSet::new();
+    for p in desc.params.iter().filter(|p| ownable(p) && body_names.contains(&p.ident.to_string()))
+    {
+        let x = &p.ident;
+        let own = format_ident!("__own_{}", x, span = Span::mixed_site());
+        let mut ty = p.ty.clone();
+        if let syn::Type::Reference(r) = &mut ty {
+            r.lifetime = None;
+        }
+        owned.extend(quote!(let #own = #rt::ToOwned::to_owned(#x);));
+        lent.extend(quote!(let #x: #ty = #rt::Borrow::borrow(&#own);));
+        owned_params.insert(x.to_string());
+    }
+    let closure = quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #lent #prologue #adjoint });
 
     // The pullback borrows the shared parameters its code names (or all of them, when it holds
     // a callee's pullback, which may borrow any): their lifetimes are named and captured. Not
@@ -71,14 +113,18 @@ pub fn item(
     let named = idents_in(&closure);
     let holds_pullbacks = named.iter().any(|n| n.starts_with("pullback"));
     let mut namer = Namer::default();
+    let mut impl_traits = ImplTraits::default();
     let (mut in_captured, mut in_other) = (HashSet::new(), HashSet::new());
     let params: Vec<TokenStream> = desc
         .params
         .iter()
         .map(|p| {
             let mut ty = p.ty.clone();
+            // `impl Trait` parameters become named type parameters, which `use<..>` can list
+            impl_traits.visit_type_mut(&mut ty);
             let borrowed = !mutable_reference(&ty)
                 && !super::items::read_by_reference(p)
+                && !owned_params.contains(&p.ident.to_string())
                 && (holds_pullbacks || named.contains(&p.ident.to_string()));
             if borrowed {
                 namer.visit_type_mut(&mut ty);
@@ -99,6 +145,7 @@ pub fn item(
     for lt in namer.named.iter().rev() {
         generics.params.insert(0, syn::parse_quote!(#lt));
     }
+    generics.params.extend(impl_traits.named);
     let captured: Vec<TokenStream> = generics
         .params
         .iter()
@@ -112,9 +159,7 @@ pub fn item(
             | syn::GenericParam::Const(syn::ConstParam { ident, .. }) => Some(quote!(#ident)),
         })
         .collect();
-    // (`impl Trait` parameters cannot be named in `use<..>`: then everything is captured)
-    let impl_trait = desc.params.iter().any(|p| matches!(p.ty, syn::Type::ImplTrait(_)));
-    let bounds = if impl_trait { TokenStream::new() } else { quote!(+ use<#(#captured),*>) };
+    let bounds = quote!(+ use<#(#captured),*>);
 
     let items = &cx.f.items;
     let reading = reading_prologue(desc, &[], &[]);
@@ -137,6 +182,7 @@ pub fn item(
             #reading
             #forward
             let #value = #rt::Clone::clone(&#result);
+            #owned
             (#value, #closure)
         }
     }
@@ -175,6 +221,25 @@ impl VisitMut for Namer {
     fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
     fn visit_type_impl_trait_mut(&mut self, _: &mut syn::TypeImplTrait) {}
     fn visit_type_trait_object_mut(&mut self, _: &mut syn::TypeTraitObject) {}
+}
+
+/// Replaces each `impl Trait` in a type by a type parameter of its own (`__autodiff_T0: Trait`).
+#[derive(Default)]
+struct ImplTraits {
+    named: Vec<syn::GenericParam>,
+}
+
+impl VisitMut for ImplTraits {
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        if let syn::Type::ImplTrait(it) = ty {
+            let name = format_ident!("__autodiff_T{}", self.named.len());
+            let bounds = &it.bounds;
+            self.named.push(syn::parse_quote!(#name: #bounds));
+            *ty = syn::parse_quote!(#name);
+            return;
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
 }
 
 /// The names of the lifetimes a type mentions.

@@ -15,8 +15,8 @@ mod queries;
 
 pub use dump::tokens;
 pub use queries::{
-    BufferEvent, branch_inner, buffer_events, defined_within, definitions, loop_inner, read_within,
-    reads,
+    BufferEvent, branch_inner, buffer_events, defined_within, definitions, each_op, loop_inner,
+    read_within, reads,
 };
 
 /// A value, assigned once.

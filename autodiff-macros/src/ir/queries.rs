@@ -84,7 +84,8 @@ pub enum BufferEvent {
     Read(Var),
     /// The buffer is written (an element, or by a method such as `fill`).
     Write(Var),
-    /// The buffer is passed to a function, in the call at this span.
+    /// The buffer is passed to a function, in the call at this span, whose adjoint reads it in
+    /// the reverse sweep (not a call in split mode: its pullback owns what it reads).
     Passed(Var, proc_macro2::Span),
     /// A sub-slice of the buffer is taken (`&b[a..c]`, after its read), at this span.
     Sliced(Var, proc_macro2::Span),
@@ -104,7 +105,7 @@ pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent
             Node::Op(op) => {
                 for v in op.args.iter().filter_map(Operand::var).filter(buffer) {
                     event(BufferEvent::Read(v));
-                    if matches!(op.prim, crate::ir::Prim::Call) {
+                    if matches!(op.prim, crate::ir::Prim::Call) && op.pullback.is_none() {
                         event(BufferEvent::Passed(v, op.span));
                     }
                 }
@@ -145,6 +146,18 @@ pub fn buffer_events(f: &Function, b: &Block, event: &mut impl FnMut(BufferEvent
                     buffer_events(f, &lp.body, event);
                 }
             }
+        }
+    }
+}
+
+/// Calls `visit` for each operation in `b`, nested code included, in program order.
+pub fn each_op(b: &Block, visit: &mut impl FnMut(&crate::ir::Op)) {
+    for node in &b.nodes {
+        match node {
+            Node::Op(op) => visit(op),
+            Node::Branch(br) => br.arms.iter().for_each(|a| each_op(&a.body, visit)),
+            Node::Loop(lp) => each_op(&lp.body, visit),
+            Node::Opaque { .. } | Node::Store(_) => {}
         }
     }
 }

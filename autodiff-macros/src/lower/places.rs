@@ -78,9 +78,33 @@ impl<'s> Lowerer<'_> {
         true
     }
 
+    /// Whether `e` depends on an active parameter (other than through `detach(..)` or
+    /// `no_grad(..)`, which are inactive): written into `&mut` state, its derivative would be
+    /// lost. Lowers `e` to see, then drops what that made.
+    fn carries_derivative(&mut self, e: &'s Expr) -> bool {
+        let (nodes, errors) = (self.nodes.len(), self.errors.len());
+        let value = self.lower_expr(e);
+        let varied = self.varied(&value);
+        self.nodes.truncate(nodes);
+        self.errors.truncate(errors);
+        varied
+    }
+
     /// Lowers an expression whose value is discarded.
     pub fn lower_stmt_expr(&mut self, e: &'s Expr) {
         match e {
+            // `log.push(x)`, `stats.record(x)` of `&mut` state: the value's derivative would be
+            // lost
+            Expr::MethodCall(mc)
+                if place_root(&mc.receiver).is_some_and(|root| self.holds_mut_state(root))
+                    && let Some(arg) = mc.args.iter().find(|a| self.carries_derivative(a)) =>
+            {
+                self.errors.error(
+                    arg,
+                    "a value that depends on an active parameter cannot be written into `&mut` state: its derivative would be lost",
+                    "write `detach(..)` of it to store the value without its derivative, or return it",
+                );
+            }
             Expr::MethodCall(mc)
                 if mc.method == "push"
                     && mc.args.len() == 1
@@ -181,7 +205,7 @@ impl<'s> Lowerer<'_> {
         if place_root(place).is_some_and(|root| self.holds_mut_state(root)) {
             let (l, r) =
                 (rename(place, &self.env, &self.vars), rename(value, &self.env, &self.vars));
-            if r.mentions_varied {
+            if self.carries_derivative(value) {
                 self.errors.error(
                     value,
                     "a value that depends on an active parameter cannot be written into `&mut` state: its derivative would be lost",

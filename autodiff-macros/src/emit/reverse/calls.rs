@@ -67,8 +67,20 @@ impl Reverse<'_, '_> {
             }
             let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
             self.parts += 1;
-            self.read(a);
-            let x = cx.operand(a);
+            // (in split mode, a sub-slice's buffer is shaped by slicing the whole again: the
+            // pullback of `f_pullback` then holds no borrow of a slice its caller lent)
+            let x = match a.var().and_then(|v| self.sub_slices.get(&v)).cloned() {
+                Some(parts) if op.pullback.is_some() => {
+                    parts.iter().for_each(|p| self.read(p));
+                    let (whole, start, end) =
+                        (cx.operand(&parts[0]), cx.operand(&parts[1]), cx.operand(&parts[2]));
+                    quote!(#whole[#start..#end])
+                }
+                _ => {
+                    self.read(a);
+                    cx.operand(a)
+                }
+            };
             // The callee computes no adjoint for an inactive tensor argument.
             let tensor = a.var().is_some_and(|v| cx.f.var(v).kind == Kind::Tensor);
             let buffer = if tensor && !cx.is_active(a) {

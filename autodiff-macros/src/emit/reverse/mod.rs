@@ -118,18 +118,25 @@ struct Reverse<'c, 'a> {
     /// again): tapes pushed there are popped before the next iteration, so they stay short
     /// and nothing inside needs to run again to avoid them.
     in_iteration: bool,
-    /// The pullbacks of calls in split mode: moved, not cloned, onto tapes and out of arms
-    /// (each is called once).
-    pullbacks: HashSet<Ident>,
+    /// What the forward sweep keeps that nothing but the adjoint reads, moved (not cloned)
+    /// onto tapes and out of arms: the pullbacks of calls in split mode (each called once, and
+    /// not `Clone`) and the `Option`s arms hand over (which may hold pullbacks).
+    moved: HashSet<Ident>,
+    /// Every sub-slice `&x[a..b]`, with its operands (whole, start, end).
+    sub_slices: HashMap<Var, Vec<Operand>>,
 }
 
-/// The identifiers of the pullbacks of `cx`'s calls in split mode.
-fn pullbacks(cx: &Ctx<'_>) -> HashSet<Ident> {
+/// The identifiers of the pullbacks of `cx`'s calls in split mode and of the `Option`s its
+/// branches' arms hand over.
+fn moved(cx: &Ctx<'_>) -> HashSet<Ident> {
     fn walk(b: &Block, cx: &Ctx<'_>, out: &mut HashSet<Ident>) {
         for node in &b.nodes {
             match node {
                 Node::Op(op) => out.extend(op.pullback.map(|p| cx.id(p).clone())),
-                Node::Branch(br) => br.arms.iter().for_each(|a| walk(&a.body, cx, out)),
+                Node::Branch(br) => {
+                    out.extend((0..br.arms.len()).map(|k| slot(br, k)));
+                    br.arms.iter().for_each(|a| walk(&a.body, cx, out));
+                }
                 Node::Loop(lp) => walk(&lp.body, cx, out),
                 Node::Opaque { .. } | Node::Store(_) => {}
             }
@@ -152,7 +159,16 @@ impl<'c, 'a> Reverse<'c, 'a> {
             slices: crate::analyse::slices_read_once(cx.f),
             depth: 0,
             in_iteration: false,
-            pullbacks: pullbacks(cx),
+            moved: moved(cx),
+            sub_slices: {
+                let mut out = HashMap::new();
+                crate::ir::each_op(&cx.f.body, &mut |op| {
+                    if matches!(op.prim, Prim::Slice) {
+                        out.insert(op.out, op.args.clone());
+                    }
+                });
+                out
+            },
         }
     }
 
@@ -180,10 +196,10 @@ impl<'c, 'a> Reverse<'c, 'a> {
 
 impl Reverse<'_, '_> {
     /// What goes on a tape or out of an arm for the value `id`: a copy (tensors are handles),
-    /// or the pullback itself.
+    /// or the value itself when only the adjoint reads it (see `Reverse::moved`).
     pub(super) fn kept_copy(&self, id: &Ident) -> TokenStream {
         let rt = &self.cx.rt;
-        match self.pullbacks.contains(id) {
+        match self.moved.contains(id) {
             true => quote!(#id),
             false => quote!(#rt::Clone::clone(&#id)),
         }
