@@ -378,21 +378,21 @@ fn tensor_losses_and_layers_in_split_mode() {
     };
     let (_, (gw, gb)) = layers_in_branches_grad(&x, &w, &b, &y);
     let (gw, gb) = (gw.to_vec::<f64>(), gb.to_vec::<f64>());
-    for i in 0..6 {
+    for (i, g) in gw.iter().enumerate() {
         let fd = difference(&|w| layers_in_branches(&x, w, &b, &y), &w, i);
-        assert!((gw[i] - fd).abs() < 1e-6, "w[{i}]: {} vs {fd}", gw[i]);
+        assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
     }
-    for i in 0..2 {
+    for (i, g) in gb.iter().enumerate() {
         let fd = difference(&|b| layers_in_branches(&x, &w, b, &y), &b, i);
-        assert!((gb[i] - fd).abs() < 1e-6, "b[{i}]: {} vs {fd}", gb[i]);
+        assert!((g - fd).abs() < 1e-6, "b[{i}]: {g} vs {fd}");
     }
     let x3 = Tensor::from_vec(vec![0.5f64, -1.0, 2.0, 0.3, 1.1, -0.7], &[3, 2]);
     let w2 = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
     let y3 = Tensor::from_vec(vec![0.3f64, -0.2, 0.8, 0.1, 0.0, 0.4], &[3, 2]);
     let (_, g) = noisy_loss_grad(&x3, &w2, &y3, &mut Lcg(9));
     let g = g.to_vec::<f64>();
-    for i in 0..4 {
+    for (i, g) in g.iter().enumerate() {
         let fd = difference(&|w| noisy_loss(&x3, w, &y3, &mut Lcg(9)).item::<f64>(), &w2, i);
-        assert!((g[i] - fd).abs() < 1e-6, "w[{i}]: {} vs {fd}", g[i]);
+        assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
     }
 }
