@@ -5,8 +5,10 @@
 //! parameters too). The jacobian is dense: one row per error, one column per `theta` and, in the
 //! complicated variant, two more columns first: each error's derivative in its own `u`.
 //!
-//! The jacobian comes from batch forward mode (`f_jvp_batch`), four columns per pass (4 measured fastest: 2, 8 and 28 were slower) (the two
-//! `u` columns each take all `u`s at once, since every error depends only on its own).
+//! The jacobian comes from batch forward mode (`f_jvp_batch`), four directions per pass (4
+//! measured fastest: 2, 8 and 28 were slower), the columns compressed: the two `u` columns each
+//! take all `u`s at once (every error depends only on its own), and `theta` columns whose rows
+//! cannot meet (a translation's coordinates, different fingers) share a direction.
 
 use crate::input::{rows, timed};
 use autodiff::prelude::*;
@@ -185,38 +187,120 @@ pub fn hand_errors(theta: &[f64], us: &[f64], hand: &Hand) -> Vec<f64> {
     errors
 }
 
-/// How many columns one batch forward pass computes.
+/// How many directions one batch forward pass carries.
 const BATCH: usize = 4;
 
-/// The dense jacobian from batch forward mode, `BATCH` columns per pass (one primal for all
-/// of them), as `rows × cols` rows.
-fn jacobian(theta: &[f64], us: &[f64], hand: &Hand) -> Vec<Vec<f64>> {
-    let n_rows = 3 * hand.correspondences.len();
-    let n_cols = theta.len() + if us.is_empty() { 0 } else { 2 };
-    let mut out = vec![vec![0.0; n_cols]; n_rows];
-    // Each column's directions in `theta` and in `us`. The complicated variant's two `u`
-    // columns come first, as in GradBench's reference.
-    let mut columns: Vec<(Vec<f64>, Vec<f64>)> = Vec::with_capacity(n_cols);
-    if !us.is_empty() {
-        for which in 0..2 {
-            let u_dot = (0..us.len()).map(|i| if i % 2 == which { 1.0 } else { 0.0 }).collect();
-            columns.push((vec![0.0; theta.len()], u_dot));
+/// The rows of the errors each `theta` column can reach, from the model alone (a structural
+/// pattern: a superset of the nonzeros at any `theta`): the global rotation reaches every row,
+/// a translation its own coordinate of every observation, a finger's angle the observations
+/// whose vertices have weight on a bone at or below the one it turns.
+fn theta_rows(hand: &Hand, complicated: bool) -> Vec<Vec<usize>> {
+    let (nb, nc) = (hand.parents.len(), hand.correspondences.len());
+    // below[a][b]: bone b is a or one of its descendants (parents come before children)
+    let mut below = vec![vec![false; nb]; nb];
+    for (b, &parent) in hand.parents.iter().enumerate() {
+        below[b][b] = true;
+        let mut p = parent;
+        while p >= 0 {
+            below[p as usize][b] = true;
+            p = hand.parents[p as usize];
         }
     }
-    for col in 0..theta.len() {
+    let vertices = |k: usize| -> Vec<usize> {
+        let c = hand.correspondences[k];
+        if complicated { hand.triangles[3 * c..3 * c + 3].to_vec() } else { vec![c] }
+    };
+    let reaches = |k: usize, bone: usize| {
+        vertices(k)
+            .iter()
+            .any(|&v| (0..nb).any(|b| below[bone][b] && hand.weights[v * nb + b] != 0.0))
+    };
+    (0..26)
+        .map(|t| match t {
+            0..3 => (0..3 * nc).collect(),
+            3..6 => (0..nc).map(|k| 3 * k + t - 3).collect(),
+            _ => {
+                let (finger, j) = ((t - 6) / 4, (t - 6) % 4);
+                let bone = 5 + 4 * finger + [0, 0, 1, 2][j] - 3;
+                (0..nc).filter(|&k| reaches(k, bone)).flat_map(|k| 3 * k..3 * k + 3).collect()
+            }
+        })
+        .collect()
+}
+
+/// Groups of `theta` columns whose rows do not meet (greedy colouring, in column order): one
+/// direction of forward mode computes every column of a group at once.
+fn column_groups(rows: &[Vec<usize>], n_rows: usize) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Vec<usize>, Vec<bool>)> = Vec::new();
+    for (c, reach) in rows.iter().enumerate() {
+        match groups.iter_mut().find(|(_, taken)| reach.iter().all(|&r| !taken[r])) {
+            Some((columns, taken)) => {
+                columns.push(c);
+                reach.iter().for_each(|&r| taken[r] = true);
+            }
+            None => {
+                let mut taken = vec![false; n_rows];
+                reach.iter().for_each(|&r| taken[r] = true);
+                groups.push((vec![c], taken));
+            }
+        }
+    }
+    groups.into_iter().map(|(columns, _)| columns).collect()
+}
+
+/// The dense jacobian from batch forward mode, `BATCH` directions per pass (one primal for all
+/// of them), as `rows × cols` rows. The `theta` columns are compressed: a direction carries a
+/// group of columns whose rows do not meet ([`column_groups`]), and each row of its derivative
+/// belongs to the one column of the group that reaches it. The complicated variant's two `u`
+/// columns each take all `u`s at once (every error depends only on its own `u`).
+fn jacobian(theta: &[f64], us: &[f64], hand: &Hand) -> Vec<Vec<f64>> {
+    let n_rows = 3 * hand.correspondences.len();
+    let first = if us.is_empty() { 0 } else { 2 };
+    let n_cols = theta.len() + first;
+    let mut out = vec![vec![0.0; n_cols]; n_rows];
+    let reach = theta_rows(hand, !us.is_empty());
+    let groups = column_groups(&reach, n_rows);
+    // Each direction in `theta` and in `us`, and where its derivative goes.
+    enum Target<'g> {
+        U(usize),
+        Group(&'g [usize]),
+    }
+    let mut directions: Vec<(Vec<f64>, Vec<f64>, Target<'_>)> = Vec::new();
+    for which in 0..first {
+        let u_dot = (0..us.len()).map(|i| if i % 2 == which { 1.0 } else { 0.0 }).collect();
+        directions.push((vec![0.0; theta.len()], u_dot, Target::U(which)));
+    }
+    for group in &groups {
         let mut t_dot = vec![0.0; theta.len()];
-        t_dot[col] = 1.0;
-        columns.push((t_dot, vec![0.0; us.len()]));
+        group.iter().for_each(|&c| t_dot[c] = 1.0);
+        directions.push((t_dot, vec![0.0; us.len()], Target::Group(group)));
     }
     let zero = (vec![0.0; theta.len()], vec![0.0; us.len()]);
-    for first in (0..n_cols).step_by(BATCH) {
-        let dir = |k: usize| columns.get(first + k).unwrap_or(&zero);
-        let t_dots: [&[f64]; BATCH] = std::array::from_fn(|k| dir(k).0.as_slice());
-        let u_dots: [&[f64]; BATCH] = std::array::from_fn(|k| dir(k).1.as_slice());
+    for start in (0..directions.len()).step_by(BATCH) {
+        let dir = |k: usize| -> (&[f64], &[f64]) {
+            match directions.get(start + k) {
+                Some((t, u, _)) => (t, u),
+                None => (&zero.0, &zero.1),
+            }
+        };
+        let t_dots: [&[f64]; BATCH] = std::array::from_fn(|k| dir(k).0);
+        let u_dots: [&[f64]; BATCH] = std::array::from_fn(|k| dir(k).1);
         let (_, d) = hand_errors_jvp_batch(theta, us, hand, t_dots, u_dots);
-        for (k, column) in d.iter().enumerate().filter(|(k, _)| first + k < n_cols) {
-            for (row, v) in out.iter_mut().zip(column) {
-                row[first + k] = *v;
+        for (k, column) in d.iter().enumerate() {
+            match directions.get(start + k).map(|(_, _, target)| target) {
+                Some(Target::U(which)) => {
+                    for (row, v) in out.iter_mut().zip(column) {
+                        row[*which] = *v;
+                    }
+                }
+                Some(Target::Group(group)) => {
+                    for &c in group.iter() {
+                        for &r in &reach[c] {
+                            out[r][first + c] = column[r];
+                        }
+                    }
+                }
+                None => {}
             }
         }
     }
@@ -301,8 +385,10 @@ pub fn evaluate(function: &str, input: &Value) -> Result<(Value, Vec<u64>), Stri
 mod tests {
     use super::*;
 
-    /// A small synthetic hand: 22 bones in a chain, 6 vertices, 4 observations.
-    fn hand(complicated: bool) -> (Vec<f64>, Vec<f64>, Hand) {
+    /// A small synthetic hand: 22 bones in a chain (or, `tree`, a palm with five fingers of
+    /// four bones, each vertex weighted on the bones of one finger only), 6 vertices, 4
+    /// observations.
+    fn hand(complicated: bool, tree: bool) -> (Vec<f64>, Vec<f64>, Hand) {
         let nb = 22;
         let wave =
             |len: usize, s: f64| (0..len).map(|i| (s * (i as f64 + 1.0)).sin()).collect::<Vec<_>>();
@@ -337,9 +423,24 @@ mod tests {
         for v in wave(3 * nv, 0.7).chunks(3) {
             base_positions.extend([v[0], v[1], v[2], 1.0]);
         }
-        let weights: Vec<f64> = wave(nv * nb, 1.9).iter().map(|w| 0.5 + 0.5 * w).collect();
+        let mut weights: Vec<f64> = wave(nv * nb, 1.9).iter().map(|w| 0.5 + 0.5 * w).collect();
+        let mut parents: Vec<i64> = (0..nb as i64).map(|b| b - 1).collect();
+        if tree {
+            // bone 1 the palm; finger f's bones 2 + 4f .. 5 + 4f, the first on the palm
+            for f in 0..5 {
+                parents[2 + 4 * f] = 1;
+            }
+            for v in 0..nv {
+                let finger = v % 5;
+                for b in 0..nb {
+                    if !(2 + 4 * finger..6 + 4 * finger).contains(&b) {
+                        weights[v * nb + b] = 0.0;
+                    }
+                }
+            }
+        }
         let hand = Hand {
-            parents: (0..nb as i64).map(|b| b - 1).collect(),
+            parents,
             base_relatives,
             inverse_base_absolutes,
             base_positions,
@@ -358,11 +459,15 @@ mod tests {
         (theta, us, hand)
     }
 
-    /// Every column of the jacobian against central finite differences of the errors.
+    /// Every column of the jacobian against central finite differences of the errors, for a
+    /// chain of bones (only the translations compress) and a hand whose fingers' columns share
+    /// directions.
     #[test]
     fn jacobian_matches_finite_differences() {
-        for complicated in [false, true] {
-            let (theta, us, hand) = hand(complicated);
+        for (complicated, tree) in [(false, false), (true, false), (false, true), (true, true)] {
+            let (theta, us, hand) = hand(complicated, tree);
+            let groups = column_groups(&theta_rows(&hand, complicated), 3 * 4).len();
+            assert!(if tree { groups < 24 } else { groups == 24 }, "{groups} groups");
             let j = jacobian(&theta, &us, &hand);
             let h = 1e-6;
             let n_cols = j[0].len();
