@@ -23,6 +23,7 @@ mod ewma_ref_vec;
 mod f32_cast;
 mod f32_falloff;
 mod garch_enumerate;
+mod gmm_loglik;
 mod gauss_seidel;
 mod heat_equation;
 mod hmm_forward;
