@@ -1,5 +1,5 @@
-use autodiff::prelude::*;
 use crate::helpers::*;
+use autodiff::prelude::*;
 
 #[differentiable]
 fn logsumexp(v: &[f64]) -> f64 {
@@ -18,7 +18,11 @@ fn gmm_loglik(means: &[f64], log_sigmas: &[f64], logit_weights: &[f64], data: &[
         for j in 0..k {
             let sigma = log_sigmas[j].exp();
             let z = (x - means[j]) / sigma;
-            comps[j] = logit_weights[j] - log_norm - 0.5 * z * z - log_sigmas[j] - 0.5 * (2.0 * std::f64::consts::PI).ln();
+            comps[j] = logit_weights[j]
+                - log_norm
+                - 0.5 * z * z
+                - log_sigmas[j]
+                - 0.5 * (2.0 * std::f64::consts::PI).ln();
         }
         total += logsumexp(&comps);
     }
