@@ -763,3 +763,41 @@ fn components_of_typed_vectors() {
     assert_eq!(ga, 2.0 * 0.5 * 1.0);
     assert_eq!(gv, Vector3::new(8.0 + 2.0 * 0.5 * 0.5, 16.0, 0.0));
 }
+
+#[differentiable]
+fn spring_force(p: Vector3<f64>, k: f64) -> Vector3<f64> {
+    p * (-k)
+}
+
+#[differentiable]
+fn spring_energy(p: Vector3<f64>, k: f64) -> f64 {
+    0.5 * k * p.norm_squared()
+}
+
+/// Results of calls taking nalgebra values, bound without a type as a physicist writes them:
+/// a vector (`f`) in arithmetic with vectors and scalars (`* 0.1`, `/ 2.0`, `-`), and a float
+/// (`e`) in float arithmetic and float methods.
+#[differentiable]
+fn untyped_call_results(x: f64, k: f64) -> f64 {
+    let p = Vector3::new(x, 2.0 * x, 0.5);
+    let f = spring_force(p, k);
+    let q = p + f * 0.1;
+    let r = -(f / 2.0) - q;
+    let e = spring_energy(q, k);
+    let g = e * 2.0 + e.sqrt();
+    q.norm_squared() + r.dot(&p) + g
+}
+
+#[test]
+fn untyped_results_of_calls_taking_nalgebra_values() {
+    let f = |v: &[f64]| untyped_call_results(v[0], v[1]);
+    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
+        let (mut a, mut b) = (0.0, 0.0);
+        let y = untyped_call_results_vjp(v[0], v[1], s, &mut a, &mut b);
+        g[0] += a;
+        g[1] += b;
+        y
+    };
+    let jvp = |v: &[f64], d: &[f64]| untyped_call_results_jvp(v[0], v[1], d[0], d[1]);
+    common::check("untyped_call_results", f, vjp, jvp, &[0.7, 3.0]);
+}

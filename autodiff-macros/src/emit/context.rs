@@ -357,8 +357,14 @@ impl Ctx<'_> {
     /// Whether an operation on nalgebra values takes its rules from `rules::algebra`, which
     /// dispatch on the operand types (and read every operand).
     pub fn algebra(&self, op: &Op, rule: &Rule) -> bool {
+        let algebra = |v: Var| {
+            let info = self.f.var(v);
+            info.kind == Kind::Algebra
+                || (info.maybe_algebra
+                    && matches!(rule.name, "add" | "sub" | "mul" | "div" | "neg"))
+        };
         crate::rules::ALGEBRA_METHODS.iter().any(|(r, _)| std::ptr::eq(r, rule))
-            || op.args.iter().any(|a| a.var().is_some_and(|v| self.f.var(v).kind == Kind::Algebra))
+            || op.args.iter().any(|a| a.var().is_some_and(algebra))
     }
 
     /// Whether an operation on tensors takes its rules from `rules::tensor` (which read every

@@ -47,6 +47,10 @@ pub struct VarInfo {
     /// For a scoped buffer that is pushed into: its length at the end of its block (an inactive
     /// value there), the length of its adjoint.
     pub length: Option<Var>,
+    /// A value of unknown type that may be an nalgebra value (the result of a call taking one,
+    /// `let f = force(p, k);`, and arithmetic on such results): its arithmetic takes the rules of
+    /// `rules::algebra`, which serve floats and nalgebra values alike.
+    pub maybe_algebra: bool,
 }
 
 impl VarInfo {
@@ -62,6 +66,7 @@ impl VarInfo {
             buffer: false,
             scoped: false,
             length: None,
+            maybe_algebra: false,
         }
     }
 }

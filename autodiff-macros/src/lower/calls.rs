@@ -307,7 +307,12 @@ impl<'s> Lowerer<'_> {
             self.call_result_kind(&args)
         };
         let split = mut_state || crate::syntax::runtime_split_callee(&fp.path);
+        let algebra_argument = args.iter().any(|a| self.kind(a) == Kind::Algebra);
         let out = self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind);
+        // `let f = force(p, k);` of an nalgebra `p`: the result may be an nalgebra value
+        if let (Kind::Unknown, true, Some(v)) = (kind, algebra_argument, out.var()) {
+            self.vars[v.0].maybe_algebra = true;
+        }
         if split {
             let pullback = self.new_var("pullback", Kind::Unknown, false);
             if let Some(Node::Op(op)) = self.nodes.last_mut() {

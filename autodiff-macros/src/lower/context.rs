@@ -58,6 +58,7 @@ pub fn lower_noting(
             buffer: false,
             scoped: false,
             length: None,
+            maybe_algebra: false,
         });
         cx.env.bind("self", v, false);
     }
@@ -74,6 +75,7 @@ pub fn lower_noting(
             buffer: false,
             scoped: false,
             length: None,
+            maybe_algebra: false,
         });
         cx.env.bind_param(&p.ident.to_string(), v, p.active);
         if p.mutable {

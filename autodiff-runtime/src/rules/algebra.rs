@@ -186,6 +186,20 @@ macro_rules! impl_algebra_rules {
 }
 impl_algebra_rules!(f32, f64);
 
+macro_rules! impl_scalar_algebra_rules {
+    ($($t:ty),*) => {$(
+        /// A float as a one-element vector: for arithmetic on a value the macro could not tell
+        /// from an nalgebra one (a call's result bound without a type), which takes these rules.
+        impl AlgebraRules for $t {
+            type Scalar = $t;
+            fn inner(a: &Self, b: &Self) -> $t { a * b }
+            fn scaled(a: &Self, s: $t) -> Self { a * s }
+            fn length(a: &Self) -> $t { a.abs() }
+        }
+    )*};
+}
+impl_scalar_algebra_rules!(f32, f64);
+
 /// Tangent of `a / s` (a matrix by a scalar) along `a`: `da / s`.
 ///
 /// ```
