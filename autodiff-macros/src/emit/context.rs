@@ -181,6 +181,11 @@ impl Ctx<'_> {
                 .iter()
                 .enumerate()
                 .map(|(k, o)| match o {
+                    // a borrowed receiver (`r.sum()` of `let r = &h;`): `(&h).sum()`
+                    Operand::Ref(v) if k == 0 => {
+                        let id = self.id(*v);
+                        quote!((&#id))
+                    }
                     Operand::Var(v)
                         if k > 0
                             && self.f.var(*v).kind == Kind::Tensor

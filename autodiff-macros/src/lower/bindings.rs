@@ -52,6 +52,31 @@ impl<'s> Lowerer<'_> {
             (Pat::Ident(pi), _) if pi.subpat.is_none() && pi.by_ref.is_none() => {
                 let first = self.vars.len();
                 let value = self.lower_expr(&init.expr);
+                // `let r = &h;` of a local tensor, array or nalgebra value: `r` names `h`,
+                // borrowed where it is passed on
+                let value_kinds =
+                    |k: Kind| matches!(k, Kind::Tensor | Kind::Algebra | Kind::Seq(crate::kind::Seq::Array));
+                let borrows = match &value {
+                    Operand::Ref(w) => {
+                        let info = &self.vars[w.0];
+                        let field = self.nodes.iter().any(|n| {
+                            matches!(n, Node::Op(op) if op.out == *w && matches!(op.prim, crate::ir::Prim::Field))
+                        });
+                        info.param.is_none()
+                            && !info.buffer
+                            && !field
+                            && value_kinds(info.kind)
+                            && ty.as_ref().is_none_or(|t| match t {
+                                syn::Type::Reference(r) => value_kinds(Kind::of_type(&r.elem)),
+                                _ => false,
+                            })
+                    }
+                    _ => false,
+                };
+                if let (true, Operand::Ref(w), None) = (borrows, &value, &pi.mutability) {
+                    self.env.bind_borrowed(&pi.ident.to_string(), *w);
+                    return;
+                }
                 let mut v = self.materialize(value, &pi.ident.to_string(), ty.clone(), first);
                 let info = &self.vars[v.0];
                 let data = !info.varied && matches!(info.kind, Kind::Int | Kind::Bool | Kind::Unknown);

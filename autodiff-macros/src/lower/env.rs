@@ -15,6 +15,9 @@ pub struct Binding {
     pub active_param: bool,
     /// Whether it is a parameter's own binding (not a `let` of the same name).
     pub param: bool,
+    /// Whether it borrows the value (`let r = &h;` of a local tensor, array or nalgebra value):
+    /// read as `&h` where it is passed on.
+    pub borrowed: bool,
 }
 
 /// Nested scopes of bindings, innermost last.
@@ -36,13 +39,35 @@ impl Env {
 
     /// Declares `name` in the innermost scope (shadowing any outer one).
     pub fn bind(&mut self, name: &str, var: Var, active_param: bool) {
-        self.scopes.bind(name, Binding { name: name.to_string(), var, active_param, param: false });
+        let binding =
+            Binding { name: name.to_string(), var, active_param, param: false, borrowed: false };
+        self.scopes.bind(name, binding);
+    }
+
+    /// Declares `name` as a borrow of the local value `var` (`let r = &h;`).
+    pub fn bind_borrowed(&mut self, name: &str, var: Var) {
+        let binding = Binding {
+            name: name.to_string(),
+            var,
+            active_param: false,
+            param: false,
+            borrowed: true,
+        };
+        self.scopes.bind(name, binding);
     }
 
     /// Declares a parameter (`active`: one we differentiate with respect to).
     pub fn bind_param(&mut self, name: &str, var: Var, active: bool) {
-        self.scopes
-            .bind(name, Binding { name: name.to_string(), var, active_param: active, param: true });
+        self.scopes.bind(
+            name,
+            Binding {
+                name: name.to_string(),
+                var,
+                active_param: active,
+                param: true,
+                borrowed: false,
+            },
+        );
     }
 
     /// The binding `name` refers to here.

@@ -36,7 +36,7 @@ impl<'s> Lowerer<'_> {
             // Nothing here depends on an active parameter (or only through methods like
             // `.len()`, whose values have no derivative): evaluate it as written.
             if let Some(v) = self.local_var(e) {
-                return Operand::Var(v);
+                return if self.borrowed(e) { Operand::Ref(v) } else { Operand::Var(v) };
             }
             // `&c` of a constant tensor or nalgebra value: a borrow of it, as of an active one
             // (an opaque value would be taken for an owned one, and borrowed again)
@@ -60,6 +60,7 @@ impl<'s> Lowerer<'_> {
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
             Expr::Path(_) => match self.local_var(e) {
+                Some(v) if self.borrowed(e) => Operand::Ref(v),
                 Some(v) => Operand::Var(v),
                 None => Operand::Const(e.clone()),
             },
@@ -313,6 +314,19 @@ impl<'s> Lowerer<'_> {
         }
         self.nodes.push(Node::Op(Op { out, prim, form, args, span, pullback: None }));
         Operand::Var(out)
+    }
+
+    /// Whether a plain name borrows its value (`r` of `let r = &h;`, see `Binding::borrowed`).
+    pub fn borrowed(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) if p.qself.is_none() => p
+                .path
+                .get_ident()
+                .and_then(|id| self.env.lookup(&id.to_string()))
+                .is_some_and(|b| b.borrowed),
+            Expr::Paren(p) => self.borrowed(&p.expr),
+            _ => false,
+        }
     }
 
     /// The IR value a plain name refers to.

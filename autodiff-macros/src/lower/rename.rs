@@ -182,7 +182,16 @@ impl VisitMut for Renamer<'_> {
                 self.found.uses.push(v);
             }
             let ident = info.ident.clone();
-            *expr = syn::parse_quote!(#ident);
+            // (a borrow of a local value, `r` of `let r = &h;`, reads `&h`)
+            let borrowed = match &*expr {
+                Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .and_then(|id| self.env.lookup(&id.to_string()))
+                    .is_some_and(|b| b.borrowed),
+                _ => false,
+            };
+            *expr = if borrowed { syn::parse_quote!((&#ident)) } else { syn::parse_quote!(#ident) };
             return;
         }
         if let Expr::Macro(m) = expr
