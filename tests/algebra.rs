@@ -764,12 +764,12 @@ fn components_of_typed_vectors() {
     assert_eq!(gv, Vector3::new(8.0 + 2.0 * 0.5 * 0.5, 16.0, 0.0));
 }
 
-#[differentiable]
+#[differentiable(hessian)]
 fn spring_force(p: Vector3<f64>, k: f64) -> Vector3<f64> {
     p * (-k)
 }
 
-#[differentiable]
+#[differentiable(hessian)]
 fn spring_energy(p: Vector3<f64>, k: f64) -> f64 {
     0.5 * k * p.norm_squared()
 }
@@ -800,4 +800,132 @@ fn untyped_results_of_calls_taking_nalgebra_values() {
     };
     let jvp = |v: &[f64], d: &[f64]| untyped_call_results_jvp(v[0], v[1], d[0], d[1]);
     common::check("untyped_call_results", f, vjp, jvp, &[0.7, 3.0]);
+}
+
+#[differentiable]
+fn inertia(p: Vector3<f64>) -> Matrix3<f64> {
+    p * p.transpose()
+}
+
+#[differentiable]
+fn force_and_energy(p: Vector3<f64>, k: f64) -> (Vector3<f64>, f64) {
+    (p * (-k), 0.5 * k * p.norm_squared())
+}
+
+/// Untyped results of calls taking nalgebra values, as they travel: into another call, through
+/// a loop that reassigns them, out of both arms of a branch, as a tuple's elements, a matrix
+/// times itself; and, with `hessian`, times an active float.
+#[differentiable(hessian)]
+fn untyped_results_travel(x: f64, k: f64) -> f64 {
+    let p = Vector3::new(x, 2.0 * x, 0.5);
+    let f = spring_force(p, k);
+    let g = spring_force(f, k);
+    let mut a = spring_force(p, 0.5);
+    for _ in 0..3 {
+        a = a * 0.5 + g * k;
+    }
+    let y = if k > 1.0 { spring_force(p, k) } else { spring_force(p * 2.0, k) };
+    let e = spring_energy(p, k);
+    (f * k).norm_squared() + a.norm() + (y * e).norm_squared()
+}
+
+#[differentiable]
+fn untyped_tuples_and_matrices(x: f64, k: f64) -> f64 {
+    let p = Vector3::new(x, 2.0 * x, 0.5);
+    let (f, e) = force_and_energy(p, k);
+    let t = force_and_energy(f, k);
+    let m = inertia(p);
+    (f * 2.0 + p).norm() + e * 3.0 + (t.0 * 2.0).norm() + t.1 * k + (m * m).trace()
+}
+
+#[test]
+fn untyped_results_through_calls_loops_branches_tuples_and_second_order() {
+    for (name, f, vjp, jvp) in [
+        (
+            "travel",
+            untyped_results_travel as fn(f64, f64) -> f64,
+            untyped_results_travel_vjp as fn(f64, f64, f64, &mut f64, &mut f64) -> f64,
+            untyped_results_travel_jvp as fn(f64, f64, f64, f64) -> (f64, f64),
+        ),
+        (
+            "tuples_and_matrices",
+            untyped_tuples_and_matrices,
+            untyped_tuples_and_matrices_vjp,
+            untyped_tuples_and_matrices_jvp,
+        ),
+    ] {
+        for point in [[0.7, 3.0], [0.4, 0.6]] {
+            common::check(
+                name,
+                |v: &[f64]| f(v[0], v[1]),
+                |v: &[f64], s: f64, g: &mut [f64]| {
+                    let (mut a, mut b) = (0.0, 0.0);
+                    let y = vjp(v[0], v[1], s, &mut a, &mut b);
+                    g[0] += a;
+                    g[1] += b;
+                    y
+                },
+                |v: &[f64], d: &[f64]| jvp(v[0], v[1], d[0], d[1]),
+                &point,
+            );
+        }
+    }
+    // second order: the Hessian against central differences of the gradient
+    let (x, k) = (0.7, 3.0);
+    let (_, _, h) = untyped_results_travel_hessian(x, k);
+    let grad = |x: f64, k: f64| untyped_results_travel_grad(x, k).1;
+    let step = 1e-5;
+    let (gx1, gx0) = (grad(x + step, k), grad(x - step, k));
+    let (gk1, gk0) = (grad(x, k + step), grad(x, k - step));
+    let columns = [
+        ((gx1.0 - gx0.0) / (2.0 * step), (gx1.1 - gx0.1) / (2.0 * step)),
+        ((gk1.0 - gk0.0) / (2.0 * step), (gk1.1 - gk0.1) / (2.0 * step)),
+    ];
+    for (j, (d0, d1)) in columns.iter().enumerate() {
+        for (i, d) in [d0, d1].iter().enumerate() {
+            assert!(
+                (h[(i, j)] - **d).abs() < 1e-5 * (1.0 + d.abs()),
+                "H[{i},{j}] {} vs {d}",
+                h[(i, j)]
+            );
+        }
+    }
+}
+
+#[differentiable]
+fn weighted_by_value(v: Vector3<f64>, k: f64) -> f64 {
+    v.dot(&Vector3::new(1.0, 2.0, 3.0)) * k
+}
+
+#[differentiable]
+fn array_weighted_by_value(a: [f64; 3]) -> f64 {
+    a[0] - a[1] * a[2]
+}
+
+/// Names borrowing local values, dereferenced or cloned into by-value parameters.
+#[allow(clippy::clone_on_copy)] // written as users write it
+#[differentiable]
+fn borrowed_locals(x: f64, k: f64) -> f64 {
+    let p = Vector3::new(x, 2.0 * x, k);
+    let q = &p;
+    let arr = [x, k, x * k];
+    let a = &arr;
+    weighted_by_value(*q, k)
+        + weighted_by_value(q.clone(), k)
+        + array_weighted_by_value(*a)
+        + array_weighted_by_value(a.clone())
+}
+
+#[test]
+fn borrowed_locals_passed_weighted_by_value() {
+    let f = |v: &[f64]| borrowed_locals(v[0], v[1]);
+    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
+        let (mut a, mut b) = (0.0, 0.0);
+        let y = borrowed_locals_vjp(v[0], v[1], s, &mut a, &mut b);
+        g[0] += a;
+        g[1] += b;
+        y
+    };
+    let jvp = |v: &[f64], d: &[f64]| borrowed_locals_jvp(v[0], v[1], d[0], d[1]);
+    common::check("borrowed_locals", f, vjp, jvp, &[0.7, 1.3]);
 }

@@ -351,7 +351,8 @@ impl Ctx<'_> {
             [Operand::Var(a), Operand::Var(b)]
                 if std::ptr::eq(rule, &crate::rules::MUL)
                     && a == b
-                    && self.f.var(*a).kind == Kind::Float =>
+                    && self.f.var(*a).kind == Kind::Float
+                    && !self.f.var(*a).maybe_algebra =>
             {
                 Some(*a)
             }

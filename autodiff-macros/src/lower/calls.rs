@@ -56,8 +56,12 @@ impl<'s> Lowerer<'_> {
                     Kind::Tensor,
                 );
             }
-            // A field cloned is not `Copy`: a tensor (or a nested model).
-            return self.lower_borrowed(&mc.receiver);
+            // A field cloned is not `Copy`: a tensor (or a nested model). A borrow cloned
+            // (`r.clone()` of `let r = &h;`) is the value itself.
+            return match self.lower_borrowed(&mc.receiver) {
+                Operand::Ref(v) => Operand::Var(v),
+                o => o,
+            };
         }
         let operands = 1 + mc.args.len();
         let receiver_kind = match self.model_field(&mc.receiver) {
@@ -307,12 +311,7 @@ impl<'s> Lowerer<'_> {
             self.call_result_kind(&args)
         };
         let split = mut_state || crate::syntax::runtime_split_callee(&fp.path);
-        let algebra_argument = args.iter().any(|a| self.kind(a) == Kind::Algebra);
         let out = self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind);
-        // `let f = force(p, k);` of an nalgebra `p`: the result may be an nalgebra value
-        if let (Kind::Unknown, true, Some(v)) = (kind, algebra_argument, out.var()) {
-            self.vars[v.0].maybe_algebra = true;
-        }
         if split {
             let pullback = self.new_var("pullback", Kind::Unknown, false);
             if let Some(Node::Op(op)) = self.nodes.last_mut() {

@@ -85,12 +85,13 @@ pub fn lower_noting(
     }
     let result = cx.lower_fn_body(body);
     let nodes = std::mem::take(&mut cx.nodes);
-    let f = Function {
+    let mut f = Function {
         vars: cx.vars,
         params,
         body: Block { nodes, yields: vec![result] },
         items: cx.items,
     };
+    super::kinds::mark_maybe_algebra(&mut f);
     (f, cx.promote)
 }
 

@@ -81,7 +81,11 @@ impl<'s> Lowerer<'_> {
                     let kind = x.var().map_or(Kind::Float, |v| self.vars[v.0].kind);
                     self.push_op(Prim::Rule(&rules::NEG), Form::Neg, vec![x], e.span(), kind)
                 }
-                UnOp::Deref(_) => self.lower_expr(&u.expr),
+                // (`*r` of `let r = &h;` is `h` itself)
+                UnOp::Deref(_) => match self.lower_expr(&u.expr) {
+                    Operand::Ref(v) => Operand::Var(v),
+                    o => o,
+                },
                 _ => {
                     let kind = self.infer_kind(e);
                     self.opaque(r.expr, r.uses, kind)
@@ -306,12 +310,6 @@ impl<'s> Lowerer<'_> {
         let kind =
             if varied && matches!(kind, Kind::Int | Kind::Unknown) { Kind::Float } else { kind };
         let out = self.new_var("t", kind, varied);
-        // Arithmetic on a value that may be an nalgebra value may give one.
-        let arithmetic = matches!(prim, Prim::Rule(r) if matches!(r.name, "add" | "sub" | "mul" | "div" | "neg"));
-        let maybe = |a: &Operand| a.var().is_some_and(|v| self.vars[v.0].maybe_algebra);
-        if arithmetic && matches!(kind, Kind::Float | Kind::Unknown) && args.iter().any(maybe) {
-            self.vars[out.0].maybe_algebra = true;
-        }
         self.nodes.push(Node::Op(Op { out, prim, form, args, span, pullback: None }));
         Operand::Var(out)
     }

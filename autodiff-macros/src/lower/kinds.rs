@@ -171,3 +171,73 @@ pub(super) fn field_receiver_kind(name: &str, operands: usize, scalar_function: 
         && !TENSOR_FLOAT_METHODS.contains(&name);
     if float_only || (float && scalar_function) { Kind::Float } else { Kind::Tensor }
 }
+
+/// Marks the values that may be nalgebra values though the macro takes them for floats
+/// ([`crate::ir::VarInfo::maybe_algebra`]): results of calls taking an nalgebra value (or such
+/// a value), elements of their tuple results, and what arithmetic, branches and loops make of
+/// them; repeated until nothing changes.
+pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
+    use crate::ir::{Block, Node, Operand, Prim, VarInfo};
+    fn maybe(vars: &[VarInfo], o: &Operand) -> bool {
+        o.var().is_some_and(|v| vars[v.0].maybe_algebra)
+    }
+    fn algebra(vars: &[VarInfo], o: &Operand) -> bool {
+        maybe(vars, o) || o.var().is_some_and(|v| vars[v.0].kind == Kind::Algebra)
+    }
+    fn mark(info: &mut VarInfo, changed: &mut bool) {
+        if !info.maybe_algebra && matches!(info.kind, Kind::Float | Kind::Unknown | Kind::Tuple) {
+            info.maybe_algebra = true;
+            *changed = true;
+        }
+    }
+    fn walk(b: &Block, vars: &mut [VarInfo], changed: &mut bool) {
+        for node in &b.nodes {
+            match node {
+                Node::Op(op) => {
+                    let from = match op.prim {
+                        Prim::Call => op.args.iter().any(|a| algebra(vars, a)),
+                        Prim::Rule(r)
+                            if matches!(r.name, "add" | "sub" | "mul" | "div" | "neg") =>
+                        {
+                            op.args.iter().any(|a| maybe(vars, a))
+                        }
+                        Prim::Element => maybe(vars, &op.args[0]),
+                        _ => false,
+                    };
+                    if from {
+                        mark(&mut vars[op.out.0], changed);
+                    }
+                }
+                Node::Branch(br) => {
+                    for arm in &br.arms {
+                        walk(&arm.body, vars, changed);
+                    }
+                    for (k, out) in br.outs.iter().enumerate() {
+                        if br
+                            .arms
+                            .iter()
+                            .any(|a| a.body.yields.get(k).is_some_and(|y| maybe(vars, y)))
+                        {
+                            mark(&mut vars[out.0], changed);
+                        }
+                    }
+                }
+                Node::Loop(lp) => {
+                    walk(&lp.body, vars, changed);
+                    for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
+                        if maybe(vars, &c.init) || maybe(vars, y) {
+                            mark(&mut vars[c.phi.0], changed);
+                            mark(&mut vars[c.out.0], changed);
+                        }
+                    }
+                }
+                Node::Opaque { .. } | Node::Store(_) => {}
+            }
+        }
+    }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        walk(&f.body, &mut f.vars, &mut changed);
+    }
+}

@@ -14,3 +14,4 @@ mod rename; // names in expressions kept as written
 mod sequences; // reading elements and sub-slices
 
 pub use context::{lower, lower_noting};
+pub use kinds::mark_maybe_algebra;

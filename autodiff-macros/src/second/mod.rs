@@ -62,7 +62,9 @@ pub fn tangent(f: &Function, rt: &TokenStream, errors: &mut Errors) -> Option<Ta
     if tx.problems > 0 {
         return None;
     }
-    let g = Function { vars: tx.vars, params, body, items: f.items.clone() };
+    let mut g = Function { vars: tx.vars, params, body, items: f.items.clone() };
+    // (tangents of values that may be nalgebra values may be too)
+    crate::lower::mark_maybe_algebra(&mut g);
     Some(Tangent { g, dots, value })
 }
 
