@@ -396,3 +396,54 @@ fn tensor_losses_and_layers_in_split_mode() {
         assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
     }
 }
+
+/// A layer with dropout-like noise, called from a function differentiating only its weights:
+/// the caller's pullback holds the layer's, which may borrow the input it was lent.
+#[differentiable]
+fn noisy_layer(h: &Tensor, w: &Tensor, b: &Tensor, rng: &mut Lcg) -> Tensor {
+    nn::linear(h, w, b) * (1.0 + 0.1 * rng.uniform())
+}
+
+#[differentiable(wrt(w, b))]
+fn noisy_network(x: &Tensor, w: &Tensor, b: &Tensor, rng: &mut Lcg) -> Tensor {
+    let h = noisy_layer(x, w, b, rng).relu();
+    noisy_layer(&h, w, b, rng).sum()
+}
+
+#[test]
+fn a_tensor_helper_drawing_noise_lent_inputs_and_locals() {
+    let x = Tensor::from_vec(vec![0.5f64, -1.0, 2.0, 0.3], &[2, 2]);
+    let w = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
+    let b = Tensor::from_vec(vec![0.05f64, -0.1], &[2]);
+    let (mut rng, mut fresh) = (Lcg(4), Lcg(4));
+    let (v, (gw, gb)) = noisy_network_grad(&x, &w, &b, &mut rng);
+    assert_eq!(v.item::<f64>(), noisy_network(&x, &w, &b, &mut fresh).item::<f64>());
+    assert_eq!(rng.0, fresh.0);
+    let at = |w: &[f64], b: &[f64]| {
+        let (w, b) = (Tensor::from_vec(w.to_vec(), &[2, 2]), Tensor::from_vec(b.to_vec(), &[2]));
+        noisy_network(&x, &w, &b, &mut Lcg(4)).item::<f64>()
+    };
+    let (w0, b0) = (w.to_vec::<f64>(), b.to_vec::<f64>());
+    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
+        let fd = central_difference(
+            |s| {
+                let mut p = w0.clone();
+                p[i] = s;
+                at(&p, &b0)
+            },
+            w0[i],
+        );
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "w[{i}]: {g} vs {fd}");
+    }
+    for (i, g) in gb.to_vec::<f64>().iter().enumerate() {
+        let fd = central_difference(
+            |s| {
+                let mut p = b0.clone();
+                p[i] = s;
+                at(&w0, &p)
+            },
+            b0[i],
+        );
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "b[{i}]: {g} vs {fd}");
+    }
+}

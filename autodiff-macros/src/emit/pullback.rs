@@ -107,11 +107,11 @@ pub fn item(
     }
     let closure = quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #lent #prologue #adjoint });
 
-    // The pullback borrows the shared parameters its code names (or all of them, when it holds
-    // a callee's pullback, which may borrow any): their lifetimes are named and captured. Not
-    // `&mut` parameters, nor arrays and nalgebra values behind `&`, which are read by value.
+    // The pullback borrows the shared parameters its code names and those it lends to callees'
+    // pullbacks: their lifetimes are named and captured. Not `&mut` parameters, nor arrays and
+    // nalgebra values behind `&`, which are read by value.
     let named = idents_in(&closure);
-    let holds_pullbacks = named.iter().any(|n| n.starts_with("pullback"));
+    let lent_params = lent_to_pullbacks(cx);
     let mut namer = Namer::default();
     let mut impl_traits = ImplTraits::default();
     let (mut in_captured, mut in_other) = (HashSet::new(), HashSet::new());
@@ -124,8 +124,9 @@ pub fn item(
             impl_traits.visit_type_mut(&mut ty);
             let borrowed = !mutable_reference(&ty)
                 && !super::items::read_by_reference(p)
-                && !owned_params.contains(&p.ident.to_string())
-                && (holds_pullbacks || named.contains(&p.ident.to_string()));
+                && (lent_params.contains(&p.ident.to_string())
+                    || (!owned_params.contains(&p.ident.to_string())
+                        && named.contains(&p.ident.to_string())));
             if borrowed {
                 namer.visit_type_mut(&mut ty);
                 lifetimes_of(&ty, &mut in_captured);
@@ -251,6 +252,34 @@ fn lifetimes_of(ty: &syn::Type, out: &mut HashSet<String>) {
         }
     }
     syn::visit::Visit::visit_type(&mut Lifetimes(out), ty);
+}
+
+/// The parameters a callee's pullback may borrow: those passed (whole or as a sub-slice) to a
+/// call in split mode other than the runtime's layers and losses (whose pullbacks own what
+/// they keep). The pullback holding that callee's pullback captures their lifetimes.
+fn lent_to_pullbacks(cx: &Ctx<'_>) -> HashSet<String> {
+    use crate::ir::{Form, Prim};
+    let mut whole = std::collections::HashMap::new();
+    crate::ir::each_op(&cx.f.body, &mut |op| {
+        if let (Prim::Slice, Some(w)) = (op.prim, op.args[0].var()) {
+            whole.insert(op.out, w);
+        }
+    });
+    let mut out = HashSet::new();
+    crate::ir::each_op(&cx.f.body, &mut |op| {
+        let runtime =
+            matches!(&op.form, Form::Path(p) if crate::syntax::runtime_split_callee(&p.path));
+        if op.pullback.is_none() || runtime {
+            return;
+        }
+        for v in op.args.iter().filter_map(|a| a.var()) {
+            let root = whole.get(&v).copied().unwrap_or(v);
+            if cx.f.var(root).param.is_some() {
+                out.insert(cx.f.var(root).ident.to_string());
+            }
+        }
+    });
+    out
 }
 
 /// The identifiers in generated code, as text.
