@@ -447,3 +447,86 @@ fn a_tensor_helper_drawing_noise_lent_inputs_and_locals() {
         assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "b[{i}]: {g} vs {fd}");
     }
 }
+
+/// How often `counted_layer` ran.
+static LAYER_RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A layer of the user's own, with a split form (`split`), differentiable twice.
+#[differentiable(split, hessian)]
+fn counted_layer(h: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    LAYER_RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    nn::linear(h, w, b).tanh()
+}
+
+/// A network calling it in split mode on request (`split(counted_layer)`), twice, and its
+/// twin calling it in joint mode.
+#[differentiable(wrt(w, b), split(counted_layer), hessian)]
+fn split_network(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    let h = counted_layer(x, w, b);
+    counted_layer(&h, w, b).sum()
+}
+
+#[differentiable(wrt(w, b))]
+fn joint_network(x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    let h = counted_layer(x, w, b);
+    counted_layer(&h, w, b).sum()
+}
+
+#[test]
+fn your_own_function_in_split_mode_on_request_runs_once() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let x = Tensor::from_vec(vec![0.5f64, -1.0, 2.0, 0.3], &[2, 2]);
+    let w = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
+    let b = Tensor::from_vec(vec![0.05f64, -0.1], &[2]);
+    let before = LAYER_RUNS.load(Relaxed);
+    let (v, (gw, gb)) = split_network_grad(&x, &w, &b);
+    let split_runs = LAYER_RUNS.load(Relaxed) - before;
+    let before = LAYER_RUNS.load(Relaxed);
+    let (v2, (gw2, gb2)) = joint_network_grad(&x, &w, &b);
+    let joint_runs = LAYER_RUNS.load(Relaxed) - before;
+    // two calls: each runs once in split mode, twice in joint mode (its `_vjp` runs it again)
+    assert_eq!((split_runs, joint_runs), (2, 4));
+    assert_eq!(v.item::<f64>(), v2.item::<f64>());
+    assert_eq!(
+        (gw.to_vec::<f64>(), gb.to_vec::<f64>()),
+        (gw2.to_vec::<f64>(), gb2.to_vec::<f64>())
+    );
+    let w0 = w.to_vec::<f64>();
+    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
+        let fd = central_difference(
+            |s| {
+                let mut p = w0.clone();
+                p[i] = s;
+                split_network(&x, &Tensor::from_vec(p, &[2, 2]), &b).item::<f64>()
+            },
+            w0[i],
+        );
+        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "w[{i}]: {g} vs {fd}");
+    }
+    // second order goes through the layer's `_hvp`: H·v against differences of the gradient
+    let (v_w, v_b) = (Tensor::from_vec(vec![1.0f64, -0.5, 0.25, 2.0], &[2, 2]), b.zero_like());
+    let (mut g_w, mut g_b) = (w.zero_like(), b.zero_like());
+    let (mut h_w, mut h_b) = (w.zero_like(), b.zero_like());
+    split_network_hvp(
+        &x,
+        &w,
+        &b,
+        &v_w,
+        &v_b,
+        Tensor::scalar(1.0f64),
+        &mut g_w,
+        &mut g_b,
+        &mut h_w,
+        &mut h_b,
+    );
+    let step = 1e-6;
+    let moved = |s: f64| {
+        let p: Vec<f64> = w0.iter().zip(v_w.to_vec::<f64>()).map(|(a, d)| a + s * d).collect();
+        split_network_grad(&x, &Tensor::from_vec(p, &[2, 2]), &b).1.0.to_vec::<f64>()
+    };
+    let (up, down) = (moved(step), moved(-step));
+    for (i, h) in h_w.to_vec::<f64>().iter().enumerate() {
+        let fd = (up[i] - down[i]) / (2.0 * step);
+        assert!((h - fd).abs() < 1e-5 * (1.0 + fd.abs()), "Hv[{i}]: {h} vs {fd}");
+    }
+}

@@ -28,6 +28,9 @@ pub struct Options {
     /// `split`: also generate `f_pullback`, reverse mode in split mode (a function taking
     /// `&mut` state gets it without asking).
     pub split: bool,
+    /// `split(g, h)`: call these functions in split mode (through their `_pullback`), so that
+    /// reverse mode runs each once.
+    pub split_calls: Vec<Ident>,
     /// The path of the facade crate (`autodiff` unless given).
     pub krate: Option<syn::Path>,
     /// Type parameters of an enclosing `impl` that are floats (`impl<T: Real> ..`), for the
@@ -38,7 +41,7 @@ pub struct Options {
     pub in_impl: bool,
 }
 
-const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `batch`, `split`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
+const OPTIONS_HELP: &str = "the options are `wrt(a, b)`, `hessian`, `graph`, `batch`, `split`, `split(g, ..)`, `jvp = name`, `vjp = name`, `grad = name` and `crate = path`";
 
 /// Parses the attribute's arguments; problems go to `errors`.
 pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
@@ -69,6 +72,15 @@ pub fn options(args: TokenStream, errors: &mut Errors) -> Options {
             "hessian" => opts.hessian = true,
             "graph" => opts.graph = true,
             "batch" => opts.batch = true,
+            "split" if meta.input.peek(syn::token::Paren) => {
+                meta.parse_nested_meta(|inner| match inner.path.get_ident() {
+                    Some(id) => {
+                        opts.split_calls.push(id.clone());
+                        Ok(())
+                    }
+                    None => Err(inner.error("expected the name of a function")),
+                })?;
+            }
             "split" => opts.split = true,
             _ => {
                 let name = meta.path.to_token_stream_string();
@@ -217,6 +229,8 @@ pub struct FnDesc {
     /// The path generated code reaches the runtime by: `::autodiff::__private`, or
     /// `path::__private` with `crate = path`.
     pub rt: proc_macro2::TokenStream,
+    /// The functions called in split mode on request (`split(g, ..)`).
+    pub split_calls: Vec<String>,
 }
 
 /// Checks the signature and decides which parameters are active.
@@ -427,7 +441,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         Some(path) => quote::quote!(#path::__private),
         None => quote::quote!(::autodiff::__private),
     };
-    Some(FnDesc { item, params, receiver, ret, ret_kind, rt })
+    let split_calls = opts.split_calls.iter().map(ToString::to_string).collect();
+    Some(FnDesc { item, params, receiver, ret, ret_kind, rt, split_calls })
 }
 
 /// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.

@@ -38,7 +38,9 @@ pub fn hessian_items(
         );
         return TokenStream::new();
     }
-    let Some(t) = crate::second::tangent(f, &desc.rt, errors) else { return TokenStream::new() };
+    let Some(t) = crate::second::tangent(f, &desc.rt, &desc.split_calls, errors) else {
+        return TokenStream::new();
+    };
     let g = &t.g;
     let active = crate::analyse::active(g);
     let views = super::views::views(g, &active);

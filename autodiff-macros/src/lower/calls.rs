@@ -310,7 +310,9 @@ impl<'s> Lowerer<'_> {
         } else {
             self.call_result_kind(&args)
         };
-        let split = mut_state || crate::syntax::runtime_split_callee(&fp.path);
+        let split = mut_state
+            || crate::syntax::runtime_split_callee(&fp.path)
+            || (self.split_calls.contains(&last) && !through_self);
         let out = self.push_op(Prim::Call, Form::Path(fp.clone()), args, call.span(), kind);
         if split {
             let pullback = self.new_var("pullback", Kind::Unknown, false);

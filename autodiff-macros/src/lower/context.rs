@@ -44,6 +44,7 @@ pub fn lower_noting(
         untyped: HashMap::new(),
         promote: Vec::new(),
         rt: desc.rt.clone(),
+        split_calls: desc.split_calls.clone(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -151,6 +152,8 @@ pub struct Lowerer<'e> {
     pub promote: crate::rewrite::buffer_types::Untyped,
     /// The path of the runtime (for functions lowering calls by path).
     pub rt: proc_macro2::TokenStream,
+    /// The functions to call in split mode (`split(g, ..)`).
+    pub split_calls: Vec<String>,
 }
 
 impl Lowerer<'_> {

@@ -35,8 +35,20 @@ pub struct Tangent {
 }
 
 /// Builds the tangent function of `f`; what has no second-order rule goes to `errors`.
-pub fn tangent(f: &Function, rt: &TokenStream, errors: &mut Errors) -> Option<Tangent> {
-    let mut tx = Tx { vars: f.vars.clone(), dot: HashMap::new(), rt: rt.clone(), problems: 0 };
+/// `split_calls` names the functions the caller asked to call in split mode (`split(g, ..)`).
+pub fn tangent(
+    f: &Function,
+    rt: &TokenStream,
+    split_calls: &[String],
+    errors: &mut Errors,
+) -> Option<Tangent> {
+    let mut tx = Tx {
+        vars: f.vars.clone(),
+        dot: HashMap::new(),
+        rt: rt.clone(),
+        problems: 0,
+        split_calls: split_calls.to_vec(),
+    };
     let mut params = f.params.clone();
     let mut dots = Vec::new();
     for &p in &f.params {
@@ -74,6 +86,8 @@ struct Tx {
     dot: HashMap<Var, Var>,
     rt: TokenStream,
     problems: usize,
+    /// Functions called in split mode on request: their second order goes through `_hvp`.
+    split_calls: Vec<String>,
 }
 
 impl Tx {
@@ -341,7 +355,7 @@ impl Tx {
             Form::Method(m) => Some(m.to_string()),
             _ => None,
         };
-        if let Some(name) = callee.filter(|n| n.ends_with("_grad")) {
+        if let Some(name) = callee.clone().filter(|n| n.ends_with("_grad")) {
             errors.error(
                 op.span,
                 format!("`hessian` would need third derivatives to differentiate `{name}` twice"),
@@ -353,7 +367,13 @@ impl Tx {
         // A callee handed `&mut` state runs once (split mode); its `_hvp` would run it again.
         let runtime =
             matches!(&op.form, Form::Path(p) if crate::syntax::runtime_split_callee(&p.path));
-        if op.pullback.is_some() && !runtime {
+        // (asked for by name, and handed no `&mut` parameter of the caller's)
+        let handed_state = op.args.iter().filter_map(Operand::var).any(|v| {
+            matches!(&self.vars[v.0].ty, Some(syn::Type::Reference(r)) if r.mutability.is_some())
+        });
+        let requested =
+            !handed_state && callee.as_ref().is_some_and(|n| self.split_calls.contains(n));
+        if op.pullback.is_some() && !runtime && !requested {
             errors.error(
                 op.span,
                 "`hessian` cannot differentiate twice a call handed `&mut` state: its `_hvp` would run the callee again",
