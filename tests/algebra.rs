@@ -929,3 +929,18 @@ fn borrowed_locals_passed_weighted_by_value() {
     let jvp = |v: &[f64], d: &[f64]| borrowed_locals_jvp(v[0], v[1], d[0], d[1]);
     common::check("borrowed_locals", f, vjp, jvp, &[0.7, 1.3]);
 }
+
+/// Components of nalgebra values made by expressions: `(-p).x`, `(k * q).y`, `(p + q).z`.
+#[differentiable]
+fn components_of_expressions(x: f64, k: f64) -> f64 {
+    let p = Vector3::new(x, 2.0 * x, k);
+    let q = Vector3::new(k, x, 1.0);
+    (-p).x + (k * q).y + (p + q).z
+}
+
+#[test]
+fn components_of_vector_expressions() {
+    // -x + k x + (k + 1): the gradient (k - 1, x + 1)
+    let (v, (gx, gk)) = components_of_expressions_grad(0.5, 2.0);
+    assert_eq!((v, gx, gk), (3.5, 1.0, 1.5));
+}

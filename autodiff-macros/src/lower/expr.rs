@@ -173,6 +173,31 @@ impl<'s> Lowerer<'_> {
                 let index = Operand::Const(syn::parse_quote!(#component));
                 self.push_op(Prim::Index, Form::Index, vec![base, index], e.span(), Kind::Float)
             }
+            // `(-p).x`, `(k * q).x`: a component of an nalgebra value made by an expression
+            Expr::Field(f)
+                if matches!(&f.member, syn::Member::Named(m) if ["x", "y", "z", "w"].contains(&m.to_string().as_str()))
+                    && self.local_var(&f.base).is_none()
+                    && self.infer_kind(&f.base) == Kind::Algebra =>
+            {
+                let component = match &f.member {
+                    syn::Member::Named(m) => {
+                        ["x", "y", "z", "w"].iter().position(|c| m == c).unwrap_or(0)
+                    }
+                    syn::Member::Unnamed(i) => i.index as usize,
+                };
+                let base = self.lower_expr(&f.base);
+                let index = Operand::Const(syn::parse_quote!(#component));
+                self.push_op(Prim::Index, Form::Index, vec![base, index], e.span(), Kind::Float)
+            }
+            Expr::Field(f)
+                if matches!(&f.member, syn::Member::Named(m) if ["x", "y", "z", "w"].contains(&m.to_string().as_str())) =>
+            {
+                self.fail(
+                    e,
+                    "a component of a value whose type the macro cannot see cannot be differentiated",
+                    "if it is an nalgebra vector (a call's result, say), give it its type, `let f: Vector3<f64> = ..;`, or index it: `f[0]` for `.x`; a model's fields are read with `#[derive(Differentiable)]` on its struct and `wrt(model)`",
+                )
+            }
             Expr::Field(_) => self.fail(
                 e,
                 "field access on a value that depends on an active parameter cannot be differentiated yet",
