@@ -23,10 +23,17 @@ impl<'s> Lowerer<'_> {
             return self.lower_item(mc);
         }
         if mc.turbofish.is_some() {
+            // (`let t: f64 = a.iter().sum();` gets its turbofish from the rewrite stage, which
+            // turns sums over the sequences it knows into loops)
+            let help = if matches!(name.as_str(), "sum" | "product") {
+                "sum a sequence the macro knows by its own name: a parameter or a local array or `Vec` (`arr.iter().sum()`, not through a borrow `let a = &arr;`), or loop over its indices: `for i in 0..a.len() { t += a[i]; }`"
+            } else {
+                "call the method without a turbofish, with the types given by a `let` annotation"
+            };
             return self.fail(
                 &mc.method,
                 format!("`.{name}::<..>()` cannot be differentiated yet"),
-                "call the method without a turbofish, with the types given by a `let` annotation",
+                help,
             );
         }
         if matches!(name.as_str(), "clone" | "to_owned" | "to_vec")
