@@ -30,11 +30,12 @@ impl<'s> Lowerer<'_> {
             } else {
                 "call the method without a turbofish, with the types given by a `let` annotation"
             };
-            return self.fail(
-                &mc.method,
-                format!("`.{name}::<..>()` cannot be differentiated yet"),
-                help,
-            );
+            let message = if matches!(name.as_str(), "sum" | "product") {
+                format!("`.{name}()` of this iterator cannot be differentiated yet")
+            } else {
+                format!("`.{name}::<..>()` cannot be differentiated yet")
+            };
+            return self.fail(&mc.method, message, help);
         }
         if matches!(name.as_str(), "clone" | "to_owned" | "to_vec")
             && mc.args.is_empty()
