@@ -146,3 +146,24 @@ fn a_closure_applying_a_layer_twice_and_borrowed_tensors() {
         assert!((g - fd).abs() < 1e-6, "b[{i}]: {g} vs {fd}");
     }
 }
+
+/// Tensor methods of a sum of inlined closure calls, whose kind syntax cannot tell.
+#[differentiable(wrt(w))]
+fn closure_results_summed(x: &Tensor, w: &Tensor) -> Tensor {
+    let h0 = x.matmul(w);
+    let g = |q: &Tensor| q * 2.0;
+    (g(&h0) + g(&h0)).sum()
+}
+
+#[test]
+fn a_tensor_method_of_closure_results() {
+    let x = Tensor::from_vec(vec![0.5f64, -1.0, 2.0, 0.3], &[2, 2]);
+    let w = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
+    // 4 Σ x w: the gradient is 4 xᵀ 1, each row of w getting four times its column sum of x
+    let (v, g) = closure_results_summed_grad(&x, &w);
+    assert!((v.item::<f64>() + 4.8).abs() < 1e-12);
+    let expected = [10.0, 10.0, -2.8, -2.8];
+    for (a, b) in g.to_vec::<f64>().iter().zip(expected) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+}

@@ -72,10 +72,28 @@ impl<'s> Lowerer<'_> {
             };
         }
         let operands = 1 + mc.args.len();
-        let receiver_kind = match self.model_field(&mc.receiver) {
+        let mut receiver_kind = match self.model_field(&mc.receiver) {
             Some(_) => field_receiver_kind(&name, operands, self.scalar_function),
             None => self.infer_kind(&mc.receiver),
         };
+        // A method only tensors have, of a receiver syntax cannot tell (`(g(&h) + g(&h)).sum()`
+        // of an inlined closure): the receiver lowered tells.
+        let mut lowered = None;
+        if matches!(receiver_kind, Kind::Unknown | Kind::Float)
+            && self.model_field(&mc.receiver).is_none()
+            && rules::tensor_method(&name, operands).is_some()
+            && rules::method(&name, operands).is_none()
+            && rules::algebra_method(&name, operands).is_none()
+        {
+            let saved = self.checkpoint();
+            let receiver = self.lower_borrowed(&mc.receiver);
+            if self.kind(&receiver) == Kind::Tensor {
+                receiver_kind = Kind::Tensor;
+                lowered = Some(receiver);
+            } else {
+                self.restore(&saved);
+            }
+        }
         // Methods of tensors use the tensor rows; a float method on a tensor keeps the tensor.
         let rule = match rules::tensor_method(&name, operands)
             .filter(|_| receiver_kind == Kind::Tensor)
@@ -90,11 +108,12 @@ impl<'s> Lowerer<'_> {
             },
         };
         if let Some((rule, kind)) = rule {
-            let receiver = match self.model_field(&mc.receiver) {
-                Some((root, path)) if receiver_kind == Kind::Float => {
+            let receiver = match (lowered, self.model_field(&mc.receiver)) {
+                (Some(receiver), _) => receiver,
+                (None, Some((root, path))) if receiver_kind == Kind::Float => {
                     self.read_field(root, path, mc.receiver.span(), Kind::Float)
                 }
-                _ => self.lower_borrowed(&mc.receiver),
+                (None, _) => self.lower_borrowed(&mc.receiver),
             };
             let mut args = vec![receiver];
             args.extend(mc.args.iter().map(|a| self.lower_expr(a)));
