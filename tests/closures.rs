@@ -167,3 +167,19 @@ fn a_tensor_method_of_closure_results() {
         assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     }
 }
+
+/// A closure whose parameter is named like a value another closure captures.
+#[differentiable]
+fn parameter_named_like_a_capture(x: f64, y: f64, k: f64) -> f64 {
+    let r = x * y;
+    let f = |h: f64| h * r;
+    let g = |r: f64| r * 2.0;
+    f(x) + g(y) + f(k)
+}
+
+#[test]
+fn a_closure_parameter_named_like_a_captured_value() {
+    // x²y + 2y + kxy: the gradient (2xy + ky, x² + 2 + kx, xy)
+    let (v, g) = parameter_named_like_a_capture_grad(0.5, 2.0, 3.0);
+    assert_eq!((v, g), (7.5, (8.0, 3.75, 1.0)));
+}

@@ -103,7 +103,15 @@ fn inlinable(name: &str, closure: &syn::ExprClosure, rest: &[Stmt]) -> bool {
         let mut exprs = Exprs(Vec::new());
         exprs.visit_stmt(s);
         for e in exprs.0 {
-            bound.extend(bound_names(&e));
+            // (another closure's parameters are its own, unless it calls this one)
+            let calls_it = || {
+                let mut u = Uses { name, calls: 0, other: 0 };
+                u.visit_expr(&e);
+                u.calls + u.other > 0
+            };
+            if !matches!(e, Expr::Closure(_)) || calls_it() {
+                bound.extend(bound_names(&e));
+            }
             let c = changes(&e);
             changed.extend(c.places);
         }
