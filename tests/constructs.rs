@@ -881,3 +881,39 @@ fn a_vec_parameter_returned_from_a_branch() {
         assert_eq!(g, expected);
     }
 }
+
+/// What `if let Some(&next) = x.get(i + 1)` and `let Some(&f) = x.first() else ..` are written
+/// as (both refused on active values, whose bindings would be constants): test, then index.
+#[differentiable]
+fn total_variation(signal: &[f64], eps: f64) -> f64 {
+    let n = signal.len();
+    let mut tv = 0.0;
+    for i in 0..n {
+        if i + 1 < n {
+            let next = signal[i + 1];
+            let d = next - signal[i];
+            tv += (d * d + eps * eps).sqrt();
+        }
+    }
+    if signal.is_empty() {
+        return tv;
+    }
+    let f = signal[0];
+    tv + f * 10.0
+}
+
+#[test]
+fn tested_then_indexed_neighbours() {
+    let x = [0.0, 0.5, 0.4, 1.2, 1.1];
+    let (_, (g, _)) = total_variation_grad(&x, 0.1);
+    let fd = |i: usize| {
+        let h = 1e-6;
+        let (mut up, mut down) = (x, x);
+        up[i] += h;
+        down[i] -= h;
+        (total_variation(&up, 0.1) - total_variation(&down, 0.1)) / (2.0 * h)
+    };
+    for (i, gi) in g.iter().enumerate() {
+        assert!((gi - fd(i)).abs() < 1e-6, "{i}: {gi} vs {}", fd(i));
+    }
+}

@@ -10,4 +10,21 @@ fn f(x: f64, y: f64) -> f64 {
     }
 }
 
+// `if let` binding parts of an active value: the bindings would be constants.
+#[differentiable]
+fn next_difference(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    if let Some(&b) = x.get(1) {
+        s += b * x[0];
+    }
+    s
+}
+
+// `let .. else` likewise; its help names code that compiles.
+#[differentiable]
+fn first(x: &[f64]) -> f64 {
+    let Some(&f) = x.first() else { return 0.0 };
+    f * 10.0
+}
+
 fn main() {}

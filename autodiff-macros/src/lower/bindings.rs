@@ -23,7 +23,7 @@ impl<'s> Lowerer<'_> {
             self.errors.error(
                 else_token,
                 "`let ... else` cannot be differentiated",
-                "use `match` or `if let` with an `else` branch that returns",
+                "test first and bind after: `if x.is_empty() { return 0.0; } let f = x[0];` for `let Some(&f) = x.first() else { return 0.0 };` (`match` and `if let` on a value without a derivative work too)",
             );
             return;
         }

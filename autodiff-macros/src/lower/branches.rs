@@ -37,6 +37,20 @@ impl<'s> Lowerer<'_> {
         match e {
             Expr::If(ei) => {
                 if let Expr::Let(l) = &*ei.cond {
+                    // (its bindings would be evaluated as written: constants)
+                    let mut names = Vec::new();
+                    pattern_bindings(&l.pat, &mut names);
+                    if !names.is_empty()
+                        && rename(&l.expr, &self.env, &self.vars).mentions_varied
+                        && !self.inactive_value(&l.expr)
+                    {
+                        self.errors.error(
+                            &l.expr,
+                            "`if let` on a value that depends on an active parameter",
+                            "its bindings would be constants and lose their gradient; test first and index after: `if i + 1 < x.len() { let next = x[i + 1]; .. }` for `if let Some(&next) = x.get(i + 1)`, `if !x.is_empty() { let f = x[0]; .. }` for `x.first()`",
+                        );
+                        return None;
+                    }
                     let (scrutinee, uses) =
                         self.inactive_expr(&l.expr, "the scrutinee of `if let`")?;
                     let wild: Pat = syn::parse_quote!(_);
