@@ -85,3 +85,38 @@ fn methods_of_impl_blocks_differentiate() {
     let q32 = Quadratic { a: 3.0f32 };
     assert_eq!(q32.value_jvp(2.0, 1.0), (12.0, 12.0));
 }
+
+/// Methods returning a vector or a tuple, called by a sibling with a float result, are
+/// differentiated too (others with such results, called by no one, are left alone).
+pub struct Arm {
+    pub k: f64,
+    pub w: Vec<f64>,
+}
+
+#[differentiable]
+impl Arm {
+    fn point(&self, a: f64) -> nalgebra::Vector2<f64> {
+        nalgebra::Vector2::new(a, self.k * a)
+    }
+    fn pair(&self, a: f64) -> (f64, f64) {
+        (a * a, self.k * a)
+    }
+    fn count(&self) -> usize {
+        3
+    }
+    fn scaled(&self, s: f64) -> Vec<f64> {
+        self.w.iter().map(|v| v * s).collect()
+    }
+    pub fn energy(&self, a: f64) -> f64 {
+        let (p, q) = self.pair(a);
+        self.point(a).norm_squared() + p * q + self.count() as f64
+    }
+}
+
+#[test]
+fn sibling_methods_with_vector_and_tuple_results() {
+    let arm = Arm { k: 2.0, w: vec![1.0] };
+    // a²(1 + k²) + k a³ + 3: at a = 1.5, k = 2 the value 21, the derivative 2a(1 + k²) + 3k a²
+    assert_eq!(arm.energy_grad(1.5), (21.0, 28.5));
+    assert_eq!(arm.scaled(2.0), vec![2.0]);
+}

@@ -56,23 +56,64 @@ fn generate_impl(
     let trait_impl = block.trait_.is_some();
     let mut items = TokenStream::new();
     let mut any = false;
-    for item in &block.items {
-        let syn::ImplItem::Fn(m) = item else { continue };
-        let own = m
-            .attrs
-            .iter()
-            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "differentiable"));
-        let syn::ReturnType::Type(_, ret) = &m.sig.output else { continue };
-        let float = matches!(
-            crate::kind::Kind::of_type_with(ret, &opts.outer_floats),
-            crate::kind::Kind::Float
-        ) || matches!(
-            crate::kind::Kind::of_type_with(ret, &parse::real_type_params(&m.sig.generics)),
-            crate::kind::Kind::Float
-        );
-        if own || !float {
-            continue;
+    // The methods to differentiate: those with a float result, and those with floats in an
+    // nalgebra value, array, `Vec` or tuple result that one of them calls (`self.point(a)`).
+    let methods: Vec<&syn::ImplItemFn> = block
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(m) => Some(m),
+            _ => None,
+        })
+        .filter(|m| {
+            !m.attrs
+                .iter()
+                .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "differentiable"))
+        })
+        .collect();
+    let result_kind = |m: &syn::ImplItemFn| {
+        let syn::ReturnType::Type(_, ret) = &m.sig.output else { return None };
+        let mut params = opts.outer_floats.clone();
+        params.extend(parse::real_type_params(&m.sig.generics));
+        Some(crate::kind::Kind::of_type_with(ret, &params))
+    };
+    let holds_floats = |m: &syn::ImplItemFn| {
+        use crate::kind::{Kind, Seq};
+        let syn::ReturnType::Type(_, ret) = &m.sig.output else { return false };
+        let mut params = opts.outer_floats.clone();
+        params.extend(parse::real_type_params(&m.sig.generics));
+        let holds = |t: &syn::Type| {
+            matches!(
+                Kind::of_type_with(t, &params),
+                Kind::Float | Kind::Algebra | Kind::Seq(Seq::Array | Seq::Vec)
+            )
+        };
+        match &**ret {
+            syn::Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(holds),
+            t => holds(t),
         }
+    };
+    let mut chosen: Vec<bool> =
+        methods.iter().map(|m| result_kind(m) == Some(crate::kind::Kind::Float)).collect();
+    loop {
+        let called: std::collections::HashSet<String> = methods
+            .iter()
+            .zip(&chosen)
+            .filter(|(_, c)| **c)
+            .flat_map(|(m, _)| sibling_calls(&m.block))
+            .collect();
+        let mut grew = false;
+        for (m, c) in methods.iter().zip(chosen.iter_mut()) {
+            if !*c && holds_floats(m) && called.contains(&m.sig.ident.to_string()) {
+                *c = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    for (m, _) in methods.iter().zip(&chosen).filter(|(_, c)| **c) {
         any = true;
         let vis = if trait_impl { syn::parse_quote!(pub) } else { m.vis.clone() };
         let item_fn = syn::ItemFn {
@@ -170,4 +211,30 @@ pub fn dump(args: TokenStream, item: TokenStream) -> Result<String, Vec<String>>
     // The reverse-mode plan follows the IR, when there is one (loops, branches).
     let plan = emit::plan_dump(&desc, &f, &analyse::active(&f));
     Ok(if plan.is_empty() { f.dump() } else { format!("{}plan:\n{plan}", f.dump()) })
+}
+
+/// The methods and associated functions a body calls on its own type: `self.point(..)`,
+/// `Self::point(..)`.
+fn sibling_calls(body: &syn::Block) -> Vec<String> {
+    struct Calls(Vec<String>);
+    impl<'a> syn::visit::Visit<'a> for Calls {
+        fn visit_expr_method_call(&mut self, c: &'a syn::ExprMethodCall) {
+            if matches!(&*c.receiver, syn::Expr::Path(p) if p.path.is_ident("self")) {
+                self.0.push(c.method.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, c);
+        }
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func
+                && p.path.segments.len() == 2
+                && p.path.segments[0].ident == "Self"
+            {
+                self.0.push(p.path.segments[1].ident.to_string());
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut calls = Calls(Vec::new());
+    syn::visit::Visit::visit_block(&mut calls, body);
+    calls.0
 }
