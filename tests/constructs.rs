@@ -917,3 +917,33 @@ fn tested_then_indexed_neighbours() {
         assert!((gi - fd(i)).abs() < 1e-6, "{i}: {gi} vs {}", fd(i));
     }
 }
+
+#[differentiable]
+fn discount(a: f64, t: f64) -> f64 {
+    (-a * t).exp()
+}
+
+/// Floats of a slice left out by `wrt`, passed to a helper: by index, and bound by a typed
+/// `let` of a loop item.
+#[allow(clippy::needless_range_loop)] // written as users write it
+#[differentiable(wrt(a))]
+fn annuity(a: f64, times: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..times.len() {
+        s += discount(a, times[i]);
+    }
+    for &m in times.iter() {
+        let t: f64 = m;
+        s += discount(a, t);
+    }
+    s
+}
+
+#[test]
+fn floats_of_an_inactive_slice_passed_to_a_helper() {
+    let times = [1.0, 2.0, 3.5];
+    let (v, g) = annuity_grad(0.05, &times);
+    let expected: f64 = times.iter().map(|t| 2.0 * (-0.05 * t).exp()).sum();
+    let slope: f64 = times.iter().map(|t| -2.0 * t * (-0.05 * t).exp()).sum();
+    assert!((v - expected).abs() < 1e-12 && (g - slope).abs() < 1e-12, "{v} {g}");
+}

@@ -238,7 +238,16 @@ impl<'s> Lowerer<'_> {
                     _ => v,
                 }
             }
-            Operand::Var(v) | Operand::Ref(v) => v,
+            // `let t: f64 = m;` of a value whose kind syntax could not tell: the annotation does
+            Operand::Var(v) | Operand::Ref(v) => {
+                if let Some(k) = annotated
+                    && self.vars[v.0].kind == Kind::Unknown
+                    && self.vars[v.0].param.is_none()
+                {
+                    self.vars[v.0].kind = k;
+                }
+                v
+            }
         }
     }
 }

@@ -75,6 +75,14 @@ impl Lowerer<'_> {
             {
                 self.local_var(&ix.expr).map_or(Kind::Unknown, |v| self.element_kind(v))
             }
+            // `ts[i]` of a sequence of floats (also one left out by `wrt`)
+            Expr::Index(ix)
+                if self
+                    .local_var(&ix.expr)
+                    .is_some_and(|v| matches!(self.vars[v.0].kind, Kind::Seq(_))) =>
+            {
+                Kind::Float
+            }
             Expr::MethodCall(mc) => {
                 let name = mc.method.to_string();
                 let receiver = match self.model_field(&mc.receiver) {
