@@ -947,3 +947,37 @@ fn floats_of_an_inactive_slice_passed_to_a_helper() {
     let slope: f64 = times.iter().map(|t| -2.0 * t * (-0.05 * t).exp()).sum();
     assert!((v - expected).abs() < 1e-12 && (g - slope).abs() < 1e-12, "{v} {g}");
 }
+
+#[derive(Clone, Copy)]
+pub enum Activation {
+    Tanh,
+    Relu,
+}
+
+pub struct Market {
+    pub rate: f64,
+}
+
+#[differentiable]
+fn activate(x: f64, a: Activation, m: &Market) -> f64 {
+    match a {
+        Activation::Tanh => x.tanh() * m.rate,
+        Activation::Relu => x.max(0.0) * m.rate,
+    }
+}
+
+/// Parameters of the user's own types passed on to a helper: not floats, by their declared
+/// types.
+#[differentiable]
+fn layer_output(x: f64, a: Activation, m: &Market) -> f64 {
+    activate(x, a, m) * 2.0
+}
+
+#[test]
+fn parameters_of_user_types_passed_on() {
+    let m = Market { rate: 0.5 };
+    let (v, g) = layer_output_grad(0.3, Activation::Tanh, &m);
+    let t = 0.3f64.tanh();
+    assert!((v - t).abs() < 1e-15 && (g - (1.0 - t * t)).abs() < 1e-15);
+    assert_eq!(layer_output_grad(0.3, Activation::Relu, &m), (0.3, 1.0));
+}

@@ -403,7 +403,9 @@ impl<'s> Lowerer<'_> {
                 // Allowed when nothing writes the buffer afterwards (checked after lowering).
                 continue;
             }
-            if !self.varied(a) && self.kind(a) == Kind::Unknown {
+            // (a value whose declared type is not a float's, `act: Activation`, is not one)
+            let declared = a.var().is_some_and(|v| self.vars[v.0].ty.is_some());
+            if !self.varied(a) && self.kind(a) == Kind::Unknown && !declared {
                 self.errors.error(
                     e,
                     "cannot tell whether this argument is a float",
