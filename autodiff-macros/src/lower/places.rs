@@ -324,7 +324,7 @@ impl<'s> Lowerer<'_> {
                 Some(t) => self.errors.error(
                     &ix.expr,
                     format!("`{t}[i][j] = ..` writes a table, but `{t}` is also used another way"),
-                    format!("a `vec![vec![..; m]; n]` table is written in place when its other uses are `{t}[i][j]`, `{t}.len()`, `{t}[i].len()` and rows read whole once filled (`&{t}[i]`, `{t}[i].iter()`, `{t}.last().unwrap()`); or use one flat buffer `vec![0.0; n * m]` indexed `{t}[i * m + j]`"),
+                    format!("an array of arrays is written in place with its type: `let mut {t}: [[f64; M]; N] = ..;`; a `vec![vec![..; m]; n]` table when its other uses are `{t}[i][j]`, `{t}.len()`, `{t}[i].len()` and rows read whole once filled (`&{t}[i]`, `{t}[i].iter()`, `{t}.last().unwrap()`); or use one flat buffer `vec![0.0; n * m]` indexed `{t}[i * m + j]`"),
                 ),
                 None => self.errors.error(
                     &ix.expr,
