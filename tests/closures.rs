@@ -183,3 +183,18 @@ fn a_closure_parameter_named_like_a_captured_value() {
     let (v, g) = parameter_named_like_a_capture_grad(0.5, 2.0, 3.0);
     assert_eq!((v, g), (7.5, (8.0, 3.75, 1.0)));
 }
+
+/// A closure whose parameter is named like a value a later closure reads: the first one's
+/// inlined calls bind that name in scopes of their own.
+#[differentiable]
+fn shadowing_parameter(x: f64) -> f64 {
+    let sq = |x: f64| x * x;
+    let lin = |v: f64| v * x;
+    sq(x) + lin(2.0)
+}
+
+#[test]
+fn a_parameter_shadowing_a_name_a_later_closure_reads() {
+    // x² + 2x: the derivative 2x + 2
+    assert_eq!(shadowing_parameter_grad(1.5), (5.25, 5.0));
+}

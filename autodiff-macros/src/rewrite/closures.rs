@@ -103,15 +103,9 @@ fn inlinable(name: &str, closure: &syn::ExprClosure, rest: &[Stmt]) -> bool {
         let mut exprs = Exprs(Vec::new());
         exprs.visit_stmt(s);
         for e in exprs.0 {
-            // (another closure's parameters are its own, unless it calls this one)
-            let calls_it = || {
-                let mut u = Uses { name, calls: 0, other: 0 };
-                u.visit_expr(&e);
-                u.calls + u.other > 0
-            };
-            if !matches!(e, Expr::Closure(_)) || calls_it() {
-                bound.extend(bound_names(&e));
-            }
+            // (names bound inside an expression are scoped to it: they matter only where it
+            // calls this closure; another closure's parameters, an inlined call's `let`s)
+            bound.extend(bound_around_uses(&e, name));
             let c = changes(&e);
             changed.extend(c.places);
         }
@@ -388,4 +382,29 @@ impl VisitMut for Calls {
             parse_quote!({ #(let #temps = #args;)* #(#params)* #body })
         };
     }
+}
+
+/// The names `e` binds in the parts of it that use the closure `name` (the rest, an inlined
+/// call's block or another closure, binds names of its own scope only).
+fn bound_around_uses(e: &Expr, name: &str) -> HashSet<String> {
+    struct Around<'n> {
+        name: &'n str,
+        out: HashSet<String>,
+    }
+    impl<'a> Visit<'a> for Around<'_> {
+        fn visit_expr(&mut self, e: &'a Expr) {
+            let mut u = Uses { name: self.name, calls: 0, other: 0 };
+            u.visit_expr(e);
+            if u.calls + u.other > 0 {
+                syn::visit::visit_expr(self, e);
+            }
+        }
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.out.insert(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut around = Around { name, out: HashSet::new() };
+    around.visit_expr(e);
+    around.out
 }
