@@ -981,3 +981,22 @@ fn parameters_of_user_types_passed_on() {
     assert!((v - t).abs() < 1e-15 && (g - (1.0 - t * t)).abs() < 1e-15);
     assert_eq!(layer_output_grad(0.3, Activation::Relu, &m), (0.3, 1.0));
 }
+
+/// A `Vec<T>` buffer of a generic float, pushed into.
+#[differentiable]
+fn running_sum_of_squares<T: Real>(xs: &[T]) -> T {
+    let n = xs.len();
+    let mut s: Vec<T> = Vec::with_capacity(n);
+    s.push(xs[0]);
+    for i in 1..n {
+        let prev = s[i - 1];
+        s.push(prev + xs[i] * xs[i]);
+    }
+    s[n - 1]
+}
+
+#[test]
+fn a_generic_vec_buffer() {
+    assert_eq!(running_sum_of_squares_grad(&[1.0f64, 2.0, 3.0]), (14.0, vec![1.0, 4.0, 6.0]));
+    assert_eq!(running_sum_of_squares_grad(&[1.0f32, 2.0]), (5.0, vec![1.0, 4.0]));
+}

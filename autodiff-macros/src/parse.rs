@@ -231,6 +231,8 @@ pub struct FnDesc {
     pub rt: proc_macro2::TokenStream,
     /// The functions called in split mode on request (`split(g, ..)`).
     pub split_calls: Vec<String>,
+    /// The type parameters that are floats (`T: Real`, also an enclosing `impl`'s).
+    pub float_generics: Vec<Ident>,
 }
 
 /// Checks the signature and decides which parameters are active.
@@ -442,7 +444,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         None => quote::quote!(::autodiff::__private),
     };
     let split_calls = opts.split_calls.iter().map(ToString::to_string).collect();
-    Some(FnDesc { item, params, receiver, ret, ret_kind, rt, split_calls })
+    Some(FnDesc { item, params, receiver, ret, ret_kind, rt, split_calls, float_generics })
 }
 
 /// The type parameters bounded by `Real` (`T: Real` or `where T: Real`): floats, generically.

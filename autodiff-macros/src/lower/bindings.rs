@@ -193,7 +193,10 @@ impl<'s> Lowerer<'_> {
         ty: Option<syn::Type>,
         first: usize,
     ) -> Var {
-        let annotated = ty.as_ref().map(Kind::of_type).filter(|k| *k != Kind::Unknown);
+        let annotated = ty
+            .as_ref()
+            .map(|t| Kind::of_type_with(t, &self.float_generics))
+            .filter(|k| *k != Kind::Unknown);
         match value {
             Operand::Const(expr) => {
                 let kind = annotated.unwrap_or_else(|| Kind::of_const(&expr));

@@ -45,6 +45,7 @@ pub fn lower_noting(
         promote: Vec::new(),
         rt: desc.rt.clone(),
         split_calls: desc.split_calls.clone(),
+        float_generics: desc.float_generics.clone(),
     };
     cx.env.push();
     if let Some(r) = &desc.receiver {
@@ -154,6 +155,8 @@ pub struct Lowerer<'e> {
     pub rt: proc_macro2::TokenStream,
     /// The functions to call in split mode (`split(g, ..)`).
     pub split_calls: Vec<String>,
+    /// The type parameters that are floats (`T: Real`).
+    pub float_generics: Vec<Ident>,
 }
 
 impl Lowerer<'_> {
