@@ -1000,3 +1000,19 @@ fn a_generic_vec_buffer() {
     assert_eq!(running_sum_of_squares_grad(&[1.0f64, 2.0, 3.0]), (14.0, vec![1.0, 4.0, 6.0]));
     assert_eq!(running_sum_of_squares_grad(&[1.0f32, 2.0]), (5.0, vec![1.0, 4.0]));
 }
+
+/// `match` on a sequence's length: no derivative, its bindings plain integers.
+#[differentiable]
+fn ends_product(x: &[f64]) -> f64 {
+    match x.len() {
+        0 => 0.0,
+        1 => x[0] * 2.0,
+        n => x[0] * x[n - 1],
+    }
+}
+
+#[test]
+fn match_on_a_length() {
+    assert_eq!(ends_product_grad(&[3.0]), (6.0, vec![2.0]));
+    assert_eq!(ends_product_grad(&[3.0, 1.0, 2.0]), (6.0, vec![2.0, 0.0, 3.0]));
+}

@@ -76,7 +76,10 @@ impl<'s> Lowerer<'_> {
                     pattern_bindings(&a.pat, &mut names);
                     !names.is_empty()
                 });
-                if r.mentions_varied && (binds || self.infer_kind(&m.expr) == Kind::Float) {
+                if r.mentions_varied
+                    && !self.inactive_value(&m.expr)
+                    && (binds || self.infer_kind(&m.expr) == Kind::Float)
+                {
                     self.errors.error(
                         &m.expr,
                         "`match` on a value that depends on an active parameter",
