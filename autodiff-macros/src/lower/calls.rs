@@ -156,6 +156,37 @@ impl<'s> Lowerer<'_> {
             if self.errors.len() > before {
                 return Self::unit();
             }
+            // An iterator or slice method the rewrite stage did not turn into a loop
+            const ITERATION: &[&str] = &[
+                "iter",
+                "into_iter",
+                "iter_mut",
+                "reduce",
+                "scan",
+                "chain",
+                "take_while",
+                "skip_while",
+                "split_at",
+                "first",
+                "last",
+                "flat_map",
+                "flatten",
+                "peekable",
+                "cycle",
+                "product",
+                "max_by_key",
+                "min_by_key",
+                "position",
+                "any",
+                "all",
+            ];
+            if ITERATION.contains(&name.as_str()) {
+                return self.fail(
+                    &mc.method,
+                    format!("this use of `.{name}()` on values that depend on an active parameter cannot be differentiated yet"),
+                    "the iterator forms that differentiate: `for v in x.iter()` (with `.zip`, `.enumerate`, `.rev`, `.skip`, `.take`, `.step_by`), `x.windows(k)`, `x.chunks(k)`, `.map(..).sum()`, `.fold(..)`, `.collect()` into a `Vec`, `max_by`/`min_by`; otherwise loop over indices: `for i in 0..x.len() { .. x[i] .. }`",
+                );
+            }
             // (of an nalgebra value, the nalgebra methods with rules)
             let known: Vec<&str> = if receiver_kind == Kind::Algebra {
                 rules::ALGEBRA_METHODS.iter().map(|(r, _)| r.name).collect()
