@@ -348,17 +348,7 @@ pub(super) fn reading_prologue(
     tangents: &[(usize, Ident)],
     adjoints: &[(usize, Ident)],
 ) -> TokenStream {
-    let (by_reference, dynamic) = (read_by_reference, read_dynamic);
-    let mut out = TokenStream::new();
-    for p in &desc.params {
-        let x = &p.ident;
-        if by_reference(p) {
-            out.extend(quote!(let #x = *#x;));
-        }
-        if dynamic(p) {
-            out.extend(quote!(let #x = #x.as_slice();));
-        }
-    }
+    let mut out: TokenStream = desc.params.iter().map(|p| read_as_body_does(p, &p.ident)).collect();
     out.extend(derivative_prologue(desc, tangents, adjoints));
     out
 }
@@ -369,20 +359,25 @@ pub(super) fn derivative_prologue(
     tangents: &[(usize, Ident)],
     adjoints: &[(usize, Ident)],
 ) -> TokenStream {
-    let (by_reference, dynamic) = (read_by_reference, read_dynamic);
-    let mut out = TokenStream::new();
-    for (i, d) in tangents {
-        if by_reference(&desc.params[*i]) {
-            out.extend(quote!(let #d = *#d;));
-        }
-        if dynamic(&desc.params[*i]) {
-            out.extend(quote!(let #d = #d.as_slice();));
-        }
-    }
+    let mut out: TokenStream =
+        tangents.iter().map(|(i, d)| read_as_body_does(&desc.params[*i], d)).collect();
     for (i, b) in adjoints {
-        if dynamic(&desc.params[*i]) {
+        if read_dynamic(&desc.params[*i]) {
             out.extend(quote!(let #b = #b.as_mut_slice();));
         }
+    }
+    out
+}
+
+/// `x` (parameter `p`, or its tangent) as the body reads it: `let x = *x;` of an array or
+/// nalgebra value behind `&`, `let x = x.as_slice();` of a `DVector`.
+fn read_as_body_does(p: &crate::parse::ParamDesc, x: &Ident) -> TokenStream {
+    let mut out = TokenStream::new();
+    if read_by_reference(p) {
+        out.extend(quote!(let #x = *#x;));
+    }
+    if read_dynamic(p) {
+        out.extend(quote!(let #x = #x.as_slice();));
     }
     out
 }
