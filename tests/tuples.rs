@@ -262,3 +262,25 @@ fn a_vec_parameter_returned_in_a_tuple() {
     area_and_sides_vjp(vec![2.0, 3.0], (1.0, &[0.5, 0.25][..]), &mut bar);
     assert_eq!(bar, [3.0 + 0.5, 2.0 + 0.25]);
 }
+
+/// A destructuring assignment `(a, b) = (b, d * (a + b))` in a loop, as a two-term recurrence
+/// is written.
+#[differentiable]
+fn recurrence(x: f64, d: f64) -> f64 {
+    let (mut a, mut b) = (x, 1.0);
+    for _ in 0..5 {
+        (a, b) = (b, d * (a + b));
+    }
+    a + b
+}
+
+#[test]
+fn destructuring_assignment_in_a_loop() {
+    let (x, d) = (0.5, 0.9);
+    let (v, (gx, gd)) = recurrence_grad(x, d);
+    assert_eq!(v, recurrence(x, d));
+    let h = 1e-6;
+    let fx = (recurrence(x + h, d) - recurrence(x - h, d)) / (2.0 * h);
+    let fd = (recurrence(x, d + h) - recurrence(x, d - h)) / (2.0 * h);
+    assert!((gx - fx).abs() < 1e-6 && (gd - fd).abs() < 1e-6, "{gx} {fx} {gd} {fd}");
+}

@@ -13,6 +13,12 @@
 //! ```text
 //! let (v, (a, b)) = e;   =>   let (v, __autodiff_tuple0) = e; let (a, b) = __autodiff_tuple0;
 //! ```
+//!
+//! A destructuring assignment to names becomes a `let` of the tuple and one assignment each:
+//!
+//! ```text
+//! (a, b) = (b, a + b);   =>   let (t0, t1) = (b, a + b); a = t0; b = t1;
+//! ```
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Pat, Stmt, parse_quote};
@@ -49,10 +55,41 @@ impl ArrayLets {
             }
             return;
         }
+        if let Some(stmts) = self.destructuring_assignment(&stmt) {
+            out.extend(stmts);
+            return;
+        }
         match split(&stmt) {
             Some(lets) => out.extend(lets),
             None => out.push(stmt),
         }
+    }
+
+    /// `(a, b) = (b, a + b);` as `let (t0, t1) = (b, a + b); a = t0; b = t1;` (names and `_`
+    /// on the left only).
+    fn destructuring_assignment(&mut self, stmt: &Stmt) -> Option<Vec<Stmt>> {
+        let Stmt::Expr(syn::Expr::Assign(assign), Some(_)) = stmt else { return None };
+        let syn::Expr::Tuple(left) = &*assign.left else { return None };
+        let plain = |e: &syn::Expr| match e {
+            syn::Expr::Path(p) => p.path.get_ident().is_some(),
+            syn::Expr::Infer(_) => true,
+            _ => false,
+        };
+        if left.elems.is_empty() || !left.elems.iter().all(plain) {
+            return None;
+        }
+        let names: Vec<syn::Ident> = (0..left.elems.len())
+            .map(|k| quote::format_ident!("__autodiff_assign{}_{}", self.tuples, k))
+            .collect();
+        self.tuples += 1;
+        let right = &assign.right;
+        let mut out: Vec<Stmt> = vec![parse_quote!(let (#(#names,)*) = #right;)];
+        for (target, name) in left.elems.iter().zip(&names) {
+            if !matches!(target, syn::Expr::Infer(_)) {
+                out.push(parse_quote!(#target = #name;));
+            }
+        }
+        Some(out)
     }
 
     /// `let (v, (a, b)) = e;` as `let (v, t) = e;` and `let (a, b) = t;`.
