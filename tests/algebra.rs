@@ -790,16 +790,13 @@ fn untyped_call_results(x: f64, k: f64) -> f64 {
 
 #[test]
 fn untyped_results_of_calls_taking_nalgebra_values() {
-    let f = |v: &[f64]| untyped_call_results(v[0], v[1]);
-    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
-        let (mut a, mut b) = (0.0, 0.0);
-        let y = untyped_call_results_vjp(v[0], v[1], s, &mut a, &mut b);
-        g[0] += a;
-        g[1] += b;
-        y
-    };
-    let jvp = |v: &[f64], d: &[f64]| untyped_call_results_jvp(v[0], v[1], d[0], d[1]);
-    common::check("untyped_call_results", f, vjp, jvp, &[0.7, 3.0]);
+    common::check2(
+        "untyped_call_results",
+        untyped_call_results,
+        untyped_call_results_vjp,
+        untyped_call_results_jvp,
+        &[(0.7, 3.0)],
+    );
 }
 
 #[differentiable]
@@ -840,36 +837,21 @@ fn untyped_tuples_and_matrices(x: f64, k: f64) -> f64 {
 
 #[test]
 fn untyped_results_through_calls_loops_branches_tuples_and_second_order() {
-    for (name, f, vjp, jvp) in [
-        (
-            "travel",
-            untyped_results_travel as fn(f64, f64) -> f64,
-            untyped_results_travel_vjp as fn(f64, f64, f64, &mut f64, &mut f64) -> f64,
-            untyped_results_travel_jvp as fn(f64, f64, f64, f64) -> (f64, f64),
-        ),
-        (
-            "tuples_and_matrices",
-            untyped_tuples_and_matrices,
-            untyped_tuples_and_matrices_vjp,
-            untyped_tuples_and_matrices_jvp,
-        ),
-    ] {
-        for point in [[0.7, 3.0], [0.4, 0.6]] {
-            common::check(
-                name,
-                |v: &[f64]| f(v[0], v[1]),
-                |v: &[f64], s: f64, g: &mut [f64]| {
-                    let (mut a, mut b) = (0.0, 0.0);
-                    let y = vjp(v[0], v[1], s, &mut a, &mut b);
-                    g[0] += a;
-                    g[1] += b;
-                    y
-                },
-                |v: &[f64], d: &[f64]| jvp(v[0], v[1], d[0], d[1]),
-                &point,
-            );
-        }
-    }
+    let points = [(0.7, 3.0), (0.4, 0.6)];
+    common::check2(
+        "travel",
+        untyped_results_travel,
+        untyped_results_travel_vjp,
+        untyped_results_travel_jvp,
+        &points,
+    );
+    common::check2(
+        "tuples_and_matrices",
+        untyped_tuples_and_matrices,
+        untyped_tuples_and_matrices_vjp,
+        untyped_tuples_and_matrices_jvp,
+        &points,
+    );
     // second order: the Hessian against central differences of the gradient
     let (x, k) = (0.7, 3.0);
     let (_, _, h) = untyped_results_travel_hessian(x, k);
@@ -898,7 +880,7 @@ fn weighted_by_value(v: Vector3<f64>, k: f64) -> f64 {
 }
 
 #[differentiable]
-fn array_weighted_by_value(a: [f64; 3]) -> f64 {
+fn array_by_value(a: [f64; 3]) -> f64 {
     a[0] - a[1] * a[2]
 }
 
@@ -912,22 +894,19 @@ fn borrowed_locals(x: f64, k: f64) -> f64 {
     let a = &arr;
     weighted_by_value(*q, k)
         + weighted_by_value(q.clone(), k)
-        + array_weighted_by_value(*a)
-        + array_weighted_by_value(a.clone())
+        + array_by_value(*a)
+        + array_by_value(a.clone())
 }
 
 #[test]
-fn borrowed_locals_passed_weighted_by_value() {
-    let f = |v: &[f64]| borrowed_locals(v[0], v[1]);
-    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
-        let (mut a, mut b) = (0.0, 0.0);
-        let y = borrowed_locals_vjp(v[0], v[1], s, &mut a, &mut b);
-        g[0] += a;
-        g[1] += b;
-        y
-    };
-    let jvp = |v: &[f64], d: &[f64]| borrowed_locals_jvp(v[0], v[1], d[0], d[1]);
-    common::check("borrowed_locals", f, vjp, jvp, &[0.7, 1.3]);
+fn borrowed_locals_passed_by_value() {
+    common::check2(
+        "borrowed_locals",
+        borrowed_locals,
+        borrowed_locals_vjp,
+        borrowed_locals_jvp,
+        &[(0.7, 1.3)],
+    );
 }
 
 /// Components of nalgebra values made by expressions: `(-p).x`, `(k * q).y`, `(p + q).z`.

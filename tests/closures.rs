@@ -125,26 +125,9 @@ fn a_closure_applying_a_layer_twice_and_borrowed_tensors() {
     let w = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
     let b = Tensor::from_vec(vec![0.05f64, -0.1], &[2]);
     let (_, (gw, gb)) = layer_closure_twice_grad(&x, &w, &b);
-    let at = |w: &[f64], b: &[f64]| {
-        let (w, b) = (Tensor::from_vec(w.to_vec(), &[2, 2]), Tensor::from_vec(b.to_vec(), &[2]));
-        layer_closure_twice(&x, &w, &b).item::<f64>()
-    };
-    let (w0, b0) = (w.to_vec::<f64>(), b.to_vec::<f64>());
-    let h = 1e-6;
-    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
-        let (mut up, mut down) = (w0.clone(), w0.clone());
-        up[i] += h;
-        down[i] -= h;
-        let fd = (at(&up, &b0) - at(&down, &b0)) / (2.0 * h);
-        assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
-    }
-    for (i, g) in gb.to_vec::<f64>().iter().enumerate() {
-        let (mut up, mut down) = (b0.clone(), b0.clone());
-        up[i] += h;
-        down[i] -= h;
-        let fd = (at(&w0, &up) - at(&w0, &down)) / (2.0 * h);
-        assert!((g - fd).abs() < 1e-6, "b[{i}]: {g} vs {fd}");
-    }
+    let at = |w: &Tensor, b: &Tensor| layer_closure_twice(&x, w, b).item::<f64>();
+    common::check_tensor_gradient("w", |w| at(w, &b), &w, &gw, 1e-6);
+    common::check_tensor_gradient("b", |b| at(&w, b), &b, &gb, 1e-6);
 }
 
 /// Tensor methods of a sum of inlined closure calls, whose kind syntax cannot tell.

@@ -7,37 +7,8 @@
 
 use autodiff::prelude::*;
 
-/// Checks a function of two floats at each point.
-fn check2(
-    name: &str,
-    f: impl Fn(f64, f64) -> f64,
-    vjp: impl Fn(f64, f64, f64, &mut f64, &mut f64) -> f64,
-    jvp: impl Fn(f64, f64, f64, f64) -> (f64, f64),
-    points: &[(f64, f64)],
-) {
-    for &(a, b) in points {
-        let grad = |x: &[f64], g: &mut [f64]| {
-            let (mut ga, mut gb) = (0.0, 0.0);
-            let value = vjp(x[0], x[1], 1.0, &mut ga, &mut gb);
-            assert_eq!(value.to_bits(), f(x[0], x[1]).to_bits(), "{name}: f_vjp's value");
-            g[0] += ga;
-            g[1] += gb;
-        };
-        if let Err(e) = gradcheck(|x| f(x[0], x[1]), grad, &[a, b]) {
-            panic!("{name} at ({a}, {b}): {e}");
-        }
-        let (v, w) = ((0.3, -1.7), 2.5);
-        let (value, tangent) = jvp(a, b, v.0, v.1);
-        assert_eq!(value.to_bits(), f(a, b).to_bits(), "{name}: f_jvp's value");
-        let (mut ga, mut gb) = (0.0, 0.0);
-        vjp(a, b, w, &mut ga, &mut gb);
-        let (lhs, rhs) = (tangent * w, v.0 * ga + v.1 * gb);
-        assert!(
-            (lhs - rhs).abs() <= 1e-10 * lhs.abs().max(1.0),
-            "{name}: adjoint identity {lhs} vs {rhs}"
-        );
-    }
-}
+mod common;
+use common::check2;
 
 /// Checks a function of one float at each point.
 fn check1(

@@ -6,7 +6,7 @@
 use autodiff::prelude::*;
 
 mod common;
-use common::central_difference;
+use common::{central_difference, check_tensor_gradient};
 
 /// A counter that tells how often it was drawn from.
 pub struct Counter(f64);
@@ -368,33 +368,15 @@ fn tensor_losses_and_layers_in_split_mode() {
     let w = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1, 0.3, -0.6], &[2, 3]);
     let b = Tensor::from_vec(vec![0.05f64, -0.1], &[2]);
     let y = Tensor::from_vec(vec![0.3f64, -0.2, 0.8, 0.1], &[2, 2]);
-    let difference = |f: &dyn Fn(&Tensor) -> f64, t: &Tensor, i: usize| {
-        let mut v = t.to_vec::<f64>();
-        let h = 1e-6;
-        v[i] += h;
-        let up = f(&Tensor::from_vec(v.clone(), t.shape()));
-        v[i] -= 2.0 * h;
-        (up - f(&Tensor::from_vec(v, t.shape()))) / (2.0 * h)
-    };
     let (_, (gw, gb)) = layers_in_branches_grad(&x, &w, &b, &y);
-    let (gw, gb) = (gw.to_vec::<f64>(), gb.to_vec::<f64>());
-    for (i, g) in gw.iter().enumerate() {
-        let fd = difference(&|w| layers_in_branches(&x, w, &b, &y), &w, i);
-        assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
-    }
-    for (i, g) in gb.iter().enumerate() {
-        let fd = difference(&|b| layers_in_branches(&x, &w, b, &y), &b, i);
-        assert!((g - fd).abs() < 1e-6, "b[{i}]: {g} vs {fd}");
-    }
+    check_tensor_gradient("w", |w| layers_in_branches(&x, w, &b, &y), &w, &gw, 1e-6);
+    check_tensor_gradient("b", |b| layers_in_branches(&x, &w, b, &y), &b, &gb, 1e-6);
     let x3 = Tensor::from_vec(vec![0.5f64, -1.0, 2.0, 0.3, 1.1, -0.7], &[3, 2]);
     let w2 = Tensor::from_vec(vec![0.2f64, -0.4, 0.9, 0.1], &[2, 2]);
     let y3 = Tensor::from_vec(vec![0.3f64, -0.2, 0.8, 0.1, 0.0, 0.4], &[3, 2]);
     let (_, g) = noisy_loss_grad(&x3, &w2, &y3, &mut Lcg(9));
-    let g = g.to_vec::<f64>();
-    for (i, g) in g.iter().enumerate() {
-        let fd = difference(&|w| noisy_loss(&x3, w, &y3, &mut Lcg(9)).item::<f64>(), &w2, i);
-        assert!((g - fd).abs() < 1e-6, "w[{i}]: {g} vs {fd}");
-    }
+    let loss = |w: &Tensor| noisy_loss(&x3, w, &y3, &mut Lcg(9)).item::<f64>();
+    check_tensor_gradient("noisy_loss w", loss, &w2, &g, 1e-6);
 }
 
 /// A layer with dropout-like noise, called from a function differentiating only its weights:
@@ -419,33 +401,9 @@ fn a_tensor_helper_drawing_noise_lent_inputs_and_locals() {
     let (v, (gw, gb)) = noisy_network_grad(&x, &w, &b, &mut rng);
     assert_eq!(v.item::<f64>(), noisy_network(&x, &w, &b, &mut fresh).item::<f64>());
     assert_eq!(rng.0, fresh.0);
-    let at = |w: &[f64], b: &[f64]| {
-        let (w, b) = (Tensor::from_vec(w.to_vec(), &[2, 2]), Tensor::from_vec(b.to_vec(), &[2]));
-        noisy_network(&x, &w, &b, &mut Lcg(4)).item::<f64>()
-    };
-    let (w0, b0) = (w.to_vec::<f64>(), b.to_vec::<f64>());
-    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
-        let fd = central_difference(
-            |s| {
-                let mut p = w0.clone();
-                p[i] = s;
-                at(&p, &b0)
-            },
-            w0[i],
-        );
-        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "w[{i}]: {g} vs {fd}");
-    }
-    for (i, g) in gb.to_vec::<f64>().iter().enumerate() {
-        let fd = central_difference(
-            |s| {
-                let mut p = b0.clone();
-                p[i] = s;
-                at(&w0, &p)
-            },
-            b0[i],
-        );
-        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "b[{i}]: {g} vs {fd}");
-    }
+    let at = |w: &Tensor, b: &Tensor| noisy_network(&x, w, b, &mut Lcg(4)).item::<f64>();
+    check_tensor_gradient("w", |w| at(w, &b), &w, &gw, 1e-6);
+    check_tensor_gradient("b", |b| at(&w, b), &b, &gb, 1e-6);
 }
 
 /// How often `counted_layer` ran.
@@ -491,18 +449,8 @@ fn your_own_function_in_split_mode_on_request_runs_once() {
         (gw.to_vec::<f64>(), gb.to_vec::<f64>()),
         (gw2.to_vec::<f64>(), gb2.to_vec::<f64>())
     );
+    check_tensor_gradient("w", |w| split_network(&x, w, &b).item::<f64>(), &w, &gw, 1e-6);
     let w0 = w.to_vec::<f64>();
-    for (i, g) in gw.to_vec::<f64>().iter().enumerate() {
-        let fd = central_difference(
-            |s| {
-                let mut p = w0.clone();
-                p[i] = s;
-                split_network(&x, &Tensor::from_vec(p, &[2, 2]), &b).item::<f64>()
-            },
-            w0[i],
-        );
-        assert!((g - fd).abs() < 1e-6 * (1.0 + fd.abs()), "w[{i}]: {g} vs {fd}");
-    }
     // second order goes through the layer's `_hvp`: H·v against differences of the gradient
     let (v_w, v_b) = (Tensor::from_vec(vec![1.0f64, -0.5, 0.25, 2.0], &[2, 2]), b.zero_like());
     let (mut g_w, mut g_b) = (w.zero_like(), b.zero_like());

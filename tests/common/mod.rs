@@ -40,3 +40,58 @@ pub fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
     let h = 1e-6 * x.abs().max(1.0);
     (f(x + h) - f(x - h)) / (2.0 * h)
 }
+
+/// Checks a function of two floats at each point.
+pub fn check2(
+    name: &str,
+    f: impl Fn(f64, f64) -> f64,
+    vjp: impl Fn(f64, f64, f64, &mut f64, &mut f64) -> f64,
+    jvp: impl Fn(f64, f64, f64, f64) -> (f64, f64),
+    points: &[(f64, f64)],
+) {
+    for &(a, b) in points {
+        let grad = |x: &[f64], g: &mut [f64]| {
+            let (mut ga, mut gb) = (0.0, 0.0);
+            let value = vjp(x[0], x[1], 1.0, &mut ga, &mut gb);
+            assert_eq!(value.to_bits(), f(x[0], x[1]).to_bits(), "{name}: f_vjp's value");
+            g[0] += ga;
+            g[1] += gb;
+        };
+        if let Err(e) = gradcheck(|x| f(x[0], x[1]), grad, &[a, b]) {
+            panic!("{name} at ({a}, {b}): {e}");
+        }
+        let (v, w) = ((0.3, -1.7), 2.5);
+        let (value, tangent) = jvp(a, b, v.0, v.1);
+        assert_eq!(value.to_bits(), f(a, b).to_bits(), "{name}: f_jvp's value");
+        let (mut ga, mut gb) = (0.0, 0.0);
+        vjp(a, b, w, &mut ga, &mut gb);
+        let (lhs, rhs) = (tangent * w, v.0 * ga + v.1 * gb);
+        assert!(
+            (lhs - rhs).abs() <= 1e-10 * lhs.abs().max(1.0),
+            "{name}: adjoint identity {lhs} vs {rhs}"
+        );
+    }
+}
+
+/// Checks the gradient `grad` of `f` in the elements of the `f64` tensor `t` against central
+/// differences (`h = 1e-6`), to `tolerance` relative to `1 + |difference|`.
+pub fn check_tensor_gradient(
+    name: &str,
+    f: impl Fn(&Tensor) -> f64,
+    t: &Tensor,
+    grad: &Tensor,
+    tolerance: f64,
+) {
+    let (values, grad) = (t.to_vec::<f64>(), grad.to_vec::<f64>());
+    assert_eq!(values.len(), grad.len(), "{name}: the gradient's size");
+    for (i, g) in grad.iter().enumerate() {
+        let at = |s: f64| {
+            let mut v = values.clone();
+            v[i] += s;
+            f(&Tensor::from_vec(v, t.shape()))
+        };
+        let h = 1e-6;
+        let fd = (at(h) - at(-h)) / (2.0 * h);
+        assert!((g - fd).abs() < tolerance * (1.0 + fd.abs()), "{name}[{i}]: {g} vs {fd}");
+    }
+}
