@@ -91,7 +91,7 @@ pub fn item(
     // pullback (tensors and models are handles; a slice is copied once): it borrows nothing
     // of them, so a caller may lend it a local.
     let body_names = idents_in(&quote!(#prologue #adjoint));
-    let (mut owned, mut lent) = (TokenStream::new(), TokenStream::new());
+    let (mut owned, mut shadows) = (TokenStream::new(), TokenStream::new());
     let mut owned_params = HashSet::new();
     for p in desc.params.iter().filter(|p| ownable(p) && body_names.contains(&p.ident.to_string()))
     {
@@ -102,16 +102,57 @@ pub fn item(
             r.lifetime = None;
         }
         owned.extend(quote!(let #own = #rt::ToOwned::to_owned(#x);));
-        lent.extend(quote!(let #x: #ty = #rt::Borrow::borrow(&#own);));
+        shadows.extend(quote!(let #x: #ty = #rt::Borrow::borrow(&#own);));
         owned_params.insert(x.to_string());
     }
-    let closure = quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #lent #prologue #adjoint });
+    let closure =
+        quote!(move |#seed: #seed_ty, #(#bars: #types),*| { #shadows #prologue #adjoint });
 
-    // The pullback borrows the shared parameters its code names and those it lends to callees'
-    // pullbacks: their lifetimes are named and captured. Not `&mut` parameters, nor arrays and
-    // nalgebra values behind `&`, which are read by value.
-    let named = idents_in(&closure);
-    let lent_params = lent_to_pullbacks(cx);
+    let lent = lent_to_pullbacks(cx);
+    let borrowed: HashSet<String> = desc
+        .params
+        .iter()
+        .map(|p| p.ident.to_string())
+        .filter(|n| lent.contains(n) || (!owned_params.contains(n) && body_names.contains(n)))
+        .collect();
+    let (params, generics, bounds) = signature(desc, generics, &borrowed);
+
+    let items = &cx.f.items;
+    let reading = reading_prologue(desc, &[], &[]);
+    let result = cx.operand(cx.f.result());
+    let value = Ident::new("__value", Span::mixed_site());
+    let pullback = format_ident!("{}_pullback", name, span = name.span());
+    let doc = format!(
+        " Reverse mode of `{name}` in split mode: runs `{name}` once and returns its value and a pullback, which ADDS `seed` times its gradient into {} when called (it owns what it needs; `{name}_vjp` would run `{name}` again).",
+        super::items::list(desc, "_bar"),
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(unused, clippy::all, non_snake_case)]
+        #vis fn #pullback #generics (#(#params),*)
+            -> (#ret, impl ::core::ops::FnOnce(#seed_ty, #(#types),*) #bounds)
+            #where_clause
+        {
+            #(#items)*
+            #reading
+            #forward
+            let #value = #rt::Clone::clone(&#result);
+            #owned
+            (#value, #closure)
+        }
+    }
+}
+
+/// `f_pullback`'s parameters, generics and capture bounds: the parameters in `borrowed` (those
+/// the pullback names, or lends to a callee's pullback) get named lifetimes, captured by
+/// `use<..>`; never a `&mut` parameter's, so a caller may use its state again before calling the
+/// pullback; arrays and nalgebra values behind `&`, copied at once, a lifetime of their own;
+/// `impl Trait` parameters become named type parameters, which `use<..>` can list.
+fn signature(
+    desc: &FnDesc,
+    generics: &syn::Generics,
+    borrowed: &HashSet<String>,
+) -> (Vec<TokenStream>, syn::Generics, TokenStream) {
     let mut namer = Namer::default();
     let mut impl_traits = ImplTraits::default();
     let (mut in_captured, mut in_other) = (HashSet::new(), HashSet::new());
@@ -120,20 +161,12 @@ pub fn item(
         .iter()
         .map(|p| {
             let mut ty = p.ty.clone();
-            // `impl Trait` parameters become named type parameters, which `use<..>` can list
             impl_traits.visit_type_mut(&mut ty);
-            let borrowed = !mutable_reference(&ty)
-                && !super::items::read_by_reference(p)
-                && (lent_params.contains(&p.ident.to_string())
-                    || (!owned_params.contains(&p.ident.to_string())
-                        && named.contains(&p.ident.to_string())));
-            if borrowed {
+            let by_value = super::items::read_by_reference(p);
+            if !mutable_reference(&ty) && !by_value && borrowed.contains(&p.ident.to_string()) {
                 namer.visit_type_mut(&mut ty);
                 lifetimes_of(&ty, &mut in_captured);
-            } else if let syn::Type::Reference(r) = &mut ty
-                && super::items::read_by_reference(p)
-            {
-                // (copied at once: a lifetime of its own, so that a caller's local may be lent)
+            } else if let (syn::Type::Reference(r), true) = (&mut ty, by_value) {
                 r.lifetime = None;
             } else {
                 lifetimes_of(&ty, &mut in_other);
@@ -147,46 +180,16 @@ pub fn item(
         generics.params.insert(0, syn::parse_quote!(#lt));
     }
     generics.params.extend(impl_traits.named);
-    let captured: Vec<TokenStream> = generics
-        .params
-        .iter()
-        .filter_map(|g| match g {
-            syn::GenericParam::Lifetime(l) => {
-                let name = l.lifetime.ident.to_string();
-                let lt = &l.lifetime;
-                (in_captured.contains(&name) || !in_other.contains(&name)).then(|| quote!(#lt))
-            }
-            syn::GenericParam::Type(syn::TypeParam { ident, .. })
-            | syn::GenericParam::Const(syn::ConstParam { ident, .. }) => Some(quote!(#ident)),
-        })
-        .collect();
-    let bounds = quote!(+ use<#(#captured),*>);
-
-    let items = &cx.f.items;
-    let reading = reading_prologue(desc, &[], &[]);
-    let result = cx.operand(cx.f.result());
-    let value = Ident::new("__value", Span::mixed_site());
-    let pullback = format_ident!("{}_pullback", name, span = name.span());
-    let doc = format!(
-        " Reverse mode of `{name}` in split mode: runs `{name}` once and returns its value and a pullback, which ADDS `seed` times its gradient into {} when called (it owns what it needs; `{name}_vjp` would run `{name}` again).",
-        super::items::list(desc, "_bar"),
-    );
-    let (generics_params, where_clause) = (&generics, where_clause);
-    quote! {
-        #[doc = #doc]
-        #[allow(unused, clippy::all, non_snake_case)]
-        #vis fn #pullback #generics_params (#(#params),*)
-            -> (#ret, impl ::core::ops::FnOnce(#seed_ty, #(#types),*) #bounds)
-            #where_clause
-        {
-            #(#items)*
-            #reading
-            #forward
-            let #value = #rt::Clone::clone(&#result);
-            #owned
-            (#value, #closure)
+    let captured = generics.params.iter().filter_map(|g| match g {
+        syn::GenericParam::Lifetime(l) => {
+            let (name, lt) = (l.lifetime.ident.to_string(), &l.lifetime);
+            (in_captured.contains(&name) || !in_other.contains(&name)).then(|| quote!(#lt))
         }
-    }
+        syn::GenericParam::Type(syn::TypeParam { ident, .. })
+        | syn::GenericParam::Const(syn::ConstParam { ident, .. }) => Some(quote!(#ident)),
+    });
+    let bounds = quote!(+ use<#(#captured),*>);
+    (params, generics, bounds)
 }
 
 /// Names each elided lifetime of a type (`&T`, `'_`), outside function types and trait bounds
