@@ -6,7 +6,7 @@
 use autodiff::prelude::*;
 
 mod common;
-use nalgebra::{DVector, Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
+use nalgebra::{DMatrix, DVector, Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
 
 #[differentiable]
 fn geometry(a: Vector3<f64>, b: Vector3<f64>, m: Matrix3<f64>, s: f64) -> f64 {
@@ -745,6 +745,97 @@ fn dynamic_vectors_as_parameters() {
     };
     common::check("dynamic_energy", f, vjp, jvp, &[0.3, -1.1, 0.8, 2.0, 1.7]);
     let _ = gk;
+}
+
+/// nalgebra's dynamic matrices are active like slices, column-major (contract): tangent
+/// `&DMatrix`, adjoint `&mut DMatrix`, gradient `DMatrix`; read as `a[(i, j)]`, with
+/// `nrows()`/`ncols()`/`shape()`; `dot`, `norm_squared` and `sum` of dynamic parameters.
+#[differentiable(wrt(a, x))]
+fn least_squares(a: &DMatrix<f64>, x: &DVector<f64>, b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.nrows() {
+        let mut r = -b[i];
+        for j in 0..a.ncols() {
+            r += a[(i, j)] * x[j];
+        }
+        s += r * r;
+    }
+    s
+}
+
+#[differentiable(hessian)]
+fn dynamic_mix(m: DMatrix<f64>, x: DVector<f64>, k: f64) -> f64 {
+    let (r, c) = m.shape();
+    let mut s = 0.0;
+    for v in m.iter() {
+        s += (k * v).sin();
+    }
+    s + m[(r - 1, c - 1)] * x.dot(&x) + k * m.norm_squared() + x.sum().powi(2) + m[1] * x[0]
+}
+
+#[test]
+fn dynamic_matrices_as_parameters() {
+    let a = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, -1.0, 0.5, 2.0]);
+    let x = DVector::from_vec(vec![0.3, -0.2, 0.7]);
+    let b = [1.0, 0.5];
+    // ∂/∂A |Ax - b|² = 2 r xᵀ, ∂/∂x = 2 Aᵀ r
+    let (value, (ga, gx)) = least_squares_grad(&a, &x, &b);
+    let r = &a * &x - DVector::from_column_slice(&b);
+    assert!((value - r.norm_squared()).abs() < 1e-12);
+    assert!((ga - 2.0 * &r * x.transpose()).norm() < 1e-12);
+    assert!((gx - 2.0 * a.transpose() * &r).norm() < 1e-12);
+
+    // central differences, forward against reverse, over (m column-major, x, k)
+    let (m, x, k) = (a, x, 0.8);
+    let unpack = |v: &[f64]| {
+        (DMatrix::from_column_slice(2, 3, &v[..6]), DVector::from_column_slice(&v[6..9]), v[9])
+    };
+    let f = |v: &[f64]| {
+        let (m, x, k) = unpack(v);
+        dynamic_mix(m, x, k)
+    };
+    let vjp = |v: &[f64], s: f64, g: &mut [f64]| {
+        let (m, x, k) = unpack(v);
+        let (mut gm, mut gx, mut gk) = (DMatrix::zeros(2, 3), DVector::zeros(3), 0.0);
+        let value = dynamic_mix_vjp(m, x, k, s, &mut gm, &mut gx, &mut gk);
+        let flat = gm.iter().chain(gx.iter()).chain(std::iter::once(&gk));
+        g.iter_mut().zip(flat).for_each(|(a, b)| *a += b);
+        value
+    };
+    let jvp = |v: &[f64], d: &[f64]| {
+        let (m, x, k) = unpack(v);
+        let (dm, dx, dk) = unpack(d);
+        dynamic_mix_jvp(m, x, k, &dm, &dx, dk)
+    };
+    let mut point: Vec<f64> = m.iter().chain(x.iter()).copied().collect();
+    point.push(k);
+    common::check("dynamic_mix", f, vjp, jvp, &point);
+
+    // the Hessian over the parameters flattened in order (the matrix column-major), against
+    // central differences of the gradient
+    let (_, _, h) = dynamic_mix_hessian(m.clone(), x.clone(), k);
+    let grad = |v: &[f64]| {
+        let (m, x, k) = unpack(v);
+        let (_, (gm, gx, gk)) = dynamic_mix_grad(m, x, k);
+        let mut g: Vec<f64> = gm.iter().chain(gx.iter()).copied().collect();
+        g.push(gk);
+        g
+    };
+    for j in 0..point.len() {
+        let e = 1e-6;
+        let (mut up, mut down) = (point.clone(), point.clone());
+        up[j] += e;
+        down[j] -= e;
+        let (gu, gd) = (grad(&up), grad(&down));
+        for i in 0..point.len() {
+            let fd = (gu[i] - gd[i]) / (2.0 * e);
+            assert!(
+                (h[(i, j)] - fd).abs() < 1e-6 * (1.0 + fd.abs()),
+                "H[{i},{j}] {} vs {fd}",
+                h[(i, j)]
+            );
+        }
+    }
 }
 
 /// A component written on a vector whose type is given (what the error's help suggests when

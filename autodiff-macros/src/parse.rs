@@ -172,11 +172,16 @@ impl DerivativeTypes {
             };
         }
         // `DVector<E>`: tangent `&DVector<E>`, adjoint `&mut DVector<E>`, gradient `DVector<E>`
-        if crate::syntax::dynamic_vector_element(ty).is_some() {
+        // (and `DMatrix<E>` likewise)
+        if crate::syntax::dynamic_element(ty).is_some() {
+            let owned = match ty {
+                Type::Reference(r) => &*r.elem,
+                t => t,
+            };
             return DerivativeTypes {
-                tangent: quote::quote!(&#ty),
-                adjoint: quote::quote!(&mut #ty),
-                gradient: quote::quote!(#ty),
+                tangent: quote::quote!(&#owned),
+                adjoint: quote::quote!(&mut #owned),
+                gradient: quote::quote!(#owned),
                 tangent_by_reference: true,
                 gradient_is_vec: false,
             };
@@ -342,8 +347,14 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                     continue;
                 }
                 let kind = match &*pt.ty {
+                    // `v: DVector<f64>`, `m: &DMatrix<f64>`: active like a slice, read through
+                    // `v.as_slice()` (a matrix column-major)
+                    t if crate::syntax::dynamic_element(t)
+                        .is_some_and(|e| Kind::of_type(&e) == Kind::Float) =>
+                    {
+                        Kind::Seq(crate::kind::Seq::Slice)
+                    }
                     // `v: &Vector3<f64>`: a nalgebra value behind a shared reference, copied in
-                    // (of `f32`/`f64` elements: a generic `T`'s vectors have no `Zeros`)
                     // (of `f32`/`f64` elements: a generic `T`'s vectors have no `Zeros`)
                     Type::Reference(r)
                         if r.mutability.is_none()
@@ -353,12 +364,6 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                             ) =>
                     {
                         Kind::of_type(&r.elem)
-                    }
-                    // `v: DVector<f64>`: active like a slice, read through `v.as_slice()`
-                    t if crate::syntax::dynamic_vector_element(t)
-                        .is_some_and(|e| Kind::of_type(&e) == Kind::Float) =>
-                    {
-                        Kind::Seq(crate::kind::Seq::Slice)
                     }
                     t => match Kind::of_type_with(t, &float_generics) {
                         Kind::Unknown => Kind::vec_rows(t, &float_generics),

@@ -414,14 +414,16 @@ macro_rules! impl_fixed_size {
 }
 impl_fixed_size!(f32, f64);
 
-/// nalgebra's dynamic vectors (`DVector`) of `f32`/`f64`: zeros of the same length and
-/// componentwise accumulation (a parameter's gradient in `f_grad`).
+/// nalgebra's dynamic vectors and matrices (`DVector`, `DMatrix`) of `f32`/`f64`: zeros of
+/// the same shape and componentwise accumulation (a parameter's gradient in `f_grad`).
 ///
 /// ```
 /// use autodiff_runtime::Differentiable;
 /// let mut g = nalgebra::DVector::from_vec(vec![1.0f64, 2.0]).zero_like();
 /// g.accumulate(nalgebra::DVector::from_vec(vec![0.5, 0.25]));
 /// assert_eq!(g.as_slice(), &[0.5, 0.25]);
+/// let m = nalgebra::DMatrix::from_element(2, 3, 1.0f64).zero_like();
+/// assert_eq!(m.shape(), (2, 3));
 /// ```
 macro_rules! impl_dynamic_vector {
     ($($t:ty),*) => {$(
@@ -438,6 +440,22 @@ macro_rules! impl_dynamic_vector {
             type Output = Self;
             fn zeros(&self) -> Self {
                 Self::zeros(self.len())
+            }
+        }
+
+        impl Differentiable for nalgebra::DMatrix<$t> {
+            fn zero_like(&self) -> Self {
+                Self::zeros(self.nrows(), self.ncols())
+            }
+            fn accumulate(&mut self, contribution: Self) {
+                *self += contribution;
+            }
+        }
+
+        impl Zeros for nalgebra::DMatrix<$t> {
+            type Output = Self;
+            fn zeros(&self) -> Self {
+                Self::zeros(self.nrows(), self.ncols())
             }
         }
     )*};

@@ -1,5 +1,4 @@
 use autodiff::prelude::*;
-use nalgebra::DMatrix;
 
 // A tuple parameter is never differentiated: split it.
 #[differentiable]
@@ -14,14 +13,14 @@ fn rows_of_vecs(rows: [Vec<f64>; 2], x: f64) -> f64 {
 }
 
 #[differentiable]
-fn dynamic(m: DMatrix<f64>, x: f64) -> f64 {
-    m[(0, 0)] * x
+fn pairs(ps: &[(usize, f64)], x: f64) -> f64 {
+    ps[0].1 * x
 }
 
 // Left out on purpose with `wrt`: fine.
 #[differentiable(wrt(x))]
-fn left_out(m: DMatrix<f64>, x: f64) -> f64 {
-    detach(m[(0, 0)]) * x
+fn left_out(ps: &[(usize, f64)], x: f64) -> f64 {
+    detach(ps[0].1) * x
 }
 
 // A tuple named in `wrt`.

@@ -16,6 +16,10 @@ pub const CALL_A_NAMED_FUNCTION: &str =
 /// The help line of a macro the body uses.
 pub const MACRO_HELP: &str = "move it into a plain function and call that with `detach(..)`ed values (`report(detach(x));` with `fn report(x: f64) { println!(\"{x}\") }`), or compute it outside the differentiable function; `assert!`, `assert_eq!` and `debug_assert!` are kept as written";
 
+/// The help line of a whole sequence used as one value (arithmetic on it, a method without a
+/// rule).
+pub const SEQUENCE_READS: &str = "read a sequence (a slice, `Vec`, `DVector` or `DMatrix`) element by element: `x[i]`, `m[(i, j)]`, `x.iter()`, `x.len()`, `m.nrows()`, `m.ncols()`, `x.iter().map(..).sum()`; write a product as a loop (`for j in 0..m.ncols() { y += m[(i, j)] * x[j]; }`), or take a fixed-size nalgebra type (`Matrix3<f64>`), whose products differentiate";
+
 /// A `return` in a loop, where the rewrite stage could not move it out.
 pub const RETURN_IN_LOOP: Problem = Problem {
     message: "`return` inside a loop cannot be differentiated",

@@ -335,9 +335,10 @@ pub(super) fn read_by_reference(p: &crate::parse::ParamDesc) -> bool {
         && matches!(p.ty, syn::Type::Reference(_))
 }
 
-/// Whether the body reads a parameter (and its tangent and adjoint) as a slice: a `DVector`.
+/// Whether the body reads a parameter (and its tangent and adjoint) as a slice: a `DVector` or
+/// a `DMatrix` (column-major).
 fn read_dynamic(p: &crate::parse::ParamDesc) -> bool {
-    crate::syntax::dynamic_vector_element(&p.ty).is_some()
+    crate::syntax::dynamic_element(&p.ty).is_some()
 }
 
 /// How a body reads its parameters: `&Vector3<f64>` and `&[f64; 3]` by value (`let v = *v;`,
@@ -370,11 +371,17 @@ pub(super) fn derivative_prologue(
 }
 
 /// `x` (parameter `p`, or its tangent) as the body reads it: `let x = *x;` of an array or
-/// nalgebra value behind `&`, `let x = x.as_slice();` of a `DVector`.
+/// nalgebra value behind `&`, `let x = x.as_slice();` of a `DVector` or `DMatrix` (the
+/// matrix parameter's dimensions first, which the body reads for `m.nrows()`, `m[(i, j)]`:
+/// see `rewrite::dynamic`).
 fn read_as_body_does(p: &crate::parse::ParamDesc, x: &Ident) -> TokenStream {
     let mut out = TokenStream::new();
     if read_by_reference(p) {
         out.extend(quote!(let #x = *#x;));
+    }
+    if *x == p.ident && crate::syntax::is_dynamic_matrix(&p.ty) {
+        let (rows, cols) = crate::syntax::dynamic_dimensions(x);
+        out.extend(quote!(let #rows: usize = #x.nrows(); let #cols: usize = #x.ncols();));
     }
     if read_dynamic(p) {
         out.extend(quote!(let #x = #x.as_slice();));

@@ -187,6 +187,13 @@ impl<'s> Lowerer<'_> {
                     "the iterator forms that differentiate: `for v in x.iter()` (with `.zip`, `.enumerate`, `.rev`, `.skip`, `.take`, `.step_by`), `x.windows(k)`, `x.chunks(k)`, `.map(..).sum()`, `.fold(..)`, `.collect()` into a `Vec`, `max_by`/`min_by`; otherwise loop over indices: `for i in 0..x.len() { .. x[i] .. }`",
                 );
             }
+            if matches!(receiver_kind, Kind::Seq(_)) {
+                return self.fail(
+                    &mc.method,
+                    format!("no derivative rule for the method `.{name}()` of a sequence that depends on an active parameter"),
+                    problems::SEQUENCE_READS,
+                );
+            }
             // (of an nalgebra value, the nalgebra methods with rules)
             let known: Vec<&str> = if receiver_kind == Kind::Algebra {
                 rules::ALGEBRA_METHODS.iter().map(|(r, _)| r.name).collect()

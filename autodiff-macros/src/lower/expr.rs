@@ -305,7 +305,13 @@ impl<'s> Lowerer<'_> {
     pub fn lower_binary(&mut self, op: BinOp, lhs: Operand, rhs: &'s Expr, span: Span) -> Operand {
         let rhs = self.lower_expr(rhs);
         let kind = self.kind(&lhs).join(self.kind(&rhs));
+        let whole = [&lhs, &rhs].into_iter().any(|o| matches!(self.kind(o), Kind::Seq(_)));
         match arithmetic(&op) {
+            Some(_) if whole && (self.varied(&lhs) || self.varied(&rhs)) => self.fail(
+                &op,
+                "arithmetic on a whole sequence that depends on an active parameter",
+                problems::SEQUENCE_READS,
+            ),
             Some(rule) => {
                 self.push_op(Prim::Rule(rule), Form::Binary(op), vec![lhs, rhs], span, kind)
             }

@@ -6,7 +6,9 @@
 //!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
-//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`; `nested_writes`: `a[i][j] = e`
+//!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`;
+//!    `dynamic`: `m[(i, j)]`, `m.nrows()`, `x.dot(&y)` of `DMatrix` and `DVector` parameters ->
+//!    reads of column-major slices and their dimensions; `nested_writes`: `a[i][j] = e`
 //!    of a local array of arrays -> a write of the row; `tables`:
 //!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`; `typed_copies`:
 //!    `let x = x0.to_vec();` of a sequence parameter -> `let x: Vec<E> = ..`;
@@ -22,6 +24,7 @@ mod closures;
 mod components;
 mod deferred;
 mod desugar;
+mod dynamic;
 mod loop_labels;
 mod loop_returns;
 mod matches;
@@ -53,6 +56,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
     components::rewrite(&mut body, &kinds);
+    dynamic::rewrite(&mut body, &kinds);
     nested_writes::rewrite(&mut body, &kinds);
     tables::rewrite(&mut body, &desc.rt);
     typed_copies::rewrite(&mut body, &kinds);

@@ -24,13 +24,11 @@ pub fn names_algebra_type(name: &str) -> bool {
     ALGEBRA_TYPES.iter().any(|t| name.starts_with(t))
 }
 
-/// The element type `E` of `DVector<E>` (nalgebra's dynamic vector), if `ty` is one.
-pub fn dynamic_vector_element(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "DVector" {
-        return None;
-    }
+/// The element type `E` of `DVector<E>` or `DMatrix<E>` (nalgebra's dynamic vector and
+/// matrix), if `ty` is one (or a shared reference to one): such a parameter is read as a
+/// slice (column-major).
+pub fn dynamic_element(ty: &syn::Type) -> Option<syn::Type> {
+    let last = dynamic_last_segment(ty)?;
     match &last.arguments {
         syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
             syn::GenericArgument::Type(e) => Some(e.clone()),
@@ -38,6 +36,31 @@ pub fn dynamic_vector_element(ty: &syn::Type) -> Option<syn::Type> {
         },
         _ => None,
     }
+}
+
+/// Whether `ty` is nalgebra's `DMatrix<..>` (read as a slice, its dimensions kept beside it).
+pub fn is_dynamic_matrix(ty: &syn::Type) -> bool {
+    dynamic_last_segment(ty).is_some_and(|s| s.ident == "DMatrix")
+}
+
+/// The last segment of `DVector<..>` or `DMatrix<..>`, also behind a shared reference.
+fn dynamic_last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    let ty = match ty {
+        syn::Type::Reference(r) if r.mutability.is_none() => &*r.elem,
+        t => t,
+    };
+    let syn::Type::Path(p) = ty else { return None };
+    p.path.segments.last().filter(|s| s.ident == "DVector" || s.ident == "DMatrix")
+}
+
+/// The names under which a body reads the row and column counts of its `DMatrix` parameter
+/// `m` (`m.nrows()`, `m.ncols()`), bound before `m` is read as a slice.
+pub fn dynamic_dimensions(m: &proc_macro2::Ident) -> (proc_macro2::Ident, proc_macro2::Ident) {
+    let span = proc_macro2::Span::call_site();
+    (
+        quote::format_ident!("__autodiff_rows_{}", m, span = span),
+        quote::format_ident!("__autodiff_cols_{}", m, span = span),
+    )
 }
 
 /// The shape `(rows, columns)` of the fixed-size nalgebra type whose `new` a path calls
