@@ -3,12 +3,12 @@
 //! finds, with the span of the code at fault and a help line.
 
 use crate::diagnostics::Errors;
-use crate::ir::{Block, BufferEvent, Function, Node, Operand, Var, buffer_events, definitions};
+use crate::ir::{Block, BufferEvent, Function, Node, Operand, Var, definitions};
 
-/// Reports what the lowered `f` must not do: buffers written after a call they were passed to
-/// (the callee's adjoint, run in the reverse sweep, would read the buffer as it is by then) or
-/// after a sub-slice of them was taken. (A buffer declared inside a loop and passed to a
-/// function is checked once reverse mode has chosen how the loop runs: [`loop_buffers_refused`].)
+/// Reports what the lowered `f` must not do: buffers written after a sub-slice of them was
+/// taken. (A buffer passed to a call and written afterwards is passed as a copy, see
+/// `lower::snapshots`; a buffer declared inside a loop and passed to a function is checked once
+/// reverse mode has chosen how the loop runs: [`loop_buffers_refused`].)
 pub fn check(f: &Function, errors: &mut Errors) {
     for (_, span) in buffers_written_after_slices(f) {
         errors.error(
@@ -17,57 +17,16 @@ pub fn check(f: &Function, errors: &mut Errors) {
             "take sub-slices of a buffer after its last write (or index the buffer itself, `b[a + i]`)",
         );
     }
-    for (v, span) in buffers_written_after_calls(f) {
-        errors.error(
-            span,
-            format!("the buffer `{}` is passed to a function and written afterwards", f.var(v).ident),
-            "fill the buffer completely before passing it on, and write later values into another buffer",
-        );
-    }
-}
-
-/// Buffers written after they are passed to a function, with the call's span: the callee's
-/// adjoint, run in the reverse sweep, would read the buffer as it is by then. A write in a loop
-/// that also passes the buffer on counts (the next iteration writes after this one's call).
-pub fn buffers_written_after_calls(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    written_after(f, |e| match e {
-        BufferEvent::Passed(v, span) => Some((*v, *span)),
-        _ => None,
-    })
 }
 
 /// Buffers written after a sub-slice of them is taken (`&b[a..c]`), with the sub-slice's span:
 /// reverse mode takes the sub-slice again where its adjoint reads it, and must see the values it
 /// saw. A write in a loop that also takes the sub-slice counts (the next iteration writes after).
 pub fn buffers_written_after_slices(f: &Function) -> Vec<(Var, proc_macro2::Span)> {
-    written_after(f, |e| match e {
+    crate::ir::written_after(f, |e| match e {
         BufferEvent::Sliced(v, span) => Some((*v, *span)),
         _ => None,
     })
-}
-
-/// The buffers written after an event `mark` picks out (in program order, a loop's next
-/// iteration after its last), each with the span of its first such event.
-fn written_after(
-    f: &Function,
-    mark: impl Fn(&BufferEvent) -> Option<(Var, proc_macro2::Span)>,
-) -> Vec<(Var, proc_macro2::Span)> {
-    let mut marked: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
-    buffer_events(f, &f.body, &mut |e| {
-        if let Some(m) = mark(&e) {
-            marked.push(m);
-        } else if let BufferEvent::Declared(v) = e {
-            // a new buffer (the next iteration's): what was passed on is not written
-            marked.retain(|(p, _)| *p != v);
-        } else if let BufferEvent::Write(v) = e
-            && let Some((_, span)) = marked.iter().find(|(p, _)| *p == v)
-            && !out.iter().any(|(o, _)| *o == v)
-        {
-            out.push((v, *span));
-        }
-    });
-    out
 }
 
 /// Buffers declared inside a loop body and passed to a function, with the call's span and

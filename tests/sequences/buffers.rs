@@ -1,6 +1,8 @@
 //! Local `Vec` buffers written in place: by element, by `push`, through `iter_mut()` places and
 //! `fill`; declared inside loop bodies and branch arms (a new one each run); without a type
-//! annotation; and their lengths read after a loop that grows them.
+//! annotation; their lengths read after a loop that grows them; passed to a function and
+//! written afterwards (a state handed to a force helper, then stepped); and assigned whole
+//! (`state = step(&state, dt)`, `pos = next`).
 
 use autodiff::prelude::*;
 
@@ -633,5 +635,133 @@ fn copies_of_a_buffer_changed_and_passed_on_have_hessians() {
                 h[(i, j)]
             );
         }
+    }
+}
+
+/// Forces between particles in the plane (softened inverse squares), a helper handed the state.
+#[differentiable]
+fn plane_forces(pos: &[f64]) -> Vec<f64> {
+    let n = pos.len() / 2;
+    let mut f = vec![0.0; pos.len()];
+    for i in 0..n {
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let (dx, dy) = (pos[2 * j] - pos[2 * i], pos[2 * j + 1] - pos[2 * i + 1]);
+            let r2 = dx * dx + dy * dy + 0.01;
+            let inv = 1.0 / (r2 * r2.sqrt());
+            f[2 * i] += dx * inv;
+            f[2 * i + 1] += dy * inv;
+        }
+    }
+    f
+}
+
+// The state is passed to the helper, then updated in place: the helper's adjoint reads the
+// state as the call saw it (a copy per call), not as the later writes left it.
+#[differentiable]
+fn euler_in_place(pos0: &[f64], vel0: &[f64], dt: f64) -> f64 {
+    let mut pos = pos0.to_vec();
+    let mut vel = vel0.to_vec();
+    for _ in 0..5 {
+        let f: Vec<f64> = plane_forces(&pos);
+        for i in 0..pos.len() {
+            vel[i] += dt * f[i];
+            pos[i] += dt * vel[i];
+        }
+    }
+    vel.iter().map(|v| 0.5 * v * v).sum::<f64>() + pos[0]
+}
+
+// The next state in a buffer of its own, then assigned whole; and double buffering by swap.
+#[differentiable]
+fn euler_next_buffer(pos0: &[f64], vel0: &[f64], dt: f64) -> f64 {
+    let n = pos0.len();
+    let mut pos = pos0.to_vec();
+    let mut vel = vel0.to_vec();
+    let mut spare = vec![0.0; n];
+    for step in 0..6 {
+        let f: Vec<f64> = plane_forces(&pos);
+        let mut next = vec![0.0; n];
+        for i in 0..n {
+            vel[i] += dt * f[i];
+            next[i] = pos[i] + dt * vel[i];
+        }
+        if step % 2 == 0 {
+            pos = next;
+        } else {
+            spare.copy_from_slice(&next);
+            std::mem::swap(&mut pos, &mut spare);
+        }
+    }
+    vel.iter().map(|v| 0.5 * v * v).sum::<f64>() + pos[1]
+}
+
+#[differentiable]
+fn damped_step(s: &[f64], dt: f64) -> Vec<f64> {
+    let mut out = vec![0.0; s.len()];
+    for i in 0..s.len() {
+        out[i] = s[i] - dt * s[i].sin();
+    }
+    out
+}
+
+// The functional form: a copy of the start, replaced by each step's result (also by a
+// collected map).
+#[differentiable]
+fn stepped_whole(x0: &[f64], dt: f64) -> f64 {
+    let mut state = x0.to_vec();
+    for _ in 0..4 {
+        state = damped_step(&state, dt);
+    }
+    let mut y = x0.to_vec();
+    for _ in 0..3 {
+        y = y.iter().map(|v| (v * dt).sin() + v).collect();
+    }
+    state.iter().map(|v| v * v).sum::<f64>() + y.iter().sum::<f64>()
+}
+
+#[test]
+fn buffers_passed_on_then_written_or_assigned_whole() {
+    let point = [0.0, 0.0, 1.0, 0.2, -0.3, 0.9, 0.1, 0.0, -0.1, 0.2, 0.0, -0.05, 0.05];
+    check_fn!(
+        euler_in_place,
+        euler_in_place_vjp,
+        euler_in_place_jvp,
+        |v| (&v[..6], &v[6..12], v[12]),
+        &point
+    );
+    check_fn!(
+        euler_next_buffer,
+        euler_next_buffer_vjp,
+        euler_next_buffer_jvp,
+        |v| (&v[..6], &v[6..12], v[12]),
+        &point
+    );
+    check_fn!(
+        stepped_whole,
+        stepped_whole_vjp,
+        stepped_whole_jvp,
+        |v| (&v[..3], v[3]),
+        &[0.3, -0.2, 1.0, 0.1]
+    );
+    // closed form of one damped step: d/ds (s - dt sin s) = 1 - dt cos s, four times over
+    let x0 = [0.3, -0.2, 1.0];
+    let dt = 0.1;
+    let (_, (g, _)) = stepped_whole_grad(&x0, dt);
+    for (i, &x) in x0.iter().enumerate() {
+        let (mut s, mut ds) = (x, 1.0);
+        for _ in 0..4 {
+            ds *= 1.0 - dt * s.cos();
+            s -= dt * s.sin();
+        }
+        let (mut y, mut dy) = (x, 1.0);
+        for _ in 0..3 {
+            dy *= 1.0 + dt * (y * dt).cos();
+            y += (y * dt).sin();
+        }
+        let exact = 2.0 * s * ds + dy;
+        assert!((g[i] - exact).abs() < 1e-12, "{} vs {exact}", g[i]);
     }
 }

@@ -7,10 +7,7 @@ fn helper(v: &[f64]) -> f64 {
 
 #[differentiable]
 fn f(x: &[f64]) -> f64 {
-    let mut squares: Vec<f64> = vec![0.0; x.len()];
-    squares[0] = x[0] * x[0];
-    let mut total = helper(&squares);
-    squares[0] = total;
+    let mut total = 0.0;
     for i in 0..x.len() {
         let mut local: Vec<f64> = Vec::with_capacity(2);
         local.push(x[i]);
@@ -53,12 +50,12 @@ fn active_value_into_untyped_buffer(x: &[f64]) -> f64 {
     b[0].x
 }
 
+// A buffer without a type assigned whole (a typed one takes the new value's elements).
 #[differentiable]
-fn copy_replaced_whole(x: &[f64], n: usize) -> f64 {
-    let mut y = x.to_vec();
-    for _ in 0..n {
-        y = y.iter().map(|v| v.sin()).collect();
-    }
+fn untyped_replaced_whole(x: &[f64]) -> f64 {
+    let mut y = vec![0.0; x.len()];
+    y[0] = x[0];
+    y = y.iter().map(|v| v.sin()).collect();
     y[0]
 }
 

@@ -243,6 +243,10 @@ impl Ctx<'_> {
                 let (seq, start, end) = (&a[0], &a[1], &a[2]);
                 quote_spanned!(op.span=> &#seq[#start..#end])
             }
+            Form::Copy => {
+                let (rt, x) = (&self.rt, &a[0]);
+                quote_spanned!(op.span=> #rt::Clone::clone(&#x))
+            }
             Form::Store => {
                 let (rt, arr, i, v) = (&self.rt, &a[0], &a[1], &a[2]);
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })

@@ -434,6 +434,10 @@ impl Fw<'_, '_> {
                 let seq_dot = op.args[0].var().map(|v| self.place(v));
                 quote!(&#seq_dot[#start..#end])
             }
+            Prim::Copy => {
+                let seq_dot = op.args[0].var().map(|v| self.place(v));
+                quote!(#rt::Clone::clone(&#seq_dot))
+            }
             Prim::Store => {
                 let (arr, i, v) =
                     (self.tangent(&op.args[0]), cx.operand(&op.args[1]), self.tangent(&op.args[2]));

@@ -320,6 +320,7 @@ fn op_name(prim: Prim, form: &Form) -> String {
         (_, Form::Cast(ty)) => format!("as {}", tokens(ty)),
         (_, Form::Index) => "index".into(),
         (_, Form::Slice) => "slice".into(),
+        (_, Form::Copy) => "copy".into(),
         (_, Form::Store) => "store".into(),
         (_, Form::Array) => "array".into(),
         (_, Form::Tuple) => "tuple".into(),

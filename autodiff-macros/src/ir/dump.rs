@@ -38,6 +38,7 @@ impl Function {
                         (Prim::Call, _) => "call".to_string(),
                         (Prim::Index, _) => "index".to_string(),
                         (Prim::Slice, _) => "slice".to_string(),
+                        (Prim::Copy, _) => "copy".to_string(),
                         (Prim::Store, _) => "store".to_string(),
                         (Prim::Build, Form::Tuple) => "tuple".to_string(),
                         (Prim::Build, _) => "array".to_string(),

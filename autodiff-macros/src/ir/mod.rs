@@ -16,7 +16,7 @@ mod queries;
 pub use dump::tokens;
 pub use queries::{
     BufferEvent, branch_inner, buffer_events, defined_within, definitions, each_op, loop_inner,
-    read_within, reads,
+    read_within, reads, written_after,
 };
 
 /// A value, assigned once.
@@ -110,6 +110,8 @@ pub enum Form {
     Index,
     /// `&a[start..end]`
     Slice,
+    /// `a.clone()` of a whole buffer
+    Copy,
     /// `{ let mut a = a; a[i] = v; a }`
     Store,
     /// `[a, b, c]`
@@ -153,6 +155,10 @@ pub enum Prim {
     /// Borrowing the sub-slice `&seq[start..end]` (operands: seq, start, end) of a sequence
     /// that is never written in place: its adjoint adds into the same range of `seq`'s.
     Slice,
+    /// A copy of the whole buffer operand 0, taken where a call is passed a buffer that is
+    /// written after the call (see `lower::snapshots`): the call's adjoint reads the copy, the
+    /// buffer as the call saw it; the copy's adjoint adds into the buffer's whole adjoint.
+    Copy,
     /// A new array equal to operand 0 with element operand 1 replaced by operand 2
     /// (`y[i] = v` on a local array: arrays are values).
     Store,
@@ -174,7 +180,7 @@ impl Prim {
         match self {
             Prim::Rule(r) => r.diff.get(k).copied().unwrap_or(false),
             Prim::Call => true,
-            Prim::Index | Prim::Slice => k == 0,
+            Prim::Index | Prim::Slice | Prim::Copy => k == 0,
             Prim::Store => k != 1,
             Prim::Build => true,
             Prim::Field | Prim::Element => k == 0,

@@ -161,3 +161,27 @@ pub fn each_op(b: &Block, visit: &mut impl FnMut(&crate::ir::Op)) {
         }
     }
 }
+
+/// The buffers written after an event `mark` picks out (in program order, a loop's next
+/// iteration after its last), each with the span of its first such event.
+pub fn written_after(
+    f: &Function,
+    mark: impl Fn(&BufferEvent) -> Option<(Var, proc_macro2::Span)>,
+) -> Vec<(Var, proc_macro2::Span)> {
+    let mut marked: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    let mut out: Vec<(Var, proc_macro2::Span)> = Vec::new();
+    buffer_events(f, &f.body, &mut |e| {
+        if let Some(m) = mark(&e) {
+            marked.push(m);
+        } else if let BufferEvent::Declared(v) = e {
+            // a new buffer (the next iteration's): what was passed on is not written
+            marked.retain(|(p, _)| *p != v);
+        } else if let BufferEvent::Write(v) = e
+            && let Some((_, span)) = marked.iter().find(|(p, _)| *p == v)
+            && !out.iter().any(|(o, _)| *o == v)
+        {
+            out.push((v, *span));
+        }
+    });
+    out
+}

@@ -93,6 +93,7 @@ pub fn lower_noting(
         body: Block { nodes, yields: vec![result] },
         items: cx.items,
     };
+    super::snapshots::copy_buffers_passed_before_writes(&mut f);
     super::kinds::mark_maybe_algebra(&mut f);
     (f, cx.promote)
 }

@@ -12,6 +12,7 @@ mod loops; // `for`, `while`, `loop` -> loops with carried values
 mod places; // assignments and element writes
 mod rename; // names in expressions kept as written
 mod sequences; // reading elements and sub-slices
+mod snapshots; // buffers passed to calls and written after: copies for the calls
 
 pub use context::{lower, lower_noting};
 pub use kinds::mark_maybe_algebra;

@@ -258,12 +258,12 @@ impl<'s> Lowerer<'_> {
             let (what, help) = if self.element_writes.contains(&name) {
                 (
                     "is written element by element",
-                    "write its elements (`b[i] = ..`), or keep the new value in a variable of its own",
+                    "give its `let` a type (`let mut b: Vec<f64> = ..`): a typed buffer assigned whole takes the new value's elements; or keep the new value in a variable of its own",
                 )
             } else {
                 (
                     "is a buffer filled in place (by `.to_vec()`, `.clone()` or `.collect()`)",
-                    "write its elements instead (`for i in 0..b.len() { b[i] = .. }`), or keep each new value in a `let` of its own",
+                    "give its `let` a type (`let mut b: Vec<f64> = ..`): a typed buffer assigned whole takes the new value's elements; or keep each new value in a `let` of its own",
                 )
             };
             self.errors.error(

@@ -12,6 +12,7 @@
 //!    of a local array of arrays -> a write of the row; `tables`:
 //!    `vec![vec![v; m]; n]` used as `t[i][j]` -> one buffer, `t[i * m + j]`; `typed_copies`:
 //!    `let x = x0.to_vec();` of a sequence parameter -> `let x: Vec<E> = ..`;
+//!    `whole_assignments`: `state = step(&state, dt);` of a buffer -> `state.copy_from_slice(..)`;
 //! 2. `loop_labels`: labelled `break 'a`/`continue 'a` from inner loops -> flags and plain
 //!    `break`s;
 //! 3. `loop_returns`: `return` inside loops, and `let v = loop { .. break e; .. }` -> flags,
@@ -35,6 +36,7 @@ mod struct_fields;
 mod tables;
 mod tuple_vecs;
 mod typed_copies;
+mod whole_assignments;
 
 use crate::kind::Kind;
 use crate::parse::FnDesc;
@@ -60,6 +62,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     nested_writes::rewrite(&mut body, &kinds);
     tables::rewrite(&mut body, &desc.rt);
     typed_copies::rewrite(&mut body, &kinds);
+    whole_assignments::rewrite(&mut body);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret, &desc.rt);

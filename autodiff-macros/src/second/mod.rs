@@ -322,7 +322,7 @@ impl Tx {
                 let form = Form::Tangent(Box::new(op.form.clone()), 0);
                 self.push(nodes, op.prim, form, args, kind, op.span)
             }
-            Prim::Index | Prim::Slice | Prim::Element => {
+            Prim::Index | Prim::Slice | Prim::Copy | Prim::Element => {
                 nodes.push(Node::Op(op.clone()));
                 let Some(whole) = self.tangent(&op.args[0]) else { return };
                 let mut args = op.args.clone();

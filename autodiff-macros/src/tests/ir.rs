@@ -376,3 +376,20 @@ fn plans_of_loops_passing_their_own_buffers_to_calls() {
     let product = plan(body(quote!(total = total * lse(&comps[1..]);), quote!()));
     assert_eq!(product, "loop 0: backwards\nloop 1: rerun, tape (total_1)\n");
 }
+
+/// A buffer passed to a call and written afterwards: the call is passed a copy taken right
+/// before it (`lower::snapshots`), which a loop's adjoint finds on the tape.
+#[test]
+fn a_buffer_passed_on_then_written_is_copied_for_the_call() {
+    let got = ir(quote! {
+        fn f(x: &[f64]) -> f64 {
+            let mut b: Vec<f64> = vec![0.0; x.len()];
+            b[0] = x[0];
+            let t = helper(&b);
+            b[1] = t;
+            b[1]
+        }
+    });
+    assert!(got.contains("b_copy = copy(b) [varied]"), "{got}");
+    assert!(got.contains("= call helper(&b_copy) [varied]"), "{got}");
+}

@@ -25,7 +25,8 @@ impl Reverse<'_, '_> {
     pub(super) fn recorded(&self, node: &Node) -> bool {
         let changing = |v: &Var| self.changing(*v);
         let buffer_read = |op: &crate::ir::Op| {
-            matches!(op.prim, Prim::Index) && op.args[0].var().is_some_and(|v| changing(&v))
+            matches!(op.prim, Prim::Index | Prim::Copy)
+                && op.args[0].var().is_some_and(|v| changing(&v))
         };
         match node {
             Node::Loop(_) | Node::Store(_) => true,

@@ -363,6 +363,10 @@ impl Reverse<'_, '_> {
                             });
                         }
                     }
+                    // a copy of a whole buffer: its adjoint adds into the buffer's
+                    Prim::Copy => {
+                        out.extend(self.contribute(&op.args[0], quote!(#rt::Clone::clone(&#g))))
+                    }
                     Prim::Store => {
                         let i = cx.operand(&op.args[1]);
                         if cx.is_active(&op.args[2]) {
