@@ -838,6 +838,47 @@ fn dynamic_matrices_as_parameters() {
     }
 }
 
+#[differentiable]
+fn about_z(theta: f64) -> Matrix3<f64> {
+    let (s, c) = theta.sin_cos();
+    Matrix3::new(c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0)
+}
+
+#[differentiable]
+fn about_x(theta: f64) -> Matrix3<f64> {
+    let (s, c) = theta.sin_cos();
+    Matrix3::new(1.0, 0.0, 0.0, 0.0, c, -s, 0.0, s, c)
+}
+
+/// Forward kinematics composing rotations that helpers return, bound without types: a call
+/// taking floats may return a matrix, which its use beside a vector shows.
+#[differentiable]
+fn arm_tip_error(q: [f64; 3]) -> f64 {
+    let link = Vector3::new(0.5, 0.0, 0.1);
+    let r1 = about_z(q[0]);
+    let r2 = r1 * about_x(q[1]);
+    let r3 = r2 * about_z(q[2]);
+    let tip = r1 * link + r2 * link + r3 * link;
+    (tip - Vector3::new(0.8, 0.6, 0.4)).norm_squared()
+}
+
+#[test]
+fn untyped_matrices_from_helpers_taking_floats() {
+    let q = |v: &[f64]| [v[0], v[1], v[2]];
+    common::check(
+        "arm_tip_error",
+        |v| arm_tip_error(q(v)),
+        |v, s, g| {
+            let mut bar = [0.0; 3];
+            let value = arm_tip_error_vjp(q(v), s, &mut bar);
+            g.iter_mut().zip(bar).for_each(|(a, b)| *a += b);
+            value
+        },
+        |v, d| arm_tip_error_jvp(q(v), q(d)),
+        &[0.3, -0.5, 0.8],
+    );
+}
+
 /// A component written on a vector whose type is given (what the error's help suggests when
 /// the macro cannot see that a local is a vector).
 #[differentiable]

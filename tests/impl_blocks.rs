@@ -120,3 +120,44 @@ fn sibling_methods_with_vector_and_tuple_results() {
     assert_eq!(arm.energy_grad(1.5), (21.0, 28.5));
     assert_eq!(arm.scaled(2.0), vec![2.0]);
 }
+
+/// A layer whose weights are fields of `self` (inactive), zipped with the input.
+pub struct Neuron {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+#[differentiable]
+impl Neuron {
+    fn forward(&self, x: &[f64]) -> f64 {
+        let z = self.w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.b;
+        z.tanh()
+    }
+    fn weighted(&self, x: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (wi, xi) in self.w.iter().zip(x.iter()) {
+            s += wi * xi.sin();
+        }
+        s
+    }
+}
+
+#[test]
+fn fields_of_self_zipped_with_the_input() {
+    let n = Neuron { w: vec![0.5, -1.0, 2.0], b: 0.1 };
+    let x = [0.3, 0.2, -0.4];
+    let (value, g) = n.forward_grad(&x);
+    let z: f64 = 0.15 - 0.2 - 0.8 + 0.1;
+    assert!((value - z.tanh()).abs() < 1e-15);
+    for (gi, wi) in g.iter().zip(&n.w) {
+        let exact = (1.0 - z.tanh().powi(2)) * wi;
+        assert!((gi - exact).abs() < 1e-12, "{gi} vs {exact}");
+    }
+    common::check(
+        "weighted",
+        |v| n.weighted(v),
+        |v, s, g| n.weighted_vjp(v, s, g),
+        |v, d| n.weighted_jvp(v, d),
+        &x,
+    );
+}

@@ -374,3 +374,49 @@ fn rows_at_computed_indices() {
     assert!(std::panic::catch_unwind(|| first_row_sum(&[2.0, 3.0], 0)).is_err());
     assert!(std::panic::catch_unwind(|| first_row_sum_grad(&[2.0, 3.0], 0)).is_err());
 }
+
+/// Batch cross-entropy as ML code writes it: the logit rows zipped with integer labels.
+#[differentiable(wrt(logits))]
+fn cross_entropy_rows(logits: &[Vec<f64>], labels: &[usize]) -> f64 {
+    let mut total = 0.0;
+    for (row, &y) in logits.iter().zip(labels) {
+        let m = row.iter().fold(f64::MIN, |a, &b| a.max(b));
+        let z: f64 = row.iter().map(|v| (v - m).exp()).sum();
+        total += z.ln() + m - row[y];
+    }
+    total / labels.len() as f64
+}
+
+#[test]
+fn rows_zipped_with_integer_labels() {
+    let logits = vec![vec![0.5, -1.0, 2.0], vec![1.5, 0.3, -0.2]];
+    let labels = [2usize, 0];
+    let (_, g) = cross_entropy_rows_grad(&logits, &labels);
+    // softmax(row) - onehot(label), over the batch
+    for (i, row) in logits.iter().enumerate() {
+        let z: f64 = row.iter().map(|v| v.exp()).sum();
+        for j in 0..3 {
+            let onehot = if j == labels[i] { 1.0 } else { 0.0 };
+            let exact = (row[j].exp() / z - onehot) / 2.0;
+            assert!((g[i][j] - exact).abs() < 1e-12, "{} vs {exact}", g[i][j]);
+        }
+    }
+    let f = |v: &[f64]| cross_entropy_rows(&[v[..3].to_vec(), v[3..].to_vec()], &labels);
+    check(
+        "cross_entropy_rows",
+        f,
+        |v, s, g| {
+            let rows = [v[..3].to_vec(), v[3..].to_vec()];
+            let mut bars = vec![vec![0.0; 3], vec![0.0; 3]];
+            let value = cross_entropy_rows_vjp(&rows, &labels, s, &mut bars);
+            g.iter_mut().zip(bars.concat()).for_each(|(a, b)| *a += b);
+            value
+        },
+        |v, d| {
+            let rows = [v[..3].to_vec(), v[3..].to_vec()];
+            let tangents = [d[..3].to_vec(), d[3..].to_vec()];
+            cross_entropy_rows_jvp(&rows, &labels, &tangents)
+        },
+        &[logits.concat()].concat(),
+    );
+}

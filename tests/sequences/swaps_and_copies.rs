@@ -247,3 +247,48 @@ fn strings_and_rows_swapped(x: f64) -> f64 {
 fn swaps_of_data_that_is_not_copy() {
     assert_eq!(strings_and_rows_swapped_grad(0.5), (0.75, 3.0));
 }
+
+/// Gaussian elimination with partial pivoting on a local array of arrays: rows swapped
+/// (`m.swap(0, 1)`) inside a branch, then written element by element (index loops, as
+/// numerical code writes them).
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn pivoted_elimination(a: [[f64; 3]; 3]) -> f64 {
+    let mut m = a;
+    for col in 0..2 {
+        let mut piv = col;
+        for r in col + 1..3 {
+            if m[r][col].abs() > m[piv][col].abs() {
+                piv = r;
+            }
+        }
+        if piv != col {
+            m.swap(col, piv);
+        }
+        for r in col + 1..3 {
+            let factor = m[r][col] / m[col][col];
+            for k in col..3 {
+                m[r][k] -= factor * m[col][k];
+            }
+        }
+    }
+    m[2][2] * m[1][1] + m[0][2]
+}
+
+#[test]
+fn rows_of_an_array_swapped_while_pivoting() {
+    let unpack = |v: &[f64]| [[v[0], v[1], v[2]], [v[3], v[4], v[5]], [v[6], v[7], v[8]]];
+    let point = [1.0, 2.0, 0.5, 4.0, 1.0, -1.0, 0.3, 0.7, 3.0];
+    crate::common::check(
+        "pivoted_elimination",
+        |v| pivoted_elimination(unpack(v)),
+        |v, s, g| {
+            let mut bar = [[0.0; 3]; 3];
+            let value = pivoted_elimination_vjp(unpack(v), s, &mut bar);
+            g.iter_mut().zip(bar.concat()).for_each(|(a, b)| *a += b);
+            value
+        },
+        |v, d| pivoted_elimination_jvp(unpack(v), unpack(d)),
+        &point,
+    );
+}

@@ -9,7 +9,7 @@ use syn::{Expr, Pat};
 
 impl<'s> Lowerer<'_> {
     /// The value an output of a branch takes: a new value whose kind and activity join the
-    /// arms' `yields[index]`.
+    /// arms' `yields[index]` (and which keeps their array type: its rows are read as arrays).
     pub(super) fn merge_outputs(&mut self, arms: &[Arm], index: usize, name: &str) -> Var {
         let mut kind: Option<Kind> = None;
         let mut varied = false;
@@ -19,7 +19,15 @@ impl<'s> Lowerer<'_> {
             let k = self.kind(y);
             kind = Some(kind.map_or(k, |kk| if kk == k { k } else { kk.join(k) }));
         }
-        self.new_var(name, kind.unwrap_or(Kind::Unknown), varied)
+        let out = self.new_var(name, kind.unwrap_or(Kind::Unknown), varied);
+        let typed = arms
+            .iter()
+            .filter_map(|a| a.body.yields[index].var())
+            .find(|y| matches!(self.vars[y.0].ty, Some(syn::Type::Array(_))));
+        if let Some(from) = typed {
+            self.inherit_array_type(from, out);
+        }
+        out
     }
 
     /// Splits an `if`/`if let`/`match` into its head and arms (for `if`, then and else).

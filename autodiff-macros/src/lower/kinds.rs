@@ -182,8 +182,9 @@ pub(super) fn field_receiver_kind(name: &str, operands: usize, scalar_function: 
 
 /// Marks the values that may be nalgebra values though the macro takes them for floats
 /// ([`crate::ir::VarInfo::maybe_algebra`]): results of calls taking an nalgebra value (or such
-/// a value), elements of their tuple results, and what arithmetic, branches and loops make of
-/// them; repeated until nothing changes.
+/// a value), results of calls that arithmetic combines with such a value (`let r = rz(a);
+/// r * link`, `r1 * rx(b)` of a marked `r1`), elements of their tuple results, and what
+/// arithmetic, branches and loops make of them; repeated until nothing changes.
 pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
     use crate::ir::{Block, Node, Operand, Prim, VarInfo};
     fn maybe(vars: &[VarInfo], o: &Operand) -> bool {
@@ -198,10 +199,51 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
             *changed = true;
         }
     }
-    fn walk(b: &Block, vars: &mut [VarInfo], changed: &mut bool) {
+    // the results of calls of unknown type (and their elements), which may be anything
+    fn call_results(
+        b: &Block,
+        vars: &[VarInfo],
+        out: &mut std::collections::HashSet<crate::ir::Var>,
+    ) {
+        for node in &b.nodes {
+            match node {
+                Node::Op(op)
+                    if matches!(op.prim, Prim::Call)
+                        || (matches!(op.prim, Prim::Element)
+                            && op.args[0].var().is_some_and(|v| out.contains(&v))) =>
+                {
+                    if matches!(vars[op.out.0].kind, Kind::Float | Kind::Unknown | Kind::Tuple) {
+                        out.insert(op.out);
+                    }
+                }
+                Node::Branch(br) => br.arms.iter().for_each(|a| call_results(&a.body, vars, out)),
+                Node::Loop(lp) => call_results(&lp.body, vars, out),
+                _ => {}
+            }
+        }
+    }
+    let mut calls = std::collections::HashSet::new();
+    call_results(&f.body, &f.vars, &mut calls);
+    fn walk(
+        b: &Block,
+        vars: &mut [VarInfo],
+        calls: &std::collections::HashSet<crate::ir::Var>,
+        changed: &mut bool,
+    ) {
         for node in &b.nodes {
             match node {
                 Node::Op(op) => {
+                    // a call's result combined with a (maybe) nalgebra value may be one too
+                    if matches!(op.prim, Prim::Rule(r) if matches!(r.name, "add" | "sub" | "mul"))
+                        && (op.args.iter().any(|a| algebra(vars, a))
+                            || vars[op.out.0].maybe_algebra)
+                    {
+                        for v in
+                            op.args.iter().filter_map(Operand::var).filter(|v| calls.contains(v))
+                        {
+                            mark(&mut vars[v.0], changed);
+                        }
+                    }
                     let from = match op.prim {
                         Prim::Call => op.args.iter().any(|a| algebra(vars, a)),
                         Prim::Rule(r)
@@ -218,7 +260,7 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
                 }
                 Node::Branch(br) => {
                     for arm in &br.arms {
-                        walk(&arm.body, vars, changed);
+                        walk(&arm.body, vars, calls, changed);
                     }
                     for (k, out) in br.outs.iter().enumerate() {
                         if br
@@ -231,7 +273,7 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
                     }
                 }
                 Node::Loop(lp) => {
-                    walk(&lp.body, vars, changed);
+                    walk(&lp.body, vars, calls, changed);
                     for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
                         if maybe(vars, &c.init) || maybe(vars, y) {
                             mark(&mut vars[c.phi.0], changed);
@@ -246,6 +288,6 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
     let mut changed = true;
     while changed {
         changed = false;
-        walk(&f.body, &mut f.vars, &mut changed);
+        walk(&f.body, &mut f.vars, &calls, &mut changed);
     }
 }

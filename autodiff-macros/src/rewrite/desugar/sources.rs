@@ -110,6 +110,45 @@ impl Desugar {
         }
     }
 
+    /// A parameter of integers or `bool`s, or a field of `self`, iterated (`labels`, `&labels`,
+    /// `labels.iter()`, `.copied()`), as a partner in `zip`: its element at each index.
+    fn data_source(&self, e: &Expr) -> Option<Source> {
+        let (base, copied) = match e {
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(m.method.to_string().as_str(), "copied" | "cloned") =>
+            {
+                match &*m.receiver {
+                    Expr::MethodCall(i) if i.args.is_empty() && i.method == "iter" => {
+                        (&*i.receiver, true)
+                    }
+                    _ => return None,
+                }
+            }
+            Expr::MethodCall(m) if m.args.is_empty() && m.method == "iter" => (&*m.receiver, false),
+            Expr::Reference(r) if r.mutability.is_none() => (&*r.expr, false),
+            e => (e, false),
+        };
+        let name: Expr = match base {
+            Expr::Path(p) => {
+                p.path.get_ident().filter(|i| self.data.contains(&i.to_string()))?;
+                base.clone()
+            }
+            // a field of `self`, which is inactive (`self.w.iter().zip(x)` in a method)
+            Expr::Field(f) if matches!(&*f.base, Expr::Path(p) if p.path.is_ident("self")) => {
+                base.clone()
+            }
+            _ => return None,
+        };
+        Some(Source {
+            refs: Refs::Leaf(!copied),
+            lens: vec![parse_quote!((#name).len())],
+            elem: Box::new(move |k| Some(Item::Value(parse_quote!(#name[#k])))),
+            range: None,
+            keep: None,
+        })
+    }
+
     /// The `Vec` rows an expression iterates row by row: `w`, `&w`, `w.iter()`.
     fn rows_of(&self, e: &Expr) -> Option<Expr> {
         match e {
@@ -221,7 +260,8 @@ impl Desugar {
                 })
             }
             ("zip", 1) => {
-                let (a, b) = (self.index_source(&m.receiver)?, self.index_source(&m.args[0])?);
+                let either = |e: &Expr| self.index_source(e).or_else(|| self.data_source(e));
+                let (a, b) = (either(&m.receiver)?, either(&m.args[0])?);
                 if a.keep.is_some() || b.keep.is_some() {
                     return None;
                 }

@@ -41,6 +41,22 @@ pub fn desugar(
     // models named in `wrt(..)`: their sequence fields (`m.weights.iter()`) are iterated by index
     let models =
         params.iter().filter(|(_, k, _)| *k == Kind::Model).map(|(n, _, _)| n.clone()).collect();
+    // `labels: &[usize]`: data iterated beside floats (`w.iter().zip(labels)`), read by index
+    let rebound = crate::syntax::bound_names(&Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: block.clone(),
+    }));
+    let data = params
+        .iter()
+        .filter(|(n, _, t)| {
+            !rebound.contains(n)
+                && matches!(t, syn::Type::Reference(_) | syn::Type::Array(_) | syn::Type::Path(_))
+                && Kind::element_type(t)
+                    .is_some_and(|e| matches!(Kind::of_type(&e), Kind::Int | Kind::Bool))
+        })
+        .map(|(n, _, _)| n.clone())
+        .collect();
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
@@ -62,6 +78,7 @@ pub fn desugar(
     buffers.extend(copies(block));
     let mut d = Desugar {
         seqs,
+        data,
         rows,
         models,
         buffers,
@@ -151,6 +168,9 @@ pub(super) fn collect_local_seqs(block: &syn::Block, seqs: &mut HashSet<String>)
 
 pub(super) struct Desugar {
     pub(super) seqs: HashSet<String>,
+    /// Parameters holding sequences of integers or `bool`s (`labels: &[usize]`), never bound
+    /// again: zipped with sequences of floats, read by index.
+    pub(super) data: HashSet<String>,
     /// Parameters of `Vec` rows (`&[Vec<f64>]`): their rows are iterated, each read in place.
     pub(super) rows: HashSet<String>,
     /// Model parameters (named in `wrt(..)`): a field iterated (`m.weights.iter()`) is read by
