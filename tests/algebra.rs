@@ -6,7 +6,10 @@
 use autodiff::prelude::*;
 
 mod common;
-use nalgebra::{DMatrix, DVector, Matrix2, Matrix2x3, Matrix3, RowVector2, Vector2, Vector3};
+use nalgebra::{
+    DMatrix, DVector, Matrix2, Matrix2x3, Matrix3, Rotation2, Rotation3, RowVector2,
+    UnitQuaternion, Vector2, Vector3,
+};
 
 #[differentiable]
 fn geometry(a: Vector3<f64>, b: Vector3<f64>, m: Matrix3<f64>, s: f64) -> f64 {
@@ -876,6 +879,101 @@ fn untyped_matrices_from_helpers_taking_floats() {
         },
         |v, d| arm_tip_error_jvp(q(v), q(d)),
         &[0.3, -0.5, 0.8],
+    );
+}
+
+/// A camera's aim error through nalgebra's `UnitQuaternion` (differentiated as its rotation
+/// matrix, Rodrigues' formula).
+#[differentiable(hessian)]
+fn camera_aim_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
+    let q = UnitQuaternion::from_scaled_axis(omega);
+    let fwd = q * dir;
+    1.0 - fwd.dot(&Vector3::z())
+}
+
+/// Euler angles, an axis and an angle, inverses and transforms, as robotics code writes them.
+#[differentiable]
+fn posed_point(roll: f64, pitch: f64, yaw: f64, k: f64) -> f64 {
+    let r: Rotation3<f64> = Rotation3::from_euler_angles(roll, pitch, yaw);
+    let spin = UnitQuaternion::from_axis_angle(&Vector3::z_axis(), k);
+    let p = r * (spin * Vector3::new(1.0, 0.5, -0.2));
+    let back = r.inverse_transform_vector(&p);
+    let planar = Rotation2::new(yaw) * nalgebra::Vector2::new(k, 1.0);
+    p.x * p.y + back.norm_squared() * k + r.inverse().transform_vector(&Vector3::x()).z + planar.x
+}
+
+/// The gradient of `f` at `x` against central differences, and the tangent along `d` against
+/// the gradient (the derivatives' values come through rotation matrices: equal to `f`'s up
+/// to rounding).
+fn check_rotations(
+    f: impl Fn(&[f64]) -> f64,
+    grad: impl Fn(&[f64]) -> (f64, Vec<f64>),
+    jvp: impl Fn(&[f64], &[f64]) -> (f64, f64),
+    x: &[f64],
+) {
+    let (value, g) = grad(x);
+    assert!((value - f(x)).abs() < 1e-14 * (1.0 + value.abs()));
+    for i in 0..x.len() {
+        let fd = common::central_difference(
+            |t| {
+                let mut y = x.to_vec();
+                y[i] = t;
+                f(&y)
+            },
+            x[i],
+        );
+        assert!((g[i] - fd).abs() < 1e-7 * (1.0 + fd.abs()), "{i}: {} vs {fd}", g[i]);
+    }
+    let d: Vec<f64> = (0..x.len()).map(|i| 0.3 + 0.7 * (i as f64).sin()).collect();
+    let (_, t) = jvp(x, &d);
+    let gd: f64 = g.iter().zip(&d).map(|(a, b)| a * b).sum();
+    assert!((t - gd).abs() < 1e-12 * (1.0 + gd.abs()), "{t} vs {gd}");
+}
+
+#[test]
+fn rotations_of_active_angles_and_axes() {
+    let v3 = |v: &[f64]| Vector3::new(v[0], v[1], v[2]);
+    check_rotations(
+        |v| camera_aim_error(v3(&v[..3]), v3(&v[3..])),
+        |v| {
+            let (value, (gw, gd)) = camera_aim_error_grad(v3(&v[..3]), v3(&v[3..]));
+            (value, gw.iter().chain(gd.iter()).copied().collect())
+        },
+        |v, d| camera_aim_error_jvp(v3(&v[..3]), v3(&v[3..]), v3(&d[..3]), v3(&d[3..])),
+        &[0.2, -0.4, 0.1, 0.3, 0.5, 0.8],
+    );
+    // at w = 0 the rotation's derivative is [ẇ]x: d/dw ((R(w) d) · z) = d x z
+    let dir = Vector3::new(0.3, 0.5, 0.8);
+    let (_, (g0, _)) = camera_aim_error_grad(Vector3::zeros(), dir);
+    assert!((g0 + dir.cross(&Vector3::z())).norm() < 1e-15, "{g0}");
+    // and just above the series' threshold (θ² = 1e-8) the same to first order
+    let (_, (g1, _)) = camera_aim_error_grad(Vector3::new(1e-4, 0.0, 0.0), dir);
+    assert!((g1 - g0).norm() < 1e-3, "{g1}");
+    // second order: the Hessian against central differences of the gradient
+    let point = [0.2, -0.4, 0.1, 0.3, 0.5, 0.8];
+    let (_, _, h) = camera_aim_error_hessian(v3(&point[..3]), v3(&point[3..]));
+    for i in 0..6 {
+        for j in 0..6 {
+            let fd = common::central_difference(
+                |t| {
+                    let mut y = point;
+                    y[j] = t;
+                    let (_, (gw, gd)) = camera_aim_error_grad(v3(&y[..3]), v3(&y[3..]));
+                    if i < 3 { gw[i] } else { gd[i - 3] }
+                },
+                point[j],
+            );
+            assert!((h[(i, j)] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "H[{i},{j}]");
+        }
+    }
+    check_rotations(
+        |v| posed_point(v[0], v[1], v[2], v[3]),
+        |v| {
+            let (value, (a, b, c, k)) = posed_point_grad(v[0], v[1], v[2], v[3]);
+            (value, vec![a, b, c, k])
+        },
+        |v, d| posed_point_jvp(v[0], v[1], v[2], v[3], d[0], d[1], d[2], d[3]),
+        &[0.3, -0.2, 0.7, 0.4],
     );
 }
 

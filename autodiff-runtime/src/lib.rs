@@ -70,6 +70,7 @@ pub mod __private {
         Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
         cut_to_length_mut, discard_like, is_zero, value, wanted, zero_adjoint, zero_like, zeros_as,
     };
+    pub use crate::grad_mode::detach;
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};
     pub use crate::rules;
@@ -82,8 +83,22 @@ pub mod __private {
     pub use core::borrow::Borrow;
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;
-    pub use nalgebra::DMatrix;
+    pub use nalgebra::{DMatrix, Matrix2, Matrix3};
     pub use std::borrow::ToOwned;
+
+    /// The components of a rotation's unit axis, as floats of the type of `_angle` (which
+    /// `from_axis_angle(&axis, angle)` ties them to: the macro's rotation matrix reads them).
+    ///
+    /// ```
+    /// let axis = nalgebra::Vector3::<f64>::z_axis();
+    /// assert_eq!(autodiff_runtime::__private::axis_components(&axis, 0.5), [0.0, 0.0, 1.0]);
+    /// ```
+    pub fn axis_components<T: nalgebra::Scalar + Copy>(
+        axis: &nalgebra::Unit<nalgebra::Vector3<T>>,
+        _angle: T,
+    ) -> [T; 3] {
+        [axis[0], axis[1], axis[2]]
+    }
 
     /// A column of a table flattened row by row (the macro's `t[i][j]` of
     /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check

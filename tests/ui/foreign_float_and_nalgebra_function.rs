@@ -11,12 +11,19 @@ fn softplus_sum<T: RealField + Copy>(xs: &[T], beta: T) -> T {
     s
 }
 
-// An nalgebra function without a rule.
+// A rotation used otherwise than through `*`, `inverse()` and `transform_vector` (which
+// differentiate as rotation matrices), and an nalgebra function without a rule.
 #[differentiable]
 fn look_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
     let q = UnitQuaternion::from_scaled_axis(omega);
     let fwd = q * dir;
-    1.0 - fwd.dot(&Vector3::z())
+    1.0 - fwd.dot(&Vector3::z()) + q.angle()
+}
+
+#[differentiable]
+fn reflected(n: Vector3<f64>, v: Vector3<f64>) -> f64 {
+    let h = nalgebra::Matrix3::from_diagonal(&n);
+    (h * v).norm()
 }
 
 // An nalgebra method without a rule names the nalgebra methods that have one.

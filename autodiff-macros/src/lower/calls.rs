@@ -332,7 +332,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 fp,
                 format!("`{}` has no derivative rule", segs.join("::")),
-                "nalgebra values are built from active entries by `VectorN::new`, `MatrixN::new`, `MatrixRxC::new` and `RowVectorN::new` (entries row by row); write a rotation from those with `sin`/`cos`, `dot` and `cross`, or give the computation a custom derivative: a function of your own with hand-written `_jvp` and `_vjp`",
+                "nalgebra values are built from active entries by `VectorN::new`, `MatrixN::new`, `MatrixRxC::new` and `RowVectorN::new` (entries row by row); rotations (`UnitQuaternion::from_scaled_axis`, `from_euler_angles`, `from_axis_angle`, `Rotation3::new`, `Rotation2::new`) differentiate when used through `*`, `inverse()`, `transform_vector` and `inverse_transform_vector`; otherwise give the computation a custom derivative: a function of your own with hand-written `_jvp` and `_vjp`",
             );
         }
         if self.local_var(&call.func).is_some() {
@@ -353,9 +353,14 @@ impl<'s> Lowerer<'_> {
                 "keep the values in locals of their own (or a tuple `(a, b)`); a struct used only through its named fields (`let p = P { x, v }; p.x`) differentiates",
             );
         }
+        let (before, cache) = (self.nodes.len(), self.index_cache.clone());
         let args: Vec<Operand> = call.args.iter().map(|a| self.lower_expr(a)).collect();
         if !args.iter().any(|a| self.varied(a)) {
-            // Only inactive arguments (`Vec::with_capacity(x.len())`): a constant.
+            // Only inactive arguments (`Vec::with_capacity(x.len())`): a constant, the call as
+            // written (which evaluates its arguments: the values lowered for them go unread, and
+            // one of a generic type, `&Vector3::z_axis()`, would leave its type unknown).
+            self.nodes.truncate(before);
+            self.index_cache = cache;
             let kind = self.infer_kind(&Expr::Call(call.clone()));
             return self.opaque(renamed, uses, kind);
         }

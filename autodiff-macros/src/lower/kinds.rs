@@ -96,6 +96,12 @@ impl Lowerer<'_> {
                 if receiver == Kind::Tensor && !rules::INACTIVE_METHODS.contains(&name.as_str()) {
                     return Kind::Tensor;
                 }
+                // `m.transpose()`, `v.cross(&w)`, `v.norm()` of an nalgebra value
+                if receiver == Kind::Algebra
+                    && let Some((_, float)) = rules::algebra_method(&name, 1 + mc.args.len())
+                {
+                    return if float { Kind::Float } else { Kind::Algebra };
+                }
                 if matches!(name.as_str(), "len" | "numel") {
                     Kind::Int
                 } else if matches!(name.as_str(), "shape" | "dtype" | "device") {

@@ -7,6 +7,8 @@
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
 //!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`;
+//!    `rotations`: `UnitQuaternion::from_scaled_axis(w)`, `Rotation3::from_euler_angles(..)` ->
+//!    their rotation matrices, `q.inverse()` -> `q.transpose()`;
 //!    `dynamic`: `m[(i, j)]`, `m.nrows()`, `x.dot(&y)` of `DMatrix` and `DVector` parameters ->
 //!    reads of column-major slices and their dimensions; `nested_writes`: `a[i][j] = e`
 //!    of a local array of arrays -> a write of the row; `tables`:
@@ -32,6 +34,7 @@ mod matches;
 mod methods;
 mod nested_writes;
 mod patterns;
+mod rotations;
 mod struct_fields;
 mod tables;
 mod tuple_vecs;
@@ -57,6 +60,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
+    rotations::rewrite(&mut body, &desc.rt);
     components::rewrite(&mut body, &kinds);
     dynamic::rewrite(&mut body, &kinds);
     nested_writes::rewrite(&mut body, &kinds);
