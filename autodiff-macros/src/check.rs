@@ -110,7 +110,7 @@ pub fn report_loop_buffers(
                 "the buffer `{}` is declared inside a loop whose iterations cannot be run again, and passed to a function",
                 f.var(*v).ident
             ),
-            "the call's adjoint needs the buffer as the call saw it: a `for` loop without `break` whose body changes no state outside it runs each iteration again for that; or pass the buffer's elements (`g(b[0], b[1])`)",
+            "the call's adjoint needs the buffer as the call saw it: pass the whole buffer (`g(&b)`: the call is then given a copy, kept for its adjoint) or a new buffer holding the sub-slice's elements, not a sub-slice of it",
         );
     }
 }

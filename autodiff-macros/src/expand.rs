@@ -2,7 +2,7 @@
 //! errors collected.
 
 use crate::diagnostics::Errors;
-use crate::{analyse, check, emit, lower, parse, rewrite};
+use crate::{analyse, check, emit, ir, lower, parse, rewrite};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
@@ -160,7 +160,7 @@ fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors)
     if !errors.is_empty() {
         return TokenStream::new();
     }
-    let active = analyse::active(&f);
+    let active = copy_loop_buffers(&desc, &mut f);
     let mut items = emit::generated_items(&desc, &f, &active, opts, errors);
     if !errors.is_empty() {
         return TokenStream::new();
@@ -172,6 +172,22 @@ fn generate_fn(opts: &parse::Options, item_fn: syn::ItemFn, errors: &mut Errors)
         items.extend(emit::hessian_items(&desc, &f, opts, errors));
     }
     items
+}
+
+/// The activity of `f`'s values, once the calls passed buffers declared inside loops whose
+/// adjoints cannot rebuild them are given copies instead (found by planning reverse mode once;
+/// see `lower::copy_buffers_for_calls`).
+fn copy_loop_buffers(
+    desc: &parse::FnDesc,
+    f: &mut ir::Function,
+) -> std::collections::HashSet<ir::Var> {
+    let active = analyse::active(f);
+    let copied = emit::loop_buffers_to_copy(desc, f, &active);
+    if copied.is_empty() {
+        return active;
+    }
+    lower::copy_buffers_for_calls(f, &copied);
+    analyse::active(f)
 }
 
 /// Explains why something that is not a function with a body cannot be differentiated.
@@ -203,13 +219,14 @@ pub fn dump(args: TokenStream, item: TokenStream) -> Result<String, Vec<String>>
     let item_fn: syn::ItemFn = syn::parse2(item).map_err(|e| vec![e.to_string()])?;
     let desc = parse::function(item_fn, &opts, &mut errors).ok_or_else(|| errors.messages())?;
     let body = rewrite::rewrite(&desc);
-    let f = lower::lower(&desc, &body, &mut errors);
+    let mut f = lower::lower(&desc, &body, &mut errors);
     check::check(&f, &mut errors);
     if !errors.is_empty() {
         return Err(errors.messages());
     }
+    let active = copy_loop_buffers(&desc, &mut f);
     // The reverse-mode plan follows the IR, when there is one (loops, branches).
-    let plan = emit::plan_dump(&desc, &f, &analyse::active(&f));
+    let plan = emit::plan_dump(&desc, &f, &active);
     Ok(if plan.is_empty() { f.dump() } else { format!("{}plan:\n{plan}", f.dump()) })
 }
 

@@ -765,3 +765,73 @@ fn buffers_passed_on_then_written_or_assigned_whole() {
         assert!((g[i] - exact).abs() < 1e-12, "{} vs {exact}", g[i]);
     }
 }
+
+#[differentiable]
+fn pendulum_rhs(y: &[f64], k: f64) -> Vec<f64> {
+    let mut d = vec![0.0; y.len()];
+    d[0] = y[1];
+    d[1] = -k * y[0].sin();
+    d
+}
+
+// The classic RK4 body: stage vectors made inside the time loop and passed to the right-hand
+// side; the time loop's adjoint cannot run an iteration again (it carries the state), so each
+// call is passed a copy, kept for its adjoint.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn rk4_pendulum(y0: &[f64], k: f64, h: f64) -> f64 {
+    let n = y0.len();
+    let mut y = y0.to_vec();
+    for _ in 0..20 {
+        let k1: Vec<f64> = pendulum_rhs(&y, k);
+        let mut y2 = vec![0.0; n];
+        for i in 0..n {
+            y2[i] = y[i] + 0.5 * h * k1[i];
+        }
+        let k2: Vec<f64> = pendulum_rhs(&y2, k);
+        let mut y3 = vec![0.0; n];
+        for i in 0..n {
+            y3[i] = y[i] + 0.5 * h * k2[i];
+        }
+        let k3: Vec<f64> = pendulum_rhs(&y3, k);
+        let mut y4 = vec![0.0; n];
+        for i in 0..n {
+            y4[i] = y[i] + h * k3[i];
+        }
+        let k4: Vec<f64> = pendulum_rhs(&y4, k);
+        for i in 0..n {
+            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    y[0] * y[0] + y[1]
+}
+
+// A buffer made in a loop that may stop early, passed to a call.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn early_exit(x: &[f64]) -> f64 {
+    let mut total = 1.0;
+    for i in 0..x.len() {
+        let mut row: Vec<f64> = vec![0.0; 2];
+        row[0] = x[i];
+        row[1] = x[i] * x[i];
+        let f: Vec<f64> = plane_forces(&row);
+        total = total * f.iter().sum::<f64>().cos() + row[1];
+        if total > 10.0 {
+            break;
+        }
+    }
+    total
+}
+
+#[test]
+fn buffers_made_in_loops_passed_to_calls() {
+    check_fn!(
+        rk4_pendulum,
+        rk4_pendulum_vjp,
+        rk4_pendulum_jvp,
+        |v| (&v[..2], v[2], v[3]),
+        &[1.0, 0.2, 2.0, 0.05]
+    );
+    check_fn!(early_exit, early_exit_vjp, early_exit_jvp, |v| (&v[..4]), &[0.5, -1.2, 2.0, 0.3]);
+}

@@ -20,6 +20,20 @@ pub fn plan_dump(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> String {
     reverse::planned_body(&cx).1.dump()
 }
 
+/// The buffers declared inside loops and passed to calls whose loops' adjoints, as reverse mode
+/// plans them, cannot rebuild them ([`crate::check::loop_buffers_refused`]): the calls are to
+/// be given copies.
+pub fn loop_buffers_to_copy(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> HashSet<Var> {
+    let views = super::views::views(f, active);
+    let changed = crate::analyse::changed_in_place(f);
+    let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed };
+    let plan = reverse::planned_body(&cx).1;
+    crate::check::loop_buffers_refused(f, |id| plan.rebuilds_iterations(id))
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect()
+}
+
 /// `f_jvp`, `f_vjp` and (for a float result) `f_grad`.
 pub fn generated_items(
     desc: &FnDesc,

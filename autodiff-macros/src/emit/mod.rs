@@ -12,6 +12,7 @@ mod views;
 
 pub use graph::graph_item;
 pub use items::generated_items;
+pub use items::loop_buffers_to_copy;
 #[cfg(test)]
 pub use items::plan_dump;
 pub use second::hessian_items;

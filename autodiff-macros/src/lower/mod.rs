@@ -16,3 +16,4 @@ mod snapshots; // buffers passed to calls and written after: copies for the call
 
 pub use context::{lower, lower_noting};
 pub use kinds::mark_maybe_algebra;
+pub use snapshots::copy_buffers_for_calls;

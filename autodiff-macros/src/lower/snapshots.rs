@@ -7,9 +7,9 @@
 //! t = call forces(pos)      =>      pos_copy = copy(pos); t = call forces(pos_copy)
 //! ```
 //!
-//! The copy's adjoint adds into the whole buffer's. In a loop the copy is a value of the
-//! iteration like any other read of a changing buffer: the forward sweep keeps it on the loop's
-//! tape. Calls in split mode need none (their pullback owns what it reads).
+//! The copy's adjoint adds into the whole buffer's. In a loop the copy is recorded (as a read of
+//! a changing buffer is): the forward sweep keeps it on the loop's tape. Calls in split mode
+//! need none (their pullback owns what it reads).
 
 use crate::ir::{Block, BufferEvent, Form, Function, Node, Op, Operand, Prim, Var, VarInfo};
 use std::collections::HashSet;
@@ -23,12 +23,20 @@ pub fn copy_buffers_passed_before_writes(f: &mut Function) {
     .into_iter()
     .map(|(v, _)| v)
     .collect();
-    if written.is_empty() {
+    copy_buffers_for_calls(f, &written);
+}
+
+/// Gives each call that is passed one of `buffers` a copy of it instead: also a buffer declared
+/// inside a loop whose adjoint cannot rebuild each iteration's (`check::loop_buffers_refused`,
+/// known once reverse mode has planned the loops: an integrator's stage vectors, `let mut k2 =
+/// ..; rhs(&k2)` in a time loop). The copy is kept from the forward sweep, never recomputed.
+pub fn copy_buffers_for_calls(f: &mut Function, buffers: &HashSet<Var>) {
+    if buffers.is_empty() {
         return;
     }
     let mut body = std::mem::take(&mut f.body);
     let mut names: HashSet<String> = f.vars.iter().map(|v| v.name.clone()).collect();
-    copy_in(&mut body, f, &written, &mut names);
+    copy_in(&mut body, f, buffers, &mut names);
     f.body = body;
 }
 

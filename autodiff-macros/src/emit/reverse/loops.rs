@@ -25,13 +25,15 @@ impl Reverse<'_, '_> {
     pub(super) fn recorded(&self, node: &Node) -> bool {
         let changing = |v: &Var| self.changing(*v);
         let buffer_read = |op: &crate::ir::Op| {
-            matches!(op.prim, Prim::Index | Prim::Copy)
-                && op.args[0].var().is_some_and(|v| changing(&v))
+            matches!(op.prim, Prim::Index) && op.args[0].var().is_some_and(|v| changing(&v))
         };
         match node {
             Node::Loop(_) | Node::Store(_) => true,
-            // (a call in split mode runs once: its pullback and value go on the tape)
-            Node::Op(op) => buffer_read(op) || op.pullback.is_some(),
+            // (a call in split mode runs once: its pullback and value go on the tape; a copy
+            // of a buffer for a call is the buffer as the call saw it)
+            Node::Op(op) => {
+                buffer_read(op) || op.pullback.is_some() || matches!(op.prim, Prim::Copy)
+            }
             Node::Opaque { uses, expr, .. } => uses.iter().any(changing) || observes(expr),
             Node::Branch(br) => {
                 br.uses.iter().any(changing)
