@@ -862,7 +862,10 @@ fn arm_tip_error(q: [f64; 3]) -> f64 {
     let r2 = r1 * about_x(q[1]);
     let r3 = r2 * about_z(q[2]);
     let tip = r1 * link + r2 * link + r3 * link;
-    (tip - Vector3::new(0.8, 0.6, 0.4)).norm_squared()
+    // products of helpers' results, typed or not
+    let typed: Matrix3<f64> = about_x(q[0]) * about_z(q[1]);
+    let chain = about_z(q[2]) * about_x(q[0]) * about_z(q[1]);
+    (tip - Vector3::new(0.8, 0.6, 0.4)).norm_squared() + (typed * link).x + (chain * link).norm()
 }
 
 #[test]

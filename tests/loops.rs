@@ -1462,3 +1462,43 @@ fn an_accumulator_read_after_it_grows() {
         );
     }
 }
+
+/// A converged iterate leaving a loop by `break value` and by `return`, in generic code.
+#[allow(clippy::let_and_return)]
+#[differentiable]
+fn power_until<T: Real>(a: T) -> T {
+    let mut y = a;
+    let mut i = 0;
+    let r = loop {
+        let next = y * a;
+        i += 1;
+        if i >= 3 {
+            break next;
+        }
+        y = next;
+    };
+    r
+}
+
+#[differentiable]
+fn first_power_above<T: Real>(a: T, bound: T) -> T {
+    let mut y = a;
+    for _ in 0..10 {
+        let next = y * a;
+        if next > bound {
+            return next;
+        }
+        y = next;
+    }
+    y
+}
+
+#[test]
+fn generic_values_leaving_loops() {
+    // a⁴ and its derivative 4a³, in both precisions
+    assert_eq!(power_until_grad(2.0f64), (16.0, 32.0));
+    assert_eq!(power_until_grad(2.0f32), (16.0, 32.0));
+    // 1.5⁴ = 5.0625 is the first power above 5
+    let (value, (ga, gb)) = first_power_above_grad(1.5f64, 5.0);
+    assert_eq!((value, ga, gb), (5.0625, 13.5, 0.0));
+}

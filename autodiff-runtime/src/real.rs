@@ -27,6 +27,7 @@ pub trait Real:
     + crate::GradOutput
     + crate::Zeros<Output = Self>
     + crate::__private::Flat<Self>
+    + crate::__private::Placeholder
     + Copy
     + PartialOrd
     + Debug

@@ -99,3 +99,33 @@ fn counted_indices(x: &[f64]) -> f64 {
 fn integer_vecs_pushed_in_loops() {
     assert_eq!(counted_indices_grad(&[1.0, 2.0]), (4.0, vec![4.0, 0.0]));
 }
+
+/// A negative-binomial-like likelihood over integer counts iterated directly (`for &k in counts`:
+/// a slice, not an iterator, at the loop's head).
+#[differentiable]
+fn counts_likelihood(r: f64, p: f64, counts: &[u32]) -> f64 {
+    let mut s = 0.0;
+    for &k in counts {
+        s += r * p.ln() + k as f64 * (1.0 - p).ln() + (r + k as f64).ln();
+    }
+    s
+}
+
+#[test]
+fn integer_counts_iterated_directly() {
+    let counts = [3u32, 0, 5, 1];
+    let (_, (gr, gp)) = counts_likelihood_grad(2.0, 0.3, &counts);
+    let exact_r: f64 = counts.iter().map(|&k| 0.3f64.ln() + 1.0 / (2.0 + k as f64)).sum();
+    let exact_p: f64 = counts.iter().map(|&k| 2.0 / 0.3 - k as f64 / 0.7).sum();
+    assert!((gr - exact_r).abs() < 1e-12 && (gp - exact_p).abs() < 1e-12, "{gr} {gp}");
+    check(
+        "counts_likelihood",
+        |v| counts_likelihood(v[0], v[1], &counts),
+        |v, s, g| {
+            let (a, b) = g.split_at_mut(1);
+            counts_likelihood_vjp(v[0], v[1], &counts, s, &mut a[0], &mut b[0])
+        },
+        |v, d| counts_likelihood_jvp(v[0], v[1], &counts, d[0], d[1]),
+        &[2.0, 0.3],
+    );
+}

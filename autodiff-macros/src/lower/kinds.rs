@@ -205,7 +205,8 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
             *changed = true;
         }
     }
-    // the results of calls of unknown type (and their elements), which may be anything
+    // the results of calls of unknown type, their elements and arithmetic of them (`mrx(a) *
+    // mry(b)`), which may be anything
     fn call_results(
         b: &Block,
         vars: &[VarInfo],
@@ -215,10 +216,14 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
             match node {
                 Node::Op(op)
                     if matches!(op.prim, Prim::Call)
-                        || (matches!(op.prim, Prim::Element)
-                            && op.args[0].var().is_some_and(|v| out.contains(&v))) =>
+                        || (derived(op.prim)
+                            && op
+                                .args
+                                .iter()
+                                .any(|a| a.var().is_some_and(|v| out.contains(&v)))) =>
                 {
-                    if matches!(vars[op.out.0].kind, Kind::Float | Kind::Unknown | Kind::Tuple) {
+                    let kind = vars[op.out.0].kind;
+                    if matches!(kind, Kind::Float | Kind::Unknown | Kind::Tuple | Kind::Algebra) {
                         out.insert(op.out);
                     }
                 }
@@ -226,6 +231,14 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
                 Node::Loop(lp) => call_results(&lp.body, vars, out),
                 _ => {}
             }
+        }
+    }
+    // (an element of a call's tuple result, arithmetic of call results)
+    fn derived(prim: Prim) -> bool {
+        match prim {
+            Prim::Element => true,
+            Prim::Rule(r) => matches!(r.name, "add" | "sub" | "mul" | "neg"),
+            _ => false,
         }
     }
     let mut calls = std::collections::HashSet::new();
@@ -242,7 +255,7 @@ pub fn mark_maybe_algebra(f: &mut crate::ir::Function) {
                     // a call's result combined with a (maybe) nalgebra value may be one too
                     if matches!(op.prim, Prim::Rule(r) if matches!(r.name, "add" | "sub" | "mul"))
                         && (op.args.iter().any(|a| algebra(vars, a))
-                            || vars[op.out.0].maybe_algebra)
+                            || algebra(vars, &Operand::Var(op.out)))
                     {
                         for v in
                             op.args.iter().filter_map(Operand::var).filter(|v| calls.contains(v))

@@ -118,10 +118,11 @@ impl Reverse<'_, '_> {
                         out.extend(quote!(#m.push(#t.len());));
                     }
                     // The head is evaluated once more for its size hint, unless that could be
-                    // observed (`0..rng.count()`).
+                    // observed (`0..rng.count()`), or it is not an iterator itself (`counts` of
+                    // `for &k in counts`, a slice: `IntoIterator` only).
                     let reserved = match &lp.head {
                         LoopHead::Range { iter, .. } | LoopHead::Iter { iter, .. }
-                            if !observes(iter) =>
+                            if !observes(iter) && makes_iterator(iter) =>
                         {
                             out.extend(quote!(#t.reserve(#rt::Iterator::size_hint(&(#iter)).0);));
                             matches!(lp.head, LoopHead::Range { .. })
@@ -153,5 +154,37 @@ impl Reverse<'_, '_> {
                 out
             }
         }
+    }
+}
+
+/// Whether an expression is an iterator as syntax shows it: a range, or an adapter or method
+/// that makes one (`x.iter()`, `.zip(..)`, `.enumerate()`).
+fn makes_iterator(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Paren(p) => makes_iterator(&p.expr),
+        syn::Expr::Range(_) => true,
+        syn::Expr::MethodCall(m) => matches!(
+            m.method.to_string().as_str(),
+            "iter"
+                | "iter_mut"
+                | "into_iter"
+                | "zip"
+                | "enumerate"
+                | "map"
+                | "rev"
+                | "skip"
+                | "take"
+                | "step_by"
+                | "filter"
+                | "windows"
+                | "chunks"
+                | "chunks_exact"
+                | "copied"
+                | "cloned"
+                | "keys"
+                | "values"
+                | "chars"
+        ),
+        _ => false,
     }
 }
