@@ -162,3 +162,49 @@ fn softmax_collected_has_its_closed_form_jacobian() {
         }
     }
 }
+
+/// A right-hand side written as a `vec!` of expressions, as ODE code writes it.
+#[differentiable]
+fn lotka_volterra(y: &[f64], a: f64, b: f64) -> Vec<f64> {
+    vec![a * y[0] - b * y[0] * y[1], b * y[0] * y[1] - y[1]]
+}
+
+// Its caller, stepping with it; and a `vec!` of active values read and written in place.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn stepped_populations(y0: &[f64], a: f64, b: f64, h: f64) -> f64 {
+    let mut y = y0.to_vec();
+    for _ in 0..10 {
+        let d: Vec<f64> = lotka_volterra(&y, a, b);
+        for i in 0..2 {
+            y[i] += h * d[i];
+        }
+    }
+    let w = vec![y[0] * 2.0, y[1].sin(), a];
+    let mut v: Vec<f64> = vec![w[0], b];
+    v[1] *= w[1];
+    v.push(h);
+    w[0] + w[1] * w[2] + v[0] * v[1] + v[2]
+}
+
+#[test]
+fn vec_literals_of_active_values() {
+    check_fn!(
+        stepped_populations,
+        stepped_populations_vjp,
+        stepped_populations_jvp,
+        |v| (&v[..2], v[2], v[3], v[4]),
+        &[1.0, 0.5, 1.1, 0.4, 0.05]
+    );
+    // the Jacobian of the right-hand side, by f_vjp with each seed
+    let y = [1.0, 0.5];
+    for (k, exact) in
+        [[1.1 - 0.4 * 0.5, -0.4 * 1.0], [0.4 * 0.5, 0.4 * 1.0 - 1.0]].iter().enumerate()
+    {
+        let mut seed = [0.0; 2];
+        seed[k] = 1.0;
+        let (mut gy, mut ga, mut gb) = (vec![0.0; 2], 0.0, 0.0);
+        lotka_volterra_vjp(&y, 1.1, 0.4, seed.to_vec(), &mut gy, &mut ga, &mut gb);
+        assert!((gy[0] - exact[0]).abs() < 1e-15 && (gy[1] - exact[1]).abs() < 1e-15, "{gy:?}");
+    }
+}

@@ -33,6 +33,13 @@ fn early_exit(x: &[f64]) -> f64 {
     total
 }
 
+// `vec![v; n]` of an active value (a list of values, `vec![a, b]`, differentiates).
+#[differentiable]
+fn repeated_active_value(x: f64, n: usize) -> f64 {
+    let b = vec![x * 2.0; n];
+    b[0]
+}
+
 #[differentiable]
 fn copies_and_extends(x: &[f64]) -> f64 {
     let mut b = vec![0.0; 1];

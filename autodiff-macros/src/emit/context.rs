@@ -252,6 +252,10 @@ impl Ctx<'_> {
                 quote_spanned!(op.span=> { let mut a = #rt::Clone::clone(&#arr); a[#i] = #v; a })
             }
             Form::Array => quote_spanned!(op.span=> [#(#a),*]),
+            Form::Vec => {
+                let rt = &self.rt;
+                quote_spanned!(op.span=> #rt::Vec::from([#(#a),*]))
+            }
             // (cloned: a `Vec` element is still read by the adjoint sweep)
             Form::Tuple => {
                 let rt = &self.rt;

@@ -449,6 +449,7 @@ impl Fw<'_, '_> {
                 match &op.form {
                     crate::ir::Form::Path(p) => quote!(#p(#(#ts),*)),
                     crate::ir::Form::Tuple => quote!((#(#ts,)*)),
+                    crate::ir::Form::Vec => quote!(#rt::Vec::from([#(#ts),*])),
                     _ => quote!([#(#ts),*]),
                 }
             }
@@ -487,6 +488,8 @@ impl Fw<'_, '_> {
             }
         };
         let tangent = self.each(tangent);
-        quote!(let #b = #primal; let #y_dot = #tangent;)
+        // (a buffer's tangent is written in place as the buffer is: `let mut v = vec![a, b];`)
+        let m = cx.f.var(op.out).buffer.then(|| quote!(mut));
+        quote!(let #b = #primal; let #m #y_dot = #tangent;)
     }
 }

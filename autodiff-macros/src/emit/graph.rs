@@ -323,6 +323,7 @@ fn op_name(prim: Prim, form: &Form) -> String {
         (_, Form::Copy) => "copy".into(),
         (_, Form::Store) => "store".into(),
         (_, Form::Array) => "array".into(),
+        (_, Form::Vec) => "vec".into(),
         (_, Form::Tuple) => "tuple".into(),
         (_, Form::Element(k)) => format!(".{k}"),
         (_, Form::Field(path)) => {

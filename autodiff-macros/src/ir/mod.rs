@@ -116,6 +116,8 @@ pub enum Form {
     Store,
     /// `[a, b, c]`
     Array,
+    /// `vec![a, b, c]`
+    Vec,
     /// `(a, b)`
     Tuple,
     /// `t.k` of a tuple
@@ -162,8 +164,8 @@ pub enum Prim {
     /// A new array equal to operand 0 with element operand 1 replaced by operand 2
     /// (`y[i] = v` on a local array: arrays are values).
     Store,
-    /// A new array, tuple or nalgebra value of the operands' values (`[a, b, c]`, `(a, b)`,
-    /// `Vector3::new(a, b, c)`).
+    /// A new array, `Vec`, tuple or nalgebra value of the operands' values (`[a, b, c]`,
+    /// `vec![a, b]`, `(a, b)`, `Vector3::new(a, b, c)`).
     Build,
     /// Element `k` of a tuple, operand 0 (`t.0`, or bound by `let (a, b) = t;`): its adjoint
     /// adds into the same element of the tuple's adjoint.

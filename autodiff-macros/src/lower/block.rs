@@ -245,7 +245,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 mac,
                 "a `Vec` of values that depend on an active parameter cannot be differentiated yet",
-                "start the buffer from constants (`let mut b: Vec<f64> = vec![0.0; n];`) and write the values into it (`b[i] = ..`)",
+                "list the values (`vec![a, b, c]`), or start the buffer from constants and write the value into it: `let mut b: Vec<f64> = vec![0.0; n]; for i in 0..n { b[i] = a; }`",
             );
         }
         self.fail(

@@ -119,6 +119,13 @@ impl<'s> Lowerer<'_> {
                 let kind = if data { Kind::Unknown } else { Kind::Seq(crate::kind::Seq::Vec) };
                 self.opaque(r.expr, r.uses, kind)
             }
+            // `vec![a, b]` of values that depend on an active parameter: a new `Vec` of them
+            Expr::Macro(m) if m.mac.path.is_ident("vec") && self.vec_literal(&m.mac).is_some() => {
+                let elems = self.vec_literal(&m.mac).unwrap_or_default();
+                let args: Vec<Operand> = elems.iter().map(|e| self.lower_expr(e)).collect();
+                let kind = Kind::Seq(crate::kind::Seq::Vec);
+                self.push_op(Prim::Build, Form::Vec, args, e.span(), kind)
+            }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
             Expr::Reference(r) if r.mutability.is_none() => match self.lower_borrowed(&r.expr) {
                 Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
@@ -263,6 +270,22 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Whether `vec![e; n]` repeats a value that does not depend on an active parameter.
+    /// The elements of `vec![a, b, c]` (a list, not `vec![v; n]`), if they are floats as
+    /// syntax shows (not nalgebra values, tensors or sequences, whose `Vec`s are refused).
+    pub(super) fn vec_literal(&self, mac: &syn::Macro) -> Option<Vec<Expr>> {
+        let tokens = &mac.tokens;
+        match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+            Ok(Expr::Array(a)) if !a.elems.is_empty() => {
+                let floats = a
+                    .elems
+                    .iter()
+                    .all(|e| matches!(self.infer_kind(e), Kind::Float | Kind::Int | Kind::Unknown));
+                floats.then(|| a.elems.into_iter().collect())
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn constant_repeat(&self, mac: &syn::Macro) -> bool {
         let tokens = &mac.tokens;
         match syn::parse2::<Expr>(quote::quote!([#tokens])) {
