@@ -170,7 +170,7 @@ fn lotka_volterra(y: &[f64], a: f64, b: f64) -> Vec<f64> {
 }
 
 // Its caller, stepping with it; and a `vec!` of active values read and written in place.
-#[allow(clippy::needless_range_loop)]
+#[allow(clippy::needless_range_loop, clippy::useless_vec)]
 #[differentiable]
 fn stepped_populations(y0: &[f64], a: f64, b: f64, h: f64) -> f64 {
     let mut y = y0.to_vec();
