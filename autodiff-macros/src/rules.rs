@@ -251,7 +251,21 @@ pub static INACTIVE_METHODS: &[&str] = &[
     "numel",
     "dtype",
     "device",
+    // searches and tests of sequences, their closures comparing values (a grid's interval,
+    // `knots.partition_point(|&k| k < t)`): indices and `bool`s
+    "partition_point",
+    "binary_search",
+    "binary_search_by",
+    "binary_search_by_key",
+    "position",
+    "rposition",
+    "any",
+    "all",
+    "contains",
 ];
+
+/// The methods of [`INACTIVE_METHODS`] whose results are indices (or counts), not `bool`s.
+pub static INDEX_METHODS: &[&str] = &["len", "numel", "partition_point", "position", "rposition"];
 
 /// Looks up a float method or function by name and number of operands.
 pub fn method(name: &str, operands: usize) -> Option<&'static Rule> {

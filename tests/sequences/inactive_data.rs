@@ -129,3 +129,37 @@ fn integer_counts_iterated_directly() {
         &[2.0, 0.3],
     );
 }
+
+const TENORS: [f64; 5] = [0.5, 1.0, 2.0, 5.0, 10.0];
+const RATES: [f64; 5] = [0.01, 0.015, 0.02, 0.025, 0.03];
+
+/// A discount factor interpolated on a curve, its interval found by `partition_point` with a
+/// closure comparing the active time (an index: no derivative), and an `any` test.
+#[differentiable]
+fn discount(t: f64, shift: f64) -> f64 {
+    let i = TENORS.partition_point(|&x| x < t).clamp(1, TENORS.len() - 1);
+    let w = (t - TENORS[i - 1]) / (TENORS[i] - TENORS[i - 1]);
+    let r = RATES[i - 1] * (1.0 - w) + RATES[i] * w + shift;
+    if [t, shift].iter().any(|v| *v < 0.0) { 0.0 } else { (-r * t).exp() }
+}
+
+#[test]
+fn searches_with_closures_comparing_active_values() {
+    // on [2, 5]: r = 0.02 + 0.005 (t - 2) / 3 + s, d/dt (-r t) = -(r + t · 0.005 / 3)
+    let (t, s) = (3.0, 0.001);
+    let (value, (gt, gs)) = discount_grad(t, s);
+    let r = 0.02 + 0.005 * (t - 2.0) / 3.0 + s;
+    assert!((value - (-r * t).exp()).abs() < 1e-15);
+    assert!((gt + value * (r + t * 0.005 / 3.0)).abs() < 1e-14, "{gt}");
+    assert!((gs + value * t).abs() < 1e-14, "{gs}");
+    check(
+        "discount",
+        |v| discount(v[0], v[1]),
+        |v, s, g| {
+            let (a, b) = g.split_at_mut(1);
+            discount_vjp(v[0], v[1], s, &mut a[0], &mut b[0])
+        },
+        |v, d| discount_jvp(v[0], v[1], d[0], d[1]),
+        &[3.0, 0.001],
+    );
+}

@@ -127,8 +127,13 @@ impl<'s> Lowerer<'_> {
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {
             let kind = match name.as_str() {
-                "len" | "numel" => Kind::Int,
-                "shape" | "dtype" | "device" => Kind::Unknown,
+                n if rules::INDEX_METHODS.contains(&n) => Kind::Int,
+                "shape"
+                | "dtype"
+                | "device"
+                | "binary_search"
+                | "binary_search_by"
+                | "binary_search_by_key" => Kind::Unknown,
                 _ => Kind::Bool,
             };
             return self.opaque(renamed, uses, kind);
@@ -176,9 +181,6 @@ impl<'s> Lowerer<'_> {
                 "product",
                 "max_by_key",
                 "min_by_key",
-                "position",
-                "any",
-                "all",
             ];
             if ITERATION.contains(&name.as_str()) {
                 return self.fail(

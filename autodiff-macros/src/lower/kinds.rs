@@ -102,7 +102,7 @@ impl Lowerer<'_> {
                 {
                     return if float { Kind::Float } else { Kind::Algebra };
                 }
-                if matches!(name.as_str(), "len" | "numel") {
+                if rules::INDEX_METHODS.contains(&name.as_str()) {
                     Kind::Int
                 } else if matches!(name.as_str(), "shape" | "dtype" | "device") {
                     Kind::Unknown
