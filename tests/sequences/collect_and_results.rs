@@ -208,3 +208,59 @@ fn vec_literals_of_active_values() {
         assert!((gy[0] - exact[0]).abs() < 1e-15 && (gy[1] - exact[1]).abs() < 1e-15, "{gy:?}");
     }
 }
+
+#[differentiable]
+fn probabilities(z: &[f64]) -> Vec<f64> {
+    let m = z.iter().fold(f64::MIN, |a, &b| a.max(b));
+    let e: Vec<f64> = z.iter().map(|v| (v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// A call's `Vec` result bound without a type and iterated: zipped with a known sequence, and
+/// reduced as floats.
+#[differentiable(wrt(z))]
+fn cross_entropy_of(z: &[f64], target: &[f64]) -> f64 {
+    let p = probabilities(z);
+    let mut loss = 0.0;
+    for (pi, ti) in p.iter().zip(target.iter()) {
+        loss -= ti * pi.ln();
+    }
+    loss + p.iter().map(|v| v * v).sum::<f64>()
+}
+
+#[differentiable]
+fn oscillator(y: &[f64], k: f64) -> Vec<f64> {
+    vec![y[1], -k * y[0]]
+}
+
+// Heun's method with the stages bound without types.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn heun(y0: &[f64], k: f64, h: f64) -> f64 {
+    let mut y = y0.to_vec();
+    for _ in 0..5 {
+        let k1 = oscillator(&y, k);
+        let y2: Vec<f64> = y.iter().zip(k1.iter()).map(|(yi, ki)| yi + h * ki).collect();
+        let k2 = oscillator(&y2, k);
+        for i in 0..y.len() {
+            y[i] += 0.5 * h * (k1[i] + k2[i]);
+        }
+    }
+    y[0] * y[1] + y[0]
+}
+
+#[test]
+fn untyped_call_results_iterated() {
+    let target = [0.2, 0.3, 0.5];
+    let z = [0.3, -1.0, 2.0];
+    // -target + p (p · t summed to 1) + 2 (p ⊙ p - (p · p) p): softmax's Jacobian applied
+    let (_, g) = cross_entropy_of_grad(&z, &target);
+    let p = probabilities(&z);
+    let pp: f64 = p.iter().map(|v| v * v).sum();
+    for i in 0..3 {
+        let exact = p[i] - target[i] + 2.0 * (p[i] * p[i] - pp * p[i]);
+        assert!((g[i] - exact).abs() < 1e-14, "{} vs {exact}", g[i]);
+    }
+    check_fn!(heun, heun_vjp, heun_jvp, |v| (&v[..2], v[2], v[3]), &[1.0, 0.0, 2.0, 0.1]);
+}

@@ -66,7 +66,8 @@ impl Desugar {
                 let id = p.path.get_ident()?;
                 // (a constant table, `COEFFS`, in a reduction typed as floats)
                 let table = self.float_tables && is_constant_name(&id.to_string());
-                (self.seqs.contains(&id.to_string()) || table).then(|| Seq {
+                let result = self.float_tables && self.results.contains(&id.to_string());
+                (self.seqs.contains(&id.to_string()) || table || result).then(|| Seq {
                     name: e.clone(),
                     offset: None,
                     written: e.clone(),
@@ -110,8 +111,9 @@ impl Desugar {
         }
     }
 
-    /// A parameter of integers or `bool`s, or a field of `self`, iterated (`labels`, `&labels`,
-    /// `labels.iter()`, `.copied()`), as a partner in `zip`: its element at each index.
+    /// A parameter of integers or `bool`s, a field of `self` or a call's result
+    /// ([`Desugar::results`]), iterated (`labels`, `&labels`, `labels.iter()`, `.copied()`), as
+    /// a partner in `zip` of a known sequence: its element at each index.
     fn data_source(&self, e: &Expr) -> Option<Source> {
         let (base, copied) = match e {
             Expr::MethodCall(m)
@@ -131,7 +133,9 @@ impl Desugar {
         };
         let name: Expr = match base {
             Expr::Path(p) => {
-                p.path.get_ident().filter(|i| self.data.contains(&i.to_string()))?;
+                p.path.get_ident().filter(|i| {
+                    self.data.contains(&i.to_string()) || self.results.contains(&i.to_string())
+                })?;
                 base.clone()
             }
             // a field of `self`, which is inactive (`self.w.iter().zip(x)` in a method)
@@ -260,8 +264,14 @@ impl Desugar {
                 })
             }
             ("zip", 1) => {
-                let either = |e: &Expr| self.index_source(e).or_else(|| self.data_source(e));
-                let (a, b) = (either(&m.receiver)?, either(&m.args[0])?);
+                // (one side a sequence the desugaring knows, the other may be data)
+                let (known_a, known_b) =
+                    (self.index_source(&m.receiver), self.index_source(&m.args[0]));
+                if known_a.is_none() && known_b.is_none() {
+                    return None;
+                }
+                let a = known_a.or_else(|| self.data_source(&m.receiver))?;
+                let b = known_b.or_else(|| self.data_source(&m.args[0]))?;
                 if a.keep.is_some() || b.keep.is_some() {
                     return None;
                 }

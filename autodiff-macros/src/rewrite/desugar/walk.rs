@@ -57,6 +57,7 @@ pub fn desugar(
         })
         .map(|(n, _, _)| n.clone())
         .collect();
+    let results = call_results(block, &rebound_twice(block));
     let types: Vec<(String, syn::Type)> =
         params.iter().map(|(n, _, t)| (n.clone(), t.clone())).collect();
     let floats = FloatNames::new(&types);
@@ -79,6 +80,7 @@ pub fn desugar(
     let mut d = Desugar {
         seqs,
         data,
+        results,
         rows,
         models,
         buffers,
@@ -120,6 +122,47 @@ fn copies(block: &syn::Block) -> HashSet<String> {
         }
     }
     let mut f = Finder(HashSet::new());
+    syn::visit::Visit::visit_block(&mut f, block);
+    f.0
+}
+
+/// The names bound more than once in `block` (by `let`s, patterns, closure parameters).
+fn rebound_twice(block: &syn::Block) -> HashSet<String> {
+    struct Count(std::collections::HashMap<String, usize>);
+    impl<'a> syn::visit::Visit<'a> for Count {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            *self.0.entry(p.ident.to_string()).or_default() += 1;
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut c = Count(std::collections::HashMap::new());
+    syn::visit::Visit::visit_block(&mut c, block);
+    c.0.into_iter().filter(|(_, n)| *n > 1).map(|(name, _)| name).collect()
+}
+
+/// The names bound once, without a type, to a call of a function (`let p = softmax(&z);`, not
+/// `Vector3::new(..)` or `Vec::new()`): see [`Desugar::results`].
+fn call_results(block: &syn::Block, rebound: &HashSet<String>) -> HashSet<String> {
+    struct Finder<'r>(HashSet<String>, &'r HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            if let Pat::Ident(pi) = &l.pat
+                && pi.subpat.is_none()
+                && !self.1.contains(&pi.ident.to_string())
+                && let Some(init) = &l.init
+                && let Expr::Call(c) = &*init.expr
+                && let Expr::Path(p) = &*c.func
+                && p.path
+                    .segments
+                    .iter()
+                    .all(|s| !s.ident.to_string().starts_with(char::is_uppercase))
+            {
+                self.0.insert(pi.ident.to_string());
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut f = Finder(HashSet::new(), rebound);
     syn::visit::Visit::visit_block(&mut f, block);
     f.0
 }
@@ -171,6 +214,10 @@ pub(super) struct Desugar {
     /// Parameters holding sequences of integers or `bool`s (`labels: &[usize]`), never bound
     /// again: zipped with sequences of floats, read by index.
     pub(super) data: HashSet<String>,
+    /// Names bound once, without a type, to a call's result (`let p = softmax(&z);`), which
+    /// may be a sequence of floats: iterated beside a known one (`p.iter().zip(y)`) or in a
+    /// reduction typed as floats, read by index.
+    pub(super) results: HashSet<String>,
     /// Parameters of `Vec` rows (`&[Vec<f64>]`): their rows are iterated, each read in place.
     pub(super) rows: HashSet<String>,
     /// Model parameters (named in `wrt(..)`): a field iterated (`m.weights.iter()`) is read by
