@@ -370,6 +370,46 @@ fn calls_of_hessian_functions() {
     check_slice!(chain, chain_grad, chain_hessian, chain_hvp, [0.9, -0.4, 1.3, 0.2]);
 }
 
+/// A pendulum step returning a tuple, and a helper returning a `Vec`: both get `_hvp`, so
+/// `hessian` functions may call them.
+#[differentiable(hessian)]
+fn pendulum_step(th: f64, om: f64, g: f64, h: f64) -> (f64, f64) {
+    let om2 = om - h * g * th.sin();
+    (th + h * om2, om2)
+}
+
+#[differentiable(hessian)]
+fn cubes(x: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        out[i] = x[i] * x[i] * x[(i + 1) % x.len()];
+    }
+    out
+}
+
+#[differentiable(hessian)]
+fn stepped_energy(x: &[f64]) -> f64 {
+    let (mut th, mut om) = (x[0], x[1]);
+    for _ in 0..5 {
+        let (a, b) = pendulum_step(th, om, x[2], 0.1);
+        th = a;
+        om = b;
+    }
+    let c: Vec<f64> = cubes(x);
+    0.5 * om * om - x[2] * th.cos() + c[0].sin() + c[2]
+}
+
+#[test]
+fn calls_of_helpers_with_tuple_and_vec_results() {
+    check_slice!(
+        stepped_energy,
+        stepped_energy_grad,
+        stepped_energy_hessian,
+        stepped_energy_hvp,
+        [0.4, 0.1, 9.8]
+    );
+}
+
 /// `detach` and `no_grad` stop second derivatives as they stop first ones.
 #[differentiable(hessian)]
 fn stopped(x: f64, y: f64) -> f64 {

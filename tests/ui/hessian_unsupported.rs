@@ -1,8 +1,9 @@
 use autodiff::prelude::*;
 
+// A tuple holding a `Vec` (a tuple of floats, a `Vec` alone get `pair_hvp`).
 #[differentiable(hessian)]
-fn pair(x: f64) -> (f64, f64) {
-    (x * x, x.sin())
+fn pair(x: f64) -> (f64, Vec<f64>) {
+    (x * x, vec![x.sin()])
 }
 
 #[differentiable(hessian)]

@@ -27,14 +27,20 @@ pub fn hessian_items(
     opts: &Options,
     errors: &mut Errors,
 ) -> TokenStream {
-    // (a helper's nalgebra or array result: `f_hvp` only, with a seed of the result's type, so
-    // that `hessian` functions may call it)
-    let vector = matches!(desc.ret_kind, Kind::Algebra | Kind::Seq(crate::kind::Seq::Array));
+    // (a helper's nalgebra, array, `Vec` or tuple result: `f_hvp` only, with a seed of the
+    // result's type, so that `hessian` functions may call it; a tuple holding a `Vec` has a
+    // seed of another type, `(E, &[E])`, which a caller's second order does not pass)
+    let tuple_of_vecs = matches!(&desc.ret, syn::Type::Tuple(t)
+        if t.elems.iter().any(|e| matches!(Kind::of_type(e), Kind::Seq(crate::kind::Seq::Vec))));
+    let vector = matches!(
+        desc.ret_kind,
+        Kind::Algebra | Kind::Seq(crate::kind::Seq::Array | crate::kind::Seq::Vec) | Kind::Tuple
+    ) && !tuple_of_vecs;
     if !matches!(desc.ret_kind, Kind::Float | Kind::Tensor) && !vector {
         errors.error(
             &desc.ret,
-            "`hessian` needs a function with a float, tensor, nalgebra or array result",
-            "second derivatives are of a scalar function (`f32`, `f64`, a `T: Real`, a one-element `Tensor`); a helper returning an nalgebra value or an array gets `f_hvp`; return the parts of a tuple from helpers of their own",
+            "`hessian` needs a function with a float, tensor, nalgebra, array, `Vec` or tuple result (not a tuple holding a `Vec`)",
+            "second derivatives are of a scalar function (`f32`, `f64`, a `T: Real`, a one-element `Tensor`); a helper returning an nalgebra value, an array, a `Vec` or a tuple of floats, arrays or nalgebra values gets `f_hvp`; return a tuple's `Vec` from a helper of its own",
         );
         return TokenStream::new();
     }
