@@ -181,3 +181,27 @@ fn a_parameter_shadowing_a_name_a_later_closure_reads() {
     // x² + 2x: the derivative 2x + 2
     assert_eq!(shadowing_parameter_grad(1.5), (5.25, 5.0));
 }
+
+/// A closure kept for its effects on a captured sum, leaving early by `return;`.
+#[differentiable]
+fn sum_of_roots(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    let mut add = |v: f64| {
+        if v < 0.0 {
+            return;
+        }
+        total += v.sqrt();
+    };
+    for &xi in x {
+        add(xi * 2.0);
+    }
+    total
+}
+
+#[test]
+fn a_closure_returning_early_for_its_effects() {
+    let (value, g) = sum_of_roots_grad(&[1.0, -1.0, 2.0]);
+    assert_eq!(value, 2f64.sqrt() + 2.0);
+    // d/dx sqrt(2x) = 1/sqrt(2x); nothing for the negative one
+    assert!((g[0] - 1.0 / 2f64.sqrt()).abs() < 1e-15 && g[1] == 0.0 && (g[2] - 0.5).abs() < 1e-15);
+}

@@ -133,7 +133,7 @@ fn arms_of(stmts: &[Stmt]) -> Option<syn::Block> {
     for (k, stmt) in stmts.iter().enumerate() {
         match stmt {
             Stmt::Expr(Expr::Return(r), _) if k + 1 == stmts.len() => {
-                let value = r.expr.as_deref().cloned()?;
+                let value = returned(r);
                 out.push(Stmt::Expr(value, None));
                 return Some(parse_quote!({ #(#out)* }));
             }
@@ -144,7 +144,7 @@ fn arms_of(stmts: &[Stmt]) -> Option<syn::Block> {
                     out.push(stmt.clone());
                     continue;
                 };
-                let value = r.expr.as_deref().cloned()?;
+                let value = returned(r);
                 let cond = &guard.cond;
                 let rest = arms_of(&stmts[k + 1..])?;
                 out.push(Stmt::Expr(
@@ -157,6 +157,12 @@ fn arms_of(stmts: &[Stmt]) -> Option<syn::Block> {
         }
     }
     Some(parse_quote!({ #(#out)* }))
+}
+
+/// The value a `return` gives: its expression, or `()` for `return;` (a closure kept for its
+/// effects, `|v: f64| { if v < 0.0 { return; } total += v; }`).
+fn returned(r: &syn::ExprReturn) -> Expr {
+    r.expr.as_deref().cloned().unwrap_or_else(|| parse_quote!(()))
 }
 
 /// `let gain = gain * gain;` after a closure that reads `gain`: the closure keeps the value it
