@@ -894,6 +894,12 @@ fn camera_aim_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
     1.0 - fwd.dot(&Vector3::z())
 }
 
+#[differentiable]
+fn camera_aim_error_f32(omega: Vector3<f32>, dir: Vector3<f32>) -> f32 {
+    let q = UnitQuaternion::from_scaled_axis(omega);
+    1.0 - (q * dir).dot(&Vector3::z())
+}
+
 /// Euler angles, an axis and an angle, inverses and transforms, as robotics code writes them.
 #[differentiable]
 fn posed_point(roll: f64, pitch: f64, yaw: f64, k: f64) -> f64 {
@@ -949,9 +955,15 @@ fn rotations_of_active_angles_and_axes() {
     let dir = Vector3::new(0.3, 0.5, 0.8);
     let (_, (g0, _)) = camera_aim_error_grad(Vector3::zeros(), dir);
     assert!((g0 + dir.cross(&Vector3::z())).norm() < 1e-15, "{g0}");
-    // and just above the series' threshold (θ² = 1e-8) the same to first order
-    let (_, (g1, _)) = camera_aim_error_grad(Vector3::new(1e-4, 0.0, 0.0), dir);
-    assert!((g1 - g0).norm() < 1e-3, "{g1}");
+    // on both sides of the series' thresholds (θ² = 1e-3 in f64, 0.1 in f32): f32 as exact
+    // as its precision allows, against f64
+    for scale in [1.5e-4, 3e-4, 3e-3, 0.0316, 0.1, 0.3, 0.32, 1.0] {
+        let w = Vector3::new(0.6, -0.3, 0.74) * scale;
+        let (_, (g64, _)) = camera_aim_error_grad(w, dir);
+        let (_, (g32, _)) = camera_aim_error_f32_grad(w.cast::<f32>(), dir.cast::<f32>());
+        let err = (g32.cast::<f64>() - g64).norm();
+        assert!(err < 2e-6 * (1.0 + g64.norm()), "|w| = {scale}: {g32} vs {g64}");
+    }
     // second order: the Hessian against central differences of the gradient
     let point = [0.2, -0.4, 0.1, 0.3, 0.5, 0.8];
     let (_, _, h) = camera_aim_error_hessian(v3(&point[..3]), v3(&point[3..]));

@@ -987,3 +987,36 @@ fn match_on_a_length() {
     assert_eq!(ends_product_grad(&[3.0]), (6.0, vec![2.0]));
     assert_eq!(ends_product_grad(&[3.0, 1.0, 2.0]), (6.0, vec![2.0, 0.0, 3.0]));
 }
+
+/// Assignments where Rust allows a value of `()`, as rustfmt leaves them: the tails of `if`
+/// arms and the bodies of `match` arms.
+#[allow(clippy::needless_late_init)]
+#[differentiable]
+fn assigned_in_arms(x: f64, k: f64) -> f64 {
+    let s;
+    if x > 0.0 {
+        s = x * x
+    } else {
+        s = -x
+    }
+    let mut s = s;
+    match (k * 10.0) as i32 {
+        0..=4 => s += k.sin(),
+        _ => s *= k,
+    }
+    s
+}
+
+#[test]
+fn assignments_as_arm_values() {
+    // x > 0 and k in the second arm: s = x² k, so ∂/∂x = 2xk and ∂/∂k = x²
+    let (value, (gx, gk)) = assigned_in_arms_grad(3.0, 0.8);
+    assert!((value - 7.2).abs() < 1e-14 && (gx - 4.8).abs() < 1e-14 && gk == 9.0);
+    common::check2(
+        "assigned_in_arms",
+        assigned_in_arms,
+        assigned_in_arms_vjp,
+        assigned_in_arms_jvp,
+        &[(3.0, 0.8), (-1.5, 0.2), (0.7, 0.3)],
+    );
+}

@@ -100,6 +100,40 @@ pub mod __private {
         [axis[0], axis[1], axis[2]]
     }
 
+    /// Whether Rodrigues' coefficients `sin θ / θ` and `(1 - cos θ) / θ²` of a rotation by
+    /// `θ² = t2` take their series (to `θ⁸`, exact to rounding there): below `1e-3` in `f64`,
+    /// `0.1` in `f32`, where the derivatives of the quotients would lose digits to
+    /// cancellation (the macro's rotation matrices).
+    ///
+    /// ```
+    /// use autodiff_runtime::__private::small_rotation;
+    /// assert!(small_rotation(1e-4f64) && !small_rotation(1e-2f64));
+    /// assert!(small_rotation(1e-2f32) && !small_rotation(0.5f32));
+    /// ```
+    pub fn small_rotation<T: crate::Real>(t2: T) -> bool {
+        let limit = if core::mem::size_of::<T>() == 4 { 0.1 } else { 1e-3 };
+        t2.to_f64() < limit
+    }
+
+    /// The check before a buffer assigned whole takes the new value's elements (the macro
+    /// writes `state = step(&state, dt)` in place): the lengths must agree.
+    ///
+    /// # Panics
+    ///
+    /// If they differ, naming the buffer.
+    ///
+    /// ```
+    /// autodiff_runtime::__private::assigned_whole(3, 3, "state");
+    /// assert!(std::panic::catch_unwind(|| autodiff_runtime::__private::assigned_whole(2, 3, "state")).is_err());
+    /// ```
+    #[track_caller]
+    pub fn assigned_whole(new: usize, old: usize, name: &str) {
+        assert!(
+            new == old,
+            "`{name}` is assigned a value of length {new} but has length {old}: the derivatives write a buffer assigned whole in place, so its length must stay (bind the new value to a `let` of its own)"
+        );
+    }
+
     /// A column of a table flattened row by row (the macro's `t[i][j]` of
     /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check
     /// that indexing the row would have made.

@@ -835,3 +835,46 @@ fn buffers_made_in_loops_passed_to_calls() {
     );
     check_fn!(early_exit, early_exit_vjp, early_exit_jvp, |v| (&v[..4]), &[0.5, -1.2, 2.0, 0.3]);
 }
+
+// The best state so far, kept in a `Vec` that starts empty and is only ever assigned whole (a
+// plain value, not a buffer).
+#[differentiable]
+fn best_of_steps(x0: &[f64], dt: f64) -> f64 {
+    let mut y = x0.to_vec();
+    let mut best: Vec<f64> = vec![];
+    let mut best_value = f64::MAX;
+    for _ in 0..4 {
+        y = damped_step(&y, dt);
+        let v: f64 = y.iter().map(|e| (e - 0.3) * (e - 0.3)).sum();
+        if v < best_value {
+            best_value = v;
+            best = y.clone();
+        }
+    }
+    best[0] * best[1] + best_value
+}
+
+#[differentiable]
+fn shortened(x: &[f64]) -> f64 {
+    let mut y: Vec<f64> = x.to_vec();
+    y = y[1..].to_vec();
+    y[0]
+}
+
+#[test]
+fn whole_assignments_of_values_and_of_other_lengths() {
+    check_fn!(
+        best_of_steps,
+        best_of_steps_vjp,
+        best_of_steps_jvp,
+        |v| (&v[..3], v[3]),
+        &[0.9, -0.4, 1.3, 0.2]
+    );
+    assert_eq!(shortened(&[1.0, 2.0]), 2.0);
+    let caught = std::panic::catch_unwind(|| shortened_grad(&[1.0, 2.0]));
+    let message = caught.err().and_then(|e| e.downcast_ref::<String>().cloned());
+    assert!(
+        message.as_deref().is_some_and(|m| m.starts_with("`y` is assigned a value of length 1")),
+        "{message:?}"
+    );
+}

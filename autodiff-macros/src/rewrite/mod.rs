@@ -1,7 +1,8 @@
 //! Stage 2, rewrite: the function body -> the same body in the forms lowering knows, syntax
 //! into syntax. Each pass documents its input and output shapes:
 //!
-//! 1. `struct_fields`: a local struct literal used only through its fields -> a local per
+//! 1. `statements`: `if c { s = x } else { s = -x }`, `0 => s += 1.0,` -> assignments as
+//!    statements; `struct_fields`: a local struct literal used only through its fields -> a local per
 //!    field; `tuple_vecs`: a `Vec` of tuples collected and read by index -> a `Vec` per element; `deferred`: `let y;` assigned at the end of every arm of the `if` after it -> `let y =
 //!    if ..`; `closures`: local closures called in the body -> their bodies inlined at the calls;
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
@@ -35,6 +36,7 @@ mod methods;
 mod nested_writes;
 mod patterns;
 mod rotations;
+mod statements;
 mod struct_fields;
 mod tables;
 mod tuple_vecs;
@@ -53,6 +55,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
         syn::ReturnType::Type(_, t) => Some(&**t),
         syn::ReturnType::Default => None,
     };
+    statements::rewrite(&mut body);
     deferred::rewrite(&mut body);
     struct_fields::rewrite(&mut body);
     tuple_vecs::rewrite(&mut body);
@@ -66,7 +69,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     nested_writes::rewrite(&mut body, &kinds);
     tables::rewrite(&mut body, &desc.rt);
     typed_copies::rewrite(&mut body, &kinds);
-    whole_assignments::rewrite(&mut body);
+    whole_assignments::rewrite(&mut body, &desc.rt);
     loop_labels::rewrite(&mut body);
     loop_returns::rewrite(&mut body, &desc.rt);
     desugar::desugar(&mut body, &kinds, ret, &desc.rt);

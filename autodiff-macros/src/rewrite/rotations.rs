@@ -9,12 +9,13 @@
 //! q.inverse()                  =>  q.transpose()
 //! q.transform_vector(&v)       =>  (q * v)
 //! q.inverse_transform_vector(&v)  =>  (q.transpose() * v)
-//! q.to_rotation_matrix(), q.into_inner()  =>  q
+//! q.to_rotation_matrix()      =>  q
 //! ```
 //!
 //! (`UnitQuaternion::new(w)` and `Rotation3::new(w)` take a scaled axis too.) Rodrigues'
 //! formula `I + a W + b W²`, `W = [w]x`, takes `a = sin θ / θ` and `b = (1 - cos θ) / θ²` from
-//! their series below `θ² = 1e-8`, so the derivative at `w = 0` is exact (`[ẇ]x`). Products of
+//! their series (to `θ⁸`) below `θ² = 1e-3` (`f64`) or `0.1` (`f32`), where the derivatives of
+//! the quotients would lose digits to cancellation; the derivative at `w = 0` is exact (`[ẇ]x`). Products of
 //! rotations, and of a rotation and a vector, are products of matrices. The derivatives' values
 //! are computed through the matrices, so they may differ from the function's (through
 //! quaternions) in the last bits.
@@ -74,14 +75,10 @@ fn rotation_type(ty: &syn::Type) -> bool {
     }))
 }
 
-/// The methods of a rotation that have a matrix form.
-const METHODS: &[&str] = &[
-    "inverse",
-    "transform_vector",
-    "inverse_transform_vector",
-    "to_rotation_matrix",
-    "into_inner",
-];
+/// The methods of a rotation that have a matrix form (not `into_inner`, which gives a
+/// quaternion's or a complex number's components, not the matrix).
+const METHODS: &[&str] =
+    &["inverse", "transform_vector", "inverse_transform_vector", "to_rotation_matrix"];
 
 /// Whether `e` is a rotation: a constructor, a rotation name, their products, `.inverse()`
 /// (`.transpose()` once rewritten).
@@ -199,8 +196,18 @@ impl Rewrite {
                 let __autodiff_w = #w;
                 let (__autodiff_x, __autodiff_y, __autodiff_z) = (__autodiff_w[0], __autodiff_w[1], __autodiff_w[2]);
                 let __autodiff_t2 = __autodiff_x * __autodiff_x + __autodiff_y * __autodiff_y + __autodiff_z * __autodiff_z;
-                let __autodiff_a = if __autodiff_t2 < 1e-8 { 1.0 - __autodiff_t2 / 6.0 } else { __autodiff_t2.sqrt().sin() / __autodiff_t2.sqrt() };
-                let __autodiff_b = if __autodiff_t2 < 1e-8 { 0.5 - __autodiff_t2 / 24.0 } else { (1.0 - __autodiff_t2.sqrt().cos()) / __autodiff_t2 };
+                // (their series near 0, where the quotients' derivatives would cancel)
+                let __autodiff_small = #rt::small_rotation(#rt::detach(__autodiff_t2));
+                let __autodiff_a = if __autodiff_small {
+                    1.0 - __autodiff_t2 / 6.0 * (1.0 - __autodiff_t2 / 20.0 * (1.0 - __autodiff_t2 / 42.0 * (1.0 - __autodiff_t2 / 72.0)))
+                } else {
+                    __autodiff_t2.sqrt().sin() / __autodiff_t2.sqrt()
+                };
+                let __autodiff_b = if __autodiff_small {
+                    0.5 * (1.0 - __autodiff_t2 / 12.0 * (1.0 - __autodiff_t2 / 30.0 * (1.0 - __autodiff_t2 / 56.0 * (1.0 - __autodiff_t2 / 90.0))))
+                } else {
+                    (1.0 - __autodiff_t2.sqrt().cos()) / __autodiff_t2
+                };
                 #rt::Matrix3::new(
                     1.0 - __autodiff_b * (__autodiff_y * __autodiff_y + __autodiff_z * __autodiff_z),
                     __autodiff_b * __autodiff_x * __autodiff_y - __autodiff_a * __autodiff_z,
@@ -279,7 +286,7 @@ impl VisitMut for Rewrite {
                 });
                 match (m.method.to_string().as_str(), arg) {
                     ("inverse", None) => Some(parse_quote!(#q.transpose())),
-                    ("to_rotation_matrix" | "into_inner", None) => Some(parse_quote!(#q)),
+                    ("to_rotation_matrix", None) => Some(parse_quote!(#q)),
                     ("transform_vector", Some(v)) => Some(parse_quote!((#q * #v))),
                     ("inverse_transform_vector", Some(v)) => {
                         Some(parse_quote!((#q.transpose() * #v)))

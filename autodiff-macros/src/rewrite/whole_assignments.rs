@@ -8,7 +8,7 @@
 //! ```
 //!
 //! A buffer is one `Vec` for the whole function (lowering writes it in place), so its length
-//! stays: a new value of another length panics, as `copy_from_slice` does. Only a name every
+//! stays: a new value of another length panics (`__private::assigned_whole` says so). Only a name every
 //! `let` of which gives a `Vec` (or array) of floats by its type, and which lowering makes a
 //! buffer (a copy `x.to_vec()`, `v.clone()`, `.collect()`, `vec![..]`, or a name written
 //! element by element), is rewritten: a `Vec` only ever assigned whole is a plain value.
@@ -20,7 +20,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt, parse_quote};
 
 /// Rewrites the whole assignments of `block`'s buffers.
-pub fn rewrite(block: &mut syn::Block) {
+pub fn rewrite(block: &mut syn::Block, rt: &proc_macro2::TokenStream) {
     let written = crate::syntax::element_writes(block);
     let mut lets = Lets(HashMap::new());
     lets.visit_block(block);
@@ -33,7 +33,7 @@ pub fn rewrite(block: &mut syn::Block) {
         })
         .collect();
     if !buffers.is_empty() {
-        Assignments(buffers).visit_block_mut(block);
+        Assignments(buffers, rt.clone()).visit_block_mut(block);
     }
 }
 
@@ -82,12 +82,13 @@ fn makes_buffer(e: &Expr) -> bool {
         Expr::MethodCall(m) => {
             matches!(m.method.to_string().as_str(), "to_vec" | "clone" | "to_owned" | "collect")
         }
-        Expr::Macro(m) => m.mac.path.is_ident("vec"),
+        // (not `vec![]`: an empty start only ever assigned whole is a plain value)
+        Expr::Macro(m) => m.mac.path.is_ident("vec") && !m.mac.tokens.is_empty(),
         _ => false,
     }
 }
 
-struct Assignments(HashMap<String, syn::Type>);
+struct Assignments(HashMap<String, syn::Type>, proc_macro2::TokenStream);
 
 impl VisitMut for Assignments {
     fn visit_stmt_mut(&mut self, s: &mut Stmt) {
@@ -96,11 +97,19 @@ impl VisitMut for Assignments {
         let Expr::Path(p) = &*a.left else { return };
         let Some(name) = p.path.get_ident() else { return };
         let Some(ty) = self.0.get(&name.to_string()) else { return };
-        let rhs = &a.right;
+        let (rhs, rt, text) = (&a.right, &self.1, name.to_string());
         let new = syn::Ident::new("__autodiff_whole", proc_macro2::Span::call_site());
+        // (a new length panics, saying why, before `copy_from_slice` would)
         *s = match &**rhs {
-            Expr::Path(_) => parse_quote!(#name.copy_from_slice(&#rhs);),
-            _ => parse_quote!({ let #new: #ty = #rhs; #name.copy_from_slice(&#new); }),
+            Expr::Path(_) => parse_quote!({
+                #rt::assigned_whole(#rhs.len(), #name.len(), #text);
+                #name.copy_from_slice(&#rhs);
+            }),
+            _ => parse_quote!({
+                let #new: #ty = #rhs;
+                #rt::assigned_whole(#new.len(), #name.len(), #text);
+                #name.copy_from_slice(&#new);
+            }),
         };
     }
 }
@@ -110,7 +119,7 @@ mod tests {
     use quote::ToTokens;
 
     fn rewritten(mut body: syn::Block) -> String {
-        super::rewrite(&mut body);
+        super::rewrite(&mut body, &quote::quote!(rt));
         body.to_token_stream().to_string()
     }
 
@@ -124,7 +133,7 @@ mod tests {
             state[0]
         }));
         assert!(
-            text.contains("let __autodiff_whole : Vec < f64 > = step (& state , dt) ; state . copy_from_slice (& __autodiff_whole) ;"),
+            text.contains("let __autodiff_whole : Vec < f64 > = step (& state , dt) ;"),
             "{text}"
         );
     }
@@ -141,6 +150,10 @@ mod tests {
             pos[0]
         }));
         assert!(text.contains("pos . copy_from_slice (& next) ;"), "{text}");
+        assert!(
+            text.contains("rt :: assigned_whole (next . len () , pos . len () , \"pos\")"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -148,9 +161,11 @@ mod tests {
         let body: syn::Block = syn::parse_quote!({
             let mut state: Vec<f64> = step(x0, dt);
             let mut other = x0.to_vec();
+            let mut best: Vec<f64> = vec![];
             for _ in 0..10 {
                 state = step(&state, dt);
                 other = step(&other, dt);
+                best = state.clone();
             }
             state[0] + other[0]
         });
