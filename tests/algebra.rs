@@ -776,6 +776,57 @@ fn dynamic_mix(m: DMatrix<f64>, x: DVector<f64>, k: f64) -> f64 {
     s + m[(r - 1, c - 1)] * x.dot(&x) + k * m.norm_squared() + x.sum().powi(2) + m[1] * x[0]
 }
 
+#[differentiable]
+fn column_major_quadratic(a: &[f64], rows: usize, x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for j in 0..x.len() {
+        for i in 0..rows {
+            s += a[i + j * rows] * x[j] * x[i];
+        }
+    }
+    s
+}
+
+/// A vector read as one column (`x.nrows()`, `x[(i, 0)]`), a matrix passed on as its slice,
+/// an inactive matrix used by its own methods, a closure parameter named like the matrix.
+#[differentiable(wrt(a, x))]
+fn dynamic_reads(a: &DMatrix<f64>, x: &DVector<f64>, c: &DMatrix<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.nrows() {
+        s += x[(i, 0)] * x[i] * c.column(1).sum();
+    }
+    let squares: f64 = a.iter().map(|a| a * a).sum();
+    s + squares + column_major_quadratic(a.as_slice(), a.nrows(), x.as_slice()) + c[(1, 0)]
+}
+
+#[test]
+fn dynamic_vectors_and_matrices_read_otherwise() {
+    let c = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 4.0]);
+    let unpack = |v: &[f64]| {
+        (DMatrix::from_column_slice(3, 3, &v[..9]), DVector::from_column_slice(&v[9..]))
+    };
+    let point: Vec<f64> = (0..12).map(|i| 0.3 + 0.17 * i as f64 - 0.02 * (i * i) as f64).collect();
+    common::check(
+        "dynamic_reads",
+        |v| {
+            let (a, x) = unpack(v);
+            dynamic_reads(&a, &x, &c)
+        },
+        |v, s, g| {
+            let (a, x) = unpack(v);
+            let (mut ga, mut gx) = (DMatrix::zeros(3, 3), DVector::zeros(3));
+            let value = dynamic_reads_vjp(&a, &x, &c, s, &mut ga, &mut gx);
+            g.iter_mut().zip(ga.iter().chain(gx.iter())).for_each(|(a, b)| *a += b);
+            value
+        },
+        |v, d| {
+            let ((a, x), (da, dx)) = (unpack(v), unpack(d));
+            dynamic_reads_jvp(&a, &x, &c, &da, &dx)
+        },
+        &point,
+    );
+}
+
 #[test]
 fn dynamic_matrices_as_parameters() {
     let a = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, -1.0, 0.5, 2.0]);

@@ -79,7 +79,7 @@ pub mod __private {
     };
     pub use crate::seed::as_seed;
     pub use crate::tape::{keep, push_reserved, restore};
-    pub use crate::view::{view, view_mut};
+    pub use crate::view::{Contiguous, view, view_mut};
     pub use core::borrow::Borrow;
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;

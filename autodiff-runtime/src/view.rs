@@ -18,8 +18,63 @@
 /// ```
 #[inline(always)]
 #[track_caller]
-pub fn view<T>(seq: &[T], start: usize, len: usize) -> &[T] {
+pub fn view<T, S: Contiguous<T> + ?Sized>(seq: &S, start: usize, len: usize) -> &[T] {
+    let seq = seq.contiguous();
     if len == 0 { &seq[..0] } else { &seq[start..start + len] }
+}
+
+/// A sequence whose elements lie in one slice: slices, arrays, `Vec`s and nalgebra's
+/// contiguous vectors and matrices (column by column), which a loop of the macro's reads by
+/// index (a call's result it cannot see the type of may be any of them).
+///
+/// ```
+/// use autodiff_runtime::__private::Contiguous;
+/// assert_eq!(nalgebra::Vector2::new(1.0, 2.0).contiguous(), &[1.0, 2.0]);
+/// assert_eq!(vec![3.0].contiguous(), &[3.0]);
+/// ```
+pub trait Contiguous<T> {
+    /// The elements, in order.
+    fn contiguous(&self) -> &[T];
+}
+
+impl<T> Contiguous<T> for [T] {
+    #[inline(always)]
+    fn contiguous(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T, const N: usize> Contiguous<T> for [T; N] {
+    #[inline(always)]
+    fn contiguous(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> Contiguous<T> for Vec<T> {
+    #[inline(always)]
+    fn contiguous(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T, S: Contiguous<T> + ?Sized> Contiguous<T> for &S {
+    #[inline(always)]
+    fn contiguous(&self) -> &[T] {
+        (**self).contiguous()
+    }
+}
+
+impl<T, R, C, S> Contiguous<T> for nalgebra::Matrix<T, R, C, S>
+where
+    R: nalgebra::Dim,
+    C: nalgebra::Dim,
+    S: nalgebra::RawStorage<T, R, C> + nalgebra::IsContiguous,
+{
+    #[inline(always)]
+    fn contiguous(&self) -> &[T] {
+        self.as_slice()
+    }
 }
 
 /// [`view`] of an adjoint buffer, for a loop whose adjoint adds into `buffer[start + c]`.

@@ -18,4 +18,15 @@ fn row_sums(a: &DMatrix<f64>) -> f64 {
     s
 }
 
+#[differentiable]
+fn quadratic(a: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    a[(0, 0)] * x[0] * x[0]
+}
+
+// Passed on whole to another differentiable function (read as a slice inside).
+#[differentiable]
+fn passed_on(a: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    quadratic(a, x) * 2.0
+}
+
 fn main() {}

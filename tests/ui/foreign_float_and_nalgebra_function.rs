@@ -20,6 +20,13 @@ fn look_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
     1.0 - fwd.dot(&Vector3::z()) + q.angle()
 }
 
+// A quaternion's components (`into_inner`): not its rotation matrix.
+#[differentiable]
+fn components(w: Vector3<f64>) -> f64 {
+    let q = UnitQuaternion::from_scaled_axis(w);
+    q.into_inner()[3]
+}
+
 #[differentiable]
 fn reflected(n: Vector3<f64>, v: Vector3<f64>) -> f64 {
     let h = nalgebra::Matrix3::from_diagonal(&n);

@@ -385,19 +385,20 @@ pub(super) fn derivative_prologue(
 }
 
 /// `x` (parameter `p`, or its tangent) as the body reads it: `let x = *x;` of an array or
-/// nalgebra value behind `&`, `let x = x.as_slice();` of a `DVector` or `DMatrix` (the
-/// matrix parameter's dimensions first, which the body reads for `m.nrows()`, `m[(i, j)]`:
-/// see `rewrite::dynamic`).
+/// nalgebra value behind `&`, `let x = x.as_slice();` of an active `DVector` or `DMatrix` (its
+/// dimensions first, which the body reads for `m.nrows()`, `m[(i, j)]`: see
+/// `rewrite::dynamic`).
 fn read_as_body_does(p: &crate::parse::ParamDesc, x: &Ident) -> TokenStream {
     let mut out = TokenStream::new();
     if read_by_reference(p) {
         out.extend(quote!(let #x = *#x;));
     }
-    if *x == p.ident && crate::syntax::is_dynamic_matrix(&p.ty) {
+    if *x == p.ident && read_dynamic(p) {
         let (rows, cols) = crate::syntax::dynamic_dimensions(x);
         out.extend(quote!(let #rows: usize = #x.nrows(); let #cols: usize = #x.ncols();));
     }
-    if read_dynamic(p) {
+    // (an inactive one stays a matrix: the body may use it in other ways, `a.column(1)`)
+    if read_dynamic(p) && p.active {
         out.extend(quote!(let #x = #x.as_slice();));
     }
     out

@@ -444,6 +444,22 @@ impl<'s> Lowerer<'_> {
             if self.holds_mut_state(e) {
                 continue;
             }
+            // a `DVector`/`DMatrix` parameter, which the derivatives read as a slice
+            if let Some(v) = a.var()
+                && self.vars[v.0].varied
+                && self.vars[v.0].param.is_some()
+                && self.vars[v.0]
+                    .ty
+                    .as_ref()
+                    .is_some_and(|t| crate::syntax::dynamic_element(t).is_some())
+            {
+                self.errors.error(
+                    e,
+                    format!("the parameter `{}` is read as a slice inside the derivatives and cannot be passed on whole", self.vars[v.0].ident),
+                    "pass its elements as a slice, `g(m.as_slice())`, to a parameter `&[f64]` (column-major for a matrix, with its dimensions beside it)",
+                );
+                continue;
+            }
             if a.var().is_some_and(|v| self.vars[v.0].buffer) {
                 // Allowed when nothing writes the buffer afterwards (checked after lowering).
                 continue;

@@ -3,17 +3,20 @@
 //!
 //! ```text
 //! m[(i, j)]          =>   m[i + j * __autodiff_rows_m]
-//! m.nrows()          =>   __autodiff_rows_m          m.ncols()  =>  __autodiff_cols_m
-//! m.shape()          =>   (__autodiff_rows_m, __autodiff_cols_m)
+//! m.nrows()          =>   (__autodiff_rows_m as usize), m.ncols() likewise
+//! m.shape()          =>   (__autodiff_rows_m as usize, __autodiff_cols_m as usize)
+//! m.as_slice()       =>   &m[..]
 //! x.dot(&y)          =>   x.iter().zip(y.iter()).map(|(a, b)| a * b).sum::<E>()
 //! x.norm_squared()   =>   x.iter().map(|v| v * v).sum::<E>()
 //! x.sum()            =>   x.iter().sum::<E>()
 //! ```
 //!
-//! `x.len()`, `x[k]` and `x.iter()` read a matrix column by column, as a slice does: they stay.
-//! A parameter whose name the body binds again is left alone (the name may not be the matrix).
+//! `x.len()`, `x[k]` and `x.iter()` read a matrix column by column, as a slice does: they stay;
+//! `m.as_slice()` is the slice itself. A vector reads as a matrix of one column (`x.nrows()`,
+//! `x[(i, 0)]`). A parameter whose name a `let`, a `for` loop or a `match` arm binds again is
+//! left alone (the name may not be the matrix).
 
-use crate::syntax::{dynamic_dimensions, dynamic_element, is_dynamic_matrix};
+use crate::syntax::{dynamic_dimensions, dynamic_element};
 use proc_macro2::Ident;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, parse_quote};
@@ -21,11 +24,7 @@ use syn::{Expr, parse_quote};
 /// Rewrites the reads of `block`'s `DVector` and `DMatrix` parameters; `params` are the
 /// parameters' names, kinds and types.
 pub fn rewrite(block: &mut syn::Block, params: &[(String, crate::kind::Kind, syn::Type)]) {
-    let bound = crate::syntax::bound_names(&Expr::Block(syn::ExprBlock {
-        attrs: Vec::new(),
-        label: None,
-        block: block.clone(),
-    }));
+    let bound = bound_again(block);
     let dynamic: Vec<Dynamic> = params
         .iter()
         .filter(|(n, _, _)| !bound.contains(n))
@@ -33,7 +32,6 @@ pub fn rewrite(block: &mut syn::Block, params: &[(String, crate::kind::Kind, syn
             Some(Dynamic {
                 name: Ident::new(n, proc_macro2::Span::call_site()),
                 element: dynamic_element(t)?,
-                matrix: is_dynamic_matrix(t),
             })
         })
         .collect();
@@ -42,13 +40,34 @@ pub fn rewrite(block: &mut syn::Block, params: &[(String, crate::kind::Kind, syn
     }
 }
 
-/// A `DVector` or `DMatrix` parameter.
+/// The names a `let`, a `for` loop or a `match` arm binds again (a closure's parameter of the
+/// same name shadows only inside the closure, where the matrix's reads are not written).
+fn bound_again(block: &syn::Block) -> std::collections::HashSet<String> {
+    struct Lets(std::collections::HashSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Lets {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            self.0.extend(crate::syntax::pattern_names(&l.pat));
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.0.extend(crate::syntax::pattern_names(&f.pat));
+            syn::visit::visit_expr_for_loop(self, f);
+        }
+        fn visit_arm(&mut self, a: &'a syn::Arm) {
+            self.0.extend(crate::syntax::pattern_names(&a.pat));
+            syn::visit::visit_arm(self, a);
+        }
+    }
+    let mut lets = Lets(std::collections::HashSet::new());
+    syn::visit::Visit::visit_block(&mut lets, block);
+    lets.0
+}
+
+/// A `DVector` or `DMatrix` parameter (a vector reads as a matrix of one column).
 struct Dynamic {
     name: Ident,
     /// Its element type.
     element: syn::Type,
-    /// Whether it is a matrix.
-    matrix: bool,
 }
 
 struct Reads(Vec<Dynamic>);
@@ -61,9 +80,9 @@ impl Reads {
         self.0.iter().find(|d| d.name == *id)
     }
 
-    /// The matrix `e` names, if it is one of the parameters.
+    /// The matrix (or vector) `e` names, if it is one of the parameters.
     fn matrix(&self, e: &Expr) -> Option<&Ident> {
-        self.parameter(e).filter(|d| d.matrix).map(|d| &d.name)
+        self.parameter(e).map(|d| &d.name)
     }
 
     /// `x.dot(&y)`, `x.norm_squared()`, `x.sum()` of a parameter, as iterator forms.
@@ -101,9 +120,12 @@ impl VisitMut for Reads {
                 (Some(m), true) => {
                     let (rows, cols) = dynamic_dimensions(m);
                     match mc.method.to_string().as_str() {
-                        "nrows" => Some(parse_quote!(#rows)),
-                        "ncols" => Some(parse_quote!(#cols)),
-                        "shape" => Some(parse_quote!((#rows, #cols))),
+                        // (`as usize`: lowering sees integers, not names it does not know)
+                        "nrows" => Some(parse_quote!((#rows as usize))),
+                        "ncols" => Some(parse_quote!((#cols as usize))),
+                        "shape" => Some(parse_quote!((#rows as usize, #cols as usize))),
+                        // (passed on as the whole of the slice, column-major)
+                        "as_slice" => Some(parse_quote!(&#m[..])),
                         _ => self.reduction(mc),
                     }
                 }
@@ -139,12 +161,27 @@ mod tests {
         ];
         super::rewrite(&mut body, &params);
         let text = body.to_token_stream().to_string();
-        assert!(text.contains("0 .. __autodiff_cols_a"), "{text}");
-        assert!(text.contains("0 .. __autodiff_rows_a"), "{text}");
+        assert!(text.contains("0 .. (__autodiff_cols_a as usize)"), "{text}");
+        assert!(text.contains("0 .. (__autodiff_rows_a as usize)"), "{text}");
         assert!(text.contains("a [(i) + (j) * __autodiff_rows_a]"), "{text}");
         assert!(text.contains("a [0]"), "{text}");
         assert!(text.contains("x . iter () . zip ((x) . iter ())"), "{text}");
         assert!(text.contains("a . iter () . map (| v | v * v) . sum :: < f64 > ()"), "{text}");
+    }
+
+    #[test]
+    fn a_vector_reads_as_one_column() {
+        let mut body: syn::Block = syn::parse_quote!({
+            x[(1, 0)] * x.nrows() as f64 + m.iter().map(|m| m * m).sum::<f64>()
+        });
+        let params = [
+            ("x".to_string(), Kind::Unknown, syn::parse_quote!(&DVector<f64>)),
+            ("m".to_string(), Kind::Unknown, syn::parse_quote!(DMatrix<f64>)),
+        ];
+        super::rewrite(&mut body, &params);
+        let text = body.to_token_stream().to_string();
+        assert!(text.contains("x [(1) + (0) * __autodiff_rows_x]"), "{text}");
+        assert!(text.contains("(__autodiff_rows_x as usize) as f64"), "{text}");
     }
 
     #[test]

@@ -38,11 +38,6 @@ pub fn dynamic_element(ty: &syn::Type) -> Option<syn::Type> {
     }
 }
 
-/// Whether `ty` is nalgebra's `DMatrix<..>` (read as a slice, its dimensions kept beside it).
-pub fn is_dynamic_matrix(ty: &syn::Type) -> bool {
-    dynamic_last_segment(ty).is_some_and(|s| s.ident == "DMatrix")
-}
-
 /// The last segment of `DVector<..>` or `DMatrix<..>`, also behind a shared reference.
 fn dynamic_last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
     let ty = match ty {

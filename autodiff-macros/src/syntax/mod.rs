@@ -8,9 +8,7 @@ mod names;
 mod purity;
 mod writes;
 
-pub use algebra::{
-    algebra_new_shape, dynamic_dimensions, dynamic_element, is_dynamic_matrix, names_algebra_type,
-};
+pub use algebra::{algebra_new_shape, dynamic_dimensions, dynamic_element, names_algebra_type};
 pub use control::{
     contains_return, find_return, is_range, leaves_loop, parenthesized_if_ambiguous,
 };
