@@ -962,6 +962,20 @@ fn posed_point(roll: f64, pitch: f64, yaw: f64, k: f64) -> f64 {
     p.x * p.y + back.norm_squared() * k + r.inverse().transform_vector(&Vector3::x()).z + planar.x
 }
 
+/// An orientation integrated from the identity by small rotations, and a rotation parameter
+/// left out by `wrt` composed with one of an active axis.
+#[allow(clippy::assign_op_pattern)]
+#[differentiable(wrt(w))]
+fn integrated_orientation(w: Vector3<f64>, q0: UnitQuaternion<f64>) -> f64 {
+    let mut q = UnitQuaternion::identity();
+    for _ in 0..3 {
+        q *= UnitQuaternion::from_scaled_axis(w * 0.1);
+    }
+    let mut p = q0;
+    p = p * UnitQuaternion::from_scaled_axis(w);
+    (q * Vector3::new(1.0, 0.0, 0.0)).y + (p * Vector3::new(1.0, 2.0, 3.0)).x
+}
+
 /// The gradient of `f` at `x` against central differences, and the tangent along `d` against
 /// the gradient (the derivatives' values come through rotation matrices: equal to `f`'s up
 /// to rounding).
@@ -1032,6 +1046,16 @@ fn rotations_of_active_angles_and_axes() {
             assert!((h[(i, j)] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "H[{i},{j}]");
         }
     }
+    let q0 = UnitQuaternion::from_euler_angles(0.1, 0.2, 0.3);
+    check_rotations(
+        |v| integrated_orientation(v3(v), q0),
+        |v| {
+            let (value, g) = integrated_orientation_grad(v3(v), q0);
+            (value, g.iter().copied().collect())
+        },
+        |v, d| integrated_orientation_jvp(v3(v), q0, v3(d)),
+        &[0.3, -0.5, 0.8],
+    );
     check_rotations(
         |v| posed_point(v[0], v[1], v[2], v[3]),
         |v| {

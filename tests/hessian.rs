@@ -410,6 +410,27 @@ fn calls_of_helpers_with_tuple_and_vec_results() {
     );
 }
 
+/// A `vec!` of active values written in place.
+#[allow(clippy::useless_vec)]
+#[differentiable(hessian)]
+fn vec_written(x: &[f64]) -> f64 {
+    let mut v = vec![x[0], x[1] * x[2]];
+    v[1] *= v[0];
+    v.push(x[2].sin());
+    v[1] + v[2] * v[0]
+}
+
+#[test]
+fn vec_literals_written_in_place() {
+    check_slice!(
+        vec_written,
+        vec_written_grad,
+        vec_written_hessian,
+        vec_written_hvp,
+        [0.7, -1.2, 0.4]
+    );
+}
+
 /// `detach` and `no_grad` stop second derivatives as they stop first ones.
 #[differentiable(hessian)]
 fn stopped(x: f64, y: f64) -> f64 {

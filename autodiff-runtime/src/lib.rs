@@ -134,6 +134,56 @@ pub mod __private {
         );
     }
 
+    /// The rotation matrix of one of nalgebra's rotations (the macro's derivatives compute with
+    /// the matrices of rotations: a rotation parameter left out by `wrt`).
+    ///
+    /// ```
+    /// use nalgebra::{UnitQuaternion, Vector3};
+    /// let q = UnitQuaternion::from_scaled_axis(Vector3::new(0.1, 0.2, 0.3));
+    /// let v = Vector3::new(1.0, -1.0, 0.5);
+    /// let m = autodiff_runtime::__private::rotation_matrix(&q);
+    /// assert!((m * v - q * v).norm() < 1e-15);
+    /// ```
+    pub fn rotation_matrix<R: RotationMatrix>(r: &R) -> R::Matrix {
+        r.rotation_matrix()
+    }
+
+    /// nalgebra's rotations and their matrices (see [`rotation_matrix`]).
+    pub trait RotationMatrix {
+        /// `Matrix3` or `Matrix2`.
+        type Matrix;
+        /// The rotation matrix.
+        fn rotation_matrix(&self) -> Self::Matrix;
+    }
+
+    impl<T: nalgebra::RealField + Copy> RotationMatrix for nalgebra::UnitQuaternion<T> {
+        type Matrix = nalgebra::Matrix3<T>;
+        fn rotation_matrix(&self) -> Self::Matrix {
+            self.to_rotation_matrix().into_inner()
+        }
+    }
+
+    impl<T: nalgebra::RealField + Copy> RotationMatrix for nalgebra::Rotation3<T> {
+        type Matrix = nalgebra::Matrix3<T>;
+        fn rotation_matrix(&self) -> Self::Matrix {
+            *self.matrix()
+        }
+    }
+
+    impl<T: nalgebra::RealField + Copy> RotationMatrix for nalgebra::UnitComplex<T> {
+        type Matrix = nalgebra::Matrix2<T>;
+        fn rotation_matrix(&self) -> Self::Matrix {
+            self.to_rotation_matrix().into_inner()
+        }
+    }
+
+    impl<T: nalgebra::RealField + Copy> RotationMatrix for nalgebra::Rotation2<T> {
+        type Matrix = nalgebra::Matrix2<T>;
+        fn rotation_matrix(&self) -> Self::Matrix {
+            *self.matrix()
+        }
+    }
+
     /// A column of a table flattened row by row (the macro's `t[i][j]` of
     /// `vec![vec![v; width]; rows]` is `t[i * width + column(j, width)]`): `j`, after the check
     /// that indexing the row would have made.

@@ -1,5 +1,5 @@
 use autodiff::prelude::*;
-use nalgebra::{RealField, UnitQuaternion, Vector3};
+use nalgebra::{Point3, RealField, Rotation3, UnitQuaternion, Vector3};
 
 // A generic float of another crate's trait.
 #[differentiable]
@@ -25,6 +25,13 @@ fn look_error(omega: Vector3<f64>, dir: Vector3<f64>) -> f64 {
 fn components(w: Vector3<f64>) -> f64 {
     let q = UnitQuaternion::from_scaled_axis(w);
     q.into_inner()[3]
+}
+
+// A rotation of a point (the derivatives compute with matrices, which do not multiply points).
+#[differentiable]
+fn rotated_point(w: Vector3<f64>) -> f64 {
+    let r = Rotation3::from_scaled_axis(w);
+    (r * Point3::new(1.0, 2.0, 3.0)).x
 }
 
 #[differentiable]

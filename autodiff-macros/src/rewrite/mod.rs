@@ -63,7 +63,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
-    rotations::rewrite(&mut body, &desc.rt);
+    rotations::rewrite(&mut body, &kinds, &desc.rt);
     components::rewrite(&mut body, &kinds);
     dynamic::rewrite(&mut body, &kinds);
     nested_writes::rewrite(&mut body, &kinds);

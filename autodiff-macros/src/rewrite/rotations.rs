@@ -6,6 +6,8 @@
 //! Rotation3::from_euler_angles(roll, pitch, yaw) =>  { Matrix3::new(Rz(yaw) Ry(pitch) Rx(roll)) }
 //! UnitQuaternion::from_axis_angle(&axis, angle)  =>  { Matrix3::new(c I + s [u]x + (1 - c) u uᵀ) }
 //! Rotation2::new(angle), UnitComplex::new(angle) =>  { Matrix2::new(c, -s, s, c) }
+//! UnitQuaternion::identity()                     =>  Matrix3::identity()
+//! q0: UnitQuaternion<f64> (a parameter)          =>  let q0 = rotation_matrix(&q0);
 //! q.inverse()                  =>  q.transpose()
 //! q.transform_vector(&v)       =>  (q * v)
 //! q.inverse_transform_vector(&v)  =>  (q.transpose() * v)
@@ -30,9 +32,28 @@ use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, parse_quote};
 
-/// Rewrites the rotations of `block`; `rt` is the runtime's `__private` path.
-pub fn rewrite(block: &mut syn::Block, rt: &TokenStream) {
-    let mut names = Names { rotations: HashSet::new(), others: HashSet::new() };
+/// Rewrites the rotations of `block`; `params` are the parameters' names, kinds and types, `rt`
+/// the runtime's `__private` path.
+pub fn rewrite(
+    block: &mut syn::Block,
+    params: &[(String, crate::kind::Kind, syn::Type)],
+    rt: &TokenStream,
+) {
+    // parameters of rotation types (inactive: `wrt` leaves them out), as their matrices
+    let rotation_params: Vec<&String> = params
+        .iter()
+        .filter(|(_, _, t)| {
+            rotation_type(match t {
+                syn::Type::Reference(r) => &r.elem,
+                t => t,
+            })
+        })
+        .map(|(n, _, _)| n)
+        .collect();
+    let mut names = Names {
+        rotations: rotation_params.iter().map(|n| n.to_string()).collect(),
+        others: HashSet::new(),
+    };
     // a `let` of a product of rotation names is a rotation: repeat until nothing is added
     loop {
         let before = names.rotations.len();
@@ -49,6 +70,10 @@ pub fn rewrite(block: &mut syn::Block, rt: &TokenStream) {
     }
     let mut r = Rewrite { rotations, rt: rt.clone() };
     r.visit_block_mut(block);
+    for name in rotation_params {
+        let q = syn::Ident::new(name, proc_macro2::Span::call_site());
+        block.stmts.insert(0, parse_quote!(let #q = #rt::rotation_matrix(&#q);));
+    }
 }
 
 /// The rotation constructor `e` calls: its kind and arguments.
@@ -63,6 +88,8 @@ fn constructor(e: &Expr) -> Option<(&'static str, Vec<&Expr>)> {
         ("UnitQuaternion" | "Rotation3", "from_euler_angles", 3) => "euler",
         ("UnitQuaternion" | "Rotation3", "from_axis_angle", 2) => "axis_angle",
         ("Rotation2" | "UnitComplex", "new", 1) => "planar",
+        ("UnitQuaternion" | "Rotation3", "identity", 0) => "identity3",
+        ("Rotation2" | "UnitComplex", "identity", 0) => "identity2",
         _ => return None,
     };
     Some((kind, args))
@@ -156,8 +183,32 @@ impl Uses<'_> {
 impl<'a> Visit<'a> for Uses<'_> {
     fn visit_expr(&mut self, e: &'a Expr) {
         match e {
+            // (a point: nalgebra multiplies rotations and points, not matrices and points)
+            Expr::Binary(b)
+                if matches!(b.op, syn::BinOp::Mul(_))
+                    && [&*b.left, &*b.right].iter().any(|e| mentions_point(e)) =>
+            {
+                let rotation = |e: &Expr| self.named(e) || constructor(e).is_some();
+                if rotation(&b.left) || rotation(&b.right) {
+                    self.unsupported = true;
+                }
+                syn::visit::visit_expr(self, e);
+            }
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Mul(_)) => {
                 self.operand(&b.left);
+                self.operand(&b.right);
+            }
+            // `q = q * step;` (or `q *= step;`) of a rotation name: a rotation again
+            Expr::Assign(a) if self.named(&a.left) => {
+                if !is_rotation(&a.right, self.rotations) {
+                    self.unsupported = true;
+                }
+                self.operand(&a.right);
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::MulAssign(_)) && self.named(&b.left) => {
+                if !is_rotation(&b.right, self.rotations) {
+                    self.unsupported = true;
+                }
                 self.operand(&b.right);
             }
             Expr::MethodCall(m)
@@ -180,6 +231,13 @@ impl<'a> Visit<'a> for Uses<'_> {
             }
         }
     }
+}
+
+/// Whether an expression names one of nalgebra's points (`Point3::new(..)`, `Point3::origin()`).
+fn mentions_point(e: &Expr) -> bool {
+    quote::ToTokens::to_token_stream(e).into_iter().any(
+        |t| matches!(t, proc_macro2::TokenTree::Ident(i) if i.to_string().starts_with("Point")),
+    )
 }
 
 struct Rewrite {
@@ -257,6 +315,8 @@ impl Rewrite {
                     __autodiff_c + __autodiff_z * __autodiff_z * __autodiff_k,
                 )
             }),
+            ("identity3", []) => parse_quote!(#rt::Matrix3::identity()),
+            ("identity2", []) => parse_quote!(#rt::Matrix2::identity()),
             (_, [angle]) => parse_quote!({
                 let __autodiff_t = #angle;
                 let (__autodiff_s, __autodiff_c) = (__autodiff_t.sin(), __autodiff_t.cos());
@@ -319,7 +379,7 @@ mod tests {
     use quote::{ToTokens, quote};
 
     fn rewritten(mut body: syn::Block) -> String {
-        super::rewrite(&mut body, &quote!(rt));
+        super::rewrite(&mut body, &[], &quote!(rt));
         body.to_token_stream().to_string()
     }
 

@@ -343,6 +343,13 @@ impl Tx {
             }
         };
         if let Some(d) = tangent.var() {
+            // (the tangent of a buffer made by an operation, `let mut v = vec![a, b];`, is
+            // written in place with it)
+            if self.vars[op.out.0].buffer {
+                let (scoped, length) = (self.vars[op.out.0].scoped, self.vars[op.out.0].length);
+                let info = &mut self.vars[d.0];
+                (info.buffer, info.scoped, info.length) = (true, scoped, length);
+            }
             self.dot.insert(op.out, d);
         }
     }
