@@ -837,14 +837,15 @@ fn buffers_made_in_loops_passed_to_calls() {
 }
 
 // The best state so far, kept in a `Vec` that starts empty and is only ever assigned whole (a
-// plain value, not a buffer).
+// plain value, not a buffer); the state replaced by a step's result bound without a type.
 #[differentiable]
 fn best_of_steps(x0: &[f64], dt: f64) -> f64 {
     let mut y = x0.to_vec();
     let mut best: Vec<f64> = vec![];
     let mut best_value = f64::MAX;
     for _ in 0..4 {
-        y = damped_step(&y, dt);
+        let next = damped_step(&y, dt);
+        y = next;
         let v: f64 = y.iter().map(|e| (e - 0.3) * (e - 0.3)).sum();
         if v < best_value {
             best_value = v;

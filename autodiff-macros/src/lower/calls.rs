@@ -142,7 +142,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 mc,
                 "copying this sequence into a `Vec` cannot be differentiated: its elements are not known to be `f32` or `f64`",
-                "`x.to_vec()` works for sequences of `f32`/`f64` (a parameter or a `let` typed as one); otherwise index the sequence itself, or copy it element by element into a buffer you declare",
+                "`x.to_vec()` works for sequences of `f32`/`f64` (a parameter or a `let` typed as one); of a generic `T`, copy element by element into a buffer: `let mut p: Vec<T> = vec![T::ZERO; x.len()]; for i in 0..x.len() { p[i] = x[i]; }`; otherwise index the sequence itself",
             );
         }
         if self.local_var(&mc.receiver).is_some_and(|v| self.vars[v.0].kind == Kind::Model) {

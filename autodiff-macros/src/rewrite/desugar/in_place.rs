@@ -68,10 +68,11 @@ impl Desugar {
             }
             method => {
                 let src = m.args.first()?;
-                if !self.floats.is_seq(src) {
-                    return None;
-                }
-                let src = self.seq(src)?;
+                // (or a call's result bound without a type: `let n = step(&y); y = n;`)
+                let src = match self.floats.is_seq(src) {
+                    true => self.seq(src)?,
+                    false => self.result_seq(src)?,
+                };
                 let (src_name, src_written) = (&src.name, &src.written);
                 let read = src.at(&parse_quote!(#k));
                 if method == "copy_from_slice" {

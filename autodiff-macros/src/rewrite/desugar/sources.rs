@@ -111,6 +111,18 @@ impl Desugar {
         }
     }
 
+    /// `r` or `&r` of a call's result bound without a type ([`Desugar::results`]), as a
+    /// sequence.
+    pub(super) fn result_seq(&self, e: &Expr) -> Option<Seq> {
+        let e = match e {
+            Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+            e => e,
+        };
+        let Expr::Path(p) = e else { return None };
+        p.path.get_ident().filter(|i| self.results.contains(&i.to_string()))?;
+        Some(Seq { name: e.clone(), offset: None, written: e.clone() })
+    }
+
     /// A parameter of integers or `bool`s, a field of `self` or a call's result
     /// ([`Desugar::results`]), iterated (`labels`, `&labels`, `labels.iter()`, `.copied()`), as
     /// a partner in `zip` of a known sequence: its element at each index.
