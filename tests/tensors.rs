@@ -461,3 +461,78 @@ fn tensor_powi_zero_at_zero() {
     let (_, t) = powers_at_zero_jvp(&x, &Tensor::from_vec(vec![1.0, 1.0], &[2]));
     assert_eq!(t.item::<f64>(), 2.0);
 }
+
+#[differentiable]
+fn weighted_squares(w: &Tensor) -> Tensor {
+    (w * w).sum()
+}
+
+#[differentiable]
+fn elementwise_sine(a: &Tensor) -> Tensor {
+    a.sin()
+}
+
+/// The message of the panic `f` raises.
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let caught = std::panic::catch_unwind(f).expect_err("a panic");
+    caught.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+/// Tangents, adjoint buffers and seeds of the wrong shape panic naming both shapes (a
+/// broadcastable one was summed into silently, as PyTorch refuses).
+#[test]
+fn tensors_of_the_wrong_shape_are_refused() {
+    let w = Tensor::from_vec((1..=12).map(f64::from).collect::<Vec<_>>(), &[3, 4]);
+    let message = panic_message(|| {
+        let mut g = Tensor::scalar(0.0f64);
+        weighted_squares_vjp(&w, Tensor::scalar(1.0f64), &mut g);
+    });
+    assert!(message.starts_with("`w_bar` has shape [] but `w` has shape [3, 4]"), "{message}");
+    let message = panic_message(|| {
+        let mut g = Tensor::zeros(&[4]).to_dtype(DType::F64);
+        weighted_squares_vjp(&w, Tensor::scalar(1.0f64), &mut g);
+    });
+    assert!(message.starts_with("`w_bar` has shape [4]"), "{message}");
+    let message = panic_message(|| {
+        weighted_squares_jvp(&w, &Tensor::scalar(1.0f64));
+    });
+    assert!(message.starts_with("`w_dot` has shape []"), "{message}");
+    // a seed takes the result's shape; f_grad needs a one-element result
+    let a = Tensor::from_vec(vec![0.1f64, 0.2, 0.3], &[3]);
+    let message = panic_message(|| {
+        elementwise_sine_grad(&a);
+    });
+    assert!(message.starts_with("the seed has shape [] but the result has shape [3]"), "{message}");
+    // right shapes: the gradient itself
+    let mut g = Tensor::zeros(&[3, 4]).to_dtype(DType::F64);
+    weighted_squares_vjp(&w, Tensor::scalar(1.0f64), &mut g);
+    assert_eq!(g.to_vec::<f64>(), (1..=12).map(|v| 2.0 * f64::from(v)).collect::<Vec<_>>());
+    let mut ga = Tensor::zeros(&[3]).to_dtype(DType::F64);
+    elementwise_sine_vjp(&a, Tensor::from_vec(vec![1.0f64, 0.0, 2.0], &[3]), &mut ga);
+    assert_eq!(ga.to_vec::<f64>(), vec![0.1f64.cos(), 0.0, 2.0 * 0.3f64.cos()]);
+}
+
+/// Layers' weights in a slice of tensors left out by `wrt` (inactive data), read by index.
+#[allow(clippy::needless_range_loop)]
+#[differentiable(wrt(x))]
+fn through_layers(ws: &[Tensor], x: &Tensor) -> Tensor {
+    let mut h = x.clone();
+    for i in 0..ws.len() {
+        h = h.matmul(&ws[i]).tanh();
+    }
+    h.sum()
+}
+
+#[test]
+fn a_slice_of_tensors_left_out_by_wrt() {
+    let ws = vec![
+        Tensor::from_vec(vec![0.5f64, -0.2, 0.1, 0.3], &[2, 2]),
+        Tensor::from_vec(vec![1.0f64, 0.0, 0.4, 0.7], &[2, 2]),
+    ];
+    let x = Tensor::from_vec(vec![0.3f64, -0.6], &[1, 2]);
+    let (_, g) = through_layers_grad(&ws, &x);
+    let numeric = numeric_gradient(&|t: &Tensor| through_layers(&ws, t).item::<f64>(), &x);
+    for (a, b) in g.to_vec::<f64>().iter().zip(&numeric) {
+        assert!((a - b).abs() < 1e-8 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+}

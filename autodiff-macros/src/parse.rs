@@ -365,6 +365,8 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                     {
                         Kind::of_type(&r.elem)
                     }
+                    // `ws: &[Tensor]`: read as tensors (`ws[i]`), when `wrt` leaves it out
+                    t if holds_tensors(t) => Kind::Seq(crate::kind::Seq::Tensors),
                     t => match Kind::of_type_with(t, &float_generics) {
                         Kind::Unknown => Kind::vec_rows(t, &float_generics),
                         k => k,
@@ -388,6 +390,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
             for name in names {
                 match params.iter_mut().find(|p| p.ident == *name) {
                     Some(p) if matches!(p.ty, Type::Tuple(_)) => refuse_tuple(errors, p),
+                    Some(p) if holds_tensors(&p.ty) => refuse_tensors(errors, p),
                     Some(p) if p.kind == Kind::Unknown && is_model(&p.ty, &sig.generics) => {
                         p.kind = Kind::Model;
                         p.derivative_types = DerivativeTypes::of(&p.ty, Kind::Model);
@@ -420,6 +423,10 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
         }
         None => {
             for p in &mut params {
+                if holds_tensors(&p.ty) {
+                    refuse_tensors(errors, p);
+                    continue;
+                }
                 p.active =
                     matches!(p.kind, Kind::Float | Kind::Seq(_) | Kind::Algebra | Kind::Tensor);
                 // Never left out silently: a parameter that carries floats the macro cannot
@@ -528,6 +535,31 @@ fn carries_floats(ty: &Type) -> bool {
             holder
                 && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
                     if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if carries_floats(t))))
+        }
+        _ => false,
+    }
+}
+
+/// A parameter holding a sequence of tensors (`ws: &[Tensor]`), which cannot be differentiated
+/// yet: an error naming it, never a parameter left out silently.
+fn refuse_tensors(errors: &mut Errors, p: &ParamDesc) {
+    errors.error(
+        &p.ty,
+        format!("the parameter `{}`, a sequence of tensors, cannot be differentiated yet", p.ident),
+        "pass the tensors as parameters of their own, or a model holding them (`#[derive(Differentiable)]` and `wrt(model)`); or name the other parameters in `wrt(..)` to leave this one out on purpose",
+    );
+}
+
+/// Whether `ty` is a sequence of tensors: `&[Tensor]`, `Vec<Tensor>`, `[Tensor; N]`.
+fn holds_tensors(ty: &Type) -> bool {
+    let tensor = |t: &Type| Kind::of_type(t) == Kind::Tensor;
+    match ty {
+        Type::Reference(r) => holds_tensors(&r.elem),
+        Type::Slice(s) => tensor(&s.elem),
+        Type::Array(a) => tensor(&a.elem),
+        Type::Path(_) => {
+            Kind::element_type(ty).is_some_and(|e| tensor(&e))
+                && matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
         }
         _ => false,
     }

@@ -132,3 +132,32 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// `Result::unwrap` with the error's own message, reported at the caller's line (a closure
+/// passed to `unwrap_or_else` would report its own): the panicking forms of the `try_` methods.
+pub(crate) trait OrPanic<T> {
+    /// The value, or a panic with the error's message.
+    fn or_panic(self) -> T;
+    /// The value, or a panic with `what: ` and the error's message.
+    fn or_panic_in(self, what: &str) -> T;
+}
+
+impl<T, E: core::fmt::Display> OrPanic<T> for Result<T, E> {
+    #[track_caller]
+    #[inline]
+    fn or_panic(self) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[track_caller]
+    #[inline]
+    fn or_panic_in(self, what: &str) -> T {
+        match self {
+            Ok(v) => v,
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}

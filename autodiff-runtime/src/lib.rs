@@ -66,6 +66,7 @@ pub mod prelude {
 /// The paths generated code uses. Not part of the public API: it may change at any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::Tensor;
     pub use crate::differentiable::{
         Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
         cut_to_length_mut, discard_like, is_zero, value, wanted, zero_adjoint, zero_like, zeros_as,
@@ -181,6 +182,58 @@ pub mod __private {
         type Matrix = nalgebra::Matrix2<T>;
         fn rotation_matrix(&self) -> Self::Matrix {
             *self.matrix()
+        }
+    }
+
+    /// The check that a tensor parameter's tangent or adjoint buffer (`what`) has the
+    /// parameter's shape (a discard buffer, [`crate::Tensor::discard`], has none to check).
+    ///
+    /// # Panics
+    ///
+    /// If the shapes differ, naming both.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// let x = Tensor::zeros(&[3, 4]);
+    /// autodiff_runtime::__private::check_shape(&x, &Tensor::zeros(&[3, 4]), "x_bar");
+    /// assert!(std::panic::catch_unwind(|| {
+    ///     autodiff_runtime::__private::check_shape(&x, &Tensor::zeros(&[4]), "x_bar")
+    /// }).is_err());
+    /// ```
+    #[track_caller]
+    pub fn check_shape(x: &crate::Tensor, d: &crate::Tensor, what: &str) {
+        if !d.is_discard() && d.shape() != x.shape() {
+            let name = what.rsplit_once('_').map_or(what, |(n, _)| n);
+            panic!(
+                "`{what}` has shape {:?} but `{name}` has shape {:?}: tangents and adjoint buffers take their parameter's shape",
+                d.shape(),
+                x.shape()
+            );
+        }
+    }
+
+    /// The check that `f_vjp`'s seed had the shape of the result `y` (or, for a one-element
+    /// result, one element: `f_grad`'s seed is the scalar 1).
+    ///
+    /// # Panics
+    ///
+    /// If not, naming both shapes.
+    ///
+    /// ```
+    /// use autodiff_runtime::Tensor;
+    /// autodiff_runtime::__private::check_seed_shape(&[], &Tensor::zeros(&[1]));
+    /// assert!(std::panic::catch_unwind(|| {
+    ///     autodiff_runtime::__private::check_seed_shape(&[], &Tensor::zeros(&[3]))
+    /// }).is_err());
+    /// ```
+    #[track_caller]
+    pub fn check_seed_shape(seed: &[usize], y: &crate::Tensor) {
+        let one = |s: &[usize]| s.iter().product::<usize>() == 1;
+        if seed != y.shape() && !(one(seed) && one(y.shape())) {
+            panic!(
+                "the seed has shape {seed:?} but the result has shape {:?}: a seed takes the result's shape (`f_grad` needs a one-element result; call `f_vjp` with a seed of the result's shape for the gradient of a weighted sum)",
+                y.shape()
+            );
         }
     }
 

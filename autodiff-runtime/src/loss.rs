@@ -176,13 +176,16 @@ pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Tensor {
 /// The log-softmax of `logits`, once their shape is checked against `targets`'.
 #[track_caller]
 fn log_softmax_of(logits: &Tensor, targets: &Tensor) -> Tensor {
-    assert_eq!(
-        logits.shape(),
-        targets.shape(),
-        "cross_entropy: logits of shape {:?} and targets of shape {:?} differ",
-        logits.shape(),
-        targets.shape()
-    );
+    if logits.shape() != targets.shape() {
+        let indices =
+            logits.shape().split_last().is_some_and(|(_, batch)| batch == targets.shape());
+        panic!(
+            "cross_entropy: targets are class probabilities of the logits' shape {:?}, but have shape {:?}{}",
+            logits.shape(),
+            targets.shape(),
+            if indices { " (class indices? make them one-hot rows)" } else { "" }
+        );
+    }
     log_softmax_last(logits)
 }
 

@@ -41,4 +41,16 @@ fn total(x: &Tensor) -> Tensor {
     x.sum()
 }
 
+// A sequence of tensors, by default and named in `wrt` (layers' weights: parameters of their
+// own or a model's fields).
+#[differentiable]
+fn deep(ws: &[Tensor], x: &Tensor) -> Tensor {
+    ws[0].matmul(x).sum()
+}
+
+#[differentiable(wrt(ws))]
+fn deep_wrt(ws: &[Tensor], x: &Tensor) -> Tensor {
+    ws[0].matmul(x).sum()
+}
+
 fn main() {}

@@ -85,6 +85,26 @@ pub fn generated_items(
         let (d, name) = (cx.dot(*v), x.to_string());
         quote!(let #d = #rt::cut_to_length(#d, #x.len(), #name);)
     });
+    // Tensor parameters' tangents and adjoint buffers must have their shapes (a broadcastable
+    // one would be summed into silently).
+    let tensors: Vec<(Var, &syn::Ident)> = desc
+        .params
+        .iter()
+        .zip(&f.params)
+        .filter(|(p, _)| p.active && p.kind == Kind::Tensor)
+        .map(|(p, v)| (*v, &p.ident))
+        .collect();
+    let check_tangents = tensors.iter().map(|(v, x)| {
+        let (d, name) = (cx.dot(*v), format!("{x}_dot"));
+        quote!(#rt::check_shape(&#x, &#d, #name);)
+    });
+    let check_adjoints: Vec<TokenStream> = tensors
+        .iter()
+        .map(|(v, x)| {
+            let (b, name) = (cx.bar(*v), format!("{x}_bar"));
+            quote!(#rt::check_shape(&#x, &*#b, #name);)
+        })
+        .collect();
     let tangent_names: Vec<(usize, Ident)> = desc
         .params
         .iter()
@@ -106,7 +126,7 @@ pub fn generated_items(
     let plain = Ctx { f, rt: desc.rt.clone(), active, views: Default::default(), changed };
     let fwd = forward::body(&plain);
     let reading = reading_prologue(desc, &tangent_names, &[]);
-    let fwd = quote!(#reading #(#cut_tangents)* #fwd);
+    let fwd = quote!(#reading #(#cut_tangents)* #(#check_tangents)* #fwd);
     let panics = |what: &str| {
         if sliced.is_empty() {
             return String::new();
@@ -207,8 +227,18 @@ pub fn generated_items(
     let reading = reading_prologue(desc, &[], &[]);
     let (seed_ty, owned_seed) = tuple_seed(desc, &seed);
     let converted = derivative_prologue(desc, &[], &adjoint_names);
-    let adjoint_prologue = quote!(#converted #(#cut_adjoints)* #owned_seed);
+    let adjoint_prologue = quote!(#converted #(#cut_adjoints)* #(#check_adjoints)* #owned_seed);
     let rev = quote!(#reading #adjoint_prologue #rev);
+    // A tensor result's seed must have its shape (one element for one: `f_grad`'s seed is 1).
+    let rev = match desc.ret_kind {
+        Kind::Tensor => quote! {
+            let __autodiff_seed_shape = #rt::Tensor::shape(&#seed).to_vec();
+            let __autodiff_value = { #rev };
+            #rt::check_seed_shape(&__autodiff_seed_shape, &__autodiff_value);
+            __autodiff_value
+        },
+        _ => rev,
+    };
     let pullback_item = if super::pullback::wanted(desc, opts) {
         let adjoints = super::pullback::Adjoints {
             seed: &seed,

@@ -149,7 +149,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 &mc.method,
                 format!("a method of a model, `.{name}()`, cannot be differentiated"),
-                format!("write it as a #[differentiable] function that takes the model as a parameter, differentiable in all its arguments (no `wrt(..)`: a differentiated call passes a tangent for each): `{name}(model, ..)`"),
+                format!("write it as a #[differentiable] function that takes the model as a parameter, `{name}(model, ..)`, and name the model and every other parameter it differentiates in its `wrt(..)` (`#[differentiable(wrt(model, x))]`: a differentiated call passes a tangent for each of them, and a model is differentiated only when named)"),
             );
         }
         if rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
@@ -199,6 +199,8 @@ impl<'s> Lowerer<'_> {
             // (of an nalgebra value, the nalgebra methods with rules)
             let known: Vec<&str> = if receiver_kind == Kind::Algebra {
                 rules::ALGEBRA_METHODS.iter().map(|(r, _)| r.name).collect()
+            } else if receiver_kind == Kind::Tensor {
+                rules::TENSOR_METHODS.iter().map(|r| r.name).collect()
             } else {
                 rules::METHODS.iter().map(|r| r.name).collect()
             };

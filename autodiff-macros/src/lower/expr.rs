@@ -50,6 +50,11 @@ impl<'s> Lowerer<'_> {
                 };
             }
             let kind = self.infer_kind(e);
+            // (an element of a sequence of tensors is read by a copy of its handle: `ws[i]`)
+            if kind == Kind::Tensor && matches!(e, Expr::Index(_)) {
+                let (rt, x) = (&self.rt, &r.expr);
+                return self.opaque(syn::parse_quote!(#rt::Clone::clone(&#x)), r.uses, kind);
+            }
             return self.opaque(r.expr, r.uses, kind);
         }
         if let Some((root, path)) = self.model_field(e) {

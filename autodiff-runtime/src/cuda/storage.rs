@@ -2,6 +2,7 @@
 //! and device and between dtypes.
 
 use super::context::Gpu;
+use crate::error::OrPanic;
 use crate::tensor::{DType, Element, Storage};
 use crate::{Device, Error};
 use cudarc::driver::{CudaSlice, DeviceRepr, ValidAsZeroBits};
@@ -179,7 +180,7 @@ impl Drop for CudaStorage {
 /// (in-place accumulation into a shared buffer) document it.
 impl Clone for CudaStorage {
     fn clone(&self) -> CudaStorage {
-        self.try_clone().unwrap_or_else(|e| panic!("{e}"))
+        self.try_clone().or_panic()
     }
 }
 

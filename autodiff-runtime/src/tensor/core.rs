@@ -1,5 +1,6 @@
 //! The tensor type: shape, element type, storage, creation and reading back.
 
+use crate::error::OrPanic;
 use crate::{Device, Error, Real};
 use std::sync::Arc;
 
@@ -105,7 +106,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn from_vec<E: Element>(data: Vec<E>, shape: &[usize]) -> Tensor {
-        Tensor::try_from_vec(data, shape).unwrap_or_else(|e| panic!("Tensor::from_vec: {e}"))
+        Tensor::try_from_vec(data, shape).or_panic_in("Tensor::from_vec")
     }
 
     /// [`Tensor::from_vec`], returning an error when `data` does not fill `shape`.
@@ -154,8 +155,7 @@ impl Tensor {
         #[cfg(feature = "cuda")]
         if let Storage::Cuda(s) = &*self.data {
             let n = shape.iter().product();
-            let data = crate::cuda::CudaStorage::full(&s.gpu, n, s.dtype(), value)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let data = crate::cuda::CudaStorage::full(&s.gpu, n, s.dtype(), value).or_panic();
             return Tensor::from_parts(Storage::Cuda(data), shape.to_vec());
         }
         match self.dtype() {
@@ -345,7 +345,7 @@ impl Tensor {
         }
         #[cfg(feature = "cuda")]
         if let Storage::Cuda(s) = &*self.data {
-            let cast = s.cast(dtype).unwrap_or_else(|e| panic!("{e}"));
+            let cast = s.cast(dtype).or_panic();
             return Tensor::from_parts(Storage::Cuda(cast), self.shape.clone());
         }
         let storage = match dtype {
@@ -369,7 +369,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn to_vec<E: Element>(&self) -> Vec<E> {
-        self.try_to_vec().unwrap_or_else(|e| panic!("Tensor::to_vec: {e}"))
+        self.try_to_vec().or_panic_in("Tensor::to_vec")
     }
 
     /// [`Tensor::to_vec`], returning an error when the copy from a GPU fails.
@@ -405,7 +405,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn item<E: Element>(&self) -> E {
-        self.try_item().unwrap_or_else(|e| panic!("Tensor::item: {e}"))
+        self.try_item().or_panic_in("Tensor::item")
     }
 
     /// [`Tensor::item`], returning an error for a tensor without exactly one element.

@@ -3,6 +3,7 @@
 
 use super::core::{DType, Storage, Tensor};
 use crate::Error;
+use crate::error::OrPanic;
 
 /// The sizes before, at and after `dim`: `(outer, size, inner)`.
 fn split(shape: &[usize], dim: usize) -> (usize, usize, usize) {
@@ -53,7 +54,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn narrow(&self, dim: usize, start: usize, len: usize) -> Tensor {
-        self.try_narrow(dim, start, len).unwrap_or_else(|e| panic!("{e}"))
+        self.try_narrow(dim, start, len).or_panic()
     }
 
     /// [`Tensor::narrow`], returning an error for a dimension or range out of bounds.
@@ -97,7 +98,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn select(&self, dim: usize, index: usize) -> Tensor {
-        self.try_select(dim, index).unwrap_or_else(|e| panic!("{e}"))
+        self.try_select(dim, index).or_panic()
     }
 
     /// [`Tensor::select`], returning an error for a dimension or index out of bounds.
@@ -133,7 +134,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn cat(parts: &[Tensor], dim: usize) -> Tensor {
-        Tensor::try_cat(parts, dim).unwrap_or_else(|e| panic!("{e}"))
+        Tensor::try_cat(parts, dim).or_panic()
     }
 
     /// [`Tensor::cat`], returning an error for no parts, a dimension out of range or shapes

@@ -2,6 +2,7 @@
 
 use super::core::{Element, Storage, Tensor};
 use crate::Error;
+use crate::error::OrPanic;
 
 /// The matrix-multiply kernel for one element type: `matrixmultiply`'s `sgemm`/`dgemm`, which
 /// take any row and column strides, so transposed operands are read in place.
@@ -128,8 +129,7 @@ impl Tensor {
                 mkn: (m, k, n),
                 transpose: (transpose_self, transpose_other),
             };
-            return crate::cuda::matmul(self, other, shapes, vec![m, n])
-                .unwrap_or_else(|e| panic!("{e}"));
+            return crate::cuda::matmul(self, other, shapes, vec![m, n]).or_panic();
         }
         let storage = match (self.slice::<f32>(), other.slice::<f32>()) {
             (Some(x), Some(y)) => {
@@ -185,7 +185,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn matmul(&self, other: &Tensor) -> Tensor {
-        self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
+        self.try_matmul(other).or_panic()
     }
 
     /// [`Tensor::matmul`], returning an error naming both shapes when they do not multiply.
@@ -268,8 +268,7 @@ impl Tensor {
             Storage::F64(v) => Storage::F64(transpose(v, m, n)),
             #[cfg(feature = "cuda")]
             Storage::Cuda(_) => {
-                return crate::cuda::transpose(self, 1, m, n, vec![n, m])
-                    .unwrap_or_else(|e| panic!("{e}"));
+                return crate::cuda::transpose(self, 1, m, n, vec![n, m]).or_panic();
             }
         };
         Tensor::from_parts(storage, vec![n, m])
@@ -287,7 +286,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Tensor {
-        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+        self.try_reshape(shape).or_panic()
     }
 
     /// [`Tensor::reshape`], returning an error when the numbers of elements differ.
@@ -335,8 +334,7 @@ impl Tensor {
                 let (b, m, n) = (*b, *m, *n);
                 #[cfg(feature = "cuda")]
                 if self.is_cuda() {
-                    return crate::cuda::transpose(self, b, m, n, vec![b, n, m])
-                        .unwrap_or_else(|e| panic!("{e}"));
+                    return crate::cuda::transpose(self, b, m, n, vec![b, n, m]).or_panic();
                 }
                 let parts: Vec<Tensor> =
                     (0..b).map(|i| self.batch(i, m * n).reshape(&[m, n]).t()).collect();

@@ -2,6 +2,7 @@
 //! borrowed), unary functions, and the operators.
 
 use super::core::{Element, Storage, Tensor};
+use crate::error::OrPanic;
 use crate::{Error, Real};
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -207,7 +208,7 @@ impl Tensor {
 
     #[track_caller]
     fn binary(&self, other: &Tensor, op: Binary) -> Tensor {
-        self.try_binary(other, op).unwrap_or_else(|e| panic!("{e}"))
+        self.try_binary(other, op).or_panic()
     }
 
     /// `self + other` with broadcasting, or an error naming both shapes.
@@ -271,7 +272,7 @@ impl Tensor {
         if self.device() == device || device == crate::Device::Cpu {
             return self.clone();
         }
-        self.to_device(&device).unwrap_or_else(|e| panic!("{e}"))
+        self.to_device(&device).or_panic()
     }
 
     /// `self` repeated to `shape` by broadcasting (the result has exactly `shape`).
@@ -293,7 +294,7 @@ impl Tensor {
     /// [`Tensor::try_broadcast_to`], panicking with its message.
     #[track_caller]
     pub(crate) fn broadcast_to(&self, shape: &[usize]) -> Tensor {
-        self.try_broadcast_to(shape).unwrap_or_else(|e| panic!("{e}"))
+        self.try_broadcast_to(shape).or_panic()
     }
 
     /// Sets every element to zero in place, when the CPU data is this handle's alone; returns
@@ -433,7 +434,7 @@ impl Tensor {
             Storage::F32(v) => Storage::F32(v.iter().map(|x| f32f(*x)).collect()),
             Storage::F64(v) => Storage::F64(v.iter().map(|x| f64f(*x)).collect()),
             #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.unary(op).unwrap_or_else(|e| panic!("{e}"))),
+            Storage::Cuda(s) => Storage::Cuda(s.unary(op).or_panic()),
         };
         Tensor::from_parts(storage, self.shape.clone())
     }

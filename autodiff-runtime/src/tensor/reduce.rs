@@ -2,6 +2,7 @@
 
 use super::core::{Element, Storage, Tensor};
 use crate::Error;
+use crate::error::OrPanic;
 
 /// A reduction, by name, so that each device can run its own kernel for it.
 #[derive(Clone, Copy, Debug)]
@@ -57,8 +58,9 @@ impl Tensor {
             Storage::F32(v) => Tensor::scalar(v.iter().sum::<f32>()),
             Storage::F64(v) => Tensor::scalar(v.iter().sum::<f64>()),
             #[cfg(feature = "cuda")]
-            Storage::Cuda(_) => crate::cuda::reduce(self, 1, self.numel(), 1, Reduce::Sum, vec![])
-                .unwrap_or_else(|e| panic!("{e}")),
+            Storage::Cuda(_) => {
+                crate::cuda::reduce(self, 1, self.numel(), 1, Reduce::Sum, vec![]).or_panic()
+            }
         }
     }
 
@@ -86,7 +88,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn sum_dim(&self, dim: usize, keepdim: bool) -> Tensor {
-        self.try_sum_dim(dim, keepdim).unwrap_or_else(|e| panic!("{e}"))
+        self.try_sum_dim(dim, keepdim).or_panic()
     }
 
     /// [`Tensor::sum_dim`], returning an error for a dimension out of range.
@@ -110,7 +112,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn max_dim(&self, dim: usize, keepdim: bool) -> Tensor {
-        self.try_max_dim(dim, keepdim).unwrap_or_else(|e| panic!("{e}"))
+        self.try_max_dim(dim, keepdim).or_panic()
     }
 
     /// [`Tensor::max_dim`], returning an error for a dimension out of range.
