@@ -161,3 +161,43 @@ fn fields_of_self_zipped_with_the_input() {
         &x,
     );
 }
+
+/// A layer of tensors: methods with tensor results, `self` inactive (its weights fixed: the
+/// gradient is the input's, a saliency map).
+pub struct Layer {
+    pub w: Tensor,
+    pub b: Tensor,
+}
+
+#[differentiable]
+impl Layer {
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        (&x.matmul(&self.w) + &self.b).tanh()
+    }
+
+    pub fn score(&self, x: &Tensor) -> Tensor {
+        self.forward(x).sum()
+    }
+}
+
+#[test]
+fn methods_with_tensor_results() {
+    let layer = Layer {
+        w: Tensor::from_vec(vec![0.5f64, -0.2, 0.1, 0.3], &[2, 2]),
+        b: Tensor::from_vec(vec![0.1f64, -0.1], &[2]),
+    };
+    let x = [0.3f64, -0.6];
+    let (_, g) = layer.score_grad(&Tensor::from_vec(x.to_vec(), &[1, 2]));
+    let f = |p: &[f64]| layer.score(&Tensor::from_vec(p.to_vec(), &[1, 2])).item::<f64>();
+    for (i, gi) in g.to_vec::<f64>().iter().enumerate() {
+        let fd = common::central_difference(
+            |t| {
+                let mut p = x.to_vec();
+                p[i] = t;
+                f(&p)
+            },
+            x[i],
+        );
+        assert!((gi - fd).abs() < 1e-8, "{gi} vs {fd}");
+    }
+}

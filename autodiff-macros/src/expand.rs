@@ -93,8 +93,12 @@ fn generate_impl(
             t => holds(t),
         }
     };
-    let mut chosen: Vec<bool> =
-        methods.iter().map(|m| result_kind(m) == Some(crate::kind::Kind::Float)).collect();
+    let mut chosen: Vec<bool> = methods
+        .iter()
+        .map(|m| {
+            matches!(result_kind(m), Some(crate::kind::Kind::Float | crate::kind::Kind::Tensor))
+        })
+        .collect();
     loop {
         let called: std::collections::HashSet<String> = methods
             .iter()
@@ -128,8 +132,8 @@ fn generate_impl(
     if !any {
         errors.error(
             &block.self_ty,
-            "this `impl` block has no method with a float result to differentiate",
-            "put #[differentiable] on an `impl` block whose methods return `f32`, `f64` or a `T: Real`",
+            "this `impl` block has no method with a float or tensor result to differentiate",
+            "put #[differentiable] on an `impl` block whose methods return `f32`, `f64`, a `T: Real` or a `Tensor`",
         );
     }
     if !errors.is_empty() {
