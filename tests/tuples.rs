@@ -284,3 +284,38 @@ fn destructuring_assignment_in_a_loop() {
     let fd = (recurrence(x, d + h) - recurrence(x, d - h)) / (2.0 * h);
     assert!((gx - fx).abs() < 1e-6 && (gd - fd).abs() < 1e-6, "{gx} {fx} {gd} {fd}");
 }
+
+#[differentiable(hessian)]
+fn wave(x: f64, w: f64) -> f64 {
+    (w * x).sin() * x
+}
+
+/// An element of a tuple a call returns, read in place: `u_grad(x, w).1.0` (a PINN's `u_x`),
+/// `pair(x).1`.
+#[differentiable]
+fn wave_slope(x: f64, w: f64) -> f64 {
+    wave_grad(x, w).1.0
+}
+
+#[differentiable]
+fn square_and_sine(x: f64) -> (f64, f64) {
+    (x * x, x.sin())
+}
+
+#[differentiable]
+fn mixed_elements(x: f64) -> f64 {
+    square_and_sine(x).1 * square_and_sine(x * 2.0).0
+}
+
+#[test]
+fn elements_of_tuples_calls_return() {
+    // d/dx (w cos(wx) x + sin(wx)) = -w² sin(wx) x + 2w cos(wx)
+    let (x, w) = (0.7, 1.3);
+    let (_, (gx, _)) = wave_slope_grad(x, w);
+    let exact = -w * w * (w * x).sin() * x + 2.0 * w * (w * x).cos();
+    assert!((gx - exact).abs() < 1e-12, "{gx} vs {exact}");
+    // sin(x) · 4x²: cos(x) 4x² + sin(x) 8x
+    let (_, g) = mixed_elements_grad(0.4);
+    let exact = 0.4f64.cos() * 4.0 * 0.16 + 0.4f64.sin() * 8.0 * 0.4;
+    assert!((g - exact).abs() < 1e-12, "{g} vs {exact}");
+}

@@ -158,6 +158,33 @@ impl<'s> Lowerer<'_> {
                 };
                 self.element(t, k.index as usize, e.span())
             }
+            // `g_grad(x, w).1.0`, `(a, b).0`: an element of a tuple made by an expression
+            Expr::Field(f)
+                if matches!(f.member, syn::Member::Unnamed(_))
+                    && matches!(
+                        &*f.base,
+                        Expr::Call(_) | Expr::MethodCall(_) | Expr::Field(_) | Expr::Paren(_)
+                    )
+                    && self.local_var(&f.base).is_none()
+                    && self.model_field(&f.base).is_none() =>
+            {
+                let syn::Member::Unnamed(k) = &f.member else { return Self::unit() };
+                match self.lower_expr(&f.base) {
+                    Operand::Var(t) | Operand::Ref(t)
+                        if !matches!(
+                            self.vars[t.0].kind,
+                            Kind::Model | Kind::Algebra | Kind::Tensor
+                        ) =>
+                    {
+                        self.element(t, k.index as usize, e.span())
+                    }
+                    _ => self.fail(
+                        e,
+                        "an element of this value cannot be differentiated",
+                        "bind the tuple first: `let (a, b) = g(..);`",
+                    ),
+                }
+            }
             Expr::Array(a) => {
                 let args: Vec<Operand> = a.elems.iter().map(|e| self.lower_expr(e)).collect();
                 self.push_op(Prim::Build, Form::Array, args, e.span(), Kind::Seq(crate::kind::Seq::Array))
