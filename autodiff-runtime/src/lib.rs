@@ -230,11 +230,55 @@ pub mod __private {
     pub fn check_seed_shape(seed: &[usize], y: &crate::Tensor) {
         let one = |s: &[usize]| s.iter().product::<usize>() == 1;
         if seed != y.shape() && !(one(seed) && one(y.shape())) {
-            panic!(
-                "the seed has shape {seed:?} but the result has shape {:?}: a seed takes the result's shape (`f_grad` needs a one-element result; call `f_vjp` with a seed of the result's shape for the gradient of a weighted sum)",
-                y.shape()
-            );
+            seed_shape_differs(seed, y);
         }
+    }
+
+    /// A seed's shape, kept before the seed is moved into the adjoint sweep (no allocation up
+    /// to eight dimensions).
+    ///
+    /// ```
+    /// use autodiff_runtime::{Tensor, __private::SeedShape};
+    /// assert_eq!(SeedShape::of(&Tensor::zeros(&[2, 3])).dims(), &[2, 3]);
+    /// ```
+    pub struct SeedShape {
+        inline: [usize; 8],
+        len: usize,
+        spilled: Vec<usize>,
+    }
+
+    impl SeedShape {
+        /// The shape of `seed`.
+        #[inline]
+        pub fn of(seed: &crate::Tensor) -> SeedShape {
+            let shape = seed.shape();
+            let mut inline = [0; 8];
+            match shape.len() <= 8 {
+                true => {
+                    inline[..shape.len()].copy_from_slice(shape);
+                    SeedShape { inline, len: shape.len(), spilled: Vec::new() }
+                }
+                false => SeedShape { inline, len: 0, spilled: shape.to_vec() },
+            }
+        }
+
+        /// Its dimensions.
+        #[inline]
+        pub fn dims(&self) -> &[usize] {
+            match self.spilled.is_empty() {
+                true => &self.inline[..self.len],
+                false => &self.spilled,
+            }
+        }
+    }
+
+    #[cold]
+    #[track_caller]
+    fn seed_shape_differs(seed: &[usize], y: &crate::Tensor) {
+        panic!(
+            "the seed has shape {seed:?} but the result has shape {:?}: a seed takes the result's shape (`f_grad` needs a one-element result; call `f_vjp` with a seed of the result's shape for the gradient of a weighted sum)",
+            y.shape()
+        );
     }
 
     /// A column of a table flattened row by row (the macro's `t[i][j]` of

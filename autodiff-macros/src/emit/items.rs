@@ -232,9 +232,9 @@ pub fn generated_items(
     // A tensor result's seed must have its shape (one element for one: `f_grad`'s seed is 1).
     let rev = match desc.ret_kind {
         Kind::Tensor => quote! {
-            let __autodiff_seed_shape = #rt::Tensor::shape(&#seed).to_vec();
+            let __autodiff_seed_shape = #rt::SeedShape::of(&#seed);
             let __autodiff_value = { #rev };
-            #rt::check_seed_shape(&__autodiff_seed_shape, &__autodiff_value);
+            #rt::check_seed_shape(__autodiff_seed_shape.dims(), &__autodiff_value);
             __autodiff_value
         },
         _ => rev,
