@@ -186,7 +186,8 @@ pub mod __private {
     }
 
     /// The check that a tensor parameter's tangent or adjoint buffer (`what`) has the
-    /// parameter's shape (a discard buffer, [`crate::Tensor::discard`], has none to check).
+    /// parameter's shape (a discard buffer, which generated code passes for an argument without
+    /// an adjoint, has none to check).
     ///
     /// # Panics
     ///
