@@ -431,6 +431,19 @@ fn vec_literals_written_in_place() {
     );
 }
 
+/// `vec![v; n]` of an active value.
+#[allow(clippy::useless_vec)]
+#[differentiable(hessian)]
+fn repeated(x: &[f64]) -> f64 {
+    let v = vec![x[0] * x[1]; 4];
+    v[0] * v[3] + v[1].sin() * x[1]
+}
+
+#[test]
+fn vecs_repeating_an_active_value() {
+    check_slice!(repeated, repeated_grad, repeated_hessian, repeated_hvp, [0.7, 1.3]);
+}
+
 /// `detach` and `no_grad` stop second derivatives as they stop first ones.
 #[differentiable(hessian)]
 fn stopped(x: f64, y: f64) -> f64 {

@@ -609,3 +609,29 @@ impl_value_of_reference!(f32, f64);
 pub fn value<V: Value>(operand: &V) -> V::Float {
     operand.float()
 }
+
+/// `vec![v; n]` as generated code writes it (the macro's `Form::Repeat`).
+///
+/// ```
+/// assert_eq!(autodiff_runtime::__private::repeat(1.5, 3), vec![1.5, 1.5, 1.5]);
+/// ```
+#[doc(hidden)]
+#[inline]
+pub fn repeat<T: Clone>(v: T, n: usize) -> Vec<T> {
+    vec![v; n]
+}
+
+/// The adjoint of `v` in `vec![v; n]`: the sum of the entries' adjoints `g` (zero, shaped like
+/// `v`, when `n` is 0).
+///
+/// ```
+/// assert_eq!(autodiff_runtime::__private::sum_of_repeated(&[1.0, 2.0, 0.5], &3.0), 3.5);
+/// ```
+#[doc(hidden)]
+pub fn sum_of_repeated<T: Differentiable + Clone>(g: &[T], v: &T) -> T {
+    let mut sum = v.zero_like();
+    for entry in g {
+        sum.accumulate(entry.clone());
+    }
+    sum
+}

@@ -71,7 +71,8 @@ pub mod __private {
     pub use crate::Tensor;
     pub use crate::differentiable::{
         Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
-        cut_to_length_mut, discard_like, is_zero, value, wanted, zero_adjoint, zero_like, zeros_as,
+        cut_to_length_mut, discard_like, is_zero, repeat, sum_of_repeated, value, wanted,
+        zero_adjoint, zero_like, zeros_as,
     };
     pub use crate::grad_mode::detach;
     pub use crate::optim::Update;

@@ -879,3 +879,27 @@ fn whole_assignments_of_values_and_of_other_lengths() {
         "{message:?}"
     );
 }
+
+// A grid started from an active boundary value (`vec![boundary; n]`), relaxed in place; a
+// table of one (`vec![vec![v; m]; n]`, read as `t[i][j]`); and a `vec![v; n]` only read.
+#[allow(clippy::needless_range_loop, clippy::useless_vec)]
+#[differentiable]
+fn relaxed_grid(boundary: f64, k: f64) -> f64 {
+    let n = 6;
+    let mut g = vec![boundary; n];
+    g[0] = 0.0;
+    for _ in 0..10 {
+        for i in 1..n - 1 {
+            g[i] += k * (g[i - 1] - 2.0 * g[i] + g[i + 1]);
+        }
+    }
+    let mut t = vec![vec![k; 3]; 2];
+    t[1][2] = boundary * t[0][1];
+    let w = vec![k * 2.0; 3];
+    g.iter().sum::<f64>() + w[1] * w.len() as f64 + t[1][2] * t[0][0]
+}
+
+#[test]
+fn vecs_repeating_an_active_value() {
+    check_fn!(relaxed_grid, relaxed_grid_vjp, relaxed_grid_jvp, |v| (v[0], v[1]), &[1.5, 0.2]);
+}

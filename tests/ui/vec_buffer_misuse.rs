@@ -33,11 +33,11 @@ fn early_exit(x: &[f64]) -> f64 {
     total
 }
 
-// `vec![v; n]` of an active value (a list of values, `vec![a, b]`, differentiates).
+// `vec![v; n]` of an active nalgebra value (of a float, it differentiates).
 #[differentiable]
 fn repeated_active_value(x: f64, n: usize) -> f64 {
-    let b = vec![x * 2.0; n];
-    b[0]
+    let b = vec![nalgebra::Vector2::new(x, 1.0); n];
+    b[0].x
 }
 
 #[differentiable]

@@ -256,6 +256,10 @@ impl Ctx<'_> {
                 let rt = &self.rt;
                 quote_spanned!(op.span=> #rt::Vec::from([#(#a),*]))
             }
+            Form::Repeat => {
+                let (rt, v, n) = (&self.rt, &a[0], &a[1]);
+                quote_spanned!(op.span=> #rt::repeat(#v, #n))
+            }
             // (cloned: a `Vec` element is still read by the adjoint sweep)
             Form::Tuple => {
                 let rt = &self.rt;

@@ -444,6 +444,10 @@ impl Fw<'_, '_> {
                 let d = Ident::new("__autodiff_sum", Span::mixed_site());
                 quote!({ let mut #d = #arr; #d[#i] = #v; #d })
             }
+            Prim::Build if matches!(op.form, crate::ir::Form::Repeat) => {
+                let (t, n) = (self.owned_tangent(&op.args[0]), cx.operand(&op.args[1]));
+                quote!(#rt::repeat(#t, #n))
+            }
             Prim::Build => {
                 let ts = op.args.iter().map(|a| self.owned_tangent(a));
                 match &op.form {

@@ -324,6 +324,7 @@ fn op_name(prim: Prim, form: &Form) -> String {
         (_, Form::Store) => "store".into(),
         (_, Form::Array) => "array".into(),
         (_, Form::Vec) => "vec".into(),
+        (_, Form::Repeat) => "repeat".into(),
         (_, Form::Tuple) => "tuple".into(),
         (_, Form::Element(k)) => format!(".{k}"),
         (_, Form::Field(path)) => {

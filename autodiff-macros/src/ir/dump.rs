@@ -42,6 +42,7 @@ impl Function {
                         (Prim::Store, _) => "store".to_string(),
                         (Prim::Build, Form::Tuple) => "tuple".to_string(),
                         (Prim::Build, Form::Vec) => "vec".to_string(),
+                        (Prim::Build, Form::Repeat) => "repeat".to_string(),
                         (Prim::Build, _) => "array".to_string(),
                         (Prim::Element, Form::Element(k)) => format!("element {k}"),
                         (Prim::Element, _) => "element".to_string(),

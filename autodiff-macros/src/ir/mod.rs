@@ -118,6 +118,8 @@ pub enum Form {
     Array,
     /// `vec![a, b, c]`
     Vec,
+    /// `vec![a; n]` (operands: the value, the inactive count)
+    Repeat,
     /// `(a, b)`
     Tuple,
     /// `t.k` of a tuple

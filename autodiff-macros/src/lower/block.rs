@@ -245,7 +245,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 mac,
                 "a `Vec` of values that depend on an active parameter cannot be differentiated yet",
-                "list the values (`vec![a, b, c]`), or start the buffer from constants and write the value into it: `let mut b: Vec<f64> = vec![0.0; n]; for i in 0..n { b[i] = a; }`",
+                "a `vec!` of floats differentiates (`vec![a, b, c]`, `vec![v; n]`); keep other values in locals of their own (`let p0 = Vector2::new(x, 1.0);`)",
             );
         }
         self.fail(

@@ -131,6 +131,14 @@ impl<'s> Lowerer<'_> {
                 let kind = Kind::Seq(crate::kind::Seq::Vec);
                 self.push_op(Prim::Build, Form::Vec, args, e.span(), kind)
             }
+            // `vec![v; n]` of a value that depends on an active parameter: `n` copies of it
+            Expr::Macro(m) if m.mac.path.is_ident("vec") && self.repeated_float(&m.mac).is_some() => {
+                let Some(rep) = self.repeated_float(&m.mac) else { return Self::unit() };
+                let value = self.lower_expr(&rep.expr);
+                let Some(count) = self.lower_inactive_index(&rep.len) else { return Self::unit() };
+                let kind = Kind::Seq(crate::kind::Seq::Vec);
+                self.push_op(Prim::Build, Form::Repeat, vec![value, count], e.span(), kind)
+            }
             Expr::Macro(m) => self.unsupported_macro(&m.mac),
             Expr::Reference(r) if r.mutability.is_none() => match self.lower_borrowed(&r.expr) {
                 Operand::Var(v) | Operand::Ref(v) => Operand::Ref(v),
@@ -313,6 +321,20 @@ impl<'s> Lowerer<'_> {
                     .iter()
                     .all(|e| matches!(self.infer_kind(e), Kind::Float | Kind::Int | Kind::Unknown));
                 floats.then(|| a.elems.into_iter().collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// `vec![v; n]` whose value is a float as syntax shows (not a `Vec`, an nalgebra value or a
+    /// tensor, whose `Vec`s are refused).
+    pub(super) fn repeated_float(&self, mac: &syn::Macro) -> Option<syn::ExprRepeat> {
+        let tokens = &mac.tokens;
+        match syn::parse2::<Expr>(quote::quote!([#tokens])) {
+            Ok(Expr::Repeat(r))
+                if matches!(self.infer_kind(&r.expr), Kind::Float | Kind::Int | Kind::Unknown) =>
+            {
+                Some(r)
             }
             _ => None,
         }

@@ -336,6 +336,12 @@ impl Tx {
                 let args = vec![array, op.args[1].clone(), value];
                 self.push(nodes, op.prim, op.form.clone(), args, kind, op.span)
             }
+            // (`vec![v; n]`: the tangent is `n` copies of `v`'s)
+            Prim::Build if matches!(op.form, Form::Repeat) => {
+                nodes.push(Node::Op(op.clone()));
+                let args = vec![self.tangent_or_zero(nodes, &op.args[0]), op.args[1].clone()];
+                self.push(nodes, op.prim, op.form.clone(), args, kind, op.span)
+            }
             Prim::Build => {
                 nodes.push(Node::Op(op.clone()));
                 let args = op.args.iter().map(|a| self.tangent_or_zero(nodes, a)).collect();

@@ -385,6 +385,16 @@ impl Reverse<'_, '_> {
                             out.extend(self.contribute(&op.args[0], rest));
                         }
                     }
+                    // `vec![v; n]`: every entry's adjoint reaches `v`
+                    Prim::Build if matches!(op.form, Form::Repeat) => {
+                        let v = &op.args[0];
+                        if cx.is_active(v) {
+                            self.read(v);
+                            let value = cx.value(v);
+                            let c = quote!(#rt::sum_of_repeated(&#g, &#value));
+                            out.extend(self.contribute(v, c));
+                        }
+                    }
                     Prim::Build => {
                         // `[a, b]` and vectors: the k-th entry; a matrix's `new` takes its
                         // entries row by row, `(k / columns, k % columns)`.
