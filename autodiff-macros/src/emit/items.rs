@@ -24,6 +24,10 @@ pub fn plan_dump(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> String {
 /// plans them, cannot rebuild them ([`crate::check::loop_buffers_refused`]): the calls are to
 /// be given copies.
 pub fn loop_buffers_to_copy(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> HashSet<Var> {
+    // (most functions pass no such buffer: no need to plan reverse mode an extra time)
+    if crate::check::buffers_passed_from_loops(f).is_empty() {
+        return HashSet::new();
+    }
     let views = super::views::views(f, active);
     let changed = crate::analyse::changed_in_place(f);
     let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed };

@@ -70,7 +70,8 @@ pub fn rewrite(
     }
     let mut r = Rewrite { rotations, rt: rt.clone() };
     r.visit_block_mut(block);
-    for name in rotation_params {
+    // (only a parameter the body uses as a rotation throughout, never bound again)
+    for name in rotation_params.into_iter().filter(|n| r.rotations.contains(*n)) {
         let q = syn::Ident::new(name, proc_macro2::Span::call_site());
         block.stmts.insert(0, parse_quote!(let #q = #rt::rotation_matrix(&#q);));
     }
