@@ -547,3 +547,40 @@ fn hvp_of_tensors_made_of_floats() {
     };
     check_hvp("made of floats", &gradient, &hvp, &p, &v);
 }
+
+/// Attention weights and a log-likelihood: `softmax`, `log_softmax`, `clamp`, `transpose`,
+/// `unsqueeze` and `squeeze`, differentiated twice.
+#[differentiable(hessian)]
+fn attention_loss(q: &Tensor, k: &Tensor) -> Tensor {
+    let scores = q.matmul(&k.transpose(0, 1)).unsqueeze(0);
+    let weights = scores.softmax(2).squeeze(0);
+    let logp = q.matmul(&k.t()).clamp(-1.0, 1.0).log_softmax(1);
+    (weights.clone() * weights).sum() - logp.narrow(1, 0, 1).sum() + q.transpose(1, 0).sum()
+}
+
+#[test]
+fn hvp_of_softmax_clamp_and_dimensions() {
+    let p = [t64(&[3, 2], 40), t64(&[4, 2], 41)];
+    let v = [t64(&[3, 2], 42), t64(&[4, 2], 43)];
+    let gradient = |p: &[Tensor]| {
+        let (_, (gq, gk)) = attention_loss_grad(&p[0], &p[1]);
+        vec![gq, gk]
+    };
+    let hvp = |p: &[Tensor], v: &[Tensor]| {
+        let (mut gq, mut gk, mut hq, mut hk) =
+            (zeros(&p[0]), zeros(&p[1]), zeros(&p[0]), zeros(&p[1]));
+        let _ = attention_loss_hvp(
+            &p[0],
+            &p[1],
+            &v[0],
+            &v[1],
+            Tensor::scalar(1.0f64),
+            &mut gq,
+            &mut gk,
+            &mut hq,
+            &mut hk,
+        );
+        (vec![gq, gk], vec![hq, hk])
+    };
+    check_hvp("attention", &gradient, &hvp, &p, &v);
+}

@@ -496,3 +496,75 @@ fn tensors_carried_through_loops_with_break() {
         check("recurrence with break", &f, &[x.clone(), w.clone()], &[gx, gw]);
     }
 }
+
+/// Scaled dot-product attention as a PyTorch user writes it: `q kᵀ / √d` over the last two
+/// dimensions, `softmax` along the keys, then the values.
+#[differentiable(wrt(q, k, v))]
+fn attention(q: &Tensor, k: &Tensor, v: &Tensor, r: &Tensor) -> Tensor {
+    let d = q.shape()[2] as f64;
+    let scores = q.matmul(&k.transpose(1, 2)) / d.sqrt();
+    let weights = scores.softmax(2);
+    (weights.matmul(v) * r).sum()
+}
+
+/// A classifier's loss written with `log_softmax` and the logits clamped, a batch dimension
+/// added with `unsqueeze` and taken away with `squeeze`.
+#[differentiable(wrt(x, w))]
+fn classifier(x: &Tensor, w: &Tensor, onehot: &Tensor) -> Tensor {
+    let logits = x.matmul(w).clamp(-0.8, 0.8).unsqueeze(0);
+    let logp = logits.log_softmax(2).squeeze(0);
+    -(logp * onehot).sum() / 4.0
+}
+
+/// `softmax` along each dimension, `log_softmax`, `clamp` (inside and outside its bounds),
+/// `transpose` of any two dimensions, `unsqueeze` and `squeeze`: reverse mode against central
+/// differences, forward mode against reverse mode, and the closed forms of a softmax's
+/// Jacobian (`diag(p) - p pᵀ`) and of cross-entropy's gradient (`p - onehot`).
+#[test]
+fn softmax_clamp_and_dimensions() {
+    let (q, k, v, r) =
+        (t(&[2, 3, 4], 120), t(&[2, 5, 4], 121), t(&[2, 5, 3], 122), t(&[2, 3, 3], 123));
+    let (_, (gq, gk, gv)) = attention_grad(&q, &k, &v, &r);
+    let f = |a: &[Tensor]| attention(&a[0], &a[1], &a[2], &r).item::<f64>();
+    let (p, g) = ([q.clone(), k.clone(), v.clone()], [gq, gk, gv]);
+    check("attention", &f, &p, &g);
+    let dirs = [t(&[2, 3, 4], 124), t(&[2, 5, 4], 125), t(&[2, 5, 3], 126)];
+    let (_, tangent) = attention_jvp(&q, &k, &v, &r, &dirs[0], &dirs[1], &dirs[2]);
+    check_forward("attention", tangent.item::<f64>(), &g, &dirs);
+
+    // (entries of x·w both inside and outside [-0.8, 0.8])
+    let (x, w) = (t(&[4, 3], 127), t(&[3, 5], 128));
+    let onehot = Tensor::from_vec(
+        (0..20).map(|i| if i % 5 == (i / 5) % 5 { 1.0 } else { 0.0 }).collect::<Vec<f64>>(),
+        &[4, 5],
+    );
+    let (_, (gx, gw)) = classifier_grad(&x, &w, &onehot);
+    let f = |a: &[Tensor]| classifier(&a[0], &a[1], &onehot).item::<f64>();
+    check("classifier", &f, &[x.clone(), w.clone()], &[gx.clone(), gw.clone()]);
+    let (dx, dw) = (t(&[4, 3], 129), t(&[3, 5], 130));
+    let (_, tangent) = classifier_jvp(&x, &w, &onehot, &dx, &dw);
+    check_forward("classifier", tangent.item::<f64>(), &[gx, gw], &[dx, dw]);
+    let z = x.matmul(&w).to_vec::<f64>();
+    assert!(z.iter().any(|v| v.abs() > 0.8) && z.iter().any(|v| v.abs() < 0.8));
+
+    // cross-entropy of logits z: ∂/∂z = (softmax(z) - onehot) / rows
+    let z = t(&[4, 5], 131);
+    let probs = z.softmax(1);
+    let expected = (&probs - &onehot) / 4.0;
+    let got =
+        autodiff::rules::tensor::log_softmax_vjp(&z, &1, &z.log_softmax(1), &(&onehot * -0.25));
+    for (a, b) in got.to_vec::<f64>().iter().zip(expected.to_vec::<f64>()) {
+        assert!((a - b).abs() < 1e-12, "cross-entropy's gradient {a} vs {b}");
+    }
+    // the softmax Jacobian applied to a basis vector: column j of diag(p) - p pᵀ
+    let z = t(&[4], 132);
+    let p = z.softmax(0).to_vec::<f64>();
+    for j in 0..4 {
+        let e = Tensor::from_vec((0..4).map(|i| f64::from(u8::from(i == j))).collect(), &[4]);
+        let col = autodiff::rules::tensor::softmax_jvp(&z, &0, &z.softmax(0), &e).to_vec::<f64>();
+        for i in 0..4 {
+            let closed = if i == j { p[i] - p[i] * p[j] } else { -p[i] * p[j] };
+            assert!((col[i] - closed).abs() < 1e-12, "softmax Jacobian ({i}, {j})");
+        }
+    }
+}

@@ -536,3 +536,53 @@ fn a_slice_of_tensors_left_out_by_wrt() {
         assert!((a - b).abs() < 1e-8 * (1.0 + b.abs()), "{a} vs {b}");
     }
 }
+
+/// A loss accumulated over a batch as PyTorch code does: `loss += ..` on tensors, a running
+/// accuracy from `argmax` (an inactive index), `-=` and `*=` by floats.
+#[differentiable(wrt(w))]
+fn batch_loss(w: &Tensor, xs: &[Tensor], labels: &[usize], hits: &mut usize) -> Tensor {
+    let mut loss = Tensor::scalar(0.0f64);
+    for (x, &label) in xs.iter().zip(labels) {
+        let logits = x.matmul(w);
+        if logits.argmax(1)[0] == label {
+            *hits += 1;
+        }
+        let logp = logits.log_softmax(1);
+        loss -= logp.narrow(1, label, 1).sum();
+    }
+    loss *= 1.0 / xs.len() as f64;
+    loss += (w * w).sum() * 0.01;
+    loss
+}
+
+/// `+=`, `-=`, `*=` of tensors in a differentiable function: the gradient against central
+/// differences, and against the closed form `Σ xᵀ(p - onehot) / n + 0.02 w`.
+#[test]
+fn tensors_accumulated_in_place() {
+    let w = Tensor::randn(&[3, 4], 7).to_dtype(DType::F64);
+    let xs: Vec<Tensor> =
+        (0..5).map(|i| Tensor::randn(&[1, 3], 10 + i).to_dtype(DType::F64)).collect();
+    let labels = [0, 3, 1, 1, 2];
+    let mut hits = 0;
+    let (_, gw) = batch_loss_grad(&w, &xs, &labels, &mut hits);
+    let expected_hits = xs.iter().zip(&labels).filter(|(x, l)| x.matmul(&w).argmax(1)[0] == **l);
+    // (split mode: the body ran once, so hits counts each sample once)
+    assert_eq!(hits, expected_hits.count());
+    let mut closed = &w * 0.02;
+    for (x, &l) in xs.iter().zip(&labels) {
+        let p = x.matmul(&w).softmax(1);
+        let onehot =
+            Tensor::from_vec((0..4).map(|k| f64::from(u8::from(k == l))).collect(), &[1, 4]);
+        closed += x.t().matmul(&(&p - &onehot)) * (1.0 / 5.0);
+    }
+    close(&gw.to_vec::<f64>(), &closed.to_vec::<f64>(), "closed form");
+    let numeric =
+        numeric_gradient(&|w: &Tensor| batch_loss(w, &xs, &labels, &mut 0).item::<f64>(), &w);
+    close(&gw.to_vec::<f64>(), &numeric, "central differences");
+    let mut t = Tensor::ones(&[2]);
+    t += &t.clone();
+    t *= 3.0;
+    t -= Tensor::ones(&[2]);
+    t /= 5.0;
+    assert_eq!(t.to_vec::<f32>(), [1.0, 1.0]);
+}

@@ -128,11 +128,30 @@ pub(super) fn tangent(
         }
         // linear in the tensor: the same operation of its tangent (dims, shapes as written)
         "sum" | "mean" | "sum_dim" | "narrow" | "select" | "t" | "clone" | "reshape"
+        | "transpose" | "unsqueeze" | "squeeze"
             if b.tx.kind(&op.args[0]) == Kind::Tensor =>
         {
             let mut args = op.args.clone();
             args[0] = d[0].clone()?;
             vec![b.method(rule.name, args)?]
+        }
+        // `y ⊙ (ẋ - Σ_dim y ⊙ ẋ)` and `ẋ - Σ_dim eʸ ⊙ ẋ`
+        "softmax" | "log_softmax" => {
+            let da = d[0].clone()?;
+            let keep = Operand::Var(b.tx.opaque(b.nodes, quote!(true), Vec::new(), Kind::Bool));
+            let weights = match rule.name {
+                "softmax" => y.clone(),
+                _ => b.method("exp", vec![y.clone()])?,
+            };
+            let weighted = b.bin("*", weights.clone(), da.clone());
+            let total = b.method("sum_dim", vec![weighted, x(1), keep])?;
+            match rule.name {
+                "softmax" => {
+                    let centred = b.bin("-", da, total);
+                    vec![b.bin("*", y, centred)]
+                }
+                _ => vec![b.bin("-", da, total)],
+            }
         }
         // the tangent at each slice's maximum: `(w ⊙ ẋ).sum_dim(..)`, `w` where it is
         "max_dim" => {

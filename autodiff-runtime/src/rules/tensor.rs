@@ -1,10 +1,14 @@
 //! Tensors: the rules of `+ - * /` (with NumPy broadcasting: an operand's adjoint is the
 //! result's adjoint summed back to the operand's shape), unary functions, reductions (`sum`,
 //! `mean`, `sum_dim`, `max_dim`), `narrow` and `select`, `matmul`,
-//! `t` and `reshape`. Operands may be tensors (owned or borrowed) or `f64`/`f32` scalars mixed
+//! `t` and `reshape` (and, in `activations.rs`, `softmax`, `log_softmax`, `clamp`, `transpose`,
+//! `unsqueeze`, `squeeze`). Operands may be tensors (owned or borrowed) or `f64`/`f32` scalars mixed
 //! with tensors; the macro calls these when an operand is a tensor. All operands are read.
 
 use crate::Tensor;
+
+mod activations;
+pub use activations::*;
 
 /// An operand of a tensor operation: a tensor, a reference to one, or a scalar.
 pub trait TensorOperand {

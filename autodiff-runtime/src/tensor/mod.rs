@@ -1,6 +1,8 @@
 //! [`Tensor`]: n-dimensional arrays of `f32` or `f64`, a cheap handle over shared storage, with
 //! NumPy broadcasting, reductions, `matmul`, and a `Display` like PyTorch's.
 
+mod activations;
+mod axes;
 mod core;
 mod display;
 mod index;

@@ -4,7 +4,7 @@
 use super::core::{Element, Storage, Tensor};
 use crate::error::OrPanic;
 use crate::{Error, Real};
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 /// A binary elementwise operation.
 #[derive(Clone, Copy, Debug)]
@@ -605,6 +605,36 @@ macro_rules! operators {
             fn $method(self, rhs: Tensor) -> Tensor { rhs.with_scalar(f64::from(self), Binary::$op, true) }
         }
     };
+}
+
+macro_rules! assign_operators {
+    ($($trait:ident $method:ident $op:ident;)*) => {$(
+        impl $trait<&Tensor> for Tensor {
+            /// Elementwise with broadcasting, the result taking the place of `self` (a new
+            /// tensor: other handles of the old one keep it).
+            ///
+            /// # Panics
+            ///
+            /// If the shapes do not broadcast.
+            #[track_caller]
+            fn $method(&mut self, rhs: &Tensor) { *self = self.binary(rhs, Binary::$op); }
+        }
+        impl $trait<Tensor> for Tensor {
+            #[track_caller]
+            fn $method(&mut self, rhs: Tensor) { *self = self.binary(&rhs, Binary::$op); }
+        }
+        impl $trait<f64> for Tensor {
+            fn $method(&mut self, rhs: f64) { *self = self.with_scalar(rhs, Binary::$op, false); }
+        }
+    )*};
+}
+
+// `loss += term`, as PyTorch code accumulates (tests/tensors.rs).
+assign_operators! {
+    AddAssign add_assign Add;
+    SubAssign sub_assign Sub;
+    MulAssign mul_assign Mul;
+    DivAssign div_assign Div;
 }
 
 operators! {
