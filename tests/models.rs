@@ -76,6 +76,61 @@ fn sgd_steps_a_struct_to_the_least_squares_fit() {
     );
 }
 
+/// Ridge regression trained as PyTorch code trains it: SGD with `weight_decay`, a learning
+/// rate halved by `set_lr` halfway, gradients clipped by `clip_grad_norm` (which leaves
+/// small ones alone). It reaches the ridge solution, the zero of `∇loss + wd·(a, b)`, found
+/// here in closed form from the normal equations.
+#[test]
+fn weight_decay_schedule_and_clipping_reach_the_ridge_fit() {
+    let xs: Vec<f64> = (0..40).map(|i| i as f64 / 40.0).collect();
+    let ys: Vec<f64> = xs.iter().map(|x| 1.0 + 2.0 * x).collect();
+    let wd = 0.2;
+    let mut p = Param::new(Line { a: 5.0, b: -5.0 });
+    let mut sgd = Sgd::new(0.2).weight_decay(wd);
+    let mut clipped = 0;
+    for step in 0..6000 {
+        p.zero_grad();
+        line_loss_vjp(&p.value, &xs, &ys, 1.0, &mut p.grad);
+        let before = (p.grad.a.hypot(p.grad.b), p.grad.clone());
+        let norm = clip_grad_norm(&mut [&mut p], 1.0);
+        assert!((norm - before.0).abs() < 1e-12, "the norm before clipping");
+        match norm > 1.0 {
+            true => {
+                clipped += 1;
+                assert!((p.grad.a.hypot(p.grad.b) - 1.0).abs() < 1e-5);
+                assert!((p.grad.a * before.1.b - p.grad.b * before.1.a).abs() < 1e-9);
+            }
+            false => assert_eq!(p.grad, before.1),
+        }
+        if step == 3000 {
+            sgd.set_lr(sgd.lr() / 2.0);
+        }
+        sgd.step(&mut [&mut p]);
+    }
+    assert!(clipped > 0, "the first steps' gradients are clipped");
+    // ∂loss/∂a = 2/n Σ (a x + b - y) x, ∂/∂b = 2/n Σ (a x + b - y); with + wd·(a, b):
+    // [2 Sxx/n + wd, 2 Sx/n; 2 Sx/n, 2 + wd] (a, b) = (2 Sxy/n, 2 Sy/n)
+    let n = xs.len() as f64;
+    let sx: f64 = xs.iter().sum();
+    let sxx: f64 = xs.iter().map(|x| x * x).sum();
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| x * y).sum();
+    let sy: f64 = ys.iter().sum();
+    let (m11, m12, m22) = (2.0 * sxx / n + wd, 2.0 * sx / n, 2.0 + wd);
+    let (r1, r2) = (2.0 * sxy / n, 2.0 * sy / n);
+    let det = m11 * m22 - m12 * m12;
+    let (a, b) = ((r1 * m22 - m12 * r2) / det, (m11 * r2 - m12 * r1) / det);
+    assert!(
+        (p.value.a - a).abs() < 1e-6 && (p.value.b - b).abs() < 1e-6,
+        "{:?} vs {a} {b}",
+        p.value
+    );
+    // Adam's first step with decay moves each entry by lr against the decayed gradient's sign
+    let mut q = Param::new(Line { a: 1.0, b: -1.0 });
+    q.grad = Line { a: 0.1, b: 0.1 };
+    Adam::new(0.01).weight_decay(1.0).step(&mut [&mut q]);
+    assert!((q.value.a - 0.99).abs() < 1e-6 && (q.value.b - -0.99).abs() < 1e-6, "{:?}", q.value);
+}
+
 /// A two-layer network whose parameters live in one struct.
 #[derive(Clone, Debug, Differentiable)]
 struct Net {

@@ -17,7 +17,7 @@
 //! impl Differentiable for Mlp { zero_like: Mlp { w: w.zero_like(), .., layers: layers.clone() },
 //!                               accumulate: w.accumulate(c.w); b.accumulate(c.b) }
 //! impl Zeros for Mlp { type Output = Mlp; zeros: zero_like }
-//! impl Update for Mlp { add_scaled, scale, add_squared, adam_step, adam_update: on w and b }
+//! impl Update for Mlp { add_scaled, scale, add_squared, sum_of_squares, adam_step, adam_update: on w and b }
 //!                       (not for a struct that borrows: optimisers keep `'static` state)
 //! impl Mlp { __autodiff_skips_w() -> false, .., __autodiff_skips_layers() -> true }
 //! ```
@@ -117,6 +117,7 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
     let add_scaled = each(&|m| quote!(#rt::Update::add_scaled(&mut self.#m, alpha, &x.#m);));
     let scale = each(&|m| quote!(#rt::Update::scale(&mut self.#m, beta);));
     let add_squared = each(&|m| quote!(#rt::Update::add_squared(&mut self.#m, alpha, &x.#m);));
+    let sum_of_squares = each(&|m| quote!(+ #rt::Update::sum_of_squares(&self.#m)));
     let adam_step =
         each(&|m| quote!(#rt::Update::adam_step(&mut self.#m, &m.#m, &v.#m, step, bias2, eps);));
     // Field by field, so that each field's own whole update runs (one fused kernel for a tensor
@@ -156,6 +157,9 @@ fn generate(item: TokenStream, errors: &mut Errors) -> TokenStream {
                 }
                 fn add_squared(&mut self, alpha: f64, x: &Self) {
                     #(#add_squared)*
+                }
+                fn sum_of_squares(&self) -> f64 {
+                    0.0 #(#sum_of_squares)*
                 }
                 fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
                     #(#adam_step)*

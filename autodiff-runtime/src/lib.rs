@@ -49,7 +49,7 @@ pub use differentiable::{
 };
 pub use error::Error;
 pub use grad_mode::{detach, no_grad};
-pub use optim::{Adam, Sgd};
+pub use optim::{Adam, Sgd, clip_grad_norm};
 pub use param::Param;
 pub use real::Real;
 pub use seed::{AsSeed, as_seed};
@@ -57,7 +57,7 @@ pub use tensor::{DType, Element, Tensor};
 
 /// What most programs need: `use autodiff_runtime::prelude::*;`.
 pub mod prelude {
-    pub use crate::optim::{Adam, Sgd};
+    pub use crate::optim::{Adam, Sgd, clip_grad_norm};
     pub use crate::{
         DType, Device, Differentiable, Error, GradcheckError, Param, Real, Tensor, detach,
         gradcheck, jacobian, jacobian_fwd, jacobian_fwd_batch, no_grad,

@@ -24,6 +24,7 @@ pub struct Adam {
     lr: f64,
     betas: (f64, f64),
     eps: f64,
+    weight_decay: f64,
     steps: u64,
     moments: Vec<Option<Box<dyn Any>>>,
 }
@@ -35,7 +36,14 @@ impl Adam {
     /// assert_eq!(autodiff_runtime::Adam::new(1e-4).lr(), 1e-4);
     /// ```
     pub fn new(lr: f64) -> Self {
-        Adam { lr, betas: (0.9, 0.999), eps: 1e-8, steps: 0, moments: Vec::new() }
+        Adam {
+            lr,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            steps: 0,
+            moments: Vec::new(),
+        }
     }
 
     /// The same optimiser with other betas.
@@ -65,6 +73,34 @@ impl Adam {
     /// ```
     pub fn lr(&self) -> f64 {
         self.lr
+    }
+
+    /// Changes the learning rate from the next step on (a schedule: warm-up, decay), keeping
+    /// the optimiser's state.
+    ///
+    /// ```
+    /// let mut opt = autodiff_runtime::Adam::new(0.1);
+    /// opt.set_lr(opt.lr() * 0.5);
+    /// assert_eq!(opt.lr(), 0.05);
+    /// ```
+    pub fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    /// The same optimiser with L2 weight decay `wd`: each step takes the gradient as
+    /// `grad + wd · value` (PyTorch's `weight_decay=wd`; the parameters' `grad` stay as they
+    /// are).
+    ///
+    /// ```
+    /// use autodiff_runtime::{Param, Adam};
+    /// let mut x = Param::new(2.0f64);
+    /// // no loss gradient: only the decay pulls the value towards 0
+    /// Adam::new(0.1).weight_decay(0.5).step(&mut [&mut x]);
+    /// assert!(x.value < 2.0 && x.grad == 0.0);
+    /// ```
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
     }
 
     /// One step for every parameter that requires a gradient.
@@ -102,7 +138,9 @@ impl Adam {
             let Some((m, v)) = slot.as_mut().and_then(|b| b.downcast_mut::<(T, T)>()) else {
                 continue;
             };
-            param.value.adam_update(m, v, &param.grad, (b1, b2), (step, bias2, self.eps));
+            let decayed = super::decayed(&param.value, &param.grad, self.weight_decay);
+            let grad = decayed.as_ref().unwrap_or(&param.grad);
+            param.value.adam_update(m, v, grad, (b1, b2), (step, bias2, self.eps));
         }
     }
 }

@@ -23,6 +23,7 @@ use std::any::Any;
 pub struct Sgd {
     lr: f64,
     momentum: f64,
+    weight_decay: f64,
     buffers: Vec<Option<Box<dyn Any>>>,
 }
 
@@ -34,7 +35,7 @@ impl Sgd {
     /// assert_eq!(opt.lr(), 0.01);
     /// ```
     pub fn new(lr: f64) -> Self {
-        Sgd { lr, momentum: 0.0, buffers: Vec::new() }
+        Sgd { lr, momentum: 0.0, weight_decay: 0.0, buffers: Vec::new() }
     }
 
     /// The same optimiser with momentum `m` (PyTorch's `momentum=m`).
@@ -62,6 +63,34 @@ impl Sgd {
         self.lr
     }
 
+    /// Changes the learning rate from the next step on (a schedule: warm-up, decay), keeping
+    /// the optimiser's state.
+    ///
+    /// ```
+    /// let mut opt = autodiff_runtime::Sgd::new(0.1);
+    /// opt.set_lr(opt.lr() * 0.5);
+    /// assert_eq!(opt.lr(), 0.05);
+    /// ```
+    pub fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
+    /// The same optimiser with L2 weight decay `wd`: each step takes the gradient as
+    /// `grad + wd · value` (PyTorch's `weight_decay=wd`; the parameters' `grad` stay as they
+    /// are).
+    ///
+    /// ```
+    /// use autodiff_runtime::{Param, Sgd};
+    /// let mut x = Param::new(2.0f64);
+    /// // no loss gradient: only the decay pulls the value towards 0
+    /// Sgd::new(0.1).weight_decay(0.5).step(&mut [&mut x]);
+    /// assert!(x.value < 2.0 && x.grad == 0.0);
+    /// ```
+    pub fn weight_decay(mut self, wd: f64) -> Self {
+        self.weight_decay = wd;
+        self
+    }
+
     /// Updates every parameter that requires a gradient from its `grad`.
     ///
     /// ```
@@ -81,8 +110,10 @@ impl Sgd {
             if !param.requires_grad {
                 continue;
             }
+            let decayed = super::decayed(&param.value, &param.grad, self.weight_decay);
+            let grad = decayed.as_ref().unwrap_or(&param.grad);
             if self.momentum == 0.0 {
-                param.value.add_scaled(-self.lr, &param.grad);
+                param.value.add_scaled(-self.lr, grad);
                 continue;
             }
             // A buffer of another type means the caller changed what sits at this position:
@@ -90,10 +121,10 @@ impl Sgd {
             let buffer = match slot.as_mut().and_then(|b| b.downcast_mut::<T>()) {
                 Some(buffer) => {
                     buffer.scale(self.momentum);
-                    buffer.add_scaled(1.0, &param.grad);
+                    buffer.add_scaled(1.0, grad);
                     buffer
                 }
-                None => slot.insert(Box::new(param.grad.clone())).downcast_mut::<T>().expect(
+                None => slot.insert(Box::new(grad.clone())).downcast_mut::<T>().expect(
                     "internal error: a momentum buffer just stored has the parameter's type",
                 ),
             };

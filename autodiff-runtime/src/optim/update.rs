@@ -23,6 +23,14 @@ pub trait Update: Differentiable + Clone + 'static {
     fn scale(&mut self, beta: f64);
     /// `self += alpha * x²`, elementwise.
     fn add_squared(&mut self, alpha: f64, x: &Self);
+    /// The sum of the squares of the elements (the squared Euclidean norm), in `f64`: what
+    /// [`crate::clip_grad_norm`] measures a gradient by.
+    ///
+    /// ```
+    /// use autodiff_runtime::optim::Update;
+    /// assert_eq!(vec![3.0f32, 4.0].sum_of_squares(), 25.0);
+    /// ```
+    fn sum_of_squares(&self) -> f64;
     /// Adam's step, elementwise: `self -= step * m / (√(v / bias2) + eps)`.
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64);
     /// A whole Adam update from the gradient `grad`: the moments
@@ -76,6 +84,10 @@ impl Update for f64 {
         *self += (alpha) * x * x;
     }
     #[inline]
+    fn sum_of_squares(&self) -> f64 {
+        self * self
+    }
+    #[inline]
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
         *self = adam(*self, *m, *v, step, bias2, eps);
     }
@@ -93,6 +105,10 @@ impl Update for f32 {
     #[inline]
     fn add_squared(&mut self, alpha: f64, x: &Self) {
         *self += (alpha as f32) * x * x;
+    }
+    #[inline]
+    fn sum_of_squares(&self) -> f64 {
+        f64::from(*self) * f64::from(*self)
     }
     #[inline]
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
@@ -115,6 +131,9 @@ macro_rules! impl_sequence {
             fn add_squared(&mut self, alpha: f64, x: &Self) {
                 self.iter_mut().zip(x).for_each(|(a, b)| a.add_squared(alpha, b));
             }
+            fn sum_of_squares(&self) -> f64 {
+                self.iter().map(Update::sum_of_squares).sum()
+            }
             fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
                 for ((p, m), v) in self.iter_mut().zip(m).zip(v) {
                     p.adam_step(m, v, step, bias2, eps);
@@ -136,6 +155,9 @@ macro_rules! impl_fixed_size {
         impl<const R: usize, const C: usize> Update for nalgebra::SMatrix<$t, R, C> {
             fn add_squared(&mut self, alpha: f64, x: &Self) {
                 self.iter_mut().zip(x.iter()).for_each(|(a, b)| a.add_squared(alpha, b));
+            }
+            fn sum_of_squares(&self) -> f64 {
+                self.iter().map(Update::sum_of_squares).sum()
             }
             fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
                 for ((p, m), v) in self.iter_mut().zip(m.iter()).zip(v.iter()) {
@@ -164,6 +186,9 @@ impl Update for crate::Tensor {
             return;
         }
         self.zip3_in_place(x, x, |p, x, _| p + alpha * x * x);
+    }
+    fn sum_of_squares(&self) -> f64 {
+        (self * self).sum().to_dtype(crate::DType::F64).item::<f64>()
     }
     fn adam_step(&mut self, m: &Self, v: &Self, step: f64, bias2: f64, eps: f64) {
         #[cfg(feature = "cuda")]
