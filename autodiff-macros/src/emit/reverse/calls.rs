@@ -25,62 +25,38 @@ impl Reverse<'_, '_> {
         let mut slots = Vec::new();
         let slotted: Vec<&Operand> = args.iter().filter(|a| cx.has_slot(a)).collect();
         for a in slotted.iter().copied() {
-            // An argument whose adjoint is a buffer already (a parameter's, or a
-            // local's already declared), passed once: the callee ADDS into it
-            // directly (no zeroed copy to add afterwards).
-            let once = |v: Var| slotted.iter().filter(|b| b.var() == Some(v)).count() == 1;
-            if let Some(v) = a.var().filter(|v| {
-                cx.active.contains(v)
-                    && (cx.f.var(*v).param.is_some() || self.declared.contains(v))
-                    && once(*v)
-            }) {
-                let bar = cx.bar(v);
-                buffers.push(if cx.f.var(v).param.is_some() {
-                    quote!(&mut *#bar)
-                } else {
-                    quote!(&mut #bar)
-                });
-                continue;
-            }
-            // A sub-slice passed on and read nowhere else: the callee adds
-            // straight into that range of the whole's adjoint (one mutable
-            // borrow of the whole's adjoint per call, so not when the call is
-            // also passed the whole or another sub-slice of it).
-            let whole_of = |v: Var| self.slices.get(&v).and_then(|s| s[0].var());
-            let alone = |w: Var| {
-                slotted.iter().filter_map(|b| b.var()).all(|b| b != w)
-                    && slotted.iter().filter(|b| b.var().and_then(whole_of) == Some(w)).count() == 1
-            };
-            if let Some(args) =
-                a.var().filter(|v| once(*v)).and_then(|v| self.slices.get(&v)).cloned()
-                && let Some(whole) = args[0].var().filter(|w| {
-                    cx.active.contains(w)
-                        && (cx.f.var(*w).param.is_some() || self.declared.contains(w))
-                        && alone(*w)
-                })
-            {
-                self.read(&args[1]);
-                self.read(&args[2]);
-                let (bar, start, end) = (cx.bar(whole), cx.operand(&args[1]), cx.operand(&args[2]));
-                buffers.push(quote!(&mut #bar[#start..#end]));
-                continue;
-            }
-            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
-            self.parts += 1;
-            // (in split mode, a sub-slice's buffer is shaped by slicing the whole again: the
-            // pullback of `f_pullback` then holds no borrow of a slice its caller lent)
-            let x = match a.var().and_then(|v| self.sub_slices.get(&v)).cloned() {
-                Some(parts) if op.pullback.is_some() => {
+            let x = match self.call_buffer(op, a, &slotted) {
+                Buffer::Own(v) => {
+                    let bar = cx.bar(v);
+                    buffers.push(if cx.f.var(v).param.is_some() {
+                        quote!(&mut *#bar)
+                    } else {
+                        quote!(&mut #bar)
+                    });
+                    continue;
+                }
+                Buffer::Range(args) => {
+                    self.read(&args[1]);
+                    self.read(&args[2]);
+                    let Some(whole) = args[0].var() else { continue };
+                    let (bar, start, end) =
+                        (cx.bar(whole), cx.operand(&args[1]), cx.operand(&args[2]));
+                    buffers.push(quote!(&mut #bar[#start..#end]));
+                    continue;
+                }
+                Buffer::Part(Some(parts)) => {
                     parts.iter().for_each(|p| self.read(p));
                     let (whole, start, end) =
                         (cx.operand(&parts[0]), cx.operand(&parts[1]), cx.operand(&parts[2]));
                     quote!(#whole[#start..#end])
                 }
-                _ => {
+                Buffer::Part(None) => {
                     self.read(a);
                     cx.operand(a)
                 }
             };
+            let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
+            self.parts += 1;
             // The callee computes no adjoint for an inactive tensor argument.
             let tensor = a.var().is_some_and(|v| cx.f.var(v).kind == Kind::Tensor);
             let buffer = if tensor && !cx.is_active(a) {
@@ -130,4 +106,47 @@ impl Reverse<'_, '_> {
         }
         out
     }
+
+    /// Where the callee of `op` adds the adjoint of its argument `a` (one of `slotted`, the
+    /// arguments with adjoints).
+    pub(super) fn call_buffer(&self, op: &Op, a: &Operand, slotted: &[&Operand]) -> Buffer {
+        let cx = self.cx;
+        let once = |v: Var| slotted.iter().filter(|b| b.var() == Some(v)).count() == 1;
+        let own = |v: &Var| {
+            cx.active.contains(v) && (cx.f.var(*v).param.is_some() || self.declared.contains(v))
+        };
+        if let Some(v) = a.var().filter(|v| own(v) && once(*v)) {
+            return Buffer::Own(v);
+        }
+        let whole_of = |v: Var| self.slices.get(&v).and_then(|s| s[0].var());
+        let alone = |w: Var| {
+            slotted.iter().filter_map(|b| b.var()).all(|b| b != w)
+                && slotted.iter().filter(|b| b.var().and_then(whole_of) == Some(w)).count() == 1
+        };
+        if let Some(args) = a.var().filter(|v| once(*v)).and_then(|v| self.slices.get(&v))
+            && args[0].var().is_some_and(|w| own(&w) && alone(w))
+        {
+            return Buffer::Range(args.clone());
+        }
+        match a.var().and_then(|v| self.sub_slices.get(&v)) {
+            Some(parts) if op.pullback.is_some() => Buffer::Part(Some(parts.clone())),
+            _ => Buffer::Part(None),
+        }
+    }
+}
+
+/// Where a callee adds an argument's adjoint ([`Reverse::call_buffer`]).
+pub(super) enum Buffer {
+    /// The caller's own adjoint of the argument, a parameter's or a local's already declared,
+    /// passed once: the callee ADDS into it directly (no zeroed copy to add afterwards).
+    Own(Var),
+    /// A sub-slice passed on and read nowhere else: the callee adds straight into that range
+    /// of the whole's adjoint (the sub-slice's operands: whole, start, end); one mutable
+    /// borrow of the whole's adjoint per call, so not when the call is also passed the whole
+    /// or another sub-slice of it.
+    Range(Vec<Operand>),
+    /// A zeroed buffer added into the argument's adjoint afterwards, shaped like the argument
+    /// or, in split mode, like the whole sliced again (`Some` of the sub-slice's operands: the
+    /// pullback of `f_pullback` then holds no borrow of a slice its caller lent).
+    Part(Option<Vec<Operand>>),
 }

@@ -26,6 +26,12 @@ impl Reverse<'_, '_> {
     ///
     /// Of the loops at the top of the body that qualify, the largest is fused.
     pub(super) fn fused(&mut self, body: &Block, seed: &Ident) -> Option<TokenStream> {
+        let li = self.fusion_candidate(body)?;
+        self.fuse(body, li, seed)
+    }
+
+    /// The index of the loop at the top of `body` to fuse, if any: the largest that can be.
+    pub(super) fn fusion_candidate(&self, body: &Block) -> Option<usize> {
         let mut candidates: Vec<(usize, usize)> = body
             .nodes
             .iter()
@@ -34,8 +40,7 @@ impl Reverse<'_, '_> {
             .map(|(i, n)| (size(n), i))
             .collect();
         candidates.sort_by(|a, b| b.cmp(a));
-        let li = candidates.into_iter().map(|(_, i)| i).find(|&i| self.fusable(body, i))?;
-        self.fuse(body, li, seed)
+        candidates.into_iter().map(|(_, i)| i).find(|&i| self.fusable(body, i))
     }
 
     /// Whether every active value a loop carries only accumulates (`s = s + t`, `s = s - t`,
@@ -137,8 +142,8 @@ impl Reverse<'_, '_> {
         // The adjoints of the buffers from before the loop: its iterations add into them.
         let mut buffers = self.buffer_adjoints(&body.nodes[..li]);
         let (prologue, carries) = self.loop_prologue(lp);
-        let (iteration, _) = self.loop_iteration(lp, &carries);
-        self.plan.set_loop(lp.id, Strategy::Fused, None);
+        let (iteration, reads) = self.loop_iteration(lp, &carries);
+        self.plan.set_loop(lp.id, Strategy::Fused, None, reads.into_iter().collect());
         let mut rest_adjoint = self.buffer_adjoints(tail);
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| !**f) {
             rest_adjoint.extend(self.node(node));

@@ -66,9 +66,7 @@ impl Reverse<'_, '_> {
         // A range walked backwards evaluates its head again in the adjoint sweep: not when the
         // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
         // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
-        let backwards = matches!(&lp.head, LoopHead::Range { iter, .. } if !observes(iter))
-            && !lp.exits
-            && !lp.uses.iter().any(|v| self.changing(*v));
+        let backwards = self.walks_backwards(lp);
         // Scratch buffers the body fills before it reads them: kept whole per iteration, or
         // else each iteration run again (see rerun.rs), rather than each read taped.
         let kept = if backwards { self.keepable(lp) } else { Vec::new() };
@@ -81,9 +79,10 @@ impl Reverse<'_, '_> {
         self.frozen.extend(kept.iter().copied());
         let (mut out, carries) = self.loop_prologue(lp);
         let (iteration, reads) = self.loop_iteration(lp, &carries);
+        let reads: BTreeSet<Var> = reads.into_iter().collect();
 
         // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
-        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads);
+        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads.clone());
         self.frozen = outer;
         let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
         let mut taped: Vec<Var> = needed
@@ -103,14 +102,8 @@ impl Reverse<'_, '_> {
         // changes). No tape. It may add into buffers it does not read (`b[j] += w * x[i]`): no
         // iteration's adjoint then changes what another one reads, and the replay leaves those
         // additions out.
-        let replay = backwards
-            && !taped.is_empty()
-            && recorded_values.is_empty()
-            && taped.iter().all(|v| !cx.active.contains(v))
-            && self.only_accumulates(lp)
-            && lp.body.nodes.iter().all(|n| !self.recorded(n) || self.adds_unread(lp, n));
-        if replay {
-            out.extend(self.replay(lp, iteration));
+        if self.replays(lp, backwards, &taped, &recorded_values) {
+            out.extend(self.replay(lp, iteration, reads));
             out.extend(self.loop_epilogue(lp, &carries));
             return out;
         }
@@ -127,18 +120,18 @@ impl Reverse<'_, '_> {
                     restore.extend(quote!(#rt::restore(&mut #b, &mut #k);));
                 }
                 if taped.is_empty() && kept.is_empty() {
-                    self.plan.set_loop(lp.id, Strategy::Backwards, None);
+                    self.plan.set_loop(lp.id, Strategy::Backwards, None, reads);
                     let adjoint = quote!(for #pat in (#iter).rev() { #recompute #iteration });
                     match self.zero_skip(lp, &carries) {
                         Some(nonzero) => quote!(#views if #nonzero { #adjoint }),
                         None => quote!(#views #adjoint),
                     }
                 } else if taped.is_empty() {
-                    self.plan.set_loop(lp.id, Strategy::Backwards, None);
+                    self.plan.set_loop(lp.id, Strategy::Backwards, None, reads);
                     quote!(#views for #pat in (#iter).rev() { #restore #recompute #iteration })
                 } else {
                     let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
-                    self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped));
+                    self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped), reads);
                     quote!(#views for #pat in (#iter).rev() { #pop #restore #recompute #iteration })
                 }
             }
@@ -152,12 +145,12 @@ impl Reverse<'_, '_> {
                     }
                 }
                 if self.depth == 0 {
-                    self.plan.set_loop(lp.id, Strategy::Popped, Some(fields.clone()));
+                    self.plan.set_loop(lp.id, Strategy::Popped, Some(fields.clone()), reads);
                     quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
                 } else {
                     // Inside another loop the tape holds the entries of every run of this one:
                     // each adjoint pops back to the length the tape had when its run started.
-                    self.plan.set_loop(lp.id, Strategy::Marked, Some(fields.clone()));
+                    self.plan.set_loop(lp.id, Strategy::Marked, Some(fields.clone()), reads);
                     let m = marks(lp.id);
                     quote! {
                         let __mark = #m.pop().unwrap_or(0);
@@ -172,7 +165,7 @@ impl Reverse<'_, '_> {
         for b in &kept {
             self.read(&Operand::Var(*b));
         }
-        self.plan.keep(lp.id, kept.iter().map(|b| cx.id(*b).clone()).collect());
+        self.plan.keep(lp.id, kept.iter().map(|b| (*b, cx.id(*b).clone())).collect());
         out.extend(code);
         out.extend(self.loop_epilogue(lp, &carries));
         out
@@ -186,7 +179,7 @@ impl Reverse<'_, '_> {
     /// written at a few places would cost its length per iteration. Not a buffer
     /// the body pushes into, changes by a method or passes to a call, nor one viewed whole
     /// before the loop (the view would hold it while it is put back).
-    fn keepable(&self, lp: &Loop) -> Vec<Var> {
+    pub(super) fn keepable(&self, lp: &Loop) -> Vec<Var> {
         let f = self.cx.f;
         let mut local = HashSet::new();
         crate::ir::defined_within(&lp.body, &mut local);
@@ -256,7 +249,12 @@ impl Reverse<'_, '_> {
 
     /// A loop's adjoint as a second forward pass (see [`Reverse::lp`]): the carried values start
     /// again from the loop's start values, and each iteration's primal precedes its `adjoint`.
-    pub(super) fn replay(&mut self, lp: &Loop, adjoint: TokenStream) -> TokenStream {
+    pub(super) fn replay(
+        &mut self,
+        lp: &Loop,
+        adjoint: TokenStream,
+        reads: BTreeSet<Var>,
+    ) -> TokenStream {
         let cx = self.cx;
         let LoopHead::Range { pat, iter } = &lp.head else { return TokenStream::new() };
         let mut outer = HashSet::new();
@@ -269,7 +267,7 @@ impl Reverse<'_, '_> {
         outer.extend(lp.uses.iter().copied());
         outer.extend(lp.carried.iter().filter_map(|c| c.init.var()));
         outer.iter().for_each(|v| self.read(&Operand::Var(*v)));
-        self.plan.set_loop(lp.id, Strategy::Replay, None);
+        self.plan.set_loop(lp.id, Strategy::Replay, None, reads);
         let mut starts = TokenStream::new();
         let mut updates = TokenStream::new();
         for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
@@ -282,6 +280,31 @@ impl Reverse<'_, '_> {
         let primal: TokenStream = kept.map(|n| self.forward_node(n, Sweep::Record)).collect();
         let views = self.view_decls(lp);
         quote!({ #starts #views for #pat in #iter { #phis #primal #adjoint #updates } })
+    }
+
+    /// Whether a loop's adjoint replays it forwards (see [`Reverse::lp`]): a loop walked
+    /// backwards that only accumulates, whose tape would hold nothing but values it carries
+    /// without differentiating them (`taped`) and no recorded value (`recorded`).
+    pub(super) fn replays(
+        &self,
+        lp: &Loop,
+        backwards: bool,
+        taped: &[Var],
+        recorded: &[Ident],
+    ) -> bool {
+        backwards
+            && !taped.is_empty()
+            && recorded.is_empty()
+            && taped.iter().all(|v| !self.cx.active.contains(v))
+            && self.only_accumulates(lp)
+            && lp.body.nodes.iter().all(|n| !self.recorded(n) || self.adds_unread(lp, n))
+    }
+
+    /// Which of a loop's carried values have adjoints carried from one iteration back to the
+    /// previous one.
+    pub(super) fn carries(&self, lp: &Loop) -> Vec<bool> {
+        let active = &self.cx.active;
+        lp.carried.iter().map(|c| active.contains(&c.out) || active.contains(&c.phi)).collect()
     }
 
     /// Whether `node` adds into (or subtracts from) a buffer that the body of `lp` never reads.
@@ -305,14 +328,8 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let rt = &cx.rt;
         let mut out = TokenStream::new();
-        let carries: Vec<Option<Ident>> = lp
-            .carried
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                (cx.active.contains(&c.out) || cx.active.contains(&c.phi)).then(|| carry(lp, j))
-            })
-            .collect();
+        let carries: Vec<Option<Ident>> =
+            self.carries(lp).into_iter().enumerate().map(|(j, k)| k.then(|| carry(lp, j))).collect();
         for (c, k) in lp.carried.iter().zip(&carries) {
             let Some(k) = k else { continue };
             if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
@@ -400,8 +417,22 @@ impl Reverse<'_, '_> {
     pub(super) fn recompute(
         &self,
         body: &Block,
-        mut needed: HashSet<Var>,
+        needed: BTreeSet<Var>,
     ) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
+        let Recomputed { keep, needed, taped } = self.recomputed(body, needed);
+        let mut code = TokenStream::new();
+        for (node, keep) in body.nodes.iter().zip(keep) {
+            if keep {
+                code.extend(self.forward_node(node, Sweep::Record));
+            }
+        }
+        (code, needed, taped)
+    }
+
+    /// Which nodes of `body` an iteration's adjoint that reads `needed` runs again (see
+    /// [`Reverse::recompute`]).
+    pub(super) fn recomputed(&self, body: &Block, needed: BTreeSet<Var>) -> Recomputed {
+        let mut needed: HashSet<Var> = needed.into_iter().collect();
         let mut keep = vec![false; body.nodes.len()];
         let mut taped: Vec<Ident> = Vec::new();
         for (i, node) in body.nodes.iter().enumerate().rev() {
@@ -424,15 +455,20 @@ impl Reverse<'_, '_> {
                 needed.extend(reads(node));
             }
         }
-        let mut code = TokenStream::new();
-        for (node, keep) in body.nodes.iter().zip(keep) {
-            if keep {
-                code.extend(self.forward_node(node, Sweep::Record));
-            }
-        }
         let here: HashSet<Var> = body.nodes.iter().flat_map(definitions).collect();
-        (code, needed.into_iter().filter(|v| !here.contains(v)).collect(), taped)
+        let needed = needed.into_iter().filter(|v| !here.contains(v)).collect();
+        Recomputed { keep, needed, taped }
     }
+}
+
+/// What an iteration's adjoint recomputes of a loop body ([`Reverse::recomputed`]).
+pub(super) struct Recomputed {
+    /// By node: whether it runs again.
+    pub keep: Vec<bool>,
+    /// The values it needs from outside the body.
+    pub needed: HashSet<Var>,
+    /// What of the body it finds on the tape instead (recorded or costly nodes' values).
+    pub taped: Vec<Ident>,
 }
 
 /// Whether recomputing a node costs more than keeping its value on a tape (8 bytes per

@@ -53,6 +53,8 @@ pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
 /// The body of `f_vjp` ending in `result` (an expression of values in scope at the end of the
 /// function's body) instead of the function's result, and the plan it follows.
 pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream, Plan) {
+    let mut planner = Reverse::new(cx);
+    planner.plan_body(&cx.f.body, true);
     let mut rev = Reverse::new(cx);
     let seed = Ident::new("seed", Span::mixed_site());
     let code = match rev.fused(&cx.f.body, &seed) {
@@ -64,6 +66,7 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
         }
     };
     let decls = rev.tape_declarations();
+    planner.plan.check_same(&rev.plan, &format!("{}", cx.f.body.nodes.len()));
     (quote! { #decls #code #result }, rev.plan)
 }
 
@@ -72,11 +75,14 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
 /// runs later, in the pullback. No loop is fused: the seed is not known during the forward
 /// sweep.
 pub fn split_body(cx: &Ctx<'_>) -> (TokenStream, TokenStream, Plan) {
+    let mut planner = Reverse::new(cx);
+    planner.plan_body(&cx.f.body, false);
     let mut rev = Reverse::new(cx);
     let seed = Ident::new("seed", Span::mixed_site());
     let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
     let forward = rev.forward(&cx.f.body, Sweep::Record);
     let decls = rev.tape_declarations();
+    planner.plan.check_same(&rev.plan, &format!("{}", cx.f.body.nodes.len()));
     (quote!(#decls #forward), adjoint, rev.plan)
 }
 
@@ -429,11 +435,10 @@ impl Reverse<'_, '_> {
         }
     }
 
-    /// Declares, before nested code, the adjoints of values from outside it (not in `inner`)
-    /// that it reads and so may add into: they must outlive the arm or iteration.
-    pub(super) fn predeclare(&mut self, inner: &HashSet<Var>, read: HashSet<Var>) -> TokenStream {
+    /// The values from outside nested code (not in `inner`) that it reads whose adjoints are
+    /// not declared yet, in order: [`Reverse::predeclare`] declares them.
+    pub(super) fn predeclared(&self, inner: &HashSet<Var>, read: HashSet<Var>) -> Vec<Var> {
         let cx = self.cx;
-        let rt = &cx.rt;
         let mut outer: Vec<Var> = read
             .into_iter()
             .filter(|v| {
@@ -444,8 +449,16 @@ impl Reverse<'_, '_> {
             })
             .collect();
         outer.sort();
+        outer
+    }
+
+    /// Declares, before nested code, the adjoints of values from outside it (not in `inner`)
+    /// that it reads and so may add into: they must outlive the arm or iteration.
+    pub(super) fn predeclare(&mut self, inner: &HashSet<Var>, read: HashSet<Var>) -> TokenStream {
+        let cx = self.cx;
+        let rt = &cx.rt;
         let mut out = TokenStream::new();
-        for v in outer {
+        for v in self.predeclared(inner, read) {
             let (bar, id) = (cx.bar(v), cx.id(v));
             out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
             self.read(&Operand::Var(v));

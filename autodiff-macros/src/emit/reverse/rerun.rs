@@ -38,22 +38,8 @@ impl Reverse<'_, '_> {
     pub(super) fn rerun(&mut self, lp: &Loop) -> Option<TokenStream> {
         let cx = self.cx;
         let rt = &cx.rt;
+        self.reruns_iterations(lp)?;
         let LoopHead::Range { pat, iter } = &lp.head else { return None };
-        if self.in_iteration
-            || observes(iter)
-            || lp.exits
-            || lp.uses.iter().any(|v| self.changing(*v))
-        {
-            return None;
-        }
-        let private = crate::analyse::iteration_private(cx.f, lp, false)?;
-        // (a buffer the body declares and passes to a call: the call's adjoint needs it as the
-        // call saw it, which running the iteration again rebuilds)
-        let passes_own =
-            crate::check::buffers_passed_from_loops(cx.f).iter().any(|(_, _, id)| *id == lp.id);
-        if (private.is_empty() && !passes_own) || !self.runs_again_alike(lp, &private) {
-            return None;
-        }
 
         // Within one run of the body, its own buffers are frozen as well.
         let region = crate::analyse::frozen_in(cx.f, &lp.body);
@@ -61,7 +47,8 @@ impl Reverse<'_, '_> {
         self.frozen.extend(region);
         let (mut out, carries) = self.loop_prologue(lp);
         self.in_iteration = true;
-        let (iteration, _) = self.loop_iteration(lp, &carries);
+        let (iteration, iteration_reads) = self.loop_iteration(lp, &carries);
+        let iteration_reads: std::collections::BTreeSet<Var> = iteration_reads.into_iter().collect();
         self.in_iteration = false;
         let again = self.forward(&lp.body, Sweep::Record);
         self.frozen = outer;
@@ -80,18 +67,41 @@ impl Reverse<'_, '_> {
         }
         let taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
         let pop = if taped.is_empty() {
-            self.plan.set_loop(lp.id, Strategy::Rerun, None);
+            self.plan.set_loop(lp.id, Strategy::Rerun, None, iteration_reads);
             TokenStream::new()
         } else {
             let t = super::tape(lp.id);
             let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
-            self.plan.set_loop(lp.id, Strategy::Rerun, Some(taped));
+            self.plan.set_loop(lp.id, Strategy::Rerun, Some(taped), iteration_reads);
             pop
         };
         let views = self.view_decls(lp);
         out.extend(quote!(#views for #pat in (#iter).rev() { #pop #again #iteration }));
         out.extend(self.loop_epilogue(lp, &carries));
         Some(out)
+    }
+
+    /// Whether `lp`'s adjoint runs each iteration again (`Some`), when that is sound and saves
+    /// tapes: a range not inside another such iteration, whose body reads buffers from outside
+    /// that each iteration writes before reading ([`crate::analyse::iteration_private`]) or
+    /// passes a buffer it declares to a call, and runs again alike.
+    pub(super) fn reruns_iterations(&self, lp: &Loop) -> Option<()> {
+        let cx = self.cx;
+        let LoopHead::Range { iter, .. } = &lp.head else { return None };
+        if self.in_iteration
+            || observes(iter)
+            || lp.exits
+            || lp.uses.iter().any(|v| self.changing(*v))
+        {
+            return None;
+        }
+        let private = crate::analyse::iteration_private(cx.f, lp, false)?;
+        // (a buffer the body declares and passes to a call: the call's adjoint needs it as the
+        // call saw it, which running the iteration again rebuilds)
+        let passes_own =
+            crate::check::buffers_passed_from_loops(cx.f).iter().any(|(_, _, id)| *id == lp.id);
+        let chosen = (!private.is_empty() || passes_own) && self.runs_again_alike(lp, &private);
+        chosen.then_some(())
     }
 
     /// Whether running an iteration of `lp` again gives the values it gave: nothing in it

@@ -141,7 +141,7 @@ impl Reverse<'_, '_> {
                     });
                 }
                 if sweep != Sweep::Plain {
-                    for (j, b) in self.plan.kept(lp.id).iter().enumerate() {
+                    for (j, (_, b)) in self.plan.kept(lp.id).iter().enumerate() {
                         let k = super::loops::kept_values(lp.id, j);
                         rest.extend(quote!(#rt::keep(&mut #k, &#b);));
                     }

@@ -1,7 +1,7 @@
 //! The reverse-mode plan: how each loop's adjoint runs and what it tapes, and what each branch
-//! arm hands over to the adjoint sweep. The adjoint sweep's emission decides it (what an
-//! adjoint reads is known once its code is chosen); the forward sweep and the declarations of
-//! tapes read only the plan. Its dump is what snapshot tests pin:
+//! arm hands over to the adjoint sweep. It is made before any code is written ([`build`]:
+//! a walk in the adjoint sweep's order finding what each adjoint reads); the emitters of both
+//! sweeps and the declarations of tapes only read it. Its dump is what snapshot tests pin:
 //!
 //! ```text
 //! loop 0: backwards, tape (y)      a range walked with `.rev()`, popping `y` each iteration
@@ -11,8 +11,11 @@
 //! branch 0 arm 1: hands over (a)
 //! ```
 
+mod build; // the walk that makes the plan
+
+use crate::ir::Var;
 use proc_macro2::Ident;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a loop's adjoint runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +48,10 @@ pub struct LoopPlan {
     pub tape: Option<Vec<Ident>>,
     /// The scratch buffers whose contents each iteration keeps at its end, put back before its
     /// adjoint (which then reads them instead of taping each read).
-    pub kept: Vec<Ident>,
+    pub kept: Vec<(Var, Ident)>,
+    /// The primal values one iteration's adjoint reads: what the adjoint recomputes from
+    /// the values carried into the iteration, or finds on the tape.
+    pub reads: BTreeSet<Var>,
 }
 
 /// The plan of one function's reverse mode.
@@ -59,19 +65,25 @@ pub struct Plan {
 
 impl Plan {
     /// Records a loop's plan.
-    pub fn set_loop(&mut self, id: usize, strategy: Strategy, tape: Option<Vec<Ident>>) {
-        self.loops.insert(id, LoopPlan { strategy, tape, kept: Vec::new() });
+    pub fn set_loop(
+        &mut self,
+        id: usize,
+        strategy: Strategy,
+        tape: Option<Vec<Ident>>,
+        reads: BTreeSet<Var>,
+    ) {
+        self.loops.insert(id, LoopPlan { strategy, tape, kept: Vec::new(), reads });
     }
 
     /// Records the buffers loop `id` keeps (see [`LoopPlan::kept`]).
-    pub fn keep(&mut self, id: usize, kept: Vec<Ident>) {
+    pub fn keep(&mut self, id: usize, kept: Vec<(Var, Ident)>) {
         if let Some(l) = self.loops.get_mut(&id) {
             l.kept = kept;
         }
     }
 
     /// The buffers loop `id` keeps.
-    pub fn kept(&self, id: usize) -> &[Ident] {
+    pub fn kept(&self, id: usize) -> &[(Var, Ident)] {
         self.loops.get(&id).map_or(&[], |l| &l.kept)
     }
 
@@ -105,9 +117,10 @@ impl Plan {
         let mut out = String::new();
         for (id, l) in &self.loops {
             let strategy = format!("{:?}", l.strategy).to_lowercase();
-            let kept = match l.kept.is_empty() {
+            let kept: Vec<Ident> = l.kept.iter().map(|(_, id)| id.clone()).collect();
+            let kept = match kept.is_empty() {
                 true => String::new(),
-                false => format!(", keeps ({})", names(&l.kept)),
+                false => format!(", keeps ({})", names(&kept)),
             };
             let _ = match &l.tape {
                 Some(t) => writeln!(out, "loop {id}: {strategy}, tape ({}){kept}", names(t)),
@@ -118,5 +131,21 @@ impl Plan {
             let _ = writeln!(out, "branch {id} arm {arm}: hands over ({})", names(saved));
         }
         out
+    }
+
+    /// (temporary) panics when two plans differ.
+    pub fn check_same(&self, other: &Plan, name: &impl std::fmt::Display) {
+        let text = |p: &Plan| {
+            let mut out = String::new();
+            for (id, l) in &p.loops {
+                out += &format!("{id} {:?} {:?} {:?} {:?}\n", l.strategy, l.tape.as_ref().map(|t| t.iter().map(|i| i.to_string()).collect::<Vec<_>>()), l.kept.iter().map(|k| k.1.to_string()).collect::<Vec<_>>(), l.reads);
+            }
+            for (k, v) in &p.arms {
+                out += &format!("{k:?} {:?}\n", v.iter().map(|i| i.to_string()).collect::<Vec<_>>());
+            }
+            out
+        };
+        let (a, b) = (text(self), text(other));
+        assert!(a == b, "PLAN MISMATCH in {name}:\nplanned:\n{a}\nemitted:\n{b}");
     }
 }
