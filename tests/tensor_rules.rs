@@ -456,7 +456,7 @@ fn recurrent(x: &Tensor, w: &Tensor, r: &Tensor, steps: usize) -> Tensor {
     let mut total = Tensor::scalar(0.0f64);
     for _ in 0..steps {
         h = h.matmul(w).tanh();
-        total = total + (&h * r).sum();
+        total += (&h * r).sum();
     }
     total
 }

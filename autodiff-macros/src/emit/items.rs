@@ -11,13 +11,13 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashSet;
 
-/// The reverse-mode plan of `f` as text (see [`reverse::plan`]), for snapshot tests.
+/// The reverse-mode plan of `f` as text (see [`reverse::plan()`]), for snapshot tests.
 #[cfg(test)]
 pub fn plan_dump(desc: &FnDesc, f: &Function, active: &HashSet<Var>) -> String {
     let views = super::views::views(f, active);
     let changed = crate::analyse::changed_in_place(f);
     let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed };
-    reverse::planned_body(&cx).1.dump()
+    reverse::plan(&cx).dump()
 }
 
 /// The buffers declared inside loops and passed to calls whose loops' adjoints, as reverse mode
@@ -31,7 +31,7 @@ pub fn loop_buffers_to_copy(desc: &FnDesc, f: &Function, active: &HashSet<Var>) 
     let views = super::views::views(f, active);
     let changed = crate::analyse::changed_in_place(f);
     let cx = Ctx { f, rt: desc.rt.clone(), active, views, changed };
-    let plan = reverse::planned_body(&cx).1;
+    let plan = reverse::plan(&cx);
     crate::check::loop_buffers_refused(f, |id| plan.rebuilds_iterations(id))
         .into_iter()
         .map(|(v, _)| v)

@@ -1,12 +1,13 @@
-//! The adjoint of a branch: each arm hands what its adjoint reads to the adjoint sweep in an
-//! `Option` (`Some` for the arm taken), and the adjoint sweep runs the taken arm's adjoint.
+//! The adjoint of a branch: each arm hands what its adjoint reads (the plan's hand-over) to the
+//! adjoint sweep in an `Option` (`Some` for the arm taken), and the adjoint sweep runs the
+//! taken arm's adjoint.
 
 use super::{Reverse, slot};
-use crate::ir::{Block, Branch, Node, Operand, Var, branch_inner, definitions, read_within};
-use crate::syntax::{observes, pattern_names, pattern_observes};
-use proc_macro2::{Ident, TokenStream};
+use crate::ir::{Block, Branch, Node, branch_inner, read_within};
+use crate::syntax::{observes, pattern_observes};
+use proc_macro2::TokenStream;
 use quote::quote;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 impl Reverse<'_, '_> {
     /// `if let Some(saved) = slot_0 { adjoint of arm 0 } else if let ...`
@@ -31,33 +32,11 @@ impl Reverse<'_, '_> {
         let mut arms = Vec::new();
         for (k, arm) in br.arms.iter().enumerate() {
             let declared = self.declared.clone();
-            self.reads.push(BTreeSet::new());
             let code = self.block(&arm.body, &adjoints);
-            let reads = self.reads.pop().unwrap_or_default();
             self.declared = declared;
-            // What the arm defines and its adjoint code reads is handed over; the rest is
-            // read from the enclosing scope.
-            // (A `match` arm's pattern bindings too: `Some(&j) => .. x[j] ..`.)
-            let here: HashSet<Var> = arm.body.nodes.iter().flat_map(definitions).collect();
-            let bound = arm.pat.as_ref().map(pattern_names).unwrap_or_default();
-            let mut saved: Vec<Ident> = Vec::new();
-            for v in reads {
-                if here.contains(&v) || bound.contains(&cx.id(v).to_string()) {
-                    saved.push(cx.id(v).clone());
-                } else {
-                    self.read(&Operand::Var(v));
-                }
-            }
-            for node in &arm.body.nodes {
-                if let Node::Branch(inner) = node
-                    && self.branch_has_adjoint(inner)
-                {
-                    (0..inner.arms.len()).for_each(|j| saved.push(slot(inner, j)));
-                }
-            }
+            let saved = self.plan.arms.get(&(br.id, k)).cloned().unwrap_or_default();
             let s = slot(br, k);
             arms.push(quote!(if let #rt::Some((#(#saved,)*)) = #s { #code }));
-            self.plan.arms.insert((br.id, k), saved);
         }
         out.extend(quote!(#(#arms)else*));
         out

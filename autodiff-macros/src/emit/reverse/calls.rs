@@ -15,11 +15,6 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let rt = &cx.rt;
         let mut out = TokenStream::new();
-        // In split mode the pullback holds what the adjoint needs of the arguments.
-        match op.pullback {
-            Some(pb) => self.read(&Operand::Var(pb)),
-            None => op.args.iter().for_each(|a| self.read(a)),
-        }
         let (callee, args) = cx.companion(op, "vjp");
         let mut buffers = Vec::new();
         let mut slots = Vec::new();
@@ -36,8 +31,6 @@ impl Reverse<'_, '_> {
                     continue;
                 }
                 Buffer::Range(args) => {
-                    self.read(&args[1]);
-                    self.read(&args[2]);
                     let Some(whole) = args[0].var() else { continue };
                     let (bar, start, end) =
                         (cx.bar(whole), cx.operand(&args[1]), cx.operand(&args[2]));
@@ -45,15 +38,11 @@ impl Reverse<'_, '_> {
                     continue;
                 }
                 Buffer::Part(Some(parts)) => {
-                    parts.iter().for_each(|p| self.read(p));
                     let (whole, start, end) =
                         (cx.operand(&parts[0]), cx.operand(&parts[1]), cx.operand(&parts[2]));
                     quote!(#whole[#start..#end])
                 }
-                Buffer::Part(None) => {
-                    self.read(a);
-                    cx.operand(a)
-                }
+                Buffer::Part(None) => cx.operand(a),
             };
             let p = format_ident!("__part{}", self.parts, span = Span::mixed_site());
             self.parts += 1;

@@ -26,7 +26,10 @@ impl Reverse<'_, '_> {
     ///
     /// Of the loops at the top of the body that qualify, the largest is fused.
     pub(super) fn fused(&mut self, body: &Block, seed: &Ident) -> Option<TokenStream> {
-        let li = self.fusion_candidate(body)?;
+        let li = body.nodes.iter().position(|n| {
+            let fused = |l: &super::plan::LoopPlan| l.strategy == Strategy::Fused;
+            matches!(n, Node::Loop(lp) if self.plan.loops.get(&lp.id).is_some_and(fused))
+        })?;
         self.fuse(body, li, seed)
     }
 
@@ -142,8 +145,7 @@ impl Reverse<'_, '_> {
         // The adjoints of the buffers from before the loop: its iterations add into them.
         let mut buffers = self.buffer_adjoints(&body.nodes[..li]);
         let (prologue, carries) = self.loop_prologue(lp);
-        let (iteration, reads) = self.loop_iteration(lp, &carries);
-        self.plan.set_loop(lp.id, Strategy::Fused, None, reads.into_iter().collect());
+        let iteration = self.loop_iteration(lp, &carries);
         let mut rest_adjoint = self.buffer_adjoints(tail);
         for (node, _) in tail.iter().zip(&in_flow).rev().filter(|(_, f)| !**f) {
             rest_adjoint.extend(self.node(node));
@@ -195,7 +197,6 @@ impl Reverse<'_, '_> {
             if cx.f.var(v).buffer && cx.active.contains(&v) && !self.declared.contains(&v) {
                 let (bar, id) = (cx.bar(v), cx.id(v));
                 out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
-                self.read(&Operand::Var(v));
                 self.declared.insert(v);
             }
         }

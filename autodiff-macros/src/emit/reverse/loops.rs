@@ -7,8 +7,7 @@ use super::plan::Strategy;
 use super::sweep::Sweep;
 use super::{Reverse, carry, marks, slot, tape};
 use crate::ir::{
-    Block, Loop, LoopHead, Node, Operand, Prim, Var, defined_within, definitions, loop_inner,
-    read_within, reads,
+    Block, Loop, LoopHead, Node, Prim, Var, definitions, loop_inner, read_within, reads,
 };
 use crate::kind::Kind;
 use crate::syntax::observes;
@@ -55,117 +54,77 @@ impl Reverse<'_, '_> {
             || self.writes_active_buffer(&lp.body)
     }
 
-    /// The adjoint of a loop: iterations backwards, each recomputing what its adjoint reads
-    /// from the values carried into it, then running the body's adjoint.
+    /// The adjoint of a loop, as the plan has it ([`Strategy`]): iterations backwards, each
+    /// recomputing what its adjoint reads from the values carried into it (popping the rest
+    /// from the tape), then running the body's adjoint; or a replay forwards; or each
+    /// iteration run again (rerun.rs).
     pub(super) fn lp(&mut self, lp: &Loop) -> TokenStream {
-        if !self.loop_has_adjoint(lp) {
+        let Some(planned) = self.plan.loops.get(&lp.id).filter(|_| self.loop_has_adjoint(lp))
+        else {
             return TokenStream::new();
+        };
+        let (strategy, tape_fields, reads) =
+            (planned.strategy, planned.tape.clone(), planned.reads.clone());
+        let kept: Vec<Var> = planned.kept.iter().map(|(v, _)| *v).collect();
+        if strategy == Strategy::Rerun {
+            return self.rerun(lp, tape_fields);
         }
         let cx = self.cx;
         let rt = &cx.rt;
-        // A range walked backwards evaluates its head again in the adjoint sweep: not when the
-        // head reads a buffer that changes later (`0..row.len()` before more pushes, or a
-        // loop-local buffer, which the adjoint has as declared); such a loop tapes its index.
-        let backwards = self.walks_backwards(lp);
-        // Scratch buffers the body fills before it reads them: kept whole per iteration, or
-        // else each iteration run again (see rerun.rs), rather than each read taped.
-        let kept = if backwards { self.keepable(lp) } else { Vec::new() };
-        if kept.is_empty()
-            && let Some(code) = self.rerun(lp)
-        {
-            return code;
-        }
         let outer = self.frozen.clone();
         self.frozen.extend(kept.iter().copied());
         let (mut out, carries) = self.loop_prologue(lp);
-        let (iteration, reads) = self.loop_iteration(lp, &carries);
-        let reads: BTreeSet<Var> = reads.into_iter().collect();
-
-        // Recompute what the adjoint reads; keep on the tape what cannot be recomputed.
-        let (recompute, needed, recorded_values) = self.recompute(&lp.body, reads.clone());
+        let iteration = self.loop_iteration(lp, &carries);
+        let recompute = self.recompute(&lp.body, reads);
         self.frozen = outer;
-        let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
-        let mut taped: Vec<Var> = needed
-            .iter()
-            .copied()
-            .filter(|v| phis.contains(v) || (!backwards && lp.bound.contains(v)))
-            .collect();
-        taped.sort();
-        for v in &needed {
-            if !phis.contains(v) && !lp.bound.contains(v) {
-                self.read(&Operand::Var(*v));
-            }
-        }
-        // A loop that only accumulates, and would tape nothing but values it carries without
-        // differentiating them (`power *= t`, an index `idx += 1`), replays forwards instead:
-        // each iteration runs its primal again, then its adjoint (the carried adjoint never
-        // changes). No tape. It may add into buffers it does not read (`b[j] += w * x[i]`): no
-        // iteration's adjoint then changes what another one reads, and the replay leaves those
-        // additions out.
-        if self.replays(lp, backwards, &taped, &recorded_values) {
-            out.extend(self.replay(lp, iteration, reads));
+        if strategy == Strategy::Replay {
+            out.extend(self.replay(lp, iteration));
             out.extend(self.loop_epilogue(lp, &carries));
             return out;
         }
-        let mut taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
-        taped.extend(recorded_values);
         let t = tape(lp.id);
-        let code = match &lp.head {
-            LoopHead::Range { pat, iter } if backwards => {
-                lp.uses.iter().for_each(|v| self.read(&Operand::Var(*v)));
+        let code = match (&lp.head, strategy, tape_fields) {
+            (LoopHead::Range { pat, iter }, Strategy::Backwards, taped) => {
                 let views = self.view_decls(lp);
                 let mut restore = TokenStream::new();
                 for (j, b) in kept.iter().enumerate() {
                     let (b, k) = (cx.id(*b), kept_values(lp.id, j));
                     restore.extend(quote!(#rt::restore(&mut #b, &mut #k);));
                 }
-                if taped.is_empty() && kept.is_empty() {
-                    self.plan.set_loop(lp.id, Strategy::Backwards, None, reads);
-                    let adjoint = quote!(for #pat in (#iter).rev() { #recompute #iteration });
-                    match self.zero_skip(lp, &carries) {
-                        Some(nonzero) => quote!(#views if #nonzero { #adjoint }),
-                        None => quote!(#views #adjoint),
+                match taped {
+                    None if kept.is_empty() => {
+                        let adjoint = quote!(for #pat in (#iter).rev() { #recompute #iteration });
+                        match self.zero_skip(lp, &carries) {
+                            Some(nonzero) => quote!(#views if #nonzero { #adjoint }),
+                            None => quote!(#views #adjoint),
+                        }
                     }
-                } else if taped.is_empty() {
-                    self.plan.set_loop(lp.id, Strategy::Backwards, None, reads);
-                    quote!(#views for #pat in (#iter).rev() { #restore #recompute #iteration })
-                } else {
-                    let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
-                    self.plan.set_loop(lp.id, Strategy::Backwards, Some(taped), reads);
-                    quote!(#views for #pat in (#iter).rev() { #pop #restore #recompute #iteration })
+                    None => {
+                        quote!(#views for #pat in (#iter).rev() { #restore #recompute #iteration })
+                    }
+                    Some(taped) => {
+                        let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
+                        quote!(#views for #pat in (#iter).rev() { #pop #restore #recompute #iteration })
+                    }
                 }
             }
-            _ => {
-                let mut fields = taped.clone();
-                if !backwards {
-                    for v in &lp.bound {
-                        if needed.contains(v) && !fields.contains(cx.id(*v)) {
-                            fields.push(cx.id(*v).clone());
-                        }
+            // Inside another loop the tape holds the entries of every run of this one: each
+            // adjoint pops back to the length the tape had when its run started.
+            (_, Strategy::Marked, fields) => {
+                let (m, fields) = (marks(lp.id), fields.unwrap_or_default());
+                quote! {
+                    let __mark = #m.pop().unwrap_or(0);
+                    while #t.len() > __mark {
+                        let #rt::Some((#(#fields,)*)) = #t.pop() else { break; };
+                        #recompute #iteration
                     }
                 }
-                if self.depth == 0 {
-                    self.plan.set_loop(lp.id, Strategy::Popped, Some(fields.clone()), reads);
-                    quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
-                } else {
-                    // Inside another loop the tape holds the entries of every run of this one:
-                    // each adjoint pops back to the length the tape had when its run started.
-                    self.plan.set_loop(lp.id, Strategy::Marked, Some(fields.clone()), reads);
-                    let m = marks(lp.id);
-                    quote! {
-                        let __mark = #m.pop().unwrap_or(0);
-                        while #t.len() > __mark {
-                            let #rt::Some((#(#fields,)*)) = #t.pop() else { break; };
-                            #recompute #iteration
-                        }
-                    }
-                }
+            }
+            (_, _, fields) => {
+                let fields = fields.unwrap_or_default();
+                quote!(while let #rt::Some((#(#fields,)*)) = #t.pop() { #recompute #iteration })
             }
         };
-        for b in &kept {
-            self.read(&Operand::Var(*b));
-        }
-        self.plan.keep(lp.id, kept.iter().map(|b| (*b, cx.id(*b).clone())).collect());
         out.extend(code);
         out.extend(self.loop_epilogue(lp, &carries));
         out
@@ -237,37 +196,17 @@ impl Reverse<'_, '_> {
         untaped.then(|| quote!(!(#(#rt::is_zero(&#ks))&&*)))
     }
 
-    /// The views taken before a loop's adjoint (of sequences and adjoint buffers), with the
-    /// values they read marked as read.
-    pub(super) fn view_decls(&mut self, lp: &Loop) -> TokenStream {
-        for v in self.cx.views.loops.get(&lp.id).into_iter().flatten() {
-            v.uses.iter().for_each(|u| self.read(&Operand::Var(*u)));
-            self.read(&Operand::Var(v.seq));
-        }
+    /// The views taken before a loop's adjoint (of sequences and adjoint buffers).
+    pub(super) fn view_decls(&self, lp: &Loop) -> TokenStream {
         self.cx.view_decls(lp, true, true)
     }
 
-    /// A loop's adjoint as a second forward pass (see [`Reverse::lp`]): the carried values start
-    /// again from the loop's start values, and each iteration's primal precedes its `adjoint`.
-    pub(super) fn replay(
-        &mut self,
-        lp: &Loop,
-        adjoint: TokenStream,
-        reads: BTreeSet<Var>,
-    ) -> TokenStream {
+    /// A loop's adjoint as a second forward pass (see [`Reverse::replays`]): the carried values
+    /// start again from the loop's start values, and each iteration's primal precedes its
+    /// `adjoint`.
+    pub(super) fn replay(&mut self, lp: &Loop, adjoint: TokenStream) -> TokenStream {
         let cx = self.cx;
         let LoopHead::Range { pat, iter } = &lp.head else { return TokenStream::new() };
-        let mut outer = HashSet::new();
-        read_within(&lp.body, &mut outer);
-        let mut inner = HashSet::new();
-        defined_within(&lp.body, &mut inner);
-        inner.extend(lp.carried.iter().map(|c| c.phi));
-        inner.extend(lp.bound.iter().copied());
-        let mut outer: Vec<Var> = outer.difference(&inner).copied().collect();
-        outer.extend(lp.uses.iter().copied());
-        outer.extend(lp.carried.iter().filter_map(|c| c.init.var()));
-        outer.iter().for_each(|v| self.read(&Operand::Var(*v)));
-        self.plan.set_loop(lp.id, Strategy::Replay, None, reads);
         let mut starts = TokenStream::new();
         let mut updates = TokenStream::new();
         for (c, y) in lp.carried.iter().zip(&lp.body.yields) {
@@ -328,8 +267,12 @@ impl Reverse<'_, '_> {
         let cx = self.cx;
         let rt = &cx.rt;
         let mut out = TokenStream::new();
-        let carries: Vec<Option<Ident>> =
-            self.carries(lp).into_iter().enumerate().map(|(j, k)| k.then(|| carry(lp, j))).collect();
+        let carries: Vec<Option<Ident>> = self
+            .carries(lp)
+            .into_iter()
+            .enumerate()
+            .map(|(j, k)| k.then(|| carry(lp, j)))
+            .collect();
         for (c, k) in lp.carried.iter().zip(&carries) {
             let Some(k) = k else { continue };
             if cx.active.contains(&c.out) && self.declared.contains(&c.out) {
@@ -337,7 +280,6 @@ impl Reverse<'_, '_> {
                 out.extend(quote!(let mut #k = #rt::Clone::clone(&#bar);));
             } else {
                 let o = cx.id(c.out);
-                self.read(&Operand::Var(c.out));
                 out.extend(quote!(let mut #k = #rt::zero_adjoint(&#o);));
             }
         }
@@ -347,17 +289,11 @@ impl Reverse<'_, '_> {
         (out, carries)
     }
 
-    /// One iteration's adjoint, with the primal values it reads.
-    pub(super) fn loop_iteration(
-        &mut self,
-        lp: &Loop,
-        carries: &[Option<Ident>],
-    ) -> (TokenStream, HashSet<Var>) {
+    /// One iteration's adjoint.
+    pub(super) fn loop_iteration(&mut self, lp: &Loop, carries: &[Option<Ident>]) -> TokenStream {
         let cx = self.cx;
         let rt = &cx.rt;
         let declared = self.declared.clone();
-        self.reads.push(BTreeSet::new());
-        self.depth += 1;
         let mut iteration = TokenStream::new();
         let mut body_reads = HashSet::new();
         read_within(&lp.body, &mut body_reads);
@@ -369,7 +305,6 @@ impl Reverse<'_, '_> {
                 // carried in.
                 let bar = cx.bar(c.phi);
                 let like = if cx.f.var(c.phi).kind == Kind::Tensor && body_reads.contains(&c.phi) {
-                    self.read(&Operand::Var(c.phi));
                     cx.id(c.phi)
                 } else {
                     k
@@ -391,10 +326,8 @@ impl Reverse<'_, '_> {
                 iteration.extend(quote!(#k = #rt::zero_adjoint(&#k);));
             }
         }
-        let reads: HashSet<Var> = self.reads.pop().unwrap_or_default().into_iter().collect();
         self.declared = declared;
-        self.depth -= 1;
-        (iteration, reads)
+        iteration
     }
 
     /// After a loop's adjoint: the carried adjoints reach the values the loop started from.
@@ -412,25 +345,16 @@ impl Reverse<'_, '_> {
     /// values it reads, transitively, and branches with adjoints of their own. Nested loops
     /// (and branches holding loops) are not run again: they recorded their tapes in the forward
     /// sweep, in the order their adjoints pop them, and what the adjoint reads of their results
-    /// goes on this loop's tape. Returns the code, the values needed from outside the body, and
-    /// what of the body must be taped.
-    pub(super) fn recompute(
-        &self,
-        body: &Block,
-        needed: BTreeSet<Var>,
-    ) -> (TokenStream, HashSet<Var>, Vec<Ident>) {
-        let Recomputed { keep, needed, taped } = self.recomputed(body, needed);
-        let mut code = TokenStream::new();
-        for (node, keep) in body.nodes.iter().zip(keep) {
-            if keep {
-                code.extend(self.forward_node(node, Sweep::Record));
-            }
-        }
-        (code, needed, taped)
+    /// goes on this loop's tape. `needed`: what the iteration's adjoint reads.
+    pub(super) fn recompute(&self, body: &Block, needed: BTreeSet<Var>) -> TokenStream {
+        let keep = self.recomputed(body, needed).keep;
+        let nodes = body.nodes.iter().zip(keep).filter(|(_, keep)| *keep);
+        nodes.map(|(node, _)| self.forward_node(node, Sweep::Record)).collect()
     }
 
     /// Which nodes of `body` an iteration's adjoint that reads `needed` runs again (see
-    /// [`Reverse::recompute`]).
+    /// [`Reverse::recompute`]), the values it needs from outside the body, and what of the body
+    /// must be taped.
     pub(super) fn recomputed(&self, body: &Block, needed: BTreeSet<Var>) -> Recomputed {
         let mut needed: HashSet<Var> = needed.into_iter().collect();
         let mut keep = vec![false; body.nodes.len()];

@@ -50,23 +50,28 @@ pub fn planned_body(cx: &Ctx<'_>) -> (TokenStream, Plan) {
     planned_body_returning(cx, result)
 }
 
+/// The plan of `f_vjp`'s body alone, made without writing code (see [`plan`]).
+pub fn plan(cx: &Ctx<'_>) -> Plan {
+    let mut rev = Reverse::new(cx);
+    rev.plan_body(&cx.f.body, true);
+    rev.plan
+}
+
 /// The body of `f_vjp` ending in `result` (an expression of values in scope at the end of the
 /// function's body) instead of the function's result, and the plan it follows.
 pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream, Plan) {
-    let mut planner = Reverse::new(cx);
-    planner.plan_body(&cx.f.body, true);
     let mut rev = Reverse::new(cx);
+    rev.plan_body(&cx.f.body, true);
     let seed = Ident::new("seed", Span::mixed_site());
     let code = match rev.fused(&cx.f.body, &seed) {
         Some(code) => code,
         None => {
-            let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
             let forward = rev.forward(&cx.f.body, Sweep::Record);
+            let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
             quote!(#forward #adjoint)
         }
     };
     let decls = rev.tape_declarations();
-    planner.plan.check_same(&rev.plan, &format!("{}", cx.f.body.nodes.len()));
     (quote! { #decls #code #result }, rev.plan)
 }
 
@@ -75,14 +80,12 @@ pub fn planned_body_returning(cx: &Ctx<'_>, result: TokenStream) -> (TokenStream
 /// runs later, in the pullback. No loop is fused: the seed is not known during the forward
 /// sweep.
 pub fn split_body(cx: &Ctx<'_>) -> (TokenStream, TokenStream, Plan) {
-    let mut planner = Reverse::new(cx);
-    planner.plan_body(&cx.f.body, false);
     let mut rev = Reverse::new(cx);
+    rev.plan_body(&cx.f.body, false);
     let seed = Ident::new("seed", Span::mixed_site());
-    let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
     let forward = rev.forward(&cx.f.body, Sweep::Record);
+    let adjoint = rev.block(&cx.f.body, &[Some(quote!(#seed))]);
     let decls = rev.tape_declarations();
-    planner.plan.check_same(&rev.plan, &format!("{}", cx.f.body.nodes.len()));
     (quote!(#decls #forward), adjoint, rev.plan)
 }
 
@@ -107,22 +110,23 @@ struct Reverse<'c, 'a> {
     cx: &'c Ctx<'a>,
     /// Values whose adjoint is declared and in scope.
     declared: HashSet<Var>,
-    /// The primal values the adjoint code reads, one set per nested arm or iteration.
-    reads: Vec<BTreeSet<Var>>,
-    /// How each loop's adjoint runs, what it tapes, what each arm hands over: filled by the
-    /// adjoint sweep's emission, read by the forward sweep's.
+    /// How each loop's adjoint runs, what it tapes, what each arm hands over: made first
+    /// (plan/build.rs), then read by the emitters of both sweeps.
     plan: Plan,
+    /// (planning) The primal values the adjoint code reads, one set per nested arm or
+    /// iteration.
+    reads: Vec<BTreeSet<Var>>,
     /// A counter for the names of callee adjoint buffers.
     parts: usize,
     /// Sub-slices read once, with their operands (see [`crate::analyse::slices_read_once`]).
     slices: HashMap<Var, Vec<Operand>>,
     /// Buffers never written after they are read: their reads are recomputed, not recorded.
     frozen: HashSet<Var>,
-    /// How many loops enclose the adjoint code being written.
+    /// (planning) How many loops enclose the adjoint code being planned.
     depth: usize,
-    /// Whether that code runs within one iteration's forward code (a fused loop's, or one run
-    /// again): tapes pushed there are popped before the next iteration, so they stay short
-    /// and nothing inside needs to run again to avoid them.
+    /// (planning) Whether that code runs within one iteration's forward code (one run again):
+    /// tapes pushed there are popped before the next iteration, so they stay short and
+    /// nothing inside needs to run again to avoid them.
     in_iteration: bool,
     /// What the forward sweep keeps that nothing but the adjoint reads, moved (not cloned)
     /// onto tapes and out of arms: the pullbacks of calls in split mode (each called once, and
@@ -211,12 +215,6 @@ impl Reverse<'_, '_> {
         }
     }
 
-    pub(super) fn read(&mut self, o: &Operand) {
-        if let (Some(v), Some(reads)) = (o.var(), self.reads.last_mut()) {
-            reads.insert(v);
-        }
-    }
-
     /// Adds `contribution` into the adjoint of `o` (declaring it at the first contribution).
     pub(super) fn contribute(&mut self, o: &Operand, contribution: TokenStream) -> TokenStream {
         let Some(v) = &o.var() else { return TokenStream::new() };
@@ -258,11 +256,9 @@ impl Reverse<'_, '_> {
                 Some(len) => {
                     let n = cx.id(len);
                     out.extend(quote!(let mut #bar = #rt::adjoint_of_length(&#id, #n);));
-                    self.read(&Operand::Var(len));
                 }
                 None => out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);)),
             }
-            self.read(&Operand::Var(v));
             self.declared.insert(v);
         }
         for (y, adj) in block.yields.iter().zip(yield_adjoints) {
@@ -287,7 +283,6 @@ impl Reverse<'_, '_> {
                 if !cx.active.contains(&st.buffer) {
                     return TokenStream::new();
                 }
-                self.read(&st.index);
                 let (bar, i) = (cx.bar(st.buffer), cx.operand(&st.index));
                 let element = quote!(#rt::Clone::clone(&#bar[#i]));
                 let mut out = match st.op {
@@ -312,7 +307,6 @@ impl Reverse<'_, '_> {
                         if cx.square(op, rule).is_some_and(|v| cx.active.contains(&v)) =>
                     {
                         let x = &op.args[0];
-                        self.read(x);
                         let value = cx.value(x);
                         let c = quote!(#rt::rules::square_vjp(&#value, &#g));
                         out.extend(self.contribute(x, c));
@@ -320,7 +314,6 @@ impl Reverse<'_, '_> {
                     Prim::Rule(rule) => {
                         for (k, a) in op.args.iter().enumerate() {
                             if rule.diff[k] && cx.is_active(a) {
-                                cx.rule_reads(op, rule, k).iter().for_each(|r| self.read(r));
                                 let c = cx.rule_call(op, rule, "vjp", k, &g);
                                 out.extend(self.contribute(a, c));
                             }
@@ -331,7 +324,6 @@ impl Reverse<'_, '_> {
                     Prim::Index | Prim::Slice | Prim::Field | Prim::Element => {
                         if let Some(whole) = op.args[0].var().filter(|v| cx.active.contains(v)) {
                             let bar = cx.bar(whole);
-                            op.args[1..].iter().for_each(|a| self.read(a));
                             let place = match (op.prim, cx.views.reads.get(&op.out)) {
                                 (Prim::Field, _) => cx.place(op, &quote!(#bar)),
                                 (Prim::Element, _) => {
@@ -354,14 +346,12 @@ impl Reverse<'_, '_> {
                             };
                             if cx.f.var(whole).param.is_none() && !self.declared.contains(&whole) {
                                 let id = cx.id(whole);
-                                self.read(&op.args[0]);
                                 self.declared.insert(whole);
                                 out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
                             }
                             let add = quote!(#rt::accumulate(&mut #place, #rt::Clone::clone(&#g)););
                             out.extend(match op.prim {
                                 Prim::Field => {
-                                    self.read(&op.args[0]);
                                     let skipped = cx.skipped(op);
                                     quote!(if !#skipped { #add })
                                 }
@@ -376,13 +366,11 @@ impl Reverse<'_, '_> {
                     Prim::Store => {
                         let i = cx.operand(&op.args[1]);
                         if cx.is_active(&op.args[2]) {
-                            self.read(&op.args[1]);
                             out.extend(
                                 self.contribute(&op.args[2], quote!(#rt::Clone::clone(&#g[#i]))),
                             );
                         }
                         if cx.is_active(&op.args[0]) {
-                            self.read(&op.args[1]);
                             let d = proc_macro2::Ident::new(
                                 "__autodiff_sum",
                                 proc_macro2::Span::mixed_site(),
@@ -395,7 +383,6 @@ impl Reverse<'_, '_> {
                     Prim::Build if matches!(op.form, Form::Repeat) => {
                         let v = &op.args[0];
                         if cx.is_active(v) {
-                            self.read(v);
                             let value = cx.value(v);
                             let c = quote!(#rt::sum_of_repeated(&#g, &#value));
                             out.extend(self.contribute(v, c));
@@ -461,7 +448,6 @@ impl Reverse<'_, '_> {
         for v in self.predeclared(inner, read) {
             let (bar, id) = (cx.bar(v), cx.id(v));
             out.extend(quote!(let mut #bar = #rt::zero_adjoint(&#id);));
-            self.read(&Operand::Var(v));
             self.declared.insert(v);
         }
         out

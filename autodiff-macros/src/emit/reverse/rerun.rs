@@ -22,11 +22,9 @@
 
 use super::Reverse;
 use super::branches::head_observes;
-use super::plan::Strategy;
 use super::sweep::Sweep;
 use crate::ir::{
     Block, BufferEvent, Loop, LoopHead, Node, Operand, Var, buffer_events, defined_within,
-    read_within,
 };
 use crate::syntax::observes;
 use proc_macro2::{Ident, TokenStream};
@@ -34,51 +32,31 @@ use quote::quote;
 use std::collections::HashSet;
 
 impl Reverse<'_, '_> {
-    /// The adjoint of `lp` by running each iteration again, when that is sound and saves tapes.
-    pub(super) fn rerun(&mut self, lp: &Loop) -> Option<TokenStream> {
+    /// The adjoint of `lp` by running each iteration again (the plan chose it: see
+    /// [`Reverse::reruns_iterations`]), popping the carried values in `taped`, if any.
+    pub(super) fn rerun(&mut self, lp: &Loop, taped: Option<Vec<Ident>>) -> TokenStream {
         let cx = self.cx;
         let rt = &cx.rt;
-        self.reruns_iterations(lp)?;
-        let LoopHead::Range { pat, iter } = &lp.head else { return None };
-
+        let LoopHead::Range { pat, iter } = &lp.head else { return TokenStream::new() };
         // Within one run of the body, its own buffers are frozen as well.
         let region = crate::analyse::frozen_in(cx.f, &lp.body);
         let outer = self.frozen.clone();
         self.frozen.extend(region);
         let (mut out, carries) = self.loop_prologue(lp);
-        self.in_iteration = true;
-        let (iteration, iteration_reads) = self.loop_iteration(lp, &carries);
-        let iteration_reads: std::collections::BTreeSet<Var> = iteration_reads.into_iter().collect();
-        self.in_iteration = false;
+        let iteration = self.loop_iteration(lp, &carries);
         let again = self.forward(&lp.body, Sweep::Record);
         self.frozen = outer;
-
-        // The iteration reads, from outside the body, its carried values (taped) and the rest.
-        let mut inner = HashSet::new();
-        defined_within(&lp.body, &mut inner);
-        inner.extend(lp.bound.iter().copied());
-        let mut reads = HashSet::new();
-        read_within(&lp.body, &mut reads);
-        let phis: HashSet<Var> = lp.carried.iter().map(|c| c.phi).collect();
-        let mut taped: Vec<Var> = reads.iter().copied().filter(|v| phis.contains(v)).collect();
-        taped.sort();
-        for v in reads.iter().chain(&lp.uses).filter(|v| !inner.contains(v) && !phis.contains(v)) {
-            self.read(&Operand::Var(*v));
-        }
-        let taped: Vec<Ident> = taped.iter().map(|v| cx.id(*v).clone()).collect();
-        let pop = if taped.is_empty() {
-            self.plan.set_loop(lp.id, Strategy::Rerun, None, iteration_reads);
-            TokenStream::new()
-        } else {
-            let t = super::tape(lp.id);
-            let pop = quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };);
-            self.plan.set_loop(lp.id, Strategy::Rerun, Some(taped), iteration_reads);
-            pop
+        let pop = match taped {
+            Some(taped) => {
+                let t = super::tape(lp.id);
+                quote!(let #rt::Some((#(#taped,)*)) = #t.pop() else { break; };)
+            }
+            None => TokenStream::new(),
         };
         let views = self.view_decls(lp);
         out.extend(quote!(#views for #pat in (#iter).rev() { #pop #again #iteration }));
         out.extend(self.loop_epilogue(lp, &carries));
-        Some(out)
+        out
     }
 
     /// Whether `lp`'s adjoint runs each iteration again (`Some`), when that is sound and saves

@@ -33,6 +33,13 @@ impl Reverse<'_, '_> {
         self.reads = vec![BTreeSet::new()];
     }
 
+    /// Notes that the adjoint code being planned reads `o`.
+    fn read(&mut self, o: &Operand) {
+        if let (Some(v), Some(reads)) = (o.var(), self.reads.last_mut()) {
+            reads.insert(v);
+        }
+    }
+
     fn plan_contribute(&mut self, o: &Operand) {
         if let Some(v) = o.var()
             && self.cx.active.contains(&v)

@@ -132,20 +132,4 @@ impl Plan {
         }
         out
     }
-
-    /// (temporary) panics when two plans differ.
-    pub fn check_same(&self, other: &Plan, name: &impl std::fmt::Display) {
-        let text = |p: &Plan| {
-            let mut out = String::new();
-            for (id, l) in &p.loops {
-                out += &format!("{id} {:?} {:?} {:?} {:?}\n", l.strategy, l.tape.as_ref().map(|t| t.iter().map(|i| i.to_string()).collect::<Vec<_>>()), l.kept.iter().map(|k| k.1.to_string()).collect::<Vec<_>>(), l.reads);
-            }
-            for (k, v) in &p.arms {
-                out += &format!("{k:?} {:?}\n", v.iter().map(|i| i.to_string()).collect::<Vec<_>>());
-            }
-            out
-        };
-        let (a, b) = (text(self), text(other));
-        assert!(a == b, "PLAN MISMATCH in {name}:\nplanned:\n{a}\nemitted:\n{b}");
-    }
 }
