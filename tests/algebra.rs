@@ -7,8 +7,8 @@ use autodiff::prelude::*;
 
 mod common;
 use nalgebra::{
-    DMatrix, DVector, Matrix2, Matrix2x3, Matrix3, Rotation2, Rotation3, RowVector2,
-    UnitQuaternion, Vector2, Vector3,
+    DMatrix, DVector, Matrix2, Matrix2x3, Matrix3, Point2, Point3, Rotation2, Rotation3,
+    RowVector2, UnitQuaternion, Vector2, Vector3,
 };
 
 #[differentiable]
@@ -1242,4 +1242,99 @@ fn components_of_vector_expressions() {
     // -x + k x + (k + 1): the gradient (k - 1, x + 1)
     let (v, (gx, gk)) = components_of_expressions_grad(0.5, 2.0);
     assert_eq!((v, gx, gk), (3.5, 1.0, 1.5));
+}
+
+/// A point rotated about z and its distance to a target, as a robotics engineer writes it.
+#[differentiable(hessian)]
+fn rotated_point_distance(angle: f64, px: f64, py: f64) -> f64 {
+    let p = Point3::new(px, py, 0.5);
+    let r = Rotation3::from_axis_angle(&Vector3::z_axis(), angle);
+    let q = r * p;
+    let target = Point3::new(1.0, 0.0, 0.5);
+    (q - target).norm()
+}
+
+/// A quaternion of an active scaled axis rotating a constant point; `distance`, `coords`.
+#[differentiable]
+fn rotated_fixed_point(w: Vector3<f64>) -> f64 {
+    let q = UnitQuaternion::from_scaled_axis(w);
+    let p = q * Point3::new(1.0, 2.0, 3.0);
+    let to_origin = nalgebra::distance_squared(&p, &Point3::origin());
+    p.x + 2.0 * p.coords.y
+        + to_origin.sqrt()
+        + nalgebra::distance(&p, &Point3::from([0.0, 1.0, 0.0]))
+}
+
+/// A point parameter left out by `wrt`, rotated by an active angle; a 2-d point moved by an
+/// active vector.
+#[differentiable(wrt(s, d))]
+fn rotated_point_parameter(p: &Point3<f64>, s: f64, d: Vector2<f64>) -> f64 {
+    let r = Rotation3::from_axis_angle(&Vector3::x_axis(), s);
+    let mut m = Point2::new(0.5, -1.0);
+    m += d * s;
+    (r * p).coords.norm_squared() + (r * p).y + (m - Point2::origin()).norm()
+}
+
+/// Points of nalgebra (`Point3::new` of active coordinates, rotated, subtracted, `distance`,
+/// `coords`, a point parameter): gradients against central differences and closed forms,
+/// forward against reverse, the Hessian against differences of the gradient.
+#[test]
+fn points_rotated_and_measured() {
+    check_rotations(
+        |v| rotated_point_distance(v[0], v[1], v[2]),
+        |v| {
+            let (value, (ga, gx, gy)) = rotated_point_distance_grad(v[0], v[1], v[2]);
+            (value, vec![ga, gx, gy])
+        },
+        |v, d| rotated_point_distance_jvp(v[0], v[1], v[2], d[0], d[1], d[2]),
+        &[0.3, 0.7, -0.2],
+    );
+    // closed form: |R(a) p - t| with p = (x, y), t = (1, 0): the distance of the rotated point
+    // is |p - R(-a) t|, whose gradient in p is the unit vector from R(-a) t to p
+    let (a, x, y) = (0.3f64, 0.7, -0.2);
+    let back = (a.cos(), -a.sin());
+    let (dx, dy) = (x - back.0, y - back.1);
+    let n = dx.hypot(dy);
+    let (_, (_, gx, gy)) = rotated_point_distance_grad(a, x, y);
+    assert!((gx - dx / n).abs() < 1e-14 && (gy - dy / n).abs() < 1e-14);
+    let (_, _, h) = rotated_point_distance_hessian(a, x, y);
+    let point = [a, x, y];
+    for i in 0..3 {
+        for j in 0..3 {
+            let fd = common::central_difference(
+                |t| {
+                    let mut v = point;
+                    v[j] = t;
+                    let (_, g) = rotated_point_distance_grad(v[0], v[1], v[2]);
+                    [g.0, g.1, g.2][i]
+                },
+                point[j],
+            );
+            assert!((h[(i, j)] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "H[{i},{j}]");
+        }
+    }
+    let v3 = |v: &[f64]| Vector3::new(v[0], v[1], v[2]);
+    check_rotations(
+        |v| rotated_fixed_point(v3(v)),
+        |v| {
+            let (value, g) = rotated_fixed_point_grad(v3(v));
+            (value, g.iter().copied().collect())
+        },
+        |v, d| rotated_fixed_point_jvp(v3(v), v3(d)),
+        &[0.1, 0.2, 0.3],
+    );
+    let p = Point3::new(1.0, 2.0, 3.0);
+    check_rotations(
+        |v| rotated_point_parameter(&p, v[0], Vector2::new(v[1], v[2])),
+        |v| {
+            let (value, (gs, gd)) =
+                rotated_point_parameter_grad(&p, v[0], Vector2::new(v[1], v[2]));
+            (value, vec![gs, gd[0], gd[1]])
+        },
+        |v, d| {
+            let (s, dv) = (v[0], Vector2::new(v[1], v[2]));
+            rotated_point_parameter_jvp(&p, s, dv, d[0], Vector2::new(d[1], d[2]))
+        },
+        &[0.4, 0.3, -0.6],
+    );
 }

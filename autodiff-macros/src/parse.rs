@@ -446,7 +446,11 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
                         p.ident,
                         quote::quote!(#ty).to_string().replace(" ", "")
                     ),
-                    "take a float, an array, a slice `&[f64]`, a `Vec<f64>` or a fixed-size nalgebra type instead; or name the other parameters in `wrt(..)` to leave this one out on purpose",
+                    if quote::quote!(#ty).to_string().contains("Point") {
+                        "take the point's coordinates as a vector instead (`p: Vector3<f64>`, passed as `p.coords`: a `Point3` built in the body differentiates); or name the other parameters in `wrt(..)` to leave this one out on purpose"
+                    } else {
+                        "take a float, an array, a slice `&[f64]`, a `Vec<f64>` or a fixed-size nalgebra type instead; or name the other parameters in `wrt(..)` to leave this one out on purpose"
+                    },
                 );
             }
         }

@@ -89,7 +89,9 @@ pub mod __private {
     pub use core::borrow::Borrow;
     pub use core::clone::Clone;
     pub use core::cmp::Ordering;
-    pub use nalgebra::{DMatrix, Matrix2, Matrix3};
+    pub use nalgebra::{
+        DMatrix, Matrix2, Matrix3, Vector1, Vector2, Vector3, Vector4, Vector5, Vector6,
+    };
     pub use std::borrow::ToOwned;
 
     /// A column of a table flattened row by row (the macro's `t[i][j]` of

@@ -27,11 +27,13 @@ fn components(w: Vector3<f64>) -> f64 {
     q.into_inner()[3]
 }
 
-// A rotation of a point (the derivatives compute with matrices, which do not multiply points).
+// A point moved by an isometry (its translation moves points, not vectors): the point stays a
+// point, and the rotation with it.
 #[differentiable]
-fn rotated_point(w: Vector3<f64>) -> f64 {
+fn moved_point(w: Vector3<f64>) -> f64 {
     let r = Rotation3::from_scaled_axis(w);
-    (r * Point3::new(1.0, 2.0, 3.0)).x
+    let iso = nalgebra::Isometry3::from_parts(nalgebra::Translation3::new(1.0, 0.0, 0.0), r.into());
+    (iso * Point3::new(1.0, 2.0, 3.0)).x
 }
 
 #[differentiable]

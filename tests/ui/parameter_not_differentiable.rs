@@ -36,3 +36,9 @@ fn with_a_slice(x: &[f64]) -> (f64, &[f64]) {
 }
 
 fn main() {}
+
+// A point parameter: its coordinates as a vector instead.
+#[differentiable]
+fn point(p: &nalgebra::Point3<f64>, s: f64) -> f64 {
+    p.x * s
+}

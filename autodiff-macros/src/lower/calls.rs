@@ -336,7 +336,7 @@ impl<'s> Lowerer<'_> {
             return self.fail(
                 fp,
                 format!("`{}` has no derivative rule", segs.join("::")),
-                "nalgebra values are built from active entries by `VectorN::new`, `MatrixN::new`, `MatrixRxC::new` and `RowVectorN::new` (entries row by row); rotations (`UnitQuaternion::from_scaled_axis`, `from_euler_angles`, `from_axis_angle`, `Rotation3::new`, `Rotation2::new`) differentiate when used through `*` (of rotations and vectors: a point's `p.coords`), `inverse()`, `transform_vector` and `inverse_transform_vector`; otherwise give the computation a custom derivative: a function of your own with hand-written `_jvp` and `_vjp`",
+                "nalgebra values are built from active entries by `VectorN::new`, `MatrixN::new`, `MatrixRxC::new` and `RowVectorN::new` (entries row by row); rotations (`UnitQuaternion::from_scaled_axis`, `from_euler_angles`, `from_axis_angle`, `Rotation3::new`, `Rotation2::new`) differentiate when used through `*` (of rotations, vectors and points; not with isometries or translations), `inverse()`, `transform_vector` and `inverse_transform_vector`; otherwise give the computation a custom derivative: a function of your own with hand-written `_jvp` and `_vjp`",
             );
         }
         if self.local_var(&call.func).is_some() {

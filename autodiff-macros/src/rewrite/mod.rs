@@ -8,7 +8,8 @@
 //!    `matches`: a `match` whose arms bind names -> `if` chains; `methods`: `x.sin_cos()` ->
 //!    `(x.sin(), x.cos())`; `patterns`: `let [a, b] = e;` ->
 //!    reads by index; `components`: `v.z = h` of an nalgebra vector -> `v[2] = h`;
-//!    `rotations`: `UnitQuaternion::from_scaled_axis(w)`, `Rotation3::from_euler_angles(..)` ->
+//!    `points`: `Point3::new(a, b, c)`, `p.coords`, `distance(&p, &q)` -> vectors of their
+//!    coordinates, where every use means the same of both; `rotations`: `UnitQuaternion::from_scaled_axis(w)`, `Rotation3::from_euler_angles(..)` ->
 //!    their rotation matrices, `q.inverse()` -> `q.transpose()`;
 //!    `dynamic`: `m[(i, j)]`, `m.nrows()`, `x.dot(&y)` of `DMatrix` and `DVector` parameters ->
 //!    reads of column-major slices and their dimensions; `nested_writes`: `a[i][j] = e`
@@ -35,6 +36,7 @@ mod matches;
 mod methods;
 mod nested_writes;
 mod patterns;
+mod points;
 mod rotations;
 mod statements;
 mod struct_fields;
@@ -63,6 +65,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     matches::rewrite(&mut body);
     methods::rewrite(&mut body);
     patterns::rewrite(&mut body);
+    points::rewrite(&mut body, &kinds, ret, &desc.rt);
     rotations::rewrite(&mut body, &kinds, &desc.rt);
     components::rewrite(&mut body, &kinds);
     dynamic::rewrite(&mut body, &kinds);

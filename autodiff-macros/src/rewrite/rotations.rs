@@ -63,7 +63,8 @@ pub fn rewrite(
         }
     }
     let rotations: HashSet<String> = names.rotations.difference(&names.others).cloned().collect();
-    let mut uses = Uses { rotations: &rotations, unsupported: false };
+    let points = super::points::point_names(block, params);
+    let mut uses = Uses { rotations: &rotations, points: &points, unsupported: false };
     uses.visit_block(block);
     if uses.unsupported {
         return;
@@ -159,6 +160,8 @@ impl<'a> Visit<'a> for Names {
 /// rewrite knows.
 struct Uses<'r> {
     rotations: &'r HashSet<String>,
+    /// The names of points the points rewrite left as written.
+    points: &'r HashSet<String>,
     unsupported: bool,
 }
 
@@ -187,7 +190,7 @@ impl<'a> Visit<'a> for Uses<'_> {
             // (a point: nalgebra multiplies rotations and points, not matrices and points)
             Expr::Binary(b)
                 if matches!(b.op, syn::BinOp::Mul(_))
-                    && [&*b.left, &*b.right].iter().any(|e| mentions_point(e)) =>
+                    && [&*b.left, &*b.right].iter().any(|e| mentions_point(e, self.points)) =>
             {
                 let rotation = |e: &Expr| self.named(e) || constructor(e).is_some();
                 if rotation(&b.left) || rotation(&b.right) {
@@ -234,11 +237,15 @@ impl<'a> Visit<'a> for Uses<'_> {
     }
 }
 
-/// Whether an expression names one of nalgebra's points (`Point3::new(..)`, `Point3::origin()`).
-fn mentions_point(e: &Expr) -> bool {
-    quote::ToTokens::to_token_stream(e).into_iter().any(
-        |t| matches!(t, proc_macro2::TokenTree::Ident(i) if i.to_string().starts_with("Point")),
-    )
+/// Whether an expression names one of nalgebra's points (`Point3::new(..)`, `Point3::origin()`)
+/// or is the name of one (`points`).
+fn mentions_point(e: &Expr, points: &HashSet<String>) -> bool {
+    let named = |i: &proc_macro2::Ident| {
+        i.to_string().starts_with("Point") || points.contains(&i.to_string())
+    };
+    quote::ToTokens::to_token_stream(e)
+        .into_iter()
+        .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if named(&i)))
 }
 
 struct Rewrite {

@@ -1,0 +1,482 @@
+//! nalgebra's points as the vectors of their coordinates, which lowering differentiates (a
+//! point is its coordinates; what tells it from a vector, how a translation moves it, the
+//! body's operations on it do not use):
+//!
+//! ```text
+//! Point3::new(a, b, c)        =>  __private::Vector3::new(a, b, c)
+//! Point3::origin()            =>  __private::Vector3::zeros()
+//! Point3::from([a, b, c])     =>  __private::Vector3::new(a, b, c)
+//! p.coords                    =>  p
+//! nalgebra::distance(&p, &q)  =>  (p - q).norm()     (distance_squared: norm_squared)
+//! let p: Point3<f64> = ..     =>  let p: __private::Vector3<f64> = ..
+//! p (a parameter `&Point3`)   =>  (p.coords)
+//! ```
+//!
+//! Points may be added to and subtracted from, multiplied by rotations, matrices and floats,
+//! negated, compared, indexed and read by `x`, `y`, `z`, `coords`: on those, a point and the
+//! vector of its coordinates agree. Anything else — a point passed to a function, returned,
+//! put in an array, a method other than `clone`, a product with an isometry, a similarity, a
+//! translation or a transform (which move points and vectors differently) — leaves the body as
+//! written, where lowering refuses an active point.
+
+use proc_macro2::TokenStream;
+use std::collections::HashSet;
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, parse_quote};
+
+/// Rewrites the points of `block` when every use is one of the above. `params`: the
+/// parameters' names, kinds and types; `ret`: the result type; `rt`: the runtime's
+/// `__private` path.
+pub fn rewrite(
+    block: &mut syn::Block,
+    params: &[(String, crate::kind::Kind, syn::Type)],
+    ret: Option<&syn::Type>,
+    rt: &TokenStream,
+) {
+    if ret.is_some_and(mentions_point_type) {
+        return;
+    }
+    let point_params: HashSet<String> = params
+        .iter()
+        .filter(|(_, _, t)| point_type(t).is_some())
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    let mut names = Names { points: point_params.clone(), others: HashSet::new() };
+    loop {
+        let before = names.points.len();
+        names.visit_block(block);
+        if names.points.len() == before {
+            break;
+        }
+    }
+    if names.points.iter().any(|n| names.others.contains(n)) {
+        return;
+    }
+    let transforms: HashSet<String> = params
+        .iter()
+        .filter(|(_, _, t)| mentions(&quote::quote!(#t), TRANSFORMS))
+        .map(|(n, _, _)| n.clone())
+        .chain(transform_names(block))
+        .collect();
+    let mut check = Check { points: &names.points, transforms: &transforms, ok: true, any: false };
+    check.visit_block(block);
+    if check.ok && check.any {
+        Rewrite { points: &names.points, params: &point_params, rt }.visit_block_mut(block);
+    }
+}
+
+/// The names a body binds to points (`let p = Point3::new(..)`) and its parameters of point
+/// types: where the rewrite above does not apply, they are points still.
+pub fn point_names(
+    block: &syn::Block,
+    params: &[(String, crate::kind::Kind, syn::Type)],
+) -> HashSet<String> {
+    let points = params.iter().filter(|(_, _, t)| point_type(t).is_some());
+    let mut names =
+        Names { points: points.map(|(n, _, _)| n.clone()).collect(), others: HashSet::new() };
+    loop {
+        let before = names.points.len();
+        names.visit_block(block);
+        if names.points.len() == before {
+            return names.points;
+        }
+    }
+}
+
+/// nalgebra's types that move points otherwise than vectors (a translation part).
+const TRANSFORMS: &[&str] = &[
+    "Isometry",
+    "Similarity",
+    "Translation",
+    "Transform",
+    "Affine",
+    "Projective",
+    "Perspective",
+    "Orthographic",
+];
+
+/// Whether tokens name an identifier starting with one of `prefixes`.
+fn mentions(tokens: &TokenStream, prefixes: &[&str]) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => {
+            let s = i.to_string();
+            prefixes.iter().any(|p| s.starts_with(p))
+        }
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), prefixes),
+        _ => false,
+    })
+}
+
+/// The dimension of `PointN<..>` (`&PointN<..>` too).
+fn point_type(ty: &syn::Type) -> Option<usize> {
+    match ty {
+        syn::Type::Reference(r) => point_type(&r.elem),
+        syn::Type::Path(p) => p.path.segments.last().and_then(|s| point_dimension(&s.ident)),
+        _ => None,
+    }
+}
+
+fn mentions_point_type(ty: &syn::Type) -> bool {
+    mentions(&quote::quote!(#ty), &["Point", "OPoint"])
+}
+
+/// `N` of `PointN`, for `N` in 1..=6.
+fn point_dimension(ident: &proc_macro2::Ident) -> Option<usize> {
+    let s = ident.to_string();
+    let n: usize = s.strip_prefix("Point")?.parse().ok()?;
+    (1..=6).contains(&n).then_some(n)
+}
+
+/// A point's constructor: its dimension and the entries of the vector it becomes (`None` for
+/// `origin()`: zeros). `Err(())` for another function of a point type (`Point3::from(v)` of a
+/// value that is not an array literal).
+fn constructor(e: &Expr) -> Option<Result<(usize, Option<Vec<Expr>>), ()>> {
+    let Expr::Call(c) = e else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+    let [.., owner, function] = segs.as_slice() else { return None };
+    let n = point_dimension(&owner.ident)?;
+    let args: Vec<Expr> = c.args.iter().cloned().collect();
+    Some(match (function.ident.to_string().as_str(), args.as_slice()) {
+        ("new", _) if args.len() == n => Ok((n, Some(args))),
+        ("origin", []) => Ok((n, None)),
+        ("from", [Expr::Array(a)]) if a.elems.len() == n => {
+            Ok((n, Some(a.elems.iter().cloned().collect())))
+        }
+        _ => Err(()),
+    })
+}
+
+/// `distance(&p, &q)` or `distance_squared(&p, &q)` (any path ending so): the two points, and
+/// whether squared.
+fn distance<'e>(e: &'e Expr, points: &HashSet<String>) -> Option<(&'e Expr, &'e Expr, bool)> {
+    let Expr::Call(c) = e else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let squared = match p.path.segments.last()?.ident.to_string().as_str() {
+        "distance" => false,
+        "distance_squared" => true,
+        _ => return None,
+    };
+    let args: Vec<&Expr> = c.args.iter().collect();
+    let [Expr::Reference(a), Expr::Reference(b)] = args.as_slice() else { return None };
+    (is_point(&a.expr, points) && is_point(&b.expr, points)).then_some((&a.expr, &b.expr, squared))
+}
+
+/// Whether `e` is a point as its syntax shows: a constructor, a point's name, a point plus or
+/// minus a vector, a point times a float or by a rotation, `-p`, `p.clone()`.
+fn is_point(e: &Expr, points: &HashSet<String>) -> bool {
+    match e {
+        Expr::Paren(p) => is_point(&p.expr, points),
+        Expr::Path(p) => p.path.get_ident().is_some_and(|i| points.contains(&i.to_string())),
+        Expr::Binary(b) => {
+            let (l, r) = (is_point(&b.left, points), is_point(&b.right, points));
+            match b.op {
+                syn::BinOp::Sub(_) => l && !r,
+                syn::BinOp::Add(_) | syn::BinOp::Mul(_) | syn::BinOp::Div(_) => l || r,
+                _ => false,
+            }
+        }
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_point(&u.expr, points),
+        Expr::MethodCall(m) if m.method == "clone" => is_point(&m.receiver, points),
+        e => matches!(constructor(e), Some(Ok(_))),
+    }
+}
+
+/// The names every `let` of which binds a point (`others`: those a `let` binds to something
+/// else).
+struct Names {
+    points: HashSet<String>,
+    others: HashSet<String>,
+}
+
+impl<'a> Visit<'a> for Names {
+    fn visit_local(&mut self, l: &'a syn::Local) {
+        let (pat, ty) = match &l.pat {
+            Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+            p => (p, None),
+        };
+        let point = ty.and_then(point_type).is_some()
+            || l.init.as_ref().is_some_and(|i| is_point(&i.expr, &self.points));
+        match pat {
+            Pat::Ident(pi) if point => {
+                self.points.insert(pi.ident.to_string());
+            }
+            p => self.others.extend(crate::syntax::pattern_names(p)),
+        }
+        syn::visit::visit_local(self, l);
+    }
+}
+
+/// The names a body binds to values of [`TRANSFORMS`] types.
+fn transform_names(block: &syn::Block) -> HashSet<String> {
+    struct Find(HashSet<String>);
+    impl<'a> Visit<'a> for Find {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let init = l.init.as_ref().map(|i| {
+                let e = &i.expr;
+                quote::quote!(#e)
+            });
+            let ty = match &l.pat {
+                Pat::Type(t) => {
+                    let ty = &t.ty;
+                    Some(quote::quote!(#ty))
+                }
+                _ => None,
+            };
+            if [init, ty].iter().flatten().any(|t| mentions(t, TRANSFORMS)) {
+                self.0.extend(crate::syntax::pattern_names(&l.pat));
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut find = Find(HashSet::new());
+    find.visit_block(block);
+    find.0
+}
+
+/// Whether every point stands where the rewrite keeps its meaning (see the module
+/// documentation); `any`: whether there is a point at all.
+struct Check<'n> {
+    points: &'n HashSet<String>,
+    transforms: &'n HashSet<String>,
+    ok: bool,
+    any: bool,
+}
+
+impl Check<'_> {
+    fn transform(&self, e: &Expr) -> bool {
+        let named = matches!(e, Expr::Path(p)
+            if p.path.get_ident().is_some_and(|i| self.transforms.contains(&i.to_string())));
+        named || mentions(&quote::quote!(#e), TRANSFORMS)
+    }
+
+    /// Visits `e`, where a point may stand.
+    fn allowed(&mut self, e: &Expr) {
+        match e {
+            Expr::Paren(p) => self.allowed(&p.expr),
+            e => {
+                self.any |= is_point(e, self.points);
+                self.inner(e);
+            }
+        }
+    }
+
+    /// Visits the parts of `e`, which may itself be a point.
+    fn inner(&mut self, e: &Expr) {
+        use syn::BinOp::*;
+        match e {
+            Expr::Binary(b) => match b.op {
+                Add(_) | Sub(_) | Div(_) | Eq(_) | Ne(_) | AddAssign(_) | SubAssign(_)
+                | MulAssign(_) | DivAssign(_) => {
+                    self.allowed(&b.left);
+                    self.allowed(&b.right);
+                }
+                Mul(_) => {
+                    let points = is_point(&b.left, self.points) || is_point(&b.right, self.points);
+                    if points && (self.transform(&b.left) || self.transform(&b.right)) {
+                        self.ok = false;
+                    }
+                    self.allowed(&b.left);
+                    self.allowed(&b.right);
+                }
+                _ => syn::visit::visit_expr(self, e),
+            },
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => self.allowed(&u.expr),
+            Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+                self.allowed(&m.receiver)
+            }
+            Expr::Field(f)
+                if matches!(&f.member, syn::Member::Named(n)
+                    if ["x", "y", "z", "w", "coords"].contains(&n.to_string().as_str())) =>
+            {
+                self.allowed(&f.base)
+            }
+            Expr::Index(i) => {
+                self.allowed(&i.expr);
+                self.visit_expr(&i.index);
+            }
+            Expr::Assign(a) => {
+                self.allowed(&a.left);
+                self.allowed(&a.right);
+            }
+            e if distance(e, self.points).is_some() => {
+                if let Some((a, b, _)) = distance(e, self.points) {
+                    self.allowed(a);
+                    self.allowed(b);
+                }
+            }
+            e => match constructor(e) {
+                Some(Ok(_)) => syn::visit::visit_expr(self, e),
+                Some(Err(())) => self.ok = false,
+                None => syn::visit::visit_expr(self, e),
+            },
+        }
+    }
+}
+
+impl<'a> Visit<'a> for Check<'_> {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        if is_point(e, self.points) {
+            self.ok = false;
+        }
+        self.inner(e);
+    }
+
+    fn visit_local(&mut self, l: &'a syn::Local) {
+        if let Some(init) = &l.init {
+            self.allowed(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+    }
+
+    // (macros' arguments are tokens: `assert!(p.x > 0.0)` reads a vector as well)
+    fn visit_macro(&mut self, _: &'a syn::Macro) {}
+}
+
+struct Rewrite<'n> {
+    points: &'n HashSet<String>,
+    params: &'n HashSet<String>,
+    rt: &'n TokenStream,
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Some((a, b, squared)) = distance(e, self.points) {
+            let (mut a, mut b) = (a.clone(), b.clone());
+            self.visit_expr_mut(&mut a);
+            self.visit_expr_mut(&mut b);
+            *e = match squared {
+                true => parse_quote!(((#a) - (#b)).norm_squared()),
+                false => parse_quote!(((#a) - (#b)).norm()),
+            };
+            return;
+        }
+        if let Expr::Field(f) = e
+            && matches!(&f.member, syn::Member::Named(n) if n == "coords")
+            && is_point(&f.base, self.points)
+        {
+            let mut base = (*f.base).clone();
+            self.visit_expr_mut(&mut base);
+            *e = parse_quote!((#base));
+            return;
+        }
+        if let Expr::Path(p) = e
+            && let Some(id) = p.path.get_ident().filter(|i| self.params.contains(&i.to_string()))
+        {
+            *e = parse_quote!((#id.coords));
+            return;
+        }
+        if let Some(Ok((n, entries))) = constructor(e) {
+            let rt = self.rt;
+            let vector = quote::format_ident!("Vector{}", n);
+            *e = match entries {
+                Some(mut entries) => {
+                    entries.iter_mut().for_each(|a| self.visit_expr_mut(a));
+                    parse_quote!(#rt::#vector::new(#(#entries),*))
+                }
+                None => parse_quote!(#rt::#vector::zeros()),
+            };
+            return;
+        }
+        visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_type_mut(&mut self, t: &mut syn::Type) {
+        if let syn::Type::Path(p) = t
+            && let Some(last) = p.path.segments.last()
+            && let Some(n) = point_dimension(&last.ident)
+        {
+            let (rt, vector, args) =
+                (self.rt, quote::format_ident!("Vector{}", n), last.arguments.clone());
+            *t = parse_quote!(#rt::#vector #args);
+            return;
+        }
+        visit_mut::visit_type_mut(self, t);
+    }
+
+    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn rewritten(body: syn::Block, params: &[(&str, syn::Type)], ret: syn::Type) -> String {
+        let mut body = body;
+        let params: Vec<(String, crate::kind::Kind, syn::Type)> = params
+            .iter()
+            .map(|(n, t)| (n.to_string(), crate::kind::Kind::Unknown, t.clone()))
+            .collect();
+        rewrite(&mut body, &params, Some(&ret), &quote!(rt));
+        quote!(#body).to_string()
+    }
+
+    #[test]
+    fn points_become_vectors_where_they_mean_the_same() {
+        let out = rewritten(
+            parse_quote!({
+                let p: Point3<f64> = Point3::new(x, y, 0.5);
+                let q = r * p;
+                let o = Point3::origin();
+                nalgebra::distance(&q, &o) + (q - Point3::from([1.0, 0.0, 0.0])).norm() + q.coords.x
+            }),
+            &[],
+            parse_quote!(f64),
+        );
+        let expected = quote!({
+            let p: rt::Vector3<f64> = rt::Vector3::new(x, y, 0.5);
+            let q = r * p;
+            let o = rt::Vector3::zeros();
+            ((q) - (o)).norm() + (q - rt::Vector3::new(1.0, 0.0, 0.0)).norm() + (q).x
+        });
+        assert_eq!(out, expected.to_string());
+        // a parameter (inactive: `wrt` leaves it out) is its coordinates
+        let out = rewritten(
+            parse_quote!({ (r * p).x }),
+            &[("p", parse_quote!(&Point3<f64>))],
+            parse_quote!(f64),
+        );
+        assert_eq!(out, quote!({ (r * (p.coords)).x }).to_string());
+    }
+
+    #[test]
+    fn points_used_otherwise_are_left_as_written() {
+        for body in [
+            // passed to a function, returned from a block, a method without a vector form
+            quote!({
+                let p = Point3::new(x, 0.0, 0.0);
+                f(&p)
+            }),
+            quote!({
+                let p = Point3::new(x, 0.0, 0.0);
+                let q = if c { p } else { p };
+                q.x
+            }),
+            quote!({
+                let p = Point3::new(x, 0.0, 0.0);
+                p.to_homogeneous().w
+            }),
+            // an isometry moves a point by its translation, not a vector
+            quote!({
+                let iso = Isometry3::new(t, w);
+                (iso * Point3::new(x, 0.0, 0.0)).x
+            }),
+            quote!({
+                let p = Point3::new(x, 0.0, 0.0);
+                let p = 2.0;
+                p
+            }),
+            quote!({ (Point3::from(v) - Point3::origin()).norm() }),
+        ] {
+            let block: syn::Block = syn::parse2(body.clone()).unwrap();
+            assert_eq!(rewritten(block, &[], parse_quote!(f64)), body.to_string());
+        }
+        let body = quote!({ Point3::new(x, 0.0, 0.0) });
+        let block: syn::Block = syn::parse2(body.clone()).unwrap();
+        assert_eq!(rewritten(block, &[], parse_quote!(Point3<f64>)), body.to_string());
+    }
+}
