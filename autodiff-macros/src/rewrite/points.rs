@@ -128,10 +128,17 @@ fn point_dimension(ident: &proc_macro2::Ident) -> Option<usize> {
     (1..=6).contains(&n).then_some(n)
 }
 
-/// A point's constructor: its dimension and the entries of the vector it becomes (`None` for
-/// `origin()`: zeros). `Err(())` for another function of a point type (`Point3::from(v)` of a
-/// value that is not an array literal).
-fn constructor(e: &Expr) -> Option<Result<(usize, Option<Vec<Expr>>), ()>> {
+/// A call of a function of a point type.
+enum Constructor {
+    /// One the rewrite knows: the dimension and the entries of the vector it becomes (`None`
+    /// for `origin()`: zeros).
+    Known(usize, Option<Vec<Expr>>),
+    /// Another (`Point3::from(v)` of a value that is not an array literal).
+    Other,
+}
+
+/// The point constructor `e` calls, if it calls one.
+fn constructor(e: &Expr) -> Option<Constructor> {
     let Expr::Call(c) = e else { return None };
     let Expr::Path(p) = &*c.func else { return None };
     let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
@@ -139,12 +146,12 @@ fn constructor(e: &Expr) -> Option<Result<(usize, Option<Vec<Expr>>), ()>> {
     let n = point_dimension(&owner.ident)?;
     let args: Vec<Expr> = c.args.iter().cloned().collect();
     Some(match (function.ident.to_string().as_str(), args.as_slice()) {
-        ("new", _) if args.len() == n => Ok((n, Some(args))),
-        ("origin", []) => Ok((n, None)),
+        ("new", _) if args.len() == n => Constructor::Known(n, Some(args)),
+        ("origin", []) => Constructor::Known(n, None),
         ("from", [Expr::Array(a)]) if a.elems.len() == n => {
-            Ok((n, Some(a.elems.iter().cloned().collect())))
+            Constructor::Known(n, Some(a.elems.iter().cloned().collect()))
         }
-        _ => Err(()),
+        _ => Constructor::Other,
     })
 }
 
@@ -179,7 +186,7 @@ fn is_point(e: &Expr, points: &HashSet<String>) -> bool {
         }
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_point(&u.expr, points),
         Expr::MethodCall(m) if m.method == "clone" => is_point(&m.receiver, points),
-        e => matches!(constructor(e), Some(Ok(_))),
+        e => matches!(constructor(e), Some(Constructor::Known(..))),
     }
 }
 
@@ -307,9 +314,8 @@ impl Check<'_> {
                 }
             }
             e => match constructor(e) {
-                Some(Ok(_)) => syn::visit::visit_expr(self, e),
-                Some(Err(())) => self.ok = false,
-                None => syn::visit::visit_expr(self, e),
+                Some(Constructor::Other) => self.ok = false,
+                Some(Constructor::Known(..)) | None => syn::visit::visit_expr(self, e),
             },
         }
     }
@@ -369,7 +375,7 @@ impl VisitMut for Rewrite<'_> {
             *e = parse_quote!((#id.coords));
             return;
         }
-        if let Some(Ok((n, entries))) = constructor(e) {
+        if let Some(Constructor::Known(n, entries)) = constructor(e) {
             let rt = self.rt;
             let vector = quote::format_ident!("Vector{}", n);
             *e = match entries {
