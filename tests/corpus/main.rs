@@ -63,6 +63,7 @@ mod struct_param_method;
 mod subslice_helper;
 mod trapezoid_closure;
 mod two_link_ik;
+mod unit_quaternion;
 mod verlet_orbit;
 mod while_assert;
 mod windows_first_last;
