@@ -60,7 +60,7 @@ fn agree(op: &'static str, a: &Tensor, b: &Tensor) -> Result<(Tensor, Tensor), E
     Ok((cast(a, dtype)?, cast(b, dtype)?))
 }
 
-fn wrap(data: CudaStorage, shape: Vec<usize>) -> Tensor {
+fn wrap(data: CudaStorage, shape: impl Into<crate::tensor::Shape>) -> Tensor {
     Tensor::from_parts(Storage::Cuda(data), shape)
 }
 
@@ -69,8 +69,9 @@ pub(crate) fn binary(
     a: &Tensor,
     b: &Tensor,
     op: Binary,
-    shape: Vec<usize>,
+    shape: impl Into<crate::tensor::Shape>,
 ) -> Result<Tensor, Error> {
+    let shape: crate::tensor::Shape = shape.into();
     if let Some(result) = with_host_scalar(a, b, op, &shape)? {
         return Ok(result);
     }
@@ -170,7 +171,7 @@ pub(crate) fn reduce(
     n: usize,
     inner: usize,
     op: Reduce,
-    shape: Vec<usize>,
+    shape: impl Into<crate::tensor::Shape>,
 ) -> Result<Tensor, Error> {
     Ok(wrap(storage_of(t)?.reduce(outer, n, inner, op)?, shape))
 }
@@ -186,7 +187,12 @@ pub(crate) struct Gemm {
 }
 
 /// The matrix product through cuBLAS; the result has `shape`.
-pub(crate) fn matmul(a: &Tensor, b: &Tensor, g: Gemm, shape: Vec<usize>) -> Result<Tensor, Error> {
+pub(crate) fn matmul(
+    a: &Tensor,
+    b: &Tensor,
+    g: Gemm,
+    shape: impl Into<crate::tensor::Shape>,
+) -> Result<Tensor, Error> {
     let (a, b) = agree("matmul", a, b)?;
     let (ta, tb) = g.transpose;
     let data = storage_of(&a)?.gemm(storage_of(&b)?, g.batches, g.b_batched, g.mkn, ta, tb)?;
@@ -199,7 +205,7 @@ pub(crate) fn transpose(
     batches: usize,
     m: usize,
     n: usize,
-    shape: Vec<usize>,
+    shape: impl Into<crate::tensor::Shape>,
 ) -> Result<Tensor, Error> {
     Ok(wrap(storage_of(t)?.transpose(batches, m, n)?, shape))
 }
@@ -210,7 +216,7 @@ pub(crate) fn narrow(
     (outer, size, inner): (usize, usize, usize),
     start: usize,
     len: usize,
-    shape: Vec<usize>,
+    shape: impl Into<crate::tensor::Shape>,
 ) -> Result<Tensor, Error> {
     let src = storage_of(t)?;
     // every element of the result is copied below
@@ -226,7 +232,7 @@ pub(crate) fn cat(
     sizes: &[usize],
     outer: usize,
     inner: usize,
-    shape: Vec<usize>,
+    shape: impl Into<crate::tensor::Shape>,
 ) -> Result<Tensor, Error> {
     let Some(first) = parts.iter().find(|p| p.is_cuda()) else {
         return Err(Error::Cuda {
@@ -265,8 +271,8 @@ fn fitted(p: &Tensor, x: &Tensor) -> Result<Tensor, Error> {
     }
     let x = x.try_broadcast_to(&p.shape).map_err(|_| Error::ShapeMismatch {
         op: "optimiser update (a gradient that does not fit its parameter)",
-        lhs: p.shape.clone(),
-        rhs: x.shape.clone(),
+        lhs: p.shape.to_vec(),
+        rhs: x.shape.to_vec(),
     })?;
     cast(x, p.dtype())
 }

@@ -140,7 +140,7 @@ impl Tensor {
     /// ```
     pub fn try_argmax(&self, dim: usize) -> Result<Vec<usize>, Error> {
         if dim >= self.shape.len() || self.shape[dim] == 0 {
-            return Err(Error::Dimension { op: "argmax", dim, shape: self.shape.clone() });
+            return Err(Error::Dimension { op: "argmax", dim, shape: self.shape.to_vec() });
         }
         let v = self.try_to_vec::<f64>()?;
         let outer: usize = self.shape[..dim].iter().product();

@@ -61,7 +61,7 @@ impl Tensor {
     pub fn try_transpose(&self, d0: usize, d1: usize) -> Result<Tensor, Error> {
         let rank = self.shape.len();
         if let Some(dim) = [d0, d1].into_iter().find(|d| *d >= rank) {
-            return Err(Error::Dimension { op: "transpose", dim, shape: self.shape.clone() });
+            return Err(Error::Dimension { op: "transpose", dim, shape: self.shape.to_vec() });
         }
         let mut shape = self.shape.clone();
         shape.swap(d0, d1);
@@ -105,7 +105,7 @@ impl Tensor {
     /// ```
     pub fn try_unsqueeze(&self, dim: usize) -> Result<Tensor, Error> {
         if dim > self.shape.len() {
-            return Err(Error::Dimension { op: "unsqueeze", dim, shape: self.shape.clone() });
+            return Err(Error::Dimension { op: "unsqueeze", dim, shape: self.shape.to_vec() });
         }
         let mut shape = self.shape.clone();
         shape.insert(dim, 1);
@@ -136,7 +136,7 @@ impl Tensor {
     /// ```
     pub fn try_squeeze(&self, dim: usize) -> Result<Tensor, Error> {
         if dim >= self.shape.len() {
-            return Err(Error::Dimension { op: "squeeze", dim, shape: self.shape.clone() });
+            return Err(Error::Dimension { op: "squeeze", dim, shape: self.shape.to_vec() });
         }
         let mut shape = self.shape.clone();
         if shape[dim] == 1 {

@@ -79,7 +79,7 @@ impl Element for f64 {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Tensor {
-    pub(crate) shape: Vec<usize>,
+    pub(crate) shape: super::shape::Shape,
     pub(crate) data: Arc<Storage>,
     /// Marks a [`Tensor::discard`] adjoint buffer; every other tensor has `false`.
     pub(crate) discard: bool,
@@ -118,11 +118,11 @@ impl Tensor {
         if data.len() != shape.iter().product::<usize>() {
             return Err(Error::DataLength { len: data.len(), shape: shape.to_vec() });
         }
-        Ok(Tensor::from_parts(E::store(data), shape.to_vec()))
+        Ok(Tensor::from_parts(E::store(data), shape))
     }
 
-    pub(crate) fn from_parts(storage: Storage, shape: Vec<usize>) -> Tensor {
-        Tensor { shape, data: Arc::new(storage), discard: false }
+    pub(crate) fn from_parts(storage: Storage, shape: impl Into<super::shape::Shape>) -> Tensor {
+        Tensor { shape: shape.into(), data: Arc::new(storage), discard: false }
     }
 
     /// A tensor of `shape` filled with `value` (its type gives the dtype).
@@ -415,7 +415,7 @@ impl Tensor {
     /// ```
     pub fn try_item<E: Element>(&self) -> Result<E, Error> {
         if self.numel() != 1 {
-            return Err(Error::NotScalar { shape: self.shape.clone() });
+            return Err(Error::NotScalar { shape: self.shape.to_vec() });
         }
         Ok(self.try_to_vec::<E>()?[0])
     }

@@ -65,10 +65,10 @@ impl Tensor {
     pub fn try_narrow(&self, dim: usize, start: usize, len: usize) -> Result<Tensor, Error> {
         let shape = self.shape.clone();
         if dim >= shape.len() {
-            return Err(Error::Dimension { op: "narrow", dim, shape });
+            return Err(Error::Dimension { op: "narrow", dim, shape: shape.to_vec() });
         }
         if start.checked_add(len).is_none_or(|end| end > shape[dim]) {
-            return Err(Error::OutOfRange { op: "narrow", dim, start, len, shape });
+            return Err(Error::OutOfRange { op: "narrow", dim, start, len, shape: shape.to_vec() });
         }
         let (outer, size, inner) = split(&shape, dim);
         let mut out = shape;
@@ -149,18 +149,18 @@ impl Tensor {
             return Err(Error::Dimension { op: "cat (of no tensors)", dim, shape: Vec::new() });
         };
         if dim >= first.shape.len() {
-            return Err(Error::Dimension { op: "cat", dim, shape: first.shape.clone() });
+            return Err(Error::Dimension { op: "cat", dim, shape: first.shape.to_vec() });
         }
         let mut out = first.shape.clone();
         out[dim] = 0;
         for p in parts {
             let agrees = p.shape.len() == out.len()
-                && p.shape.iter().zip(&out).enumerate().all(|(d, (a, b))| d == dim || a == b);
+                && p.shape.iter().zip(out.iter()).enumerate().all(|(d, (a, b))| d == dim || a == b);
             if !agrees {
                 return Err(Error::ShapeMismatch {
                     op: "cat",
-                    lhs: first.shape.clone(),
-                    rhs: p.shape.clone(),
+                    lhs: first.shape.to_vec(),
+                    rhs: p.shape.to_vec(),
                 });
             }
             out[dim] += p.shape[dim];

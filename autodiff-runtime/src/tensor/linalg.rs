@@ -109,7 +109,7 @@ impl Tensor {
         transpose_self: bool,
         transpose_other: bool,
     ) -> Tensor {
-        let (&[r0, c0], &[r1, c1]) = (self.shape.as_slice(), other.shape.as_slice()) else {
+        let (&[r0, c0], &[r1, c1]) = (self.shape(), other.shape()) else {
             let a = if transpose_self { self.transpose_last2() } else { self.clone() };
             let b = if transpose_other { other.transpose_last2() } else { other.clone() };
             return a.matmul(&b);
@@ -150,12 +150,12 @@ impl Tensor {
     /// [`crate::nn::linear`]'s adjoint adds into a weight's gradient, without allocating the
     /// product. Returns whether it did; otherwise nothing changed.
     pub(crate) fn add_matmul_t(&mut self, a: &Tensor, b: &Tensor, ta: bool, tb: bool) -> bool {
-        let (&[r0, c0], &[r1, c1]) = (a.shape.as_slice(), b.shape.as_slice()) else {
+        let (&[r0, c0], &[r1, c1]) = (a.shape(), b.shape()) else {
             return false;
         };
         let (m, k) = if ta { (c0, r0) } else { (r0, c0) };
         let (k1, n) = if tb { (c1, r1) } else { (r1, c1) };
-        if k != k1 || self.shape != [m, n] || self.discard {
+        if k != k1 || self.shape() != [m, n] || self.discard {
             return false;
         }
         let Some(data) = std::sync::Arc::get_mut(&mut self.data) else { return false };
@@ -197,15 +197,15 @@ impl Tensor {
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
         let mismatch = || Error::ShapeMismatch {
             op: "matmul",
-            lhs: self.shape.clone(),
-            rhs: other.shape.clone(),
+            lhs: self.shape.to_vec(),
+            rhs: other.shape.to_vec(),
         };
-        let (batch, m, k) = match self.shape.as_slice() {
+        let (batch, m, k) = match self.shape() {
             [m, k] => (None, *m, *k),
             [b, m, k] => (Some(*b), *m, *k),
             _ => return Err(mismatch()),
         };
-        let (other_batch, k2, n) = match other.shape.as_slice() {
+        let (other_batch, k2, n) = match other.shape() {
             [k2, n] => (None, *k2, *n),
             [b, k2, n] => (Some(*b), *k2, *n),
             _ => return Err(mismatch()),
@@ -256,7 +256,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn t(&self) -> Tensor {
-        let [m, n] = self.shape.as_slice() else {
+        let [m, n] = self.shape() else {
             panic!("t: a 2-d tensor is needed, the shape is {:?}", self.shape);
         };
         let (m, n) = (*m, *n);
@@ -298,11 +298,11 @@ impl Tensor {
         if shape.iter().product::<usize>() != self.numel() {
             return Err(Error::ShapeMismatch {
                 op: "reshape",
-                lhs: self.shape.clone(),
+                lhs: self.shape.to_vec(),
                 rhs: shape.to_vec(),
             });
         }
-        Ok(Tensor { shape: shape.to_vec(), data: self.data.clone(), discard: false })
+        Ok(Tensor { shape: shape.into(), data: self.data.clone(), discard: false })
     }
 }
 
@@ -328,7 +328,7 @@ fn batched<E: Gemm>(
 impl Tensor {
     /// Swaps the last two dimensions (a copy): `t` for 2-d tensors, per batch for 3-d ones.
     pub(crate) fn transpose_last2(&self) -> Tensor {
-        match self.shape.as_slice() {
+        match self.shape() {
             [_, _] => self.t(),
             [b, m, n] => {
                 let (b, m, n) = (*b, *m, *n);

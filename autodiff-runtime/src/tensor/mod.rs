@@ -9,6 +9,7 @@ mod index;
 mod linalg;
 mod ops;
 mod reduce;
+mod shape;
 
 pub use self::core::{DType, Element, Tensor};
 // what the GPU code (the `cuda` feature) reaches into
@@ -17,4 +18,5 @@ pub(crate) use self::{
     core::Storage,
     ops::{Binary, Unary, strides_in},
     reduce::Reduce,
+    shape::Shape,
 };

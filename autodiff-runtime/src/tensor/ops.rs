@@ -42,6 +42,25 @@ impl Binary {
         })
     }
 
+    /// `a op b` elementwise over the broadcast shape `out`, the operation chosen once (not
+    /// per element: each arm's loop is its own, and vectorises).
+    fn zip<E: Element>(
+        self,
+        a: &[E],
+        sa: &[usize],
+        b: &[E],
+        sb: &[usize],
+        out: &[usize],
+    ) -> Vec<E> {
+        match self {
+            Binary::Add => zip_broadcast(a, sa, b, sb, out, |x, y| x + y),
+            Binary::Sub => zip_broadcast(a, sa, b, sb, out, |x, y| x - y),
+            Binary::Mul => zip_broadcast(a, sa, b, sb, out, |x, y| x * y),
+            Binary::Div => zip_broadcast(a, sa, b, sb, out, |x, y| x / y),
+            Binary::Eq => zip_broadcast(a, sa, b, sb, out, |x, y| Binary::Eq.apply(x, y)),
+        }
+    }
+
     fn apply<E: Real>(self, a: E, b: E) -> E {
         match self {
             Binary::Add => a + b,
@@ -183,24 +202,20 @@ impl Tensor {
         let shape =
             broadcast_shape(&self.shape, &other.shape).ok_or_else(|| Error::ShapeMismatch {
                 op: op.name(),
-                lhs: self.shape.clone(),
-                rhs: other.shape.clone(),
+                lhs: self.shape.to_vec(),
+                rhs: other.shape.to_vec(),
             })?;
+        let (sa, sb) = (&self.shape[..], &other.shape[..]);
         let storage = match (&*self.data, &*other.data) {
             #[cfg(feature = "cuda")]
             (Storage::Cuda(_), _) | (_, Storage::Cuda(_)) => {
                 return crate::cuda::binary(self, other, op, shape);
             }
-            (Storage::F32(a), Storage::F32(b)) => {
-                Storage::F32(zip_broadcast(a, &self.shape, b, &other.shape, &shape, |x, y| {
-                    op.apply(x, y)
-                }))
-            }
+            (Storage::F32(a), Storage::F32(b)) => Storage::F32(op.zip(a, sa, b, sb, &shape)),
+            (Storage::F64(a), Storage::F64(b)) => Storage::F64(op.zip(a, sa, b, sb, &shape)),
             _ => {
                 let (a, b) = (self.to_vec::<f64>(), other.to_vec::<f64>());
-                Storage::F64(zip_broadcast(&a, &self.shape, &b, &other.shape, &shape, |x, y| {
-                    op.apply(x, y)
-                }))
+                Storage::F64(op.zip(&a, sa, &b, sb, &shape))
             }
         };
         Ok(Tensor::from_parts(storage, shape))
@@ -284,7 +299,7 @@ impl Tensor {
         if out.shape != shape {
             return Err(Error::ShapeMismatch {
                 op: "broadcast_to",
-                lhs: self.shape.clone(),
+                lhs: self.shape.to_vec(),
                 rhs: shape.to_vec(),
             });
         }
@@ -549,11 +564,20 @@ impl Tensor {
         let Some(named) = op.with_scalar(s, scalar_first) else {
             return self.binary(&Tensor::scalar(s).to_dtype(self.dtype()), op);
         };
-        self.map(
-            named,
-            |x| if scalar_first { op.apply(s32, x) } else { op.apply(x, s32) },
-            |x| if scalar_first { op.apply(s, x) } else { op.apply(x, s) },
-        )
+        // (the operation chosen once, not per element)
+        match named {
+            Unary::AddScalar(_) => self.map(named, |x| x + s32, |x| x + s),
+            Unary::SubScalar(_) => self.map(named, |x| x - s32, |x| x - s),
+            Unary::ScalarSub(_) => self.map(named, |x| s32 - x, |x| s - x),
+            Unary::MulScalar(_) => self.map(named, |x| x * s32, |x| x * s),
+            Unary::DivScalar(_) => self.map(named, |x| x / s32, |x| x / s),
+            Unary::ScalarDiv(_) => self.map(named, |x| s32 / x, |x| s / x),
+            _ => self.map(
+                named,
+                |x| if scalar_first { op.apply(s32, x) } else { op.apply(x, s32) },
+                |x| if scalar_first { op.apply(s, x) } else { op.apply(x, s) },
+            ),
+        }
     }
 }
 

@@ -148,7 +148,7 @@ impl Tensor {
             Reduce::Max => "max_dim",
         };
         if dim >= self.shape.len() {
-            return Err(Error::Dimension { op, dim, shape: self.shape.clone() });
+            return Err(Error::Dimension { op, dim, shape: self.shape.to_vec() });
         }
         let mut shape = self.shape.clone();
         if keepdim {
