@@ -420,3 +420,110 @@ fn rows_zipped_with_integer_labels() {
         &[logits.concat()].concat(),
     );
 }
+
+/// Gaussian elimination with partial pivoting on a copy of the matrix, as a numerical analyst
+/// writes it: the rows collected by `map`/`to_vec`, swapped by `a.swap(k, p)`, eliminated in
+/// place; the solution's first entry.
+#[allow(clippy::needless_range_loop)] // written as the analyst wrote it
+#[differentiable]
+fn pivoted_solve(a_in: &[Vec<f64>], b_in: &[f64]) -> f64 {
+    let n = b_in.len();
+    let mut a: Vec<Vec<f64>> = a_in.iter().map(|row| row.to_vec()).collect();
+    let mut b = b_in.to_vec();
+    for k in 0..n {
+        let mut p = k;
+        for i in k + 1..n {
+            if a[i][k].abs() > a[p][k].abs() {
+                p = i;
+            }
+        }
+        a.swap(k, p);
+        b.swap(k, p);
+        for i in k + 1..n {
+            let f = a[i][k] / a[k][k];
+            for j in k..n {
+                a[i][j] -= f * a[k][j];
+            }
+            b[i] -= f * b[k];
+        }
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for j in i + 1..n {
+            s -= a[i][j] * x[j];
+        }
+        x[i] = s / a[i][i];
+    }
+    x[0]
+}
+
+/// The same without pivoting, on `a_in.to_vec()`: the last entry of the solution.
+#[allow(clippy::needless_range_loop)]
+#[differentiable]
+fn eliminated(a_in: &[Vec<f64>], b_in: &[f64]) -> f64 {
+    let n = b_in.len();
+    let mut a = a_in.to_vec();
+    let mut b = b_in.to_vec();
+    for k in 0..n {
+        for i in k + 1..n {
+            let f = a[i][k] / a[k][k];
+            for j in k..n {
+                a[i][j] -= f * a[k][j];
+            }
+            b[i] -= f * b[k];
+        }
+    }
+    b[n - 1] / a[n - 1][n - 1]
+}
+
+/// Tables copied from `&[Vec<f64>]` (`iter().map(|row| row.to_vec()).collect()`,
+/// `to_vec()`), rows swapped: the gradients of a linear solve's entry `x_k` against their
+/// closed forms, `∂x_k/∂b = (A⁻¹)_k` and `∂x_k/∂A_ij = -(A⁻¹)_ki x_j`, and forward mode against
+/// reverse mode.
+#[test]
+fn tables_copied_from_rows_pivoted_and_eliminated() {
+    let a = vec![vec![1.0, 2.0, 0.5], vec![4.0, -1.0, 1.0], vec![1.0, 3.0, 2.5]];
+    let b = [1.0, 2.0, 3.0];
+    // A⁻¹ and x by Cramer's rule (3x3)
+    let det = |m: &[Vec<f64>]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let d = det(&a);
+    let inverse = |k: usize, i: usize| {
+        // (A⁻¹)_ki = cofactor C_ik / det
+        let minor: Vec<Vec<f64>> = (0..3)
+            .filter(|r| *r != i)
+            .map(|r| (0..3).filter(|c| *c != k).map(|c| a[r][c]).collect())
+            .collect();
+        let m = minor[0][0] * minor[1][1] - minor[0][1] * minor[1][0];
+        if (i + k).is_multiple_of(2) { m / d } else { -m / d }
+    };
+    let x: Vec<f64> = (0..3).map(|k| (0..3).map(|i| inverse(k, i) * b[i]).sum()).collect();
+    for (k, grad) in [(0, pivoted_solve_grad(&a, &b)), (2, eliminated_grad(&a, &b))] {
+        let (value, (ga, gb)) = grad;
+        assert!((value - x[k]).abs() < 1e-12, "x_{k}: {value} vs {}", x[k]);
+        for i in 0..3 {
+            assert!((gb[i] - inverse(k, i)).abs() < 1e-12, "∂x_{k}/∂b_{i}");
+            for j in 0..3 {
+                let closed = -inverse(k, i) * x[j];
+                assert!(
+                    (ga[i][j] - closed).abs() < 1e-12,
+                    "∂x_{k}/∂A_{i}{j}: {} vs {closed}",
+                    ga[i][j]
+                );
+            }
+        }
+        let da = vec![vec![0.5, 0.0, 1.0], vec![-1.0, 2.0, 0.0], vec![0.3, 0.2, -0.4]];
+        let db = [0.1, -0.7, 0.4];
+        let tangent = match k {
+            0 => pivoted_solve_jvp(&a, &b, &da, &db).1,
+            _ => eliminated_jvp(&a, &b, &da, &db).1,
+        };
+        let dot: f64 =
+            (0..3).map(|i| gb[i] * db[i] + (0..3).map(|j| ga[i][j] * da[i][j]).sum::<f64>()).sum();
+        assert!((tangent - dot).abs() < 1e-12, "{tangent} vs {dot}");
+    }
+}

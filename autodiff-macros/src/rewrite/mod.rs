@@ -70,7 +70,7 @@ pub fn rewrite(desc: &FnDesc) -> syn::Block {
     components::rewrite(&mut body, &kinds);
     dynamic::rewrite(&mut body, &kinds);
     nested_writes::rewrite(&mut body, &kinds);
-    tables::rewrite(&mut body, &desc.rt);
+    tables::rewrite(&mut body, &kinds, &desc.rt);
     typed_copies::rewrite(&mut body, &kinds);
     whole_assignments::rewrite(&mut body, &desc.rt);
     loop_labels::rewrite(&mut body);

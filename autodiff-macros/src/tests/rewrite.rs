@@ -311,3 +311,37 @@ fn a_vec_of_tuples_read_by_index_becomes_a_vec_per_element() {
     );
     assert!(!got.contains("pts[") && !got.contains("pts.len"), "{got}");
 }
+
+#[test]
+fn a_copied_table_is_one_buffer_filled_cell_by_cell_and_its_rows_swap_cell_by_cell() {
+    // (the swap of two cells then becomes three moves, as any buffer's)
+    let got = rewritten(quote! {
+        fn f(a_in: &[Vec<f64>], k: usize, p: usize) -> f64 {
+            let mut a = a_in.to_vec();
+            a.swap(k, p);
+            a[k][0]
+        }
+    });
+    let expected = squash(
+        "{ let __autodiff_rows_a: usize = a_in.len();
+           let __autodiff_cols_a: usize = if __autodiff_rows_a > 0 { a_in[0].len() } else { 0 };
+           let mut a: Vec<f64> = vec![0.0; __autodiff_rows_a * __autodiff_cols_a];
+           for __autodiff_r in 0..__autodiff_rows_a {
+               assert_eq!(a_in[__autodiff_r].len(), __autodiff_cols_a, \"the rows of a table copied must have one length\");
+               for __autodiff_c in 0..__autodiff_cols_a {
+                   a[__autodiff_r * __autodiff_cols_a + __autodiff_c] = a_in[__autodiff_r][__autodiff_c];
+               }
+           }
+           for __autodiff_c in 0..__autodiff_cols_a {
+               {
+                   let (__autodiff_p3, __autodiff_q4) =
+                       ((k) * __autodiff_cols_a + __autodiff_c, (p) * __autodiff_cols_a + __autodiff_c);
+                   let __autodiff_t2 = a[__autodiff_p3];
+                   a[__autodiff_p3] = a[__autodiff_q4];
+                   a[__autodiff_q4] = __autodiff_t2;
+               };
+           };
+           a[(k) * __autodiff_cols_a + ::autodiff::__private::column(0, __autodiff_cols_a)] }",
+    );
+    assert_eq!(got, expected);
+}
