@@ -38,6 +38,7 @@ mod layernorm_vec;
 mod lennard_jones;
 mod local_struct_state;
 mod logistic_regression;
+mod lu_pivot_solve;
 mod matrix3_det;
 mod max_by_lse;
 mod mc_asian;
