@@ -586,3 +586,32 @@ fn tensors_accumulated_in_place() {
     t /= 5.0;
     assert_eq!(t.to_vec::<f32>(), [1.0, 1.0]);
 }
+
+/// A sum started from `x.zeros_like()` and moved by `x.ones_like()` (tensors of constants of
+/// `x`'s dtype), then read twice.
+#[differentiable]
+fn accumulated_from_zeros_like(x: &Tensor) -> Tensor {
+    let mut total = x.zeros_like();
+    for k in 0..3 {
+        total += x * (k as f64) + x.ones_like();
+    }
+    let shifted = x.zeros_like() + &total;
+    (shifted.clone() * shifted).sum()
+}
+
+/// `zeros_like`/`ones_like` are constants: `total = 3x + 3`, `f = Σ (3x + 3)²`, whose gradient
+/// is `6 (3x + 3)`.
+#[test]
+fn tensors_of_constants_shaped_like_a_parameter() {
+    let x = Tensor::from_vec(vec![0.5f64, -1.0, 2.0], &[3]);
+    let (value, g) = accumulated_from_zeros_like_grad(&x);
+    let xs = x.to_vec::<f64>();
+    let expected: Vec<f64> = xs.iter().map(|v| 6.0 * (3.0 * v + 3.0)).collect();
+    close(&g.to_vec::<f64>(), &expected, "closed form");
+    assert!(
+        (value.item::<f64>() - xs.iter().map(|v| (3.0 * v + 3.0).powi(2)).sum::<f64>()).abs()
+            < 1e-12
+    );
+    let numeric = numeric_gradient(&|x: &Tensor| accumulated_from_zeros_like(x).item::<f64>(), &x);
+    close(&g.to_vec::<f64>(), &numeric, "central differences");
+}

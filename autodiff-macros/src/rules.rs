@@ -273,6 +273,9 @@ pub static INACTIVE_METHODS: &[&str] = &[
     "dtype",
     "device",
     "argmax",
+    // tensors of constants shaped like a tensor
+    "zeros_like",
+    "ones_like",
     // searches and tests of sequences, their closures comparing values (a grid's interval,
     // `knots.partition_point(|&k| k < t)`): indices and `bool`s
     "partition_point",
@@ -288,6 +291,24 @@ pub static INACTIVE_METHODS: &[&str] = &[
 
 /// The methods of [`INACTIVE_METHODS`] whose results are indices (or counts), not `bool`s.
 pub static INDEX_METHODS: &[&str] = &["len", "numel", "partition_point", "position", "rposition"];
+
+/// The kind of the value of one of [`INACTIVE_METHODS`]: an index, a tensor of constants
+/// (`zeros_like`), something else (`shape`, `argmax`'s indices), or a test.
+pub fn inactive_method_kind(name: &str) -> crate::kind::Kind {
+    use crate::kind::Kind;
+    match name {
+        n if INDEX_METHODS.contains(&n) => Kind::Int,
+        "shape"
+        | "dtype"
+        | "device"
+        | "argmax"
+        | "binary_search"
+        | "binary_search_by"
+        | "binary_search_by_key" => Kind::Unknown,
+        "zeros_like" | "ones_like" => Kind::Tensor,
+        _ => Kind::Bool,
+    }
+}
 
 /// Looks up a float method or function by name and number of operands.
 pub fn method(name: &str, operands: usize) -> Option<&'static Rule> {

@@ -126,17 +126,7 @@ impl<'s> Lowerer<'_> {
             );
         }
         if rules::INACTIVE_METHODS.contains(&name.as_str()) {
-            let kind = match name.as_str() {
-                n if rules::INDEX_METHODS.contains(&n) => Kind::Int,
-                "shape"
-                | "dtype"
-                | "device"
-                | "binary_search"
-                | "binary_search_by"
-                | "binary_search_by_key" => Kind::Unknown,
-                _ => Kind::Bool,
-            };
-            return self.opaque(renamed, uses, kind);
+            return self.opaque(renamed, uses, rules::inactive_method_kind(&name));
         }
         if name == "to_vec" && rename(&mc.receiver, &self.env, &self.vars).mentions_varied {
             return self.fail(

@@ -102,12 +102,10 @@ impl Lowerer<'_> {
                 {
                     return if float { Kind::Float } else { Kind::Algebra };
                 }
-                if rules::INDEX_METHODS.contains(&name.as_str()) {
-                    Kind::Int
-                } else if matches!(name.as_str(), "shape" | "dtype" | "device") {
-                    Kind::Unknown
-                } else if rules::INACTIVE_METHODS.contains(&name.as_str()) {
-                    Kind::Bool
+                if rules::INDEX_METHODS.contains(&name.as_str())
+                    || rules::INACTIVE_METHODS.contains(&name.as_str())
+                {
+                    rules::inactive_method_kind(&name)
                 } else if matches!(name.as_str(), "clone" | "to_owned") {
                     receiver
                 } else if rules::method(&name, 1 + mc.args.len()).is_some() {

@@ -173,6 +173,38 @@ impl Tensor {
         Tensor::full(shape, 1.0f32)
     }
 
+    /// Zeros shaped like `self`, of its dtype and on its device (PyTorch's `zeros_like`; for
+    /// an `f64` tensor of a given shape, `Tensor::full(shape, 0.0f64)`).
+    ///
+    /// # Panics
+    ///
+    /// If the GPU has no memory left for it.
+    ///
+    /// ```
+    /// use autodiff_runtime::{DType, Tensor};
+    /// let x = Tensor::full(&[2], 3.0f64);
+    /// assert_eq!((x.zeros_like().dtype(), x.zeros_like().to_vec::<f64>()), (DType::F64, vec![0.0, 0.0]));
+    /// ```
+    #[track_caller]
+    pub fn zeros_like(&self) -> Tensor {
+        self.full_like(&self.shape, 0.0)
+    }
+
+    /// Ones shaped like `self`, of its dtype and on its device (PyTorch's `ones_like`).
+    ///
+    /// # Panics
+    ///
+    /// If the GPU has no memory left for it.
+    ///
+    /// ```
+    /// let x = autodiff_runtime::Tensor::full(&[2], 3.0f64);
+    /// assert_eq!(x.ones_like().to_vec::<f64>(), [1.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn ones_like(&self) -> Tensor {
+        self.full_like(&self.shape, 1.0)
+    }
+
     /// The `n × n` identity, `f32`.
     ///
     /// ```
