@@ -19,6 +19,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod check;
+mod components;
 #[cfg(feature = "cuda")]
 mod cuda;
 mod device;
@@ -69,6 +70,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Tensor;
+    pub use crate::components::Components;
     pub use crate::differentiable::{
         Differentiable, GradOutput, Value, Zeros, accumulate, adjoint_of_length, cut_to_length,
         cut_to_length_mut, discard_like, is_zero, repeat, sum_of_repeated, value, wanted,

@@ -306,7 +306,17 @@ impl Ctx<'_> {
                 syn::Member::Named(id) => format_ident!("__autodiff_skips_{}", id),
                 syn::Member::Unnamed(i) => format_ident!("__autodiff_skips_{}", i.index),
             };
-            quote!(#model #(.#prefix)*.#name())
+            // (a component of an nalgebra field, `cam.center.x`: never skipped, from the
+            // runtime's `Components`; a derived struct's own method comes first)
+            let rt = &self.rt;
+            match member {
+                syn::Member::Named(id)
+                    if ["x", "y", "z", "w"].contains(&id.to_string().as_str()) =>
+                {
+                    quote!({ use #rt::Components as _; #model #(.#prefix)*.#name() })
+                }
+                _ => quote!(#model #(.#prefix)*.#name()),
+            }
         });
         quote!((#(#tests)||*))
     }
