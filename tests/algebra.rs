@@ -1338,3 +1338,64 @@ fn points_rotated_and_measured() {
         &[0.4, 0.3, -0.6],
     );
 }
+
+/// Points of a slice left out by `wrt` (a point cloud), rotated by an active scaled axis: read
+/// by index and by a loop over them; `Point3::from` of a vector parameter.
+#[differentiable(wrt(w, t))]
+fn aligned_cloud(
+    w: Vector3<f64>,
+    t: Vector3<f64>,
+    cloud: &[Point3<f64>],
+    target: &[Point3<f64>],
+) -> f64 {
+    let q = UnitQuaternion::from_scaled_axis(w);
+    let shift = Point3::from(t);
+    let mut e = (q * cloud[0] - target[0]).norm_squared();
+    for (i, p) in cloud.iter().enumerate().skip(1) {
+        let moved = q * p + shift.coords;
+        e += nalgebra::distance_squared(&moved, &target[i]);
+    }
+    e
+}
+
+/// Euler angles' rotation matrix (`r.matrix()`, `*r.matrix()`) of a relative rotation.
+#[differentiable]
+fn relative_trace(roll: f64, pitch: f64, yaw: f64) -> f64 {
+    let a = Rotation3::from_euler_angles(roll, pitch, yaw);
+    let b = Rotation3::from_euler_angles(0.1, 0.0, 0.2);
+    let rel = a.inverse() * b;
+    let m = *rel.matrix();
+    rel.matrix().trace() + m[(0, 1)]
+}
+
+/// Point clouds as slices of points, `Point3::from(v)`, a rotation's `matrix()`: central
+/// differences and forward vs reverse.
+#[test]
+fn point_clouds_and_rotation_matrices() {
+    let cloud =
+        [Point3::new(1.0, 0.0, 0.5), Point3::new(0.0, 2.0, -1.0), Point3::new(-1.0, 1.0, 1.0)];
+    let target =
+        [Point3::new(0.9, 0.3, 0.4), Point3::new(-0.5, 1.8, -1.1), Point3::new(-1.2, 0.4, 1.3)];
+    let v3 = |v: &[f64]| Vector3::new(v[0], v[1], v[2]);
+    check_rotations(
+        |v| aligned_cloud(v3(&v[..3]), v3(&v[3..]), &cloud, &target),
+        |v| {
+            let (value, (gw, gt)) = aligned_cloud_grad(v3(&v[..3]), v3(&v[3..]), &cloud, &target);
+            (value, gw.iter().chain(gt.iter()).copied().collect())
+        },
+        |v, d| {
+            let (w, t) = (v3(&v[..3]), v3(&v[3..]));
+            aligned_cloud_jvp(w, t, &cloud, &target, v3(&d[..3]), v3(&d[3..]))
+        },
+        &[0.2, -0.1, 0.3, 0.05, -0.2, 0.1],
+    );
+    check_rotations(
+        |v| relative_trace(v[0], v[1], v[2]),
+        |v| {
+            let (value, (a, b, c)) = relative_trace_grad(v[0], v[1], v[2]);
+            (value, vec![a, b, c])
+        },
+        |v, d| relative_trace_jvp(v[0], v[1], v[2], d[0], d[1], d[2]),
+        &[0.3, -0.2, 0.5],
+    );
+}

@@ -6,7 +6,11 @@
 //! Point3::new(a, b, c)        =>  __private::Vector3::new(a, b, c)
 //! Point3::origin()            =>  __private::Vector3::zeros()
 //! Point3::from([a, b, c])     =>  __private::Vector3::new(a, b, c)
+//! Point3::from(v)             =>  (v)             (v a vector as syntax shows: a vector
+//!                                                  parameter, an expression naming `VectorN`)
 //! p.coords                    =>  p
+//! pts[i] (`pts: &[Point3<f64>]` a parameter)  =>  (pts[i].coords)
+//! p of `for p in pts.iter()` (through enumerate, zip, skip, take, rev, step_by)  =>  (p.coords)
 //! nalgebra::distance(&p, &q)  =>  (p - q).norm()     (distance_squared: norm_squared)
 //! let p: Point3<f64> = ..     =>  let p: __private::Vector3<f64> = ..
 //! p (a parameter `&Point3`)   =>  (p.coords)
@@ -37,20 +41,8 @@ pub fn rewrite(
     if ret.is_some_and(mentions_point_type) {
         return;
     }
-    let point_params: HashSet<String> = params
-        .iter()
-        .filter(|(_, _, t)| point_type(t).is_some())
-        .map(|(n, _, _)| n.clone())
-        .collect();
-    let mut names = Names { points: point_params.clone(), others: HashSet::new() };
-    loop {
-        let before = names.points.len();
-        names.visit_block(block);
-        if names.points.len() == before {
-            break;
-        }
-    }
-    if names.points.iter().any(|n| names.others.contains(n)) {
+    let known = known_names(block, params);
+    if known.points.iter().any(|n| known.others.contains(n)) {
         return;
     }
     let transforms: HashSet<String> = params
@@ -59,29 +51,59 @@ pub fn rewrite(
         .map(|(n, _, _)| n.clone())
         .chain(transform_names(block))
         .collect();
-    let mut check = Check { points: &names.points, transforms: &transforms, ok: true, any: false };
+    let vectors: HashSet<String> =
+        params.iter().filter(|(_, _, t)| vector_type(t)).map(|(n, _, _)| n.clone()).collect();
+    let mut check =
+        Check { known: &known, transforms: &transforms, vectors: &vectors, ok: true, any: false };
     check.visit_block(block);
     if check.ok && check.any {
-        Rewrite { points: &names.points, params: &point_params, rt }.visit_block_mut(block);
+        Rewrite { known: &known, rt }.visit_block_mut(block);
+    }
+}
+
+/// The points a body knows: the names bound to points and those of their coordinates.
+struct Known {
+    /// Names holding points: `let`s of points, point parameters, items of loops over
+    /// sequences of points.
+    points: HashSet<String>,
+    /// Of those, the ones whose coordinates the rewrite reads as `(p.coords)` (parameters and
+    /// loop items: their bindings stay as written).
+    coords: HashSet<String>,
+    /// Parameters holding sequences of points (`&[Point3<f64>]`): `pts[i]` is a point.
+    seqs: HashSet<String>,
+    /// Names some `let` binds to something else.
+    others: HashSet<String>,
+}
+
+/// The points of `block` and `params` (see [`Known`]).
+fn known_names(block: &syn::Block, params: &[(String, crate::kind::Kind, syn::Type)]) -> Known {
+    let named = |f: fn(&syn::Type) -> bool| -> HashSet<String> {
+        params.iter().filter(|(_, _, t)| f(t)).map(|(n, _, _)| n.clone()).collect()
+    };
+    let point_params = named(|t| point_type(t).is_some());
+    let mut known = Known {
+        points: point_params.clone(),
+        coords: point_params,
+        seqs: named(|t| point_sequence(t).is_some()),
+        others: HashSet::new(),
+    };
+    loop {
+        let before = known.points.len();
+        Names(&mut known).visit_block(block);
+        if known.points.len() == before {
+            return known;
+        }
     }
 }
 
 /// The names a body binds to points (`let p = Point3::new(..)`) and its parameters of point
-/// types: where the rewrite above does not apply, they are points still.
+/// types or sequences of them: where the rewrite above does not apply, they are points still.
 pub fn point_names(
     block: &syn::Block,
     params: &[(String, crate::kind::Kind, syn::Type)],
 ) -> HashSet<String> {
-    let points = params.iter().filter(|(_, _, t)| point_type(t).is_some());
-    let mut names =
-        Names { points: points.map(|(n, _, _)| n.clone()).collect(), others: HashSet::new() };
-    loop {
-        let before = names.points.len();
-        names.visit_block(block);
-        if names.points.len() == before {
-            return names.points;
-        }
-    }
+    let known = known_names(block, params);
+    known.points.union(&known.seqs).cloned().collect()
 }
 
 /// nalgebra's types that move points otherwise than vectors (a translation part).
@@ -117,6 +139,38 @@ fn point_type(ty: &syn::Type) -> Option<usize> {
     }
 }
 
+/// The dimension of the points of `&[PointN<..>]`, `Vec<PointN<..>>`, `[PointN<..>; K]` (and
+/// references to them).
+fn point_sequence(ty: &syn::Type) -> Option<usize> {
+    match ty {
+        syn::Type::Reference(r) => point_sequence(&r.elem),
+        syn::Type::Slice(s) => point_type(&s.elem),
+        syn::Type::Array(a) => point_type(&a.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last().filter(|s| s.ident == "Vec")?;
+            let syn::PathArguments::AngleBracketed(a) = &last.arguments else { return None };
+            match a.args.first() {
+                Some(syn::GenericArgument::Type(t)) => point_type(t),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a type is one of nalgebra's vectors (`Vector3<..>`, `SVector<..>`, a reference).
+fn vector_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => vector_type(&r.elem),
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name == "SVector"
+                || name.strip_prefix("Vector").is_some_and(|n| n.parse::<usize>().is_ok())
+        }),
+        _ => false,
+    }
+}
+
 fn mentions_point_type(ty: &syn::Type) -> bool {
     mentions(&quote::quote!(#ty), &["Point", "OPoint"])
 }
@@ -133,7 +187,10 @@ enum Constructor {
     /// One the rewrite knows: the dimension and the entries of the vector it becomes (`None`
     /// for `origin()`: zeros).
     Known(usize, Option<Vec<Expr>>),
-    /// Another (`Point3::from(v)` of a value that is not an array literal).
+    /// `PointN::from(v)` of a value that is not an array literal: the point of a vector's
+    /// coordinates, when syntax shows `v` is a vector (an array would be one too).
+    From(Box<Expr>),
+    /// Another.
     Other,
 }
 
@@ -151,13 +208,14 @@ fn constructor(e: &Expr) -> Option<Constructor> {
         ("from", [Expr::Array(a)]) if a.elems.len() == n => {
             Constructor::Known(n, Some(a.elems.iter().cloned().collect()))
         }
+        ("from", [v]) => Constructor::From(Box::new(v.clone())),
         _ => Constructor::Other,
     })
 }
 
 /// `distance(&p, &q)` or `distance_squared(&p, &q)` (any path ending so): the two points, and
 /// whether squared.
-fn distance<'e>(e: &'e Expr, points: &HashSet<String>) -> Option<(&'e Expr, &'e Expr, bool)> {
+fn distance<'e>(e: &'e Expr, points: &Known) -> Option<(&'e Expr, &'e Expr, bool)> {
     let Expr::Call(c) = e else { return None };
     let Expr::Path(p) = &*c.func else { return None };
     let squared = match p.path.segments.last()?.ident.to_string().as_str() {
@@ -172,10 +230,13 @@ fn distance<'e>(e: &'e Expr, points: &HashSet<String>) -> Option<(&'e Expr, &'e 
 
 /// Whether `e` is a point as its syntax shows: a constructor, a point's name, a point plus or
 /// minus a vector, a point times a float or by a rotation, `-p`, `p.clone()`.
-fn is_point(e: &Expr, points: &HashSet<String>) -> bool {
+fn is_point(e: &Expr, points: &Known) -> bool {
+    let named = |e: &Expr, names: &HashSet<String>| matches!(e, Expr::Path(p) if p.path.get_ident().is_some_and(|i| names.contains(&i.to_string())));
     match e {
         Expr::Paren(p) => is_point(&p.expr, points),
-        Expr::Path(p) => p.path.get_ident().is_some_and(|i| points.contains(&i.to_string())),
+        Expr::Path(_) => named(e, &points.points),
+        // `pts[i]` of a sequence of points
+        Expr::Index(ix) => named(&ix.expr, &points.seqs),
         Expr::Binary(b) => {
             let (l, r) = (is_point(&b.left, points), is_point(&b.right, points));
             match b.op {
@@ -186,32 +247,93 @@ fn is_point(e: &Expr, points: &HashSet<String>) -> bool {
         }
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_point(&u.expr, points),
         Expr::MethodCall(m) if m.method == "clone" => is_point(&m.receiver, points),
-        e => matches!(constructor(e), Some(Constructor::Known(..))),
+        e => matches!(constructor(e), Some(Constructor::Known(..) | Constructor::From(_))),
     }
 }
 
-/// The names every `let` of which binds a point (`others`: those a `let` binds to something
-/// else).
-struct Names {
-    points: HashSet<String>,
-    others: HashSet<String>,
-}
+/// Adds the names every `let` of which binds a point, and the items of loops over sequences
+/// of points, to [`Known`] (`others`: the names a `let` binds to something else).
+struct Names<'k>(&'k mut Known);
 
-impl<'a> Visit<'a> for Names {
+impl<'a> Visit<'a> for Names<'_> {
     fn visit_local(&mut self, l: &'a syn::Local) {
         let (pat, ty) = match &l.pat {
             Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
             p => (p, None),
         };
         let point = ty.and_then(point_type).is_some()
-            || l.init.as_ref().is_some_and(|i| is_point(&i.expr, &self.points));
+            || l.init.as_ref().is_some_and(|i| is_point(&i.expr, self.0));
         match pat {
             Pat::Ident(pi) if point => {
-                self.points.insert(pi.ident.to_string());
+                self.0.points.insert(pi.ident.to_string());
             }
-            p => self.others.extend(crate::syntax::pattern_names(p)),
+            p => self.0.others.extend(crate::syntax::pattern_names(p)),
         }
         syn::visit::visit_local(self, l);
+    }
+
+    // `for p in pts.iter()`, `for &p in pts`, `for p in &pts` of a sequence of points, through
+    // `enumerate`, `zip`, `skip`, `take`, `rev`, `step_by`
+    fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+        let mut items = Vec::new();
+        point_items(&f.expr, &f.pat, &self.0.seqs, &mut items);
+        let names = crate::syntax::pattern_names(&f.pat);
+        for name in names {
+            match items.contains(&name) {
+                true => {
+                    self.0.points.insert(name.clone());
+                    self.0.coords.insert(name);
+                }
+                false => {
+                    self.0.others.insert(name);
+                }
+            }
+        }
+        syn::visit::visit_expr_for_loop(self, f);
+    }
+}
+
+/// The names `pat` binds to points of the sequences `seqs` when iterating `e`.
+fn point_items(e: &Expr, pat: &Pat, seqs: &HashSet<String>, out: &mut Vec<String>) {
+    let pat = match pat {
+        Pat::Reference(r) => &*r.pat,
+        p => p,
+    };
+    let is_seq = |e: &Expr| {
+        matches!(e, Expr::Path(p)
+        if p.path.get_ident().is_some_and(|i| seqs.contains(&i.to_string())))
+    };
+    match e {
+        Expr::Reference(r) => point_items(&r.expr, pat, seqs, out),
+        Expr::Paren(p) => point_items(&p.expr, pat, seqs, out),
+        e if is_seq(e) => {
+            if let Pat::Ident(pi) = pat {
+                out.push(pi.ident.to_string());
+            }
+        }
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "iter" | "skip" | "take" | "rev" | "step_by" => {
+                point_items(&m.receiver, pat, seqs, out)
+            }
+            "enumerate" => {
+                if let Pat::Tuple(t) = pat
+                    && let [_, item] = t.elems.iter().collect::<Vec<_>>()[..]
+                {
+                    point_items(&m.receiver, item, seqs, out);
+                }
+            }
+            "zip" => {
+                let args: Vec<&Expr> = m.args.iter().collect();
+                if let (Pat::Tuple(t), [other]) = (pat, &args[..])
+                    && let [a, b] = t.elems.iter().collect::<Vec<_>>()[..]
+                {
+                    point_items(&m.receiver, a, seqs, out);
+                    point_items(other, b, seqs, out);
+                }
+            }
+            _ => {}
+        },
+        _ => {}
     }
 }
 
@@ -245,8 +367,10 @@ fn transform_names(block: &syn::Block) -> HashSet<String> {
 /// Whether every point stands where the rewrite keeps its meaning (see the module
 /// documentation); `any`: whether there is a point at all.
 struct Check<'n> {
-    points: &'n HashSet<String>,
+    known: &'n Known,
     transforms: &'n HashSet<String>,
+    /// Parameters of vector types (`Point3::from(v)` of one is a point).
+    vectors: &'n HashSet<String>,
     ok: bool,
     any: bool,
 }
@@ -263,7 +387,7 @@ impl Check<'_> {
         match e {
             Expr::Paren(p) => self.allowed(&p.expr),
             e => {
-                self.any |= is_point(e, self.points);
+                self.any |= is_point(e, self.known);
                 self.inner(e);
             }
         }
@@ -280,7 +404,7 @@ impl Check<'_> {
                     self.allowed(&b.right);
                 }
                 Mul(_) => {
-                    let points = is_point(&b.left, self.points) || is_point(&b.right, self.points);
+                    let points = is_point(&b.left, self.known) || is_point(&b.right, self.known);
                     if points && (self.transform(&b.left) || self.transform(&b.right)) {
                         self.ok = false;
                     }
@@ -307,14 +431,25 @@ impl Check<'_> {
                 self.allowed(&a.left);
                 self.allowed(&a.right);
             }
-            e if distance(e, self.points).is_some() => {
-                if let Some((a, b, _)) = distance(e, self.points) {
+            e if distance(e, self.known).is_some() => {
+                if let Some((a, b, _)) = distance(e, self.known) {
                     self.allowed(a);
                     self.allowed(b);
                 }
             }
             e => match constructor(e) {
                 Some(Constructor::Other) => self.ok = false,
+                // (the point of a vector: a vector parameter, or an expression naming
+                // nalgebra's vectors; an array would be taken for one)
+                Some(Constructor::From(v)) => {
+                    let vector = mentions(&quote::quote!(#v), &["Vector", "SVector"])
+                        || quote::quote!(#v).into_iter().any(|t| matches!(t,
+                            proc_macro2::TokenTree::Ident(i) if self.vectors.contains(&i.to_string())));
+                    if !vector {
+                        self.ok = false;
+                    }
+                    syn::visit::visit_expr(self, e)
+                }
                 Some(Constructor::Known(..)) | None => syn::visit::visit_expr(self, e),
             },
         }
@@ -323,7 +458,7 @@ impl Check<'_> {
 
 impl<'a> Visit<'a> for Check<'_> {
     fn visit_expr(&mut self, e: &'a Expr) {
-        if is_point(e, self.points) {
+        if is_point(e, self.known) {
             self.ok = false;
         }
         self.inner(e);
@@ -343,14 +478,13 @@ impl<'a> Visit<'a> for Check<'_> {
 }
 
 struct Rewrite<'n> {
-    points: &'n HashSet<String>,
-    params: &'n HashSet<String>,
+    known: &'n Known,
     rt: &'n TokenStream,
 }
 
 impl VisitMut for Rewrite<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if let Some((a, b, squared)) = distance(e, self.points) {
+        if let Some((a, b, squared)) = distance(e, self.known) {
             let (mut a, mut b) = (a.clone(), b.clone());
             self.visit_expr_mut(&mut a);
             self.visit_expr_mut(&mut b);
@@ -362,7 +496,7 @@ impl VisitMut for Rewrite<'_> {
         }
         if let Expr::Field(f) = e
             && matches!(&f.member, syn::Member::Named(n) if n == "coords")
-            && is_point(&f.base, self.points)
+            && is_point(&f.base, self.known)
         {
             let mut base = (*f.base).clone();
             self.visit_expr_mut(&mut base);
@@ -370,9 +504,25 @@ impl VisitMut for Rewrite<'_> {
             return;
         }
         if let Expr::Path(p) = e
-            && let Some(id) = p.path.get_ident().filter(|i| self.params.contains(&i.to_string()))
+            && let Some(id) =
+                p.path.get_ident().filter(|i| self.known.coords.contains(&i.to_string()))
         {
             *e = parse_quote!((#id.coords));
+            return;
+        }
+        // `pts[i]` of a sequence of points: its coordinates
+        if is_point(e, self.known)
+            && let Expr::Index(ix) = e
+        {
+            let mut ix = ix.clone();
+            self.visit_expr_mut(&mut ix.index);
+            *e = parse_quote!((#ix.coords));
+            return;
+        }
+        if let Some(Constructor::From(v)) = constructor(e) {
+            let mut v = *v;
+            self.visit_expr_mut(&mut v);
+            *e = parse_quote!((#v));
             return;
         }
         if let Some(Constructor::Known(n, entries)) = constructor(e) {

@@ -12,6 +12,7 @@
 //! q.transform_vector(&v)       =>  (q * v)
 //! q.inverse_transform_vector(&v)  =>  (q.transpose() * v)
 //! q.to_rotation_matrix()      =>  q
+//! r.matrix(), *r.matrix()     =>  (r)
 //! ```
 //!
 //! (`UnitQuaternion::new(w)` and `Rotation3::new(w)` take a scaled axis too.) Rodrigues'
@@ -107,7 +108,7 @@ fn rotation_type(ty: &syn::Type) -> bool {
 /// The methods of a rotation that have a matrix form (not `into_inner`, which gives a
 /// quaternion's or a complex number's components, not the matrix).
 const METHODS: &[&str] =
-    &["inverse", "transform_vector", "inverse_transform_vector", "to_rotation_matrix"];
+    &["inverse", "transform_vector", "inverse_transform_vector", "to_rotation_matrix", "matrix"];
 
 /// Whether `e` is a rotation: a constructor, a rotation name, their products, `.inverse()`
 /// (`.transpose()` once rewritten).
@@ -122,7 +123,7 @@ fn is_rotation(e: &Expr, rotations: &HashSet<String>) -> bool {
             if m.args.is_empty()
                 && matches!(
                     m.method.to_string().as_str(),
-                    "inverse" | "to_rotation_matrix" | "transpose"
+                    "inverse" | "to_rotation_matrix" | "matrix" | "transpose"
                 ) =>
         {
             is_rotation(&m.receiver, rotations)
@@ -341,6 +342,16 @@ impl Rewrite {
 
 impl VisitMut for Rewrite {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        // `*r.matrix()`: the matrix itself (a value once rewritten)
+        if let Expr::Unary(u) = e
+            && matches!(u.op, syn::UnOp::Deref(_))
+            && let Expr::MethodCall(m) = &*u.expr
+            && m.method == "matrix"
+            && m.args.is_empty()
+            && self.rotation(&m.receiver)
+        {
+            *e = (*u.expr).clone();
+        }
         visit_mut::visit_expr_mut(self, e);
         let new: Option<Expr> = match &*e {
             e if constructor(e).is_some() => {
@@ -355,6 +366,7 @@ impl VisitMut for Rewrite {
                 match (m.method.to_string().as_str(), arg) {
                     ("inverse", None) => Some(parse_quote!(#q.transpose())),
                     ("to_rotation_matrix", None) => Some(parse_quote!(#q)),
+                    ("matrix", None) => Some(parse_quote!((#q))),
                     ("transform_vector", Some(v)) => Some(parse_quote!((#q * #v))),
                     ("inverse_transform_vector", Some(v)) => {
                         Some(parse_quote!((#q.transpose() * #v)))
