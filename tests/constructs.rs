@@ -1020,3 +1020,42 @@ fn assignments_as_arm_values() {
         &[(3.0, 0.8), (-1.5, 0.2), (0.7, 0.3)],
     );
 }
+
+/// Names declared without a value and set at the end of every arm, several at once (as
+/// Rust's definite assignment allows), in any order.
+#[differentiable]
+fn bounds_set_in_every_arm(x: f64, y: f64) -> f64 {
+    let lo: f64;
+    let hi;
+    let mid;
+    if x < y {
+        mid = 0.5 * (x + y);
+        lo = x;
+        hi = y;
+    } else if x > 2.0 * y {
+        lo = y;
+        hi = x;
+        mid = x;
+    } else {
+        hi = x * x;
+        mid = y;
+        lo = y;
+    }
+    lo * 3.0 + hi * mid
+}
+
+#[test]
+fn several_names_set_in_every_arm() {
+    // every arm: x < y, x > 2y, and between
+    let points = [(1.0, 2.0), (3.0, 1.0), (1.5, 1.0)];
+    check2(
+        "bounds",
+        bounds_set_in_every_arm,
+        bounds_set_in_every_arm_vjp,
+        bounds_set_in_every_arm_jvp,
+        &points,
+    );
+    // closed forms in the last arm: f = 3y + x²y
+    let (_, (gx, gy)) = bounds_set_in_every_arm_grad(1.5, 1.0);
+    assert_eq!((gx, gy), (3.0, 3.0 + 2.25));
+}

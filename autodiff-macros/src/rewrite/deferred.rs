@@ -5,6 +5,8 @@
 //! ```text
 //! let y;  if c { y = a; } else if d { s += 1.0; y = b; } else { y = e; }
 //!     => let y = if c { a } else if d { s += 1.0; b } else { e };
+//! let lo; let hi;  if c { lo = x; hi = y; } else { hi = x; lo = y; }
+//!     => let (lo, hi) = if c { (x, y) } else { (y, x) };
 //! ```
 
 use syn::visit_mut::{self, VisitMut};
@@ -22,76 +24,98 @@ impl VisitMut for Deferred {
         visit_mut::visit_block_mut(self, block);
         let mut i = 0;
         while i + 1 < block.stmts.len() {
-            if let Some(name) = deferred_name(&block.stmts[i])
-                && let Stmt::Expr(Expr::If(chain), _) = &block.stmts[i + 1]
-                && let Some(value) = assigned_in_every_arm(chain, &name)
-                && let Stmt::Local(local) = &mut block.stmts[i]
+            // `let a; let b; ..` right before the chain
+            let names: Vec<(syn::Ident, Option<syn::Type>)> =
+                block.stmts[i..].iter().map_while(deferred_name).collect();
+            let k = names.len();
+            if k > 0
+                && let Some(Stmt::Expr(Expr::If(chain), _)) = block.stmts.get(i + k)
+                && let Some(value) = assigned_in_every_arm(chain, &names)
             {
-                local.init = Some(syn::LocalInit {
-                    eq_token: Default::default(),
-                    expr: Box::new(Expr::If(value)),
-                    diverge: None,
-                });
-                block.stmts.remove(i + 1);
+                let ids: Vec<&syn::Ident> = names.iter().map(|(n, _)| n).collect();
+                // (several: a tuple of their values, their types left to inference, as the
+                // arms' values give them)
+                let local: Stmt = match &names[..] {
+                    [(n, Some(t))] => syn::parse_quote!(let #n: #t = #value;),
+                    [(n, None)] => syn::parse_quote!(let #n = #value;),
+                    _ => syn::parse_quote!(let (#(#ids),*) = #value;),
+                };
+                block.stmts.splice(i..=i + k, [local]);
             }
             i += 1;
         }
     }
 }
 
-/// `let y;` or `let y: T;` (not `mut`): `y`.
-fn deferred_name(stmt: &Stmt) -> Option<syn::Ident> {
+/// `let y;` or `let y: T;` (not `mut`): `y` and its type.
+fn deferred_name(stmt: &Stmt) -> Option<(syn::Ident, Option<syn::Type>)> {
     let Stmt::Local(local) = stmt else { return None };
     if local.init.is_some() {
         return None;
     }
-    let pat = match &local.pat {
-        Pat::Type(t) => &*t.pat,
-        p => p,
+    let (pat, ty) = match &local.pat {
+        Pat::Type(t) => (&*t.pat, Some((*t.ty).clone())),
+        p => (p, None),
     };
     match pat {
         Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() && pi.mutability.is_none() => {
-            Some(pi.ident.clone())
+            Some((pi.ident.clone(), ty))
         }
         _ => None,
     }
 }
 
-/// The chain with each arm's final `name = value;` turned into its value, when every arm (an
-/// `else` included) ends so and names `name` nowhere else.
-fn assigned_in_every_arm(chain: &syn::ExprIf, name: &syn::Ident) -> Option<syn::ExprIf> {
+/// The chain with each arm's final assignments of `names` (one each, in any order) turned into
+/// its value (a tuple of them in `names`' order, for more than one), when every arm (an `else`
+/// included) ends so and names them nowhere else.
+fn assigned_in_every_arm(
+    chain: &syn::ExprIf,
+    names: &[(syn::Ident, Option<syn::Type>)],
+) -> Option<syn::ExprIf> {
     let mut out = chain.clone();
-    out.then_branch = arm_value(&chain.then_branch, name)?;
+    out.then_branch = arm_value(&chain.then_branch, names)?;
     let (_, otherwise) = chain.else_branch.as_ref()?;
     let otherwise = match &**otherwise {
-        Expr::If(inner) => Expr::If(assigned_in_every_arm(inner, name)?),
+        Expr::If(inner) => Expr::If(assigned_in_every_arm(inner, names)?),
         Expr::Block(b) if b.label.is_none() => {
-            Expr::Block(syn::ExprBlock { block: arm_value(&b.block, name)?, ..b.clone() })
+            Expr::Block(syn::ExprBlock { block: arm_value(&b.block, names)?, ..b.clone() })
         }
         _ => return None,
     };
-    if mentions(&chain.cond, name) {
+    if names.iter().any(|(n, _)| mentions(&chain.cond, n)) {
         return None;
     }
     out.else_branch = chain.else_branch.as_ref().map(|(t, _)| (*t, Box::new(otherwise)));
     Some(out)
 }
 
-/// `{ ..; name = value; }` -> `{ ..; value }`, when nothing before names `name`.
-fn arm_value(block: &syn::Block, name: &syn::Ident) -> Option<syn::Block> {
-    let (last, before) = block.stmts.split_last()?;
-    let Stmt::Expr(Expr::Assign(assign), Some(_)) = last else { return None };
-    if !matches!(&*assign.left, Expr::Path(p) if p.path.is_ident(name))
-        || mentions(&assign.right, name)
-    {
+/// `{ ..; a = x; b = y; }` -> `{ ..; (x, y) }` (`{ ..; x }` for one name), when nothing before
+/// or in the values names them.
+fn arm_value(block: &syn::Block, names: &[(syn::Ident, Option<syn::Type>)]) -> Option<syn::Block> {
+    let k = names.len();
+    let split = block.stmts.len().checked_sub(k)?;
+    let (before, last) = block.stmts.split_at(split);
+    let mut values: Vec<Option<Expr>> = vec![None; k];
+    for stmt in last {
+        let Stmt::Expr(Expr::Assign(assign), Some(_)) = stmt else { return None };
+        let Expr::Path(p) = &*assign.left else { return None };
+        let at = names.iter().position(|(n, _)| p.path.is_ident(n))?;
+        if values[at].is_some() || names.iter().any(|(n, _)| mentions(&assign.right, n)) {
+            return None;
+        }
+        values[at] = Some((*assign.right).clone());
+    }
+    if before.iter().any(|s| names.iter().any(|(n, _)| mentions(s, n))) {
         return None;
     }
-    if before.iter().any(|s| mentions(s, name)) {
-        return None;
-    }
+    let values: Vec<Expr> = values.into_iter().collect::<Option<_>>()?;
     let mut out = block.clone();
-    out.stmts.pop();
-    out.stmts.push(Stmt::Expr((*assign.right).clone(), None));
+    out.stmts.truncate(split);
+    let value: Expr = match &values[..] {
+        [one] => one.clone(),
+        all => syn::parse_quote!((#(#all),*)),
+    };
+    out.stmts.push(Stmt::Expr(value, None));
     Some(out)
 }
 

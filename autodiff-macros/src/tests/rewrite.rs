@@ -345,3 +345,16 @@ fn a_copied_table_is_one_buffer_filled_cell_by_cell_and_its_rows_swap_cell_by_ce
     );
     assert_eq!(got, expected);
 }
+
+#[test]
+fn names_set_in_every_arm_become_one_tuple_binding() {
+    let got = rewritten(quote! {
+        fn f(x: f64, y: f64) -> f64 {
+            let lo;
+            let hi: f64;
+            if x < y { lo = x; hi = y; } else { hi = x; lo = y; }
+            lo - hi
+        }
+    });
+    assert_eq!(got, squash("{ let (lo, hi) = if x < y { (x, y) } else { (y, x) }; lo - hi }"));
+}
