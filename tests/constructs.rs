@@ -1059,3 +1059,30 @@ fn several_names_set_in_every_arm() {
     let (_, (gx, gy)) = bounds_set_in_every_arm_grad(1.5, 1.0);
     assert_eq!((gx, gy), (3.0, 3.0 + 2.25));
 }
+
+/// `copysign`: the magnitude of one value with the sign of another (a reflection at a wall).
+#[differentiable(hessian)]
+fn reflected(x: f64, v: f64) -> f64 {
+    let speed = (v * x).sin().copysign(-v) + x.copysign(v);
+    speed * x
+}
+
+#[test]
+fn copysign_of_active_values() {
+    check2(
+        "copysign",
+        reflected,
+        reflected_vjp,
+        reflected_jvp,
+        &[(0.7, 1.3), (-0.4, 2.0), (1.1, -0.6)],
+    );
+    // f = (-sign(v)·|sin(vx)| + sign(v)·|x|)·x: at x, v > 0 with sin(vx) > 0, f = x² - x sin(vx)
+    let (x, v) = (0.7f64, 1.3f64);
+    let (_, (gx, gv)) = reflected_grad(x, v);
+    assert!((gx - (2.0 * x - (v * x).sin() - x * v * (v * x).cos())).abs() < 1e-12);
+    assert!((gv - (-x * x * (v * x).cos())).abs() < 1e-12);
+    let (_, _, h) = reflected_hessian(x, v);
+    // ∂²f/∂x² = 2 - 2v cos(vx) + x v² sin(vx)
+    let hxx = 2.0 - 2.0 * v * (v * x).cos() + x * v * v * (v * x).sin();
+    assert!((h[(0, 0)] - hxx).abs() < 1e-12, "{} vs {hxx}", h[(0, 0)]);
+}

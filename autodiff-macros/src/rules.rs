@@ -107,6 +107,7 @@ pub static METHODS: &[Rule] = table! {
     "mul_add": THREE, &[&[1], &[0], &[]];
     "recip": ONE, &[&[Y]];
     "hypot": TWO, &[&[0, Y], &[1, Y]], costly;
+    "copysign": TWO, &[&[0, 1], &[]];
     "rem_euclid": TWO, &[&[], &[0, 1, Y]];
     "signum": ONE, &[&[]];
     "floor": ONE, &[&[]];

@@ -151,6 +151,8 @@ pub trait Real:
     #[doc = "See the inherent method of the same name."]
     fn hypot(self, other: Self) -> Self;
     #[doc = "See the inherent method of the same name."]
+    fn copysign(self, sign: Self) -> Self;
+    #[doc = "See the inherent method of the same name."]
     fn rem_euclid(self, other: Self) -> Self;
     #[doc = "See the inherent method of the same name."]
     fn div_euclid(self, other: Self) -> Self;
@@ -347,6 +349,10 @@ macro_rules! impl_real {
             #[inline]
             fn hypot(self, other: Self) -> Self {
                 $t::hypot(self, other)
+            }
+            #[inline]
+            fn copysign(self, sign: Self) -> Self {
+                $t::copysign(self, sign)
             }
             #[inline]
             fn rem_euclid(self, other: Self) -> Self {

@@ -397,6 +397,7 @@ fn piecewise(
 ) -> Option<Operand> {
     const PIECEWISE: &[&str] = &[
         "abs",
+        "copysign",
         "relu",
         "max",
         "min",

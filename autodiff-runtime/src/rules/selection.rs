@@ -1,4 +1,4 @@
-//! Piecewise functions: `abs`, `max`, `min`, `clamp`, `signum`, rounding, `fract`.
+//! Piecewise functions: `abs`, `copysign`, `max`, `min`, `clamp`, `signum`, rounding, `fract`.
 //!
 //! Conventions at the kinks, as PyTorch: `abs'(0) = 0`; `max`/`min` send the adjoint to the
 //! first argument on ties (and to the argument Rust's `max`/`min` returned when one is NaN);
@@ -17,6 +17,26 @@ partial!(
     abs_jvp,
     abs_vjp,
     x.sign()
+);
+partial!(
+    "x.copysign(s)",
+    "sign(x) times ±1 as the sign bit of s (0 at x = 0, as abs)",
+    "let (x, s) = (-0.7f64, 2.0f64); let y = x.copysign(s);",
+    (x: T, s: T),
+    y: _,
+    copysign_jvp_0,
+    copysign_vjp_0,
+    x.sign() * T::ONE.copysign(s)
+);
+partial!(
+    "x.copysign(s)",
+    "0 (the sign changes only where x jumps to -x)",
+    "let (x, s) = (-0.7f64, 2.0f64); let y = x.copysign(s);",
+    (x: _, s: _),
+    y: _,
+    copysign_jvp_1,
+    copysign_vjp_1,
+    T::ZERO
 );
 partial!(
     "x.signum()",

@@ -222,6 +222,21 @@ fn operations_of_several_operands_match_finite_differences() {
         pairs,
     );
     check(
+        "copysign",
+        |x| x[0].copysign(x[1]),
+        &[
+            (
+                |x, y, d| copysign_jvp_0(&x[0], &x[1], &y, &d),
+                |x, y, g| copysign_vjp_0(&x[0], &x[1], &y, &g),
+            ),
+            (
+                |x, y, d| copysign_jvp_1(&x[0], &x[1], &y, &d),
+                |x, y, g| copysign_vjp_1(&x[0], &x[1], &y, &g),
+            ),
+        ],
+        pairs,
+    );
+    check(
         "min",
         |x| x[0].min(x[1]),
         &[
