@@ -319,3 +319,33 @@ fn elements_of_tuples_calls_return() {
     let exact = 0.4f64.cos() * 4.0 * 0.16 + 0.4f64.sin() * 8.0 * 0.4;
     assert!((g - exact).abs() < 1e-12, "{g} vs {exact}");
 }
+
+#[differentiable]
+fn mean_and_centered(x: &[f64]) -> (f64, Vec<f64>) {
+    let mean = x.iter().sum::<f64>() / x.len() as f64;
+    let centered: Vec<f64> = x.iter().map(|v| v - mean).collect();
+    (mean, centered)
+}
+
+/// A `Vec` element of a call's tuple result, bound without a type and reduced by an iterator
+/// (it was refused: "`.sum()` of this iterator cannot be differentiated yet").
+#[differentiable]
+fn mean_times_spread(x: &[f64]) -> f64 {
+    let (m, c) = mean_and_centered(x);
+    m * c.iter().map(|v| v * v).sum::<f64>()
+}
+
+/// `f = m · Σ (xᵢ - m)²`: `∂f/∂xᵢ = Σ (xⱼ - m)² / n + 2 m (xᵢ - m)` (the deviations sum to 0).
+#[test]
+fn vec_elements_of_tuple_results_reduced() {
+    let x = [1.0, 2.0, 4.0, -0.5];
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let ss: f64 = x.iter().map(|v| (v - m) * (v - m)).sum();
+    let (value, g) = mean_times_spread_grad(&x);
+    assert!((value - m * ss).abs() < 1e-12);
+    for (i, xi) in x.iter().enumerate() {
+        let closed = ss / n + 2.0 * m * (xi - m);
+        assert!((g[i] - closed).abs() < 1e-12, "{i}: {} vs {closed}", g[i]);
+    }
+}

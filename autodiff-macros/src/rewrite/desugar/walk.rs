@@ -141,15 +141,25 @@ fn rebound_twice(block: &syn::Block) -> HashSet<String> {
 }
 
 /// The names bound once, without a type, to a call of a function (`let p = softmax(&z);`, not
-/// `Vector3::new(..)` or `Vec::new()`): see [`Desugar::results`].
+/// `Vector3::new(..)` or `Vec::new()`), or to the elements of its tuple result (`let (m, c) =
+/// stats(x);`): see [`Desugar::results`].
 fn call_results(block: &syn::Block, rebound: &HashSet<String>) -> HashSet<String> {
     struct Finder<'r>(HashSet<String>, &'r HashSet<String>);
     impl<'a> syn::visit::Visit<'a> for Finder<'_> {
         fn visit_local(&mut self, l: &'a syn::Local) {
-            if let Pat::Ident(pi) = &l.pat
-                && pi.subpat.is_none()
-                && !self.1.contains(&pi.ident.to_string())
-                && let Some(init) = &l.init
+            let names: Vec<&syn::Ident> = match &l.pat {
+                Pat::Ident(pi) if pi.subpat.is_none() => vec![&pi.ident],
+                Pat::Tuple(t) => t
+                    .elems
+                    .iter()
+                    .filter_map(|p| match p {
+                        Pat::Ident(pi) if pi.subpat.is_none() => Some(&pi.ident),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(init) = &l.init
                 && let Expr::Call(c) = &*init.expr
                 && let Expr::Path(p) = &*c.func
                 && p.path
@@ -157,7 +167,8 @@ fn call_results(block: &syn::Block, rebound: &HashSet<String>) -> HashSet<String
                     .iter()
                     .all(|s| !s.ident.to_string().starts_with(char::is_uppercase))
             {
-                self.0.insert(pi.ident.to_string());
+                let once = names.into_iter().filter(|n| !self.1.contains(&n.to_string()));
+                self.0.extend(once.map(ToString::to_string));
             }
             syn::visit::visit_local(self, l);
         }
