@@ -1399,3 +1399,31 @@ fn point_clouds_and_rotation_matrices() {
         &[0.3, -0.2, 0.5],
     );
 }
+
+/// Generic nalgebra code: vectors and matrices of `T: Real + RealField`.
+#[differentiable]
+fn generic_spring<T: Real + nalgebra::RealField>(p: Vector3<T>, q: Vector3<T>, k: T) -> T {
+    let d = p - q;
+    let m = Matrix3::new(k, T::ZERO, T::ZERO, T::ZERO, k * k, T::ZERO, T::ZERO, T::ZERO, T::ONE);
+    (m * d).dot(&d) + d.norm() * k
+}
+
+/// Generic nalgebra code (it was six rustc errors from generated code: the rules were written
+/// for `f32` and `f64` only): f64 against central differences and forward mode, f32 against f64.
+#[test]
+fn generic_vectors_and_matrices() {
+    let v3 = |v: &[f64]| Vector3::new(v[0], v[1], v[2]);
+    check_rotations(
+        |v| generic_spring(v3(&v[..3]), v3(&v[3..6]), v[6]),
+        |v| {
+            let (value, (gp, gq, gk)) = generic_spring_grad(v3(&v[..3]), v3(&v[3..6]), v[6]);
+            (value, gp.iter().chain(gq.iter()).copied().chain([gk]).collect())
+        },
+        |v, d| generic_spring_jvp(v3(&v[..3]), v3(&v[3..6]), v[6], v3(&d[..3]), v3(&d[3..6]), d[6]),
+        &[1.0, 2.0, 3.0, 0.5, 0.0, 1.0, 0.5],
+    );
+    let (p, q) = (Vector3::new(1.0, 2.0, 3.0), Vector3::new(0.5, 0.0, 1.0));
+    let (_, (gp, _, gk)) = generic_spring_grad(p, q, 0.5);
+    let (_, (gp32, _, gk32)) = generic_spring_grad(p.cast::<f32>(), q.cast::<f32>(), 0.5f32);
+    assert!((gp32.cast::<f64>() - gp).norm() < 1e-5 && (f64::from(gk32) - gk).abs() < 1e-5);
+}

@@ -312,7 +312,7 @@ pub fn function(item: ItemFn, opts: &Options, errors: &mut Errors) -> Option<FnD
             errors.error(
                 tp,
                 format!("`{}: {foreign}` is not a float the rules can differentiate", tp.ident),
-                format!("bound it by `autodiff::Real` instead (`{}: Real`), which `f32` and `f64` implement with the usual float methods", tp.ident),
+                format!("bound it by `autodiff::Real` (`{0}: Real`), which `f32` and `f64` implement with the usual float methods; for nalgebra's vectors and matrices of `{0}`, by both (`{0}: Real + nalgebra::RealField`)", tp.ident),
             );
         }
     }

@@ -380,39 +380,39 @@ impl GradOutput for f64 {
     }
 }
 
-/// nalgebra's fixed-size vectors and matrices of `f32`/`f64` (`Vector3`, `Matrix3`, `SVector`,
-/// ...): zero-shaped adjoints and componentwise accumulation, like floats.
-macro_rules! impl_fixed_size {
-    ($($t:ty),*) => {$(
-        impl<const R: usize, const C: usize> Differentiable for nalgebra::SMatrix<$t, R, C> {
-            #[inline]
-            fn zero_like(&self) -> Self {
-                Self::zeros()
-            }
-            #[inline]
-            fn accumulate(&mut self, contribution: Self) {
-                *self += contribution;
-            }
-            #[inline]
-            fn adjoint_zero(&self) -> Self {
-                Self::from_element(-0.0)
-            }
-        }
-
-        impl<const R: usize, const C: usize> Zeros for nalgebra::SMatrix<$t, R, C> {
-            type Output = Self;
-            #[inline]
-            fn zeros(&self) -> Self {
-                Self::zeros()
-            }
-            #[inline]
-            fn adjoint_zeros(&self) -> Self {
-                Self::from_element(-0.0)
-            }
-        }
-    )*};
+/// nalgebra's fixed-size vectors and matrices of `f32`/`f64`, or of a generic float `T: Real +
+/// RealField` (`Vector3`, `Matrix3`, `SVector`, ...): zero-shaped adjoints and componentwise
+/// accumulation, like floats.
+impl<T: crate::Real + nalgebra::RealField, const R: usize, const C: usize> Differentiable
+    for nalgebra::SMatrix<T, R, C>
+{
+    #[inline]
+    fn zero_like(&self) -> Self {
+        Self::zeros()
+    }
+    #[inline]
+    fn accumulate(&mut self, contribution: Self) {
+        *self += contribution;
+    }
+    #[inline]
+    fn adjoint_zero(&self) -> Self {
+        Self::from_element(-<T as crate::Real>::ZERO)
+    }
 }
-impl_fixed_size!(f32, f64);
+
+impl<T: crate::Real + nalgebra::RealField, const R: usize, const C: usize> Zeros
+    for nalgebra::SMatrix<T, R, C>
+{
+    type Output = Self;
+    #[inline]
+    fn zeros(&self) -> Self {
+        Self::zeros()
+    }
+    #[inline]
+    fn adjoint_zeros(&self) -> Self {
+        Self::from_element(-<T as crate::Real>::ZERO)
+    }
+}
 
 /// nalgebra's dynamic vectors and matrices (`DVector`, `DMatrix`) of `f32`/`f64`: zeros of
 /// the same shape and componentwise accumulation (a parameter's gradient in `f_grad`).

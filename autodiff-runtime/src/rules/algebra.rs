@@ -6,7 +6,7 @@
 //! Products dispatch on the operand types through [`MulRule`]: scalar × matrix, matrix ×
 //! scalar and matrix × matrix (matrix × vector included). All operands are read.
 
-use nalgebra::{SMatrix, SVector, Vector3};
+use nalgebra::{RealField, SMatrix, SVector, Vector3};
 use std::ops::{Add, Neg, Sub};
 
 /// The derivatives of `a * b` for the operand types `A = Self`, `B`.
@@ -23,46 +23,75 @@ pub trait MulRule<B>: Sized {
     fn adjoint_rhs(a: &Self, g: &Self::Out) -> B;
 }
 
-macro_rules! impl_mul_rules {
-    ($($t:ty),*) => {$(
-        /// scalar × matrix: `∂/∂a = ⟨b, g⟩`, `∂/∂b = a g`.
-        impl<const R: usize, const C: usize> MulRule<SMatrix<$t, R, C>> for $t {
-            type Out = SMatrix<$t, R, C>;
-            fn tangent_lhs(da: &$t, b: &SMatrix<$t, R, C>) -> Self::Out { b * *da }
-            fn tangent_rhs(a: &$t, db: &SMatrix<$t, R, C>) -> Self::Out { db * *a }
-            fn adjoint_lhs(b: &SMatrix<$t, R, C>, g: &Self::Out) -> $t { b.dot(g) }
-            fn adjoint_rhs(a: &$t, g: &Self::Out) -> SMatrix<$t, R, C> { g * *a }
-        }
-
-        /// matrix × scalar: `∂/∂a = b g`, `∂/∂b = ⟨a, g⟩`.
-        impl<const R: usize, const C: usize> MulRule<$t> for SMatrix<$t, R, C> {
-            type Out = SMatrix<$t, R, C>;
-            fn tangent_lhs(da: &Self, b: &$t) -> Self::Out { da * *b }
-            fn tangent_rhs(a: &Self, db: &$t) -> Self::Out { a * *db }
-            fn adjoint_lhs(b: &$t, g: &Self::Out) -> Self { g * *b }
-            fn adjoint_rhs(a: &Self, g: &Self::Out) -> $t { a.dot(g) }
-        }
-
-        /// matrix × matrix (and matrix × vector): `∂/∂a = g bᵀ`, `∂/∂b = aᵀ g`.
-        impl<const R: usize, const C: usize, const K: usize> MulRule<SMatrix<$t, C, K>> for SMatrix<$t, R, C> {
-            type Out = SMatrix<$t, R, K>;
-            fn tangent_lhs(da: &Self, b: &SMatrix<$t, C, K>) -> Self::Out { da * b }
-            fn tangent_rhs(a: &Self, db: &SMatrix<$t, C, K>) -> Self::Out { a * db }
-            fn adjoint_lhs(b: &SMatrix<$t, C, K>, g: &Self::Out) -> Self { g * b.transpose() }
-            fn adjoint_rhs(a: &Self, g: &Self::Out) -> SMatrix<$t, C, K> { a.transpose() * g }
-        }
-
-        /// scalar × scalar, for products whose other operand is a matrix elsewhere in the code.
-        impl MulRule<$t> for $t {
-            type Out = $t;
-            fn tangent_lhs(da: &$t, b: &$t) -> $t { da * b }
-            fn tangent_rhs(a: &$t, db: &$t) -> $t { a * db }
-            fn adjoint_lhs(b: &$t, g: &$t) -> $t { b * g }
-            fn adjoint_rhs(a: &$t, g: &$t) -> $t { a * g }
-        }
-    )*};
+/// scalar × matrix: `∂/∂a = ⟨b, g⟩`, `∂/∂b = a g`.
+impl<T: crate::Real + RealField, const R: usize, const C: usize> MulRule<SMatrix<T, R, C>> for T {
+    type Out = SMatrix<T, R, C>;
+    fn tangent_lhs(da: &T, b: &SMatrix<T, R, C>) -> Self::Out {
+        b * *da
+    }
+    fn tangent_rhs(a: &T, db: &SMatrix<T, R, C>) -> Self::Out {
+        db * *a
+    }
+    fn adjoint_lhs(b: &SMatrix<T, R, C>, g: &Self::Out) -> T {
+        b.dot(g)
+    }
+    fn adjoint_rhs(a: &T, g: &Self::Out) -> SMatrix<T, R, C> {
+        g * *a
+    }
 }
-impl_mul_rules!(f32, f64);
+
+/// matrix × scalar: `∂/∂a = b g`, `∂/∂b = ⟨a, g⟩`.
+impl<T: crate::Real + RealField, const R: usize, const C: usize> MulRule<T> for SMatrix<T, R, C> {
+    type Out = SMatrix<T, R, C>;
+    fn tangent_lhs(da: &Self, b: &T) -> Self::Out {
+        da * *b
+    }
+    fn tangent_rhs(a: &Self, db: &T) -> Self::Out {
+        a * *db
+    }
+    fn adjoint_lhs(b: &T, g: &Self::Out) -> Self {
+        g * *b
+    }
+    fn adjoint_rhs(a: &Self, g: &Self::Out) -> T {
+        a.dot(g)
+    }
+}
+
+/// matrix × matrix (and matrix × vector): `∂/∂a = g bᵀ`, `∂/∂b = aᵀ g`.
+impl<T: crate::Real + RealField, const R: usize, const C: usize, const K: usize>
+    MulRule<SMatrix<T, C, K>> for SMatrix<T, R, C>
+{
+    type Out = SMatrix<T, R, K>;
+    fn tangent_lhs(da: &Self, b: &SMatrix<T, C, K>) -> Self::Out {
+        da * b
+    }
+    fn tangent_rhs(a: &Self, db: &SMatrix<T, C, K>) -> Self::Out {
+        a * db
+    }
+    fn adjoint_lhs(b: &SMatrix<T, C, K>, g: &Self::Out) -> Self {
+        g * b.transpose()
+    }
+    fn adjoint_rhs(a: &Self, g: &Self::Out) -> SMatrix<T, C, K> {
+        a.transpose() * g
+    }
+}
+
+/// scalar × scalar, for products whose other operand is a matrix elsewhere in the code.
+impl<T: crate::Real> MulRule<T> for T {
+    type Out = T;
+    fn tangent_lhs(da: &T, b: &T) -> T {
+        *da * *b
+    }
+    fn tangent_rhs(a: &T, db: &T) -> T {
+        *a * *db
+    }
+    fn adjoint_lhs(b: &T, g: &T) -> T {
+        *b * *g
+    }
+    fn adjoint_rhs(a: &T, g: &T) -> T {
+        *a * *g
+    }
+}
 
 /// Tangent of `a * b` along `a`.
 ///
@@ -174,17 +203,18 @@ pub trait AlgebraRules:
     fn length(a: &Self) -> Self::Scalar;
 }
 
-macro_rules! impl_algebra_rules {
-    ($($t:ty),*) => {$(
-        impl<const R: usize, const C: usize> AlgebraRules for SMatrix<$t, R, C> {
-            type Scalar = $t;
-            fn inner(a: &Self, b: &Self) -> $t { a.dot(b) }
-            fn scaled(a: &Self, s: $t) -> Self { a * s }
-            fn length(a: &Self) -> $t { a.norm() }
-        }
-    )*};
+impl<T: crate::Real + RealField, const R: usize, const C: usize> AlgebraRules for SMatrix<T, R, C> {
+    type Scalar = T;
+    fn inner(a: &Self, b: &Self) -> T {
+        a.dot(b)
+    }
+    fn scaled(a: &Self, s: T) -> Self {
+        a * s
+    }
+    fn length(a: &Self) -> T {
+        a.norm()
+    }
 }
-impl_algebra_rules!(f32, f64);
 
 macro_rules! impl_scalar_algebra_rules {
     ($($t:ty),*) => {$(

@@ -43,7 +43,14 @@ fn drawn_first(x: f64, rng: &mut Rng) -> f64 {
     g(x, z)
 }
 
+// help of a generic float bounded by nalgebra's `RealField`: `Real` too, for its vectors
+#[differentiable]
+fn generic_energy<T: Real + nalgebra::RealField>(p: nalgebra::Vector3<T>, k: T) -> T {
+    k * p.norm_squared()
+}
+
 fn main() {
+    assert_eq!(generic_energy_grad(nalgebra::Vector3::new(1.0, 0.0, 0.0), 2.0).1.1, 1.0);
     assert_eq!(reported_grad(3.0).1, 6.0);
     assert_eq!(copied_grad(1.0, [0.0, 2.0]).1, (2.0, [0.0, 2.0]));
     let _ = drawn_first_grad(1.0, &mut Rng(7));
