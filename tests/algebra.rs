@@ -1427,3 +1427,60 @@ fn generic_vectors_and_matrices() {
     let (_, (gp32, _, gk32)) = generic_spring_grad(p.cast::<f32>(), q.cast::<f32>(), 0.5f32);
     assert!((gp32.cast::<f64>() - gp).norm() < 1e-5 && (f64::from(gk32) - gk).abs() < 1e-5);
 }
+
+/// A softened n-body step as a physicist writes it: the state copied from slices of vectors
+/// (`pos.to_vec()`), forces in an untyped `vec![Vector3::zeros(); n]` (both were refused: the
+/// copy's and the buffer's element types were not known to be floats).
+#[differentiable]
+fn n_body_energy(pos: &[Vector3<f64>], vel: &[Vector3<f64>], dt: f64) -> f64 {
+    let n = pos.len();
+    let mut p = pos.to_vec();
+    let mut v = vel.to_vec();
+    for _ in 0..3 {
+        let mut forces = vec![Vector3::zeros(); n];
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    let d = p[j] - p[i];
+                    let r2 = d.norm_squared() + 0.01;
+                    forces[i] += d / (r2 * r2.sqrt());
+                }
+            }
+        }
+        for i in 0..n {
+            v[i] += forces[i] * dt;
+            p[i] += v[i] * dt;
+        }
+    }
+    p.iter().map(|q| q.norm_squared()).sum::<f64>()
+}
+
+#[test]
+fn n_body_with_copied_states_and_untyped_force_buffers() {
+    let pos =
+        [Vector3::new(1.0, 0.0, 0.0), Vector3::new(-0.5, 0.8, 0.1), Vector3::new(0.2, -0.7, 0.4)];
+    let vel =
+        [Vector3::new(0.0, 0.3, 0.0), Vector3::new(-0.2, 0.0, 0.1), Vector3::new(0.1, 0.1, -0.3)];
+    let flat = |v: &[f64]| -> (Vec<Vector3<f64>>, Vec<Vector3<f64>>) {
+        let vecs: Vec<Vector3<f64>> = v.chunks(3).map(|c| Vector3::new(c[0], c[1], c[2])).collect();
+        (vecs[..3].to_vec(), vecs[3..6].to_vec())
+    };
+    let point: Vec<f64> =
+        pos.iter().chain(&vel).flat_map(|v| v.iter().copied()).chain([0.1]).collect();
+    check_rotations(
+        |v| {
+            let (p, q) = flat(&v[..18]);
+            n_body_energy(&p, &q, v[18])
+        },
+        |v| {
+            let (p, q) = flat(&v[..18]);
+            let (value, (gp, gq, gdt)) = n_body_energy_grad(&p, &q, v[18]);
+            (value, gp.iter().chain(&gq).flat_map(|g| g.iter().copied()).chain([gdt]).collect())
+        },
+        |v, d| {
+            let ((p, q), (dp, dq)) = (flat(&v[..18]), flat(&d[..18]));
+            n_body_energy_jvp(&p, &q, v[18], &dp, &dq, d[18])
+        },
+        &point,
+    );
+}

@@ -101,8 +101,15 @@ impl<'s> Lowerer<'_> {
                 // (storing an active value into it is an error, below).
                 let data = self.vars[v.0].kind == Kind::Unknown && !self.vars[v.0].varied;
                 if pi.mutability.is_some() && fresh && (vec || data) && written {
-                    if data && ty.is_none() && crate::rewrite::buffer_types::is_empty_vec(&init.expr) {
+                    let algebra =
+                        crate::rewrite::buffer_types::algebra_repeat(&init.expr).is_some();
+                    let untyped =
+                        crate::rewrite::buffer_types::is_empty_vec(&init.expr) || algebra;
+                    if data && ty.is_none() && untyped {
                         self.untyped.insert(v, crate::rewrite::buffer_types::key(&pi.ident));
+                        if algebra {
+                            self.untyped_algebra.insert(v);
+                        }
                     }
                     self.vars[v.0].buffer = true;
                     self.vars[v.0].scoped = self.depth > 0;

@@ -42,6 +42,7 @@ pub fn lower_noting(
             .is_some_and(|r| matches!(&r.kind, syn::ReceiverKind::Reference(_, _, Some(_)))),
         mut_params: HashSet::new(),
         untyped: HashMap::new(),
+        untyped_algebra: HashSet::new(),
         promote: Vec::new(),
         rt: desc.rt.clone(),
         split_calls: desc.split_calls.clone(),
@@ -150,6 +151,9 @@ pub struct Lowerer<'e> {
     pub mut_params: HashSet<Var>,
     /// Buffers declared `let mut b = Vec::new();` without a type, with where they are declared.
     pub untyped: HashMap<Var, (String, String)>,
+    /// Of those, the buffers of nalgebra values (`vec![Vector3::zeros(); n]`), typed only when
+    /// they receive such values.
+    pub untyped_algebra: HashSet<Var>,
     /// Those of them that received an active float.
     pub promote: crate::rewrite::buffer_types::Untyped,
     /// The path of the runtime (for functions lowering calls by path).

@@ -419,7 +419,12 @@ impl<'s> Lowerer<'_> {
         if self.vars[buffer.0].varied || !self.varied(value) {
             return false;
         }
-        let float = value.var().is_some_and(|v| self.vars[v.0].kind == Kind::Float);
+        // (a buffer of nalgebra zeros receives nalgebra values; an empty one, floats)
+        let element = match self.untyped_algebra.contains(&buffer) {
+            true => Kind::Algebra,
+            false => Kind::Float,
+        };
+        let float = value.var().is_some_and(|v| self.vars[v.0].kind == element);
         if let Some(key) = self.untyped.get(&buffer).filter(|_| float)
             && !self.promote.contains(key)
         {

@@ -7,6 +7,8 @@
 //! ```text
 //! let mut path = Vec::with_capacity(n); .. path.push(s);   (s: f64, active)
 //!     => let mut path: Vec<f64> = Vec::with_capacity(n); .. path.push(s);
+//! let mut forces = vec![Vector3::zeros(); n]; .. forces[i] += d;
+//!     => let mut forces: Vec<Vector3<f64>> = vec![Vector3::zeros(); n]; ..
 //! ```
 
 use crate::kind::Kind;
@@ -37,6 +39,24 @@ pub fn is_empty_vec(init: &Expr) -> bool {
         Expr::Macro(m) => m.mac.path.is_ident("vec") && m.mac.tokens.is_empty(),
         _ => false,
     }
+}
+
+/// The nalgebra type of the zeros a `vec![VectorN::zeros(); n]` repeats (`Vector3`,
+/// `Matrix2`), its element type yet unknown: such a buffer receiving active values is typed
+/// `Vec<VectorN<E>>` as an empty `Vec` is typed `Vec<E>`.
+pub fn algebra_repeat(init: &Expr) -> Option<syn::Ident> {
+    let Expr::Macro(m) = init else { return None };
+    if !m.mac.path.is_ident("vec") {
+        return None;
+    }
+    let tokens = &m.mac.tokens;
+    let Ok(Expr::Repeat(r)) = syn::parse2::<Expr>(quote::quote!([#tokens])) else { return None };
+    let Expr::Call(c) = &*r.expr else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let [owner, function] = p.path.segments.iter().collect::<Vec<_>>()[..] else { return None };
+    let fixed = crate::syntax::algebra_new_shape(&syn::parse_quote!(#owner::new)).is_some();
+    (c.args.is_empty() && function.ident == "zeros" && owner.arguments.is_none() && fixed)
+        .then(|| owner.ident.clone())
 }
 
 /// The one float type of `desc`'s active parameters (`f64` of `x: &[f64]`, `T` of `x: T`)
@@ -92,14 +112,19 @@ pub fn annotate(body: &mut syn::Block, untyped: &Untyped, elem: &syn::Type) {
             if let Stmt::Local(local) = stmt
                 && let Pat::Ident(pi) = &local.pat
                 && self.untyped.contains(&key(&pi.ident))
-                && local.init.as_ref().is_some_and(|i| is_empty_vec(&i.expr))
+                && let Some(init) = &local.init
             {
                 let elem = self.elem;
+                let ty: syn::Type = match algebra_repeat(&init.expr) {
+                    Some(algebra) => syn::parse_quote!(Vec<#algebra<#elem>>),
+                    None if is_empty_vec(&init.expr) => syn::parse_quote!(Vec<#elem>),
+                    None => return syn::visit_mut::visit_stmt_mut(self, stmt),
+                };
                 local.pat = Pat::Type(syn::PatType {
                     attrs: Vec::new(),
                     pat: Box::new(Pat::Ident(pi.clone())),
                     colon_token: Default::default(),
-                    ty: Box::new(syn::parse_quote!(Vec<#elem>)),
+                    ty: Box::new(ty),
                 });
             }
             syn::visit_mut::visit_stmt_mut(self, stmt);

@@ -105,7 +105,66 @@ impl<'a> Visit<'a> for Bound {
 /// The parameters' names with their element types.
 struct Copies<'p>(&'p [(String, syn::Type)]);
 
+/// Whether an element type is a float (`f64`, `f32`, a type parameter `T`), not an nalgebra
+/// value (`Vector3<f64>`).
+fn float_element(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
+}
+
 impl VisitMut for Copies<'_> {
+    // a copy of a sequence of nalgebra values (`let mut p = pos.to_vec();` of
+    // `pos: &[Vector3<f64>]`): a buffer of zeros filled element by element, as lowering writes
+    // such buffers
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        visit_mut::visit_block_mut(self, block);
+        let mut i = 0;
+        while i < block.stmts.len() {
+            let copy = match &block.stmts[i] {
+                syn::Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.is_none()) => {
+                    let name = match &l.pat {
+                        Pat::Ident(pi) => Some(pi.ident.clone()),
+                        Pat::Type(t) => match &*t.pat {
+                            Pat::Ident(pi) => Some(pi.ident.clone()),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let source = l.init.as_ref().and_then(|init| match &*init.expr {
+                        Expr::MethodCall(m)
+                            if (m.method == "to_vec" || m.method == "to_owned")
+                                && m.args.is_empty() =>
+                        {
+                            match &*m.receiver {
+                                Expr::Path(p) => p.path.get_ident().cloned(),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    });
+                    let elem = source
+                        .as_ref()
+                        .and_then(|s| self.0.iter().find(|(n, _)| s == n).map(|(_, e)| e.clone()));
+                    match (name, source, elem) {
+                        (Some(n), Some(s), Some(e)) if !float_element(&e) => Some((n, s, e)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some((name, source, elem)) = copy {
+                let k = quote::format_ident!("__autodiff_i");
+                let stmts: [syn::Stmt; 2] = [
+                    parse_quote!(let mut #name: Vec<#elem> = vec![<#elem>::zeros(); #source.len()];),
+                    parse_quote!(for #k in 0..#source.len() { #name[#k] = #source[#k]; }),
+                ];
+                block.stmts.splice(i..=i, stmts);
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+    }
+
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
         let Pat::Ident(pi) = &l.pat else { return };
