@@ -53,8 +53,15 @@ pub fn rewrite(
         .collect();
     let vectors: HashSet<String> =
         params.iter().filter(|(_, _, t)| vector_type(t)).map(|(n, _, _)| n.clone()).collect();
-    let mut check =
-        Check { known: &known, transforms: &transforms, vectors: &vectors, ok: true, any: false };
+    let factors = safe_factors(block, params);
+    let mut check = Check {
+        known: &known,
+        transforms: &transforms,
+        vectors: &vectors,
+        factors: &factors,
+        ok: true,
+        any: false,
+    };
     check.visit_block(block);
     if check.ok && check.any {
         Rewrite { known: &known, rt }.visit_block_mut(block);
@@ -364,6 +371,94 @@ fn transform_names(block: &syn::Block) -> HashSet<String> {
     find.0
 }
 
+/// The names that may multiply a point knowing it moves as a vector would: parameters of
+/// floats, sequences of floats and nalgebra matrices or rotations, and `let`s of [`safe`]
+/// values of those. Anything else (a helper's result, a field, a loop's item) could be an
+/// isometry, whose translation moves a point and not a vector.
+fn safe_factors(
+    block: &syn::Block,
+    params: &[(String, crate::kind::Kind, syn::Type)],
+) -> HashSet<String> {
+    use crate::kind::Kind;
+    let matrix = |t: &syn::Type| {
+        let t = quote::quote!(#t);
+        mentions(&t, &["Matrix", "SMatrix", "Rotation", "UnitQuaternion", "UnitComplex"])
+            && !mentions(&t, TRANSFORMS)
+    };
+    let mut factors: HashSet<String> = params
+        .iter()
+        .filter(|(_, k, t)| matches!(k, Kind::Float | Kind::Seq(_)) || matrix(t))
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    struct Lets<'s>(&'s mut HashSet<String>, bool);
+    impl<'a> Visit<'a> for Lets<'_> {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let pat = match &l.pat {
+                Pat::Type(t) => &*t.pat,
+                p => p,
+            };
+            if let Pat::Ident(pi) = pat
+                && l.init.as_ref().is_some_and(|i| safe(&i.expr, self.0))
+                && self.0.insert(pi.ident.to_string())
+            {
+                self.1 = true;
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    loop {
+        let mut lets = Lets(&mut factors, false);
+        lets.visit_block(block);
+        if !lets.1 {
+            return factors;
+        }
+    }
+}
+
+/// Whether `e` is a value that moves a point as it moves a vector: a number, a float or
+/// matrix of [`safe_factors`], arithmetic of those, a float method's value, a rotation's or a
+/// matrix's constructor (`Rotation3::from_axis_angle(..)`, `Matrix3::new(..)`) or method
+/// (`q.inverse()`).
+fn safe(e: &Expr, names: &HashSet<String>) -> bool {
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Paren(p) => safe(&p.expr, names),
+        Expr::Group(g) => safe(&g.expr, names),
+        Expr::Unary(u) => safe(&u.expr, names),
+        Expr::Cast(c) => safe(&c.expr, names),
+        Expr::Binary(b) => safe(&b.left, names) && safe(&b.right, names),
+        Expr::Path(p) => {
+            p.path.get_ident().is_some_and(|i| names.contains(&i.to_string()))
+                // constants of the float types (`f64::consts::PI`, `T::ONE`)
+                || p.path.segments.len() > 1
+                    && !mentions(&quote::quote!(#p), TRANSFORMS)
+        }
+        Expr::Index(ix) => safe(&ix.expr, names),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let path = quote::quote!(#p);
+                let owner = p.path.segments.iter().rev().nth(1).map(|s| s.ident.to_string());
+                owner.is_some_and(|o| {
+                    ["Matrix", "SMatrix", "Rotation", "UnitQuaternion", "UnitComplex", "f64", "f32"]
+                        .iter()
+                        .any(|t| o.starts_with(t))
+                }) && !mentions(&path, TRANSFORMS)
+            }
+            _ => false,
+        },
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            crate::rules::method(&name, 1 + m.args.len()).is_some()
+                || (safe(&m.receiver, names)
+                    && matches!(
+                        name.as_str(),
+                        "inverse" | "transpose" | "to_rotation_matrix" | "matrix" | "clone"
+                    ))
+        }
+        _ => false,
+    }
+}
+
 /// Whether every point stands where the rewrite keeps its meaning (see the module
 /// documentation); `any`: whether there is a point at all.
 struct Check<'n> {
@@ -371,6 +466,9 @@ struct Check<'n> {
     transforms: &'n HashSet<String>,
     /// Parameters of vector types (`Point3::from(v)` of one is a point).
     vectors: &'n HashSet<String>,
+    /// The names whose product with a point is the product with its coordinates
+    /// ([`safe_factors`]).
+    factors: &'n HashSet<String>,
     ok: bool,
     any: bool,
 }
@@ -404,8 +502,14 @@ impl Check<'_> {
                     self.allowed(&b.right);
                 }
                 Mul(_) => {
-                    let points = is_point(&b.left, self.known) || is_point(&b.right, self.known);
-                    if points && (self.transform(&b.left) || self.transform(&b.right)) {
+                    let (l, r) = (is_point(&b.left, self.known), is_point(&b.right, self.known));
+                    // (the other factor must be known to move a point as a vector: an isometry
+                    // from a helper would add its translation to the point, not the vector)
+                    let other_unsafe = (l && !safe(&b.right, self.factors) && !r)
+                        || (r && !safe(&b.left, self.factors) && !l);
+                    if (l || r)
+                        && (self.transform(&b.left) || self.transform(&b.right) || other_unsafe)
+                    {
                         self.ok = false;
                     }
                     self.allowed(&b.left);
@@ -580,7 +684,7 @@ mod tests {
                 let o = Point3::origin();
                 nalgebra::distance(&q, &o) + (q - Point3::from([1.0, 0.0, 0.0])).norm() + q.coords.x
             }),
-            &[],
+            &[("r", parse_quote!(Rotation3<f64>))],
             parse_quote!(f64),
         );
         let expected = quote!({
@@ -593,7 +697,7 @@ mod tests {
         // a parameter (inactive: `wrt` leaves it out) is its coordinates
         let out = rewritten(
             parse_quote!({ (r * p).x }),
-            &[("p", parse_quote!(&Point3<f64>))],
+            &[("p", parse_quote!(&Point3<f64>)), ("r", parse_quote!(&UnitQuaternion<f64>))],
             parse_quote!(f64),
         );
         assert_eq!(out, quote!({ (r * (p.coords)).x }).to_string());
@@ -627,6 +731,13 @@ mod tests {
                 p
             }),
             quote!({ (Point3::from(v) - Point3::origin()).norm() }),
+            // a factor of unknown provenance (a helper's isometry, a field) may move a point
+            // otherwise than a vector
+            quote!({
+                let pose = base_pose();
+                ((pose * Point3::new(x, 0.0, 0.0)) - Point3::origin()).norm()
+            }),
+            quote!({ (cfg.pose * Point3::new(x, 0.0, 0.0)).x }),
         ] {
             let block: syn::Block = syn::parse2(body.clone()).unwrap();
             assert_eq!(rewritten(block, &[], parse_quote!(f64)), body.to_string());
