@@ -1484,3 +1484,30 @@ fn n_body_with_copied_states_and_untyped_force_buffers() {
         &point,
     );
 }
+
+/// A point carried through a loop, rotated and pushed each step; a point chosen by an `if`.
+#[differentiable]
+fn orbiting_point(theta: f64, r0: f64, steps: usize) -> f64 {
+    let mut p = Point2::new(r0, 0.0);
+    for _ in 0..steps {
+        p = Rotation2::new(theta) * p;
+        p = p + Vector2::new(0.1, 0.0) * theta;
+    }
+    let q = if p.x > 0.0 { Point2::new(p.x, 0.0) } else { Point2::new(0.0, p.y) };
+    p.y + nalgebra::distance(&p, &Point2::origin()) + q.coords.norm()
+}
+
+#[test]
+fn points_carried_through_loops_and_chosen_by_branches() {
+    for (theta, r0) in [(0.3, 1.2), (1.4, 0.8)] {
+        check_rotations(
+            |v| orbiting_point(v[0], v[1], 5),
+            |v| {
+                let (value, (a, b)) = orbiting_point_grad(v[0], v[1], 5);
+                (value, vec![a, b])
+            },
+            |v, d| orbiting_point_jvp(v[0], v[1], 5, d[0], d[1]),
+            &[theta, r0],
+        );
+    }
+}

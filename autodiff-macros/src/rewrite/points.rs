@@ -254,7 +254,18 @@ fn is_point(e: &Expr, points: &Known) -> bool {
         }
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_point(&u.expr, points),
         Expr::MethodCall(m) if m.method == "clone" => is_point(&m.receiver, points),
+        // `if c { Point3::new(..) } else { .. }`: as its first arm's value
+        Expr::If(i) => tail(&i.then_branch).is_some_and(|t| is_point(t, points)),
+        Expr::Block(b) if b.label.is_none() => tail(&b.block).is_some_and(|t| is_point(t, points)),
         e => matches!(constructor(e), Some(Constructor::Known(..) | Constructor::From(_))),
+    }
+}
+
+/// The value a block ends with.
+fn tail(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last()? {
+        syn::Stmt::Expr(e, None) => Some(e),
+        _ => None,
     }
 }
 
@@ -535,6 +546,17 @@ impl Check<'_> {
                 self.allowed(&a.left);
                 self.allowed(&a.right);
             }
+            // an `if` (or a block) whose arms end with points, where a point may stand
+            Expr::If(i) => {
+                self.visit_expr(&i.cond);
+                self.arm(&i.then_branch);
+                match i.else_branch.as_ref().map(|(_, e)| &**e) {
+                    Some(Expr::Block(b)) => self.arm(&b.block),
+                    Some(e) => self.allowed(e),
+                    None => {}
+                }
+            }
+            Expr::Block(b) if b.label.is_none() => self.arm(&b.block),
             e if distance(e, self.known).is_some() => {
                 if let Some((a, b, _)) = distance(e, self.known) {
                     self.allowed(a);
@@ -556,6 +578,19 @@ impl Check<'_> {
                 }
                 Some(Constructor::Known(..)) | None => syn::visit::visit_expr(self, e),
             },
+        }
+    }
+}
+
+impl Check<'_> {
+    /// The statements of an arm, its value where a point may stand.
+    fn arm(&mut self, b: &syn::Block) {
+        match b.stmts.split_last() {
+            Some((syn::Stmt::Expr(e, None), rest)) => {
+                rest.iter().for_each(|s| self.visit_stmt(s));
+                self.allowed(e);
+            }
+            _ => b.stmts.iter().for_each(|s| self.visit_stmt(s)),
         }
     }
 }
