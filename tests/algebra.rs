@@ -1491,7 +1491,7 @@ fn orbiting_point(theta: f64, r0: f64, steps: usize) -> f64 {
     let mut p = Point2::new(r0, 0.0);
     for _ in 0..steps {
         p = Rotation2::new(theta) * p;
-        p = p + Vector2::new(0.1, 0.0) * theta;
+        p += Vector2::new(0.1, 0.0) * theta;
     }
     let q = if p.x > 0.0 { Point2::new(p.x, 0.0) } else { Point2::new(0.0, p.y) };
     p.y + nalgebra::distance(&p, &Point2::origin()) + q.coords.norm()

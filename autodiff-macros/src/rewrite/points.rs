@@ -741,15 +741,15 @@ mod tests {
     #[test]
     fn points_used_otherwise_are_left_as_written() {
         for body in [
-            // passed to a function, returned from a block, a method without a vector form
+            // passed to a function, put in an array, a method without a vector form
             quote!({
                 let p = Point3::new(x, 0.0, 0.0);
                 f(&p)
             }),
             quote!({
                 let p = Point3::new(x, 0.0, 0.0);
-                let q = if c { p } else { p };
-                q.x
+                let q = [p, p];
+                q[0].x
             }),
             quote!({
                 let p = Point3::new(x, 0.0, 0.0);
