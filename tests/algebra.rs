@@ -1511,3 +1511,24 @@ fn points_carried_through_loops_and_chosen_by_branches() {
         );
     }
 }
+
+/// `Point3::from(a)` of an array parameter: the point of its entries.
+#[differentiable]
+fn distance_to_array_point(x: f64, a: [f64; 3]) -> f64 {
+    let p = Point3::from(a);
+    let q = Point3::new(x, 0.0, 0.0);
+    nalgebra::distance(&q, &p)
+}
+
+#[test]
+fn points_from_array_parameters() {
+    check_rotations(
+        |v| distance_to_array_point(v[0], [v[1], v[2], v[3]]),
+        |v| {
+            let (value, (gx, ga)) = distance_to_array_point_grad(v[0], [v[1], v[2], v[3]]);
+            (value, vec![gx, ga[0], ga[1], ga[2]])
+        },
+        |v, d| distance_to_array_point_jvp(v[0], [v[1], v[2], v[3]], d[0], [d[1], d[2], d[3]]),
+        &[0.5, 1.0, 2.0, 2.0],
+    );
+}

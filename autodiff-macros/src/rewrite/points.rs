@@ -80,6 +80,8 @@ struct Known {
     seqs: HashSet<String>,
     /// Names some `let` binds to something else.
     others: HashSet<String>,
+    /// Parameters of float arrays with their lengths (`Point3::from(a)` of `a: [f64; 3]`).
+    arrays: std::collections::HashMap<String, usize>,
 }
 
 /// The points of `block` and `params` (see [`Known`]).
@@ -93,6 +95,7 @@ fn known_names(block: &syn::Block, params: &[(String, crate::kind::Kind, syn::Ty
         coords: point_params,
         seqs: named(|t| point_sequence(t).is_some()),
         others: HashSet::new(),
+        arrays: params.iter().filter_map(|(n, _, t)| Some((n.clone(), array_length(t)?))).collect(),
     };
     loop {
         let before = known.points.len();
@@ -161,6 +164,18 @@ fn point_sequence(ty: &syn::Type) -> Option<usize> {
                 _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+/// The length of `[f64; N]` (or `&[f32; N]`), a literal `N`.
+fn array_length(ty: &syn::Type) -> Option<usize> {
+    match ty {
+        syn::Type::Reference(r) => array_length(&r.elem),
+        syn::Type::Array(a) => match &a.len {
+            Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => n.base10_parse().ok(),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -568,7 +583,10 @@ impl Check<'_> {
                 // (the point of a vector: a vector parameter, or an expression naming
                 // nalgebra's vectors; an array would be taken for one)
                 Some(Constructor::From(v)) => {
-                    let vector = mentions(&quote::quote!(#v), &["Vector", "SVector"])
+                    let array = matches!(&*v, Expr::Path(p)
+                        if p.path.get_ident().is_some_and(|i| self.known.arrays.contains_key(&i.to_string())));
+                    let vector = array
+                        || mentions(&quote::quote!(#v), &["Vector", "SVector"])
                         || quote::quote!(#v).into_iter().any(|t| matches!(t,
                             proc_macro2::TokenTree::Ident(i) if self.vectors.contains(&i.to_string())));
                     if !vector {
@@ -656,6 +674,17 @@ impl VisitMut for Rewrite<'_> {
             let mut ix = ix.clone();
             self.visit_expr_mut(&mut ix.index);
             *e = parse_quote!((#ix.coords));
+            return;
+        }
+        // `Point3::from(a)` of an array parameter: its entries
+        if let Some(Constructor::From(v)) = constructor(e)
+            && let Expr::Path(p) = &*v
+            && let Some(id) = p.path.get_ident()
+            && let Some(n) = self.known.arrays.get(&id.to_string())
+        {
+            let (rt, vector) = (self.rt, quote::format_ident!("Vector{}", n));
+            let entries = (0..*n).map(|k| quote::quote!(#id[#k]));
+            *e = parse_quote!(#rt::#vector::new(#(#entries),*));
             return;
         }
         if let Some(Constructor::From(v)) = constructor(e) {
