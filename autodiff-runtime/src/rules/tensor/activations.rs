@@ -161,7 +161,7 @@ pub fn unsqueeze_jvp<X: TensorOperand, D: TensorOperand>(
     y: &Tensor,
     d: &D,
 ) -> Tensor {
-    expand(&x.to_tensor(), d.to_tensor()).reshape(y.shape())
+    reshaped_tangent(x, y, d)
 }
 
 /// Adjoint of `x.unsqueeze(dim)`: the adjoint in `x`'s shape.
@@ -172,7 +172,7 @@ pub fn unsqueeze_jvp<X: TensorOperand, D: TensorOperand>(
 /// assert_eq!(unsqueeze_vjp(&x, &0, &x.unsqueeze(0), &Tensor::ones(&[1, 3])).shape(), &[3]);
 /// ```
 pub fn unsqueeze_vjp<X: TensorOperand>(x: &X, _dim: &usize, y: &Tensor, g: &Tensor) -> X::Adjoint {
-    x.reduce(expand(y, g.clone()).reshape(x.to_tensor().shape()))
+    reshaped_adjoint(x, y, g)
 }
 
 /// Tangent of `x.squeeze(dim)`: the tangent with the same dimension removed.
@@ -188,7 +188,7 @@ pub fn squeeze_jvp<X: TensorOperand, D: TensorOperand>(
     y: &Tensor,
     d: &D,
 ) -> Tensor {
-    expand(&x.to_tensor(), d.to_tensor()).reshape(y.shape())
+    reshaped_tangent(x, y, d)
 }
 
 /// Adjoint of `x.squeeze(dim)`: the adjoint in `x`'s shape.
@@ -199,5 +199,15 @@ pub fn squeeze_jvp<X: TensorOperand, D: TensorOperand>(
 /// assert_eq!(squeeze_vjp(&x, &0, &x.squeeze(0), &Tensor::ones(&[3])).shape(), &[1, 3]);
 /// ```
 pub fn squeeze_vjp<X: TensorOperand>(x: &X, _dim: &usize, y: &Tensor, g: &Tensor) -> X::Adjoint {
+    reshaped_adjoint(x, y, g)
+}
+
+/// The tangent `d` of `x` in the shape of `y`, a reshape of `x` (`unsqueeze`, `squeeze`).
+fn reshaped_tangent<X: TensorOperand, D: TensorOperand>(x: &X, y: &Tensor, d: &D) -> Tensor {
+    expand(&x.to_tensor(), d.to_tensor()).reshape(y.shape())
+}
+
+/// The adjoint `g` of `y`, a reshape of `x`, in the shape of `x`.
+fn reshaped_adjoint<X: TensorOperand>(x: &X, y: &Tensor, g: &Tensor) -> X::Adjoint {
     x.reduce(expand(y, g.clone()).reshape(x.to_tensor().shape()))
 }
