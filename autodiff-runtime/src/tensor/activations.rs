@@ -77,20 +77,10 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn clamp(&self, lo: f64, hi: f64) -> Tensor {
-        let storage = match &*self.data {
-            Storage::F32(v) => {
-                let (lo, hi) = (lo as f32, hi as f32);
-                Storage::F32(v.iter().map(|x| x.max(lo).min(hi)).collect())
-            }
-            Storage::F64(v) => Storage::F64(v.iter().map(|x| x.max(lo).min(hi)).collect()),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(_) => {
-                let device = self.device();
-                let host = self.to_device(&crate::Device::Cpu).or_panic();
-                return host.clamp(lo, hi).to_device(&device).or_panic();
-            }
-        };
-        Tensor::from_parts(storage, self.shape.clone())
+        fn clamped<E: crate::Real>(x: E, lo: E, hi: E) -> E {
+            x.max(lo).min(hi)
+        }
+        self.map_on_host(|x| clamped(x, lo as f32, hi as f32), |x| clamped(x, lo, hi))
     }
 
     /// 1 where `lo ≤ x ≤ hi`, else 0: where [`Tensor::clamp`] passes its input through (its
@@ -99,16 +89,21 @@ impl Tensor {
         fn inside<E: crate::Real>(x: E, lo: E, hi: E) -> E {
             if x >= lo && x <= hi { E::ONE } else { E::ZERO }
         }
+        self.map_on_host(|x| inside(x, lo as f32, hi as f32), |x| inside(x, lo, hi))
+    }
+
+    /// Each element through `f32f` or `f64f`, on the CPU (GPU data goes through the host:
+    /// these operations have no kernel yet).
+    #[track_caller]
+    fn map_on_host(&self, f32f: impl Fn(f32) -> f32, f64f: impl Fn(f64) -> f64) -> Tensor {
         let storage = match &*self.data {
-            Storage::F32(v) => {
-                Storage::F32(v.iter().map(|x| inside(*x, lo as f32, hi as f32)).collect())
-            }
-            Storage::F64(v) => Storage::F64(v.iter().map(|x| inside(*x, lo, hi)).collect()),
+            Storage::F32(v) => Storage::F32(v.iter().map(|x| f32f(*x)).collect()),
+            Storage::F64(v) => Storage::F64(v.iter().map(|x| f64f(*x)).collect()),
             #[cfg(feature = "cuda")]
             Storage::Cuda(_) => {
                 let device = self.device();
                 let host = self.to_device(&crate::Device::Cpu).or_panic();
-                return host.within(lo, hi).to_device(&device).or_panic();
+                return host.map_on_host(f32f, f64f).to_device(&device).or_panic();
             }
         };
         Tensor::from_parts(storage, self.shape.clone())
