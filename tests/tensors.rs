@@ -615,3 +615,26 @@ fn tensors_of_constants_shaped_like_a_parameter() {
     let numeric = numeric_gradient(&|x: &Tensor| accumulated_from_zeros_like(x).item::<f64>(), &x);
     close(&g.to_vec::<f64>(), &numeric, "central differences");
 }
+
+/// Compound assignment on tensors: in place when the data is the tensor's own (a handle
+/// cloned before keeps the old values), with broadcasting and dtype promotion otherwise.
+#[test]
+fn compound_assignment_keeps_other_handles() {
+    let mut a = Tensor::from_vec(vec![1.0f64, 2.0, 3.0], &[3]);
+    let before = a.clone();
+    a += Tensor::from_vec(vec![1.0f64, 1.0, 1.0], &[3]);
+    assert_eq!(
+        (a.to_vec::<f64>(), before.to_vec::<f64>()),
+        (vec![2.0, 3.0, 4.0], vec![1.0, 2.0, 3.0])
+    );
+    a *= &Tensor::from_vec(vec![2.0f64, 0.5, 1.0], &[3]);
+    a -= Tensor::from_vec(vec![1.0f64, 1.0, 1.0], &[3]);
+    a /= &Tensor::from_vec(vec![3.0f64, 0.5, 3.0], &[3]);
+    assert_eq!(a.to_vec::<f64>(), [1.0, 1.0, 1.0]);
+    // broadcasting (a new tensor) and an f32 operand (promoted, as `+`)
+    let mut b = Tensor::from_vec(vec![1.0f32, 2.0], &[2]);
+    b += Tensor::scalar(1.0f32);
+    assert_eq!(b.to_vec::<f32>(), [2.0, 3.0]);
+    b += Tensor::from_vec(vec![0.5f64, 0.5], &[2]);
+    assert_eq!((b.dtype(), b.to_vec::<f64>()), (DType::F64, vec![2.5, 3.5]));
+}

@@ -641,11 +641,19 @@ macro_rules! assign_operators {
             ///
             /// If the shapes do not broadcast.
             #[track_caller]
-            fn $method(&mut self, rhs: &Tensor) { *self = self.binary(rhs, Binary::$op); }
+            fn $method(&mut self, rhs: &Tensor) {
+                if !self.assign_in_place(rhs, Binary::$op) {
+                    *self = self.binary(rhs, Binary::$op);
+                }
+            }
         }
         impl $trait<Tensor> for Tensor {
             #[track_caller]
-            fn $method(&mut self, rhs: Tensor) { *self = self.binary(&rhs, Binary::$op); }
+            fn $method(&mut self, rhs: Tensor) {
+                if !self.assign_in_place(&rhs, Binary::$op) {
+                    *self = self.binary(&rhs, Binary::$op);
+                }
+            }
         }
         impl $trait<f64> for Tensor {
             fn $method(&mut self, rhs: f64) { *self = self.with_scalar(rhs, Binary::$op, false); }
@@ -653,7 +661,33 @@ macro_rules! assign_operators {
     )*};
 }
 
-// `loss += term`, as PyTorch code accumulates (tests/tensors.rs).
+impl Tensor {
+    /// `self op= other` in place, when `self`'s data is its own, on the CPU, and `other` has
+    /// its shape and dtype; returns whether it did (else the caller makes a new tensor).
+    fn assign_in_place(&mut self, other: &Tensor, op: Binary) -> bool {
+        if self.shape != other.shape {
+            return false;
+        }
+        fn apply<E: Element>(a: &mut [E], b: &[E], op: Binary) {
+            match op {
+                Binary::Add => a.iter_mut().zip(b).for_each(|(x, y)| *x += *y),
+                Binary::Sub => a.iter_mut().zip(b).for_each(|(x, y)| *x -= *y),
+                Binary::Mul => a.iter_mut().zip(b).for_each(|(x, y)| *x *= *y),
+                Binary::Div => a.iter_mut().zip(b).for_each(|(x, y)| *x /= *y),
+                Binary::Eq => a.iter_mut().zip(b).for_each(|(x, y)| *x = Binary::Eq.apply(*x, *y)),
+            }
+        }
+        match (std::sync::Arc::get_mut(&mut self.data), &*other.data) {
+            (Some(Storage::F32(a)), Storage::F32(b)) => apply(a, b, op),
+            (Some(Storage::F64(a)), Storage::F64(b)) => apply(a, b, op),
+            _ => return false,
+        }
+        true
+    }
+}
+
+// `loss += term`, as PyTorch code accumulates (tests/tensors.rs); in place where the data is
+// the tensor's own and the operand has its shape and dtype.
 assign_operators! {
     AddAssign add_assign Add;
     SubAssign sub_assign Sub;
