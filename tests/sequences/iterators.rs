@@ -219,3 +219,21 @@ fn max_by_and_min_by_select_an_element() {
     let empty = std::panic::catch_unwind(|| selections_grad(&[], 1.0));
     assert!(empty.is_err(), "an empty sequence panics, as unwrap does");
 }
+
+/// A reduction without a start value (`reduce(f64::max)`, a closure), unwrapped.
+#[differentiable]
+fn spread_by_reduce(x: &[f64]) -> f64 {
+    let hi = x.iter().copied().reduce(f64::max).unwrap();
+    let lo = x.iter().cloned().reduce(|a, b| a.min(b)).expect("not empty");
+    let total = x.iter().copied().reduce(|a, b| a + b * b).unwrap();
+    hi - lo + total
+}
+
+#[test]
+fn reductions_without_a_start() {
+    // hi = x1, lo = x2, total = x0 + x1² + x2²
+    let x = [0.5, 2.0, -1.0];
+    let (value, g) = spread_by_reduce_grad(&x);
+    assert_eq!(value, spread_by_reduce(&x));
+    assert_eq!(g, vec![1.0, 1.0 + 4.0, -1.0 - 2.0]);
+}

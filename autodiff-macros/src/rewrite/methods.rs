@@ -6,7 +6,12 @@
 //! x.sin_cos().1                   =>  x.cos()
 //! ```
 //!
-//! std computes `sin_cos` as `(self.sin(), self.cos())`, so the values are the same.
+//! std computes `sin_cos` as `(self.sin(), self.cos())`, so the values are the same. And a
+//! reduction without a start, as the fold from the first element:
+//!
+//! ```text
+//! x.iter().copied().reduce(f64::max).unwrap()  =>  x.iter().copied().skip(1).fold(x[0], f64::max)
+//! ```
 
 use crate::syntax::is_simple;
 use syn::visit_mut::{self, VisitMut};
@@ -18,6 +23,28 @@ pub fn rewrite(block: &mut syn::Block) {
 }
 
 struct SinCos;
+
+/// `x.iter().copied().reduce(f).unwrap()` (or `.cloned()`, `.expect(..)`) of a name `x`: the
+/// name, the adapter and `f`, for `x.iter().copied().skip(1).fold(x[0], f)`, the form the
+/// desugaring knows (an empty `x` panics, at `x[0]` instead of `unwrap`).
+fn reduced(e: &Expr) -> Option<(syn::Ident, syn::Ident, Expr)> {
+    let Expr::MethodCall(u) = e else { return None };
+    if !(u.method == "unwrap" && u.args.is_empty() || u.method == "expect" && u.args.len() == 1) {
+        return None;
+    }
+    let Expr::MethodCall(r) = &*u.receiver else { return None };
+    let Expr::MethodCall(adapter) = &*r.receiver else { return None };
+    let Expr::MethodCall(iter) = &*adapter.receiver else { return None };
+    let Expr::Path(p) = &*iter.receiver else { return None };
+    let name = p.path.get_ident()?.clone();
+    let f = match r.args.iter().collect::<Vec<_>>()[..] {
+        [f] if r.method == "reduce" => f.clone(),
+        _ => return None,
+    };
+    let copies = matches!(adapter.method.to_string().as_str(), "copied" | "cloned");
+    (copies && adapter.args.is_empty() && iter.method == "iter" && iter.args.is_empty())
+        .then(|| (name, adapter.method.clone(), f))
+}
 
 /// The receiver of `e` if `e` is `receiver.sin_cos()`.
 fn sin_cos(e: &Expr) -> Option<&Expr> {
@@ -60,6 +87,10 @@ impl VisitMut for SinCos {
             };
         }
         visit_mut::visit_expr_mut(self, e);
+        if let Some((name, adapter, f)) = reduced(e) {
+            *e = parse_quote!(#name.iter().#adapter().skip(1).fold(#name[0], #f));
+            return;
+        }
         if let Some(receiver) = sin_cos(e).filter(|r| is_simple(r)) {
             let receiver = receiver.clone();
             *e = parse_quote!((#receiver.sin(), #receiver.cos()));
