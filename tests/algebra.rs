@@ -1532,3 +1532,35 @@ fn points_from_array_parameters() {
         &[0.5, 1.0, 2.0, 2.0],
     );
 }
+
+/// What review s18 met: nalgebra glob-imported (`ComplexField`'s `sin` beside `Real`'s: the
+/// rotations' generated `sin`/`cos` were ambiguous, E0034), a rotation's matrix bound by `let`
+/// and indexed, an element of a point slice times a float into a typed point (rustc errors
+/// from generated code), `Point3::from` of a local vector (refused).
+mod glob_imported {
+    use super::common;
+    use autodiff::prelude::*;
+    use nalgebra::*;
+
+    #[differentiable(wrt(a))]
+    fn scene(a: f64, b: f64, pts: &[Point3<f64>]) -> f64 {
+        let r = Rotation3::from_euler_angles(a, 0.2, b);
+        let m = r.matrix();
+        let q: Point3<f64> = pts[0] * a;
+        let v = Vector3::new(a, b, 1.0);
+        let from_v = Point3::from(v);
+        m[(0, 2)] * b + (r * Vector3::x()).y + q.y + nalgebra::distance(&from_v, &q)
+    }
+
+    #[test]
+    fn glob_imports_matrices_bound_and_point_elements() {
+        let pts = [Point3::new(1.0, 2.0, 3.0)];
+        for a in [0.3, -0.7] {
+            let (_, ga) = scene_grad(a, 0.5, &pts);
+            let fd = common::central_difference(|t| scene(t, 0.5, &pts), a);
+            assert!((ga - fd).abs() < 1e-7 * (1.0 + fd.abs()), "{ga} vs {fd}");
+            let (_, t) = scene_jvp(a, 0.5, &pts, 1.0);
+            assert!((t - ga).abs() < 1e-12);
+        }
+    }
+}

@@ -79,6 +79,7 @@ pub mod __private {
     pub use crate::grad_mode::detach;
     pub use crate::optim::Update;
     pub use crate::placeholder::{Placeholder, placeholder};
+    pub use crate::real::Real;
     pub use crate::rotation::{RotationMatrix, axis_components, rotation_matrix, small_rotation};
     pub use crate::rules;
     pub use crate::second::{

@@ -262,7 +262,10 @@ impl<'s> Lowerer<'_> {
             });
             return self.opaque(renamed, uses, kind);
         }
-        let float_fn = segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64");
+        // (`f64::sin(x)`, and `Real::sin(x)` as the rotations rewrite writes it: no other trait
+        // in scope can make it ambiguous)
+        let float_fn =
+            segs.len() >= 2 && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64" | "Real");
         if float_fn {
             // `f64::from(x)` of a float: a conversion, like `x as f64`.
             if last == "from" && call.args.len() == 1 {

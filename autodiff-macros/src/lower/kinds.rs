@@ -125,7 +125,7 @@ impl Lowerer<'_> {
                         _ => Kind::Unknown,
                     },
                     _ if segs.len() >= 2
-                        && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64") =>
+                        && matches!(segs[segs.len() - 2].as_str(), "f32" | "f64" | "Real") =>
                     {
                         Kind::Float
                     }

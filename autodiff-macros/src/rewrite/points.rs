@@ -9,11 +9,11 @@
 //! Point3::from(v)             =>  (v)             (v a vector as syntax shows: a vector
 //!                                                  parameter, an expression naming `VectorN`)
 //! p.coords                    =>  p
-//! pts[i] (`pts: &[Point3<f64>]` a parameter)  =>  (pts[i].coords)
-//! p of `for p in pts.iter()` (through enumerate, zip, skip, take, rev, step_by)  =>  (p.coords)
+//! pts[i] (`pts: &[Point3<f64>]` a parameter)  =>  __private::Vector3::new((pts[i])[0], ..)
+//! p of `for p in pts.iter()` (through enumerate, zip, skip, take, rev, step_by)  =>  likewise
 //! nalgebra::distance(&p, &q)  =>  (p - q).norm()     (distance_squared: norm_squared)
 //! let p: Point3<f64> = ..     =>  let p: __private::Vector3<f64> = ..
-//! p (a parameter `&Point3`)   =>  (p.coords)
+//! p (a parameter `&Point3`)   =>  __private::Vector3::new((p)[0], (p)[1], (p)[2])
 //! ```
 //!
 //! Points may be added to and subtracted from, multiplied by rotations, matrices and floats,
@@ -51,8 +51,9 @@ pub fn rewrite(
         .map(|(n, _, _)| n.clone())
         .chain(transform_names(block))
         .collect();
-    let vectors: HashSet<String> =
+    let mut vectors: HashSet<String> =
         params.iter().filter(|(_, _, t)| vector_type(t)).map(|(n, _, _)| n.clone()).collect();
+    vectors.extend(vector_names(block));
     let factors = safe_factors(block, params);
     let mut check = Check {
         known: &known,
@@ -82,6 +83,8 @@ struct Known {
     others: HashSet<String>,
     /// Parameters of float arrays with their lengths (`Point3::from(a)` of `a: [f64; 3]`).
     arrays: std::collections::HashMap<String, usize>,
+    /// The dimension of the points of [`Known::coords`] and [`Known::seqs`].
+    dims: std::collections::HashMap<String, usize>,
 }
 
 /// The points of `block` and `params` (see [`Known`]).
@@ -96,6 +99,10 @@ fn known_names(block: &syn::Block, params: &[(String, crate::kind::Kind, syn::Ty
         seqs: named(|t| point_sequence(t).is_some()),
         others: HashSet::new(),
         arrays: params.iter().filter_map(|(n, _, t)| Some((n.clone(), array_length(t)?))).collect(),
+        dims: params
+            .iter()
+            .filter_map(|(n, _, t)| Some((n.clone(), point_type(t).or(point_sequence(t))?)))
+            .collect(),
     };
     loop {
         let before = known.points.len();
@@ -312,12 +319,15 @@ impl<'a> Visit<'a> for Names<'_> {
         point_items(&f.expr, &f.pat, &self.0.seqs, &mut items);
         let names = crate::syntax::pattern_names(&f.pat);
         for name in names {
-            match items.contains(&name) {
-                true => {
+            match items.iter().find(|(item, _)| *item == name) {
+                Some((_, seq)) => {
+                    if let Some(n) = self.0.dims.get(seq).copied() {
+                        self.0.dims.insert(name.clone(), n);
+                    }
                     self.0.points.insert(name.clone());
                     self.0.coords.insert(name);
                 }
-                false => {
+                None => {
                     self.0.others.insert(name);
                 }
             }
@@ -326,8 +336,9 @@ impl<'a> Visit<'a> for Names<'_> {
     }
 }
 
-/// The names `pat` binds to points of the sequences `seqs` when iterating `e`.
-fn point_items(e: &Expr, pat: &Pat, seqs: &HashSet<String>, out: &mut Vec<String>) {
+/// The names `pat` binds to points of the sequences `seqs` when iterating `e`, with the
+/// sequence each comes from.
+fn point_items(e: &Expr, pat: &Pat, seqs: &HashSet<String>, out: &mut Vec<(String, String)>) {
     let pat = match pat {
         Pat::Reference(r) => &*r.pat,
         p => p,
@@ -339,9 +350,9 @@ fn point_items(e: &Expr, pat: &Pat, seqs: &HashSet<String>, out: &mut Vec<String
     match e {
         Expr::Reference(r) => point_items(&r.expr, pat, seqs, out),
         Expr::Paren(p) => point_items(&p.expr, pat, seqs, out),
-        e if is_seq(e) => {
-            if let Pat::Ident(pi) = pat {
-                out.push(pi.ident.to_string());
+        Expr::Path(p) if is_seq(e) => {
+            if let (Pat::Ident(pi), Some(seq)) = (pat, p.path.get_ident()) {
+                out.push((pi.ident.to_string(), seq.to_string()));
             }
         }
         Expr::MethodCall(m) => match m.method.to_string().as_str() {
@@ -368,6 +379,39 @@ fn point_items(e: &Expr, pat: &Pat, seqs: &HashSet<String>, out: &mut Vec<String
         },
         _ => {}
     }
+}
+
+/// The names a body binds to nalgebra vectors as syntax shows them (`let v =
+/// Vector3::new(..);`, `let v: Vector3<f64> = ..`), not rebound to anything else.
+fn vector_names(block: &syn::Block) -> HashSet<String> {
+    struct Find(HashSet<String>, HashSet<String>);
+    impl<'a> Visit<'a> for Find {
+        fn visit_local(&mut self, l: &'a syn::Local) {
+            let (pat, ty) = match &l.pat {
+                Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                p => (p, None),
+            };
+            let init = l.init.as_ref().map(|i| {
+                let e = &i.expr;
+                quote::quote!(#e)
+            });
+            let vector = ty.is_some_and(vector_type)
+                || (ty.is_none()
+                    && init.as_ref().is_some_and(|t| {
+                        mentions(t, &["Vector", "SVector"]) && !mentions(t, &["Point", "OPoint"])
+                    }));
+            match (pat, vector) {
+                (Pat::Ident(pi), true) => {
+                    self.0.insert(pi.ident.to_string());
+                }
+                (p, _) => self.1.extend(crate::syntax::pattern_names(p)),
+            }
+            syn::visit::visit_local(self, l);
+        }
+    }
+    let mut find = Find(HashSet::new(), HashSet::new());
+    find.visit_block(block);
+    find.0.difference(&find.1).cloned().collect()
 }
 
 /// The names a body binds to values of [`TRANSFORMS`] types.
@@ -639,6 +683,21 @@ struct Rewrite<'n> {
     rt: &'n TokenStream,
 }
 
+impl Rewrite<'_> {
+    /// `__private::VectorN::new(p[0], .., p[N - 1])` of a point `p` of dimension `n` (its
+    /// `coords` when the dimension is not known).
+    fn entries(&self, p: &Expr, n: Option<usize>) -> Expr {
+        match n {
+            Some(n) => {
+                let (rt, vector) = (self.rt, quote::format_ident!("Vector{}", n));
+                let entries = (0..n).map(|k| quote::quote!((#p)[#k]));
+                parse_quote!(#rt::#vector::new(#(#entries),*))
+            }
+            None => parse_quote!((#p.coords)),
+        }
+    }
+}
+
 impl VisitMut for Rewrite<'_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Some((a, b, squared)) = distance(e, self.known) {
@@ -660,20 +719,28 @@ impl VisitMut for Rewrite<'_> {
             *e = parse_quote!((#base));
             return;
         }
+        // (a point that stays a point where it is bound, a parameter's or a loop's, and
+        // `pts[i]` of a sequence of points: the vector of its entries, which lowering knows
+        // for an nalgebra value)
         if let Expr::Path(p) = e
             && let Some(id) =
                 p.path.get_ident().filter(|i| self.known.coords.contains(&i.to_string()))
         {
-            *e = parse_quote!((#id.coords));
+            let n = self.known.dims.get(&id.to_string()).copied();
+            *e = self.entries(&parse_quote!(#id), n);
             return;
         }
-        // `pts[i]` of a sequence of points: its coordinates
         if is_point(e, self.known)
             && let Expr::Index(ix) = e
         {
             let mut ix = ix.clone();
             self.visit_expr_mut(&mut ix.index);
-            *e = parse_quote!((#ix.coords));
+            let seq = match &*ix.expr {
+                Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                _ => None,
+            };
+            let n = seq.and_then(|s| self.known.dims.get(&s).copied());
+            *e = self.entries(&Expr::Index(ix), n);
             return;
         }
         // `Point3::from(a)` of an array parameter: its entries
@@ -764,7 +831,8 @@ mod tests {
             &[("p", parse_quote!(&Point3<f64>)), ("r", parse_quote!(&UnitQuaternion<f64>))],
             parse_quote!(f64),
         );
-        assert_eq!(out, quote!({ (r * (p.coords)).x }).to_string());
+        let expected = quote!({ (r * rt::Vector3::new((p)[0usize], (p)[1usize], (p)[2usize])).x });
+        assert_eq!(out, expected.to_string());
     }
 
     #[test]

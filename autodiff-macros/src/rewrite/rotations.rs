@@ -107,8 +107,14 @@ fn rotation_type(ty: &syn::Type) -> bool {
 
 /// The methods of a rotation that have a matrix form (not `into_inner`, which gives a
 /// quaternion's or a complex number's components, not the matrix).
-const METHODS: &[&str] =
-    &["inverse", "transform_vector", "inverse_transform_vector", "to_rotation_matrix", "matrix"];
+const METHODS: &[&str] = &[
+    "inverse",
+    "transform_vector",
+    "inverse_transform_vector",
+    "to_rotation_matrix",
+    "matrix",
+    "transpose",
+];
 
 /// Whether `e` is a rotation: a constructor, a rotation name, their products, `.inverse()`
 /// (`.transpose()` once rewritten).
@@ -223,6 +229,9 @@ impl<'a> Visit<'a> for Uses<'_> {
                 self.operand(&m.receiver);
                 m.args.iter().for_each(|a| self.visit_expr(a));
             }
+            // an entry of a rotation's matrix (`m[(0, 2)]` of `let m = r.matrix();`, a
+            // `Rotation3` indexed): the same entry of the matrix it becomes
+            Expr::Index(ix) if self.named(&ix.expr) => self.visit_expr(&ix.index),
             e if self.named(e) || constructor(e).is_some() => self.unsupported = true,
             e => syn::visit::visit_expr(self, e),
         }
@@ -268,12 +277,12 @@ impl Rewrite {
                 let __autodiff_a = if __autodiff_small {
                     1.0 - __autodiff_t2 / 6.0 * (1.0 - __autodiff_t2 / 20.0 * (1.0 - __autodiff_t2 / 42.0 * (1.0 - __autodiff_t2 / 72.0)))
                 } else {
-                    __autodiff_t2.sqrt().sin() / __autodiff_t2.sqrt()
+                    #rt::Real::sin(#rt::Real::sqrt(__autodiff_t2)) / #rt::Real::sqrt(__autodiff_t2)
                 };
                 let __autodiff_b = if __autodiff_small {
                     0.5 * (1.0 - __autodiff_t2 / 12.0 * (1.0 - __autodiff_t2 / 30.0 * (1.0 - __autodiff_t2 / 56.0 * (1.0 - __autodiff_t2 / 90.0))))
                 } else {
-                    (1.0 - __autodiff_t2.sqrt().cos()) / __autodiff_t2
+                    (1.0 - #rt::Real::cos(#rt::Real::sqrt(__autodiff_t2))) / __autodiff_t2
                 };
                 #rt::Matrix3::new(
                     1.0 - __autodiff_b * (__autodiff_y * __autodiff_y + __autodiff_z * __autodiff_z),
@@ -290,9 +299,9 @@ impl Rewrite {
             // nalgebra's order: roll about x first, then pitch about y, then yaw about z
             ("euler", [roll, pitch, yaw]) => parse_quote!({
                 let (__autodiff_r, __autodiff_p, __autodiff_q) = (#roll, #pitch, #yaw);
-                let (__autodiff_sr, __autodiff_cr) = (__autodiff_r.sin(), __autodiff_r.cos());
-                let (__autodiff_sp, __autodiff_cp) = (__autodiff_p.sin(), __autodiff_p.cos());
-                let (__autodiff_sy, __autodiff_cy) = (__autodiff_q.sin(), __autodiff_q.cos());
+                let (__autodiff_sr, __autodiff_cr) = (#rt::Real::sin(__autodiff_r), #rt::Real::cos(__autodiff_r));
+                let (__autodiff_sp, __autodiff_cp) = (#rt::Real::sin(__autodiff_p), #rt::Real::cos(__autodiff_p));
+                let (__autodiff_sy, __autodiff_cy) = (#rt::Real::sin(__autodiff_q), #rt::Real::cos(__autodiff_q));
                 #rt::Matrix3::new(
                     __autodiff_cy * __autodiff_cp,
                     __autodiff_cy * __autodiff_sp * __autodiff_sr - __autodiff_sy * __autodiff_cr,
@@ -310,7 +319,7 @@ impl Rewrite {
                 // (the axis's components, of the angle's float type)
                 let __autodiff_u = #rt::axis_components(#axis, #rt::detach(__autodiff_t));
                 let (__autodiff_x, __autodiff_y, __autodiff_z) = (__autodiff_u[0], __autodiff_u[1], __autodiff_u[2]);
-                let (__autodiff_s, __autodiff_c) = (__autodiff_t.sin(), __autodiff_t.cos());
+                let (__autodiff_s, __autodiff_c) = (#rt::Real::sin(__autodiff_t), #rt::Real::cos(__autodiff_t));
                 let __autodiff_k = 1.0 - __autodiff_c;
                 #rt::Matrix3::new(
                     __autodiff_c + __autodiff_x * __autodiff_x * __autodiff_k,
@@ -328,7 +337,7 @@ impl Rewrite {
             ("identity2", []) => parse_quote!(#rt::Matrix2::identity()),
             (_, [angle]) => parse_quote!({
                 let __autodiff_t = #angle;
-                let (__autodiff_s, __autodiff_c) = (__autodiff_t.sin(), __autodiff_t.cos());
+                let (__autodiff_s, __autodiff_c) = (#rt::Real::sin(__autodiff_t), #rt::Real::cos(__autodiff_t));
                 #rt::Matrix2::new(__autodiff_c, -__autodiff_s, __autodiff_s, __autodiff_c)
             }),
             _ => parse_quote!(()),
