@@ -70,7 +70,7 @@ pub fn algebra_new_shape(path: &syn::Path) -> Option<(usize, usize)> {
     let dims = |s: &str| -> Option<Vec<usize>> { s.split('x').map(|d| d.parse().ok()).collect() };
     let (kind, digits) = owner.split_at(owner.find(|c: char| c.is_ascii_digit())?);
     match (kind, dims(digits)?.as_slice()) {
-        ("Vector" | "SVector", [n]) => Some((*n, 1)),
+        ("Vector" | "SVector" | "Point", [n]) => Some((*n, 1)),
         ("RowVector", [n]) => Some((1, *n)),
         ("Matrix", [n]) => Some((*n, *n)),
         ("Matrix", [r, c]) => Some((*r, *c)),
