@@ -446,3 +446,42 @@ fn a_local_copy_of_a_seed_is_state_of_its_own() {
     let jvp = |x: &[f64], d: &[f64]| from_a_seed_jvp(x, 99, d);
     common::check("from_a_seed", f, vjp, jvp, &x);
 }
+
+/// A counter drawing 1, 2, 3, ...
+pub struct Draws(f64);
+impl Draws {
+    pub fn next(&mut self) -> f64 {
+        self.0 += 1.0;
+        self.0
+    }
+}
+
+/// Deferred lets whose values draw, assigned in another order than declared, and typed `f32`
+/// (review s18: the derivatives drew in declaration order and took the literals as `f64`).
+#[differentiable]
+fn drawn_bounds(x: f64, d: &mut Draws) -> f64 {
+    let lo: f32;
+    let hi;
+    if x > 0.0 {
+        hi = d.next();
+        lo = 0.1;
+    } else {
+        lo = 0.3;
+        hi = d.next() * 2.0;
+    }
+    x * lo as f64 + hi * x * x
+}
+
+#[test]
+fn deferred_lets_draw_in_their_arms_order_with_their_types() {
+    for x in [0.8, -0.6] {
+        let mut d = Draws(0.0);
+        let value = drawn_bounds(x, &mut d);
+        let mut d = Draws(0.0);
+        let (v, g) = drawn_bounds_grad(x, &mut d);
+        assert_eq!(v, value, "the value, drawn once as f draws");
+        assert_eq!(d.0, 1.0, "one draw");
+        let (lo, hi) = if x > 0.0 { (0.1f32, 1.0) } else { (0.3f32, 2.0) };
+        assert_eq!(g, lo as f64 + 2.0 * hi * x);
+    }
+}

@@ -54,3 +54,10 @@ fn deep_wrt(ws: &[Tensor], x: &Tensor) -> Tensor {
 }
 
 fn main() {}
+
+// A tensor `clamp` whose bounds depend on an active float: their derivative is not taken, so
+// this is refused rather than silently zero.
+#[differentiable]
+fn clamped(x: &Tensor, lo: f64) -> Tensor {
+    x.clamp(lo, 1.0).sum()
+}

@@ -406,6 +406,11 @@ impl<'s> Lowerer<'_> {
     }
 
     /// Records `out = prim(args)`.
+    /// Whether an operand holds a float (not an index or a shape).
+    fn vars_kind_is_float(&self, o: &Operand) -> bool {
+        o.var().is_some_and(|v| matches!(self.vars[v.0].kind, Kind::Float | Kind::Unknown))
+    }
+
     pub fn push_op(
         &mut self,
         prim: Prim,
@@ -414,6 +419,19 @@ impl<'s> Lowerer<'_> {
         span: Span,
         kind: Kind,
     ) -> Operand {
+        // An operand the rule does not differentiate (a tensor `clamp`'s bounds) that depends on
+        // an active parameter would have its derivative dropped: refused, never silent.
+        if let Prim::Rule(rule) = prim
+            && let Some(k) = (0..args.len())
+                .find(|k| !rule.diff.get(*k).copied().unwrap_or(true) && self.varied(&args[*k]))
+            && self.vars_kind_is_float(&args[k])
+        {
+            self.errors.error(
+                span,
+                format!("operand {k} of `{}` depends on an active parameter, but its derivative is not taken here", rule.name),
+                "make it a constant (`detach(..)`) if no gradient should flow through it, or write the operation with float arithmetic",
+            );
+        }
         let varied = args.iter().enumerate().any(|(k, a)| prim.differentiable(k) && self.varied(a));
         let kind =
             if varied && matches!(kind, Kind::Int | Kind::Unknown) { Kind::Float } else { kind };

@@ -6,7 +6,8 @@
 //! let y;  if c { y = a; } else if d { s += 1.0; y = b; } else { y = e; }
 //!     => let y = if c { a } else if d { s += 1.0; b } else { e };
 //! let lo; let hi;  if c { lo = x; hi = y; } else { hi = x; lo = y; }
-//!     => let (lo, hi) = if c { (x, y) } else { (y, x) };
+//!     => let (lo, hi) = if c { let d0 = x; let d1 = y; (d0, d1) }
+//!                       else { let d1 = x; let d0 = y; (d0, d1) };   (in the arms' order, typed)
 //! ```
 
 use syn::visit_mut::{self, VisitMut};
@@ -111,9 +112,25 @@ fn arm_value(block: &syn::Block, names: &[(syn::Ident, Option<syn::Type>)]) -> O
     let values: Vec<Expr> = values.into_iter().collect::<Option<_>>()?;
     let mut out = block.clone();
     out.stmts.truncate(split);
-    let value: Expr = match &values[..] {
-        [one] => one.clone(),
-        all => syn::parse_quote!((#(#all),*)),
+    let value: Expr = match (&values[..], &names[..]) {
+        ([one], _) => one.clone(),
+        // (each value bound in the order the arm assigns it, with its name's type: the values
+        // may draw from a generator, and a literal must take the declared float type)
+        _ => {
+            let temp = |at: usize| quote::format_ident!("__autodiff_deferred{}", at);
+            for stmt in last {
+                let Stmt::Expr(Expr::Assign(assign), _) = stmt else { return None };
+                let Expr::Path(p) = &*assign.left else { return None };
+                let at = names.iter().position(|(n, _)| p.path.is_ident(n))?;
+                let (t, rhs) = (temp(at), &assign.right);
+                out.stmts.push(match &names[at].1 {
+                    Some(ty) => syn::parse_quote!(let #t: #ty = #rhs;),
+                    None => syn::parse_quote!(let #t = #rhs;),
+                });
+            }
+            let temps = (0..values.len()).map(temp);
+            syn::parse_quote!((#(#temps),*))
+        }
     };
     out.stmts.push(Stmt::Expr(value, None));
     Some(out)

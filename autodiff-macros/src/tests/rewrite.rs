@@ -356,5 +356,16 @@ fn names_set_in_every_arm_become_one_tuple_binding() {
             lo - hi
         }
     });
-    assert_eq!(got, squash("{ let (lo, hi) = if x < y { (x, y) } else { (y, x) }; lo - hi }"));
+    // (each value bound in its arm's order, with its declared type)
+    let expected = squash(
+        "{ let (lo, hi) = if x < y {
+               let __autodiff_deferred0 = x; let __autodiff_deferred1: f64 = y;
+               (__autodiff_deferred0, __autodiff_deferred1)
+           } else {
+               let __autodiff_deferred1: f64 = x; let __autodiff_deferred0 = y;
+               (__autodiff_deferred0, __autodiff_deferred1)
+           };
+           lo - hi }",
+    );
+    assert_eq!(got, expected);
 }
