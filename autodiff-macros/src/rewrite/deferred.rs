@@ -112,8 +112,8 @@ fn arm_value(block: &syn::Block, names: &[(syn::Ident, Option<syn::Type>)]) -> O
     let values: Vec<Expr> = values.into_iter().collect::<Option<_>>()?;
     let mut out = block.clone();
     out.stmts.truncate(split);
-    let value: Expr = match (&values[..], &names[..]) {
-        ([one], _) => one.clone(),
+    let value: Expr = match &values[..] {
+        [one] => one.clone(),
         // (each value bound in the order the arm assigns it, with its name's type: the values
         // may draw from a generator, and a literal must take the declared float type)
         _ => {
