@@ -651,3 +651,40 @@ fn components_of_nalgebra_fields_of_a_model() {
     let (_, t) = reprojection_error_jvp(&cam, &points, &pixels, &d);
     assert!((t - (0.5 * gf - gc.x + 2.0 * gc.y)).abs() < 1e-12);
 }
+
+/// One optimiser stepping parameters of two types by two calls (a weight `Vec` and a float
+/// bias) keeps each one's momentum, and Adam corrects each parameter by its own step count
+/// (review s18: the second call reset the first's state, and a parameter joining late was
+/// corrected with the global count).
+#[test]
+fn optimiser_state_per_parameter_and_type() {
+    let mut w = Param::new(vec![1.0f64, -1.0]);
+    let mut b = Param::new(0.5f64);
+    let mut opt = Sgd::new(0.1).momentum(0.9);
+    let (mut wv, mut bw, mut bv, mut bb) = (vec![1.0f64, -1.0], vec![0.0f64; 2], 0.5f64, 0.0f64);
+    for step in 0..4 {
+        w.grad = vec![0.3, 0.1 * step as f64];
+        b.grad = 0.2;
+        opt.step(&mut [&mut w]);
+        opt.step(&mut [&mut b]);
+        for k in 0..2 {
+            bw[k] = if step == 0 { w.grad[k] } else { 0.9 * bw[k] + w.grad[k] };
+            wv[k] -= 0.1 * bw[k];
+        }
+        bb = if step == 0 { 0.2 } else { 0.9 * bb + 0.2 };
+        bv -= 0.1 * bb;
+    }
+    assert!((w.value[0] - wv[0]).abs() < 1e-15 && (w.value[1] - wv[1]).abs() < 1e-15);
+    assert!((b.value - bv).abs() < 1e-15);
+    // Adam: a parameter that starts requiring gradients at the third step moves by lr then
+    let (mut early, mut late) = (Param::new(0.0f64), Param::new(0.0f64));
+    late.requires_grad = false;
+    let mut adam = Adam::new(0.1);
+    for step in 0..3 {
+        late.requires_grad = step == 2;
+        early.grad = 1.0;
+        late.grad = 1.0;
+        adam.step(&mut [&mut early, &mut late]);
+    }
+    assert!((late.value + 0.1).abs() < 1e-6, "{}", late.value);
+}

@@ -8,7 +8,9 @@ use std::any::Any;
 /// `m ← β₁ m + (1-β₁) g`, `v ← β₂ v + (1-β₂) g²`,
 /// `p ← p - lr · m / (1-β₁ᵗ) / (√(v / (1-β₂ᵗ)) + ε)` — PyTorch's update, bias correction
 /// included. Like [`crate::Sgd`], it skips parameters with `requires_grad == false`, does not
-/// zero gradients, and keeps its moments by position in the slice given to `step`.
+/// zero gradients, and keeps its moments and step count per parameter, by position in the
+/// slice given to `step` and the parameter's type (a weight tensor and a float bias stepped by
+/// two calls keep their own states).
 ///
 /// ```
 /// use autodiff_runtime::{Adam, Param};
@@ -25,8 +27,9 @@ pub struct Adam {
     betas: (f64, f64),
     eps: f64,
     weight_decay: f64,
-    steps: u64,
-    moments: Vec<Option<Box<dyn Any>>>,
+    /// By position in the slice given to `step` and parameter type: the moments and the
+    /// parameter's own step count (PyTorch's per-parameter `state["step"]`).
+    moments: std::collections::HashMap<(usize, std::any::TypeId), Box<dyn Any>>,
 }
 
 impl Adam {
@@ -41,8 +44,7 @@ impl Adam {
             betas: (0.9, 0.999),
             eps: 1e-8,
             weight_decay: 0.0,
-            steps: 0,
-            moments: Vec::new(),
+            moments: std::collections::HashMap::new(),
         }
     }
 
@@ -116,28 +118,23 @@ impl Adam {
     /// assert_eq!(b.value, [3.0]);
     /// ```
     pub fn step<T: Update>(&mut self, params: &mut [&mut Param<T>]) {
-        self.steps += 1;
-        let t = self.steps as i32;
         let (b1, b2) = self.betas;
-        let step = self.lr / (1.0 - b1.powi(t));
-        let bias2 = 1.0 - b2.powi(t);
-        if self.moments.len() < params.len() {
-            self.moments.resize_with(params.len(), || None);
-        }
-        for (param, slot) in params.iter_mut().zip(self.moments.iter_mut()) {
+        for (position, param) in params.iter_mut().enumerate() {
             if !param.requires_grad {
                 continue;
             }
-            let fresh = || {
+            let key = (position, std::any::TypeId::of::<T>());
+            let state = self.moments.entry(key).or_insert_with(|| {
                 let zero = param.value.zero_like();
-                Box::new((zero.clone(), zero)) as Box<dyn Any>
-            };
-            if slot.as_ref().is_none_or(|b| !b.is::<(T, T)>()) {
-                *slot = Some(fresh());
-            }
-            let Some((m, v)) = slot.as_mut().and_then(|b| b.downcast_mut::<(T, T)>()) else {
+                Box::new((zero.clone(), zero, 0u64)) as Box<dyn Any>
+            });
+            let Some((m, v, steps)) = state.downcast_mut::<(T, T, u64)>() else {
                 continue;
             };
+            *steps += 1;
+            let t = i32::try_from(*steps).unwrap_or(i32::MAX);
+            let step = self.lr / (1.0 - b1.powi(t));
+            let bias2 = 1.0 - b2.powi(t);
             let decayed = super::decayed(&param.value, &param.grad, self.weight_decay);
             let grad = decayed.as_ref().unwrap_or(&param.grad);
             param.value.adam_update(m, v, grad, (b1, b2), (step, bias2, self.eps));

@@ -24,7 +24,8 @@ pub struct Sgd {
     lr: f64,
     momentum: f64,
     weight_decay: f64,
-    buffers: Vec<Option<Box<dyn Any>>>,
+    /// By position in the slice given to `step` and parameter type.
+    buffers: std::collections::HashMap<(usize, std::any::TypeId), Box<dyn Any>>,
 }
 
 impl Sgd {
@@ -35,7 +36,7 @@ impl Sgd {
     /// assert_eq!(opt.lr(), 0.01);
     /// ```
     pub fn new(lr: f64) -> Self {
-        Sgd { lr, momentum: 0.0, weight_decay: 0.0, buffers: Vec::new() }
+        Sgd { lr, momentum: 0.0, weight_decay: 0.0, buffers: std::collections::HashMap::new() }
     }
 
     /// The same optimiser with momentum `m` (PyTorch's `momentum=m`).
@@ -103,10 +104,7 @@ impl Sgd {
     /// assert_eq!((a.value, b.value), (0.5, 1.0));
     /// ```
     pub fn step<T: Update>(&mut self, params: &mut [&mut Param<T>]) {
-        if self.buffers.len() < params.len() {
-            self.buffers.resize_with(params.len(), || None);
-        }
-        for (param, slot) in params.iter_mut().zip(self.buffers.iter_mut()) {
+        for (position, param) in params.iter_mut().enumerate() {
             if !param.requires_grad {
                 continue;
             }
@@ -116,17 +114,21 @@ impl Sgd {
                 param.value.add_scaled(-self.lr, grad);
                 continue;
             }
-            // A buffer of another type means the caller changed what sits at this position:
-            // start its momentum afresh rather than fail.
-            let buffer = match slot.as_mut().and_then(|b| b.downcast_mut::<T>()) {
+            let key = (position, std::any::TypeId::of::<T>());
+            let buffer = match self.buffers.get_mut(&key).and_then(|b| b.downcast_mut::<T>()) {
                 Some(buffer) => {
                     buffer.scale(self.momentum);
                     buffer.add_scaled(1.0, grad);
                     buffer
                 }
-                None => slot.insert(Box::new(grad.clone())).downcast_mut::<T>().expect(
-                    "internal error: a momentum buffer just stored has the parameter's type",
-                ),
+                None => self
+                    .buffers
+                    .entry(key)
+                    .or_insert(Box::new(grad.clone()))
+                    .downcast_mut::<T>()
+                    .expect(
+                        "internal error: a momentum buffer just stored has the parameter's type",
+                    ),
             };
             param.value.add_scaled(-self.lr, buffer);
         }
